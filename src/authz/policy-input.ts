@@ -1,0 +1,57 @@
+/**
+ * The document the TypeScript core hands to the policy (`input`) and the one it expects back.
+ * This is the seam between the two halves of orgwarden: the core resolves identity and fetches
+ * exactly the slice of the directory a decision needs; the policy decides. The policy never sees
+ * raw tokens, and the core never decides.
+ */
+import type { AuthErrorCode, Principal } from '../authn/types.js';
+
+export type DecisionKind = 'request' | 'batch_item' | 'event' | 'job' | 'forward_auth';
+/** Where the requested org came from; `token` = the token's single bound org, `default` = none named. */
+export type OrgSource = 'field' | 'header' | 'cookie' | 'path' | 'token' | 'default';
+
+export interface PolicyInput {
+  kind: DecisionKind;
+  /** Seconds since epoch, from the injected clock. */
+  now: number;
+  tenancy: { multi_tenant: boolean; default_org: string };
+  /** Outcome of authentication; `principal` is null unless `ok`. */
+  authn: { ok: true } | { ok: false; code: AuthErrorCode };
+  principal: Principal | null;
+  action: string;
+  /** The org the client asked for. Advisory: the policy proves or refuses it. */
+  requested_org: { id: string; source: OrgSource };
+  /** The resource acted on; a missing `org` means "owned by the requested org". */
+  resource: { type: string | null; id: string | null; org: string | null } | null;
+  /** Action specifics (`target_user`, `target_role`, ...); strings only. */
+  context: Record<string, string>;
+  directory: DirectorySlice;
+}
+
+/** The part of the directory one decision needs, fetched by the core before evaluation. */
+export interface DirectorySlice {
+  /** False when the store could not answer: the policy denies with `directory_unavailable`. */
+  available: boolean;
+  /** The requested org: `exists` false when the directory has no such org. */
+  org: { exists: boolean; status: string | null };
+  /** The principal's stored role in the requested org (sessions; null if not a member). */
+  member_role: string | null;
+  /** `context.target_user`'s stored role in the requested org (null if absent or not a member). */
+  target_role: string | null;
+  /** The resource's owning org, when it differs from the requested org. */
+  resource_org: { exists: boolean; status: string | null } | null;
+  /** Shares of exactly this resource, by its owning org, to the requested org (any state). */
+  resource_shares: Array<{ id: string; target_org: string; access_role: string; state: string }>;
+}
+
+/** What the policy returns at `orgwarden/authz/decision`. Anything else is `policy_error`. */
+export interface PolicyDecision {
+  allow: boolean;
+  /** `allowed` when allow is true, else a reason code from the contract. */
+  reason: string;
+  detail: string | null;
+  status: number;
+  effective_org: string | null;
+  role: string | null;
+  spoof: boolean;
+}

@@ -1,0 +1,79 @@
+/**
+ * The validated, frozen configuration. Every component owns its slice; defaults are applied by
+ * `config/schema.ts`, so code never has to guess whether a key is present.
+ * Relative paths have already been resolved against the config file's folder.
+ */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Env var holding a token callers must present in `X-Orgwarden-Caller-Token` (optional). */
+  caller_token_env?: string;
+  /** Decision request body cap in bytes (contract: 64 KiB). */
+  max_body_bytes: number;
+  /** Batch body cap in bytes. */
+  max_batch_body_bytes: number;
+  /** SIGTERM drain deadline. */
+  shutdown_timeout_s: number;
+}
+
+export interface TenancyConfig {
+  multi_tenant: boolean;
+  default_org: string;
+  org_header: string;
+  org_cookie: string;
+}
+
+export interface AuthConfig {
+  issuer: string | string[];
+  audience: string | string[];
+  algorithms: string[];
+  jwks_url?: string;
+  jwks_file?: string;
+  public_key_file?: string;
+  hs256_secret_env?: string;
+  clock_tolerance_s: number;
+  /** Tokens longer than this are rejected before any parsing. */
+  max_token_bytes: number;
+  /** Reject tokens whose `iat` is older than this (0 = no limit). */
+  max_token_age_s: number;
+  jwks_timeout_ms: number;
+  jwks_cooldown_s: number;
+  jwks_cache_max_age_s: number;
+}
+
+export interface DirectoryConfig {
+  /** Seed file; without redis it is the store itself. */
+  file: string;
+  http?: { url: string; ttl_s: number; timeout_ms: number };
+  /** In-process cache in front of Redis. */
+  cache_ttl_ms: number;
+  cache_max_entries: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  key_prefix: string;
+  cluster_nodes?: string[];
+  command_timeout_ms: number;
+  connect_timeout_ms: number;
+  max_reconnect_delay_ms: number;
+}
+
+export interface PolicyConfig {
+  dir?: string;
+  bundle?: string;
+}
+
+export interface AdminConfig {
+  token_env?: string;
+}
+
+export interface Config {
+  server: ServerConfig;
+  tenancy: TenancyConfig;
+  auth: AuthConfig;
+  directory: DirectoryConfig;
+  redis?: RedisConfig;
+  policy: PolicyConfig;
+  admin: AdminConfig;
+}

@@ -1,0 +1,80 @@
+/**
+ * The directory: what the main API knows about orgs, members and shares, as the sidecar sees it.
+ * Stores are interchangeable behind `DirectoryStore` (file, redis), chosen by config.
+ */
+export const ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
+export type Role = (typeof ROLES)[number];
+/** `member` is the legacy spelling of `viewer`; stores keep what they were given. */
+export type StoredRole = Role | 'member';
+
+export const ORG_STATUSES = ['active', 'suspended', 'pending_deletion'] as const;
+export type OrgStatus = (typeof ORG_STATUSES)[number];
+
+export const ORG_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface Member {
+  user: string;
+  role: StoredRole;
+}
+
+export interface Share {
+  id: string;
+  resource: { type: string; id: string };
+  target_org: string;
+  access_role: Role;
+  state: 'accepted' | 'pending';
+}
+
+export interface OrgRecord {
+  id: string;
+  status: OrgStatus;
+  members: Member[];
+  shares: Share[];
+}
+
+/** Thrown (or rejected with) whenever the store cannot answer; the authorizer denies with `directory_unavailable`. */
+export class DirectoryUnavailableError extends Error {
+  readonly code = 'directory_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DirectoryUnavailableError';
+  }
+}
+
+/** Bad input to a directory write: the caller answers 400 and nothing changed. */
+export class DirectoryValidationError extends Error {
+  readonly code = 'invalid_request';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DirectoryValidationError';
+  }
+}
+
+export interface DirectoryReader {
+  /**
+   * The org record, or null when the org does not exist. The default org always exists: a store
+   * returns the file's record for it, or `{id, status: 'active', members: [], shares: []}`.
+   * Rejects with DirectoryUnavailableError when it cannot tell.
+   */
+  getOrg(id: string): Promise<OrgRecord | null>;
+  /** Orgs the user is a member of (explicit memberships only), with the stored role. */
+  listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>>;
+}
+
+export interface DirectoryWriter {
+  putOrg(record: OrgRecord): Promise<{ revision: number }>;
+  putMember(org: string, user: string, role: StoredRole): Promise<{ revision: number }>;
+  removeMember(org: string, user: string): Promise<{ revision: number }>;
+  deleteOrg(org: string): Promise<{ revision: number }>;
+}
+
+export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
+  readonly kind: 'file' | 'redis';
+  /** Current revision (monotonic per store). */
+  revision(): Promise<number>;
+  /** True when the backing store answers right now (used by /readyz). */
+  ping(): Promise<boolean>;
+  /** Subscribe to "org X changed" (invalidations); returns an unsubscribe function. */
+  onChange(listener: (org: string) => void): () => void;
+  close(): Promise<void>;
+}
