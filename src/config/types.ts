@@ -51,7 +51,8 @@ export interface DirectoryConfig {
 }
 
 export interface RedisConfig {
-  url: string;
+  /** Single-node URL; absent when `cluster_nodes` is set. */
+  url?: string;
   key_prefix: string;
   cluster_nodes?: string[];
   command_timeout_ms: number;

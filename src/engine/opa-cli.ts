@@ -1,0 +1,60 @@
+/**
+ * Finds the pinned OPA CLI and compiles a policy folder to a WASM bundle. Installing OPA is the
+ * job of `scripts/opa.mjs` (`npm run opa:ensure`); at run time we only look for it, in the same
+ * places in the same order, and fail with one actionable message.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { POLICY_ENTRYPOINTS } from './entrypoints.js';
+
+const run = promisify(execFile);
+export const OPA_VERSION = '1.22.3';
+
+export class PolicyCompileError extends Error {
+  readonly code = 'policy_compile_failed';
+}
+
+const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function findOpa(env: Record<string, string | undefined> = process.env): Promise<string> {
+  const candidates = [env.ORGWARDEN_OPA, path.join(packageRoot(), '.tools', 'bin', 'opa'), 'opa'].filter(
+    (c): c is string => !!c,
+  );
+  for (const candidate of candidates) {
+    if (candidate !== 'opa' && !existsSync(candidate)) continue;
+    try {
+      const { stdout } = await run(candidate, ['version'], { timeout: 10_000 });
+      if (stdout.includes(`Version: ${OPA_VERSION}`)) return candidate;
+    } catch {
+      // not runnable: try the next place
+    }
+  }
+  throw new PolicyCompileError(
+    `OPA CLI v${OPA_VERSION} not found (looked at $ORGWARDEN_OPA, .tools/bin/opa and PATH); ` +
+      `run "npm run opa:ensure" (uses go install) or set ORGWARDEN_OPA to an opa v${OPA_VERSION} binary`,
+  );
+}
+
+/** Compiles `dir` with `opa build -t wasm` and returns the bundle archive bytes. */
+export async function compilePolicyDir(dir: string, env: Record<string, string | undefined> = process.env): Promise<Buffer> {
+  if (!existsSync(dir)) throw new PolicyCompileError(`policy.dir ${dir} does not exist`);
+  const opa = await findOpa(env);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-build-'));
+  const out = path.join(work, 'bundle.tar.gz');
+  const args = ['build', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
+  for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
+  args.push(dir);
+  try {
+    await run(opa, args, { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+    return readFileSync(out);
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+    throw new PolicyCompileError(`opa build of ${dir} failed: ${stderr.split('\n').slice(0, 20).join('\n')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A policy ready to load: the compiled WASM, its data document and a content-hash revision.
+ * It comes either from compiling `policy.dir` with the pinned OPA, or from a prebuilt bundle.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { PolicyConfig } from '../config/types.js';
+import { compilePolicyDir } from './opa-cli.js';
+import { BundleFormatError, readTarGz } from './tar-gz.js';
+
+export interface PolicyBundle {
+  wasm: Buffer;
+  data: Record<string, unknown>;
+  /** `sha256:<hex>` over the WASM and the data bytes: what is evaluated, not where it came from. */
+  revision: string;
+  /** Every file of the archive (signature checks read `.signatures.json` and digests from here). */
+  files: Map<string, Buffer>;
+  source: string;
+}
+
+export async function loadPolicyBundle(config: PolicyConfig, env?: Record<string, string | undefined>): Promise<PolicyBundle> {
+  if (config.dir) return parseBundle(await compilePolicyDir(config.dir, env), `policy.dir ${config.dir}`);
+  if (config.bundle) {
+    let archive: Buffer;
+    try {
+      archive = await readFile(config.bundle);
+    } catch (err) {
+      throw new BundleFormatError(`policy.bundle ${config.bundle} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return parseBundle(archive, `policy.bundle ${config.bundle}`);
+  }
+  throw new TypeError('policy config needs dir or bundle');
+}
+
+export function parseBundle(archive: Buffer, source: string): PolicyBundle {
+  const files = readTarGz(archive);
+  const wasm = files.get('policy.wasm');
+  if (!wasm) throw new BundleFormatError(`${source}: bundle has no policy.wasm (build it with opa build -t wasm)`);
+  const dataBytes = files.get('data.json') ?? Buffer.from('{}');
+  let data: unknown;
+  try {
+    data = JSON.parse(dataBytes.toString('utf8'));
+  } catch {
+    throw new BundleFormatError(`${source}: bundle data.json is not valid JSON`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new BundleFormatError(`${source}: bundle data.json must be an object`);
+  const hash = createHash('sha256').update(wasm).update('\0').update(dataBytes).digest('hex');
+  return { wasm, data: data as Record<string, unknown>, revision: `sha256:${hash}`, files, source };
+}

@@ -1,0 +1,62 @@
+/**
+ * Evaluates the compiled policy. Invariant: `evaluate` never throws and never returns an allow
+ * unless the policy produced exactly one well-formed allow decision. Every other outcome (a
+ * `null` or empty result, a thrown string from `opa_abort`, a RangeError from memory growth past
+ * the cap, a malformed document) comes back as `{ok:false}` and the caller denies `policy_error`.
+ */
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import type { PolicyInput } from '../authz/policy-input.js';
+import { checkResultSet, type CheckedDecision } from './decision-schema.js';
+import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from './entrypoints.js';
+import type { PolicyBundle } from './policy-bundle.js';
+
+/** 64 KiB pages: start small, never grow past 64 MiB however hostile an input is. */
+const MEMORY = { initial: 5, maximum: 1024 } as const;
+
+export interface PolicyEngine {
+  readonly revision: string;
+  readonly entrypoints: readonly string[];
+  readonly loadedAt: Date;
+  readonly data: Readonly<Record<string, unknown>>;
+  evaluate(input: PolicyInput): CheckedDecision;
+}
+
+/** What `evaluate` needs of the WASM module; lets tests feed it every failure shape. */
+export interface Evaluator {
+  evaluate(input: unknown, entrypoint: string): unknown;
+}
+
+export async function createPolicyEngine(bundle: PolicyBundle, now: () => Date = () => new Date()): Promise<PolicyEngine> {
+  const policy = await loadPolicy(bundle.wasm, { ...MEMORY });
+  const available = Object.keys(policy.entrypoints ?? {});
+  const missing = POLICY_ENTRYPOINTS.filter((e) => !available.includes(e));
+  if (missing.length > 0)
+    throw new Error(`${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`);
+  policy.setData(bundle.data);
+  return engineOver(policy, bundle, now());
+}
+
+export function engineOver(evaluator: Evaluator, bundle: Pick<PolicyBundle, 'revision' | 'data'>, loadedAt: Date): PolicyEngine {
+  return {
+    revision: bundle.revision,
+    entrypoints: POLICY_ENTRYPOINTS,
+    loadedAt,
+    data: bundle.data,
+    evaluate(input: PolicyInput): CheckedDecision {
+      let resultSet: unknown;
+      try {
+        resultSet = evaluator.evaluate(input, DECISION_ENTRYPOINT);
+      } catch (err) {
+        return { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
+      }
+      return checkResultSet(resultSet);
+    },
+  };
+}
+
+/** opa-wasm throws plain strings (opa_abort) as well as Errors (RangeError on memory growth). */
+function describeThrown(err: unknown): string {
+  if (typeof err === 'string') return `abort: ${err.slice(0, 200)}`;
+  if (err instanceof Error) return `${err.name}: ${err.message.slice(0, 200)}`;
+  return 'unknown error';
+}
