@@ -1,0 +1,101 @@
+/**
+ * Validation of the `POST /v1/authorize` document (contract section 4). Strict: unknown keys,
+ * wrong types and prototype-polluting keys are rejected with a message naming the field, and the
+ * result is built from fresh objects, never from the caller's.
+ */
+import type { DecisionRequest, ResourceRef } from './decision-request.js';
+import { bearerToken, cookieValue, namedOrg } from './http-credentials.js';
+import type { DecisionKind } from './policy-input.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const TOP_KEYS = ['kind', 'token', 'headers', 'org', 'action', 'resource', 'context'];
+const RESOURCE_KEYS = ['type', 'id', 'org'];
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_STRING = 4096;
+const MAX_CONTEXT_KEYS = 32;
+
+class Invalid extends Error {}
+
+export interface TenancyNames {
+  org_header: string;
+  org_cookie: string;
+}
+
+export function parseAuthorizeBody(body: unknown, names: TenancyNames, kind: DecisionKind = 'request'): Parsed<DecisionRequest> {
+  try {
+    return { ok: true, value: parse(body, names, kind) };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, message: err.message };
+    throw err;
+  }
+}
+
+function parse(body: unknown, names: TenancyNames, kind: DecisionKind): DecisionRequest {
+  const doc = object(body, 'request body');
+  keysOnly(doc, TOP_KEYS, '');
+  if (doc.kind !== undefined && doc.kind !== 'request') throw new Invalid('kind: must be "request"');
+  const hasToken = doc.token !== undefined;
+  const hasHeaders = doc.headers !== undefined;
+  if (hasToken === hasHeaders) throw new Invalid('exactly one of token and headers is required');
+
+  let token: string | undefined;
+  let header: string | undefined;
+  let cookie: string | undefined;
+  if (hasToken) {
+    token = string(doc.token, 'token');
+  } else {
+    const headers = stringMap(doc.headers, 'headers', 64);
+    const get = (name: string) => headers.get(name.toLowerCase());
+    token = bearerToken(get('authorization'));
+    header = get(names.org_header);
+    cookie = cookieValue(get('cookie'), names.org_cookie);
+  }
+  const field = doc.org === undefined ? undefined : string(doc.org, 'org');
+  return {
+    kind,
+    token,
+    named_org: namedOrg({ field, header, cookie }),
+    action: string(doc.action, 'action'),
+    resource: doc.resource === undefined || doc.resource === null ? null : resource(doc.resource),
+    context: doc.context === undefined ? {} : Object.fromEntries(stringMap(doc.context, 'context', MAX_CONTEXT_KEYS)),
+  };
+}
+
+function resource(value: unknown): ResourceRef {
+  const doc = object(value, 'resource');
+  keysOnly(doc, RESOURCE_KEYS, 'resource.');
+  const field = (key: string) => (doc[key] === undefined || doc[key] === null ? null : string(doc[key], `resource.${key}`));
+  return { type: field('type'), id: field('id'), org: field('org') };
+}
+
+function object(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(`${name}: must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function keysOnly(doc: Record<string, unknown>, allowed: string[], prefix: string): void {
+  for (const key of Object.keys(doc)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new Invalid(`${prefix}${key}: key is not allowed`);
+    if (!allowed.includes(key)) throw new Invalid(`${prefix}${key}: unknown field`);
+  }
+}
+
+function string(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new Invalid(`${name}: must be a string`);
+  if (value.length > MAX_STRING) throw new Invalid(`${name}: longer than ${MAX_STRING} characters`);
+  return value;
+}
+
+/** A flat object of string values, keys lower-cased (header names are case-insensitive). */
+function stringMap(value: unknown, name: string, maxKeys: number): Map<string, string> {
+  const doc = object(value, name);
+  const entries = Object.keys(doc);
+  if (entries.length > maxKeys) throw new Invalid(`${name}: more than ${maxKeys} entries`);
+  const out = new Map<string, string>();
+  for (const key of entries) {
+    if (FORBIDDEN_KEYS.has(key)) throw new Invalid(`${name}.${key}: key is not allowed`);
+    out.set(name === 'headers' ? key.toLowerCase() : key, string(doc[key], `${name}.${key}`));
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+/**
+ * The decision core. Every surface (the HTTP endpoints, batch, events, jobs, forward-auth, and
+ * in-process callers) goes through `decide`. It resolves identity, resolves the requested org,
+ * fetches the directory slice, and lets the policy decide.
+ *
+ * Invariants:
+ * - `decide` never rejects; any failure is a deny with its own reason (`policy_error` for anything
+ *   the policy or this code could not finish), never an allow.
+ * - The active policy and the multi-tenant switch are each read once per decision, so a hot
+ *   reload or a kill-switch flip never produces a decision that mixes two states.
+ * - The org a client names is only a request; the policy proves or refuses it.
+ */
+import type { Authenticator, AuthResult, Principal } from '../authn/types.js';
+import type { TenancyConfig } from '../config/types.js';
+import type { DirectoryReader } from '../directory/types.js';
+import type { ActivePolicy } from '../engine/active-policy.js';
+import { parseAuthorizeBody, type Parsed } from './authorize-body.js';
+import type { Decision, DecisionObserver, DecisionRecord } from './decision.js';
+import { createDecisionIds } from './decision-id.js';
+import type { DecisionRequest } from './decision-request.js';
+import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
+import type { DecisionKind, OrgSource, PolicyDecision, PolicyInput } from './policy-input.js';
+import { REASON_STATUS } from './reasons.js';
+import type { TenancySwitch } from './tenancy-switch.js';
+
+export interface AuthorizerDeps {
+  tenancy: Pick<TenancyConfig, 'default_org' | 'org_header' | 'org_cookie'>;
+  authenticator: Authenticator;
+  directory: DirectoryReader;
+  policy: ActivePolicy;
+  tenancySwitch: TenancySwitch;
+  observers?: DecisionObserver[];
+  /** Milliseconds since epoch. */
+  now?: () => number;
+  decisionIds?: () => string;
+}
+
+export interface Authorizer {
+  /** The core: one normalised request in, one decision out. Never rejects. */
+  decide(request: DecisionRequest): Promise<Decision>;
+  /** Convenience for in-process callers: the `POST /v1/authorize` document in, a decision out. */
+  authorize(body: unknown, kind?: DecisionKind): Promise<Parsed<Decision>>;
+  /** Authenticates a bearer credential (used by surfaces that answer about the caller, e.g. features). */
+  authenticate(token: string | undefined): Promise<AuthResult>;
+  isMultiTenant(): boolean;
+}
+
+export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
+  const now = deps.now ?? Date.now;
+  const nextId = deps.decisionIds ?? createDecisionIds(now);
+  const readSlice = createSliceReader(deps.directory);
+  const observers = deps.observers ?? [];
+  const defaultOrg = deps.tenancy.default_org;
+
+  async function decide(request: DecisionRequest): Promise<Decision> {
+    const started = performance.now();
+    const time = new Date(now());
+    const engine = deps.policy.current();
+    const multiTenant = deps.tenancySwitch.isMultiTenant();
+    let principal: Principal | null = null;
+    let requested: { id: string; source: OrgSource } = request.named_org ?? { id: defaultOrg, source: 'default' };
+    let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
+    try {
+      const authn: AuthResult = request.trusted_principal
+        ? { ok: true, principal: request.trusted_principal }
+        : await deps.authenticator.authenticate(request.token);
+      principal = authn.ok ? authn.principal : null;
+      requested = resolveRequestedOrg(request, principal, defaultOrg);
+      const fetched = principal
+        ? await readSlice({ principal, org: requested.id, resource: request.resource, targetUser: request.context.target_user })
+        : { slice: UNAVAILABLE_SLICE };
+      const input: PolicyInput = {
+        kind: request.kind,
+        now: Math.floor(time.getTime() / 1000),
+        tenancy: { multi_tenant: multiTenant, default_org: defaultOrg },
+        authn: authn.ok ? { ok: true } : { ok: false, code: authn.code },
+        principal,
+        action: request.action,
+        requested_org: requested,
+        resource: request.resource,
+        context: request.context,
+        directory: fetched.slice,
+      };
+      result = engine ? engine.evaluate(input) : { ok: false, error: 'no policy is active' };
+      if (result.ok && !fetched.slice.available && principal && result.decision.allow)
+        result = { ok: false, error: 'policy allowed while the directory was unavailable' };
+    } catch (err) {
+      result = { ok: false, error: `decision failed: ${err instanceof Error ? err.message : 'unknown error'}` };
+    }
+    const policyDecision = result.ok ? result.decision : policyError();
+    const decision: Decision = {
+      decision_id: nextId(),
+      ...policyDecision,
+      reason: policyDecision.reason as Decision['reason'],
+      principal: principal ? { id: principal.id, kind: principal.kind } : null,
+      policy_revision: engine?.revision ?? null,
+      multi_tenant: multiTenant,
+    };
+    notify({
+      kind: request.kind,
+      decision,
+      requested_org: requested,
+      action: request.action,
+      resource: request.resource,
+      spoof_source: decision.spoof ? spoofSource(decision, requested.source) : null,
+      time,
+      latency_s: (performance.now() - started) / 1000,
+      ...(result.ok ? {} : { error: result.error }),
+    });
+    return decision;
+  }
+
+  function notify(record: DecisionRecord): void {
+    for (const observer of observers) {
+      try {
+        observer.onDecision(record);
+      } catch {
+        // An observer (metrics, decision log) must never fail or change a decision.
+      }
+    }
+  }
+
+  return {
+    decide,
+    async authorize(body, kind = 'request') {
+      const parsed = parseAuthorizeBody(body, deps.tenancy, kind);
+      return parsed.ok ? { ok: true, value: await decide(parsed.value) } : parsed;
+    },
+    authenticate: (token) => deps.authenticator.authenticate(token),
+    isMultiTenant: () => deps.tenancySwitch.isMultiTenant(),
+  };
+}
+
+/** Contract: the named org, else the token's single bound org, else the default org. */
+function resolveRequestedOrg(request: DecisionRequest, principal: Principal | null, defaultOrg: string): { id: string; source: OrgSource } {
+  if (request.named_org) return request.named_org;
+  const bound = principal?.kind === 'api_token' ? principal.bound_orgs : null;
+  if (bound && bound.length === 1 && bound[0] !== undefined) return { id: bound[0], source: 'token' };
+  return { id: defaultOrg, source: 'default' };
+}
+
+function spoofSource(decision: Decision, source: OrgSource): DecisionRecord['spoof_source'] {
+  if (decision.detail === 'token_org_mismatch' || source === 'token' || source === 'default') return 'token_binding';
+  return source;
+}
+
+function policyError(): PolicyDecision {
+  return {
+    allow: false,
+    reason: 'policy_error',
+    detail: null,
+    status: REASON_STATUS.policy_error,
+    effective_org: null,
+    role: null,
+    spoof: false,
+  };
+}

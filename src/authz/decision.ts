@@ -1,0 +1,37 @@
+/** The decision as callers see it (contract section 4) and as observers (metrics, log) see it. */
+import type { PrincipalKind } from '../authn/types.js';
+import type { DecisionKind, OrgSource } from './policy-input.js';
+import type { Reason } from './reasons.js';
+
+export interface Decision {
+  decision_id: string;
+  allow: boolean;
+  reason: Reason;
+  detail: string | null;
+  status: number;
+  effective_org: string | null;
+  principal: { id: string; kind: PrincipalKind } | null;
+  role: string | null;
+  spoof: boolean;
+  policy_revision: string | null;
+  multi_tenant: boolean;
+}
+
+/** Everything about one decision that an observer may record. Never holds a token. */
+export interface DecisionRecord {
+  kind: DecisionKind;
+  decision: Decision;
+  requested_org: { id: string; source: OrgSource };
+  action: string;
+  resource: { type: string | null; id: string | null; org: string | null } | null;
+  /** Where a spoofed org came from, when `decision.spoof`. */
+  spoof_source: 'field' | 'header' | 'cookie' | 'path' | 'token_binding' | null;
+  time: Date;
+  latency_s: number;
+  /** Set when a decision failed closed: what broke, for the log (never sent to callers). */
+  error?: string;
+}
+
+export interface DecisionObserver {
+  onDecision(record: DecisionRecord): void;
+}
