@@ -1,0 +1,109 @@
+/**
+ * `createAuthenticator`: turns a bearer token into a `Principal` or a coded failure.
+ *
+ * Verification runs in this order, and the first failure is the answer:
+ *   1. present               token_missing
+ *   2. size                  token_too_large        (before any parsing)
+ *   3. shape                 token_malformed        (three base64url segments, JSON header)
+ *   4. header                algorithm_not_allowed, header_not_allowed
+ *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age)
+ *   6. our claims            token_issued_in_future, claim_invalid
+ *
+ * Invariants: `authenticate` never throws and never fetches a key a token points to; every
+ * message is our own sentence (see failure.ts).
+ */
+import { readFile as readFileFromDisk } from 'node:fs/promises';
+import { jwtVerify, type JWTVerifyOptions } from 'jose';
+import type { AuthConfig } from '../config/types.js';
+import { assertAuthConfig } from './assert-config.js';
+import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
+import { fail, type AuthFailure } from './failure.js';
+import { mapVerifyError } from './jose-errors.js';
+import { createKeySource, type KeySource } from './keys/index.js';
+import { precheck } from './precheck.js';
+import type { AuthResult, Authenticator } from './types.js';
+
+export interface AuthenticatorDeps {
+  /** Where `hs256_secret_env` is looked up (normally `process.env`). */
+  env: Record<string, string | undefined>;
+  /** Clock in milliseconds since epoch, used for `exp`, `nbf` and `iat`. Default `Date.now`. */
+  now?: () => number;
+  /** fetch for `jwks_url`. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Reads `jwks_file` / `public_key_file` as UTF-8. Default: `fs.promises.readFile`. */
+  readFile?: (path: string) => Promise<string>;
+}
+
+/**
+ * Builds an authenticator. Async because key material is loaded and checked here: a bad key
+ * source fails the start, not the first request. Throws a TypeError for a config that should
+ * not have passed validation, an Error naming the config key for key source setup failures.
+ */
+export async function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps): Promise<Authenticator> {
+  assertAuthConfig(config);
+  if (typeof deps !== 'object' || deps === null || typeof deps.env !== 'object' || deps.env === null) {
+    throw new TypeError('deps.env must be an object');
+  }
+  const now = deps.now ?? Date.now;
+  const keys = await createKeySource(config, {
+    env: deps.env,
+    fetch: deps.fetch,
+    readFile: deps.readFile ?? ((path) => readFileFromDisk(path, 'utf8')),
+  });
+  const limits = { maxTokenBytes: config.max_token_bytes, algorithms: new Set(config.algorithms) };
+  let closed = false;
+
+  return {
+    async authenticate(token: unknown): Promise<AuthResult> {
+      if (closed) return fail('keys_unavailable', 'authenticator is closed');
+      try {
+        const checked = precheck(token, limits);
+        if (!checked.ok) return checked;
+        const nowMs = now();
+        const verified = await verifySignature(checked.token, keys, config, nowMs);
+        if (!verified.ok) return verified;
+        return checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
+      } catch {
+        // Unreachable by design (every step returns its failure); fail closed if it happens.
+        return fail('token_malformed', 'token could not be verified');
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}
+
+/**
+ * Step 5: signature and registered claims, by jose. The claims set is wrapped rather than
+ * returned bare, so no claim the token's author chose can be mistaken for our result fields.
+ */
+async function verifySignature(
+  token: string,
+  keys: KeySource,
+  config: AuthConfig,
+  nowMs: number,
+): Promise<{ ok: true; claims: Claims } | AuthFailure> {
+  const options: JWTVerifyOptions = {
+    algorithms: config.algorithms,
+    issuer: config.issuer,
+    audience: config.audience,
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: config.clock_tolerance_s,
+    currentDate: new Date(nowMs),
+    ...(config.max_token_age_s > 0 ? { maxTokenAge: config.max_token_age_s } : {}),
+  };
+  try {
+    const { payload } = await jwtVerify(token, keys.getKey, options);
+    return { ok: true, claims: payload as Claims };
+  } catch (error) {
+    return mapVerifyError(error);
+  }
+}
+
+/** Step 6: what jose does not check for us, then the principal. */
+function checkClaims(claims: Claims, nowMs: number, toleranceS: number): AuthResult {
+  const issuedInFuture = checkIssuedAt(claims, Math.floor(nowMs / 1000), toleranceS);
+  if (issuedInFuture) return issuedInFuture;
+  return toPrincipal(claims);
+}

@@ -1,0 +1,40 @@
+/**
+ * Chooses the one configured key source. Setup failures (missing env var, unreadable file, bad
+ * PEM or JWKS, an algorithm the source cannot serve) throw an Error naming the config key.
+ */
+import type { AuthConfig } from '../../config/types.js';
+import { KEY_SOURCE_KEYS } from '../assert-config.js';
+import { hs256SecretKeySource } from './hs256-secret.js';
+import { jwksFileKeySource } from './jwks-file.js';
+import { jwksUrlKeySource } from './jwks-url.js';
+import type { KeySource, KeySourceDeps } from './key-source.js';
+import { publicKeyFileKeySource } from './public-key-file.js';
+
+export type { KeySource, KeySourceDeps } from './key-source.js';
+
+export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): Promise<KeySource> {
+  const { algorithms } = config;
+  if (config.hs256_secret_env !== undefined) {
+    return hs256SecretKeySource(config.hs256_secret_env, algorithms, deps.env);
+  }
+  if (config.jwks_file !== undefined) {
+    return jwksFileKeySource(config.jwks_file, algorithms, deps.readFile);
+  }
+  if (config.public_key_file !== undefined) {
+    return publicKeyFileKeySource(config.public_key_file, algorithms, deps.readFile);
+  }
+  if (config.jwks_url !== undefined) {
+    return jwksUrlKeySource(
+      {
+        url: config.jwks_url,
+        algorithms,
+        timeoutMs: config.jwks_timeout_ms,
+        cooldownS: config.jwks_cooldown_s,
+        cacheMaxAgeS: config.jwks_cache_max_age_s,
+      },
+      deps.fetch,
+    );
+  }
+  throw new TypeError(`auth: exactly one of ${KEY_SOURCE_KEYS.join(', ')} must be set`);
+}
+
