@@ -1,0 +1,119 @@
+/**
+ * The composition root: the one place that builds stores, services and routes from the config
+ * and wires them together. Nothing below it reaches for globals; everything it builds is owned by
+ * the returned App and released by `stop()`, so tests can run many apps side by side.
+ */
+import type { AddressInfo } from 'node:net';
+import { createAuthenticator } from './authn/index.js';
+import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
+import { createLocalTenancySwitch } from './authz/tenancy-switch.js';
+import type { Config } from './config/types.js';
+import { createDirectoryStore } from './directory/index.js';
+import type { DirectoryStore } from './directory/types.js';
+import { createActivePolicy, type ActivePolicy } from './engine/active-policy.js';
+import { loadPolicyBundle } from './engine/policy-bundle.js';
+import { createPolicyEngine } from './engine/wasm-engine.js';
+import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
+import { createManagementApp } from './http/management-app.js';
+import { policyStatusRoutes } from './http/policy-routes.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
+import { createLogger, errorFields, type Logger } from './observability/logger.js';
+
+export interface AppDeps {
+  env: Record<string, string | undefined>;
+  /** Milliseconds since epoch. */
+  now?: () => number;
+  logger?: Logger;
+  fetch?: typeof fetch;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly authorizer: Authorizer;
+  readonly directory: DirectoryStore;
+  readonly policy: ActivePolicy;
+  readonly http: HttpServer;
+  /** Listens on the configured host and port (port 0 picks a free one). */
+  start(): Promise<AddressInfo>;
+  /** Drains HTTP (up to `server.shutdown_timeout_s`) and releases every resource. */
+  stop(): Promise<{ drained: boolean }>;
+}
+
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const logger = deps.logger ?? createLogger();
+  const now = deps.now ?? Date.now;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const authenticator = await createAuthenticator(config.auth, { env: deps.env, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    closers.push(() => authenticator.close());
+
+    const directory = await createDirectoryStore(
+      { directory: config.directory, redis: config.redis, defaultOrg: config.tenancy.default_org },
+      { now, log: (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields }) },
+    );
+    closers.push(() => directory.close());
+
+    const bundle = await loadPolicyBundle(config.policy, deps.env);
+    const policy = createActivePolicy(await createPolicyEngine(bundle, () => new Date(now())));
+    logger.info('policy loaded', { revision: bundle.revision, source: bundle.source });
+
+    const tenancySwitch = createLocalTenancySwitch(config.tenancy.multi_tenant);
+    closers.push(() => tenancySwitch.close());
+
+    const authorizer = createAuthorizer({
+      tenancy: config.tenancy,
+      authenticator,
+      directory,
+      policy,
+      tenancySwitch,
+      now,
+    });
+
+    const onError = (err: unknown) => logger.error('request failed', errorFields(err));
+    const dispatchDecision = createDecisionDispatcher(
+      authorizeRoutes({
+        authorizer,
+        tenancy: config.tenancy,
+        maxBodyBytes: config.server.max_body_bytes,
+        maxBatchBodyBytes: config.server.max_batch_body_bytes,
+      }),
+      onError,
+    );
+    const management = createManagementApp({
+      readiness: [
+        { name: 'policy', check: async () => policy.current() !== null },
+        { name: 'directory', check: () => directory.ping() },
+      ],
+      routes: [policyStatusRoutes(policy)],
+      onError,
+    });
+    const http = createHttpServer({ dispatchDecision, management });
+
+    return {
+      config,
+      authorizer,
+      directory,
+      policy,
+      http,
+      async start() {
+        const address = await http.listen(config.server.port, config.server.host);
+        logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });
+        return address;
+      },
+      async stop() {
+        const result = http.server.listening ? await http.close(config.server.shutdown_timeout_s * 1000) : { drained: true };
+        await closeAll(closers, logger);
+        return result;
+      },
+    };
+  } catch (err) {
+    await closeAll(closers, logger);
+    throw err;
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
+  for (const close of closers.reverse()) {
+    await close().catch((err: unknown) => logger.warn('close failed', errorFields(err)));
+  }
+}

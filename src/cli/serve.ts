@@ -1,0 +1,46 @@
+/** `orgwarden serve`: run the sidecar until SIGTERM/SIGINT, then drain and exit 0. */
+import { createApp } from '../app.js';
+import { loadConfigFile } from '../config/load.js';
+import { createLogger, errorFields } from '../observability/logger.js';
+import { parseFlags, parsePort, UsageError } from './args.js';
+
+export const SERVE_HELP = `Usage: orgwarden serve --config FILE [--port N]
+
+Starts the authorization sidecar.
+  --config FILE   YAML config (see docs/config.md)
+  --port N        listen port; overrides ORGWARDEN_PORT and server.port
+Exit codes: 0 after a clean SIGTERM drain, 1 when it cannot start, 2 for a bad config or usage.`;
+
+export async function serve(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, { config: 'string', port: 'string', help: 'boolean' });
+  if (flags.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  if (typeof flags.config !== 'string') throw new UsageError('serve needs --config FILE');
+  const port = parsePort(flags.port);
+  const config = loadConfigFile(flags.config, { env: process.env, ...(port !== undefined ? { port } : {}) });
+  const logger = createLogger();
+  const app = await createApp(config, { env: process.env, logger });
+  await app.start();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down', { signal });
+      app
+        .stop()
+        .then(({ drained }) => {
+          logger.info('stopped', { drained });
+          resolve(0);
+        })
+        .catch((err: unknown) => {
+          logger.error('shutdown failed', errorFields(err));
+          resolve(1);
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Reads a JSON request body with the contract's rules: a JSON content type (else 415), a size cap
+ * checked against Content-Length up front and against the bytes actually received (else 413),
+ * and well-formed JSON (else 400). Never a 500 for bad input.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from './errors.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const type = req.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) {
+      req.resume();
+      return reject(new ApiError('unsupported_media_type', 'content type must be application/json'));
+    }
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.resume();
+      return reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        failed = true;
+        chunks.length = 0;
+        reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => {
+      if (!failed) reject(new ApiError('invalid_request', 'request body could not be read'));
+      failed = true;
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      if (text.trim() === '') return reject(new ApiError('invalid_request', 'request body is empty'));
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new ApiError('invalid_request', 'request body is not valid JSON'));
+      }
+    });
+  });
+}
