@@ -9,7 +9,7 @@ import { fail, type AuthFailure } from './failure.js';
 /** Header parameters that point at, or embed, a key chosen by the token's author. */
 const KEY_CARRYING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
-const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export interface PrecheckLimits {
   maxTokenBytes: number;
@@ -43,13 +43,18 @@ export function checkSize(token: string, maxTokenBytes: number): AuthFailure | n
   return null;
 }
 
-/** Step 3: compact JWS shape, and a protected header that is a JSON object. */
+/**
+ * Step 3: compact JWS shape: three base64url segments, header and payload non-empty, and a
+ * protected header that is a JSON object. An empty signature is the shape of an unsigned
+ * (`alg: none`) token; it passes here so step 4 can refuse it under its own code.
+ */
 export function parseShape(token: string): AuthFailure | { ok: true; header: Record<string, unknown> } {
   const segments = token.split('.');
-  if (segments.length !== 3 || !segments.every(isBase64urlSegment)) {
+  const [header64 = '', payload64 = ''] = segments;
+  if (segments.length !== 3 || header64 === '' || payload64 === '' || !segments.every(isBase64url)) {
     return fail('token_malformed', 'token is not a compact JWS of three base64url segments');
   }
-  const header = decodeJsonObject(segments[0] as string);
+  const header = decodeJsonObject(header64);
   if (header === null) {
     return fail('token_malformed', 'token header is not a JSON object');
   }
@@ -99,9 +104,9 @@ export function precheck(input: unknown, limits: PrecheckLimits): AuthFailure | 
   return { ok: true, token, header: shape.header };
 }
 
-function isBase64urlSegment(segment: string): boolean {
+function isBase64url(segment: string): boolean {
   // A base64url string of length 4n+1 cannot come from any byte sequence.
-  return BASE64URL_SEGMENT.test(segment) && segment.length % 4 !== 1;
+  return BASE64URL.test(segment) && segment.length % 4 !== 1;
 }
 
 function decodeJsonObject(segment: string): Record<string, unknown> | null {
