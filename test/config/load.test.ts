@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
+
+const minimal = () => ({
+  auth: { issuer: 'https://idp.example', audience: 'orgwarden', algorithms: ['ES256'], jwks_file: './jwks.json' },
+  directory: { file: './directory.yaml' },
+  policy: { dir: './policies' },
+});
+
+function issuesOf(doc: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(doc, { env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('applies the contract defaults (port 8282 on 127.0.0.1, single-tenant, X-Org-ID, org_id cookie)', () => {
+    const config = parseConfig(minimal());
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8282, max_body_bytes: 65536, shutdown_timeout_s: 10 });
+    expect(config.tenancy).toEqual({ multi_tenant: false, default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' });
+    expect(config.redis).toBeUndefined();
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('names an unknown key, at any depth', () => {
+    expect(issuesOf({ ...minimal(), surprise: 1 })).toEqual(['surprise: is not a known key']);
+    expect(issuesOf({ ...minimal(), tenancy: { multitenant: true } })).toEqual(['tenancy.multitenant: is not a known key']);
+  });
+
+  it('names a wrong type', () => {
+    expect(issuesOf({ ...minimal(), server: { port: '8282' } })).toEqual(['server.port: must be an integer, got string']);
+    expect(issuesOf({ ...minimal(), tenancy: { multi_tenant: 'yes' } })).toEqual(['tenancy.multi_tenant: must be true or false, got string']);
+  });
+
+  it('reports every problem at once', () => {
+    const issues = issuesOf({ server: { port: -1 }, tenancy: { default_org: 'bad org!' }, policy: {} });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'server.port: must be >= 0',
+        'tenancy.default_org: "bad org!" does not match /^[A-Za-z0-9._-]{1,64}$/',
+        'auth.issuer: is required',
+        'directory.file: is required',
+        'policy: set exactly one of dir, bundle',
+      ]),
+    );
+  });
+
+  it('needs exactly one key source, and never mixes HS256 with public-key sources', () => {
+    const doc = minimal();
+    expect(issuesOf({ ...doc, auth: { ...doc.auth, jwks_url: 'https://idp.example/jwks' } })).toEqual([
+      'auth: set exactly one of jwks_url, jwks_file, public_key_file, hs256_secret_env (found 2)',
+    ]);
+    expect(issuesOf({ ...doc, auth: { ...doc.auth, algorithms: ['ES256', 'HS256'] } })).toContain(
+      'auth.algorithms: HS256 needs hs256_secret_env; public-key sources take asymmetric algorithms only',
+    );
+    expect(issuesOf({ ...doc, auth: { ...doc.auth, algorithms: ['none'] } })[0]).toMatch(/^auth.algorithms\[0\]: must be one of/);
+  });
+
+  it('lets --port win over ORGWARDEN_PORT, and ORGWARDEN_PORT over the file', () => {
+    expect(parseConfig(minimal(), { env: { ORGWARDEN_PORT: '9000' } }).server.port).toBe(9000);
+    expect(parseConfig(minimal(), { env: { ORGWARDEN_PORT: '9000' }, port: 9100 }).server.port).toBe(9100);
+    expect(issuesOf(minimal(), { ORGWARDEN_PORT: 'http' })).toEqual(['ORGWARDEN_PORT: must be a port number, got "http"']);
+  });
+
+  it('fills the redis url only when no cluster is named, and refuses both', () => {
+    expect(parseConfig({ ...minimal(), redis: {} }).redis?.url).toBe('redis://127.0.0.1:6379/0');
+    expect(parseConfig({ ...minimal(), redis: { cluster_nodes: ['127.0.0.1:7000'] } }).redis?.url).toBeUndefined();
+    expect(issuesOf({ ...minimal(), redis: { url: 'redis://x:1', cluster_nodes: ['127.0.0.1:7000'] } })).toEqual([
+      'redis: set url or cluster_nodes, not both',
+    ]);
+  });
+
+  it('resolves relative paths against the config file and names the file in errors', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-config-'));
+    const file = path.join(dir, 'orgwarden.yaml');
+    writeFileSync(
+      file,
+      'auth: {issuer: i, audience: a, algorithms: [ES256], jwks_file: keys/jwks.json}\ndirectory: {file: dir.yaml}\npolicy: {bundle: b.tar.gz}\n',
+    );
+    const config = loadConfigFile(file);
+    expect(config.auth.jwks_file).toBe(path.join(dir, 'keys', 'jwks.json'));
+    expect(config.policy.bundle).toBe(path.join(dir, 'b.tar.gz'));
+
+    writeFileSync(file, 'server: {port: [1}\n');
+    expect(() => loadConfigFile(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    expect(() => loadConfigFile(path.join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read config file \(ENOENT\)/);
+  });
+
+  it('rejects duplicate keys in YAML instead of silently taking the last one', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-config-'));
+    const file = path.join(dir, 'dup.yaml');
+    writeFileSync(file, 'tenancy: {multi_tenant: false}\ntenancy: {multi_tenant: true}\n');
+    expect(() => loadConfigFile(file)).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Builds a real orgwarden for tests: the compiled default policy (from global setup), the file
+ * directory fixture (or Redis), HS256 tokens. Each call is an independent app; nothing global.
+ */
+import { createApp, type App } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
+import { silentLogger, type Logger } from '../../src/observability/logger.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TEST_SECRET_ENV, mintHs256, type TestClaims } from './tokens.js';
+
+import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './paths.js';
+
+export { FIXTURE_DIRECTORY, TEST_BUNDLE };
+
+export interface TestAppOptions {
+  multiTenant?: boolean;
+  directoryFile?: string;
+  redis?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+  env?: Record<string, string>;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export function testConfigDoc(options: TestAppOptions = {}): Record<string, unknown> {
+  return {
+    server: { host: '127.0.0.1', port: 0 },
+    tenancy: { multi_tenant: options.multiTenant ?? true },
+    auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, algorithms: ['HS256'], hs256_secret_env: TEST_SECRET_ENV },
+    directory: { file: options.directoryFile ?? FIXTURE_DIRECTORY },
+    policy: { bundle: TEST_BUNDLE },
+    admin: { token_env: 'ORGWARDEN_ADMIN_TOKEN' },
+    ...(options.redis ? { redis: options.redis } : {}),
+    ...options.extra,
+  };
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<App> {
+  const config = parseConfig(testConfigDoc(options), { env: {} });
+  return createApp(config, {
+    env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789', ...options.env },
+    logger: options.logger ?? silentLogger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** A running app and its base URL. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<{ app: App; url: string }> {
+  const app = await createTestApp(options);
+  const address = await app.start();
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
+
+export const session = (sub: string, claims: TestClaims = {}) => mintHs256(TEST_SECRET, { sub, ...claims });
+export const apiToken = (sub: string, claims: TestClaims = {}) => mintHs256(TEST_SECRET, { sub, kind: 'api_token', ...claims });
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json: json as any, text, headers: res.headers };
+}
