@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parseBundle } from '../../src/engine/policy-bundle.js';
+import { BundleFormatError, readTarGz } from '../../src/engine/tar-gz.js';
+import { TEST_BUNDLE } from '../support/paths.js';
+
+describe('bundle archive', () => {
+  it('reads the files of a real OPA bundle and hashes what is evaluated', () => {
+    const bundle = parseBundle(readFileSync(TEST_BUNDLE), 'test');
+    expect([...bundle.files.keys()]).toEqual(expect.arrayContaining(['policy.wasm', 'data.json']));
+    expect(bundle.wasm.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    expect(bundle.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parseBundle(readFileSync(TEST_BUNDLE), 'again').revision).toBe(bundle.revision);
+  });
+
+  it('reads archives written by GNU tar, with long names in PAX records', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-tar-'));
+    const long = `${'d'.repeat(120)}.json`;
+    writeFileSync(path.join(dir, 'policy.wasm'), 'wasm');
+    writeFileSync(path.join(dir, long), '{}');
+    const out = path.join(dir, 'b.tar.gz');
+    execFileSync('tar', ['--format=pax', '-czf', out, '-C', dir, 'policy.wasm', long]);
+    const files = readTarGz(readFileSync(out));
+    expect(files.get('policy.wasm')?.toString()).toBe('wasm');
+    expect(files.get(long)?.toString()).toBe('{}');
+  });
+
+  it('rejects what is not a bundle, with a message naming the source', () => {
+    expect(() => readTarGz(Buffer.from('not gzip'))).toThrow(BundleFormatError);
+    expect(() => readTarGz(gzipSync(Buffer.alloc(512, 'x')))).toThrow('bundle archive has a corrupt header');
+    expect(() => parseBundle(gzipSync(Buffer.alloc(1024)), 'policy.bundle b.tar.gz')).toThrow(
+      'policy.bundle b.tar.gz: bundle has no policy.wasm (build it with opa build -t wasm)',
+    );
+    const truncated = readFileSync(TEST_BUNDLE);
+    expect(() => readTarGz(truncated.subarray(0, truncated.length - 40))).toThrow(BundleFormatError);
+  });
+});
