@@ -1,0 +1,136 @@
+/**
+ * The embedded directory (no Redis): loaded from the YAML file, held in memory, and written back to
+ * the file atomically after every change.
+ *
+ * Invariants:
+ * - A write changes memory only after the file has been replaced; if the file write fails, both
+ *   the file and the in-memory directory are as before and the write rejects.
+ * - Writes run one at a time (a promise chain), so two write-backs never interleave and each one
+ *   starts from the state the previous one left.
+ */
+import { writeFileAtomic, type FileWriter } from './atomic-write.js';
+import { stderrLogger, type DirectoryLogger } from './deps.js';
+import { loadDirectoryFile, serializeDirectory } from './load-file.js';
+import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
+import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
+
+export interface FileStoreOptions {
+  file: string;
+  defaultOrg: string;
+}
+
+export interface FileStoreDeps {
+  /** Replaces the file's content; defaults to temp file + fsync + rename. */
+  writeFile?: FileWriter;
+  log?: DirectoryLogger;
+}
+
+interface Snapshot {
+  orgs: ReadonlyMap<string, OrgRecord>;
+  byUser: ReadonlyMap<string, ReadonlyArray<{ id: string; role: StoredRole }>>;
+}
+
+export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
+  const { file, defaultOrg } = options;
+  const writeFile = deps.writeFile ?? writeFileAtomic;
+  const log = deps.log ?? stderrLogger;
+  const defaultRecord = syntheticDefaultOrg(defaultOrg);
+
+  let snapshot = buildSnapshot((await loadDirectoryFile(file, defaultOrg)).map(freezeRecord));
+  let revision = 0;
+  let closed = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const listeners = new Set<(org: string) => void>();
+  log('info', 'directory loaded', { file, orgs: snapshot.orgs.size });
+
+  function serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  function write(change: DirectoryWrite): Promise<{ revision: number }> {
+    return serialized(async () => {
+      if (closed) throw new DirectoryUnavailableError('directory store is closed');
+      const current = snapshot.orgs.get(change.org) ?? null;
+      const next = change.apply(current);
+      if (sameRecord(current, next)) return { revision };
+
+      const orgs = new Map(snapshot.orgs);
+      if (next) orgs.set(change.org, freezeRecord(next));
+      else orgs.delete(change.org);
+      try {
+        await writeFile(file, serializeDirectory(orgs.values()));
+      } catch (err) {
+        log('error', 'directory write-back failed; nothing changed', { file, org: change.org, error: String(err) });
+        throw new DirectoryUnavailableError(`cannot write directory file ${file}`, { cause: err });
+      }
+      snapshot = buildSnapshot([...orgs.values()]);
+      revision += 1;
+      notify(change.org);
+      return { revision };
+    });
+  }
+
+  function notify(org: string): void {
+    for (const listener of listeners) {
+      try {
+        listener(org);
+      } catch (err) {
+        log('error', 'directory change listener threw', { org, error: String(err) });
+      }
+    }
+  }
+
+  function ensureOpen(): void {
+    if (closed) throw new DirectoryUnavailableError('directory store is closed');
+  }
+
+  return {
+    kind: 'file',
+    async getOrg(id) {
+      ensureOpen();
+      return snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null);
+    },
+    async listOrgsForUser(user) {
+      ensureOpen();
+      return (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }));
+    },
+    // async, so a validation error thrown while building the write becomes a rejection
+    putOrg: async (record) => write(putOrgWrite(record, defaultOrg)),
+    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, defaultOrg)),
+    removeMember: async (org, user) => write(removeMemberWrite(org, user, defaultOrg)),
+    deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
+    async revision() {
+      ensureOpen();
+      return revision;
+    },
+    async ping() {
+      return !closed;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      listeners.clear();
+      await queue;
+    },
+  };
+}
+
+function buildSnapshot(records: OrgRecord[]): Snapshot {
+  const orgs = new Map<string, OrgRecord>();
+  const byUser = new Map<string, Array<{ id: string; role: StoredRole }>>();
+  for (const record of records) {
+    orgs.set(record.id, record);
+    for (const { user, role } of record.members) {
+      let list = byUser.get(user);
+      if (!list) byUser.set(user, (list = []));
+      list.push({ id: record.id, role });
+    }
+  }
+  return { orgs, byUser };
+}

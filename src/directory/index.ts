@@ -1,0 +1,48 @@
+/**
+ * The directory store, chosen by config: with `redis`, the shared Redis store (seeded from
+ * `directory.file`); without, the embedded file store.
+ */
+import type { DirectoryConfig, RedisConfig } from '../config/types.js';
+import type { FileWriter } from './atomic-write.js';
+import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { createFileStore } from './file-store.js';
+import type { RedisClientFactory } from './redis-client.js';
+import { createRedisStore } from './redis-store.js';
+import type { DirectoryStore } from './types.js';
+
+export interface DirectoryStoreConfig {
+  directory: DirectoryConfig;
+  redis?: RedisConfig;
+  defaultOrg: string;
+}
+
+export interface DirectoryStoreDeps {
+  now?: Clock;
+  log?: DirectoryLogger;
+  /** Cache hits and misses by layer (redis store). */
+  stats?: CacheStats;
+  /** Redis connections (redis store); default: built from `redis` config. */
+  connect?: RedisClientFactory;
+  /** File replacement (file store); default: atomic temp file + fsync + rename. */
+  writeFile?: FileWriter;
+}
+
+export async function createDirectoryStore(config: DirectoryStoreConfig, deps: DirectoryStoreDeps = {}): Promise<DirectoryStore> {
+  const { directory, redis, defaultOrg } = config;
+  if (directory.http) {
+    (deps.log ?? stderrLogger)('warn', 'directory.http is set but read-through is not implemented; records missing from the store are not fetched', {});
+  }
+  if (redis) {
+    return createRedisStore(
+      { file: directory.file, defaultOrg, redis, cache_ttl_ms: directory.cache_ttl_ms, cache_max_entries: directory.cache_max_entries },
+      deps,
+    );
+  }
+  return createFileStore({ file: directory.file, defaultOrg }, deps);
+}
+
+export { createFileStore, type FileStoreDeps, type FileStoreOptions } from './file-store.js';
+export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from './redis-store.js';
+export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
+export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
+export type { CacheStats, Clock, DirectoryLogger } from './deps.js';

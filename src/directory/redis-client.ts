@@ -1,0 +1,83 @@
+/**
+ * Redis connections for the directory, configured to fail fast.
+ *
+ * With ioredis defaults a command against a dead Redis waits in the offline queue and is retried
+ * on reconnect, so it rejects only after about 73 s (20 retries of a growing backoff); meanwhile a
+ * decision would hang. Here a command either gets an answer within `command_timeout_ms` or rejects:
+ * - `enableOfflineQueue: false`: while disconnected, commands reject at once instead of queueing;
+ * - `maxRetriesPerRequest: 0`: commands in flight when the connection drops reject at once;
+ * - `commandTimeout`: a Redis that accepts the connection but does not answer (paused, overloaded,
+ *   half-open TCP) rejects after `command_timeout_ms`;
+ * - `connectTimeout` bounds the TCP + handshake phase;
+ * - reconnects go on forever, with exponential backoff capped at `max_reconnect_delay_ms`;
+ * - every client has an `error` listener: an unreachable Redis is logged, never an unhandled
+ *   `error` event that crashes the process.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from '../config/types.js';
+import type { DirectoryLogger } from './deps.js';
+
+export type RedisClient = Redis | Cluster;
+export type RedisRole = 'commands' | 'subscriber';
+/** How a store obtains its connections (injected in tests; `createRedisClient` otherwise). */
+export type RedisClientFactory = (role: RedisRole) => RedisClient;
+
+const FIRST_RECONNECT_DELAY_MS = 50;
+
+/** Bounded exponential backoff with jitter: 50, 100, 200, ... ms, never above `maxMs`. */
+export function reconnectDelay(attempt: number, maxMs: number, random: () => number = Math.random): number {
+  const exponential = FIRST_RECONNECT_DELAY_MS * 2 ** Math.min(Math.max(attempt - 1, 0), 20);
+  const jitter = Math.floor(random() * FIRST_RECONNECT_DELAY_MS);
+  return Math.min(exponential + jitter, maxMs);
+}
+
+export function redisClientOptions(config: RedisConfig, role: RedisRole): RedisOptions {
+  return {
+    // The store calls connect() itself and tracks readiness; nothing connects behind its back.
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // The subscriber re-subscribes itself on `ready`, where it also clears the cache it guards.
+    autoResubscribe: false,
+    commandTimeout: config.command_timeout_ms,
+    connectTimeout: config.connect_timeout_ms,
+    retryStrategy: (times) => reconnectDelay(times, config.max_reconnect_delay_ms),
+    connectionName: `orgwarden-directory-${role}`,
+  };
+}
+
+export function createRedisClient(config: RedisConfig, role: RedisRole, log: DirectoryLogger): RedisClient {
+  const options = redisClientOptions(config, role);
+  let client: RedisClient;
+  if (config.cluster_nodes && config.cluster_nodes.length > 0) {
+    const { retryStrategy, enableOfflineQueue, lazyConnect, ...redisOptions } = options;
+    client = new Cluster(config.cluster_nodes, {
+      lazyConnect,
+      enableOfflineQueue,
+      clusterRetryStrategy: retryStrategy ?? null,
+      redisOptions,
+    });
+  } else if (config.url !== undefined) {
+    client = new Redis(config.url, options);
+  } else {
+    throw new TypeError('redis config needs a url or cluster_nodes');
+  }
+  watchConnection(client, role, log);
+  return client;
+}
+
+/** Logs connection trouble once per outage (not once per reconnect attempt) and the recovery. */
+function watchConnection(client: RedisClient, role: RedisRole, log: DirectoryLogger): void {
+  let lastError: string | null = null;
+  client.on('error', (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message === lastError) return;
+    lastError = message;
+    log('warn', 'redis connection error', { role, error: message });
+  });
+  client.on('ready', () => {
+    if (lastError !== null) log('info', 'redis connection restored', { role });
+    lastError = null;
+  });
+}

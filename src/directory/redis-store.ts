@@ -1,0 +1,369 @@
+/**
+ * The shared directory: records in Redis (layout in redis-keys.ts), read through a small
+ * in-process cache that Redis pub/sub keeps honest.
+ *
+ * Consistency and failure rules:
+ * - Reads reject with DirectoryUnavailableError whenever Redis does not answer (fast: see
+ *   redis-client.ts), and until this replica has confirmed, over its current connection, that the
+ *   prefix is seeded. An empty Redis (restarted without persistence) never reads as "no such org"
+ *   while it is being seeded again.
+ * - The cache is used only while the invalidation subscription is live. When the subscriber
+ *   connection drops the cache is cleared and bypassed; when it is back it is cleared again (it
+ *   may have missed messages). So after an error nothing older than a fetch made while
+ *   invalidations were flowing is served, and nothing older than `cache_ttl_ms`. The one stale
+ *   window left is a Redis that stops answering without closing the connection: cached entries
+ *   (including "no such org") are served until their TTL runs out, misses reject. That bounded
+ *   staleness is the price of answering from memory at all.
+ * - A write compares-and-sets the org's record (retrying on a concurrent write from another
+ *   replica), maintains the indexes, INCRs the revision, invalidates this replica's cache before it
+ *   returns, and publishes `{org, revision}` for the others.
+ * - The user and org indexes are kept supersets of the truth (added before the record is written,
+ *   removed after, re-checked); readers filter them against the records, so an index entry never
+ *   grants anything by itself.
+ */
+import type { RedisConfig } from '../config/types.js';
+import { createTtlCache } from './cache.js';
+import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { loadDirectoryFile } from './load-file.js';
+import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
+import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
+import { createRedisClient, type RedisClient, type RedisClientFactory } from './redis-client.js';
+import { redisKeys } from './redis-keys.js';
+import { ensureSeeded } from './redis-seed.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
+import { isValidOrgId, isValidUserId, parseOrgRecord } from './validate.js';
+
+export interface RedisStoreOptions {
+  /** Seed file, loaded and validated at start even when the prefix is already seeded. */
+  file: string;
+  defaultOrg: string;
+  redis: RedisConfig;
+  cache_ttl_ms: number;
+  cache_max_entries: number;
+}
+
+export interface RedisStoreDeps {
+  now?: Clock;
+  log?: DirectoryLogger;
+  stats?: CacheStats;
+  /** Creates the store's two connections (commands, subscriber); the store closes them. */
+  connect?: RedisClientFactory;
+}
+
+/** Sets KEYS[1] to ARGV[2] (or deletes it when ARGV[2] is empty) only if it still holds ARGV[1]. */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if current == false then current = '' end
+if current ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`;
+const MAX_WRITE_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 250;
+
+export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
+  const { defaultOrg } = options;
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? stderrLogger;
+  const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
+  const seed = (await loadDirectoryFile(options.file, defaultOrg)).map(freezeRecord);
+
+  const keys = redisKeys(options.redis.key_prefix);
+  const cache = createTtlCache<OrgRecord | null>({ ttlMs: options.cache_ttl_ms, maxEntries: options.cache_max_entries, now });
+  const defaultRecord = syntheticDefaultOrg(defaultOrg);
+  const listeners = new Set<(org: string) => void>();
+  const commands = connect('commands');
+  const subscriber = connect('subscriber');
+
+  let closed = false;
+  /** The prefix is known to be seeded, as seen over the current command connection. */
+  let verified = false;
+  /** Invalidations are flowing, so the cache may be read and filled. */
+  let subscribed = false;
+  let commandsEpoch = 0;
+  let subscriberEpoch = 0;
+  let verifying: Promise<void> | null = null;
+  let subscribing: Promise<void> | null = null;
+  let writes: Promise<unknown> = Promise.resolve();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const stat: CacheStats = (layer, outcome) => {
+    try {
+      deps.stats?.(layer, outcome);
+    } catch {
+      // metrics must never fail a read
+    }
+  };
+
+  function later(task: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      task();
+    }, RETRY_DELAY_MS);
+    timer.unref();
+    timers.add(timer);
+  }
+
+  function verify(): Promise<void> {
+    verifying ??= (async () => {
+      const epoch = commandsEpoch;
+      try {
+        const outcome = await ensureSeeded(commands, keys, seed, { now });
+        if (outcome === 'seeded') log('info', 'directory seeded into redis', { orgs: seed.length });
+        if (epoch === commandsEpoch && !closed) verified = true;
+      } catch (err) {
+        log('warn', 'directory not ready: cannot confirm the redis prefix is seeded', { error: String(err) });
+        if (!closed && commands.status === 'ready') later(() => void verify());
+      } finally {
+        verifying = null;
+      }
+    })();
+    return verifying;
+  }
+
+  function subscribe(): Promise<void> {
+    subscribing ??= (async () => {
+      const epoch = subscriberEpoch;
+      try {
+        await subscriber.subscribe(keys.invalidations);
+        if (epoch !== subscriberEpoch || closed) return;
+        cache.clear(); // whatever happened while we were not listening
+        subscribed = true;
+      } catch (err) {
+        log('warn', 'directory cache disabled: cannot subscribe to invalidations', { error: String(err) });
+        if (!closed && subscriber.status === 'ready') later(() => void subscribe());
+      } finally {
+        subscribing = null;
+      }
+    })();
+    return subscribing;
+  }
+
+  commands.on('ready', () => void verify());
+  commands.on('close', () => {
+    commandsEpoch += 1;
+    verified = false;
+  });
+  subscriber.on('ready', () => void subscribe());
+  subscriber.on('close', () => {
+    subscriberEpoch += 1;
+    subscribed = false;
+    cache.clear();
+  });
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel !== keys.invalidations) return;
+    const org = parseInvalidation(message);
+    if (org === null) cache.clear();
+    else cache.delete(org);
+    notify(org ?? '');
+  });
+
+  function notify(org: string): void {
+    if (org === '') return;
+    for (const listener of listeners) {
+      try {
+        listener(org);
+      } catch (err) {
+        log('error', 'directory change listener threw', { org, error: String(err) });
+      }
+    }
+  }
+
+  function ensureOpen(): void {
+    if (closed) throw new DirectoryUnavailableError('directory store is closed');
+  }
+
+  function ensureReady(): void {
+    ensureOpen();
+    if (!verified) throw new DirectoryUnavailableError('directory not ready: redis is unreachable or not yet seeded');
+  }
+
+  /** Runs a Redis call; any failure means the directory cannot answer. */
+  async function redis<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new DirectoryUnavailableError(`directory unavailable: redis ${what} failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  function decode(id: string, raw: string): OrgRecord {
+    try {
+      const record = parseOrgRecord(JSON.parse(raw), { defaultOrg });
+      if (record.id !== id) throw new Error(`record id ${JSON.stringify(record.id)} under the key of ${JSON.stringify(id)}`);
+      return freezeRecord(record);
+    } catch (err) {
+      log('error', 'corrupt directory record in redis', { org: id, error: errorMessage(err) });
+      throw new DirectoryUnavailableError(`directory unavailable: corrupt record for org ${JSON.stringify(id)}`, { cause: err });
+    }
+  }
+
+  async function fetchOrg(id: string): Promise<OrgRecord | null> {
+    if (subscribed) {
+      const hit = cache.get(id);
+      stat('memory', hit ? 'hit' : 'miss');
+      if (hit) return hit.value;
+    }
+    ensureReady();
+    const ticket = cache.ticket();
+    const raw = await redis('GET', () => commands.get(keys.org(id)));
+    stat('redis', raw === null ? 'miss' : 'hit');
+    const record = raw === null ? null : decode(id, raw);
+    if (subscribed) cache.set(id, record, ticket);
+    return record;
+  }
+
+  async function getOrg(id: string): Promise<OrgRecord | null> {
+    ensureOpen();
+    // Garbage never becomes a Redis key; such an org cannot exist.
+    if (!isValidOrgId(id)) return null;
+    const record = await fetchOrg(id);
+    return record ?? (id === defaultOrg ? defaultRecord : null);
+  }
+
+  async function listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>> {
+    ensureReady();
+    if (!isValidUserId(user)) return []; // such a user cannot be a member of anything
+    const ids = await redis('SMEMBERS', () => commands.smembers(keys.user(user)));
+    const records = await Promise.all(ids.filter(isValidOrgId).sort().map(fetchOrg));
+    return records.flatMap((record) => {
+      const member = record?.members.find((m) => m.user === user);
+      return record && member ? [{ id: record.id, role: member.role }] : [];
+    });
+  }
+
+  async function currentRevision(): Promise<number> {
+    const raw = await redis('GET', () => commands.get(keys.revision));
+    return raw === null ? 0 : Number(raw);
+  }
+
+  function write(change: DirectoryWrite): Promise<{ revision: number }> {
+    // One write at a time per replica; across replicas the compare-and-set keeps records whole.
+    const run = writes.then(() => writeOnce(change));
+    writes = run.catch(() => undefined);
+    return run;
+  }
+
+  async function writeOnce(change: DirectoryWrite): Promise<{ revision: number }> {
+    const { org } = change;
+    const key = keys.org(org);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      ensureReady();
+      const raw = await redis('GET', () => commands.get(key));
+      const current = raw === null ? null : decode(org, raw);
+      const next = change.apply(current);
+      if (sameRecord(current, next)) return { revision: await currentRevision() };
+
+      const added = usersOf(next).filter((u) => !usersOf(current).includes(u));
+      const removed = usersOf(current).filter((u) => !usersOf(next).includes(u));
+      await addToIndexes(org, added, next !== null);
+      const applied = await redis('EVAL', () => commands.eval(COMPARE_AND_SET, 1, key, raw ?? '', next ? JSON.stringify(next) : ''));
+      if (applied !== 1) continue; // another replica wrote this org since we read it: start over
+      // Again after the record: a concurrent removal elsewhere may have pruned them in between.
+      await addToIndexes(org, added, next !== null);
+      await pruneIndexes(org, removed, next === null);
+
+      const revision = Number(await redis('INCR', () => commands.incr(keys.revision)));
+      cache.delete(org);
+      notify(org);
+      await redis('PUBLISH', () => commands.publish(keys.invalidations, JSON.stringify({ org, revision })));
+      return { revision };
+    }
+    throw new DirectoryUnavailableError(`directory unavailable: org ${JSON.stringify(org)} kept changing during the write`);
+  }
+
+  async function addToIndexes(org: string, users: string[], exists: boolean): Promise<void> {
+    await redis('SADD', () =>
+      Promise.all([...users.map((u) => commands.sadd(keys.user(u), org)), exists ? commands.sadd(keys.orgs, org) : null]),
+    );
+  }
+
+  /** Removes index entries, then re-adds any that a concurrent write made true again. */
+  async function pruneIndexes(org: string, users: string[], deleted: boolean): Promise<void> {
+    if (users.length === 0 && !deleted) return;
+    await redis('SREM', () =>
+      Promise.all([...users.map((u) => commands.srem(keys.user(u), org)), deleted ? commands.srem(keys.orgs, org) : null]),
+    );
+    const raw = await redis('GET', () => commands.get(keys.org(org)));
+    const latest = raw === null ? null : decode(org, raw);
+    const back = usersOf(latest).filter((u) => users.includes(u));
+    if (back.length > 0 || (deleted && latest)) await addToIndexes(org, back, latest !== null);
+  }
+
+  commands.connect().catch(() => undefined); // failures are logged by the client's error listener
+  subscriber.connect().catch(() => undefined);
+  // Wait for the first attempt so a healthy start serves from the first request; an unreachable
+  // Redis does not stop the start: reads fail closed while the clients keep reconnecting.
+  await Promise.all([waitFor(commands, verify), waitFor(subscriber, subscribe)]);
+
+  return {
+    kind: 'redis',
+    getOrg,
+    listOrgsForUser,
+    // async, so a validation error thrown while building the write becomes a rejection
+    putOrg: async (record) => write(putOrgWrite(record, defaultOrg)),
+    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, defaultOrg)),
+    removeMember: async (org, user) => write(removeMemberWrite(org, user, defaultOrg)),
+    deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
+    async revision() {
+      ensureReady();
+      return currentRevision();
+    },
+    async ping() {
+      if (closed || !verified) return false;
+      return commands.ping().then(
+        (reply) => reply === 'PONG',
+        () => false,
+      );
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      for (const timer of timers) clearTimeout(timer);
+      await writes;
+      cache.clear();
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+/** Resolves after the client's first connection attempt and, if it got ready, the follow-up step. */
+function waitFor(client: RedisClient, step: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      client.off('ready', onReady);
+      client.off('close', done);
+      resolve();
+    };
+    const onReady = () => {
+      client.off('close', done);
+      void step().then(resolve);
+    };
+    if (client.status === 'ready') return onReady();
+    client.once('ready', onReady);
+    client.once('close', done);
+  });
+}
+
+function usersOf(record: OrgRecord | null): string[] {
+  return record ? record.members.map((m) => m.user) : [];
+}
+
+/** The org of an invalidation message, or null when the message is not understood. */
+function parseInvalidation(message: string): string | null {
+  try {
+    const org = (JSON.parse(message) as { org?: unknown }).org;
+    return isValidOrgId(org) ? org : null;
+  } catch {
+    return null;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
