@@ -6,22 +6,22 @@
  *   2. size                  token_too_large        (before any parsing)
  *   3. shape                 token_malformed        (three base64url segments, JSON header)
  *   4. header                algorithm_not_allowed, header_not_allowed
- *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age)
+ *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age;
+ *      see verify.ts)
  *   6. our claims            token_issued_in_future, claim_invalid
  *
  * Invariants: `authenticate` never throws and never fetches a key a token points to; every
  * message is our own sentence (see failure.ts).
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import type { AuthConfig } from '../config/types.js';
 import { assertAuthConfig } from './assert-config.js';
 import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
-import { fail, type AuthFailure } from './failure.js';
-import { mapVerifyError } from './jose-errors.js';
-import { createKeySource, type KeySource } from './keys/index.js';
+import { fail } from './failure.js';
+import { createKeySource } from './keys/index.js';
 import { precheck } from './precheck.js';
 import type { AuthResult, Authenticator } from './types.js';
+import { verifyOptions, verifySignature } from './verify.js';
 
 export interface AuthenticatorDeps {
   /** Where `hs256_secret_env` is looked up (normally `process.env`). */
@@ -39,8 +39,10 @@ export interface AuthenticatorDeps {
  * source fails the start, not the first request. Throws a TypeError for a config that should
  * not have passed validation, an Error naming the config key for key source setup failures.
  */
-export async function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps): Promise<Authenticator> {
-  assertAuthConfig(config);
+export async function createAuthenticator(input: AuthConfig, deps: AuthenticatorDeps): Promise<Authenticator> {
+  assertAuthConfig(input);
+  // Our own copy: nothing the caller does to its object later changes what we accept.
+  const config: AuthConfig = structuredClone(input);
   if (typeof deps !== 'object' || deps === null || typeof deps.env !== 'object' || deps.env === null) {
     throw new TypeError('deps.env must be an object');
   }
@@ -60,7 +62,7 @@ export async function createAuthenticator(config: AuthConfig, deps: Authenticato
         const checked = precheck(token, limits);
         if (!checked.ok) return checked;
         const nowMs = now();
-        const verified = await verifySignature(checked.token, keys, config, nowMs);
+        const verified = await verifySignature(checked.token, keys, verifyOptions(config, nowMs));
         if (!verified.ok) return verified;
         return checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
       } catch {
@@ -72,33 +74,6 @@ export async function createAuthenticator(config: AuthConfig, deps: Authenticato
       closed = true;
     },
   };
-}
-
-/**
- * Step 5: signature and registered claims, by jose. The claims set is wrapped rather than
- * returned bare, so no claim the token's author chose can be mistaken for our result fields.
- */
-async function verifySignature(
-  token: string,
-  keys: KeySource,
-  config: AuthConfig,
-  nowMs: number,
-): Promise<{ ok: true; claims: Claims } | AuthFailure> {
-  const options: JWTVerifyOptions = {
-    algorithms: config.algorithms,
-    issuer: config.issuer,
-    audience: config.audience,
-    requiredClaims: ['exp', 'sub'],
-    clockTolerance: config.clock_tolerance_s,
-    currentDate: new Date(nowMs),
-    ...(config.max_token_age_s > 0 ? { maxTokenAge: config.max_token_age_s } : {}),
-  };
-  try {
-    const { payload } = await jwtVerify(token, keys.getKey, options);
-    return { ok: true, claims: payload as Claims };
-  } catch (error) {
-    return mapVerifyError(error);
-  }
 }
 
 /** Step 6: what jose does not check for us, then the principal. */

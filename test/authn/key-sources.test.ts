@@ -58,6 +58,19 @@ describe('JWKS file', () => {
     expect((await auth.authenticate(noKid)).ok).toBe(true);
   });
 
+  it('several keys matching one token (rotation without kid) are each tried', async () => {
+    const [oldKey, newKey, stranger] = await Promise.all([createTestKeys('ES256'), createTestKeys('ES256'), createTestKeys('ES256')]);
+    const strip = (keys: TestKeys) => ({ ...keys.publicJwk, kid: undefined });
+    const path = files.write('rotation.jwks.json', JSON.stringify({ keys: [strip(oldKey), strip(newKey)] }));
+    const auth = await create(authConfig({ jwks_file: path }, { algorithms: ['ES256'] }));
+    const noKid = { now: NOW, header: { kid: undefined } };
+    expect((await auth.authenticate(await oldKey.mint({ sub: 'alice' }, noKid))).ok).toBe(true);
+    expect((await auth.authenticate(await newKey.mint({ sub: 'bob' }, noKid))).ok).toBe(true);
+    expectFailure(await auth.authenticate(await stranger.mint({ sub: 'mallory' }, noKid)), 'signature_invalid');
+    // A matching key settles it: its verdict on the claims is the answer.
+    expectFailure(await auth.authenticate(await newKey.mint({ sub: 'bob', exp: NOW / 1000 - 3600 }, noKid)), 'token_expired', 'exp');
+  });
+
   it('a key outside the set → key_not_found', async () => {
     const path = files.write('one-key.jwks.json', JSON.stringify(es256.jwks));
     const auth = await create(authConfig({ jwks_file: path }, { algorithms: ['ES256'] }));

@@ -1,0 +1,63 @@
+/**
+ * Step 5: signature and registered claims, by jose's `jwtVerify`.
+ *
+ * jose v6 no longer tries each key when several in a JWKS match a token (same `kid`, or no `kid`
+ * and one key type, as during a rotation by an issuer that sets no `kid`); it throws
+ * ERR_JWKS_MULTIPLE_MATCHING_KEYS with the candidates attached as an async iterator. We try them
+ * in order, as earlier jose versions did: the first that verifies wins.
+ */
+import { jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
+import type { AuthConfig } from '../config/types.js';
+import type { Claims } from './claims.js';
+import type { AuthFailure } from './failure.js';
+import { mapVerifyError } from './jose-errors.js';
+import type { KeySource } from './keys/index.js';
+
+export type Verified = { ok: true; claims: Claims } | AuthFailure;
+
+export function verifyOptions(config: AuthConfig, nowMs: number): JWTVerifyOptions {
+  return {
+    algorithms: config.algorithms,
+    issuer: config.issuer,
+    audience: config.audience,
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: config.clock_tolerance_s,
+    currentDate: new Date(nowMs),
+    ...(config.max_token_age_s > 0 ? { maxTokenAge: config.max_token_age_s } : {}),
+  };
+}
+
+/**
+ * The claims set is wrapped rather than returned bare, so no claim the token's author chose can
+ * be mistaken for a field of our result.
+ */
+export async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
+  try {
+    const { payload } = await jwtVerify(token, keys.getKey, options);
+    return { ok: true, claims: payload as Claims };
+  } catch (error) {
+    const candidates = multipleMatchingKeys(error);
+    return candidates ? verifyWithEach(token, candidates, options) : mapVerifyError(error);
+  }
+}
+
+async function verifyWithEach(token: string, candidates: AsyncIterable<CryptoKey>, options: JWTVerifyOptions): Promise<Verified> {
+  let last: unknown;
+  for await (const key of candidates) {
+    try {
+      const { payload } = await jwtVerify(token, key, options);
+      return { ok: true, claims: payload as Claims };
+    } catch (error) {
+      last = error;
+      // Only a wrong key is worth another try; anything else (expired, wrong aud) is the answer.
+      if ((error as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
+    }
+  }
+  return mapVerifyError(last);
+}
+
+function multipleMatchingKeys(error: unknown): AsyncIterable<CryptoKey> | null {
+  if (typeof error !== 'object' || error === null) return null;
+  if ((error as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return null;
+  return Symbol.asyncIterator in error ? (error as AsyncIterable<CryptoKey>) : null;
+}
