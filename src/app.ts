@@ -16,7 +16,8 @@ import { createPolicyEngine } from './engine/wasm-engine.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
-import { createHttpServer, type HttpServer } from './http/server.js';
+import { callerTokenGuard } from './http/caller-guard.js';
+import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
 
 export interface AppDeps {
@@ -87,7 +88,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       routes: [policyStatusRoutes(policy)],
       onError,
     });
-    const http = createHttpServer({ dispatchDecision, management });
+    const guards: RequestGuard[] = [];
+    if (config.server.caller_token_env) guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env')));
+    const http = createHttpServer({ dispatchDecision, management, guards });
 
     return {
       config,
@@ -110,6 +113,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     await closeAll(closers, logger);
     throw err;
   }
+}
+
+/** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
+export function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
+  const value = env[name];
+  if (!value || value.length < 16) throw new Error(`${key}: environment variable ${name} must hold a secret of at least 16 characters`);
+  return value;
 }
 
 async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
