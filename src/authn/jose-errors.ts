@@ -31,7 +31,7 @@ export function mapVerifyError(error: unknown): AuthFailure {
       return fail('algorithm_not_allowed', "header 'alg' is not allowed");
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return fail('key_not_found', "no single key matches header 'kid' and 'alg'");
+      return fail('key_not_found', "no key matches header 'kid' and 'alg'");
     case 'ERR_JWKS_TIMEOUT':
     case 'ERR_JWKS_INVALID':
     case KeysUnavailableError.code:
