@@ -43,7 +43,7 @@ export const configSchema: Schema = {
         max_token_bytes: { type: 'integer', default: 8192, min: 256, max: 65536 },
         max_token_age_s: { type: 'integer', default: 0, min: 0 },
         jwks_timeout_ms: { type: 'integer', default: 2000, min: 50, max: 30000 },
-        jwks_cooldown_s: { type: 'integer', default: 30, min: 0, max: 3600 },
+        jwks_cooldown_s: { type: 'integer', default: 30, min: 5, max: 3600 },
         jwks_cache_max_age_s: { type: 'integer', default: 600, min: 1, max: 86400 },
       },
     },
