@@ -1,0 +1,101 @@
+package orgwarden.authz_test
+
+import data.orgwarden.authz
+import data.orgwarden.catalogue
+
+# Every table of cases in the pack.
+all_cases := array.concat(
+	array.concat(
+		array.concat(authentication_cases, unknown_action_cases),
+		array.concat(tenancy_cases, orgs_cases),
+	),
+	array.concat(
+		array.concat(membership_cases, tokens_cases),
+		array.concat(
+			array.concat(roles_cases, shares_cases),
+			array.concat(ownership_cases, array.concat(malformed_cases, matrix_cases)),
+		),
+	),
+)
+
+decision_keys := {"allow", "reason", "detail", "status", "effective_org", "role", "spoof"}
+
+# The decision document the core accepts: exactly these keys and types, the status from the
+# reasons table, allow only with "allowed", spoof only with access_denied.
+well_formed(d) if {
+	is_object(d)
+	object.keys(d) == decision_keys
+	is_boolean(d.allow)
+	d.status == catalogue.reasons[d.reason]
+	allowed := d.reason == "allowed"
+	d.allow == allowed
+	spoof := d.reason == "access_denied"
+	d.spoof == spoof
+	nullable_string(d.detail)
+	nullable_string(d.effective_org)
+	valid_output_role(d.role)
+}
+
+nullable_string(x) if x == null
+
+nullable_string(x) if is_string(x)
+
+valid_output_role(role) if role == null
+
+valid_output_role(role) if catalogue.roles[role]
+
+test_decision_is_well_formed[c.name] if {
+	some c in all_cases
+	well_formed(decide(c))
+}
+
+# The effective org is the requested one once the org is proven, and null before.
+test_effective_org_is_the_requested_org_or_null[c.name] if {
+	some c in all_cases
+	got := decide(c)
+	requested := object.get(case_input(c), ["requested_org", "id"], null)
+	got.effective_org in {null, requested}
+}
+
+test_case_names_are_unique if {
+	names := [c.name | some c in all_cases]
+	count({name | some name in names}) == count(names)
+}
+
+# Every reason the policy produces is exercised at least twice (policy_error only comes from the
+# engine, or from the fallback tested below).
+test_every_reason_is_covered_twice[reason] if {
+	some reason in (object.keys(catalogue.reasons) - {"policy_error"})
+	hits := [c | some c in all_cases; c.want.reason == reason]
+	print(reason, "is expected by", count(hits), "cases")
+	count(hits) >= 2
+}
+
+test_every_action_is_exercised[action] if {
+	some action, _ in catalogue.actions
+	some c in all_cases
+	case_input(c).action == action
+}
+
+test_both_tenancy_modes_are_exercised if {
+	modes := {object.get(case_input(c).tenancy, "multi_tenant", null) | some c in all_cases}
+	true in modes
+	false in modes
+}
+
+# If the chain produced nothing at all, the default decision denies as policy_error.
+never(_, _) := "unused" if false
+
+never_status(_) := 0 if false
+
+test_no_outcome_is_policy_error if {
+	got := authz.decision with input as base_input
+		with authz.deny as never
+		with authz.deny_spoof as never_status
+		with authz.deny_in_org as never
+		with authz.status_of as never_status
+	got.allow == false
+	got.reason == "policy_error"
+	got.status == 500
+	well_formed(got)
+}

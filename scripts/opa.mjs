@@ -1,0 +1,324 @@
+#!/usr/bin/env node
+// Policy toolchain: finds (or installs) the pinned OPA and runs it over policies/.
+// Plain Node ESM, no dependencies. `node scripts/opa.mjs --help` for usage.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The one OPA version the policies are written, tested and compiled with.
+const OPA_VERSION = '1.22.3';
+// Entrypoints compiled into the WASM module; the engine evaluates these paths.
+const ENTRYPOINTS = ['orgwarden/authz/decision'];
+// Minimum line coverage of the policy files (test files excluded), in percent.
+const COVERAGE_THRESHOLD = 90;
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POLICY_DIR = 'policies'; // relative to REPO; every opa command runs from REPO
+const TOOLS_BIN = path.join(REPO, '.tools', 'bin');
+const EXE = process.platform === 'win32' ? '.exe' : '';
+const DEFAULT_OUT = path.join('.build', 'bundle.tar.gz');
+// Files in policies/ that are not policy data: the forward-auth route manifest.
+const NOT_POLICY = ['routes.yaml'];
+// Files that are never compiled into a bundle.
+const NOT_IN_BUNDLE = ['*_test.rego'];
+const OPA_MODULE = `github.com/open-policy-agent/opa@v${OPA_VERSION}`;
+
+const USAGE = `Usage: node scripts/opa.mjs <command> [options]
+
+Runs the pinned OPA (v${OPA_VERSION}) over ${POLICY_DIR}/.
+
+Commands:
+  ensure              find or install OPA v${OPA_VERSION}; print its path and version
+  fmt [--write]       fail when a policy file is not formatted (opa fmt); --write fixes them
+  check               compile the policies strictly (opa check --strict)
+  test                run the policy tests with coverage; fail on a failing test or
+                      under ${COVERAGE_THRESHOLD}% coverage of the policy files
+  build [--out FILE]  compile a WASM bundle (entrypoints: ${ENTRYPOINTS.join(', ')})
+                      to FILE (default ${DEFAULT_OUT}); test files are left out
+
+Where OPA comes from, first match wins:
+  1. ORGWARDEN_OPA (path to an opa binary)
+  2. .tools/bin/opa, when it is v${OPA_VERSION}
+  3. opa on PATH, when it is v${OPA_VERSION}
+  4. GOBIN=.tools/bin go install ${OPA_MODULE}
+`;
+
+class ToolError extends Error {}
+
+function fail(message) {
+  throw new ToolError(message);
+}
+
+/** The version an opa binary reports, or null when it does not run. */
+function opaVersion(bin) {
+  const result = spawnSync(bin, ['version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) return null;
+  const match = /^Version:\s*v?(\S+)/m.exec(result.stdout);
+  return match ? match[1] : null;
+}
+
+function isFile(file) {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name + EXE);
+    if (isFile(candidate)) return candidate;
+  }
+  return null;
+}
+
+function installHint() {
+  return (
+    `OPA v${OPA_VERSION} is required and was not found. Install Go (https://go.dev/dl/) and run ` +
+    `"npm run opa:ensure", or put the v${OPA_VERSION} binary from ` +
+    `https://github.com/open-policy-agent/opa/releases/tag/v${OPA_VERSION} at .tools/bin/opa${EXE}, ` +
+    `or set ORGWARDEN_OPA to its path.`
+  );
+}
+
+/** Finds the pinned OPA, installing it with `go install` as a last resort. */
+function ensureOpa() {
+  const fromEnv = process.env.ORGWARDEN_OPA;
+  if (fromEnv) {
+    // An explicit choice is used as given, never silently replaced.
+    const version = opaVersion(fromEnv);
+    if (version === null) fail(`ORGWARDEN_OPA=${fromEnv} is not a runnable opa binary.`);
+    if (version !== OPA_VERSION) {
+      console.error(`warning: ORGWARDEN_OPA is OPA ${version}; the policies are pinned to ${OPA_VERSION}.`);
+    }
+    return { bin: fromEnv, version };
+  }
+
+  const local = path.join(TOOLS_BIN, 'opa' + EXE);
+  if (existsSync(local) && opaVersion(local) === OPA_VERSION) return { bin: local, version: OPA_VERSION };
+
+  const onPath = findOnPath('opa');
+  if (onPath && opaVersion(onPath) === OPA_VERSION) return { bin: onPath, version: OPA_VERSION };
+
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) fail(installHint());
+  console.error(`installing OPA v${OPA_VERSION} with go install (about 2 minutes)...`);
+  mkdirSync(TOOLS_BIN, { recursive: true });
+  const install = spawnSync('go', ['install', OPA_MODULE], {
+    stdio: 'inherit',
+    env: { ...process.env, GOBIN: TOOLS_BIN },
+  });
+  if (install.error || install.status !== 0 || opaVersion(local) !== OPA_VERSION) {
+    fail(`go install ${OPA_MODULE} failed. ${installHint()}`);
+  }
+  return { bin: local, version: OPA_VERSION };
+}
+
+/** Runs opa from the repository root; output is captured unless `inherit`. */
+function runOpa(opa, args, { inherit = false } = {}) {
+  const result = spawnSync(opa.bin, args, {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: inherit ? 'inherit' : 'pipe',
+  });
+  if (result.error) fail(`could not run ${opa.bin}: ${result.error.message}`);
+  return result;
+}
+
+function ignoreFlags(patterns) {
+  return patterns.flatMap((pattern) => ['--ignore', pattern]);
+}
+
+function printCaptured(result) {
+  if (result.stdout) process.stdout.write(result.stdout);
+  if (result.stderr) process.stderr.write(result.stderr);
+}
+
+function cmdEnsure(opa) {
+  console.log(`opa ${opa.version} at ${opa.bin}`);
+}
+
+function cmdFmt(opa, args) {
+  const write = args.includes('--write');
+  if (write) {
+    // opa fmt --list does not write, so list first, then write.
+    const listed = runOpa(opa, ['fmt', '--list', POLICY_DIR]);
+    const result = runOpa(opa, ['fmt', '--write', POLICY_DIR]);
+    if (listed.status !== 0 || result.status !== 0) {
+      printCaptured(listed);
+      printCaptured(result);
+      fail('opa fmt --write failed.');
+    }
+    const changed = listed.stdout.split('\n').filter(Boolean);
+    console.log(changed.length ? `formatted:\n  ${changed.join('\n  ')}` : 'policy files already formatted');
+    return;
+  }
+  const result = runOpa(opa, ['fmt', '--list', '--fail', POLICY_DIR]);
+  const files = result.stdout.split('\n').filter(Boolean);
+  if (result.status !== 0 || files.length) {
+    if (!files.length && result.stderr) process.stderr.write(result.stderr);
+    fail(
+      files.length
+        ? `not formatted (run "npm run policy:fmt -- --write"):\n  ${files.join('\n  ')}`
+        : 'opa fmt failed.',
+    );
+  }
+  console.log('policy files formatted');
+}
+
+function cmdCheck(opa) {
+  const result = runOpa(opa, ['check', '--strict', ...ignoreFlags(NOT_POLICY), POLICY_DIR]);
+  printCaptured(result);
+  if (result.status !== 0) fail('opa check --strict failed.');
+  console.log('policy check passed (strict)');
+}
+
+/** Flattens one test result and its sub-results (parameterised cases) into leaf cases. */
+function leafCases(result, prefix) {
+  const name = prefix ? `${prefix} / ${result.name}` : `${result.package}.${result.name}`;
+  const subs = Object.values(result.sub_results ?? {});
+  if (!subs.length) return [{ name, fail: Boolean(result.fail || result.error), skip: Boolean(result.skip) }];
+  return subs.flatMap((sub) => leafCases({ ...sub, package: result.package }, name));
+}
+
+function reportTests(results) {
+  const cases = results.flatMap((result) => leafCases(result, ''));
+  const failed = cases.filter((c) => c.fail);
+  const skipped = cases.filter((c) => c.skip);
+  const passed = cases.length - failed.length - skipped.length;
+
+  for (const result of results.filter((r) => r.fail || r.error)) {
+    const where = result.location ? ` (${result.location.file}:${result.location.row})` : '';
+    console.log(`FAIL ${result.package}.${result.name}${where}`);
+    for (const leaf of leafCases(result, '').filter((c) => c.fail && c.name.includes(' / '))) {
+      console.log(`  - ${leaf.name.slice(leaf.name.indexOf(' / ') + 3)}`);
+    }
+    if (result.error) console.log(`  error: ${result.error.message ?? JSON.stringify(result.error)}`);
+    if (result.output) {
+      const output = Buffer.from(result.output, 'base64').toString('utf8').trimEnd();
+      if (output) console.log(output.replace(/^/gm, '    '));
+    }
+  }
+  const skippedText = skipped.length ? `, ${skipped.length} skipped` : '';
+  console.log(
+    `tests: ${passed} passed, ${failed.length} failed${skippedText} ` +
+      `(${cases.length} cases in ${results.length} test rules)`,
+  );
+  return failed.length === 0;
+}
+
+/** "3-5, 9" from the not-covered ranges of one file. */
+function lineList(ranges) {
+  const lines = new Set();
+  for (const range of ranges ?? []) {
+    for (let row = range.start.row; row <= range.end.row; row++) lines.add(row);
+  }
+  const sorted = [...lines].sort((a, b) => a - b);
+  const spans = [];
+  for (const row of sorted) {
+    const last = spans[spans.length - 1];
+    if (last && row === last[1] + 1) last[1] = row;
+    else spans.push([row, row]);
+  }
+  return spans.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)).join(', ');
+}
+
+function reportCoverage(report) {
+  const files = Object.entries(report.files ?? {}).filter(([file]) => !file.endsWith('_test.rego'));
+  let covered = 0;
+  let notCovered = 0;
+  for (const [, file] of files) {
+    covered += file.covered_lines ?? 0;
+    notCovered += file.not_covered_lines ?? 0;
+  }
+  const total = covered + notCovered;
+  const percent = total ? (covered / total) * 100 : 0;
+  const ok = total > 0 && percent >= COVERAGE_THRESHOLD;
+  console.log(
+    `coverage: ${percent.toFixed(1)}% of policy lines (${covered}/${total}, test files excluded; ` +
+      `threshold ${COVERAGE_THRESHOLD}%)`,
+  );
+  const uncovered = files.filter(([, file]) => (file.not_covered_lines ?? 0) > 0);
+  if (uncovered.length) {
+    console.log(ok ? 'lines not covered:' : 'coverage below threshold; lines not covered:');
+    for (const [name, file] of uncovered) console.log(`  ${name}: ${lineList(file.not_covered)}`);
+  }
+  return ok;
+}
+
+function parseJson(result, what) {
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    printCaptured(result);
+    return fail(`${what} did not produce a report (see the output above).`);
+  }
+}
+
+function cmdTest(opa) {
+  const common = ['test', '--format=json', '--timeout=120s', ...ignoreFlags(NOT_POLICY)];
+  const results = parseJson(runOpa(opa, [...common, POLICY_DIR]), 'opa test');
+  if (!Array.isArray(results)) fail('opa test did not produce a list of results.');
+  if (!reportTests(results)) fail('policy tests failed.');
+  // opa prints a coverage report only when every test passes, so coverage is a second run.
+  const coverage = parseJson(runOpa(opa, [...common, '--coverage', POLICY_DIR]), 'opa test --coverage');
+  if (!reportCoverage(coverage)) fail(`policy coverage is below ${COVERAGE_THRESHOLD}%.`);
+}
+
+function cmdBuild(opa, args) {
+  let out = DEFAULT_OUT;
+  const at = args.indexOf('--out');
+  if (at !== -1) {
+    out = args[at + 1];
+    if (!out || out.startsWith('--')) fail('--out needs a file name.');
+  }
+  const outPath = path.resolve(process.cwd(), out);
+  mkdirSync(path.dirname(outPath), { recursive: true });
+  const result = runOpa(opa, [
+    'build',
+    '--target=wasm',
+    ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
+    ...ignoreFlags([...NOT_IN_BUNDLE, ...NOT_POLICY]),
+    '--output',
+    outPath,
+    POLICY_DIR,
+  ]);
+  printCaptured(result);
+  if (result.status !== 0) fail('opa build failed.');
+  const size = statSync(outPath).size;
+  console.log(`built ${path.relative(process.cwd(), outPath) || outPath} (wasm, ${size} bytes; entrypoints: ${ENTRYPOINTS.join(', ')})`);
+}
+
+const COMMANDS = { ensure: cmdEnsure, fmt: cmdFmt, check: cmdCheck, test: cmdTest, build: cmdBuild };
+
+function main(argv) {
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    run(ensureOpa(), args);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
