@@ -1,0 +1,147 @@
+/**
+ * The `orgwarden` command as an operator runs it: a real process from dist/, real signals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { testConfigDoc } from '../support/app.js';
+import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import { session } from '../support/app.js';
+
+const MAIN = path.resolve('dist', 'cli', 'main.js');
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+function writeConfig(doc: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-cli-'));
+  const file = path.join(dir, 'orgwarden.yaml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET, ...env } });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('orgwarden serve', () => {
+  it('stops with exit code 2 and one line naming an unknown key', async () => {
+    const file = writeConfig({ ...testConfigDoc(), tenancy: { multitenant: true } });
+    const { code, stderr } = await run(['serve', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`orgwarden: config error: ${file}: tenancy.multitenant: is not a known key`);
+  });
+
+  it('stops with exit code 2 naming a wrong type', async () => {
+    const file = writeConfig({ ...testConfigDoc(), server: { port: 'eighty' } });
+    const { code, stderr } = await run(['serve', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('server.port: must be an integer, got string');
+  });
+
+  it('exits 1 naming the env var when the HS256 secret is missing', async () => {
+    const file = writeConfig(testConfigDoc());
+    const { code, stderr } = await run(['serve', '--config', file], { [TEST_SECRET_ENV]: '' });
+    expect(code).toBe(1);
+    expect(stderr).toContain(TEST_SECRET_ENV);
+  });
+
+  it('serves, then on SIGTERM finishes the in-flight request and exits 0', async () => {
+    const file = writeConfig(testConfigDoc());
+    const child = spawn(process.execPath, [MAIN, 'serve', '--config', file, '--port', '0'], {
+      env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET },
+    });
+    children.push(child);
+    let logs = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        logs += d;
+        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error(logs)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    // An in-flight request: headers and half the body sent before SIGTERM, the rest after.
+    const body = JSON.stringify({ token: await session('alice'), org: 'acme', action: 'org.read' });
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    socket.write(`POST /v1/authorize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    // no new connections are accepted while draining
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(port, '127.0.0.1');
+      probe.on('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+    socket.write(body.slice(10));
+    expect(await exited).toBe(0);
+    expect(response).toMatch(/^HTTP\/1.1 200/);
+    expect(response).toContain('"allow":true');
+    expect(logs).toContain('"msg":"stopped","drained":true');
+  });
+});
+
+describe('orgwarden check', () => {
+  const input = (doc: unknown) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'orgwarden-check-')), 'input.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+
+  it('prints an allow and exits 0', async () => {
+    const config = writeConfig(testConfigDoc());
+    const { code, stdout } = await run(['check', '--config', config, '--input', input({ token: await session('alice'), org: 'acme', action: 'org.delete' })]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ allow: true, reason: 'allowed', effective_org: 'acme', role: 'owner' });
+  });
+
+  it('takes a principal instead of a token and exits 1 on a deny', async () => {
+    const config = writeConfig(testConfigDoc());
+    const { code, stdout } = await run(['check', '--config', config, '--input', input({ principal: { id: 'bob' }, org: 'acme', action: 'org.delete' })]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ allow: false, reason: 'insufficient_role', role: 'admin' });
+  });
+
+  it('says what is wrong with a bad input file and exits 2', async () => {
+    const config = writeConfig(testConfigDoc());
+    const file = input({ principal: { id: 'bob' }, org: 'acme' });
+    const { code, stderr } = await run(['check', '--config', config, '--input', file]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`orgwarden: ${file}: action: must be a string`);
+  });
+
+  it('--help explains the command; an unknown option is a usage error', async () => {
+    const help = await run(['check', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: orgwarden check --config FILE --input FILE');
+    const bad = await run(['serve', '--bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('orgwarden: unknown option --bogus');
+    const top = await run(['--help']);
+    expect(top.stdout).toContain('serve --config FILE');
+  });
+});
