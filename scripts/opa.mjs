@@ -19,8 +19,9 @@ const POLICY_DIR = 'policies'; // relative to REPO; every opa command runs from 
 const TOOLS_BIN = path.join(REPO, '.tools', 'bin');
 const EXE = process.platform === 'win32' ? '.exe' : '';
 const DEFAULT_OUT = path.join('.build', 'bundle.tar.gz');
-// Files in policies/ that are not policy data: the forward-auth route manifest.
-const NOT_POLICY = ['routes.yaml'];
+// policies/ is loaded in bundle mode: only files named data.json / data.yaml are data, so other
+// files there (the forward-auth route manifest, routes.yaml) never leak into the policy's data.
+const BUNDLE_MODE = '--bundle';
 // Files that are never compiled into a bundle.
 const NOT_IN_BUNDLE = ['*_test.rego'];
 const OPA_MODULE = `github.com/open-policy-agent/opa@v${OPA_VERSION}`;
@@ -172,7 +173,7 @@ function cmdFmt(opa, args) {
 }
 
 function cmdCheck(opa) {
-  const result = runOpa(opa, ['check', '--strict', ...ignoreFlags(NOT_POLICY), POLICY_DIR]);
+  const result = runOpa(opa, ['check', '--strict', BUNDLE_MODE, POLICY_DIR]);
   printCaptured(result);
   if (result.status !== 0) fail('opa check --strict failed.');
   console.log('policy check passed (strict)');
@@ -261,7 +262,7 @@ function parseJson(result, what) {
 }
 
 function cmdTest(opa) {
-  const common = ['test', '--format=json', '--timeout=120s', ...ignoreFlags(NOT_POLICY)];
+  const common = ['test', '--format=json', '--timeout=120s', BUNDLE_MODE];
   const results = parseJson(runOpa(opa, [...common, POLICY_DIR]), 'opa test');
   if (!Array.isArray(results)) fail('opa test did not produce a list of results.');
   if (!reportTests(results)) fail('policy tests failed.');
@@ -271,19 +272,21 @@ function cmdTest(opa) {
 }
 
 function cmdBuild(opa, args) {
-  let out = DEFAULT_OUT;
+  // The default lands in the repository; --out is relative to where the command runs.
+  let outPath = path.join(REPO, DEFAULT_OUT);
   const at = args.indexOf('--out');
   if (at !== -1) {
-    out = args[at + 1];
+    const out = args[at + 1];
     if (!out || out.startsWith('--')) fail('--out needs a file name.');
+    outPath = path.resolve(process.cwd(), out);
   }
-  const outPath = path.resolve(process.cwd(), out);
   mkdirSync(path.dirname(outPath), { recursive: true });
   const result = runOpa(opa, [
     'build',
     '--target=wasm',
     ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
-    ...ignoreFlags([...NOT_IN_BUNDLE, ...NOT_POLICY]),
+    BUNDLE_MODE,
+    ...ignoreFlags(NOT_IN_BUNDLE),
     '--output',
     outPath,
     POLICY_DIR,
