@@ -43,7 +43,8 @@ type PlainObject = Record<string, unknown>;
 export function parseDirectoryDocument(input: unknown, options: ValidationOptions, subject = 'directory'): OrgRecord[] {
   const issues: Issues = [];
   const orgs: OrgRecord[] = [];
-  if (asObject(input, 'document', issues) && checkKeys(input, ['orgs'], 'document', issues)) {
+  if (asObject(input, 'document', issues)) {
+    checkKeys(input, ['orgs'], 'document', issues);
     const list = input.orgs;
     if (list === undefined) issues.push('orgs: required (use "orgs: []" for an empty directory)');
     else if (!Array.isArray(list)) issues.push(`orgs: must be a list, got ${describe(list)}`);
@@ -230,16 +231,11 @@ function asObject(value: unknown, path: string, issues: Issues): value is PlainO
   return true;
 }
 
-/** Reports forbidden and unknown keys; true when there were none. */
-function checkKeys(value: PlainObject, allowed: readonly string[], path: string, issues: Issues): boolean {
-  let ok = true;
+function checkKeys(value: PlainObject, allowed: readonly string[], path: string, issues: Issues): void {
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) issues.push(`${path}: forbidden key ${quote(key)}`);
     else if (!allowed.includes(key)) issues.push(`${path}: unknown key ${quote(key)} (allowed: ${allowed.join(', ')})`);
-    else continue;
-    ok = false;
   }
-  return ok;
 }
 
 function checkOrgId(value: unknown, path: string, issues: Issues): boolean {
