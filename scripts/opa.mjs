@@ -229,6 +229,12 @@ function lineList(ranges) {
   return spans.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)).join(', ');
 }
 
+/** In bundle mode opa names covered files with the bundle path twice ("policies/policies/..."). */
+function displayName(file) {
+  const doubled = `${POLICY_DIR}/${POLICY_DIR}/`;
+  return file.startsWith(doubled) ? file.slice(POLICY_DIR.length + 1) : file;
+}
+
 function reportCoverage(report) {
   const files = Object.entries(report.files ?? {}).filter(([file]) => !file.endsWith('_test.rego'));
   let covered = 0;
@@ -247,7 +253,7 @@ function reportCoverage(report) {
   const uncovered = files.filter(([, file]) => (file.not_covered_lines ?? 0) > 0);
   if (uncovered.length) {
     console.log(ok ? 'lines not covered:' : 'coverage below threshold; lines not covered:');
-    for (const [name, file] of uncovered) console.log(`  ${name}: ${lineList(file.not_covered)}`);
+    for (const [name, file] of uncovered) console.log(`  ${displayName(name)}: ${lineList(file.not_covered)}`);
   }
   return ok;
 }
