@@ -9,8 +9,8 @@
 FROM openpolicyagent/opa:1.22.3-static AS policy
 WORKDIR /src
 COPY policies/ ./policies/
-RUN ["/opa", "test", "./policies"]
-RUN ["/opa", "build", "-t", "wasm", "-e", "orgwarden/authz/decision", "--ignore", "*_test.rego", "-o", "/src/bundle.tar.gz", "./policies"]
+RUN ["/opa", "test", "-b", "./policies"]
+RUN ["/opa", "build", "-b", "-t", "wasm", "-e", "orgwarden/authz/decision", "--ignore", "*_test.rego", "-o", "/src/bundle.tar.gz", "./policies"]
 
 # 2. Build the TypeScript service.
 FROM node:20-bookworm-slim AS build

@@ -45,7 +45,9 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
   const opa = await findOpa(env);
   const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-build-'));
   const out = path.join(work, 'bundle.tar.gz');
-  const args = ['build', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
+  // Bundle mode (-b): only files named data.json/data.yaml are data, so routes.yaml and other
+  // YAML beside the policy are never merged into the policy's data.
+  const args = ['build', '-b', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
   for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
   args.push(dir);
   try {
