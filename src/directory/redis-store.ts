@@ -14,22 +14,24 @@
  *   window left is a Redis that stops answering without closing the connection: cached entries
  *   (including "no such org") are served until their TTL runs out, misses reject. That bounded
  *   staleness is the price of answering from memory at all.
- * - A write compares-and-sets the org's record (retrying on a concurrent write from another
- *   replica), maintains the indexes, INCRs the revision, invalidates this replica's cache before it
- *   returns, and publishes `{org, revision}` for the others.
- * - The user and org indexes are kept supersets of the truth (added before the record is written,
- *   removed after, re-checked); readers filter them against the records, so an index entry never
- *   grants anything by itself.
+ * - A write (redis-write.ts) compares-and-sets the org's record, invalidates this replica's cache,
+ *   maintains the indexes, INCRs the revision and publishes `{org, revision}` for the other
+ *   replicas, which drop the org from their caches. If Redis fails after the record was written, the
+ *   write rejects (a retry is harmless: writes are idempotent) and other replicas may serve their
+ *   cached copy until its TTL runs out, unless they lose their connection too (then they clear it).
+ * - `onChange` listeners hear about writes made here (at once) and elsewhere (from pub/sub), so a
+ *   listener may hear of one change twice. A resubscription clears the cache without naming orgs.
  */
 import type { RedisConfig } from '../config/types.js';
 import { createTtlCache } from './cache.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { loadDirectoryFile } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
-import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
+import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { createRedisClient, type RedisClient, type RedisClientFactory } from './redis-client.js';
 import { redisKeys } from './redis-keys.js';
 import { ensureSeeded } from './redis-seed.js';
+import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
 import { isValidOrgId, isValidUserId, parseOrgRecord } from './validate.js';
 
@@ -50,14 +52,6 @@ export interface RedisStoreDeps {
   connect?: RedisClientFactory;
 }
 
-/** Sets KEYS[1] to ARGV[2] (or deletes it when ARGV[2] is empty) only if it still holds ARGV[1]. */
-const COMPARE_AND_SET = `
-local current = redis.call('GET', KEYS[1])
-if current == false then current = '' end
-if current ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-return 1`;
-const MAX_WRITE_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 250;
 
 export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
@@ -152,13 +146,15 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   subscriber.on('message', (channel: string, message: string) => {
     if (channel !== keys.invalidations) return;
     const org = parseInvalidation(message);
-    if (org === null) cache.clear();
-    else cache.delete(org);
-    notify(org ?? '');
+    if (org === null) {
+      cache.clear(); // not understood: assume anything may have changed
+      return;
+    }
+    cache.delete(org);
+    notify(org);
   });
 
   function notify(org: string): void {
-    if (org === '') return;
     for (const listener of listeners) {
       try {
         listener(org);
@@ -231,62 +227,23 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     });
   }
 
-  async function currentRevision(): Promise<number> {
-    const raw = await redis('GET', () => commands.get(keys.revision));
-    return raw === null ? 0 : Number(raw);
-  }
+  const writeContext: RedisWriteContext = {
+    client: commands,
+    keys,
+    ensureReady,
+    call: redis,
+    decode,
+    changed(org) {
+      cache.delete(org);
+      notify(org);
+    },
+  };
 
   function write(change: DirectoryWrite): Promise<{ revision: number }> {
     // One write at a time per replica; across replicas the compare-and-set keeps records whole.
-    const run = writes.then(() => writeOnce(change));
+    const run = writes.then(() => writeToRedis(writeContext, change));
     writes = run.catch(() => undefined);
     return run;
-  }
-
-  async function writeOnce(change: DirectoryWrite): Promise<{ revision: number }> {
-    const { org } = change;
-    const key = keys.org(org);
-    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      ensureReady();
-      const raw = await redis('GET', () => commands.get(key));
-      const current = raw === null ? null : decode(org, raw);
-      const next = change.apply(current);
-      if (sameRecord(current, next)) return { revision: await currentRevision() };
-
-      const added = usersOf(next).filter((u) => !usersOf(current).includes(u));
-      const removed = usersOf(current).filter((u) => !usersOf(next).includes(u));
-      await addToIndexes(org, added, next !== null);
-      const applied = await redis('EVAL', () => commands.eval(COMPARE_AND_SET, 1, key, raw ?? '', next ? JSON.stringify(next) : ''));
-      if (applied !== 1) continue; // another replica wrote this org since we read it: start over
-      // Again after the record: a concurrent removal elsewhere may have pruned them in between.
-      await addToIndexes(org, added, next !== null);
-      await pruneIndexes(org, removed, next === null);
-
-      const revision = Number(await redis('INCR', () => commands.incr(keys.revision)));
-      cache.delete(org);
-      notify(org);
-      await redis('PUBLISH', () => commands.publish(keys.invalidations, JSON.stringify({ org, revision })));
-      return { revision };
-    }
-    throw new DirectoryUnavailableError(`directory unavailable: org ${JSON.stringify(org)} kept changing during the write`);
-  }
-
-  async function addToIndexes(org: string, users: string[], exists: boolean): Promise<void> {
-    await redis('SADD', () =>
-      Promise.all([...users.map((u) => commands.sadd(keys.user(u), org)), exists ? commands.sadd(keys.orgs, org) : null]),
-    );
-  }
-
-  /** Removes index entries, then re-adds any that a concurrent write made true again. */
-  async function pruneIndexes(org: string, users: string[], deleted: boolean): Promise<void> {
-    if (users.length === 0 && !deleted) return;
-    await redis('SREM', () =>
-      Promise.all([...users.map((u) => commands.srem(keys.user(u), org)), deleted ? commands.srem(keys.orgs, org) : null]),
-    );
-    const raw = await redis('GET', () => commands.get(keys.org(org)));
-    const latest = raw === null ? null : decode(org, raw);
-    const back = usersOf(latest).filter((u) => users.includes(u));
-    if (back.length > 0 || (deleted && latest)) await addToIndexes(org, back, latest !== null);
   }
 
   commands.connect().catch(() => undefined); // failures are logged by the client's error listener
@@ -306,7 +263,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
     async revision() {
       ensureReady();
-      return currentRevision();
+      return readRevision(writeContext);
     },
     async ping() {
       if (closed || !verified) return false;
@@ -348,10 +305,6 @@ function waitFor(client: RedisClient, step: () => Promise<void>): Promise<void> 
     client.once('ready', onReady);
     client.once('close', done);
   });
-}
-
-function usersOf(record: OrgRecord | null): string[] {
-  return record ? record.members.map((m) => m.user) : [];
 }
 
 /** The org of an invalidation message, or null when the message is not understood. */
