@@ -16,6 +16,7 @@ import { createPolicyEngine } from './engine/wasm-engine.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
+import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
@@ -88,6 +89,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       routes: [policyStatusRoutes(policy)],
       onError,
     });
+    const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
+      ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
+      : undefined;
+    if (adminToken === undefined) logger.warn('admin endpoints are disabled: no admin token', { key: 'admin.token_env', env: config.admin.token_env ?? null });
+    const adminGuard = requireAdmin(adminToken);
     const guards: RequestGuard[] = [];
     if (config.server.caller_token_env) guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env')));
     const http = createHttpServer({ dispatchDecision, management, guards });

@@ -112,7 +112,7 @@ describe('size and content type', () => {
       body: JSON.stringify(good()),
     });
     expect(res.status).toBe(415);
-    expect((await res.json()).error.code).toBe('unsupported_media_type');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
   });
 
   it('application/json with a charset is accepted', async () => {
@@ -130,7 +130,7 @@ describe('size and content type', () => {
   it('an unknown path is a JSON 404', async () => {
     const res = await fetch(`${url}/v1/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 });
 
