@@ -8,12 +8,13 @@
  *   prefix is seeded. An empty Redis (restarted without persistence) never reads as "no such org"
  *   while it is being seeded again.
  * - The cache is used only while the invalidation subscription is live. When the subscriber
- *   connection drops the cache is cleared and bypassed; when it is back it is cleared again (it
- *   may have missed messages). So after an error nothing older than a fetch made while
- *   invalidations were flowing is served, and nothing older than `cache_ttl_ms`. The one stale
- *   window left is a Redis that stops answering without closing the connection: cached entries
- *   (including "no such org") are served until their TTL runs out, misses reject. That bounded
- *   staleness is the price of answering from memory at all.
+ *   connection drops, the cache is cleared and bypassed; when it is back, it is cleared again (it
+ *   may have missed messages). A Redis that dies or restarts therefore denies at once, cached
+ *   entries included. The one window where data may be served after an error is a Redis that
+ *   stops answering without closing the connections (paused, overloaded, network black hole):
+ *   misses reject after `command_timeout_ms`, while entries cached before (including "no such
+ *   org") are served until `cache_ttl_ms` after they were fetched. That bounded staleness is the
+ *   price of answering from memory at all; set `cache_ttl_ms: 0` to have none.
  * - A write (redis-write.ts) compares-and-sets the org's record, invalidates this replica's cache,
  *   maintains the indexes, INCRs the revision and publishes `{org, revision}` for the other
  *   replicas, which drop the org from their caches. If Redis fails after the record was written, the
@@ -104,6 +105,8 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
         const outcome = await ensureSeeded(commands, keys, seed, { now });
         if (outcome === 'seeded') log('info', 'directory seeded into redis', { orgs: seed.length });
         if (epoch === commandsEpoch && !closed) verified = true;
+        // reconnected meanwhile: the new connection's `ready` found this attempt still running
+        else if (!closed && commands.status === 'ready') later(() => void verify());
       } catch (err) {
         log('warn', 'directory not ready: cannot confirm the redis prefix is seeded', { error: String(err) });
         if (!closed && commands.status === 'ready') later(() => void verify());
@@ -119,7 +122,12 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       const epoch = subscriberEpoch;
       try {
         await subscriber.subscribe(keys.invalidations);
-        if (epoch !== subscriberEpoch || closed) return;
+        if (closed) return;
+        if (epoch !== subscriberEpoch) {
+          // that subscription belonged to a connection that is gone; subscribe over the new one
+          if (subscriber.status === 'ready') later(() => void subscribe());
+          return;
+        }
         cache.clear(); // whatever happened while we were not listening
         subscribed = true;
       } catch (err) {
