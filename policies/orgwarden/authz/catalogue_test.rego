@@ -30,6 +30,7 @@ catalogue_matrix := [
 	{"action": "resource.write", "viewer": "insufficient_role", "owner": "allowed", "token": "allowed", "single": "insufficient_role"},
 	{"action": "ai.chat", "viewer": "allowed", "owner": "allowed", "token": "allowed", "single": "allowed"},
 	{"action": "ai.execute", "viewer": "insufficient_role", "owner": "allowed", "token": "allowed", "single": "insufficient_role"},
+	{"action": "events.receive", "viewer": "allowed", "owner": "allowed", "token": "session_required", "single": "allowed"},
 ]
 
 matrix_callers := {

@@ -77,7 +77,7 @@ else := deny_in_org("insufficient_role", object.get(action_entry, "min_role", nu
 }
 
 # 9. resource org and shares
-else := deny_in_org("cross_org", null) if not resource_accessible
+else := deny_in_org("cross_org", cross_org_detail) if not resource_accessible
 
 # 10. action specifics
 else := deny_in_org("default_org_immutable", null) if not default_org_mutable

@@ -4,16 +4,26 @@
 # active. Shares come from the directory slice, never from the request.
 package orgwarden.authz
 
-resource_accessible if resource_org == null
+resource_accessible if {
+	resource_org == null
+	not org_less_event_refused # events.rego
+}
 
 resource_accessible if resource_org == requested_org
 
 resource_accessible if {
 	resource_org != requested_org
-	not input.kind == "job" # a job's resource must be in the job's org; shares do not apply
+	shares_apply
 	resource_org_active
 	some share in resource_shares
 	share_grants(share)
+}
+
+# Shares let a request act on another org's resource. A job acts only in its own org and an event
+# is delivered only in its own org: shares never apply to them.
+shares_apply if {
+	not input.kind == "job"
+	not receiving_event
 }
 
 resource_org_active if {
