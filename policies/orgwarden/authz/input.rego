@@ -6,8 +6,10 @@
 # written as "this passes", fail closed on anything they cannot prove.
 package orgwarden.authz
 
-# Org ids as the contract fixes them.
-org_id_pattern := `^[A-Za-z0-9._-]{1,64}$`
+# Org ids as the contract fixes them: ^[A-Za-z0-9._-]{1,64}$. Checked with `trim` (strip every
+# allowed character; nothing may remain) instead of `regex.match`: the WASM target compiles the
+# regular expression on every evaluation, which cost about 70 µs per check, while trim is cheap.
+org_id_chars := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 catalogue := data.orgwarden.catalogue
 
@@ -28,7 +30,9 @@ requested_org := input.requested_org.id if is_string(input.requested_org.id)
 
 valid_org_id(id) if {
 	is_string(id)
-	regex.match(org_id_pattern, id)
+	count(id) >= 1
+	count(id) <= 64
+	trim(id, org_id_chars) == ""
 }
 
 default context := {}
