@@ -20,6 +20,9 @@ import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
+import { eventRoutes } from './surfaces/events/event-routes.js';
+import { featuresRoutes } from './surfaces/features/features-routes.js';
+import { jobRoutes } from './surfaces/jobs/job-routes.js';
 
 export interface AppDeps {
   env: Record<string, string | undefined>;
@@ -73,12 +76,16 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
     const onError = (err: unknown) => logger.error('request failed', errorFields(err));
     const dispatchDecision = createDecisionDispatcher(
-      authorizeRoutes({
-        authorizer,
-        tenancy: config.tenancy,
-        maxBodyBytes: config.server.max_body_bytes,
-        maxBatchBodyBytes: config.server.max_batch_body_bytes,
-      }),
+      [
+        ...authorizeRoutes({
+          authorizer,
+          tenancy: config.tenancy,
+          maxBodyBytes: config.server.max_body_bytes,
+          maxBatchBodyBytes: config.server.max_batch_body_bytes,
+        }),
+        ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
+        ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
+      ],
       onError,
     );
     const management = createManagementApp({
@@ -86,7 +93,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         { name: 'policy', check: async () => policy.current() !== null },
         { name: 'directory', check: () => directory.ping() },
       ],
-      routes: [policyStatusRoutes(policy)],
+      routes: [policyStatusRoutes(policy), featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org })],
       onError,
     });
     const adminToken = config.admin.token_env && deps.env[config.admin.token_env]

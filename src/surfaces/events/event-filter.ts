@@ -1,0 +1,72 @@
+/**
+ * Realtime and push fan-out through the decision core: which recipients may receive one event.
+ *
+ * Each distinct (user, connection org) is decided once, not each recipient: thousands of sessions
+ * of a few users cost a few policy evaluations. Every call decides afresh, reading the directory
+ * (through its cache) at delivery time, so a member removed from an org stops receiving on the
+ * next delivery. Nothing is decided here: the policy (events.rego) refuses an event of another org
+ * (`cross_org`, shares never carry events), an event without an org unless its type is global, and
+ * every non-default org while multi-tenant is off (`feature_disabled`).
+ */
+import type { Authorizer } from '../../authz/authorizer.js';
+import type { Decision } from '../../authz/decision.js';
+import type { DecisionRequest } from '../../authz/decision-request.js';
+import type { Reason } from '../../authz/reasons.js';
+import { mapLimited } from '../map-limited.js';
+import { serverSessionPrincipal } from '../session-principal.js';
+import type { EventFilterRequest } from './event-filter-body.js';
+
+/** The catalogue action for receiving an event; the policy knows it by this name too. */
+export const EVENT_ACTION = 'events.receive';
+/** Resource type of an event; the policy's global-event rule matches it. */
+export const EVENT_RESOURCE_TYPE = 'event';
+const CONCURRENCY = 32;
+
+export interface EventFilterResult {
+  allowed: string[];
+  denied: Array<{ id: string; reason: Reason }>;
+}
+
+interface Group {
+  user: string;
+  org: string | null;
+  decision?: Decision;
+}
+
+export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>) {
+  return async function filterEvent(request: EventFilterRequest): Promise<EventFilterResult> {
+    // org (null = none named) -> user -> group; one decision per group.
+    const byOrg = new Map<string | null, Map<string, Group>>();
+    const groupOf = request.recipients.map(({ user, org }) => {
+      let byUser = byOrg.get(org);
+      if (!byUser) byOrg.set(org, (byUser = new Map()));
+      let group = byUser.get(user);
+      if (!group) byUser.set(user, (group = { user, org }));
+      return group;
+    });
+    const groups = [...byOrg.values()].flatMap((byUser) => [...byUser.values()]);
+    await mapLimited(groups, CONCURRENCY, async (group) => {
+      group.decision = await authorizer.decide(decisionRequest(request, group));
+    });
+
+    const result: EventFilterResult = { allowed: [], denied: [] };
+    request.recipients.forEach(({ id }, i) => {
+      const decision = groupOf[i]?.decision;
+      if (decision?.allow === true) result.allowed.push(id);
+      else result.denied.push({ id, reason: decision?.reason ?? 'policy_error' });
+    });
+    return result;
+  };
+}
+
+function decisionRequest(request: EventFilterRequest, group: Group): DecisionRequest {
+  return {
+    kind: 'event',
+    token: undefined,
+    trusted_principal: serverSessionPrincipal(group.user),
+    named_org: group.org === null ? null : { id: group.org, source: 'field' },
+    action: EVENT_ACTION,
+    resource: { type: EVENT_RESOURCE_TYPE, id: request.event.type, org: request.event.org },
+    context: { channel: request.channel },
+  };
+}
