@@ -82,6 +82,9 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
   if (redis && !redis.cluster_nodes && redis.url === undefined) redis.url = DEFAULT_REDIS_URL;
   if (tenancy && tenancy.org_header.toLowerCase() === 'authorization')
     issues.push({ path: 'tenancy.org_header', message: 'must not be Authorization' });
+  const log = config.decision_log;
+  if (log && (log.sink === 'file') !== (log.file !== undefined))
+    issues.push({ path: 'decision_log.file', message: log.sink === 'file' ? 'is required with sink: file' : 'is only allowed with sink: file' });
 }
 
 function resolvePaths(config: Config, base: string): void {
@@ -91,6 +94,7 @@ function resolvePaths(config: Config, base: string): void {
   if (config.auth.public_key_file) config.auth.public_key_file = abs(config.auth.public_key_file);
   if (config.policy.dir) config.policy.dir = abs(config.policy.dir);
   if (config.policy.bundle) config.policy.bundle = abs(config.policy.bundle);
+  if (config.decision_log.file) config.decision_log.file = abs(config.decision_log.file);
 }
 
 function deepFreeze<T>(value: T): T {

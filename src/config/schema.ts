@@ -87,5 +87,14 @@ export const configSchema: Schema = {
       type: 'object',
       keys: { token_env: { type: 'string', optional: true, pattern: ENV_NAME } },
     },
+    decision_log: {
+      type: 'object',
+      keys: {
+        sink: { type: 'string', default: 'stdout', enum: ['stdout', 'file', 'none'] },
+        file: { type: 'string', optional: true },
+        buffer_entries: { type: 'integer', default: 10000, min: 1, max: 1000000 },
+        sample_allows_one_in: { type: 'integer', default: 1, min: 1, max: 1000000 },
+      },
+    },
   },
 };

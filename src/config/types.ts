@@ -69,6 +69,17 @@ export interface AdminConfig {
   token_env?: string;
 }
 
+export interface DecisionLogConfig {
+  /** `stdout` (default), `file`, or `none` (no decision log). */
+  sink: 'stdout' | 'file' | 'none';
+  /** Append-only file; required with `sink: file`, only allowed with it. */
+  file?: string;
+  /** In-memory buffer between decisions and the sink; entries beyond it are dropped and counted. */
+  buffer_entries: number;
+  /** Log one allow in this many (1 = all); denies are always logged. */
+  sample_allows_one_in: number;
+}
+
 export interface Config {
   server: ServerConfig;
   tenancy: TenancyConfig;
@@ -77,4 +88,5 @@ export interface Config {
   redis?: RedisConfig;
   policy: PolicyConfig;
   admin: AdminConfig;
+  decision_log: DecisionLogConfig;
 }
