@@ -20,6 +20,7 @@ import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
 import { fail } from './failure.js';
 import { createKeySource } from './keys/index.js';
 import { precheck } from './precheck.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 import type { AuthResult, Authenticator } from './types.js';
 import { verifyOptions, verifySignature } from './verify.js';
 
@@ -53,6 +54,12 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
     readFile: deps.readFile ?? ((path) => readFileFromDisk(path, 'utf8')),
   });
   const limits = { maxTokenBytes: config.max_token_bytes, algorithms: new Set(config.algorithms) };
+  const cache = createVerifiedTokenCache({
+    maxEntries: config.token_cache_entries,
+    ttlS: config.token_cache_ttl_s,
+    clockToleranceS: config.clock_tolerance_s,
+    maxTokenAgeS: config.max_token_age_s,
+  });
   let closed = false;
 
   return {
@@ -62,9 +69,13 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         const checked = precheck(token, limits);
         if (!checked.ok) return checked;
         const nowMs = now();
+        const cached = cache.get(checked.token, nowMs);
+        if (cached) return { ok: true, principal: cached };
         const verified = await verifySignature(checked.token, keys, verifyOptions(config, nowMs));
         if (!verified.ok) return verified;
-        return checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
+        const result = checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
+        if (result.ok) cache.put(checked.token, result.principal, verified.claims, nowMs);
+        return result;
       } catch {
         // Unreachable by design (every step returns its failure); fail closed if it happens.
         return fail('token_malformed', 'token could not be verified');

@@ -45,6 +45,8 @@ export const configSchema: Schema = {
         jwks_timeout_ms: { type: 'integer', default: 2000, min: 50, max: 30000 },
         jwks_cooldown_s: { type: 'integer', default: 30, min: 5, max: 3600 },
         jwks_cache_max_age_s: { type: 'integer', default: 600, min: 1, max: 86400 },
+        token_cache_entries: { type: 'integer', default: 10000, min: 0, max: 1000000 },
+        token_cache_ttl_s: { type: 'integer', default: 60, min: 1, max: 3600 },
       },
     },
     directory: {

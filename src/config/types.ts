@@ -39,6 +39,9 @@ export interface AuthConfig {
   jwks_timeout_ms: number;
   jwks_cooldown_s: number;
   jwks_cache_max_age_s: number;
+  /** Verified-token cache size (0 = off) and the longest an entry is trusted. */
+  token_cache_entries: number;
+  token_cache_ttl_s: number;
 }
 
 export interface DirectoryConfig {

@@ -36,6 +36,8 @@ export function authConfig(source: Partial<AuthConfig> = {}, overrides: Partial<
     jwks_timeout_ms: 2000,
     jwks_cooldown_s: 30,
     jwks_cache_max_age_s: 600,
+    token_cache_entries: 10000,
+    token_cache_ttl_s: 60,
     ...NO_KEY_SOURCE,
     ...keySource,
     ...overrides,
