@@ -4,11 +4,13 @@
  * the returned App and released by `stop()`, so tests can run many apps side by side.
  */
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
 import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
 import { createLocalTenancySwitch } from './authz/tenancy-switch.js';
 import type { Config } from './config/types.js';
-import { createDirectoryStore } from './directory/index.js';
+import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import { createActivePolicy, type ActivePolicy } from './engine/active-policy.js';
 import { loadPolicyBundle } from './engine/policy-bundle.js';
@@ -20,6 +22,10 @@ import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { metricsRoutes } from './observability/metrics-route.js';
+import { DECISION_LOG_CLOSE_TIMEOUT_MS, openDecisionLog } from './observability/open-decision-log.js';
+import { countingRedisErrors } from './observability/redis-errors.js';
 import { eventRoutes } from './surfaces/events/event-routes.js';
 import { featuresRoutes } from './surfaces/features/features-routes.js';
 import { jobRoutes } from './surfaces/jobs/job-routes.js';
@@ -30,6 +36,10 @@ export interface AppDeps {
   now?: () => number;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** Where the metrics live (default: a new registry per app, never prom-client's global one). */
+  registry?: Registry;
+  /** The stream of `decision_log.sink: stdout` (default: process.stdout). */
+  stdout?: Writable;
 }
 
 export interface App {
@@ -38,6 +48,8 @@ export interface App {
   readonly directory: DirectoryStore;
   readonly policy: ActivePolicy;
   readonly http: HttpServer;
+  /** The metrics registry and the hooks other components count through (`policyLoadFailed`, `redisError`). */
+  readonly metrics: Metrics;
   /** Listens on the configured host and port (port 0 picks a free one). */
   start(): Promise<AddressInfo>;
   /** Drains HTTP (up to `server.shutdown_timeout_s`) and releases every resource. */
@@ -49,12 +61,22 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const now = deps.now ?? Date.now;
   const closers: Array<() => Promise<void>> = [];
   try {
+    const metrics = createMetrics(deps.registry ?? new Registry());
     const authenticator = await createAuthenticator(config.auth, { env: deps.env, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     closers.push(() => authenticator.close());
 
+    const directoryLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields });
+    const redisConfig = config.redis;
     const directory = await createDirectoryStore(
       { directory: config.directory, redis: config.redis, defaultOrg: config.tenancy.default_org },
-      { now, log: (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields }) },
+      {
+        now,
+        log: directoryLog,
+        stats: metrics.directoryCacheStats,
+        ...(redisConfig
+          ? { connect: countingRedisErrors((role) => createRedisClient(redisConfig, role, directoryLog), () => metrics.redisError('directory')) }
+          : {}),
+      },
     );
     closers.push(() => directory.close());
 
@@ -64,6 +86,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
     const tenancySwitch = createLocalTenancySwitch(config.tenancy.multi_tenant);
     closers.push(() => tenancySwitch.close());
+    metrics.observeState({ isMultiTenant: () => tenancySwitch.isMultiTenant(), activePolicy: () => policy.current() });
+
+    const decisionLog = await openDecisionLog(config.decision_log, { counters: metrics.decisionLog, logger, stdout: deps.stdout ?? process.stdout });
+    if (decisionLog) closers.push(() => decisionLog.close(DECISION_LOG_CLOSE_TIMEOUT_MS));
 
     const authorizer = createAuthorizer({
       tenancy: config.tenancy,
@@ -71,6 +97,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       directory,
       policy,
       tenancySwitch,
+      observers: decisionLog ? [metrics.decisionObserver, decisionLog] : [metrics.decisionObserver],
       now,
     });
 
@@ -93,7 +120,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         { name: 'policy', check: async () => policy.current() !== null },
         { name: 'directory', check: () => directory.ping() },
       ],
-      routes: [policyStatusRoutes(policy), featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org })],
+      routes: [policyStatusRoutes(policy), metricsRoutes(metrics.registry), featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org })],
       onError,
     });
     const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
@@ -111,6 +138,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       directory,
       policy,
       http,
+      metrics,
       async start() {
         const address = await http.listen(config.server.port, config.server.host);
         logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });

@@ -28,7 +28,10 @@ export async function check(argv: string[]): Promise<number> {
   }
   if (typeof flags.config !== 'string' || typeof flags.input !== 'string') throw new UsageError('check needs --config FILE and --input FILE');
   const loaded = loadConfigFile(flags.config, { env: process.env });
-  const config = flags['multi-tenant'] ? { ...loaded, tenancy: { ...loaded.tenancy, multi_tenant: true } } : loaded;
+  // An offline what-if is no decision anyone acted on: it stays out of the decision log, and
+  // stdout carries only the decision printed below.
+  const offline = { ...loaded, decision_log: { ...loaded.decision_log, sink: 'none' as const } };
+  const config = flags['multi-tenant'] ? { ...offline, tenancy: { ...loaded.tenancy, multi_tenant: true } } : offline;
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(flags.input, 'utf8'));

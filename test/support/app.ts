@@ -29,6 +29,8 @@ export function testConfigDoc(options: TestAppOptions = {}): Record<string, unkn
     directory: { file: options.directoryFile ?? FIXTURE_DIRECTORY },
     policy: { bundle: TEST_BUNDLE },
     admin: { token_env: 'ORGWARDEN_ADMIN_TOKEN' },
+    // Tests that look at the decision log configure it (via `extra`); the rest keep stdout quiet.
+    decision_log: { sink: 'none' },
     ...(options.redis ? { redis: options.redis } : {}),
     ...options.extra,
   };

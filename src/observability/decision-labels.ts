@@ -1,0 +1,46 @@
+/**
+ * How one decision record maps to metric labels. Every value returned here is from a closed set,
+ * whatever the record holds: anything unexpected becomes `other`, never the raw value, so a bug
+ * (or a policy returning something new) cannot turn a label into an unbounded one.
+ */
+import type { DecisionRecord } from '../authz/decision.js';
+import type { OrgSource } from '../authz/policy-input.js';
+import { isReason } from '../authz/reasons.js';
+
+export const SPOOF_SOURCES = ['field', 'header', 'cookie', 'path', 'token_binding'] as const;
+export const ORG_SWITCH_DETAILS = ['not_member', 'token_org_mismatch'] as const;
+const KINDS = new Set<string>(['request', 'batch_item', 'event', 'job', 'forward_auth']);
+/** Where a client names an org itself (as opposed to the token's binding or the default). */
+const EXPLICIT_SOURCES = new Set<OrgSource>(['field', 'header', 'cookie', 'path']);
+
+export interface DecisionLabels {
+  decision: { kind: string; decision: 'allow' | 'deny'; reason: string };
+  spoofSource: (typeof SPOOF_SOURCES)[number] | 'other' | null;
+  orgSwitchFailure: (typeof ORG_SWITCH_DETAILS)[number] | null;
+}
+
+export function decisionLabels(record: DecisionRecord): DecisionLabels {
+  const { decision } = record;
+  return {
+    decision: {
+      kind: KINDS.has(record.kind) ? record.kind : 'other',
+      decision: decision.allow ? 'allow' : 'deny',
+      reason: isReason(decision.reason) ? decision.reason : 'other',
+    },
+    spoofSource: decision.spoof ? (SPOOF_SOURCES.find((s) => s === record.spoof_source) ?? 'other') : null,
+    orgSwitchFailure: orgSwitchFailure(record),
+  };
+}
+
+/**
+ * An org-switch failure: the client named an org explicitly (the `org` field, the org header or
+ * cookie, or a path segment) and the decision is `access_denied` because the principal is not a
+ * member of it (`not_member`: never was, or was removed) or its API token is not bound to it
+ * (`token_org_mismatch`). Orgs that do not exist (`invalid_org`), suspended orgs, and requests
+ * that named no org are not org-switch failures.
+ */
+export function orgSwitchFailure(record: DecisionRecord): DecisionLabels['orgSwitchFailure'] {
+  const { reason, detail } = record.decision;
+  if (reason !== 'access_denied' || !EXPLICIT_SOURCES.has(record.requested_org.source)) return null;
+  return ORG_SWITCH_DETAILS.find((d) => d === detail) ?? null;
+}

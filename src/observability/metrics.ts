@@ -1,0 +1,183 @@
+/**
+ * The Prometheus metrics of one orgwarden (contract section 7; every metric is described in
+ * docs/metrics.md). They live on a `Registry` the composition root creates and passes in: nothing
+ * here touches prom-client's global default registry, so tests can run many apps side by side and
+ * read exact values.
+ *
+ * Label invariant: every label value comes from a closed set (decision kinds, reason codes, spoof
+ * sources, cache layers, components, drop causes), except the policy revision, which changes only
+ * on a reload and has one series at a time. No label ever carries a user, token, org or decision
+ * id. Every known label combination is created at zero up front, so `rate()` sees the first event
+ * and dashboards see "none" instead of "no data".
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DecisionObserver } from '../authz/decision.js';
+import type { DecisionKind } from '../authz/policy-input.js';
+import { REASON_STATUS } from '../authz/reasons.js';
+import type { CacheStats } from '../directory/deps.js';
+import { decisionLabels, ORG_SWITCH_DETAILS, SPOOF_SOURCES } from './decision-labels.js';
+
+/** Decision latency buckets in seconds: 25 µs … 100 ms. */
+export const DECISION_LATENCY_BUCKETS_S = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+export const DECISION_KINDS: readonly DecisionKind[] = ['request', 'batch_item', 'event', 'job', 'forward_auth'];
+/** Redis-backed components; add yours here when it starts counting its Redis errors. */
+export const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
+export type RedisComponent = (typeof REDIS_COMPONENTS)[number];
+export const DECISION_LOG_DROP_CAUSES = ['buffer_full', 'sink_error', 'closed'] as const;
+export type DecisionLogDropCause = (typeof DECISION_LOG_DROP_CAUSES)[number];
+
+/** What the state gauges read at scrape time. */
+export interface StateSources {
+  isMultiTenant(): boolean;
+  /** The active policy (the engine holder's `current()`); null while none is loaded. */
+  activePolicy(): { revision: string; loadedAt: Date } | null;
+}
+
+/** What the decision log reports about itself. */
+export interface DecisionLogCounters {
+  written(entries: number): void;
+  dropped(cause: DecisionLogDropCause, entries: number): void;
+  sampledOut(): void;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Counts every decision: by kind/decision/reason, spoofs, org-switch failures, latency. */
+  readonly decisionObserver: DecisionObserver;
+  /** The directory stores' `stats` callback: cache hits and misses by layer. */
+  readonly directoryCacheStats: CacheStats;
+  readonly decisionLog: DecisionLogCounters;
+  /** Count one Redis error (a failed connection attempt, a dropped connection) of a component. */
+  redisError(component: RedisComponent): void;
+  /** Count one policy load or reload that failed (the active policy kept serving). */
+  policyLoadFailed(): void;
+  /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
+  observeState(sources: StateSources): void;
+}
+
+export function createMetrics(registry: Registry): Metrics {
+  const registers = [registry];
+  let state: StateSources | null = null;
+
+  const decisions = new Counter({
+    name: 'orgwarden_decisions_total',
+    help: 'Decisions by surface (kind), outcome (decision: allow|deny) and reason code.',
+    labelNames: ['kind', 'decision', 'reason'] as const,
+    registers,
+  });
+  const spoofs = new Counter({
+    name: 'orgwarden_spoof_attempts_total',
+    help: 'Decisions that named an org the principal may not act in (spoof: true), by where that org came from.',
+    labelNames: ['source'] as const,
+    registers,
+  });
+  const orgSwitchFailures = new Counter({
+    name: 'orgwarden_org_switch_failures_total',
+    help: 'access_denied decisions for an org the client named explicitly (field, header, cookie, path) and the principal is not a member of (not_member) or its token is not bound to (token_org_mismatch).',
+    labelNames: ['detail'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'orgwarden_decision_duration_seconds',
+    help: 'Time to decide, from the decision core receiving a request to the decision (authentication, directory, policy), by kind.',
+    labelNames: ['kind'] as const,
+    buckets: DECISION_LATENCY_BUCKETS_S,
+    registers,
+  });
+  const cacheLookups = new Counter({
+    name: 'orgwarden_directory_cache_lookups_total',
+    help: 'Directory lookups by cache layer (memory: the in-process cache; redis: the shared store) and outcome (hit|miss).',
+    labelNames: ['layer', 'outcome'] as const,
+    registers,
+  });
+  const redisErrors = new Counter({
+    name: 'orgwarden_redis_errors_total',
+    help: 'Redis errors (failed connection attempts, dropped connections) by component.',
+    labelNames: ['component'] as const,
+    registers,
+  });
+  const policyLoadFailures = new Counter({
+    name: 'orgwarden_policy_load_failures_total',
+    help: 'Policy loads or reloads that failed; the previously active policy kept serving.',
+    registers,
+  });
+  new Gauge({
+    name: 'orgwarden_policy_info',
+    help: 'Always 1, labelled with the revision of the active policy.',
+    labelNames: ['revision'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const active = state?.activePolicy();
+      if (active) this.set({ revision: active.revision }, 1);
+    },
+  });
+  new Gauge({
+    name: 'orgwarden_policy_last_load_success_timestamp_seconds',
+    help: 'When the active policy was loaded (seconds since the epoch).',
+    registers,
+    collect() {
+      const active = state?.activePolicy();
+      this.set(active ? active.loadedAt.getTime() / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'orgwarden_multi_tenant',
+    help: 'The multi-tenant switch as this replica reads it: 1 on, 0 off (single-tenant).',
+    registers,
+    collect() {
+      if (state) this.set(state.isMultiTenant() ? 1 : 0);
+    },
+  });
+  const logWritten = new Counter({
+    name: 'orgwarden_decision_log_written_total',
+    help: 'Decision log entries handed to the sink.',
+    registers,
+  });
+  const logDropped = new Counter({
+    name: 'orgwarden_decision_log_dropped_total',
+    help: 'Decision log entries lost: buffer_full (the sink is slower than decisions), sink_error (the sink failed the write), closed (unwritten at shutdown).',
+    labelNames: ['cause'] as const,
+    registers,
+  });
+  const logSampledOut = new Counter({
+    name: 'orgwarden_decision_log_sampled_out_total',
+    help: 'Allow decisions deliberately not logged (decision_log.sample_allows_one_in); denies are never sampled out.',
+    registers,
+  });
+
+  for (const kind of DECISION_KINDS) {
+    latency.zero({ kind });
+    for (const reason of Object.keys(REASON_STATUS)) decisions.inc({ kind, decision: reason === 'allowed' ? 'allow' : 'deny', reason }, 0);
+  }
+  for (const source of SPOOF_SOURCES) spoofs.inc({ source }, 0);
+  for (const detail of ORG_SWITCH_DETAILS) orgSwitchFailures.inc({ detail }, 0);
+  for (const layer of ['memory', 'redis']) for (const outcome of ['hit', 'miss']) cacheLookups.inc({ layer, outcome }, 0);
+  for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
+  for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
+
+  return {
+    registry,
+    decisionObserver: {
+      onDecision(record) {
+        const labels = decisionLabels(record);
+        decisions.inc(labels.decision);
+        latency.observe({ kind: labels.decision.kind }, record.latency_s);
+        if (labels.spoofSource) spoofs.inc({ source: labels.spoofSource });
+        if (labels.orgSwitchFailure) orgSwitchFailures.inc({ detail: labels.orgSwitchFailure });
+      },
+    },
+    directoryCacheStats: (layer, outcome) => cacheLookups.inc({ layer, outcome }),
+    decisionLog: {
+      written: (entries) => logWritten.inc(entries),
+      dropped: (cause, entries) => logDropped.inc({ cause }, entries),
+      sampledOut: () => logSampledOut.inc(),
+    },
+    redisError: (component) => redisErrors.inc({ component }),
+    policyLoadFailed: () => policyLoadFailures.inc(),
+    observeState(sources) {
+      state = sources;
+    },
+  };
+}
