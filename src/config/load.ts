@@ -94,6 +94,7 @@ function resolvePaths(config: Config, base: string): void {
   if (config.auth.public_key_file) config.auth.public_key_file = abs(config.auth.public_key_file);
   if (config.policy.dir) config.policy.dir = abs(config.policy.dir);
   if (config.policy.bundle) config.policy.bundle = abs(config.policy.bundle);
+  if (config.policy.routes) config.policy.routes = abs(config.policy.routes);
   if (config.decision_log.file) config.decision_log.file = abs(config.decision_log.file);
 }
 

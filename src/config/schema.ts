@@ -83,6 +83,7 @@ export const configSchema: Schema = {
       keys: {
         dir: { type: 'string', optional: true },
         bundle: { type: 'string', optional: true },
+        routes: { type: 'string', optional: true },
       },
     },
     admin: {

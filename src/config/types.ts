@@ -66,6 +66,8 @@ export interface RedisConfig {
 export interface PolicyConfig {
   dir?: string;
   bundle?: string;
+  /** Forward-auth route manifest; default `<dir>/routes.yaml` when that file exists (see docs/gateways.md). */
+  routes?: string;
 }
 
 export interface AdminConfig {
