@@ -15,6 +15,8 @@ import type { DirectoryStore } from './directory/types.js';
 import { createActivePolicy, type ActivePolicy } from './engine/active-policy.js';
 import { loadPolicyBundle } from './engine/policy-bundle.js';
 import { createPolicyEngine } from './engine/wasm-engine.js';
+import { forwardAuthRoute } from './forward-auth/forward-auth-route.js';
+import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
@@ -83,6 +85,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const bundle = await loadPolicyBundle(config.policy, deps.env);
     const policy = createActivePolicy(await createPolicyEngine(bundle, () => new Date(now())));
     logger.info('policy loaded', { revision: bundle.revision, source: bundle.source });
+    const routeManifest = await loadForwardAuthManifest(config.policy, bundle.data);
+    if (routeManifest.table) logger.info('forward-auth routes loaded', { routes: routeManifest.table.routes.length, source: routeManifest.source });
+    else logger.warn('forward-auth has no route manifest and denies every request', { key: 'policy.routes', reason: routeManifest.source });
 
     const tenancySwitch = createLocalTenancySwitch(config.tenancy.multi_tenant);
     closers.push(() => tenancySwitch.close());
@@ -112,6 +117,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         }),
         ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
         ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
+        forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table }),
       ],
       onError,
     );
