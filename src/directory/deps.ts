@@ -11,9 +11,10 @@ export type DirectoryLogger = (level: LogLevel, message: string, fields?: Record
 
 /**
  * Cache outcome per lookup, for the "directory cache hits and misses by layer" metric:
- * `memory` = the in-process cache, `redis` = the record was (hit) or was not (miss) in Redis.
+ * `memory` = the in-process cache, `redis` = the record was (hit) or was not (miss) in Redis,
+ * `http` = pull mode's cache of main API answers (miss: the main API was asked).
  */
-export type CacheStats = (layer: 'memory' | 'redis', outcome: 'hit' | 'miss') => void;
+export type CacheStats = (layer: 'memory' | 'redis' | 'http', outcome: 'hit' | 'miss') => void;
 
 /** One JSON line per event on stderr (stdout belongs to the decision log). */
 export const stderrLogger: DirectoryLogger = (level, message, fields) => {

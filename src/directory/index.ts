@@ -1,11 +1,13 @@
 /**
  * The directory store, chosen by config: with `redis`, the shared Redis store (seeded from
- * `directory.file`); without, the embedded file store.
+ * `directory.file`); without, the embedded file store. With `directory.http`, either is wrapped
+ * in the read-through that fetches orgs the store does not hold from the main API.
  */
 import type { DirectoryConfig, RedisConfig } from '../config/types.js';
 import type { FileWriter } from './atomic-write.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { createFileStore } from './file-store.js';
+import { withHttpReadThrough } from './http-read-through.js';
 import type { RedisClientFactory } from './redis-client.js';
 import { createRedisStore } from './redis-store.js';
 import type { DirectoryStore } from './types.js';
@@ -25,23 +27,30 @@ export interface DirectoryStoreDeps {
   connect?: RedisClientFactory;
   /** File replacement (file store); default: atomic temp file + fsync + rename. */
   writeFile?: FileWriter;
+  /** HTTP client for `directory.http` (default: the global fetch). */
+  fetch?: typeof fetch;
 }
 
 export async function createDirectoryStore(config: DirectoryStoreConfig, deps: DirectoryStoreDeps = {}): Promise<DirectoryStore> {
   const { directory, redis, defaultOrg } = config;
-  if (directory.http) {
-    (deps.log ?? stderrLogger)('warn', 'directory.http is set but read-through is not implemented; records missing from the store are not fetched', {});
+  const store = redis
+    ? await createRedisStore(
+        { file: directory.file, defaultOrg, redis, cache_ttl_ms: directory.cache_ttl_ms, cache_max_entries: directory.cache_max_entries },
+        deps,
+      )
+    : await createFileStore({ file: directory.file, defaultOrg }, deps);
+  if (!directory.http) return store;
+  try {
+    return withHttpReadThrough(store, { ...directory.http, defaultOrg, maxEntries: directory.cache_max_entries }, { ...deps, log: deps.log ?? stderrLogger });
+  } catch (err) {
+    await store.close();
+    throw err;
   }
-  if (redis) {
-    return createRedisStore(
-      { file: directory.file, defaultOrg, redis, cache_ttl_ms: directory.cache_ttl_ms, cache_max_entries: directory.cache_max_entries },
-      deps,
-    );
-  }
-  return createFileStore({ file: directory.file, defaultOrg }, deps);
 }
 
 export { createFileStore, type FileStoreDeps, type FileStoreOptions } from './file-store.js';
+export { withHttpReadThrough, type HttpReadThroughDeps, type HttpReadThroughOptions } from './http-read-through.js';
+export { createMainApi, type MainApi } from './main-api.js';
 export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from './redis-store.js';
 export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
 export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
