@@ -1,0 +1,213 @@
+/**
+ * The decision log on its own: the entry's fields, the bounded buffer against sinks that block or
+ * fail (every entry accounted for exactly once), sampling of allows only, shutdown.
+ */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createDecisionLog } from '../../src/observability/decision-log.js';
+import { decisionLogEntry } from '../../src/observability/decision-log-entry.js';
+import { streamSink, type DecisionLogSink } from '../../src/observability/decision-log-sink.js';
+import type { DecisionLogCounters, DecisionLogDropCause } from '../../src/observability/metrics.js';
+import { deny, record } from './helpers.js';
+
+function counters() {
+  const counts = { written: 0, sampled_out: 0, buffer_full: 0, sink_error: 0, closed: 0 };
+  const c: DecisionLogCounters = {
+    written: (n) => (counts.written += n),
+    dropped: (cause: DecisionLogDropCause, n) => (counts[cause] += n),
+    sampledOut: () => (counts.sampled_out += 1),
+  };
+  return { counts, counters: c };
+}
+
+/** A sink that records chunks and confirms them only when told to. */
+function manualSink() {
+  const pending: Array<{ chunk: string; done: (err?: Error | null) => void }> = [];
+  const lines: string[] = [];
+  const sink: DecisionLogSink = {
+    write: (chunk, done) => pending.push({ chunk, done }),
+    close: async () => undefined,
+  };
+  return {
+    sink,
+    lines,
+    pending,
+    confirm(err?: Error) {
+      const next = pending.shift();
+      if (!next) throw new Error('nothing pending');
+      if (!err) lines.push(...next.chunk.split('\n').filter(Boolean));
+      next.done(err ?? null);
+    },
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('decision log entry', () => {
+  it('has the contract fields and nothing else', () => {
+    const r = record({
+      kind: 'forward_auth',
+      requested_org: { id: 'acme', source: 'header' },
+      action: 'resource.read',
+      resource: { type: 'node', id: 'n1', org: 'acme' },
+      latency_s: 0.0001234,
+    });
+    expect(decisionLogEntry(r)).toEqual({
+      decision_id: r.decision.decision_id,
+      time: '2025-01-02T03:04:05.678Z',
+      kind: 'forward_auth',
+      principal: { id: 'alice', kind: 'session' },
+      requested_org: { id: 'acme', source: 'header' },
+      effective_org: 'acme',
+      action: 'resource.read',
+      resource: { type: 'node', id: 'n1', org: 'acme' },
+      allow: true,
+      reason: 'allowed',
+      detail: null,
+      status: 200,
+      role: 'owner',
+      spoof: false,
+      spoof_source: null,
+      policy_revision: 'sha256:test',
+      multi_tenant: true,
+      latency_ms: 0.123,
+    });
+  });
+
+  it('carries the failure cause of a policy_error', () => {
+    const r = record({ decision: { allow: false, reason: 'policy_error', status: 500, effective_org: null, role: null }, error: 'policy evaluation failed: abort: x' });
+    expect(decisionLogEntry(r)).toMatchObject({ reason: 'policy_error', error: 'policy evaluation failed: abort: x' });
+  });
+
+  it('copies from an allow-list: fields added to a record later are not logged', () => {
+    const r = { ...record(), token: 'eyJ.secret.token', decision: { ...record().decision, raw_authorization: 'Bearer x' } };
+    const line = JSON.stringify(decisionLogEntry(r as never));
+    expect(line).not.toContain('eyJ.secret.token');
+    expect(line).not.toContain('Bearer');
+  });
+});
+
+describe('bounded buffer', () => {
+  it('with a sink that never confirms: holds exactly bufferEntries, drops and counts the rest, never blocks', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    const log = createDecisionLog({ bufferEntries: 5, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    for (let i = 0; i < 3; i++) log.onDecision(record());
+    await tick(); // the first three are now being written
+    expect(sink.pending).toHaveLength(1);
+    for (let i = 0; i < 17; i++) log.onDecision(record());
+    await tick();
+    expect(log.held).toBe(5);
+    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 15, sink_error: 0, closed: 0 });
+    expect(await log.flush(10)).toBe(false);
+  });
+
+  it('writes what it held once the sink catches up, then takes new entries again', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    const log = createDecisionLog({ bufferEntries: 4, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    log.onDecision(record());
+    await tick();
+    for (let i = 0; i < 5; i++) log.onDecision(record()); // 3 fit, 2 dropped
+    sink.confirm();
+    await tick();
+    expect(sink.pending).toHaveLength(1); // the 3 waiting ones, as one chunk
+    sink.confirm();
+    expect(await log.flush(1000)).toBe(true);
+    log.onDecision(record());
+    await tick();
+    sink.confirm();
+    expect(await log.flush(1000)).toBe(true);
+    expect(sink.lines).toHaveLength(5);
+    expect(counts).toEqual({ written: 5, sampled_out: 0, buffer_full: 2, sink_error: 0, closed: 0 });
+    for (const line of sink.lines) expect(JSON.parse(line)).toHaveProperty('decision_id');
+  });
+
+  it('counts entries of a failed write as sink_error and reports failing and recovery once each', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    const states: string[] = [];
+    const log = createDecisionLog(
+      { bufferEntries: 100, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c, onSinkState: (s) => states.push(s.failing ? `failing: ${s.error.message}` : 'ok') },
+    );
+    log.onDecision(record());
+    log.onDecision(record());
+    await tick();
+    sink.confirm(new Error('EPIPE'));
+    log.onDecision(record());
+    await tick();
+    sink.confirm(new Error('EPIPE'));
+    log.onDecision(record());
+    await tick();
+    sink.confirm();
+    expect(counts).toEqual({ written: 1, sampled_out: 0, buffer_full: 0, sink_error: 3, closed: 0 });
+    expect(states).toEqual(['failing: EPIPE', 'ok']);
+  });
+
+  it('survives a sink that throws', async () => {
+    const { counts, counters: c } = counters();
+    const sink: DecisionLogSink = {
+      write: () => {
+        throw new Error('boom');
+      },
+      close: async () => undefined,
+    };
+    const log = createDecisionLog({ bufferEntries: 10, sampleAllowsOneIn: 1 }, { sink, counters: c });
+    expect(() => log.onDecision(record())).not.toThrow();
+    await tick();
+    expect(counts.sink_error).toBe(1);
+  });
+
+  it('on close: flushes what it can, counts the rest as closed (once), and drops later entries as closed', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    const log = createDecisionLog({ bufferEntries: 10, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    log.onDecision(record());
+    await tick();
+    log.onDecision(record());
+    log.onDecision(record());
+    await log.close(20);
+    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 0, sink_error: 0, closed: 3 });
+    sink.confirm(); // the sink wakes up after all: not counted twice
+    log.onDecision(record());
+    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 0, sink_error: 0, closed: 4 });
+  });
+});
+
+describe('sampling', () => {
+  it('samples allows with the given odds and never samples denies', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    // random() values: an allow is kept when random() * 4 < 1, i.e. random() < 0.25
+    const draws = [0.1, 0.3, 0.6, 0.9, 0.24, 0.25];
+    let drawn = 0;
+    const log = createDecisionLog(
+      { bufferEntries: 100, sampleAllowsOneIn: 4 },
+      { sink: sink.sink, counters: c, random: () => draws[drawn++] ?? 0.99 },
+    );
+    for (let i = 0; i < 6; i++) log.onDecision(record());
+    for (let i = 0; i < 5; i++) log.onDecision(record(deny()));
+    await tick();
+    sink.confirm();
+    expect(drawn).toBe(6); // denies do not even draw
+    expect(counts).toEqual({ written: 7, sampled_out: 4, buffer_full: 0, sink_error: 0, closed: 0 });
+    expect(sink.lines.map((l) => JSON.parse(l).allow)).toEqual([true, true, false, false, false, false, false]);
+  });
+});
+
+describe('stream sink', () => {
+  it('turns a broken stream into failed writes, not a crash', async () => {
+    const stream = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(new Error('EPIPE'));
+      },
+    });
+    const sink = streamSink(stream, { end: false });
+    const first = await new Promise<Error | null | undefined>((resolve) => sink.write('a\n', resolve));
+    expect(first?.message).toBe('EPIPE');
+    const second = await new Promise<Error | null | undefined>((resolve) => sink.write('b\n', resolve));
+    expect(second).toBeInstanceOf(Error);
+    await sink.close(10);
+  });
+});

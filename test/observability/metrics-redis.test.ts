@@ -1,0 +1,74 @@
+/**
+ * The Redis-backed directory feeds the cache and Redis error metrics (real Redis on the shared
+ * port with a private key prefix; a port nothing listens on for the errors).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { deletePrefix, freePort, uniquePrefix } from '../directory/helpers.js';
+import { postJson, session, startTestApp } from '../support/app.js';
+import { scrape, valueOf, waitFor } from './helpers.js';
+
+describe('directory cache lookups with a Redis directory', () => {
+  const prefix = uniquePrefix();
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, url } = await startTestApp({ multiTenant: true, redis: { url: 'redis://127.0.0.1:6379/0', key_prefix: prefix } }));
+  });
+  afterAll(async () => {
+    await app.stop();
+    await deletePrefix(prefix);
+  });
+
+  it('counts a memory miss and a Redis hit for the first lookup of an org, memory hits after', async () => {
+    const alice = await session('alice');
+    const lookups = async () => {
+      const { samples } = await scrape(url);
+      const v = (layer: string, outcome: string) => valueOf(samples, 'orgwarden_directory_cache_lookups_total', { layer, outcome });
+      return { memory_hit: v('memory', 'hit'), memory_miss: v('memory', 'miss'), redis_hit: v('redis', 'hit'), redis_miss: v('redis', 'miss') };
+    };
+    const before = await lookups();
+    expect(before).toEqual({ memory_hit: 0, memory_miss: 0, redis_hit: 0, redis_miss: 0 });
+
+    const first = await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
+    expect(first.json.reason).toBe('allowed');
+    expect(await lookups()).toEqual({ memory_hit: 0, memory_miss: 1, redis_hit: 1, redis_miss: 0 });
+
+    for (let i = 0; i < 3; i++) await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
+    expect(await lookups()).toEqual({ memory_hit: 3, memory_miss: 1, redis_hit: 1, redis_miss: 0 });
+
+    // an org Redis does not have: a miss in both layers, then a cached "no such org"
+    for (let i = 0; i < 2; i++) {
+      const res = await postJson(`${url}/v1/authorize`, { token: alice, org: 'nope', action: 'org.read' });
+      expect(res.json.reason).toBe('invalid_org');
+    }
+    expect(await lookups()).toEqual({ memory_hit: 4, memory_miss: 2, redis_hit: 1, redis_miss: 1 });
+  });
+});
+
+describe('Redis errors', () => {
+  it('counts connection errors of the directory while Redis is unreachable; decisions fail closed', async () => {
+    const port = await freePort();
+    const { app, url } = await startTestApp({
+      multiTenant: true,
+      redis: { url: `redis://127.0.0.1:${port}/0`, key_prefix: uniquePrefix(), max_reconnect_delay_ms: 50 },
+    });
+    try {
+      const errors = await waitFor('two redis errors', async () => {
+        const n = valueOf((await scrape(url)).samples, 'orgwarden_redis_errors_total', { component: 'directory' });
+        return n >= 2 ? n : undefined;
+      });
+      expect(errors).toBeGreaterThanOrEqual(2);
+      const alice = await session('alice');
+      for (let i = 0; i < 2; i++) {
+        const res = await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
+        expect(res.json.reason).toBe('directory_unavailable');
+      }
+      const { samples } = await scrape(url);
+      expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'request', decision: 'deny', reason: 'directory_unavailable' })).toBe(2);
+    } finally {
+      await app.stop();
+    }
+  });
+});
