@@ -47,6 +47,9 @@ export function createFeatures(deps: FeaturesDeps) {
     return [defaultOrg, ...memberships.map((m) => m.id)];
   }
 
+  const defaultFirstThenById = (a: { id: string }, b: { id: string }): number =>
+    Number(b.id === defaultOrg) - Number(a.id === defaultOrg) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
   return async function featuresFor(token: string | undefined): Promise<Features> {
     const authn = await authorizer.authenticate(token);
     if (!authn.ok) throw new ApiError('unauthorized', 'a valid bearer token is required');
@@ -72,7 +75,7 @@ export function createFeatures(deps: FeaturesDeps) {
       orgs: decisions
         .filter((d): d is Decision & { effective_org: string } => d.allow && d.effective_org !== null)
         .map((d) => ({ id: d.effective_org, role: d.role }))
-        .sort((a, b) => (a.id === defaultOrg ? -1 : b.id === defaultOrg ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+        .sort(defaultFirstThenById),
     };
   };
 }

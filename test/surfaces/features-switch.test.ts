@@ -1,0 +1,52 @@
+/**
+ * GET /v1/features reads the kill switch on every request. The surface is mounted on the real
+ * management app and HTTP server over a real authorizer (compiled policy, HS256, file directory)
+ * whose multi-tenant switch the test flips between two requests.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createAuthenticator } from '../../src/authn/index.js';
+import { createAuthorizer } from '../../src/authz/authorizer.js';
+import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createFileStore } from '../../src/directory/index.js';
+import { createActivePolicy } from '../../src/engine/active-policy.js';
+import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
+import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
+import { createManagementApp } from '../../src/http/management-app.js';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { featuresRoutes } from '../../src/surfaces/features/features-routes.js';
+import { FIXTURE_DIRECTORY, TEST_BUNDLE, session, testConfigDoc } from '../support/app.js';
+import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+
+const tenancySwitch = createLocalTenancySwitch(true);
+let server: HttpServer;
+let url: string;
+const closers: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  const config = parseConfig(testConfigDoc());
+  const authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET } });
+  const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: () => undefined });
+  closers.push(() => authenticator.close(), () => directory.close());
+  const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
+  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch });
+  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer, directory, defaultOrg: 'default' })], onError: () => undefined });
+  server = createHttpServer({ dispatchDecision: () => false, management });
+  const address = await server.listen(0, '127.0.0.1');
+  url = `http://127.0.0.1:${address.port}`;
+});
+afterAll(async () => {
+  await server.close(1000);
+  for (const close of closers) await close();
+});
+
+it('follows the switch from one request to the next, without a restart', async () => {
+  const authorization = `Bearer ${await session('alice')}`;
+  const get = async () => (await fetch(`${url}/v1/features`, { headers: { authorization } })).text();
+
+  expect(JSON.parse(await get())).toEqual({ multi_tenant: true, orgs: [{ id: 'default', role: 'viewer' }, { id: 'acme', role: 'owner' }, { id: 'globex', role: 'viewer' }] });
+  await tenancySwitch.set(false);
+  expect(await get()).toBe('{"multi_tenant":false}');
+  await tenancySwitch.set(true);
+  expect(JSON.parse(await get()).orgs).toHaveLength(3);
+});
