@@ -20,6 +20,7 @@ import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
+import { directoryRoutes } from './http/directory-routes.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
@@ -75,6 +76,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         now,
         log: directoryLog,
         stats: metrics.directoryCacheStats,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
         ...(redisConfig
           ? { connect: countingRedisErrors((role) => createRedisClient(redisConfig, role, directoryLog), () => metrics.redisError('directory')) }
           : {}),
@@ -121,19 +123,24 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ],
       onError,
     );
-    const management = createManagementApp({
-      readiness: [
-        { name: 'policy', check: async () => policy.current() !== null },
-        { name: 'directory', check: () => directory.ping() },
-      ],
-      routes: [policyStatusRoutes(policy), metricsRoutes(metrics.registry), featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org })],
-      onError,
-    });
     const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
       ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
       : undefined;
     if (adminToken === undefined) logger.warn('admin endpoints are disabled: no admin token', { key: 'admin.token_env', env: config.admin.token_env ?? null });
     const adminGuard = requireAdmin(adminToken);
+    const management = createManagementApp({
+      readiness: [
+        { name: 'policy', check: async () => policy.current() !== null },
+        { name: 'directory', check: () => directory.ping() },
+      ],
+      routes: [
+        policyStatusRoutes(policy),
+        metricsRoutes(metrics.registry),
+        featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org }),
+        directoryRoutes({ directory, adminGuard, maxBodyBytes: config.server.max_body_bytes, warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }) }),
+      ],
+      onError,
+    });
     const guards: RequestGuard[] = [];
     if (config.server.caller_token_env) guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env')));
     const http = createHttpServer({ dispatchDecision, management, guards });
