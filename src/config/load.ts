@@ -77,6 +77,12 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
     issues.push({ path: 'auth.algorithms', message: 'HS256 needs hs256_secret_env; public-key sources take asymmetric algorithms only' });
   if ((policy.dir === undefined) === (policy.bundle === undefined))
     issues.push({ path: 'policy', message: 'set exactly one of dir, bundle' });
+  if (policy.public_key_file !== undefined && policy.dir !== undefined)
+    issues.push({ path: 'policy.public_key_file', message: 'needs policy.bundle: only a bundle carries a signature (build and sign one with orgwarden policy build --key)' });
+  if (policy.shadow && (policy.shadow.dir === undefined) === (policy.shadow.bundle === undefined))
+    issues.push({ path: 'policy.shadow', message: 'set exactly one of dir, bundle' });
+  if (policy.shadow?.dir !== undefined && policy.public_key_file !== undefined)
+    issues.push({ path: 'policy.shadow.dir', message: 'policy.public_key_file is set, so the shadow must be a signed bundle too' });
   if (redis?.cluster_nodes && redis.url !== undefined)
     issues.push({ path: 'redis', message: 'set url or cluster_nodes, not both' });
   if (redis && !redis.cluster_nodes && redis.url === undefined) redis.url = DEFAULT_REDIS_URL;
@@ -95,6 +101,9 @@ function resolvePaths(config: Config, base: string): void {
   if (config.policy.dir) config.policy.dir = abs(config.policy.dir);
   if (config.policy.bundle) config.policy.bundle = abs(config.policy.bundle);
   if (config.policy.routes) config.policy.routes = abs(config.policy.routes);
+  if (config.policy.public_key_file) config.policy.public_key_file = abs(config.policy.public_key_file);
+  if (config.policy.shadow?.dir) config.policy.shadow.dir = abs(config.policy.shadow.dir);
+  if (config.policy.shadow?.bundle) config.policy.shadow.bundle = abs(config.policy.shadow.bundle);
   if (config.decision_log.file) config.decision_log.file = abs(config.decision_log.file);
 }
 

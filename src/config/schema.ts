@@ -84,6 +84,17 @@ export const configSchema: Schema = {
         dir: { type: 'string', optional: true },
         bundle: { type: 'string', optional: true },
         routes: { type: 'string', optional: true },
+        public_key_file: { type: 'string', optional: true },
+        watch: { type: 'boolean', default: true },
+        watch_debounce_ms: { type: 'integer', default: 250, min: 10, max: 60000 },
+        shadow: {
+          type: 'object',
+          optional: true,
+          keys: {
+            dir: { type: 'string', optional: true },
+            bundle: { type: 'string', optional: true },
+          },
+        },
       },
     },
     admin: {

@@ -68,6 +68,14 @@ export interface PolicyConfig {
   bundle?: string;
   /** Forward-auth route manifest; default `<dir>/routes.yaml` when that file exists (see docs/gateways.md). */
   routes?: string;
+  /** PEM public key; when set, only bundles carrying a valid signature by it load (OPA's format). */
+  public_key_file?: string;
+  /** Reload when the policy files change (default true; applied by the schema). */
+  watch?: boolean;
+  /** Quiet period before a watched change reloads (default 250; applied by the schema). */
+  watch_debounce_ms?: number;
+  /** A candidate evaluated beside the active policy on live traffic, never enforced. */
+  shadow?: { dir?: string; bundle?: string };
 }
 
 export interface AdminConfig {

@@ -1,0 +1,100 @@
+/**
+ * Safe policy rollout, built from the `policy` config: the first load, hot reloads (file watcher,
+ * SIGHUP, admin API) through the same checked steps, signature verification when
+ * `policy.public_key_file` is set, and a shadow candidate evaluated beside the active policy.
+ */
+import type { PolicyConfig } from '../config/types.js';
+import type { ActivePolicy } from '../engine/active-policy.js';
+import type { Logger } from '../observability/logger.js';
+import { PolicyRejectedError, describeSource, loadCandidate, type LoadStep, type PolicySource } from './policy-loader.js';
+import { createPolicyReloader, type ReloadOutcome, type ReloadTrigger } from './reloader.js';
+import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shadow.js';
+import { loadVerificationKey } from './signing-keys.js';
+import { watchPolicySource } from './watcher.js';
+
+export const DEFAULT_WATCH_DEBOUNCE_MS = 250;
+
+export type ShadowLoadOutcome =
+  | { ok: true; at: string; status: ShadowStatus }
+  | { ok: false; at: string; source: string; step: LoadStep | null; error: string };
+
+export interface PolicyRollout {
+  readonly active: ActivePolicy;
+  readonly shadow: ShadowPolicy;
+  /** Whether only signed bundles load (`policy.public_key_file`). */
+  readonly signed: boolean;
+  reload(trigger: ReloadTrigger): Promise<ReloadOutcome>;
+  lastReload(): ReloadOutcome | null;
+  onReload(listener: (outcome: ReloadOutcome) => void): () => void;
+  /** Loads a candidate as the shadow; without a source, the configured `policy.shadow`. */
+  loadShadow(source?: PolicySource): Promise<ShadowLoadOutcome>;
+  lastShadowLoad(): ShadowLoadOutcome | null;
+  close(): Promise<void>;
+}
+
+export interface PolicyRolloutDeps {
+  env?: Record<string, string | undefined>;
+  logger: Logger;
+  now: () => number;
+}
+
+export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRolloutDeps): Promise<PolicyRollout> {
+  const { logger, now } = deps;
+  const verificationKey = config.public_key_file ? await loadVerificationKey(config.public_key_file) : null;
+  const load = (source: PolicySource) => loadCandidate(source, { env: deps.env, verificationKey, now: () => new Date(now()) });
+  const source: PolicySource = config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle! };
+  const reloader = await createPolicyReloader(source, { load, logger, now });
+  const shadow = createShadowPolicy({ logger, now });
+  const watcher = config.watch ?? true
+    ? watchPolicySource(source, () => void reloader.reload('watch'), { debounceMs: config.watch_debounce_ms ?? DEFAULT_WATCH_DEBOUNCE_MS, logger })
+    : null;
+  let lastShadow: ShadowLoadOutcome | null = null;
+
+  // Shadow loads run one at a time too, so the last one asked for is the one that stays.
+  let shadowQueue: Promise<unknown> = Promise.resolve();
+  function loadShadow(requested?: PolicySource): Promise<ShadowLoadOutcome> {
+    const run = shadowQueue.then(async (): Promise<ShadowLoadOutcome> => {
+      const at = new Date(now()).toISOString();
+      const candidateSource = requested ?? config.shadow;
+      if (!candidateSource) return (lastShadow = { ok: false, at, source: 'none', step: null, error: 'no shadow source given and policy.shadow is not configured' });
+      const label = describeSource(candidateSource);
+      try {
+        const candidate = await load(candidateSource);
+        const status = shadow.set(candidate.engine, label);
+        logger.info('shadow policy loaded', { component: 'policy', revision: status.revision, source: label, smoke_cases: candidate.smoke.cases });
+        return (lastShadow = { ok: true, at, status });
+      } catch (err) {
+        const step = err instanceof PolicyRejectedError ? err.step : null;
+        const error = err instanceof Error ? err.message : String(err);
+        logger.error('shadow policy rejected; the previous shadow (if any) stays', { component: 'policy', source: label, step, error });
+        return (lastShadow = { ok: false, at, source: label, step, error });
+      }
+    });
+    shadowQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  // A shadow that does not load is logged and reported, never a reason not to serve.
+  if (config.shadow) await loadShadow(config.shadow);
+
+  return {
+    active: reloader.active,
+    shadow,
+    signed: verificationKey !== null,
+    reload: reloader.reload,
+    lastReload: reloader.lastReload,
+    onReload: reloader.onReload,
+    loadShadow,
+    lastShadowLoad: () => lastShadow,
+    async close() {
+      watcher?.close();
+      shadow.close();
+      await Promise.all([reloader.idle(), shadowQueue]);
+    },
+  };
+}
+
+export { BundleSignatureError, signBundleFiles, verifyBundleSignature, SIGNATURES_FILE } from './bundle-signature.js';
+export { PolicyRejectedError, loadCandidate, type Candidate, type LoadStep, type PolicySource } from './policy-loader.js';
+export type { ReloadOutcome, ReloadTrigger } from './reloader.js';
+export type { ShadowDisagreement, ShadowPolicy, ShadowStatus } from './shadow.js';

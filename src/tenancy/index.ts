@@ -1,0 +1,50 @@
+/**
+ * The kill switch, chosen by config: with `redis`, shared by every replica through Redis; without,
+ * in this process, starting from `tenancy.multi_tenant`. Every flip is logged here; metrics hook
+ * in through `onFlip`.
+ */
+import type { Config } from '../config/types.js';
+import type { DirectoryLogger } from '../directory/deps.js';
+import type { RedisClientFactory } from '../directory/redis-client.js';
+import type { Logger } from '../observability/logger.js';
+import { createRedisTenancySwitch } from './redis-tenancy-switch.js';
+import { createLocalTenancyControl, type TenancyControl } from './tenancy-control.js';
+
+export interface TenancyControlDeps {
+  logger: Logger;
+  now?: () => number;
+  connect?: RedisClientFactory;
+  pollIntervalMs?: number;
+}
+
+export async function createTenancyControl(config: Pick<Config, 'tenancy' | 'redis'>, deps: TenancyControlDeps): Promise<TenancyControl> {
+  const { logger } = deps;
+  const log: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+  const control = config.redis
+    ? await createRedisTenancySwitch(
+        { redis: config.redis, initial: config.tenancy.multi_tenant },
+        {
+          log,
+          ...(deps.now ? { now: deps.now } : {}),
+          ...(deps.connect ? { connect: deps.connect } : {}),
+          ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}),
+        },
+      )
+    : createLocalTenancyControl(config.tenancy.multi_tenant, deps.now);
+  control.onFlip((flip) => {
+    // warn: a flip changes what every user of a non-default org can reach
+    logger.warn('multi-tenant switch flipped', {
+      component: 'tenancy',
+      multi_tenant: flip.multi_tenant,
+      previous: flip.previous,
+      source: flip.source,
+      version: flip.version,
+    });
+  });
+  const status = control.status();
+  logger.info('tenancy switch ready', { component: 'tenancy', multi_tenant: status.multi_tenant, store: status.store, synced: status.synced });
+  return control;
+}
+
+export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys, TENANCY_POLL_INTERVAL_MS } from './redis-tenancy-switch.js';
+export { createLocalTenancyControl, type FlipSource, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';

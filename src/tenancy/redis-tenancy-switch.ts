@@ -1,0 +1,220 @@
+/**
+ * The kill switch shared by every replica through Redis, under the configured key prefix:
+ *
+ *   <prefix>tenancy           hash     multi_tenant ("true"|"false"), version (INCR'd by every
+ *                                      change), changed_at (ISO time of the last change)
+ *   <prefix>tenancy:changed   channel  pub/sub nudge after every change: {"multi_tenant", "version"}
+ *
+ * Rules (docs/runbook.md explains them to operators):
+ * - The key is the only truth. A broadcast is only a nudge to read it again, so messages arriving
+ *   late or out of order cannot put a replica in an old state. Every replica also reads the key
+ *   every 500 ms, so a missed message delays a flip by at most one poll.
+ * - `tenancy.multi_tenant` from the config only seeds an absent key (HSETNX); a value in Redis
+ *   always wins, so a restarted replica comes up in the current state. If the key vanishes later
+ *   (Redis lost its data), a replica that has read it writes back the state it last read.
+ * - Until the key has been read once, the replica serves single-tenant ("off"), whatever the
+ *   config says: starting "on" while the operator had switched it off would be a tenant-isolation
+ *   incident. After that, a Redis outage keeps the last state read (the directory lives in the
+ *   same Redis and fails closed meanwhile), and the first read after it catches up.
+ * - `set` writes Redis first and changes this replica only when Redis accepted the write; it never
+ *   changes one replica behind the others' back. If Redis does not answer, it rejects with
+ *   TenancyStoreUnavailableError and nothing changes.
+ * - An unreadable value in Redis reads as "off" and is logged.
+ */
+import type { RedisConfig } from '../config/types.js';
+import { stderrLogger, type DirectoryLogger } from '../directory/deps.js';
+import { createRedisClient, type RedisClient, type RedisClientFactory } from '../directory/redis-client.js';
+import { createFlipEmitter, type FlipSource, type TenancyControl } from './tenancy-control.js';
+
+export const TENANCY_POLL_INTERVAL_MS = 500;
+
+export class TenancyStoreUnavailableError extends Error {
+  readonly code = 'tenancy_store_unavailable';
+}
+
+export interface RedisTenancyOptions {
+  redis: RedisConfig;
+  /** `tenancy.multi_tenant`: seeds the shared key when it is absent, never overrides it. */
+  initial: boolean;
+}
+
+export interface RedisTenancyDeps {
+  now?: () => number;
+  log?: DirectoryLogger;
+  /** Creates the switch's two connections (commands, subscriber); the switch closes them. */
+  connect?: RedisClientFactory;
+  pollIntervalMs?: number;
+}
+
+export function tenancyKeys(prefix: string) {
+  return { state: `${prefix}tenancy`, channel: `${prefix}tenancy:changed` };
+}
+
+export async function createRedisTenancySwitch(options: RedisTenancyOptions, deps: RedisTenancyDeps = {}): Promise<TenancyControl> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? stderrLogger;
+  const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
+  const keys = tenancyKeys(options.redis.key_prefix);
+  const emitter = createFlipEmitter(now);
+  const commands = connect('commands');
+  const subscriber = connect('subscriber');
+
+  let state = false; // the narrower mode until the shared state has been read
+  let synced = false;
+  let version: number | null = null;
+  let starting = true;
+  let closed = false;
+  let reading: Promise<void> | null = null;
+  let readAgain: FlipSource | null = null;
+  let outageLogged = false;
+  let badValueLogged: string | null = null;
+
+  function apply(value: boolean, newVersion: number | null, source: FlipSource): void {
+    if (newVersion !== null) version = newVersion;
+    synced = true;
+    if (value === state) return;
+    state = value;
+    // Reads made while the app is still being built set the start state; they are not flips.
+    if (!starting) emitter.emit(value, source, version);
+  }
+
+  async function readShared(source: FlipSource): Promise<void> {
+    let fields = await commands.hgetall(keys.state);
+    if (fields.multi_tenant === undefined) {
+      const seed = synced ? state : options.initial;
+      if ((await commands.hsetnx(keys.state, 'multi_tenant', String(seed))) === 1)
+        log('info', 'tenancy switch seeded in redis', { multi_tenant: seed, from: synced ? 'last_read_state' : 'config' });
+      fields = await commands.hgetall(keys.state);
+    }
+    const value = parseBool(fields.multi_tenant);
+    const readVersion = parseVersion(fields.version);
+    const effectiveSource = synced ? source : 'sync';
+    if (value === null) {
+      if (badValueLogged !== fields.multi_tenant)
+        log('error', 'tenancy switch in redis is unreadable; serving single-tenant', { key: keys.state, value: String(fields.multi_tenant).slice(0, 32) });
+      badValueLogged = fields.multi_tenant ?? null;
+      return apply(false, readVersion, effectiveSource);
+    }
+    badValueLogged = null;
+    apply(value, readVersion, effectiveSource);
+  }
+
+  /** One read at a time; a request made meanwhile runs once more afterwards. */
+  function refresh(source: FlipSource): Promise<void> {
+    if (closed) return Promise.resolve();
+    if (reading) {
+      readAgain = source;
+      return reading;
+    }
+    reading = (async () => {
+      let next: FlipSource | null = source;
+      while (next !== null && !closed) {
+        readAgain = null;
+        try {
+          await readShared(next);
+          if (outageLogged) log('info', 'tenancy switch reads redis again', { multi_tenant: state });
+          outageLogged = false;
+        } catch (err) {
+          if (!outageLogged && !closed)
+            log('warn', synced ? 'tenancy switch cannot read redis; keeping the last state read' : 'tenancy switch cannot read redis; serving single-tenant until it answers', {
+              multi_tenant: state,
+              error: err instanceof Error ? err.message : String(err),
+            });
+          outageLogged = true;
+        }
+        next = readAgain;
+      }
+    })().finally(() => {
+      reading = null;
+    });
+    return reading;
+  }
+
+  function subscribe(): Promise<void> {
+    return subscriber.subscribe(keys.channel).then(
+      () => refresh('sync'), // whatever was published while we were not listening
+      (err: unknown) => log('warn', 'tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
+    );
+  }
+
+  subscriber.on('message', (channel: string) => {
+    if (channel === keys.channel) void refresh('broadcast');
+  });
+  let subscribing: Promise<void> = Promise.resolve();
+  subscriber.on('ready', () => {
+    subscribing = subscribe();
+  });
+  commands.on('ready', () => void refresh('sync'));
+  const poll = setInterval(() => void refresh('poll'), deps.pollIntervalMs ?? TENANCY_POLL_INTERVAL_MS);
+  poll.unref();
+
+  commands.connect().catch(() => undefined); // failures are logged by the client's error listener
+  subscriber.connect().catch(() => undefined);
+  // A healthy start serves the shared state from the first request; an unreachable Redis does not
+  // stop the start (the replica serves "off" and keeps trying).
+  await Promise.all([firstAttempt(commands, () => reading ?? refresh('sync')), firstAttempt(subscriber, () => subscribing)]);
+  starting = false;
+  if (!synced) await refresh('sync');
+
+  return {
+    isMultiTenant: () => state,
+    async set(multiTenant) {
+      if (closed) throw new TenancyStoreUnavailableError('tenancy switch is closed');
+      let replies: Array<[Error | null, unknown]> | null;
+      try {
+        replies = await commands
+          .multi()
+          .hset(keys.state, 'multi_tenant', String(multiTenant), 'changed_at', new Date(now()).toISOString())
+          .hincrby(keys.state, 'version', 1)
+          .exec();
+      } catch (err) {
+        throw new TenancyStoreUnavailableError(`redis did not accept the change: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const failed = replies?.find(([err]) => err !== null);
+      if (!replies || failed) throw new TenancyStoreUnavailableError(`redis did not accept the change: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+      const written = parseVersion(String(replies[1]?.[1]));
+      apply(multiTenant, written, 'admin');
+      commands.publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written })).catch((err: unknown) => {
+        log('warn', 'tenancy switch broadcast failed; other replicas follow within one poll', { error: String(err) });
+      });
+    },
+    onChange: emitter.onChange,
+    onFlip: emitter.onFlip,
+    status: () => ({ multi_tenant: state, store: 'redis', synced, version, ...emitter.counts() }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      emitter.clear();
+      commands.disconnect();
+      subscriber.disconnect();
+      await reading?.catch(() => undefined);
+    },
+  };
+}
+
+/** Resolves after the client's first connection attempt and, if it got ready, `step`. */
+function firstAttempt(client: RedisClient, step: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onReady = () => {
+      client.off('close', onClose);
+      void step().then(resolve, resolve);
+    };
+    const onClose = () => {
+      client.off('ready', onReady);
+      resolve();
+    };
+    if (client.status === 'ready') return onReady();
+    client.once('ready', onReady);
+    client.once('close', onClose);
+  });
+}
+
+function parseBool(value: string | undefined): boolean | null {
+  return value === 'true' ? true : value === 'false' ? false : null;
+}
+
+function parseVersion(value: string | undefined): number | null {
+  const n = Number(value);
+  return value !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
