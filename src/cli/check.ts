@@ -39,7 +39,7 @@ export async function check(argv: string[]): Promise<number> {
     throw new UsageError(`${flags.input}: ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`);
   }
   const { principal, body } = splitPrincipal(doc, flags.input);
-  const app = await createApp(config, { env: process.env, logger: createLogger({ level: 'warn' }) });
+  const app = await createApp(config, { env: process.env, logger: createLogger({ level: 'error' }) });
   try {
     const parsed = parseAuthorizeBody(body, config.tenancy);
     if (!parsed.ok) throw new UsageError(`${flags.input}: ${parsed.message}`);
