@@ -128,7 +128,8 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
     await until(async () => same(await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id))), expected), deadlineMs, `replicas agree after step ${step}`);
   }
-  const [onA, onB] = await Promise.all([a, b].map((r) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)))));
+  const read = (r: Replica) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)));
+  const [onA, onB] = await Promise.all([read(a), read(b)]);
   expect(onB).toEqual(onA);
   expect(onA.filter((r) => r !== null).length).toBe(existing.size);
 }
