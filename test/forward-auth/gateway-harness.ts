@@ -1,0 +1,235 @@
+/**
+ * Real gateways for the forward-auth tests: NGINX and Caddy started on free loopback ports with a
+ * config in a temp dir that includes the very snippet `docs/gateways.md` shows
+ * (`deploy/gateways/`), in front of a recording upstream. A missing binary fails the test with a
+ * message saying how to install it; it is never a skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
+export const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Finds a gateway binary on PATH or in the sbin folders (Debian puts nginx in /usr/sbin). */
+export function findBinary(name: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`${name} is not installed (looked in PATH and the sbin folders); install it (.ci/run: apt-get install -y nginx caddy)`);
+}
+
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: string;
+}
+
+/** The product API stand-in: answers 200 and records every request that reaches it. */
+export interface Upstream {
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+export async function startUpstream(): Promise<Upstream> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"upstream":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface Gateway {
+  name: string;
+  port: number;
+  /** What the gateway printed (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface GatewayTargets {
+  orgwardenPort: number;
+  appPort: number;
+}
+
+export async function startNginx(targets: GatewayTargets): Promise<Gateway> {
+  const bin = findBinary('nginx');
+  const dir = tempDir('orgwarden-nginx-');
+  const port = await freePort();
+  const conf = `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 128; }
+http {
+    access_log off;
+    client_body_temp_path ${dir}/client_body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    upstream orgwarden { server 127.0.0.1:${targets.orgwardenPort}; }
+    upstream app { server 127.0.0.1:${targets.appPort}; }
+    server {
+        listen 127.0.0.1:${port};
+        include ${NGINX_SNIPPET};
+    }
+}
+`;
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn(bin, ['-p', dir, '-c', 'nginx.conf', '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return running('nginx', child, port, dir);
+}
+
+export async function startCaddy(targets: GatewayTargets): Promise<Gateway> {
+  const bin = findBinary('caddy');
+  const dir = tempDir('orgwarden-caddy-');
+  const port = await freePort();
+  const caddyfile = `{
+	admin off
+	auto_https off
+}
+
+http://127.0.0.1:${port} {
+	bind 127.0.0.1
+	import ${CADDY_SNIPPET}
+}
+`;
+  writeFileSync(path.join(dir, 'Caddyfile'), caddyfile);
+  const child = spawn(bin, ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ORGWARDEN_ADDR: `127.0.0.1:${targets.orgwardenPort}`,
+      APP_ADDR: `127.0.0.1:${targets.appPort}`,
+      HOME: dir,
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      XDG_DATA_HOME: path.join(dir, 'data'),
+    },
+  });
+  return running('caddy', child, port, dir);
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  // nginx workers drop root privileges; they must still reach their temp folders.
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+async function running(name: string, child: ChildProcess, port: number, dir: string): Promise<Gateway> {
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.on('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 15_000;
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} did not start on 127.0.0.1:${port}:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name, port, output: () => output, stop };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
+
+/**
+ * An HTTP request whose path goes on the wire exactly as given (fetch would resolve `..`, merge
+ * nothing and re-encode; a client attacking a gateway does none of that).
+ */
+export function rawRequest(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
