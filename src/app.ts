@@ -8,18 +8,17 @@ import type { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
 import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
-import { createLocalTenancySwitch } from './authz/tenancy-switch.js';
 import type { Config } from './config/types.js';
 import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
-import { createActivePolicy, type ActivePolicy } from './engine/active-policy.js';
-import { loadPolicyBundle } from './engine/policy-bundle.js';
-import { createPolicyEngine } from './engine/wasm-engine.js';
+import type { ActivePolicy } from './engine/active-policy.js';
 import { forwardAuthRoute } from './forward-auth/forward-auth-route.js';
 import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
+import { policyAdminRoutes } from './http/policy-admin-routes.js';
+import { tenancyAdminRoutes } from './http/tenancy-routes.js';
 import { directoryRoutes } from './http/directory-routes.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
@@ -32,6 +31,8 @@ import { countingRedisErrors } from './observability/redis-errors.js';
 import { eventRoutes } from './surfaces/events/event-routes.js';
 import { featuresRoutes } from './surfaces/features/features-routes.js';
 import { jobRoutes } from './surfaces/jobs/job-routes.js';
+import { createPolicyRollout, type PolicyRollout } from './policy-rollout/index.js';
+import { createTenancyControl, type TenancyControl } from './tenancy/index.js';
 
 export interface AppDeps {
   env: Record<string, string | undefined>;
@@ -53,6 +54,10 @@ export interface App {
   readonly http: HttpServer;
   /** The metrics registry and the hooks other components count through (`policyLoadFailed`, `redisError`). */
   readonly metrics: Metrics;
+  /** The kill switch (`onFlip` is the hook for logs and metrics). */
+  readonly tenancy: TenancyControl;
+  /** Policy reloads (`reload`, `onReload`) and the shadow candidate. */
+  readonly rollout: PolicyRollout;
   /** Listens on the configured host and port (port 0 picks a free one). */
   start(): Promise<AddressInfo>;
   /** Drains HTTP (up to `server.shutdown_timeout_s`) and releases every resource. */
@@ -84,14 +89,25 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     );
     closers.push(() => directory.close());
 
-    const bundle = await loadPolicyBundle(config.policy, deps.env);
-    const policy = createActivePolicy(await createPolicyEngine(bundle, () => new Date(now())));
-    logger.info('policy loaded', { revision: bundle.revision, source: bundle.source });
-    const routeManifest = await loadForwardAuthManifest(config.policy, bundle.data);
+    // Every load, the first one included, goes through the same checked steps (policy-rollout/).
+    const rollout = await createPolicyRollout(config.policy, { env: deps.env, logger, now });
+    closers.push(() => rollout.close());
+    rollout.onReload((outcome) => {
+      if (!outcome.ok) metrics.policyLoadFailed();
+    });
+    const policy = rollout.active;
+    const routeManifest = await loadForwardAuthManifest(config.policy, { ...policy.current()?.data });
     if (routeManifest.table) logger.info('forward-auth routes loaded', { routes: routeManifest.table.routes.length, source: routeManifest.source });
     else logger.warn('forward-auth has no route manifest and denies every request', { key: 'policy.routes', reason: routeManifest.source });
 
-    const tenancySwitch = createLocalTenancySwitch(config.tenancy.multi_tenant);
+    const tenancyLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+    const tenancySwitch = await createTenancyControl(config, {
+      logger,
+      now,
+      ...(redisConfig
+        ? { connect: countingRedisErrors((role) => createRedisClient(redisConfig, role, tenancyLog), () => metrics.redisError('tenancy')) }
+        : {}),
+    });
     closers.push(() => tenancySwitch.close());
     metrics.observeState({ isMultiTenant: () => tenancySwitch.isMultiTenant(), activePolicy: () => policy.current() });
 
@@ -104,6 +120,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       directory,
       policy,
       tenancySwitch,
+      onEvaluated: (input, decision) => rollout.shadow.observe(input, decision),
       observers: decisionLog ? [metrics.decisionObserver, decisionLog] : [metrics.decisionObserver],
       now,
     });
@@ -132,9 +149,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       readiness: [
         { name: 'policy', check: async () => policy.current() !== null },
         { name: 'directory', check: () => directory.ping() },
+        // with Redis: the kill switch has been read from it (until then this replica serves "off")
+        { name: 'tenancy', check: async () => tenancySwitch.status().synced },
       ],
       routes: [
-        policyStatusRoutes(policy),
+        policyStatusRoutes(policy, rollout),
+        policyAdminRoutes(rollout, adminGuard),
+        tenancyAdminRoutes(tenancySwitch, adminGuard, logger),
         metricsRoutes(metrics.registry),
         featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org }),
         directoryRoutes({ directory, adminGuard, maxBodyBytes: config.server.max_body_bytes, warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }) }),
@@ -152,6 +173,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       policy,
       http,
       metrics,
+      tenancy: tenancySwitch,
+      rollout,
       async start() {
         const address = await http.listen(config.server.port, config.server.host);
         logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });

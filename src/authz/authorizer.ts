@@ -30,6 +30,11 @@ export interface AuthorizerDeps {
   policy: ActivePolicy;
   tenancySwitch: TenancySwitch;
   observers?: DecisionObserver[];
+  /**
+   * Told the policy input and the decision after each evaluation, so a shadow policy can evaluate
+   * the same input. It must only queue; a throw is ignored and never changes the decision.
+   */
+  onEvaluated?: (input: PolicyInput, decision: Decision) => void;
   /** Milliseconds since epoch. */
   now?: () => number;
   decisionIds?: () => string;
@@ -60,6 +65,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let principal: Principal | null = null;
     let requested: { id: string; source: OrgSource } = request.named_org ?? { id: defaultOrg, source: 'default' };
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
+    let evaluated: PolicyInput | null = null;
     try {
       const authn: AuthResult = request.trusted_principal
         ? { ok: true, principal: request.trusted_principal }
@@ -82,6 +88,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         directory: fetched.slice,
       };
       result = engine ? engine.evaluate(input) : { ok: false, error: 'no policy is active' };
+      if (engine) evaluated = input;
       if (result.ok && !fetched.slice.available && principal && result.decision.allow)
         result = { ok: false, error: 'policy allowed while the directory was unavailable' };
     } catch (err) {
@@ -107,6 +114,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       latency_s: (performance.now() - started) / 1000,
       ...(result.ok ? {} : { error: result.error }),
     });
+    if (evaluated && deps.onEvaluated) {
+      try {
+        deps.onEvaluated(evaluated, decision);
+      } catch {
+        // the shadow never changes or fails a decision
+      }
+    }
     return decision;
   }
 

@@ -1,0 +1,61 @@
+/**
+ * Policy rollout over HTTP, admin token required:
+ *
+ *   POST   /v1/admin/policy/reload   reload the configured policy through every step; 200 with the
+ *                                    outcome, or 422 naming the step that failed (the active
+ *                                    policy keeps serving)
+ *   GET    /v1/admin/policy/shadow   the shadow candidate and its counts (null when none)
+ *   POST   /v1/admin/policy/shadow   load a candidate as the shadow: `{}` (the configured
+ *                                    policy.shadow), `{"bundle": PATH}` or `{"dir": PATH}`; 422 when
+ *                                    it fails a step
+ *   DELETE /v1/admin/policy/shadow   stop shadowing
+ *
+ * Paths are read on the sidecar's host, with the sidecar's permissions; the admin token is what
+ * stands between a caller and that. A failure's message is for the operator: it may quote the
+ * compiler's error for the candidate.
+ */
+import type { Router } from 'express';
+import type { PolicyRollout, PolicySource } from '../policy-rollout/index.js';
+import type { AdminGuard } from './admin-auth.js';
+import { ApiError, sendJson } from './errors.js';
+import { readJsonBody } from './json-body.js';
+
+const MAX_BODY_BYTES = 4096;
+
+export function policyAdminRoutes(rollout: PolicyRollout, adminGuard: AdminGuard) {
+  return (router: Router) => {
+    router.post('/v1/admin/policy/reload', adminGuard, async (req, res) => {
+      req.resume(); // no body is needed; whatever was sent is drained
+      const outcome = await rollout.reload('api');
+      if (outcome.ok) return void res.json(outcome);
+      sendJson(res, 422, { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error }, last_reload: outcome });
+    });
+    router.get('/v1/admin/policy/shadow', adminGuard, (_req, res) => {
+      res.json({ shadow: rollout.shadow.status(), last_load: rollout.lastShadowLoad() });
+    });
+    router.post('/v1/admin/policy/shadow', adminGuard, async (req, res) => {
+      const source = parseShadowBody(req.headers['content-length'] === '0' ? {} : await readJsonBody(req, MAX_BODY_BYTES));
+      const outcome = await rollout.loadShadow(source);
+      if (outcome.ok) return void res.json({ shadow: outcome.status });
+      sendJson(res, 422, { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } });
+    });
+    router.delete('/v1/admin/policy/shadow', adminGuard, (_req, res) => {
+      res.json({ shadow: null, cleared: rollout.shadow.clear() });
+    });
+  };
+}
+
+/** `{}`, `{"bundle": PATH}` or `{"dir": PATH}`; undefined means the configured shadow. */
+export function parseShadowBody(body: unknown): PolicySource | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
+  const keys = Object.keys(body);
+  if (keys.length === 0) return undefined;
+  const key = keys[0];
+  const value = (body as Record<string, unknown>)[key ?? ''];
+  if (keys.length !== 1 || (key !== 'bundle' && key !== 'dir'))
+    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
+  if (typeof value !== 'string' || value === '' || !value.startsWith('/'))
+    throw new ApiError('invalid_request', `${key} must be an absolute path`);
+  return key === 'bundle' ? { bundle: value } : { dir: value };
+}
