@@ -3,6 +3,7 @@
 import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
 import { check, CHECK_HELP } from './check.js';
+import { policy, POLICY_HELP } from './policy.js';
 import { serve, SERVE_HELP } from './serve.js';
 
 const HELP = `orgwarden — authorization sidecar that keeps the tenants of a multi-tenant product apart
@@ -12,6 +13,7 @@ Usage: orgwarden <command> [options]
 Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
   check --config FILE --input FILE        evaluate one authorize request offline, print the decision
+  policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
   help [command]                          show help
 
 Run "orgwarden <command> --help" for a command's options. Docs: README.md and docs/.`;
@@ -19,6 +21,7 @@ Run "orgwarden <command> --help" for a command's options. Docs: README.md and do
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
   check: { run: check, help: CHECK_HELP },
+  policy: { run: policy, help: POLICY_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

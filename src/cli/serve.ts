@@ -6,7 +6,7 @@ import { parseFlags, parsePort, UsageError } from './args.js';
 
 export const SERVE_HELP = `Usage: orgwarden serve --config FILE [--port N]
 
-Starts the authorization sidecar.
+Starts the authorization sidecar. SIGHUP reloads the policy (same checks as at start); SIGTERM drains and exits.
   --config FILE   YAML config (see docs/config.md)
   --port N        listen port; overrides ORGWARDEN_PORT and server.port
 Exit codes: 0 after a clean SIGTERM drain, 1 when it cannot start, 2 for a bad config or usage.`;
@@ -25,9 +25,16 @@ export async function serve(argv: string[]): Promise<number> {
   await app.start();
   return new Promise<number>((resolve) => {
     let stopping = false;
+    // SIGHUP reloads the policy through every check; a failure is logged and the active one stays.
+    const reload = () => {
+      logger.info('policy reload requested', { signal: 'SIGHUP' });
+      void app.rollout.reload('sighup');
+    };
+    process.on('SIGHUP', reload);
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      process.off('SIGHUP', reload);
       logger.info('shutting down', { signal });
       app
         .stop()
