@@ -3,7 +3,8 @@
 # Run:   docker run -p 8282:8282 -v $PWD/deploy/orgwarden.yaml:/etc/orgwarden/orgwarden.yaml:ro \
 #          -e ORGWARDEN_JWT_SECRET=... orgwarden
 # The config must set server.host: 0.0.0.0 (and server.caller_token_env) to be reachable from
-# outside the container, and policy.bundle: /opt/orgwarden/policy/bundle.tar.gz.
+# outside the container, policy.bundle: /opt/orgwarden/policy/bundle.tar.gz and
+# policy.routes: /opt/orgwarden/policy/routes.yaml (a bundle carries no route manifest).
 
 # 1. Compile the Rego policy pack to a WASM bundle with the pinned OPA release.
 FROM openpolicyagent/opa:1.22.3-static AS policy
@@ -28,6 +29,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 COPY --from=policy /src/bundle.tar.gz ./policy/bundle.tar.gz
+COPY policies/routes.yaml ./policy/routes.yaml
 COPY examples/ ./examples/
 USER node
 EXPOSE 8282
