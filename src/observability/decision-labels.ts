@@ -4,12 +4,13 @@
  * (or a policy returning something new) cannot turn a label into an unbounded one.
  */
 import type { DecisionRecord } from '../authz/decision.js';
-import type { OrgSource } from '../authz/policy-input.js';
+import type { DecisionKind, OrgSource } from '../authz/policy-input.js';
 import { isReason } from '../authz/reasons.js';
 
 export const SPOOF_SOURCES = ['field', 'header', 'cookie', 'path', 'token_binding'] as const;
 export const ORG_SWITCH_DETAILS = ['not_member', 'token_org_mismatch'] as const;
-const KINDS = new Set<string>(['request', 'batch_item', 'event', 'job', 'forward_auth']);
+export const DECISION_KINDS: readonly DecisionKind[] = ['request', 'batch_item', 'event', 'job', 'forward_auth'];
+const KINDS = new Set<string>(DECISION_KINDS);
 /** Where a client names an org itself (as opposed to the token's binding or the default). */
 const EXPLICIT_SOURCES = new Set<OrgSource>(['field', 'header', 'cookie', 'path']);
 

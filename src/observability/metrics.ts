@@ -12,15 +12,13 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DecisionObserver } from '../authz/decision.js';
-import type { DecisionKind } from '../authz/policy-input.js';
 import { REASON_STATUS } from '../authz/reasons.js';
 import type { CacheStats } from '../directory/deps.js';
-import { decisionLabels, ORG_SWITCH_DETAILS, SPOOF_SOURCES } from './decision-labels.js';
+import { DECISION_KINDS, decisionLabels, ORG_SWITCH_DETAILS, SPOOF_SOURCES } from './decision-labels.js';
 
 /** Decision latency buckets in seconds: 25 µs … 100 ms. */
 export const DECISION_LATENCY_BUCKETS_S = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-export const DECISION_KINDS: readonly DecisionKind[] = ['request', 'batch_item', 'event', 'job', 'forward_auth'];
 /** Redis-backed components; add yours here when it starts counting its Redis errors. */
 export const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
 export type RedisComponent = (typeof REDIS_COMPONENTS)[number];

@@ -33,7 +33,7 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
   return (found[0] as Sample).value;
 }
 
-/** Every sample of a metric, as `{labels: value}` keyed by the JSON of the labels. */
+/** Every sample of one metric. */
 export function seriesOf(samples: Sample[], name: string): Sample[] {
   return samples.filter((s) => s.name === name);
 }
