@@ -1,0 +1,129 @@
+/**
+ * Helpers for the rollout tests: candidate policies (the default pack with one rule changed),
+ * key pairs, signed and tampered bundles, admin calls. Everything is written under a temp folder.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compilePolicyDir } from '../../src/engine/opa-cli.js';
+import { readTarGz } from '../../src/engine/tar-gz.js';
+import { SIGNATURES_FILE, signBundleFiles } from '../../src/policy-rollout/bundle-signature.js';
+import { loadSigningKey } from '../../src/policy-rollout/signing-keys.js';
+import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
+
+export const POLICIES = path.resolve('policies');
+export const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+
+export interface Scratch {
+  dir: string;
+  path(name: string): string;
+  write(name: string, bytes: Buffer | string): string;
+  /** Writes beside, then renames over: how a bundle should be published. */
+  publish(name: string, bytes: Buffer): string;
+  remove(): void;
+}
+
+export function scratch(): Scratch {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-rollout-'));
+  return {
+    dir,
+    path: (name) => path.join(dir, name),
+    write(name, bytes) {
+      const file = path.join(dir, name);
+      writeFileSync(file, bytes);
+      return file;
+    },
+    publish(name, bytes) {
+      const file = path.join(dir, name);
+      writeFileSync(`${file}.tmp`, bytes);
+      renameSync(`${file}.tmp`, file);
+      return file;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A copy of the default pack with `edits` applied (file relative to policies/ → [from, to]). */
+export function candidatePolicies(into: Scratch, name: string, edits: Record<string, [string, string]>): string {
+  const dir = path.join(into.dir, name);
+  cpSync(POLICIES, dir, { recursive: true });
+  for (const [file, [from, to]] of Object.entries(edits)) {
+    const target = path.join(dir, file);
+    const text = readFileSync(target, 'utf8');
+    if (!text.includes(from)) throw new Error(`${file} has no ${JSON.stringify(from)}`);
+    writeFileSync(target, text.replace(from, to));
+  }
+  return dir;
+}
+
+/** One rule changed: a role must exceed the action's minimum, not reach it. Passes the smoke cases. */
+export const STRICTER_ROLES: Record<string, [string, string]> = {
+  'orgwarden/authz/roles.rego': ['role_sufficient if role_rank(member_role) >= role_rank(required_role)', 'role_sufficient if role_rank(member_role) > role_rank(required_role)'],
+};
+
+/** One rule changed: pending shares grant access too. A tenant-isolation bug the smoke cases catch. */
+export const PENDING_SHARES_GRANT: Record<string, [string, string]> = {
+  'orgwarden/authz/shares.rego': ['\tshare.state == "accepted"', '\tshare.state in {"accepted", "pending"}'],
+};
+
+export const compile = (dir: string) => compilePolicyDir(dir);
+
+export interface KeyPair {
+  privatePem: string;
+  publicPem: string;
+  privateFile: string;
+  publicFile: string;
+}
+
+export function keyPair(into: Scratch, name: string, type: 'ec' | 'rsa' | 'ed25519' = 'ec'): KeyPair {
+  const encoding = { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const;
+  const { privateKey, publicKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256', ...encoding })
+      : type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048, ...encoding })
+        : generateKeyPairSync('ed25519', encoding);
+  return {
+    privatePem: privateKey,
+    publicPem: publicKey,
+    privateFile: into.write(`${name}.key.pem`, privateKey),
+    publicFile: into.write(`${name}.pub.pem`, publicKey),
+  };
+}
+
+export async function signArchive(archive: Buffer, keyFile: string, options: { alg?: string; keyId?: string } = {}): Promise<Buffer> {
+  const { key, algorithms } = await loadSigningKey(keyFile);
+  const files = readTarGz(archive);
+  files.delete(SIGNATURES_FILE);
+  const signatures = await signBundleFiles(files, { key, alg: options.alg ?? algorithms[0]!, keyId: options.keyId ?? 'default' });
+  return writeTarGz([...files, [SIGNATURES_FILE, signatures]]);
+}
+
+/** Rewrites an archive: `change` gets the files and may edit, add or delete entries. */
+export function rewrite(archive: Buffer, change: (files: Map<string, Buffer>) => void): Buffer {
+  const files = readTarGz(archive);
+  change(files);
+  return writeTarGz(files);
+}
+
+/** The payload of the (single) JWS in a signed archive, decoded. */
+export function signedPayload(archive: Buffer): { files: Array<{ name: string; hash: string; algorithm: string }> } {
+  const jws = (JSON.parse(readTarGz(archive).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
+  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString());
+}
+
+export async function reload(url: string, headers: Record<string, string> = ADMIN) {
+  const res = await fetch(`${url}/v1/admin/policy/reload`, { method: 'POST', headers });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+export async function policyStatus(url: string) {
+  return (await fetch(`${url}/v1/policy`).then((r) => r.json())) as any;
+}
+
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
