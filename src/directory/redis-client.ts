@@ -12,9 +12,12 @@
  * - reconnects go on forever, with exponential backoff capped at `max_reconnect_delay_ms`;
  * - every client has an `error` listener: an unreachable Redis is logged, never an unhandled
  *   `error` event that crashes the process.
+ * With `cluster_nodes`, commands go through an ioredis `Cluster`; the subscriber is one plain
+ * connection to a cluster node (cluster-subscriber.ts).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config/types.js';
+import { createClusterSubscriber } from './cluster-subscriber.js';
 import type { DirectoryLogger } from './deps.js';
 
 export type RedisClient = Redis | Cluster;
@@ -50,7 +53,10 @@ export function redisClientOptions(config: RedisConfig, role: RedisRole): RedisO
 export function createRedisClient(config: RedisConfig, role: RedisRole, log: DirectoryLogger): RedisClient {
   const options = redisClientOptions(config, role);
   let client: RedisClient;
-  if (config.cluster_nodes && config.cluster_nodes.length > 0) {
+  if (config.cluster_nodes && config.cluster_nodes.length > 0 && role === 'subscriber') {
+    // Not a `Cluster` client: see cluster-subscriber.ts for why the store needs its own connection.
+    client = createClusterSubscriber(config.cluster_nodes, options);
+  } else if (config.cluster_nodes && config.cluster_nodes.length > 0) {
     const { retryStrategy, enableOfflineQueue, lazyConnect, ...redisOptions } = options;
     client = new Cluster(config.cluster_nodes, {
       lazyConnect,

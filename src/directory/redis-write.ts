@@ -9,7 +9,9 @@
  *   written and again after it (a concurrent removal may have pruned them in between), and removed
  *   only after it, followed by a re-check that restores any a concurrent write made true again.
  *   Readers filter index entries against the records, so a stale entry grants nothing.
+ * - The invalidation is published last, on every node of a cluster (see publishEverywhere).
  */
+import type { Cluster } from 'ioredis';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
 import type { RedisClient } from './redis-client.js';
@@ -60,10 +62,28 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     await addToIndexes(ctx, org, added, next !== null);
     await pruneIndexes(ctx, org, removed, next === null);
     const revision = Number(await call('INCR', () => client.incr(keys.revision)));
-    await call('PUBLISH', () => client.publish(keys.invalidations, JSON.stringify({ org, revision })));
+    await call('PUBLISH', () => publishEverywhere(client, keys.invalidations, JSON.stringify({ org, revision })));
     return { revision };
   }
   throw new DirectoryUnavailableError(`directory unavailable: org ${JSON.stringify(org)} kept changing during the write`);
+}
+
+/**
+ * On a single Redis, one PUBLISH. On a cluster, PUBLISH on every node the client knows, so each
+ * replica's subscriber (connected to one of them) hears it from its own node. Relying on the
+ * cluster bus to forward one PUBLISH to the other nodes is not enough: the bus delivers late,
+ * measured at tens of milliseconds typically and now and then over a second, which would stretch
+ * the propagation bound to that. Subscribers then hear one message several times; an invalidation
+ * is idempotent.
+ */
+async function publishEverywhere(client: RedisClient, channel: string, message: string): Promise<void> {
+  if (!client.isCluster) {
+    await client.publish(channel, message);
+    return;
+  }
+  const nodes = (client as Cluster).nodes('all');
+  if (nodes.length === 0) throw new Error('no cluster node is known');
+  await Promise.all(nodes.map((node) => node.publish(channel, message)));
 }
 
 export async function readRevision(ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>): Promise<number> {

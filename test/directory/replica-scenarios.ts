@@ -126,7 +126,10 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     }
     // The writer reads its own write at once; the other replica within the propagation bound.
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
-    await until(async () => same(await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id))), expected), deadlineMs, `replicas agree after step ${step}`);
+    let seen: Array<OrgRecord | null> = [];
+    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify({ org, choice, expected, seen })}`);
+    });
   }
   const read = (r: Replica) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)));
   const [onA, onB] = await Promise.all([read(a), read(b)]);
