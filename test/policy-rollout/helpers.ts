@@ -77,13 +77,14 @@ export interface KeyPair {
 }
 
 export function keyPair(into: Scratch, name: string, type: 'ec' | 'rsa' | 'ed25519' = 'ec'): KeyPair {
-  const encoding = { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const;
-  const { privateKey, publicKey } =
+  const generated =
     type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256', ...encoding })
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : type === 'rsa'
-        ? generateKeyPairSync('rsa', { modulusLength: 2048, ...encoding })
-        : generateKeyPairSync('ed25519', encoding);
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ed25519');
+  const privateKey = generated.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const publicKey = generated.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   return {
     privatePem: privateKey,
     publicPem: publicKey,

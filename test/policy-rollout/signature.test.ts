@@ -113,7 +113,7 @@ describe('bundle signature verification', () => {
   it('a tampered file: policy.wasm, data.json (its smoke cases), a Rego source', async () => {
     const flipped = rewrite(signed, (f) => {
       const wasm = Buffer.from(f.get('policy.wasm')!);
-      wasm[wasm.length - 1] ^= 1;
+      wasm.writeUInt8(wasm.readUInt8(wasm.length - 1) ^ 1, wasm.length - 1);
       f.set('policy.wasm', wasm);
     });
     expect(await rejection(flipped)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^policy\.wasm: digest mismatch/) });
