@@ -76,11 +76,11 @@ describe('shadow policy on live traffic', () => {
     app.rollout.shadow.onDisagreement((d) => heard.push(d));
 
     const requests = await traffic();
-    const decisions = [];
+    const decisions: Array<{ decision_id: string; policy_revision: string }> = [];
     for (const request of requests) {
       const res = await postJson(`${url}/v1/authorize`, request.body);
       expect(res.json.reason, request.body.action).toBe(request.active); // the active policy decides
-      decisions.push(res.json as { decision_id: string; policy_revision: string });
+      decisions.push(res.json);
     }
     await waitUntil(() => app.rollout.shadow.status()!.evaluated === requests.length, 5000);
 
