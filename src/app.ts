@@ -76,7 +76,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const directoryLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields });
     const redisConfig = config.redis;
     const directory = await createDirectoryStore(
-      { directory: config.directory, redis: config.redis, defaultOrg: config.tenancy.default_org },
+      {
+        directory: config.directory,
+        redis: config.redis,
+        defaultOrg: config.tenancy.default_org,
+        ...(config.directory.http?.token_env
+          ? { mainApiToken: requireSecret(deps.env, config.directory.http.token_env, 'directory.http.token_env') }
+          : {}),
+      },
       {
         now,
         log: directoryLog,

@@ -60,6 +60,7 @@ export const configSchema: Schema = {
             url: { type: 'string', pattern: /^https?:\/\/\S+$/ },
             ttl_s: { type: 'integer', default: 60, min: 1, max: 86400 },
             timeout_ms: { type: 'integer', default: 500, min: 10, max: 30000 },
+            token_env: { type: 'string', optional: true, pattern: ENV_NAME },
           },
         },
         cache_ttl_ms: { type: 'integer', default: 5000, min: 0, max: 3600000 },

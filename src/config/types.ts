@@ -47,7 +47,8 @@ export interface AuthConfig {
 export interface DirectoryConfig {
   /** Seed file; without redis it is the store itself. */
   file: string;
-  http?: { url: string; ttl_s: number; timeout_ms: number };
+  /** Pull mode; `token_env` names the env var whose value is sent as a bearer token. */
+  http?: { url: string; ttl_s: number; timeout_ms: number; token_env?: string };
   /** In-process cache in front of Redis. */
   cache_ttl_ms: number;
   cache_max_entries: number;

@@ -16,6 +16,8 @@ export interface DirectoryStoreConfig {
   directory: DirectoryConfig;
   redis?: RedisConfig;
   defaultOrg: string;
+  /** The value of `directory.http.token_env`, resolved by the caller. */
+  mainApiToken?: string;
 }
 
 export interface DirectoryStoreDeps {
@@ -41,7 +43,10 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
     : await createFileStore({ file: directory.file, defaultOrg }, deps);
   if (!directory.http) return store;
   try {
-    return withHttpReadThrough(store, { ...directory.http, defaultOrg, maxEntries: directory.cache_max_entries }, { ...deps, log: deps.log ?? stderrLogger });
+    const { url, ttl_s, timeout_ms } = directory.http;
+    const options = { url, ttl_s, timeout_ms, defaultOrg, maxEntries: directory.cache_max_entries };
+    const token = config.mainApiToken === undefined ? {} : { token: config.mainApiToken };
+    return withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? stderrLogger });
   } catch (err) {
     await store.close();
     throw err;
