@@ -1,0 +1,148 @@
+/**
+ * The rollout commands as an operator runs them: a real `orgwarden` process from dist/.
+ * `policy build|sign|verify` refuse what the sidecar would refuse, with exit code 1 and the step;
+ * `orgwarden serve` reloads on SIGHUP, keeping the active policy when the new one fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { testConfigDoc } from '../support/app.js';
+import { TEST_BUNDLE } from '../support/paths.js';
+import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import { waitUntil } from '../directory/helpers.js';
+import { PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, keyPair, policyStatus, scratch, type KeyPair, type Scratch } from './helpers.js';
+
+const MAIN = path.resolve('dist', 'cli', 'main.js');
+let tmp: Scratch;
+let keys: KeyPair;
+let other: KeyPair;
+let pendingDir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  tmp = scratch();
+  keys = keyPair(tmp, 'release');
+  other = keyPair(tmp, 'other');
+  pendingDir = candidatePolicies(tmp, 'pending', PENDING_SHARES_GRANT);
+});
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+afterAll(() => tmp.remove());
+
+function orgwarden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET } });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('orgwarden policy', () => {
+  it('build compiles, checks the smoke cases and signs; verify accepts it with the right key only', async () => {
+    const out = tmp.path('built.tar.gz');
+    const built = await orgwarden(['policy', 'build', '--dir', 'policies', '--out', out, '--key', keys.privateFile]);
+    expect(built.stderr).toBe('');
+    expect(built.code).toBe(0);
+    expect(built.stdout).toMatch(/^built .*built\.tar\.gz \(revision sha256:[0-9a-f]{64}, 20 smoke cases passed, signed ES256\)\n$/);
+
+    const ok = await orgwarden(['policy', 'verify', '--bundle', out, '--public-key', keys.publicFile]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: revision sha256:[0-9a-f]{64} \(signature valid, 20 smoke cases and 2 built-in cases passed\)\n$/);
+
+    const wrongKey = await orgwarden(['policy', 'verify', '--bundle', out, '--public-key', other.publicFile]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/^orgwarden: policy verify failed at step signature: the bundle signature does not verify/);
+  });
+
+  it('sign adds a signature in place (or to --out); an unsigned bundle does not verify against a key', async () => {
+    const file = tmp.write('to-sign.tar.gz', readFileSync(TEST_BUNDLE));
+    const unsigned = await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toContain('at step signature: bundle has no .signatures.json');
+
+    const copy = tmp.path('signed-copy.tar.gz');
+    const toOut = await orgwarden(['policy', 'sign', '--bundle', file, '--key', keys.privateFile, '--out', copy, '--key-id', 'release-2025']);
+    expect(toOut.code).toBe(0);
+    expect(toOut.stdout).toMatch(/^signed .*signed-copy\.tar\.gz \(\d+ files, ES256, key id release-2025; revision sha256:/);
+    expect((await orgwarden(['policy', 'verify', '--bundle', copy, '--public-key', keys.publicFile])).code).toBe(0);
+    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(1); // input untouched
+
+    expect((await orgwarden(['policy', 'sign', '--bundle', file, '--key', keys.privateFile])).code).toBe(0);
+    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(0);
+    // re-signing with another key replaces the signature
+    expect((await orgwarden(['policy', 'sign', '--bundle', file, '--key', other.privateFile])).code).toBe(0);
+    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(1);
+  });
+
+  it('a policy failing its smoke cases is refused by build (nothing written) and verify', async () => {
+    const out = tmp.path('never.tar.gz');
+    const built = await orgwarden(['policy', 'build', '--dir', pendingDir, '--out', out]);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toContain('orgwarden: policy build failed: 1 smoke case(s) failed: "a pending share grants nothing"');
+    expect(existsSync(out)).toBe(false);
+    const verified = await orgwarden(['policy', 'verify', '--dir', pendingDir]);
+    expect(verified.code).toBe(1);
+    expect(verified.stderr).toContain('policy verify failed at step smoke');
+  });
+
+  it('usage errors exit 2', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['policy'], /Usage: orgwarden policy/],
+      [['policy', 'frobnicate'], /unknown policy command "frobnicate"/],
+      [['policy', 'sign', '--bundle', TEST_BUNDLE], /policy sign needs --key/],
+      [['policy', 'verify'], /exactly one of --bundle FILE, --dir DIR/],
+      [['policy', 'sign', '--bundle', TEST_BUNDLE, '--key', keys.privateFile, '--alg', 'RS256', '--out', '/dev/null'], /--alg RS256 cannot be used with this key \(ES256\)/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await orgwarden(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(`${stdout}${stderr}`, args.join(' ')).toMatch(message);
+    }
+    expect((await orgwarden(['policy', 'sign', '--bundle', tmp.write('junk.tar.gz', 'junk'), '--key', keys.privateFile])).code).toBe(1);
+  });
+});
+
+describe('orgwarden serve: SIGHUP', () => {
+  it('reloads the policy; a failing one is refused and the active one keeps serving; SIGTERM still exits 0', async () => {
+    const bundle = tmp.publish('served.tar.gz', readFileSync(TEST_BUNDLE));
+    const config = tmp.write('orgwarden.yaml', stringify({ ...testConfigDoc(), policy: { bundle, watch: false } }));
+    const child = spawn(process.execPath, [MAIN, 'serve', '--config', config, '--port', '0'], {
+      env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' },
+    });
+    children.push(child);
+    let logs = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        logs += d;
+        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error(logs)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const first = (await policyStatus(url)).revision as string;
+
+    tmp.publish('served.tar.gz', await compile(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)));
+    child.kill('SIGHUP');
+    await waitUntil(async () => (await policyStatus(url)).revision !== first, 10_000, 20);
+    const second = await policyStatus(url);
+    expect(second.last_reload).toMatchObject({ ok: true, trigger: 'sighup', changed: true });
+
+    tmp.publish('served.tar.gz', Buffer.from('broken'));
+    child.kill('SIGHUP');
+    await waitUntil(async () => (await policyStatus(url)).last_reload.ok === false, 10_000, 20);
+    expect(await policyStatus(url)).toMatchObject({ revision: second.revision, last_reload: { ok: false, trigger: 'sighup', step: 'read' } });
+    expect(logs).toContain('"msg":"policy reload failed; the active policy keeps serving"');
+
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
