@@ -245,6 +245,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       cache.delete(org);
       notify(org);
     },
+    log,
   };
 
   function write(change: DirectoryWrite): Promise<{ revision: number }> {

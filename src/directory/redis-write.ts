@@ -12,6 +12,7 @@
  * - The invalidation is published last, on every node of a cluster (see publishEverywhere).
  */
 import type { Cluster } from 'ioredis';
+import type { DirectoryLogger } from './deps.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
 import type { RedisClient } from './redis-client.js';
@@ -29,6 +30,7 @@ export interface RedisWriteContext {
   decode(org: string, raw: string): OrgRecord;
   /** The org's record has changed in Redis (drop it from this replica's cache, tell listeners). */
   changed(org: string): void;
+  log?: DirectoryLogger;
 }
 
 /** Sets KEYS[1] to ARGV[2] (or deletes it when ARGV[2] is empty) only if it still holds ARGV[1]. */
@@ -62,7 +64,7 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     await addToIndexes(ctx, org, added, next !== null);
     await pruneIndexes(ctx, org, removed, next === null);
     const revision = Number(await call('INCR', () => client.incr(keys.revision)));
-    await call('PUBLISH', () => publishEverywhere(client, keys.invalidations, JSON.stringify({ org, revision })));
+    await call('PUBLISH', () => publishEverywhere(ctx, JSON.stringify({ org, revision })));
     return { revision };
   }
   throw new DirectoryUnavailableError(`directory unavailable: org ${JSON.stringify(org)} kept changing during the write`);
@@ -72,18 +74,26 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
  * On a single Redis, one PUBLISH. On a cluster, PUBLISH on every node the client knows, so each
  * replica's subscriber (connected to one of them) hears it from its own node. Relying on the
  * cluster bus to forward one PUBLISH to the other nodes is not enough: the bus delivers late,
- * measured at tens of milliseconds typically and now and then over a second, which would stretch
- * the propagation bound to that. Subscribers then hear one message several times; an invalidation
- * is idempotent.
+ * measured at tens of milliseconds typically and once over a second, which would stretch the
+ * propagation bound to that. Subscribers then hear one message several times; an invalidation is
+ * idempotent.
+ *
+ * A node that cannot take the PUBLISH (typically: it is down, so its subscribers have lost their
+ * connection and cleared their caches anyway) does not fail the write as long as one node took
+ * it; the bus still forwards that copy to any node we could not reach. It is logged.
  */
-async function publishEverywhere(client: RedisClient, channel: string, message: string): Promise<void> {
+async function publishEverywhere(ctx: RedisWriteContext, message: string): Promise<void> {
+  const { client, keys } = ctx;
   if (!client.isCluster) {
-    await client.publish(channel, message);
+    await client.publish(keys.invalidations, message);
     return;
   }
   const nodes = (client as Cluster).nodes('all');
   if (nodes.length === 0) throw new Error('no cluster node is known');
-  await Promise.all(nodes.map((node) => node.publish(channel, message)));
+  const results = await Promise.allSettled(nodes.map((node) => node.publish(keys.invalidations, message)));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ node: `${nodes[i]!.options.host}:${nodes[i]!.options.port}`, error: String(r.reason) }] : []));
+  if (failed.length === nodes.length) throw (results[0] as PromiseRejectedResult).reason;
+  if (failed.length > 0) ctx.log?.('warn', 'invalidation not published on every cluster node', { failed });
 }
 
 export async function readRevision(ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>): Promise<number> {
