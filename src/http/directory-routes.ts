@@ -17,6 +17,7 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import { InvalidDirectoryError } from '../directory/errors.js';
+import { parseOrgId } from '../directory/validate.js';
 import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord, type StoredRole } from '../directory/types.js';
 import type { AdminGuard } from './admin-auth.js';
 import { ApiError, sendError, sendJson } from './errors.js';
@@ -41,7 +42,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps) {
 
   return (router: Router) => {
     router.get(ORG_PATH, adminGuard, async (req, res) => {
-      const org = param(req, 'org');
+      const org = parseOrgId(param(req, 'org')); // a malformed id is a 400 here too, not a 404
       const record = await directory.getOrg(org);
       if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
       sendJson(res, 200, record);

@@ -143,6 +143,7 @@ describe('directory API: refused writes change nothing', () => {
     ['DELETE a default org member', 'DELETE', '/v1/directory/orgs/default/members/root-admin', undefined, 400, { code: 'invalid_request', reason: 'default_org_immutable', message: /default org is immutable/ }],
     ['DELETE the default org', 'DELETE', '/v1/directory/orgs/default', undefined, 400, { code: 'invalid_request', reason: 'default_org_immutable', message: /default org is immutable/ }],
     ['a member write to a missing org', 'PUT', '/v1/directory/orgs/nope/members/bob', { role: 'viewer' }, 404, { code: 'not_found', reason: 'org_not_found', message: /org "nope" does not exist/ }],
+    ['an invalid org id (GET)', 'GET', '/v1/directory/orgs/bad%20id', undefined, 400, invalid(/org: invalid org id "bad id"/)],
     ['a malformed percent-encoding', 'DELETE', '/v1/directory/orgs/acme/members/%E0%A4%A', undefined, 400, { code: 'invalid_request', message: /malformed percent-encoding/ }],
   ];
 
