@@ -1,7 +1,7 @@
 /**
  * The directory write API (contract §2), for the main API and operators:
  *
- *   GET    /v1/directory/orgs/{org}                 the record as the store holds it (404: none)
+ *   GET    /v1/directory/orgs/{org}                 the record decisions read (404: none)
  *   PUT    /v1/directory/orgs/{org}                 whole record            → {"revision": N}
  *   DELETE /v1/directory/orgs/{org}                                         → {"revision": N}
  *   PUT    /v1/directory/orgs/{org}/members/{user}  {"role": "editor"}      → {"revision": N}
