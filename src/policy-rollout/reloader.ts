@@ -102,7 +102,7 @@ export async function createPolicyReloader(source: PolicySource, deps: ReloaderD
   }
 
   const first = await reload('start');
-  if (!first.ok) throw new PolicyRejectedError(first.step ?? 'load', `${describeSource(source)}: ${first.error ?? 'failed'}`);
+  if (!first.ok) throw new PolicyRejectedError(first.step ?? 'load', `${describeSource(source)}: rejected at step ${first.step ?? 'load'}: ${first.error ?? 'failed'}`);
 
   return {
     active,

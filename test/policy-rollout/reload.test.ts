@@ -203,7 +203,7 @@ describe('reloads are serialized', () => {
 
   it('a policy that cannot load at start stops the start, naming the step', async () => {
     const err = await createPolicyReloader({ bundle: '/x' }, { logger: silentLogger, now: Date.now, load: () => Promise.reject(new PolicyRejectedError('read', 'cannot be read')) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'policy_rejected', step: 'read', message: 'policy.bundle /x: cannot be read' });
+    expect(err).toMatchObject({ code: 'policy_rejected', step: 'read', message: 'policy.bundle /x: rejected at step read: cannot be read' });
   });
 });
 
