@@ -3,30 +3,39 @@
  * `policy build|sign|verify` refuse what the sidecar would refuse, with exit code 1 and the step;
  * `orgwarden serve` reloads on SIGHUP, keeping the active policy when the new one fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { findOpa } from '../../src/engine/opa-cli.js';
 import { testConfigDoc } from '../support/app.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { waitUntil } from '../directory/helpers.js';
 import { PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, keyPair, policyStatus, scratch, type KeyPair, type Scratch } from './helpers.js';
 
-const MAIN = path.resolve('dist', 'cli', 'main.js');
+// The command under test is the built one, as an operator runs it. It is built into a folder of
+// its own, so it never races another test file rebuilding dist/ while a child loads it; that
+// folder is not the package root, so the child is told where the pinned OPA is.
+const OUT = path.resolve('.build', 'policy-cli-test');
+const MAIN = path.join(OUT, 'cli', 'main.js');
+let opaEnv: Record<string, string>;
 let tmp: Scratch;
 let keys: KeyPair;
 let other: KeyPair;
 let pendingDir: string;
 const children: ChildProcess[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
+  rmSync(OUT, { recursive: true, force: true });
+  execFileSync(process.execPath, [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], { stdio: 'pipe' });
+  opaEnv = { ORGWARDEN_OPA: await findOpa() };
   tmp = scratch();
   keys = keyPair(tmp, 'release');
   other = keyPair(tmp, 'other');
   pendingDir = candidatePolicies(tmp, 'pending', PENDING_SHARES_GRANT);
-});
+}, 120_000);
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
@@ -34,7 +43,7 @@ afterAll(() => tmp.remove());
 
 function orgwarden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET } });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -114,7 +123,7 @@ describe('orgwarden serve: SIGHUP', () => {
     const bundle = tmp.publish('served.tar.gz', readFileSync(TEST_BUNDLE));
     const config = tmp.write('orgwarden.yaml', stringify({ ...testConfigDoc(), policy: { bundle, watch: false } }));
     const child = spawn(process.execPath, [MAIN, 'serve', '--config', config, '--port', '0'], {
-      env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' },
+      env: { ...process.env, ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' },
     });
     children.push(child);
     let logs = '';
