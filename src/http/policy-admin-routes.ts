@@ -5,9 +5,9 @@
  *                                    outcome, or 422 naming the step that failed (the active
  *                                    policy keeps serving)
  *   GET    /v1/admin/policy/shadow   the shadow candidate and its counts (null when none)
- *   POST   /v1/admin/policy/shadow   load a candidate as the shadow: `{}` (the configured
- *                                    policy.shadow), `{"bundle": PATH}` or `{"dir": PATH}`; 422 when
- *                                    it fails a step
+ *   POST   /v1/admin/policy/shadow   load a candidate as the shadow: no body or `{}` (the
+ *                                    configured policy.shadow), `{"bundle": PATH}` or
+ *                                    `{"dir": PATH}`; 422 when it fails a step
  *   DELETE /v1/admin/policy/shadow   stop shadowing
  *
  * Paths are read on the sidecar's host, with the sidecar's permissions; the admin token is what
@@ -34,7 +34,8 @@ export function policyAdminRoutes(rollout: PolicyRollout, adminGuard: AdminGuard
       res.json({ shadow: rollout.shadow.status(), last_load: rollout.lastShadowLoad() });
     });
     router.post('/v1/admin/policy/shadow', adminGuard, async (req, res) => {
-      const source = parseShadowBody(req.headers['content-length'] === '0' ? {} : await readJsonBody(req, MAX_BODY_BYTES));
+      const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+      const source = parseShadowBody(hasBody ? await readJsonBody(req, MAX_BODY_BYTES) : {});
       const outcome = await rollout.loadShadow(source);
       if (outcome.ok) return void res.json({ shadow: outcome.status });
       sendJson(res, 422, { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } });

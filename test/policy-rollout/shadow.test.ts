@@ -146,6 +146,9 @@ describe('shadow policy on live traffic', () => {
     const { app, url } = await start({ shadow: { bundle: stricterFile } });
     expect(app.rollout.shadow.status()).toMatchObject({ source: `policy.bundle ${stricterFile}` });
     expect((await shadowRequest(url, {})).json.shadow).toMatchObject({ evaluated: 0 }); // {} reloads the configured one
+    const bodiless = await fetch(`${url}/v1/admin/policy/shadow`, { method: 'POST', headers: ADMIN });
+    expect(bodiless.status).toBe(200);
+    expect(((await bodiless.json()) as any).shadow).toMatchObject({ source: `policy.bundle ${stricterFile}` });
 
     const broken = await start({ shadow: { bundle: pendingFile } });
     expect(broken.app.rollout.shadow.status()).toBeNull();
