@@ -85,7 +85,7 @@ export function createMetrics(registry: Registry): Metrics {
   });
   const cacheLookups = new Counter({
     name: 'orgwarden_directory_cache_lookups_total',
-    help: 'Directory lookups by cache layer (memory: the in-process cache; redis: the shared store) and outcome (hit|miss).',
+    help: 'Directory lookups by cache layer (memory: the in-process cache; redis: the shared store; http: the read-through cache of main API answers) and outcome (hit|miss).',
     labelNames: ['layer', 'outcome'] as const,
     registers,
   });
@@ -151,7 +151,7 @@ export function createMetrics(registry: Registry): Metrics {
   }
   for (const source of SPOOF_SOURCES) spoofs.inc({ source }, 0);
   for (const detail of ORG_SWITCH_DETAILS) orgSwitchFailures.inc({ detail }, 0);
-  for (const layer of ['memory', 'redis']) for (const outcome of ['hit', 'miss']) cacheLookups.inc({ layer, outcome }, 0);
+  for (const layer of ['memory', 'redis', 'http']) for (const outcome of ['hit', 'miss']) cacheLookups.inc({ layer, outcome }, 0);
   for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
   for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
 
