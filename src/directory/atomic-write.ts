@@ -1,6 +1,6 @@
 /** Replacing a file so that a reader (or a crash) sees either the old content or the new, never a mix. */
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Replaces `file` with `data`; the file store takes one injected, so tests can make it fail. */
@@ -31,6 +31,19 @@ export const writeFileAtomic: FileWriter = async (file, data) => {
   }
   await syncFolder(dir);
 };
+
+/**
+ * Removes temp files a crash left behind beside `file` (only names `writeFileAtomic` makes).
+ * Called once when the file store starts, before it writes anything; returns how many it removed.
+ */
+export async function removeStaleTempFiles(file: string): Promise<number> {
+  const target = await realpath(file).catch(() => file);
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const stale = names.filter((n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)));
+  await Promise.all(stale.map((n) => unlink(join(dirname(target), n)).catch(() => undefined)));
+  return stale.length;
+}
 
 async function syncFolder(dir: string): Promise<void> {
   // Best effort: some platforms and file systems refuse to open or fsync a folder.

@@ -8,7 +8,7 @@
  * - Writes run one at a time (a promise chain), so two write-backs never interleave and each one
  *   starts from the state the previous one left.
  */
-import { writeFileAtomic, type FileWriter } from './atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic, type FileWriter } from './atomic-write.js';
 import { stderrLogger, type DirectoryLogger } from './deps.js';
 import { loadDirectoryFile, serializeDirectory } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
@@ -43,6 +43,8 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
   let queue: Promise<unknown> = Promise.resolve();
   const listeners = new Set<(org: string) => void>();
   log('info', 'directory loaded', { file, orgs: snapshot.orgs.size });
+  const stale = await removeStaleTempFiles(file);
+  if (stale > 0) log('warn', 'removed temp files left by an interrupted write', { file, count: stale });
 
   function serialized<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task);

@@ -1,12 +1,12 @@
 /**
  * The `orgwarden` command as an operator runs it: a real process from dist/, real signals.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
@@ -14,11 +14,6 @@ import { session } from '../support/app.js';
 
 const MAIN = path.resolve('dist', 'cli', 'main.js');
 const children: ChildProcess[] = [];
-
-// The command under test is the built one, as an operator runs it.
-beforeAll(() => {
-  execFileSync(process.execPath, [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
-}, 120_000);
 
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');

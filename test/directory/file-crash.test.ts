@@ -104,9 +104,10 @@ describe('file store: a crash during a write-back', () => {
     console.log(`crash attempts: ${outcomes.join(', ')}`);
     expect(outcomes).toContain('killed mid-write');
 
-    // The next start serves the file as the crash left it and writes again; stray temp files are
-    // ignored (they are never read).
+    // The next start serves the file as the crash left it, removes the stray temp files, and
+    // writes again.
     const { url } = await serve();
+    expect((await readdir(tmp.dir)).filter((name) => TEMP_FILE.test(name))).toEqual([]);
     expect((await memberWrite(url, 'after-restart')).status).toBe(200);
     const decision = await postJson(`${url}/v1/authorize`, { token: await session('after-restart'), org: 'org-7', action: 'org.update' });
     expect(decision.json).toMatchObject({ allow: true });
