@@ -10,6 +10,7 @@
  */
 import { removeStaleTempFiles, writeFileAtomic, type FileWriter } from './atomic-write.js';
 import { stderrLogger, type DirectoryLogger } from './deps.js';
+import { createChangeListeners } from './change-listeners.js';
 import { loadDirectoryFile, serializeDirectory } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
@@ -41,7 +42,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
   let revision = 0;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
-  const listeners = new Set<(org: string) => void>();
+  const listeners = createChangeListeners(log);
   log('info', 'directory loaded', { file, orgs: snapshot.orgs.size });
   const stale = await removeStaleTempFiles(file);
   if (stale > 0) log('warn', 'removed temp files left by an interrupted write', { file, count: stale });
@@ -75,15 +76,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
     });
   }
 
-  function notify(org: string): void {
-    for (const listener of listeners) {
-      try {
-        listener(org);
-      } catch (err) {
-        log('error', 'directory change listener threw', { org, error: String(err) });
-      }
-    }
-  }
+  const notify = (org: string) => listeners.notify(org);
 
   function ensureOpen(): void {
     if (closed) throw new DirectoryUnavailableError('directory store is closed');
@@ -111,10 +104,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
     async ping() {
       return !closed;
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
     async close() {
       closed = true;
       listeners.clear();

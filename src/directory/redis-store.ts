@@ -26,6 +26,7 @@
 import type { RedisConfig } from '../config/types.js';
 import { createTtlCache } from './cache.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { createChangeListeners } from './change-listeners.js';
 import { loadDirectoryFile } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
@@ -65,7 +66,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   const keys = redisKeys(options.redis.key_prefix);
   const cache = createTtlCache<OrgRecord | null>({ ttlMs: options.cache_ttl_ms, maxEntries: options.cache_max_entries, now });
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
-  const listeners = new Set<(org: string) => void>();
+  const listeners = createChangeListeners(log);
   const commands = connect('commands');
   const subscriber = connect('subscriber');
 
@@ -162,15 +163,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     notify(org);
   });
 
-  function notify(org: string): void {
-    for (const listener of listeners) {
-      try {
-        listener(org);
-      } catch (err) {
-        log('error', 'directory change listener threw', { org, error: String(err) });
-      }
-    }
-  }
+  const notify = (org: string) => listeners.notify(org);
 
   function ensureOpen(): void {
     if (closed) throw new DirectoryUnavailableError('directory store is closed');
@@ -281,10 +274,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
         () => false,
       );
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,30 @@
+/** The `onChange` listeners of a store: a listener that throws is logged and never stops the others. */
+import type { DirectoryLogger } from './deps.js';
+
+export interface ChangeListeners {
+  add(listener: (org: string) => void): () => void;
+  notify(org: string): void;
+  clear(): void;
+}
+
+export function createChangeListeners(log: DirectoryLogger): ChangeListeners {
+  const listeners = new Set<(org: string) => void>();
+  return {
+    add(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    notify(org) {
+      for (const listener of listeners) {
+        try {
+          listener(org);
+        } catch (err) {
+          log('error', 'directory change listener threw', { org, error: String(err) });
+        }
+      }
+    },
+    clear: () => listeners.clear(),
+  };
+}
