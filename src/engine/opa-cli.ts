@@ -54,8 +54,10 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
     await run(opa, args, { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
     return readFileSync(out);
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-    throw new PolicyCompileError(`opa build of ${dir} failed: ${stderr.split('\n').slice(0, 20).join('\n')}`);
+    // OPA 1.x prints compile errors on stdout, other failures on stderr: report both.
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    const output = [stdout, stderr].filter((s) => s && s.trim()).join('\n').trim() || (err as Error).message;
+    throw new PolicyCompileError(`opa build of ${dir} failed: ${output.split('\n').slice(0, 20).join('\n')}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

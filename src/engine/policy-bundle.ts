@@ -36,6 +36,11 @@ export function parseBundle(archive: Buffer, source: string): PolicyBundle {
   const files = readTarGz(archive);
   const wasm = files.get('policy.wasm');
   if (!wasm) throw new BundleFormatError(`${source}: bundle has no policy.wasm (build it with opa build -t wasm)`);
+  // `opa build` merges all data into the root data.json; data files anywhere else would be ignored
+  // here, so a bundle carrying them is refused rather than loaded with part of its data missing.
+  const stray = [...files.keys()].filter((name) => /(^|\/)data\.(json|ya?ml)$/.test(name) && name !== 'data.json');
+  if (stray.length > 0)
+    throw new BundleFormatError(`${source}: bundle has data files other than /data.json (${stray.join(', ')}); build it with opa build`);
   const dataBytes = files.get('data.json') ?? Buffer.from('{}');
   let data: unknown;
   try {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { compilePolicyDir } from '../../src/engine/opa-cli.js';
 import { parseBundle } from '../../src/engine/policy-bundle.js';
 import { BundleFormatError, readTarGz } from '../../src/engine/tar-gz.js';
 import { TEST_BUNDLE } from '../support/paths.js';
@@ -37,5 +38,24 @@ describe('bundle archive', () => {
     );
     const truncated = readFileSync(TEST_BUNDLE);
     expect(() => readTarGz(truncated.subarray(0, truncated.length - 40))).toThrow(BundleFormatError);
+  });
+});
+
+describe('bundle data', () => {
+  it('refuses data files other than the root data.json, and a compile error names the rule', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-bundle-'));
+    mkdirSync(path.join(dir, 'nested'));
+    writeFileSync(path.join(dir, 'policy.wasm'), 'wasm');
+    writeFileSync(path.join(dir, 'data.json'), '{}');
+    writeFileSync(path.join(dir, 'nested', 'data.json'), '{"x":1}');
+    const out = path.join(dir, 'b.tar.gz');
+    execFileSync('tar', ['-czf', out, '-C', dir, 'policy.wasm', 'data.json', 'nested/data.json']);
+    expect(() => parseBundle(readFileSync(out), 'policy.bundle b.tar.gz')).toThrow(
+      'policy.bundle b.tar.gz: bundle has data files other than /data.json (nested/data.json); build it with opa build',
+    );
+
+    const policies = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-bad-rego-'));
+    writeFileSync(path.join(policies, 'p.rego'), 'package orgwarden.authz\n\ndecision := x if { x := undefined_thing }\n');
+    await expect(compilePolicyDir(policies)).rejects.toThrow(/opa build of .* failed: .*undefined_thing/s);
   });
 });
