@@ -1,0 +1,71 @@
+/**
+ * Fail closed end to end: a real orgwarden on a real (private) Redis answers an allow, then the
+ * Redis is killed or stops answering; every decision that needs the directory is then a deny with
+ * `directory_unavailable` (status 503) — within 200 ms, never a hang, never an allow — and
+ * `/readyz` reports the directory down. When Redis comes back, decisions recover.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { startScratchRedis, uniquePrefix, waitUntil, type ScratchRedis } from '../directory/helpers.js';
+import { postJson, session, startTestApp } from '../support/app.js';
+
+const BOUND_MS = 200;
+const apps: App[] = [];
+const servers: ScratchRedis[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.kill()));
+});
+
+async function setup() {
+  const redis = await startScratchRedis();
+  servers.push(redis);
+  const { app, url } = await startTestApp({ multiTenant: true, redis: { url: redis.url, key_prefix: uniquePrefix() } });
+  apps.push(app);
+  const token = await session('carol');
+  const ask = async () => {
+    const started = performance.now();
+    const res = await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'resource.read' });
+    return { ...res, ms: performance.now() - started };
+  };
+  await waitUntil(async () => (await ask()).json?.allow === true, 5000);
+  return { redis, url, ask };
+}
+
+describe('Redis unreachable', () => {
+  it('killed: directory_unavailable (503) within 200 ms, readyz 503, no allow', async () => {
+    const { redis, url, ask } = await setup();
+    await redis.kill();
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await ask());
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.json).toMatchObject({ allow: false, reason: 'directory_unavailable', status: 503 });
+    }
+    console.log(`killed Redis: slowest deny ${Math.max(...answers.map((a) => a.ms)).toFixed(1)} ms`);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(BOUND_MS);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks.directory).toBe(false);
+  });
+
+  it('hung (SIGSTOP): directory_unavailable within 200 ms once cached entries are gone, and recovery after', async () => {
+    const { redis, ask } = await setup();
+    redis.pause();
+    // Entries cached before the hang may still answer until the cache TTL; uncached orgs deny.
+    const started = performance.now();
+    let denied;
+    while (performance.now() - started < 10_000) {
+      const a = await ask();
+      expect(a.json.allow === true || a.json.reason === 'directory_unavailable').toBe(true);
+      if (a.json.reason === 'directory_unavailable') {
+        denied = a;
+        break;
+      }
+    }
+    expect(denied?.json).toMatchObject({ allow: false, status: 503 });
+    expect(denied!.ms).toBeLessThan(BOUND_MS);
+    redis.resume();
+    await waitUntil(async () => (await ask()).json?.allow === true, 5000);
+  });
+});
