@@ -143,7 +143,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         }),
         ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
         ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
-        forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table }),
+        forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
       ],
       onError,
     );

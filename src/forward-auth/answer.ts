@@ -20,12 +20,15 @@ import type { Decision } from '../authz/decision.js';
 import type { DenyReason } from '../authz/reasons.js';
 
 /** Refusals before any decision: the request could not be mapped to one. */
-export type RequestRefusal = 'invalid_request' | 'invalid_path' | 'unknown_route' | 'org_mismatch';
+export const REQUEST_REFUSALS = ['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const;
+export type RequestRefusal = (typeof REQUEST_REFUSALS)[number];
 
 export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: { error: string; message: string } | null;
+  /** Set when the check was refused before any decision (no decision id, no decision log entry). */
+  refusal?: RequestRefusal;
 }
 
 export const IDENTITY_HEADERS = {
@@ -105,7 +108,7 @@ export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
 }
 
 export function refusalAnswer(code: RequestRefusal, message: string): Answer {
-  return errorAnswer(403, code, message, {});
+  return { ...errorAnswer(403, code, message, {}), refusal: code };
 }
 
 function errorAnswer(status: number, error: string, message: string, headers: Record<string, string>): Answer {

@@ -15,7 +15,7 @@ import type { Authorizer } from '../authz/authorizer.js';
 import type { DecisionRequest, ResourceRef } from '../authz/decision-request.js';
 import { bearerToken, cookieValue } from '../authz/http-credentials.js';
 import type { DecisionRoute } from '../http/decision-routes.js';
-import { allowAnswer, denyAnswer, refusalAnswer, type Answer } from './answer.js';
+import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from './answer.js';
 import { normalisePath } from './normalise-path.js';
 import { readOriginalRequest } from './original-request.js';
 import type { RouteSpec, RouteTable, ValueTemplate } from './route-table.js';
@@ -27,6 +27,8 @@ export interface ForwardAuthDeps {
   tenancy: TenancyNames;
   /** The compiled manifest; null when none is configured (every request is `unknown_route`). */
   routes: RouteTable | null;
+  /** Told of every check refused before a decision (metrics count them). */
+  onRefusal?: (refusal: RequestRefusal) => void;
 }
 
 interface Credentials {
@@ -90,7 +92,9 @@ export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
     async handle(req, res) {
       // The check request's body (if a gateway sends one) is never read.
       req.resume();
-      send(res, await check(req));
+      const answer = await check(req);
+      if (answer.refusal) deps.onRefusal?.(answer.refusal);
+      send(res, answer);
     },
   };
 }

@@ -11,6 +11,7 @@
  * and dashboards see "none" instead of "no data".
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { REQUEST_REFUSALS, type RequestRefusal } from '../forward-auth/answer.js';
 import type { DecisionObserver } from '../authz/decision.js';
 import { REASON_STATUS } from '../authz/reasons.js';
 import type { CacheStats } from '../directory/deps.js';
@@ -50,6 +51,8 @@ export interface Metrics {
   redisError(component: RedisComponent): void;
   /** Count one policy load or reload that failed (the active policy kept serving). */
   policyLoadFailed(): void;
+  /** Count one forward-auth check refused before any decision (malformed, unknown route, ...). */
+  forwardAuthRefused(refusal: RequestRefusal): void;
   /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
   observeState(sources: StateSources): void;
 }
@@ -139,6 +142,12 @@ export function createMetrics(registry: Registry): Metrics {
     labelNames: ['cause'] as const,
     registers,
   });
+  const forwardAuthRefusals = new Counter({
+    name: 'orgwarden_forward_auth_refusals_total',
+    help: 'Forward-auth checks refused before any decision (no decision id, no decision log entry), by refusal: invalid_request, invalid_path, unknown_route, org_mismatch.',
+    labelNames: ['refusal'] as const,
+    registers,
+  });
   const logSampledOut = new Counter({
     name: 'orgwarden_decision_log_sampled_out_total',
     help: 'Allow decisions deliberately not logged (decision_log.sample_allows_one_in); denies are never sampled out.',
@@ -154,6 +163,7 @@ export function createMetrics(registry: Registry): Metrics {
   for (const layer of ['memory', 'redis', 'http']) for (const outcome of ['hit', 'miss']) cacheLookups.inc({ layer, outcome }, 0);
   for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
   for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
+  for (const refusal of REQUEST_REFUSALS) forwardAuthRefusals.inc({ refusal }, 0);
 
   return {
     registry,
@@ -174,6 +184,7 @@ export function createMetrics(registry: Registry): Metrics {
     },
     redisError: (component) => redisErrors.inc({ component }),
     policyLoadFailed: () => policyLoadFailures.inc(),
+    forwardAuthRefused: (refusal) => forwardAuthRefusals.inc({ refusal: REQUEST_REFUSALS.includes(refusal) ? refusal : 'other' }),
     observeState(sources) {
       state = sources;
     },

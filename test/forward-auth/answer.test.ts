@@ -105,6 +105,6 @@ describe('allowAnswer', () => {
 describe('refusalAnswer', () => {
   it.each(['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const)('%s is a 403 with its own code and no decision id', (code) => {
     const a = refusalAnswer(code, 'why');
-    expect(a).toEqual({ status: 403, headers: { 'x-orgwarden-error': code }, body: { error: code, message: 'why' } });
+    expect(a).toEqual({ status: 403, headers: { 'x-orgwarden-error': code }, body: { error: code, message: 'why' }, refusal: code });
   });
 });
