@@ -116,6 +116,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         : {}),
     });
     closers.push(() => tenancySwitch.close());
+    tenancySwitch.onFlip((flip) => metrics.tenancyFlipped(flip));
     metrics.observeState({ isMultiTenant: () => tenancySwitch.isMultiTenant(), activePolicy: () => policy.current() });
 
     const decisionLog = await openDecisionLog(config.decision_log, { counters: metrics.decisionLog, logger, stdout: deps.stdout ?? process.stdout });

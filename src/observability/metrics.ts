@@ -12,6 +12,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REQUEST_REFUSALS, type RequestRefusal } from '../forward-auth/answer.js';
+import type { FlipSource } from '../tenancy/tenancy-control.js';
 import type { DecisionObserver } from '../authz/decision.js';
 import { REASON_STATUS } from '../authz/reasons.js';
 import type { CacheStats } from '../directory/deps.js';
@@ -51,11 +52,15 @@ export interface Metrics {
   redisError(component: RedisComponent): void;
   /** Count one policy load or reload that failed (the active policy kept serving). */
   policyLoadFailed(): void;
+  /** Count one flip of the multi-tenant switch served by this replica, by what caused it. */
+  tenancyFlipped(flip: { multi_tenant: boolean; source: FlipSource }): void;
   /** Count one forward-auth check refused before any decision (malformed, unknown route, ...). */
   forwardAuthRefused(refusal: RequestRefusal): void;
   /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
   observeState(sources: StateSources): void;
 }
+
+const FLIP_SOURCES: readonly FlipSource[] = ['admin', 'broadcast', 'poll', 'sync'];
 
 export function createMetrics(registry: Registry): Metrics {
   const registers = [registry];
@@ -142,6 +147,12 @@ export function createMetrics(registry: Registry): Metrics {
     labelNames: ['cause'] as const,
     registers,
   });
+  const tenancyFlips = new Counter({
+    name: 'orgwarden_multi_tenant_flips_total',
+    help: 'Flips of the multi-tenant switch this replica served, by new state (to: on|off) and cause (source: admin|broadcast|poll|sync).',
+    labelNames: ['to', 'source'] as const,
+    registers,
+  });
   const forwardAuthRefusals = new Counter({
     name: 'orgwarden_forward_auth_refusals_total',
     help: 'Forward-auth checks refused before any decision (no decision id, no decision log entry), by refusal: invalid_request, invalid_path, unknown_route, org_mismatch.',
@@ -164,6 +175,7 @@ export function createMetrics(registry: Registry): Metrics {
   for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
   for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
   for (const refusal of REQUEST_REFUSALS) forwardAuthRefusals.inc({ refusal }, 0);
+  for (const to of ['on', 'off']) for (const source of FLIP_SOURCES) tenancyFlips.inc({ to, source }, 0);
 
   return {
     registry,
@@ -184,6 +196,8 @@ export function createMetrics(registry: Registry): Metrics {
     },
     redisError: (component) => redisErrors.inc({ component }),
     policyLoadFailed: () => policyLoadFailures.inc(),
+    tenancyFlipped: (flip) =>
+      tenancyFlips.inc({ to: flip.multi_tenant ? 'on' : 'off', source: FLIP_SOURCES.includes(flip.source) ? flip.source : 'other' }),
     forwardAuthRefused: (refusal) => forwardAuthRefusals.inc({ refusal: REQUEST_REFUSALS.includes(refusal) ? refusal : 'other' }),
     observeState(sources) {
       state = sources;

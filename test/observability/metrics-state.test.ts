@@ -42,6 +42,18 @@ describe('state gauges through the admin endpoints', () => {
     expect(valueOf((await scrape(url)).samples, 'orgwarden_multi_tenant')).toBe(1);
   });
 
+  it('orgwarden_multi_tenant_flips_total counts every flip, and a PUT that changes nothing is no flip', async () => {
+    const flips = async () => {
+      const { samples } = await scrape(url);
+      return { off: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'off', source: 'admin' }), on: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'on', source: 'admin' }) };
+    };
+    const before = await flips();
+    expect((await request('PUT', '/v1/admin/tenancy', { multi_tenant: false })).status).toBe(200);
+    expect((await request('PUT', '/v1/admin/tenancy', { multi_tenant: false })).status).toBe(200);
+    expect((await request('PUT', '/v1/admin/tenancy', { multi_tenant: true })).status).toBe(200);
+    expect(await flips()).toEqual({ off: before.off + 1, on: before.on + 1 });
+  });
+
   it('a failed reload counts one load failure and leaves the active revision reported', async () => {
     const before = (await scrape(url)).samples;
     const revision = app.policy.current()?.revision;
