@@ -1,4 +1,5 @@
 /** `orgwarden serve`: run the sidecar until SIGTERM/SIGINT, then drain and exit 0. */
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createApp } from '../app.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger, errorFields } from '../observability/logger.js';
@@ -21,7 +22,11 @@ export async function serve(argv: string[]): Promise<number> {
   const port = parsePort(flags.port);
   const config = loadConfigFile(flags.config, { env: process.env, ...(port !== undefined ? { port } : {}) });
   const logger = createLogger();
-  const app = await createApp(config, { env: process.env, logger });
+  // Process and Node.js metrics (CPU, memory, event-loop lag, GC) belong to the process, not to
+  // an app: prom-client starts monitors that are never stopped, so they are set up once, here.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'orgwarden_' });
+  const app = await createApp(config, { env: process.env, logger, registry });
   await app.start();
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -106,6 +106,27 @@ describe('orgwarden serve', () => {
   });
 });
 
+describe('orgwarden serve: process metrics', () => {
+  it('exposes process and Node.js metrics beside the decision metrics', async () => {
+    const file = writeConfig(testConfigDoc());
+    const child = spawn(process.execPath, [MAIN, 'serve', '--config', file, '--port', '0'], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET } });
+    children.push(child);
+    let logs = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        logs += d;
+        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error(logs)));
+    });
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toMatch(/^orgwarden_process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^orgwarden_nodejs_eventloop_lag_p99_seconds \d/m);
+    expect(text).toMatch(/^orgwarden_decisions_total\{kind="request",decision="allow",reason="allowed"\} 0$/m);
+  });
+});
+
 describe('orgwarden check', () => {
   const input = (doc: unknown) => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'orgwarden-check-')), 'input.json');
