@@ -13,6 +13,7 @@ import { createDirectoryStore, createRedisClient, type DirectoryLogger } from '.
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { forwardAuthRoute } from './forward-auth/forward-auth-route.js';
+import { routeActionFlags } from './forward-auth/manifest.js';
 import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
 import { createManagementApp } from './http/management-app.js';
@@ -97,13 +98,16 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     closers.push(() => directory.close());
 
     // Every load, the first one included, goes through the same checked steps (policy-rollout/).
-    const rollout = await createPolicyRollout(config.policy, { env: deps.env, logger, now });
+    // Reloads must keep every action the route manifest (loaded once, below) maps to.
+    let routeActions: ReadonlyMap<string, boolean> = new Map();
+    const rollout = await createPolicyRollout(config.policy, { env: deps.env, logger, now, routeActions: () => routeActions });
     closers.push(() => rollout.close());
     rollout.onReload((outcome) => {
       if (!outcome.ok) metrics.policyLoadFailed();
     });
     const policy = rollout.active;
     const routeManifest = await loadForwardAuthManifest(config.policy, { ...policy.current()?.data });
+    if (routeManifest.table) routeActions = routeActionFlags(routeManifest.table, { ...policy.current()?.data });
     if (routeManifest.table) logger.info('forward-auth routes loaded', { routes: routeManifest.table.routes.length, source: routeManifest.source });
     else logger.warn('forward-auth has no route manifest and denies every request', { key: 'policy.routes', reason: routeManifest.source });
 

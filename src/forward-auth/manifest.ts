@@ -48,6 +48,15 @@ export function catalogueFromPolicyData(data: Record<string, unknown>): ActionCa
   return out;
 }
 
+/**
+ * The actions a loaded manifest maps to, with the org-management flag they were checked with;
+ * a policy reload must keep both (policy-rollout's `routes` step).
+ */
+export function routeActionFlags(table: RouteTable, policyData: Record<string, unknown>): Map<string, boolean> {
+  const catalogue = catalogueFromPolicyData(policyData);
+  return new Map(table.routes.map((route) => [route.action, catalogue?.get(route.action)?.org_management ?? true]));
+}
+
 /** Parses and validates manifest text; throws RouteManifestError listing every problem. */
 export function parseRouteManifest(text: string, file: string, catalogue: ActionCatalogue): RouteTable {
   let doc: unknown;

@@ -36,12 +36,15 @@ export interface PolicyRolloutDeps {
   env?: Record<string, string | undefined>;
   logger: Logger;
   now: () => number;
+  /** The route manifest's actions and their org-management flag (see `loadCandidate`). */
+  routeActions?: () => ReadonlyMap<string, boolean>;
 }
 
 export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRolloutDeps): Promise<PolicyRollout> {
   const { logger, now } = deps;
   const verificationKey = config.public_key_file ? await loadVerificationKey(config.public_key_file) : null;
-  const load = (source: PolicySource) => loadCandidate(source, { env: deps.env, verificationKey, now: () => new Date(now()) });
+  const load = (source: PolicySource) =>
+    loadCandidate(source, { env: deps.env, verificationKey, now: () => new Date(now()), ...(deps.routeActions ? { routeActions: deps.routeActions() } : {}) });
   const source: PolicySource = config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle! };
   const reloader = await createPolicyReloader(source, { load, logger, now });
   const shadow = createShadowPolicy({ logger, now });

@@ -4,18 +4,20 @@
  *   compile (policy.dir, with the pinned OPA) | read (policy.bundle)
  *   → signature (when policy.public_key_file is set)
  *   → load (instantiate the WASM, check its entrypoints)
+ *   → routes (the route manifest in service still finds every action it maps to, unchanged)
  *   → smoke (the policy's own smoke cases and the built-in ones)
  *
  * The first step that fails rejects the candidate with PolicyRejectedError naming the step. Nothing
  * here touches the active policy: the caller swaps only a candidate that passed every step.
  */
 import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
+import { catalogueFromPolicyData } from '../forward-auth/manifest.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
 import { verifyBundleSignature } from './bundle-signature.js';
 import type { VerificationKey } from './signing-keys.js';
 import { runSmokeCases, type SmokeReport } from './smoke-cases.js';
 
-export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'smoke';
+export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'routes' | 'smoke';
 
 export class PolicyRejectedError extends Error {
   readonly code = 'policy_rejected';
@@ -45,6 +47,12 @@ export interface CandidateOptions {
   /** When set, only a bundle signed by this key is accepted. */
   verificationKey: VerificationKey | null;
   now: () => Date;
+  /**
+   * The actions the forward-auth route manifest in service maps to, with their org-management
+   * flag as the manifest was checked against: a candidate must keep each, unchanged, or the
+   * manifest would silently deny (or stop hiding) routes. Empty before the manifest is loaded.
+   */
+  routeActions?: ReadonlyMap<string, boolean>;
 }
 
 export function describeSource(source: PolicySource): string {
@@ -66,8 +74,22 @@ export async function loadCandidate(source: PolicySource, options: CandidateOpti
   }
   if (key) await step('signature', () => verifyBundleSignature(bundle.files, key));
   const engine = await step('load', () => createPolicyEngine(bundle, options.now));
+  if (options.routeActions && options.routeActions.size > 0) {
+    const routeActions = options.routeActions;
+    await step('routes', async () => checkRouteActions(bundle.data, routeActions));
+  }
   const smoke = await step('smoke', async () => runSmokeCases(engine, bundle.data));
   return { engine, bundle, smoke, signed: key !== null };
+}
+
+function checkRouteActions(data: Record<string, unknown>, required: ReadonlyMap<string, boolean>): void {
+  const catalogue = catalogueFromPolicyData(data);
+  const missing = [...required.keys()].filter((action) => !catalogue?.has(action));
+  if (missing.length > 0)
+    throw new Error(`the route manifest maps routes to actions this policy's catalogue lacks: ${missing.join(', ')}`);
+  const changed = [...required].filter(([action, orgManagement]) => catalogue?.get(action)?.org_management !== orgManagement).map(([a]) => a);
+  if (changed.length > 0)
+    throw new Error(`this policy changes org_management of action(s) the route manifest uses (${changed.join(', ')}); restart to reload the manifest with it`);
 }
 
 async function step<T>(name: LoadStep, run: () => Promise<T>): Promise<T> {
