@@ -1,41 +1,25 @@
 /**
  * The `orgwarden` command as an operator runs it: a real process from dist/, real signals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { testConfigDoc } from '../support/app.js';
+import { session, testConfigDoc } from '../support/app.js';
+import { createCommandRunner } from '../support/command.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
-import { session } from '../support/app.js';
 
-const MAIN = path.resolve('dist', 'cli', 'main.js');
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-});
+const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET } });
+const run = orgwarden.run;
+afterEach(() => orgwarden.killAll());
 
 function writeConfig(doc: unknown): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-cli-'));
   const file = path.join(dir, 'orgwarden.yaml');
   writeFileSync(file, stringify(doc));
   return file;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET, ...env } });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('orgwarden serve', () => {
@@ -62,20 +46,7 @@ describe('orgwarden serve', () => {
 
   it('serves, then on SIGTERM finishes the in-flight request and exits 0', async () => {
     const file = writeConfig(testConfigDoc());
-    const child = spawn(process.execPath, [MAIN, 'serve', '--config', file, '--port', '0'], {
-      env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET },
-    });
-    children.push(child);
-    let logs = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        logs += d;
-        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', () => reject(new Error(logs)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, port, exited, logs } = await orgwarden.serve(file);
 
     // An in-flight request: headers and half the body sent before SIGTERM, the rest after.
     const body = JSON.stringify({ token: await session('alice'), org: 'acme', action: 'org.read' });
@@ -102,25 +73,15 @@ describe('orgwarden serve', () => {
     expect(await exited).toBe(0);
     expect(response).toMatch(/^HTTP\/1.1 200/);
     expect(response).toContain('"allow":true');
-    expect(logs).toContain('"msg":"stopped","drained":true');
+    expect(logs()).toContain('"msg":"stopped","drained":true');
   });
 });
 
 describe('orgwarden serve: process metrics', () => {
   it('exposes process and Node.js metrics beside the decision metrics', async () => {
     const file = writeConfig(testConfigDoc());
-    const child = spawn(process.execPath, [MAIN, 'serve', '--config', file, '--port', '0'], { env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET } });
-    children.push(child);
-    let logs = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        logs += d;
-        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', () => reject(new Error(logs)));
-    });
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const { url } = await orgwarden.serve(file);
+    const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toMatch(/^orgwarden_process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^orgwarden_nodejs_eventloop_lag_p99_seconds \d/m);
     expect(text).toMatch(/^orgwarden_decisions_total\{kind="request",decision="allow",reason="allowed"\} 0$/m);

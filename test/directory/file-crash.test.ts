@@ -5,7 +5,6 @@
  * of the write-back appears, i.e. after the write started and (when the race is won) before the
  * rename. Whichever moment the kill lands, the file must be the old one or the new one, never a mix.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,17 +12,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { postJson, session, testConfigDoc } from '../support/app.js';
+import { createCommandRunner } from '../support/command.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { tempDir, type TempDir } from './helpers.js';
 
-const MAIN = path.resolve('dist', 'cli', 'main.js');
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const TEMP_FILE = /^\.directory\.yaml\.[0-9a-f]+\.tmp$/;
 
 let tmp: TempDir;
 let file: string;
 let config: string;
-const children: ChildProcess[] = [];
+const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN } });
+const serve = () => orgwarden.serve(config);
 
 beforeEach(async () => {
   tmp = await tempDir();
@@ -43,27 +43,9 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  orgwarden.killAll();
   await tmp.remove();
 });
-
-function serve(): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--config', config], {
-    env: { ...process.env, [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (d) => {
-      log += d;
-      const m = /"msg":"listening".*"port":(\d+)/.exec(log);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}`, exited });
-    });
-    child.once('exit', (code) => reject(new Error(`orgwarden exited with ${code}: ${log}`)));
-  });
-}
 
 const memberWrite = (url: string, user: string) =>
   fetch(`${url}/v1/directory/orgs/org-7/members/${user}`, {

@@ -3,13 +3,14 @@
  * `policy build|sign|verify` refuse what the sidecar would refuse, with exit code 1 and the step;
  * `orgwarden serve` reloads on SIGHUP, keeping the active policy when the new one fails.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { findOpa } from '../../src/engine/opa-cli.js';
 import { testConfigDoc } from '../support/app.js';
+import { createCommandRunner } from '../support/command.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { waitUntil } from '../directory/helpers.js';
@@ -25,33 +26,24 @@ let tmp: Scratch;
 let keys: KeyPair;
 let other: KeyPair;
 let pendingDir: string;
-const children: ChildProcess[] = [];
+let runner: ReturnType<typeof createCommandRunner>;
 
 beforeAll(async () => {
   rmSync(OUT, { recursive: true, force: true });
   execFileSync(process.execPath, [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], { stdio: 'pipe' });
   opaEnv = { ORGWARDEN_OPA: await findOpa() };
+  runner = createCommandRunner({ main: MAIN, env: { ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
   tmp = scratch();
   keys = keyPair(tmp, 'release');
   other = keyPair(tmp, 'other');
   pendingDir = candidatePolicies(tmp, 'pending', PENDING_SHARES_GRANT);
 }, 120_000);
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  runner.killAll();
 });
 afterAll(() => tmp.remove());
 
-function orgwarden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const orgwarden = (args: string[]) => runner.run(args);
 
 describe('orgwarden policy', () => {
   it('build compiles, checks the smoke cases and signs; verify accepts it with the right key only', async () => {
@@ -122,20 +114,7 @@ describe('orgwarden serve: SIGHUP', () => {
   it('reloads the policy; a failing one is refused and the active one keeps serving; SIGTERM still exits 0', async () => {
     const bundle = tmp.publish('served.tar.gz', readFileSync(TEST_BUNDLE));
     const config = tmp.write('orgwarden.yaml', stringify({ ...testConfigDoc(), policy: { bundle, watch: false } }));
-    const child = spawn(process.execPath, [MAIN, 'serve', '--config', config, '--port', '0'], {
-      env: { ...process.env, ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' },
-    });
-    children.push(child);
-    let logs = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        logs += d;
-        const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', () => reject(new Error(logs)));
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const { child, url, exited, logs } = await runner.serve(config, { ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' });
     const first = (await policyStatus(url)).revision as string;
 
     tmp.publish('served.tar.gz', await compile(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)));
@@ -148,9 +127,8 @@ describe('orgwarden serve: SIGHUP', () => {
     child.kill('SIGHUP');
     await waitUntil(async () => (await policyStatus(url)).last_reload.ok === false, 10_000, 20);
     expect(await policyStatus(url)).toMatchObject({ revision: second.revision, last_reload: { ok: false, trigger: 'sighup', step: 'read' } });
-    expect(logs).toContain('"msg":"policy reload failed; the active policy keeps serving"');
+    expect(logs()).toContain('"msg":"policy reload failed; the active policy keeps serving"');
 
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

@@ -1,0 +1,63 @@
+/**
+ * Running the `orgwarden` command as an operator does: a real process from the built `dist/`
+ * (global setup builds it). Every child started here is tracked and killed by `killAll`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const MAIN = path.resolve('dist', 'cli', 'main.js');
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Served {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Everything the process wrote to stderr so far. */
+  logs(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+export function createCommandRunner(options: { main?: string; env?: Record<string, string> } = {}) {
+  const main = options.main ?? MAIN;
+  const children: ChildProcess[] = [];
+  const start = (args: string[], env: Record<string, string>) => {
+    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...options.env, ...env } });
+    children.push(child);
+    return child;
+  };
+  return {
+    /** Runs to completion and collects the output. */
+    run(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+      const child = start(args, env);
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+    },
+    /** `serve --config FILE --port 0`, resolved once it logs that it is listening. */
+    serve(config: string, env: Record<string, string> = {}): Promise<Served> {
+      const child = start(['serve', '--config', config, '--port', '0'], env);
+      child.stdout!.resume();
+      let logs = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      return new Promise((resolve, reject) => {
+        child.stderr!.on('data', (d) => {
+          logs += d;
+          const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
+          if (m) resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, logs: () => logs, exited });
+        });
+        child.once('exit', (code) => reject(new Error(`orgwarden exited with ${code}: ${logs}`)));
+      });
+    },
+    killAll(): void {
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+    },
+  };
+}
