@@ -11,6 +11,13 @@ export const SPOOF_SOURCES = ['field', 'header', 'cookie', 'path', 'token_bindin
 export const ORG_SWITCH_DETAILS = ['not_member', 'token_org_mismatch'] as const;
 export const DECISION_KINDS: readonly DecisionKind[] = ['request', 'batch_item', 'event', 'job', 'forward_auth'];
 const KINDS = new Set<string>(DECISION_KINDS);
+/**
+ * Decisions a server asks for on its own account: a realtime hub filtering recipients, a job
+ * runner re-checking a job. The org comes from the server's records, not from a client, so a deny
+ * there (a member removed while connected, a job of a removed admin) is no spoof attempt and no
+ * org switch: counting it would page the spoof alert after every revocation.
+ */
+const SERVER_KINDS = new Set<DecisionKind>(['event', 'job']);
 /** Where a client names an org itself (as opposed to the token's binding or the default). */
 const EXPLICIT_SOURCES = new Set<OrgSource>(['field', 'header', 'cookie', 'path']);
 
@@ -28,7 +35,8 @@ export function decisionLabels(record: DecisionRecord): DecisionLabels {
       decision: decision.allow ? 'allow' : 'deny',
       reason: isReason(decision.reason) ? decision.reason : 'other',
     },
-    spoofSource: decision.spoof ? (SPOOF_SOURCES.find((s) => s === record.spoof_source) ?? 'other') : null,
+    spoofSource:
+      decision.spoof && !SERVER_KINDS.has(record.kind) ? (SPOOF_SOURCES.find((s) => s === record.spoof_source) ?? 'other') : null,
     orgSwitchFailure: orgSwitchFailure(record),
   };
 }
@@ -42,6 +50,6 @@ export function decisionLabels(record: DecisionRecord): DecisionLabels {
  */
 export function orgSwitchFailure(record: DecisionRecord): DecisionLabels['orgSwitchFailure'] {
   const { reason, detail } = record.decision;
-  if (reason !== 'access_denied' || !EXPLICIT_SOURCES.has(record.requested_org.source)) return null;
+  if (reason !== 'access_denied' || SERVER_KINDS.has(record.kind) || !EXPLICIT_SOURCES.has(record.requested_org.source)) return null;
   return ORG_SWITCH_DETAILS.find((d) => d === detail) ?? null;
 }

@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { orgSwitchFailure } from '../../src/observability/decision-labels.js';
+import { decisionLabels, orgSwitchFailure } from '../../src/observability/decision-labels.js';
 import { deny, parseMetrics, record, seriesOf, valueOf } from './helpers.js';
 
 const read = async (registry: Registry) => parseMetrics(await registry.metrics());
@@ -97,7 +97,19 @@ describe('org-switch failure', () => {
       ['an org that does not exist', { requested_org: { id: 'nope', source: 'header' }, ...deny({ reason: 'invalid_org', detail: 'org_not_found', spoof: false }) }, null],
       ['a suspended org', { requested_org: { id: 'frozen', source: 'header' }, ...deny({ reason: 'org_suspended', detail: 'suspended', spoof: false }) }, null],
       ['an allow', { requested_org: { id: 'acme', source: 'header' } }, null],
+      ['an event recipient no longer a member (server-side)', { kind: 'event', requested_org: { id: 'acme', source: 'field' }, ...deny() }, null],
+      ['a job of a removed admin (server-side)', { kind: 'job', requested_org: { id: 'acme', source: 'field' }, ...deny() }, null],
     ];
     for (const [name, overrides, expected] of cases) expect(orgSwitchFailure(record(overrides)), name).toBe(expected);
+  });
+});
+
+describe('server-side decisions', () => {
+  it('an event or job denied access_denied is no spoof attempt (the org came from the server)', () => {
+    const spoofed = { requested_org: { id: 'acme', source: 'field' as const }, spoof_source: 'field' as const, ...deny() };
+    expect(decisionLabels(record({ ...spoofed, kind: 'event' })).spoofSource).toBeNull();
+    expect(decisionLabels(record({ ...spoofed, kind: 'job' })).spoofSource).toBeNull();
+    expect(decisionLabels(record({ ...spoofed, kind: 'request' })).spoofSource).toBe('field');
+    expect(decisionLabels(record({ ...spoofed, kind: 'forward_auth' })).spoofSource).toBe('field');
   });
 });
