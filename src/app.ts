@@ -105,6 +105,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     rollout.onReload((outcome) => {
       if (!outcome.ok) metrics.policyLoadFailed();
     });
+    rollout.shadow.onDisagreement((d) => metrics.shadowDisagreed(d));
     const policy = rollout.active;
     const routeManifest = await loadForwardAuthManifest(config.policy, { ...policy.current()?.data });
     if (routeManifest.table) routeActions = routeActionFlags(routeManifest.table, { ...policy.current()?.data });

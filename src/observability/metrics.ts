@@ -54,6 +54,8 @@ export interface Metrics {
   policyLoadFailed(): void;
   /** Count one flip of the multi-tenant switch served by this replica, by what caused it. */
   tenancyFlipped(flip: { multi_tenant: boolean; source: FlipSource }): void;
+  /** Count one disagreement of the shadow (candidate) policy with the active one. */
+  shadowDisagreed(d: { differs: 'allow' | 'reason'; shadow: { allow: boolean } }): void;
   /** Count one forward-auth check refused before any decision (malformed, unknown route, ...). */
   forwardAuthRefused(refusal: RequestRefusal): void;
   /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
@@ -147,6 +149,12 @@ export function createMetrics(registry: Registry): Metrics {
     labelNames: ['cause'] as const,
     registers,
   });
+  const shadowDisagreements = new Counter({
+    name: 'orgwarden_shadow_disagreements_total',
+    help: 'Live decisions where the shadow (candidate) policy disagreed with the active one, by what differed (allow, or only the reason) and what the shadow decided (allow|deny). Never enforced.',
+    labelNames: ['differs', 'shadow'] as const,
+    registers,
+  });
   const tenancyFlips = new Counter({
     name: 'orgwarden_multi_tenant_flips_total',
     help: 'Flips of the multi-tenant switch this replica served, by new state (to: on|off) and cause (source: admin|broadcast|poll|sync).',
@@ -176,6 +184,7 @@ export function createMetrics(registry: Registry): Metrics {
   for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
   for (const refusal of REQUEST_REFUSALS) forwardAuthRefusals.inc({ refusal }, 0);
   for (const to of ['on', 'off']) for (const source of FLIP_SOURCES) tenancyFlips.inc({ to, source }, 0);
+  for (const differs of ['allow', 'reason']) for (const shadow of ['allow', 'deny']) shadowDisagreements.inc({ differs, shadow }, 0);
 
   return {
     registry,
@@ -196,6 +205,7 @@ export function createMetrics(registry: Registry): Metrics {
     },
     redisError: (component) => redisErrors.inc({ component }),
     policyLoadFailed: () => policyLoadFailures.inc(),
+    shadowDisagreed: (d) => shadowDisagreements.inc({ differs: d.differs === 'allow' ? 'allow' : 'reason', shadow: d.shadow.allow ? 'allow' : 'deny' }),
     tenancyFlipped: (flip) =>
       tenancyFlips.inc({ to: flip.multi_tenant ? 'on' : 'off', source: FLIP_SOURCES.includes(flip.source) ? flip.source : 'other' }),
     forwardAuthRefused: (refusal) => forwardAuthRefusals.inc({ refusal: REQUEST_REFUSALS.includes(refusal) ? refusal : 'other' }),

@@ -20,6 +20,7 @@ import { createShadowPolicy, type ShadowDisagreement } from '../../src/policy-ro
 import { postJson, session, startTestApp } from '../support/app.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { waitUntil } from '../directory/helpers.js';
+import { scrape, valueOf } from '../observability/helpers.js';
 import { memoryLogger } from '../tenancy/helpers.js';
 import { ADMIN, PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, policyStatus, scratch, type Scratch } from './helpers.js';
 
@@ -87,6 +88,11 @@ describe('shadow policy on live traffic', () => {
     const status = app.rollout.shadow.status()!;
     expect(status).toMatchObject({ evaluated: 10, agreed: 4, disagreed: { allow: 4, reason: 2 }, errors: 0, dropped: 0, logs_suppressed: 0 });
     expect((await policyStatus(url)).shadow).toMatchObject({ revision: status.revision, evaluated: 10, agreed: 4, disagreed: { allow: 4, reason: 2 } });
+    // the stricter candidate only ever denies more: every disagreement is a shadow deny
+    const { samples } = await scrape(url);
+    expect(valueOf(samples, 'orgwarden_shadow_disagreements_total', { differs: 'allow', shadow: 'deny' })).toBe(4);
+    expect(valueOf(samples, 'orgwarden_shadow_disagreements_total', { differs: 'reason', shadow: 'deny' })).toBe(2);
+    expect(valueOf(samples, 'orgwarden_shadow_disagreements_total', { differs: 'allow', shadow: 'allow' })).toBe(0);
 
     const expected = requests.flatMap((r, i) => (r.differs ? [{ i, differs: r.differs }] : []));
     expect(heard.map((d) => d.decision_id)).toEqual(expected.map(({ i }) => decisions[i]!.decision_id));
