@@ -189,7 +189,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       tenancy: tenancySwitch,
       rollout,
       async start() {
-        const address = await http.listen(config.server.port, config.server.host);
+        const { host, port } = config.server;
+        const address = await http.listen(port, host).catch((err: NodeJS.ErrnoException) => {
+          throw new Error(`cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${err.code ?? err.message}`);
+        });
         logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });
         return address;
       },

@@ -27,7 +27,13 @@ export async function serve(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orgwarden_' });
   const app = await createApp(config, { env: process.env, logger, registry });
-  await app.start();
+  try {
+    await app.start();
+  } catch (err) {
+    // e.g. the port is taken: release what the app opened (Redis, watchers) before exiting 1
+    await app.stop();
+    throw err;
+  }
   return new Promise<number>((resolve) => {
     let stopping = false;
     // SIGHUP reloads the policy through every check; a failure is logged and the active one stays.

@@ -77,6 +77,18 @@ describe('orgwarden serve', () => {
   });
 });
 
+describe('orgwarden serve: a port in use', () => {
+  it('exits 1 naming the address and the keys that set it', async () => {
+    const file = writeConfig(testConfigDoc());
+    const first = await orgwarden.serve(file);
+    const second = await run(['serve', '--config', file, '--port', String(first.port)]);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split('\n').at(-1)).toBe(
+      `orgwarden: cannot listen on 127.0.0.1:${first.port} (server.host, server.port / --port / ORGWARDEN_PORT): EADDRINUSE`,
+    );
+  });
+});
+
 describe('orgwarden serve: process metrics', () => {
   it('exposes process and Node.js metrics beside the decision metrics', async () => {
     const file = writeConfig(testConfigDoc());
