@@ -6,7 +6,7 @@ import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } fro
 import { createFileStore } from '../../src/directory/file-store.js';
 import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
-import { DIRECTORY_YAML, memoryLog, tempDir, type TempDir } from './helpers.js';
+import { ACME_RECORD, DIRECTORY_YAML, memoryLog, tempDir, type TempDir } from './helpers.js';
 
 let tmp: TempDir;
 let file: string;
@@ -34,16 +34,7 @@ describe('file store: loading', () => {
   it('serves the records of the file', async () => {
     const store = await open();
     expect(store.kind).toBe('file');
-    expect(await store.getOrg('acme')).toEqual({
-      id: 'acme',
-      status: 'active',
-      members: [
-        { user: 'alice', role: 'owner' },
-        { user: 'bob', role: 'admin' },
-        { user: 'dave', role: 'member' },
-      ],
-      shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted' }],
-    });
+    expect(await store.getOrg('acme')).toEqual(ACME_RECORD);
     expect((await store.getOrg('initech'))?.status).toBe('suspended');
     expect(await store.getOrg('nope')).toBeNull();
     expect(await store.getOrg('__proto__')).toBeNull();

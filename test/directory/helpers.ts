@@ -33,6 +33,18 @@ export const DIRECTORY_YAML = `orgs:
       - { user: alice, role: admin }
 `;
 
+/** The `acme` record of DIRECTORY_YAML, as every store must serve it. */
+export const ACME_RECORD = {
+  id: 'acme',
+  status: 'active',
+  members: [
+    { user: 'alice', role: 'owner' },
+    { user: 'bob', role: 'admin' },
+    { user: 'dave', role: 'member' },
+  ],
+  shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted' }],
+};
+
 export interface TempDir {
   dir: string;
   file(name: string, content: string): Promise<string>;

@@ -7,6 +7,7 @@ import { createDirectoryStore } from '../../src/directory/index.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
 import {
+  ACME_RECORD,
   DIRECTORY_YAML,
   SHARED_REDIS_URL,
   deletePrefix,
@@ -114,16 +115,7 @@ describe('redis store: seeding', () => {
 describe('redis store: reads', () => {
   it('reads records, the default org and unknown orgs', async () => {
     const store = await open();
-    expect(await store.getOrg('acme')).toEqual({
-      id: 'acme',
-      status: 'active',
-      members: [
-        { user: 'alice', role: 'owner' },
-        { user: 'bob', role: 'admin' },
-        { user: 'dave', role: 'member' },
-      ],
-      shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted' }],
-    });
+    expect(await store.getOrg('acme')).toEqual(ACME_RECORD);
     expect((await store.getOrg('default'))?.members).toEqual([{ user: 'alice', role: 'admin' }]);
     expect(await store.getOrg('nope')).toBeNull();
     expect(await store.getOrg('bad id{')).toBeNull();
