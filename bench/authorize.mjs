@@ -5,12 +5,12 @@
 //
 //   npm run build && npm run bench -- [--duration 10] [--connections 16]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import { buildBenchBundle } from './bench-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' }, help: { type: 'boolean' } } });
@@ -32,10 +32,7 @@ if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
 }
 
 const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
-const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-bench-'));
-const bundle = path.join(work, 'bundle.tar.gz');
-console.log('bench: building the policy bundle...');
-execFileSync('node', [path.join(root, 'scripts', 'opa.mjs'), 'build', '--out', bundle], { stdio: 'inherit' });
+const { work, bundle } = buildBenchBundle(root, 'bench');
 const config = path.join(work, 'orgwarden.yaml');
 writeFileSync(
   config,

@@ -11,15 +11,15 @@
 //
 //   npm run build && node bench/revocation.mjs [--count 200] [--redis redis://127.0.0.1:6379/0]
 //                                              [--cluster-nodes 127.0.0.1:7001,127.0.0.1:7002] [--deadline-ms 1000]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { SignJWT } from 'jose';
+import { buildBenchBundle } from './bench-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -49,10 +49,7 @@ const ORG = 'bench';
 const clusterNodes = values['cluster-nodes']?.split(',').filter(Boolean);
 const prefix = `orgwarden-bench:${randomBytes(6).toString('hex')}:`;
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-revocation-'));
-const bundle = path.join(work, 'bundle.tar.gz');
-console.log('bench: building the policy bundle...');
-execFileSync(process.execPath, [path.join(root, 'scripts', 'opa.mjs'), 'build', '--out', bundle], { stdio: 'inherit' });
+const { work, bundle } = buildBenchBundle(root, 'revocation');
 writeFileSync(path.join(work, 'directory.yaml'), `orgs:\n  - id: ${ORG}\n    status: active\n    members:\n      - { user: owner, role: owner }\n`);
 const redisYaml = clusterNodes
   ? `{cluster_nodes: ${JSON.stringify(clusterNodes)}, key_prefix: "${prefix}"}`
