@@ -1,0 +1,24 @@
+/**
+ * How many cases a property runs, and with which seed. `npm test` runs a short, fixed-seed pass of
+ * every property; `npm run fuzz` runs the same properties long (ORGWARDEN_FUZZ_RUNS, default
+ * 100 000 there). A failure prints the seed and the shrunk counterexample, and
+ * ORGWARDEN_FUZZ_SEED=<seed> replays it.
+ */
+import fc from 'fast-check';
+
+/** The seed of every property in this run (fixed by default, so `npm test` is reproducible). */
+export const FUZZ_SEED = Number(process.env.ORGWARDEN_FUZZ_SEED ?? 20261130);
+
+/** `short` cases under `npm test`; ORGWARDEN_FUZZ_RUNS cases under `npm run fuzz`. */
+export function fuzzRuns(short: number): number {
+  const long = Number(process.env.ORGWARDEN_FUZZ_RUNS);
+  return Number.isInteger(long) && long > 0 ? long : short;
+}
+
+/** fast-check parameters for one property: seeded, verbose on failure, `short` runs by default. */
+export function fuzzParams<T>(short: number): fc.Parameters<T> {
+  return { seed: FUZZ_SEED, numRuns: fuzzRuns(short), verbose: 1, endOnFailure: false };
+}
+
+/** Whether this is the long run (a property may widen its generators then). */
+export const LONG_FUZZ = Number.isInteger(Number(process.env.ORGWARDEN_FUZZ_RUNS)) && Number(process.env.ORGWARDEN_FUZZ_RUNS) > 0;
