@@ -31,3 +31,23 @@ export const idDisguise: fc.Arbitrary<(id: string) => string> = fc.oneof(
   // a decomposed letter: e + combining acute is é in NFC
   fc.nat().map((at) => (id: string) => insertAt(id, 'e\u0301', at)),
 );
+
+/**
+ * Every spelling of an HTTP header name that a CGI/WSGI-style server reads as the same variable
+ * (`X-Orgwarden-Role`, `x_ORGWARDEN-role`, … are all HTTP_X_ORGWARDEN_ROLE): each letter in
+ * either case, each `-` as `-` or `_`.
+ */
+export function headerSpelling(name: string): fc.Arbitrary<string> {
+  return fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((flips) =>
+    [...name]
+      .map((ch, i) => {
+        if (!flips[i]) return ch;
+        if (ch === '-') return '_';
+        return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
+      })
+      .join(''),
+  );
+}
+
+/** The name a CGI/WSGI-style server gives a header: upper case, `-` as `_`. */
+export const cgiName = (header: string): string => header.toUpperCase().replace(/-/g, '_');
