@@ -268,7 +268,7 @@ export interface RawResponse {
  */
 export function rawRequest(
   port: number,
-  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string },
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -289,6 +289,38 @@ export function rawRequest(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${options.timeoutMs} ms`)));
+    }
     req.end(options.body);
+  });
+}
+
+/** What came back on a raw connection: the status line's code and the head, as sent. */
+export interface RawExchange {
+  status: number;
+  head: string;
+}
+
+/**
+ * One request written on a raw connection exactly as given (header lines repeated, upgrade
+ * requests, whatever a client can send); reads the response head and closes. Node's client would
+ * take over an upgraded socket, merge repeated headers or refuse some of them.
+ */
+export function rawExchange(port: number, lines: string[]): Promise<RawExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let head = '';
+    socket.setEncoding('latin1');
+    socket.on('connect', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    socket.on('data', (d: string) => {
+      head += d;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head: head.slice(0, end) });
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`connection closed before a response head: ${JSON.stringify(head)}`)));
   });
 }
