@@ -146,6 +146,8 @@ export interface NginxOptions {
    * (`underscores_in_headers on;`): the snippet must stay safe under them.
    */
   serverDirectives?: string[];
+  /** Listen on [::1] too, on the same port (clients with an IPv6 address). */
+  ipv6?: boolean;
 }
 
 export async function startNginx(targets: GatewayTargets, options: NginxOptions = {}): Promise<Gateway> {
@@ -168,7 +170,7 @@ http {
     upstream app { server 127.0.0.1:${targets.appPort}; }
     server {
         listen 127.0.0.1:${port};
-${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}        include ${NGINX_SNIPPET};
+${options.ipv6 ? `        listen [::1]:${port};\n` : ''}${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}        include ${NGINX_SNIPPET};
     }
 }
 `;
@@ -179,7 +181,7 @@ ${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}       
   return running('nginx', child, port, dir);
 }
 
-export async function startCaddy(targets: GatewayTargets): Promise<Gateway> {
+export async function startCaddy(targets: GatewayTargets, options: { ipv6?: boolean } = {}): Promise<Gateway> {
   const bin = findBinary('caddy');
   const dir = tempDir('orgwarden-caddy-');
   const port = await freePort();
@@ -189,7 +191,7 @@ export async function startCaddy(targets: GatewayTargets): Promise<Gateway> {
 }
 
 http://127.0.0.1:${port} {
-	bind 127.0.0.1
+	bind 127.0.0.1${options.ipv6 ? ' ::1' : ''}
 	import ${CADDY_SNIPPET}
 }
 `;
@@ -268,11 +270,11 @@ export interface RawResponse {
  */
 export function rawRequest(
   port: number,
-  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number },
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number; host?: string },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
+      { host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

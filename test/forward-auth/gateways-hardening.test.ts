@@ -156,6 +156,22 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   });
 });
 
+describe.each<[string, (t: GatewayTargets) => Promise<Gateway>]>([
+  ['nginx', (t) => startNginx(t, { ipv6: true })],
+  ['caddy', (t) => startCaddy(t, { ipv6: true })],
+])('%s with a client on IPv6', (_name, start) => {
+  it('gives the upstream Forwarded with the address quoted in brackets, as RFC 7239 wants', async () => {
+    const gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
+    try {
+      const res = await rawRequest(gateway.port, { host: '::1', path: '/api/orgs/acme/members', headers: { ...bearer(alice), Host: `127.0.0.1:${gateway.port}`, Forwarded: 'for=203.0.113.7' } });
+      expect(res.status, gateway.output()).toBe(200);
+      expect(upstream.received[0]!.headers).toMatchObject({ forwarded: 'for="[::1]";proto=http', 'x-forwarded-for': '::1', 'x-real-ip': '::1' });
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe('nginx server settings around the snippet', () => {
   it('with ignore_invalid_headers off (and underscores off) passes underscore spellings under a name no directive matches: keep it on', async () => {
     // The documented reason the snippet needs ignore_invalid_headers on (the default): NGINX
