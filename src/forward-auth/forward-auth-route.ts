@@ -1,13 +1,16 @@
 /**
  * `ANY /v1/forward-auth[/*]`: the decision surface for gateways (contract section 6). One check
  * request in, one answer out, in this order: read which request the gateway asks about, normalise
- * its path, find its route in the manifest, read the credential and the org the client named, and
- * let the decision core decide (`kind: forward_auth`).
+ * its path, find its route in the manifest, decode the route's path parameters, read the credential
+ * and the org the client named, and let the decision core decide (`kind: forward_auth`).
  *
  * Org precedence: a route takes its org from the sources the manifest lists. For `[path]` the path
  * names the org; an org header that names a *different* org is refused as `org_mismatch` (the
  * upstream may read either, so the request is ambiguous about which org it acts in). The org
  * cookie is not compared: browsers send it with every request, whichever org page is open.
+ *
+ * Path parameters reach the policy percent-decoded once, as the upstream reads them
+ * (`path-params.ts`); the org in the path is compared with the org header after decoding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TenancyNames } from '../authz/authorize-body.js';
@@ -18,13 +21,15 @@ import type { DecisionRoute } from '../http/decision-routes.js';
 import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from './answer.js';
 import { normalisePath } from './normalise-path.js';
 import { readOriginalRequest } from './original-request.js';
+import { decodeRouteParams } from './path-params.js';
 import type { RouteSpec, RouteTable, ValueTemplate } from './route-table.js';
 
 export const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
 
 export interface ForwardAuthDeps {
   authorizer: Authorizer;
-  tenancy: TenancyNames;
+  /** The org header and cookie names, and the default org (for the org id grammar). */
+  tenancy: TenancyNames & { default_org: string };
   /** The compiled manifest; null when none is configured (every request is `unknown_route`). */
   routes: RouteTable | null;
   /** Told of every check refused before a decision (metrics count them). */
@@ -50,7 +55,10 @@ export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
     if (!deps.routes) return refusalAnswer('unknown_route', 'no route manifest is loaded (policy.routes)');
     const match = deps.routes.match(method, path.segments);
     if (!match.ok) return refusalAnswer('unknown_route', `no route for ${method} ${path.path}`);
-    const { route, params } = match;
+    const { route } = match;
+    const decoded = decodeRouteParams(route, match.params, deps.tenancy.default_org);
+    if (!decoded.ok) return refusalAnswer('invalid_request', decoded.message);
+    const { params } = decoded;
 
     const credentials = readCredentials(req);
     if (typeof credentials === 'string') return refusalAnswer('invalid_request', credentials);

@@ -14,7 +14,7 @@ import { parse, YAMLParseError } from 'yaml';
 import { ConfigError } from '../config/load.js';
 import type { SchemaIssue } from '../config/schema-dsl.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
-import { buildRouteTable, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
+import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
 
 /** Actions the policy knows, with the flag forward-auth needs (org management = invisible when single-tenant). */
 export type ActionCatalogue = ReadonlyMap<string, { org_management: boolean }>;
@@ -125,8 +125,22 @@ function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issu
     org,
     resource,
     context,
+    idParams: idParamsOf(params, context),
     orgRoute: orgManagement || org.includes('path'),
   };
+}
+
+/**
+ * The parameters that name an org or a user, so forward-auth checks their decoded values against
+ * the id grammars: `{org}`; `{user}` and whatever parameter is passed as `context.target_user`.
+ */
+function idParamsOf(params: Set<string>, context: Record<string, ValueTemplate>): Map<string, IdParamKind> {
+  const kinds = new Map<string, IdParamKind>();
+  if (params.has('org')) kinds.set('org', 'org');
+  if (params.has('user')) kinds.set('user', 'user');
+  const target = context.target_user;
+  if (target && 'param' in target && target.param !== 'org') kinds.set(target.param, 'user');
+  return kinds;
 }
 
 type Issue = (key: string, message: string) => void;

@@ -10,6 +10,8 @@ import type { PatternSegment } from './route-pattern.js';
 export type OrgSourceName = 'path' | 'header' | 'cookie';
 /** A value taken from a path parameter, or a fixed string. */
 export type ValueTemplate = { param: string } | { literal: string };
+/** Which id grammar a path parameter must satisfy once decoded (see `path-params.ts`). */
+export type IdParamKind = 'org' | 'user';
 
 export interface RouteSpec {
   /** Where the route came from, for messages: `routes[3]`. */
@@ -22,6 +24,8 @@ export interface RouteSpec {
   org: readonly OrgSourceName[];
   resource: { type: ValueTemplate; id: ValueTemplate | null } | null;
   context: Readonly<Record<string, ValueTemplate>>;
+  /** Parameters that name an org (`{org}`) or a user (`{user}`, or passed as `context.target_user`). */
+  idParams: ReadonlyMap<string, IdParamKind>;
   /** Its org comes from the path or its action is org management: invisible (404) while multi-tenant is off. */
   orgRoute: boolean;
 }

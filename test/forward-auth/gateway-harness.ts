@@ -44,9 +44,17 @@ export interface Received {
   headers: IncomingHttpHeaders;
   rawHeaders: string[];
   body: string;
+  /** The peer that connected to the upstream (the gateway). */
+  remoteAddress: string;
+  /** Set when the request asked for a protocol upgrade (the upstream accepted it). */
+  upgrade?: string;
 }
 
-/** The product API stand-in: answers 200 and records every request that reaches it. */
+/**
+ * The product API stand-in: answers 200 and records every request that reaches it. It is as
+ * lenient as an upstream can be: it accepts every protocol upgrade (101), h2c included, so a
+ * gateway that tunnels one is caught by what the upstream recorded.
+ */
 export interface Upstream {
   port: number;
   received: Received[];
@@ -55,15 +63,30 @@ export interface Upstream {
 
 export async function startUpstream(): Promise<Upstream> {
   const received: Received[] = [];
+  const record = (req: http.IncomingMessage, body: string, upgrade?: string) =>
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body,
+      remoteAddress: req.socket.remoteAddress ?? '',
+      ...(upgrade === undefined ? {} : { upgrade }),
+    });
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => (body += d));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body });
+      record(req, body);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"upstream":true}');
     });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    const protocol = req.headers.upgrade ?? '';
+    record(req, '', protocol);
+    socket.end(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -71,6 +94,34 @@ export async function startUpstream(): Promise<Upstream> {
     received,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** An orgwarden that has stalled: it accepts connections and never answers. */
+export interface StalledListener {
+  port: number;
+  /** How many connections it accepted (the gateway did ask). */
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+export async function startStalledListener(): Promise<StalledListener> {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
   };
@@ -89,7 +140,17 @@ export interface GatewayTargets {
   appPort: number;
 }
 
-export async function startNginx(targets: GatewayTargets): Promise<Gateway> {
+export interface NginxOptions {
+  /**
+   * Directives for the server {} block around the snippet, as an operator might have them
+   * (`underscores_in_headers on;`): the snippet must stay safe under them.
+   */
+  serverDirectives?: string[];
+  /** Listen on [::1] too, on the same port (clients with an IPv6 address). */
+  ipv6?: boolean;
+}
+
+export async function startNginx(targets: GatewayTargets, options: NginxOptions = {}): Promise<Gateway> {
   const bin = findBinary('nginx');
   const dir = tempDir('orgwarden-nginx-');
   const port = await freePort();
@@ -109,7 +170,7 @@ http {
     upstream app { server 127.0.0.1:${targets.appPort}; }
     server {
         listen 127.0.0.1:${port};
-        include ${NGINX_SNIPPET};
+${options.ipv6 ? `        listen [::1]:${port};\n` : ''}${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}        include ${NGINX_SNIPPET};
     }
 }
 `;
@@ -120,7 +181,7 @@ http {
   return running('nginx', child, port, dir);
 }
 
-export async function startCaddy(targets: GatewayTargets): Promise<Gateway> {
+export async function startCaddy(targets: GatewayTargets, options: { ipv6?: boolean } = {}): Promise<Gateway> {
   const bin = findBinary('caddy');
   const dir = tempDir('orgwarden-caddy-');
   const port = await freePort();
@@ -130,7 +191,7 @@ export async function startCaddy(targets: GatewayTargets): Promise<Gateway> {
 }
 
 http://127.0.0.1:${port} {
-	bind 127.0.0.1
+	bind 127.0.0.1${options.ipv6 ? ' ::1' : ''}
 	import ${CADDY_SNIPPET}
 }
 `;
@@ -209,11 +270,11 @@ export interface RawResponse {
  */
 export function rawRequest(
   port: number,
-  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string },
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number; host?: string },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
+      { host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -230,6 +291,38 @@ export function rawRequest(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${options.timeoutMs} ms`)));
+    }
     req.end(options.body);
+  });
+}
+
+/** What came back on a raw connection: the status line's code and the head, as sent. */
+export interface RawExchange {
+  status: number;
+  head: string;
+}
+
+/**
+ * One request written on a raw connection exactly as given (header lines repeated, upgrade
+ * requests, whatever a client can send); reads the response head and closes. Node's client would
+ * take over an upgraded socket, merge repeated headers or refuse some of them.
+ */
+export function rawExchange(port: number, lines: string[]): Promise<RawExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let head = '';
+    socket.setEncoding('latin1');
+    socket.on('connect', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    socket.on('data', (d: string) => {
+      head += d;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head: head.slice(0, end) });
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`connection closed before a response head: ${JSON.stringify(head)}`)));
   });
 }

@@ -31,3 +31,82 @@ export const idDisguise: fc.Arbitrary<(id: string) => string> = fc.oneof(
   // a decomposed letter: e + combining acute is é in NFC
   fc.nat().map((at) => (id: string) => insertAt(id, 'e\u0301', at)),
 );
+
+/** What a forward-auth path may carry raw (RFC 3986 pchar minus `;`); everything else is encoded. */
+const RAW_PATH_CHAR = /^[A-Za-z0-9\-._~!$&'()*+,=:@]$/;
+
+const hexByte = (byte: number, lower: boolean) => {
+  const hex = `%${byte.toString(16).padStart(2, '0').toUpperCase()}`;
+  return lower ? hex.toLowerCase() : hex;
+};
+
+/**
+ * Any valid percent-encoding of `value` as one path segment: characters that may appear raw are
+ * encoded or not at random, every other character (reserved, space, non-ASCII) always is, byte by
+ * byte of its UTF-8, with upper- or lower-case hex chosen per escape. Decoding it once gives `value`.
+ */
+export function percentEncodedSegment(value: string): fc.Arbitrary<string> {
+  const bytesOf = [...value].map((ch) => ({ ch, bytes: [...new TextEncoder().encode(ch)] }));
+  return fc
+    .array(fc.tuple(fc.boolean(), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })), { minLength: bytesOf.length, maxLength: bytesOf.length })
+    .map((choices) =>
+      bytesOf
+        .map(({ ch, bytes }, i) => {
+          const [encode, lower] = choices[i] as [boolean, boolean[]];
+          if (RAW_PATH_CHAR.test(ch) && !encode) return ch;
+          return bytes.map((b, j) => hexByte(b, lower[j] ?? false)).join('');
+        })
+        .join(''),
+    );
+}
+
+/** A percent-encoded id paired with the id it decodes to. */
+export const encodedUserId: fc.Arbitrary<{ id: string; segment: string }> = encodableUserId.chain((id) =>
+  percentEncodedSegment(id).map((segment) => ({ id, segment })),
+);
+
+const escapes = (bytes: readonly number[]) => fc.array(fc.boolean(), { minLength: bytes.length, maxLength: bytes.length }).map((lower) => bytes.map((b, i) => hexByte(b, lower[i] ?? false)).join(''));
+const byteIn = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
+
+/**
+ * Escapes that decode to something no path parameter may hold: a slash or backslash, a percent
+ * sign (double encoding, `%2540`), a C0 or C1 control character, or bytes that are not UTF-8 —
+ * stray continuation bytes, `%C3%28`, surrogates (`%ED%A0%80`), overlong forms of every length,
+ * code points past U+10FFFF, bytes that never start a sequence, truncated sequences.
+ */
+export const unsafeEscape: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom([0x2f], [0x5c]).chain(escapes),
+  fc.tuple(escapes([0x25]), byteIn(0x20, 0x7e), fc.boolean()).map(([pct, b, lower]) => pct + hexByte(b, lower).slice(1)),
+  byteIn(0x00, 0x1f).chain((b) => escapes([b])),
+  fc.constant([0x7f]).chain(escapes),
+  byteIn(0x80, 0x9f).chain((b) => escapes([0xc2, b])),
+  byteIn(0x80, 0xbf).chain((b) => escapes([b])),
+  fc.constant([0xc3, 0x28]).chain(escapes),
+  fc.tuple(byteIn(0xa0, 0xbf), byteIn(0x80, 0xbf)).chain(([b, c]) => escapes([0xed, b, c])),
+  fc.tuple(byteIn(0xc0, 0xc1), byteIn(0x80, 0xbf)).chain(([a, b]) => escapes([a, b])),
+  fc.tuple(byteIn(0x80, 0x9f), byteIn(0x80, 0xbf)).chain(([b, c]) => escapes([0xe0, b, c])),
+  fc.tuple(byteIn(0x80, 0x8f), byteIn(0x80, 0xbf), byteIn(0x80, 0xbf)).chain(([b, c, d]) => escapes([0xf0, b, c, d])),
+  fc.tuple(byteIn(0x90, 0xbf), byteIn(0x80, 0xbf), byteIn(0x80, 0xbf)).chain(([b, c, d]) => escapes([0xf4, b, c, d])),
+  byteIn(0xf5, 0xff).chain((b) => escapes([b])),
+  fc.constantFrom([0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3]).chain(escapes),
+);
+
+/**
+ * Every spelling of an HTTP header name that a CGI/WSGI-style server reads as the same variable
+ * (`X-Orgwarden-Role`, `x_ORGWARDEN-role`, … are all HTTP_X_ORGWARDEN_ROLE): each letter in
+ * either case, each `-` as `-` or `_`.
+ */
+export function headerSpelling(name: string): fc.Arbitrary<string> {
+  return fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((flips) =>
+    [...name]
+      .map((ch, i) => {
+        if (!flips[i]) return ch;
+        if (ch === '-') return '_';
+        return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
+      })
+      .join(''),
+  );
+}
+
+/** The name a CGI/WSGI-style server gives a header: upper case, `-` as `_`. */
+export const cgiName = (header: string): string => header.toUpperCase().replace(/-/g, '_');
