@@ -122,6 +122,21 @@ describe('what the revision covers', () => {
   });
 });
 
+describe('docs/policies.md', () => {
+  it('the shell recipe that recomputes a revision by hand gives the revision orgwarden reports', async () => {
+    const doc = readFileSync(path.resolve('docs', 'policies.md'), 'utf8');
+    const recipe = /recompute it by hand:\n\n```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(recipe).toBeDefined();
+    const where = path.join(tmp.dir, 'by-hand');
+    mkdirSync(where);
+    for (const [name, bundle] of [['bundle.tar.gz', archive], ['signed.tar.gz', await signArchive(archive, keyPair(tmp, 'by-hand').privateFile)]] as const) {
+      writeFileSync(path.join(where, 'bundle.tar.gz'), bundle);
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `rm -rf b; ${recipe!}`], { cwd: where });
+      expect(`sha256:${stdout.trim().split(/\s/)[0]}`, name).toBe(reference.revision);
+    }
+  });
+});
+
 function createHashHex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
