@@ -86,3 +86,8 @@ export const bundleFileSet: fc.Arbitrary<BundleFileSet> = fc.record({
 
 /** One byte of a buffer changed: at `at` (taken modulo the length), XOR `flip` (never 0). */
 export const byteEdit: fc.Arbitrary<{ at: number; flip: number }> = fc.record({ at: fc.nat(), flip: fc.integer({ min: 1, max: 255 }) });
+
+/** A file path inside a bundle, sometimes past the 100 bytes a plain tar header holds: "ab/cd_1/x.rego". */
+export const longRegoFileName: fc.Arbitrary<string> = fc
+  .array(fc.stringMatching(/^[a-z][a-z0-9_]{0,39}$/), { minLength: 1, maxLength: 5 })
+  .map((parts) => `${parts.join('/')}.rego`);
