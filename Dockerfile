@@ -6,12 +6,14 @@
 # outside the container, policy.bundle: /opt/orgwarden/policy/bundle.tar.gz and
 # policy.routes: /opt/orgwarden/policy/routes.yaml (a bundle carries no route manifest).
 
-# 1. Compile the Rego policy pack to a WASM bundle with the pinned OPA release.
+# 1. Compile the Rego policy pack to a WASM bundle with the pinned OPA release. It is built as "."
+#    from inside the policy folder, as orgwarden and `npm run policy:build` build it, so the image
+#    serves the same bundle bytes and policy revision as any other build of these files.
 FROM openpolicyagent/opa:1.22.3-static AS policy
-WORKDIR /src
-COPY policies/ ./policies/
-RUN ["/opa", "test", "-b", "./policies"]
-RUN ["/opa", "build", "-b", "-t", "wasm", "-e", "orgwarden/authz/decision", "--ignore", "*_test.rego", "-o", "/src/bundle.tar.gz", "./policies"]
+WORKDIR /src/policies
+COPY policies/ ./
+RUN ["/opa", "test", "-b", "."]
+RUN ["/opa", "build", "-b", "-t", "wasm", "-e", "orgwarden/authz/decision", "--ignore", "*_test.rego", "-o", "/src/bundle.tar.gz", "."]
 
 # 2. Build the TypeScript service.
 FROM node:20-bookworm-slim AS build

@@ -15,7 +15,7 @@ const ENTRYPOINTS = ['orgwarden/authz/decision'];
 const COVERAGE_THRESHOLD = 90;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const POLICY_DIR = 'policies'; // relative to REPO; every opa command runs from REPO
+const POLICY_DIR = 'policies'; // relative to REPO; opa runs from REPO, except build (from POLICY_DIR)
 const TOOLS_BIN = path.join(REPO, '.tools', 'bin');
 const EXE = process.platform === 'win32' ? '.exe' : '';
 const DEFAULT_OUT = path.join('.build', 'bundle.tar.gz');
@@ -119,10 +119,10 @@ function ensureOpa() {
   return { bin: local, version: OPA_VERSION };
 }
 
-/** Runs opa from the repository root; output is captured unless `inherit`. */
-function runOpa(opa, args, { inherit = false } = {}) {
+/** Runs opa from the repository root (or `cwd`); output is captured unless `inherit`. */
+function runOpa(opa, args, { inherit = false, cwd = REPO } = {}) {
   const result = spawnSync(opa.bin, args, {
-    cwd: REPO,
+    cwd,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: inherit ? 'inherit' : 'pipe',
@@ -287,16 +287,23 @@ function cmdBuild(opa, args) {
     outPath = path.resolve(process.cwd(), out);
   }
   mkdirSync(path.dirname(outPath), { recursive: true });
-  const result = runOpa(opa, [
-    'build',
-    '--target=wasm',
-    ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
-    BUNDLE_MODE,
-    ...ignoreFlags(NOT_IN_BUNDLE),
-    '--output',
-    outPath,
-    POLICY_DIR,
-  ]);
+  // opa names each file by the path it was given, in the archive and inside the WASM. Building
+  // "." from inside the policy folder keeps the repository's location out of the bundle, so the
+  // bundle (and the policy revision) is the one the sidecar compiles from policy.dir.
+  const result = runOpa(
+    opa,
+    [
+      'build',
+      '--target=wasm',
+      ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
+      BUNDLE_MODE,
+      ...ignoreFlags(NOT_IN_BUNDLE),
+      '--output',
+      outPath,
+      '.',
+    ],
+    { cwd: path.join(REPO, POLICY_DIR) },
+  );
   printCaptured(result);
   if (result.status !== 0) fail('opa build failed.');
   const size = statSync(outPath).size;

@@ -27,6 +27,10 @@ export const POLICY_HELP = `Usage: orgwarden policy <build|sign|verify> [options
       run every check the sidecar runs before a policy may serve: compile or read, signature
       (with --public-key), load, smoke cases; print the revision
 
+The revision is a content hash of the policy files: the same files give the same revision wherever
+they are built (docs/policies.md). Bundles built and signed here are OPA bundles: check one with
+"opa inspect FILE" or "opa build --verification-key PEM --signing-alg ALG --bundle FILE -o OUT".
+
 --alg defaults by key type: RS256 (RSA), PS256 (RSA-PSS), ES256/ES384/ES512 (EC), EdDSA (Ed25519).
 --key-id (default "default", as OPA's) goes into the JWS header; OPA looks keys up by it.
 Exit codes: 0 ok, 1 the policy or a file was refused (the step is printed), 2 usage.`;

@@ -4,7 +4,7 @@
  * places in the same order, and fail with one actionable message.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,19 +39,20 @@ export async function findOpa(env: Record<string, string | undefined> = process.
   );
 }
 
-/** Compiles `dir` with `opa build -t wasm` and returns the bundle archive bytes. */
+/**
+ * Compiles `dir` with `opa build -t wasm` and returns the bundle archive bytes. The same files give
+ * the same bytes wherever `dir` is (see `opaBuildArgs`).
+ */
 export async function compilePolicyDir(dir: string, env: Record<string, string | undefined> = process.env): Promise<Buffer> {
   if (!existsSync(dir)) throw new PolicyCompileError(`policy.dir ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new PolicyCompileError(`policy.dir ${dir} is not a directory`);
   const opa = await findOpa(env);
   const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-build-'));
   const out = path.join(work, 'bundle.tar.gz');
-  // Bundle mode (-b): only files named data.json/data.yaml are data, so routes.yaml and other
-  // YAML beside the policy are never merged into the policy's data.
-  const args = ['build', '-b', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
-  for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
-  args.push(dir);
   try {
-    await run(opa, args, { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+    // opa names every file by the path it was given, in the archive and inside the WASM: run from
+    // the policy folder and give it ".", so no absolute path ever reaches the bundle.
+    await run(opa, opaBuildArgs(out), { cwd: dir, timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
     return readFileSync(out);
   } catch (err) {
     // OPA 1.x prints compile errors on stdout, other failures on stderr: report both.
@@ -61,4 +62,16 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The `opa build` arguments for the policy folder in the working directory. Bundle mode (-b): only
+ * files named data.json/data.yaml are data, so routes.yaml and other YAML beside the policy are
+ * never merged into the policy's data. `scripts/opa.mjs build` runs the same build.
+ */
+export function opaBuildArgs(out: string): string[] {
+  const args = ['build', '-b', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
+  for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
+  args.push('.');
+  return args;
 }

@@ -2,8 +2,8 @@
  * A policy ready to load: the compiled WASM, its data document and a content-hash revision.
  * It comes either from compiling `policy.dir` with the pinned OPA, or from a prebuilt bundle.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { policyRevision } from '../bundle/policy-revision.js';
 import type { PolicyConfig } from '../config/types.js';
 import { compilePolicyDir } from './opa-cli.js';
 import { BundleFormatError, readTarGz } from './tar-gz.js';
@@ -11,7 +11,7 @@ import { BundleFormatError, readTarGz } from './tar-gz.js';
 export interface PolicyBundle {
   wasm: Buffer;
   data: Record<string, unknown>;
-  /** `sha256:<hex>` over the WASM and the data bytes: what is evaluated, not where it came from. */
+  /** A content hash of the policy files (bundle/policy-revision.ts): the same wherever it was built. */
   revision: string;
   /** Every file of the archive (signature checks read `.signatures.json` and digests from here). */
   files: Map<string, Buffer>;
@@ -50,6 +50,11 @@ export function parseBundle(archive: Buffer, source: string): PolicyBundle {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new BundleFormatError(`${source}: bundle data.json must be an object`);
-  const hash = createHash('sha256').update(wasm).update('\0').update(dataBytes).digest('hex');
-  return { wasm, data: data as Record<string, unknown>, revision: `sha256:${hash}`, files, source };
+  let revision: string;
+  try {
+    revision = policyRevision(files);
+  } catch (err) {
+    throw new BundleFormatError(`${source}: bundle has no content hash (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return { wasm, data: data as Record<string, unknown>, revision, files, source };
 }

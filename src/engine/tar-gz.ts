@@ -1,11 +1,13 @@
 /**
  * Reads the regular files out of a .tar.gz (an OPA bundle) into memory. Bundles are small and
  * trusted only after their digests are checked, so this stays minimal: ustar and PAX `path`
- * records, regular files only, a hard cap on the unpacked size.
+ * records, regular files only, a hard cap on the unpacked size. Names are returned without a
+ * leading "/" or "./" (OPA writes "/policy.wasm"; GNU tar writes "policy.wasm").
  */
 import { gunzipSync } from 'node:zlib';
 
 const BLOCK = 512;
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export class BundleFormatError extends Error {
   readonly code = 'bundle_invalid';
@@ -35,8 +37,13 @@ export function readTarGz(archive: Buffer, maxUnpackedBytes = 64 * 1024 * 1024):
       paxPath = parsePaxPath(body) ?? paxPath;
     } else {
       if (type === '0' || type === '\0') {
-        const full = paxPath ?? (prefix ? `${prefix}/${name}` : name);
-        files.set(normalise(full), Buffer.from(body));
+        const file = normalise(paxPath ?? (prefix ? `${prefix}/${name}` : name));
+        // One archive entry per file: "/x.rego" and "x.rego" are the same file to every reader here,
+        // so a second one (which one would OPA load, sign or list?) makes the archive ambiguous.
+        if (files.has(file)) throw new BundleFormatError(`bundle archive holds ${JSON.stringify(file)} twice`);
+        if (file === '') throw new BundleFormatError('bundle archive has a file without a name');
+        if (CONTROL.test(file)) throw new BundleFormatError(`bundle archive has a file name with a control character: ${JSON.stringify(file)}`);
+        files.set(file, Buffer.from(body));
       }
       paxPath = undefined;
     }

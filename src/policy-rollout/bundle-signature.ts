@@ -4,23 +4,24 @@
  *
  * `.signatures.json` = `{"signatures": ["<JWS compact>"], "plugin": "_default"}`; the JWS payload is
  * `{"files": [{"name", "hash": "<hex>", "algorithm": "SHA-256"}, ...]}`. Structured files
- * (data.json, .manifest) are hashed over their canonical JSON (canonical-json.ts), every other file
- * over its bytes.
+ * (data.json, .manifest) are hashed over their canonical JSON, every other file over its bytes
+ * (bundle/file-digest.ts).
  *
  * A bundle verifies only when all of these hold, checked in this order:
  * exactly one JWS; it verifies with the configured key under an algorithm that key type allows; the
  * payload is well formed, unscoped, SHA-256 only; every file of the bundle (except
  * `.signatures.json`) is listed; every listed file is in the bundle; every digest matches.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { CompactSign, compactVerify } from 'jose';
-import { canonicalJson } from './canonical-json.js';
+import { fileDigest } from '../bundle/file-digest.js';
 import type { VerificationKey } from './signing-keys.js';
+
+export { fileDigest };
 
 export const SIGNATURES_FILE = '.signatures.json';
 const HASH_ALGORITHM = 'SHA-256';
-const STRUCTURED = new Set(['data.json', '.manifest']);
 const UNSUPPORTED = new Set(['data.yaml', 'data.yml']);
 
 export type SignatureFailure =
@@ -41,12 +42,6 @@ export class BundleSignatureError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The hex digest OPA records for a file of a bundle. */
-export function fileDigest(name: string, bytes: Buffer): string {
-  const hashed = STRUCTURED.has(path.posix.basename(name)) ? Buffer.from(canonicalJson(bytes.toString('utf8')), 'utf8') : bytes;
-  return createHash('sha256').update(hashed).digest('hex');
 }
 
 export async function verifyBundleSignature(files: ReadonlyMap<string, Buffer>, key: VerificationKey): Promise<{ files: number; alg: string }> {

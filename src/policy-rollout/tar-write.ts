@@ -2,6 +2,10 @@
  * Writes files into a .tar.gz that OPA and engine/tar-gz.ts both read: ustar headers, a PAX
  * `path` record for names longer than 100 bytes, regular files only. Mode, owner and time are
  * fixed (0644, root, epoch), so the same files always give the same archive.
+ *
+ * Every entry is named from the bundle root with one leading "/", as `opa build` writes them: OPA
+ * resolves the manifest's `"module": "/policy.wasm"` against the entry names literally, so an entry
+ * named "policy.wasm" makes `opa inspect` and `opa run` refuse the bundle.
  */
 import { gzipSync } from 'node:zlib';
 
@@ -9,7 +13,8 @@ const BLOCK = 512;
 
 export function writeTarGz(files: Iterable<[string, Buffer]>): Buffer {
   const blocks: Buffer[] = [];
-  for (const [name, body] of files) {
+  for (const [file, body] of files) {
+    const name = `/${file.replace(/^(\.\/|\/)+/, '')}`;
     const nameBytes = Buffer.from(name, 'utf8');
     if (nameBytes.length > 100) {
       const record = paxRecord('path', name);

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compilePolicyDir } from '../../src/engine/opa-cli.js';
 import { parseBundle } from '../../src/engine/policy-bundle.js';
 import { BundleFormatError, readTarGz } from '../../src/engine/tar-gz.js';
+import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 
 describe('bundle archive', () => {
@@ -40,6 +41,38 @@ describe('bundle archive', () => {
     expect(() => readTarGz(truncated.subarray(0, truncated.length - 40))).toThrow(BundleFormatError);
   });
 });
+
+describe('archive entry names', () => {
+  it('are written from the root with one leading slash, as opa build writes them, and read back without it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-tar-'));
+    const long = `${'d'.repeat(120)}/data.json`;
+    const out = path.join(dir, 'b.tar.gz');
+    writeFileSync(out, writeTarGz([['policy.wasm', Buffer.from('wasm')], ['/a/b.rego', Buffer.from('p')], ['./.manifest', Buffer.from('{}')], [long, Buffer.from('{}')]]));
+    expect(execFileSync('tar', ['-tzf', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')).toEqual(['/policy.wasm', '/a/b.rego', '/.manifest', `/${long}`]);
+    expect([...readTarGz(readFileSync(out)).keys()]).toEqual(['policy.wasm', 'a/b.rego', '.manifest', long]);
+  });
+
+  it('refuse a file that appears twice (with or without the leading slash) and a name with a control character', () => {
+    const twice = gzipSync(Buffer.concat([rawEntry('/policy.wasm', 'a'), rawEntry('policy.wasm', 'b'), Buffer.alloc(1024)]));
+    expect(() => readTarGz(twice)).toThrow(new BundleFormatError('bundle archive holds "policy.wasm" twice'));
+    const newline = gzipSync(Buffer.concat([rawEntry('/x\n.rego', 'p'), Buffer.alloc(1024)]));
+    expect(() => readTarGz(newline)).toThrow(new BundleFormatError('bundle archive has a file name with a control character: "x\\n.rego"'));
+    expect(() => readTarGz(gzipSync(Buffer.concat([rawEntry('/', 'p'), Buffer.alloc(1024)])))).toThrow(new BundleFormatError('bundle archive has a file without a name'));
+  });
+});
+
+/** One ustar entry (header and padded body) with any name, bypassing the writer's normalisation. */
+function rawEntry(name: string, body: string): Buffer {
+  const archive = gunzipSync(writeTarGz([['placeholder', Buffer.from(body)]]));
+  const entry = Buffer.from(archive.subarray(0, 1024));
+  entry.fill(0, 0, 100);
+  entry.write(name, 0, 100, 'utf8');
+  entry.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of entry.subarray(0, 512)) sum += byte;
+  entry.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return entry;
+}
 
 describe('bundle data', () => {
   it('refuses data files other than the root data.json, and a compile error names the rule', async () => {

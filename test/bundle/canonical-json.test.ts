@@ -1,9 +1,9 @@
 /**
- * The canonical JSON OPA hashes structured bundle files over (see src/policy-rollout/canonical-json.ts).
- * Interop with OPA itself is tested in signature.test.ts; these pin the rules one by one.
+ * The canonical JSON OPA hashes structured bundle files over (see src/bundle/canonical-json.ts).
+ * Interop with OPA itself is tested in test/policy-rollout/signature.test.ts; these pin the rules one by one.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/policy-rollout/canonical-json.js';
+import { canonicalJson } from '../../src/bundle/canonical-json.js';
 
 describe('canonical JSON', () => {
   it('sorts keys by bytes at every level and drops whitespace', () => {
