@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function remote(path: string, overrides: Partial<AuthConfig> = {}) {
-  const config = authConfig({ jwks_url: `${server.url}${path}` }, { algorithms: ['ES256'], jwks_timeout_ms: 200, ...overrides });
+  const config = authConfig({ jwks_url: `${server.url}${path}` }, { algorithms: ['ES256'], ...overrides });
   return createAuthenticator(config, { env: {}, now: () => NOW });
 }
 
