@@ -31,3 +31,19 @@ export const idDisguise: fc.Arbitrary<(id: string) => string> = fc.oneof(
   // a decomposed letter: e + combining acute is é in NFC
   fc.nat().map((at) => (id: string) => insertAt(id, 'e\u0301', at)),
 );
+
+/** What a JWKS endpoint answers one fetch with: a key set by name, or one way of failing. */
+export type KeyServerOutcome =
+  | { ok: string }
+  | { fail: 'status_500' | 'timeout' | 'network' | 'garbage' | 'too_large' | 'too_many_keys' };
+
+/** Outcomes of JWKS fetches: key sets named by `setNames`, mixed with every failure a fetch can meet. */
+export function keyServerOutcome(setNames: readonly string[]): fc.Arbitrary<KeyServerOutcome> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...setNames).map((name) => ({ ok: name })) },
+    { weight: 2, arbitrary: fc.constantFrom('status_500', 'timeout', 'network', 'garbage', 'too_large', 'too_many_keys' as const).map((fail) => ({ fail })) },
+  );
+}
+
+/** A `kid` an attacker might send: short, long, empty, unicode. */
+export const attackerKid: fc.Arbitrary<string> = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{64}$/));
