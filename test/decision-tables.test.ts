@@ -5,6 +5,8 @@
  * test keeps the tables honest: every reason code twice, every catalogue action, both modes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -21,7 +23,7 @@ import { loadPolicyBundle, parseBundle } from '../src/engine/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../src/engine/wasm-engine.js';
 import { testConfigDoc } from './support/app.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './support/paths.js';
-import { TEST_SECRET, TEST_SECRET_ENV, mintHs256 } from './support/tokens.js';
+import { TEST_SECRET, TEST_SECRET_ENV, createTestKeys, mintHs256, type TestKeys } from './support/tokens.js';
 
 interface Case {
   name: string;
@@ -30,6 +32,8 @@ interface Case {
   token?: 'none' | 'garbage' | 'expired' | 'wrong_audience' | 'wrong_signature';
   via?: 'headers';
   directory?: 'unavailable';
+  /** The signing keys cannot be fetched: a JWKS URL on a loopback port nothing listens on. */
+  keys?: 'unavailable';
   policy?: 'malformed' | 'undefined' | 'conflict';
   request: { org?: string; action: string; resource?: unknown; context?: Record<string, string>; headers?: Record<string, string> };
   expect: Record<string, unknown> & { allow: boolean; reason: keyof typeof REASON_STATUS };
@@ -44,6 +48,7 @@ const NOW = Date.now();
 const engines: Record<string, PolicyEngine> = {};
 let file: DirectoryReader;
 let authenticator: Awaited<ReturnType<typeof createAuthenticator>>;
+let keysDown: { authenticator: Awaited<ReturnType<typeof createAuthenticator>>; keys: TestKeys };
 const unavailable: DirectoryReader = {
   getOrg: () => Promise.reject(new DirectoryUnavailableError('store cannot answer')),
   listOrgsForUser: () => Promise.reject(new DirectoryUnavailableError('store cannot answer')),
@@ -56,12 +61,19 @@ beforeAll(async () => {
   file = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' });
   const config = parseConfig(testConfigDoc());
   authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET }, now: () => NOW });
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise((resolve) => closed.close(resolve));
+  const remote = parseConfig(testConfigDoc({ extra: {} }));
+  const auth = { ...remote.auth, algorithms: ['ES256'], hs256_secret_env: undefined, jwks_url: `http://127.0.0.1:${port}/jwks` };
+  keysDown = { authenticator: await createAuthenticator(auth, { env: {}, now: () => NOW }), keys: await createTestKeys('ES256') };
 });
 
 function authorizerFor(c: Case): Authorizer {
   return createAuthorizer({
     tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
-    authenticator,
+    authenticator: c.keys === 'unavailable' ? keysDown.authenticator : authenticator,
     directory: c.directory === 'unavailable' ? unavailable : file,
     policy: createActivePolicy(engines[c.policy ?? 'default']!),
     tenancySwitch: createLocalTenancySwitch(c.mode !== 'single'),
@@ -78,6 +90,7 @@ async function tokenFor(c: Case): Promise<string | undefined> {
   if (c.token === 'expired') return mintHs256(TEST_SECRET, { ...all, iat: nowS - 7200, exp: nowS - 3600 }, { now: NOW });
   if (c.token === 'wrong_audience') return mintHs256(TEST_SECRET, { ...all, aud: 'another-service' }, { now: NOW });
   if (c.token === 'wrong_signature') return mintHs256('another-secret-of-at-least-32-bytes!!', all, { now: NOW });
+  if (c.keys === 'unavailable') return keysDown.keys.mint(all, { now: NOW });
   return mintHs256(TEST_SECRET, all, { now: NOW });
 }
 

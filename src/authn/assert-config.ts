@@ -21,6 +21,11 @@ export function assertAuthConfig(config: AuthConfig): void {
     assertNumber(config.jwks_timeout_ms, 'jwks_timeout_ms', 1);
     assertNumber(config.jwks_cooldown_s, 'jwks_cooldown_s', 0);
     assertNumber(config.jwks_cache_max_age_s, 'jwks_cache_max_age_s', 0);
+    assertNumber(config.jwks_stale_if_error_s, 'jwks_stale_if_error_s', 0);
+    assertNumber(config.jwks_failure_backoff_s, 'jwks_failure_backoff_s', 0);
+    assertNumber(config.jwks_failure_backoff_max_s, 'jwks_failure_backoff_max_s', 0);
+    assertNumber(config.jwks_max_bytes, 'jwks_max_bytes', 1);
+    assertNumber(config.jwks_max_keys, 'jwks_max_keys', 1);
     if (!Number.isInteger(config.jwks_timeout_ms)) {
       throw new TypeError('auth.jwks_timeout_ms must be an integer');
     }

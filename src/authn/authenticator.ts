@@ -7,7 +7,8 @@
  *   3. shape                 token_malformed        (three base64url segments, JSON header)
  *   4. header                algorithm_not_allowed, header_not_allowed
  *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age;
- *      see verify.ts)
+ *      see verify.ts); key_not_found, signature_invalid, or keys_unavailable when the keys
+ *      cannot be fetched (a retryable outage, not a verdict on the token)
  *   6. our claims            token_issued_in_future, claim_invalid
  *
  * Invariants: `authenticate` never throws and never fetches a key a token points to; every
@@ -18,11 +19,11 @@ import type { AuthConfig } from '../config/types.js';
 import { assertAuthConfig } from './assert-config.js';
 import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
 import { fail } from './failure.js';
-import { createKeySource } from './keys/index.js';
+import { STATIC_KEY_SET, createKeySource, type KeySourceLog } from './keys/index.js';
 import { precheck } from './precheck.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 import type { AuthResult, Authenticator } from './types.js';
-import { verifyOptions, verifySignature } from './verify.js';
+import { verifyOptions, verifyWithKeys } from './verify.js';
 
 export interface AuthenticatorDeps {
   /** Where `hs256_secret_env` is looked up (normally `process.env`). */
@@ -33,6 +34,8 @@ export interface AuthenticatorDeps {
   fetch?: typeof fetch;
   /** Reads `jwks_file` / `public_key_file` as UTF-8. Default: `fs.promises.readFile`. */
   readFile?: (path: string) => Promise<string>;
+  /** Operational log of the key source (JWKS fetch failures and recoveries). Default: none. */
+  log?: KeySourceLog;
 }
 
 /**
@@ -52,6 +55,8 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
     env: deps.env,
     fetch: deps.fetch,
     readFile: deps.readFile ?? ((path) => readFileFromDisk(path, 'utf8')),
+    now,
+    log: deps.log ?? (() => undefined),
   });
   const limits = { maxTokenBytes: config.max_token_bytes, algorithms: new Set(config.algorithms) };
   const cache = createVerifiedTokenCache({
@@ -69,12 +74,14 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         const checked = precheck(token, limits);
         if (!checked.ok) return checked;
         const nowMs = now();
-        const cached = cache.get(checked.token, nowMs);
+        // Taken before verifying: a cached verification is tied to the key set held at its start.
+        const keySet = keys.rotating?.view() ?? STATIC_KEY_SET;
+        const cached = cache.get(checked.token, nowMs, keySet);
         if (cached) return { ok: true, principal: cached };
-        const verified = await verifySignature(checked.token, keys, verifyOptions(config, nowMs));
+        const verified = await verifyWithKeys(checked.token, keys, verifyOptions(config, nowMs), keySet.generation);
         if (!verified.ok) return verified;
         const result = checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
-        if (result.ok) cache.put(checked.token, result.principal, verified.claims, nowMs);
+        if (result.ok) cache.put(checked.token, result.principal, verified.claims, nowMs, keySet);
         return result;
       } catch {
         // Unreachable by design (every step returns its failure); fail closed if it happens.

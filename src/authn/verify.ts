@@ -28,6 +28,19 @@ export function verifyOptions(config: AuthConfig, nowMs: number): JWTVerifyOptio
 }
 
 /**
+ * Verifies against the held keys; on a signature failure with keys that rotate, verifies once
+ * more if a refetch (within the refetch budget) brought a different key set: an issuer may
+ * re-key under the same `kid`. `heldGeneration` is the generation held before this token's
+ * verification started.
+ */
+export async function verifyWithKeys(token: string, keys: KeySource, options: JWTVerifyOptions, heldGeneration: number): Promise<Verified> {
+  const first = await verifySignature(token, keys, options);
+  if (first.ok || first.code !== 'signature_invalid' || keys.rotating === undefined) return first;
+  const changed = await keys.rotating.refetchAfterSignatureFailure(heldGeneration);
+  return changed ? verifySignature(token, keys, options) : first;
+}
+
+/**
  * The claims set is wrapped rather than returned bare, so no claim the token's author chose can
  * be mistaken for a field of our result.
  */

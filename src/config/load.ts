@@ -75,6 +75,10 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
     issues.push({ path: 'auth.algorithms', message: 'must be [HS256] with hs256_secret_env (never mix shared-secret and public-key algorithms)' });
   if (auth.hs256_secret_env === undefined && auth.algorithms?.includes('HS256'))
     issues.push({ path: 'auth.algorithms', message: 'HS256 needs hs256_secret_env; public-key sources take asymmetric algorithms only' });
+  if (auth.jwks_cache_max_age_s < auth.jwks_cooldown_s)
+    issues.push({ path: 'auth.jwks_cache_max_age_s', message: `must be >= auth.jwks_cooldown_s (${auth.jwks_cooldown_s})` });
+  if (auth.jwks_failure_backoff_max_s < auth.jwks_failure_backoff_s)
+    issues.push({ path: 'auth.jwks_failure_backoff_max_s', message: `must be >= auth.jwks_failure_backoff_s (${auth.jwks_failure_backoff_s})` });
   if ((policy.dir === undefined) === (policy.bundle === undefined))
     issues.push({ path: 'policy', message: 'set exactly one of dir, bundle' });
   if (policy.public_key_file !== undefined && policy.dir !== undefined)

@@ -37,8 +37,18 @@ export interface AuthConfig {
   /** Reject tokens whose `iat` is older than this (0 = no limit). */
   max_token_age_s: number;
   jwks_timeout_ms: number;
+  /** Least time between two JWKS fetches after a successful one (unknown `kid`, signature failure). */
   jwks_cooldown_s: number;
+  /** A fetched key set is refreshed after this long: the bound on honouring a removed key. */
   jwks_cache_max_age_s: number;
+  /** How long past its max age a key set keeps serving while every refresh fails (0 = never). */
+  jwks_stale_if_error_s: number;
+  /** Wait after a failed fetch, doubled per consecutive failure up to `jwks_failure_backoff_max_s`. */
+  jwks_failure_backoff_s: number;
+  jwks_failure_backoff_max_s: number;
+  /** Caps on a fetched JWKS document: bytes of the body, keys in the set. */
+  jwks_max_bytes: number;
+  jwks_max_keys: number;
   /** Verified-token cache size (0 = off) and the longest an entry is trusted. */
   token_cache_entries: number;
   token_cache_ttl_s: number;

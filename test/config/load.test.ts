@@ -52,6 +52,28 @@ describe('config', () => {
     );
   });
 
+  it('remote JWKS: the key set is refreshed after 60 s (the removed-key bound), with bounded size and backoff by default', () => {
+    const doc = minimal();
+    const { auth } = parseConfig({ ...doc, auth: { ...doc.auth, jwks_file: undefined, jwks_url: 'https://idp.example/jwks' } });
+    expect(auth).toMatchObject({
+      jwks_cooldown_s: 30,
+      jwks_cache_max_age_s: 60,
+      jwks_stale_if_error_s: 900,
+      jwks_failure_backoff_s: 2,
+      jwks_failure_backoff_max_s: 60,
+      jwks_max_bytes: 262144,
+      jwks_max_keys: 100,
+    });
+  });
+
+  it('remote JWKS: a max age under the cooldown, or a backoff cap under the backoff, is refused naming the key', () => {
+    const doc = minimal();
+    const remote = (extra: Record<string, unknown>) => ({ ...doc, auth: { ...doc.auth, jwks_file: undefined, jwks_url: 'https://idp.example/jwks', ...extra } });
+    expect(issuesOf(remote({ jwks_cooldown_s: 30, jwks_cache_max_age_s: 20 }))).toEqual(['auth.jwks_cache_max_age_s: must be >= auth.jwks_cooldown_s (30)']);
+    expect(issuesOf(remote({ jwks_failure_backoff_s: 10, jwks_failure_backoff_max_s: 5 }))).toEqual(['auth.jwks_failure_backoff_max_s: must be >= auth.jwks_failure_backoff_s (10)']);
+    expect(issuesOf(remote({ jwks_max_bytes: 10, jwks_max_keys: 0 }))).toEqual(['auth.jwks_max_bytes: must be >= 1024', 'auth.jwks_max_keys: must be >= 1']);
+  });
+
   it('needs exactly one key source, and never mixes HS256 with public-key sources', () => {
     const doc = minimal();
     expect(issuesOf({ ...doc, auth: { ...doc.auth, jwks_url: 'https://idp.example/jwks' } })).toEqual([

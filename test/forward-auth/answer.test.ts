@@ -44,6 +44,7 @@ describe('denyAnswer', () => {
     cross_org: [403, 403],
     unknown_action: [403, 403],
     directory_unavailable: [503, 503],
+    keys_unavailable: [503, 503],
     policy_error: [500, 500],
   };
   it('covers every deny reason of the contract', () => {
@@ -76,6 +77,14 @@ describe('denyAnswer', () => {
 
   it('asks the client to retry shortly when the directory is unavailable', () => {
     expect(denyAnswer(decision('directory_unavailable'), plain).headers['retry-after']).toBe('1');
+  });
+
+  it('answers signing keys that cannot be fetched as a retryable 503, never a 401 challenge', () => {
+    const answer = denyAnswer(decision('keys_unavailable'), plain);
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('1');
+    expect(answer.headers['www-authenticate']).toBeUndefined();
+    expect(answer.body?.error).toBe('keys_unavailable');
   });
 });
 

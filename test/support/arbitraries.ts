@@ -169,3 +169,18 @@ export const byteEdit: fc.Arbitrary<{ at: number; flip: number }> = fc.record({ 
 export const longRegoFileName: fc.Arbitrary<string> = fc
   .array(fc.stringMatching(/^[a-z][a-z0-9_]{0,39}$/), { minLength: 1, maxLength: 5 })
   .map((parts) => `${parts.join('/')}.rego`);
+/** What a JWKS endpoint answers one fetch with: a key set by name, or one way of failing. */
+export type KeyServerOutcome =
+  | { ok: string }
+  | { fail: 'status_500' | 'timeout' | 'network' | 'garbage' | 'too_large' | 'too_many_keys' };
+
+/** Outcomes of JWKS fetches: key sets named by `setNames`, mixed with every failure a fetch can meet. */
+export function keyServerOutcome(setNames: readonly string[]): fc.Arbitrary<KeyServerOutcome> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...setNames).map((name) => ({ ok: name })) },
+    { weight: 2, arbitrary: fc.constantFrom('status_500', 'timeout', 'network', 'garbage', 'too_large', 'too_many_keys' as const).map((fail) => ({ fail })) },
+  );
+}
+
+/** A `kid` an attacker might send: short, long, empty, unicode. */
+export const attackerKid: fc.Arbitrary<string> = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{64}$/));

@@ -19,3 +19,10 @@ authn_detail := "principal_invalid" if {
 	input.authn.ok == true
 	principal == null
 }
+
+# The core could not obtain the signing keys (JWKS endpoint down, slow, oversized or garbled, and
+# no usable cached key for the token): the token was neither accepted nor refused.
+authn_keys_unavailable if {
+	not input.authn.ok == true
+	input.authn.code == "keys_unavailable"
+}

@@ -12,6 +12,33 @@ authentication_cases := [
 		"want": {"reason": "unauthenticated", "detail": "token_missing"},
 	},
 	{
+		"name": "signing keys unavailable: a retryable 503, not unauthenticated",
+		"input": {"authn": {"ok": false, "code": "keys_unavailable"}, "principal": null},
+		"want": {"reason": "keys_unavailable", "detail": null, "status": 503, "effective_org": null, "role": null, "spoof": false},
+	},
+	{
+		"name": "signing keys unavailable comes before the action and the org",
+		"input": {
+			"authn": {"ok": false, "code": "keys_unavailable"},
+			"action": "no.such.action",
+			"requested_org": {"id": "not an org!"},
+		},
+		"want": {"reason": "keys_unavailable", "detail": null},
+	},
+	{
+		"name": "single-tenant: signing keys unavailable before the tenancy gate",
+		"input": merge(single_tenant, {
+			"authn": {"ok": false, "code": "keys_unavailable"},
+			"requested_org": {"id": "acme"},
+		}),
+		"want": {"reason": "keys_unavailable", "status": 503},
+	},
+	{
+		"name": "the keys_unavailable code with authn ok is not an outage",
+		"input": {"authn": {"ok": true, "code": "keys_unavailable"}},
+		"want": {"reason": "allowed"},
+	},
+	{
 		"name": "authn not ok wins over a principal the core also sent",
 		"input": {"authn": {"ok": false, "code": "signature_invalid"}},
 		"want": {"reason": "unauthenticated", "detail": "signature_invalid"},

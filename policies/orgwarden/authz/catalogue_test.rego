@@ -147,6 +147,7 @@ contract_reasons := {
 	"cross_org": 403,
 	"unknown_action": 403,
 	"directory_unavailable": 503,
+	"keys_unavailable": 503,
 	"policy_error": 500,
 }
 

@@ -21,8 +21,10 @@ default decision := {
 
 decision := outcome
 
-# 1. authenticate
-outcome := deny("unauthenticated", authn_detail) if not authenticated
+# 1. authenticate; signing keys that cannot be fetched say nothing about the token: retry, not 401
+outcome := deny("keys_unavailable", null) if authn_keys_unavailable
+
+else := deny("unauthenticated", authn_detail) if not authenticated
 
 # 2. the action is in the catalogue (before anything about orgs, so an unknown action learns
 #    nothing about them)

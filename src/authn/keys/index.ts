@@ -10,7 +10,8 @@ import { jwksUrlKeySource } from './jwks-url.js';
 import type { KeySource, KeySourceDeps } from './key-source.js';
 import { publicKeyFileKeySource } from './public-key-file.js';
 
-export type { KeySource, KeySourceDeps } from './key-source.js';
+export { STATIC_KEY_SET } from './key-source.js';
+export type { KeySetView, KeySource, KeySourceDeps, KeySourceLog, RotatingKeys } from './key-source.js';
 
 export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): Promise<KeySource> {
   const { algorithms } = config;
@@ -31,8 +32,13 @@ export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): 
         timeoutMs: config.jwks_timeout_ms,
         cooldownS: config.jwks_cooldown_s,
         cacheMaxAgeS: config.jwks_cache_max_age_s,
+        staleIfErrorS: config.jwks_stale_if_error_s,
+        failureBackoffS: config.jwks_failure_backoff_s,
+        failureBackoffMaxS: config.jwks_failure_backoff_max_s,
+        maxBytes: config.jwks_max_bytes,
+        maxKeys: config.jwks_max_keys,
       },
-      deps.fetch,
+      deps,
     );
   }
   throw new TypeError(`auth: exactly one of ${KEY_SOURCE_KEYS.join(', ')} must be set`);

@@ -1,13 +1,14 @@
 /**
- * Key source: a JSON Web Key Set fetched from `auth.jwks_url` by jose's remote JWKS, with the
- * timeout, cooldown and cache age from config. Keys are fetched lazily on first use, refetched
- * when the cache is older than `jwks_cache_max_age_s`, and on an unknown `kid` at most once per
- * `jwks_cooldown_s`.
+ * Key source: a JSON Web Key Set fetched from `auth.jwks_url` (remote-key-set.ts keeps it). Keys
+ * are fetched lazily on first use and refreshed once the set is `jwks_cache_max_age_s` old; an
+ * unknown `kid` or a signature failure under a known one refetches within the refetch budget
+ * (`jwks_cooldown_s` after a success, `jwks_failure_backoff_s` doubling to
+ * `jwks_failure_backoff_max_s` after failures). Documents over `jwks_max_bytes` or with more
+ * than `jwks_max_keys` keys are refused and the held set keeps serving.
  */
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
-import { KeysUnavailableError } from '../failure.js';
 import { ASYMMETRIC_ALGORITHMS, assertAlgorithms } from './algorithms.js';
 import type { KeySource, KeySourceDeps } from './key-source.js';
+import { createRemoteKeySet } from './remote-key-set.js';
 
 export interface JwksUrlOptions {
   url: string;
@@ -15,33 +16,34 @@ export interface JwksUrlOptions {
   timeoutMs: number;
   cooldownS: number;
   cacheMaxAgeS: number;
+  staleIfErrorS: number;
+  failureBackoffS: number;
+  failureBackoffMaxS: number;
+  maxBytes: number;
+  maxKeys: number;
 }
 
-/**
- * Errors that mean "this token names no key we have", as opposed to "we could not get keys".
- * Everything else the resolver throws (timeouts, refused connections, non-200 answers, bodies
- * that are not a JWKS) becomes `KeysUnavailableError`.
- */
-const TOKEN_KEY_ERRORS = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS']);
-
-export function jwksUrlKeySource(options: JwksUrlOptions, fetchImpl: KeySourceDeps['fetch']): KeySource {
+export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDeps, 'fetch' | 'now' | 'log'>): KeySource {
   assertAlgorithms(options.algorithms, ASYMMETRIC_ALGORITHMS, 'jwks_url');
   const url = parseJwksUrl(options.url);
-  const remote = createRemoteJWKSet(url, {
-    timeoutDuration: options.timeoutMs,
-    cooldownDuration: options.cooldownS * 1000,
-    cacheMaxAge: options.cacheMaxAgeS * 1000,
-    ...(fetchImpl ? { [customFetch]: fetchImpl } : {}),
-  });
-  const getKey: JWTVerifyGetKey = async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      if (TOKEN_KEY_ERRORS.has(codeOf(error))) throw error;
-      throw new KeysUnavailableError({ cause: error });
-    }
+  const keySet = createRemoteKeySet(
+    {
+      url,
+      limits: { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, maxKeys: options.maxKeys },
+      refetch: {
+        cooldownMs: options.cooldownS * 1000,
+        backoffMs: options.failureBackoffS * 1000,
+        backoffMaxMs: options.failureBackoffMaxS * 1000,
+      },
+      maxAgeMs: options.cacheMaxAgeS * 1000,
+      staleIfErrorMs: options.staleIfErrorS * 1000,
+    },
+    { fetch: deps.fetch ?? globalThis.fetch, now: deps.now, log: deps.log },
+  );
+  return {
+    getKey: keySet.getKey,
+    rotating: { view: keySet.view, refetchAfterSignatureFailure: keySet.refetchAfterSignatureFailure },
   };
-  return { getKey };
 }
 
 /** https only, except for a loopback host (a JWKS served next to us for tests or by a sidecar). */
@@ -64,9 +66,4 @@ export function parseJwksUrl(value: string): URL {
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-function codeOf(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : '';
 }

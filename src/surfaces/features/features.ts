@@ -52,6 +52,8 @@ export function createFeatures(deps: FeaturesDeps) {
 
   return async function featuresFor(token: string | undefined): Promise<Features> {
     const authn = await authorizer.authenticate(token);
+    // Keys that cannot be fetched say nothing about the token: a retryable 503, not a 401.
+    if (!authn.ok && authn.code === 'keys_unavailable') throw new ApiError('unavailable', 'signing keys are unavailable');
     if (!authn.ok) throw new ApiError('unauthorized', 'a valid bearer token is required');
     if (!authorizer.isMultiTenant()) return SINGLE_TENANT;
 
