@@ -71,7 +71,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const closers: Array<() => Promise<void>> = [];
   try {
     const metrics = createMetrics(deps.registry ?? new Registry());
-    const authenticator = await createAuthenticator(config.auth, { env: deps.env, now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const authenticator = await createAuthenticator(config.auth, {
+      env: deps.env,
+      now,
+      defaultOrg: config.tenancy.default_org,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
     closers.push(() => authenticator.close());
 
     const directoryLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields });

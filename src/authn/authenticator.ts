@@ -8,7 +8,8 @@
  *   4. header                algorithm_not_allowed, header_not_allowed
  *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age;
  *      see verify.ts)
- *   6. our claims            token_issued_in_future, claim_invalid
+ *   6. our claims            token_issued_in_future, claim_invalid, sub_malformed,
+ *                            org_id_malformed, auth_time_in_future
  *
  * Invariants: `authenticate` never throws and never fetches a key a token points to; every
  * message is our own sentence (see failure.ts).
@@ -16,7 +17,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import type { AuthConfig } from '../config/types.js';
 import { assertAuthConfig } from './assert-config.js';
-import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
+import { checkIssuedAt, toPrincipal, type ClaimContext, type Claims } from './claims.js';
 import { fail } from './failure.js';
 import { createKeySource } from './keys/index.js';
 import { precheck } from './precheck.js';
@@ -33,6 +34,11 @@ export interface AuthenticatorDeps {
   fetch?: typeof fetch;
   /** Reads `jwks_file` / `public_key_file` as UTF-8. Default: `fs.promises.readFile`. */
   readFile?: (path: string) => Promise<string>;
+  /**
+   * The tenancy's default org (`tenancy.default_org`); a token binding naming one of its case
+   * variants is refused. Default `default`, the config schema's default.
+   */
+  defaultOrg?: string;
 }
 
 /**
@@ -48,6 +54,7 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
     throw new TypeError('deps.env must be an object');
   }
   const now = deps.now ?? Date.now;
+  const defaultOrg = deps.defaultOrg ?? 'default';
   const keys = await createKeySource(config, {
     env: deps.env,
     fetch: deps.fetch,
@@ -73,7 +80,11 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         if (cached) return { ok: true, principal: cached };
         const verified = await verifySignature(checked.token, keys, verifyOptions(config, nowMs));
         if (!verified.ok) return verified;
-        const result = checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
+        const result = checkClaims(verified.claims, {
+          nowSeconds: Math.floor(nowMs / 1000),
+          toleranceSeconds: config.clock_tolerance_s,
+          defaultOrg,
+        });
         if (result.ok) cache.put(checked.token, result.principal, verified.claims, nowMs);
         return result;
       } catch {
@@ -88,8 +99,8 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
 }
 
 /** Step 6: what jose does not check for us, then the principal. */
-function checkClaims(claims: Claims, nowMs: number, toleranceS: number): AuthResult {
-  const issuedInFuture = checkIssuedAt(claims, Math.floor(nowMs / 1000), toleranceS);
+function checkClaims(claims: Claims, context: ClaimContext): AuthResult {
+  const issuedInFuture = checkIssuedAt(claims, context.nowSeconds, context.toleranceSeconds);
   if (issuedInFuture) return issuedInFuture;
-  return toPrincipal(claims);
+  return toPrincipal(claims, context);
 }
