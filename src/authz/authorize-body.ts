@@ -3,9 +3,10 @@
  * wrong types and prototype-polluting keys are rejected with a message naming the field, and the
  * result is built from fresh objects, never from the caller's.
  *
- * Ids: `context.target_user` must be a canonical user id (src/contract/ids.ts), else 400 naming
- * it. Org ids (`org`, the org header and cookie, `resource.org`) are not judged here: they reach
- * the policy, which answers `invalid_org` (`malformed_org_id`) for every id that is not an
+ * Every string must be well-formed Unicode (400 naming the field). Ids: `context.target_user` must
+ * be a canonical user id (src/contract/ids.ts), else 400 naming it. Org ids (`org`, the org header
+ * and cookie, `resource.org`) are not judged here: they reach the policy, which answers
+ * `invalid_org` (`malformed_org_id`) for every id that is not an
  * acceptable org id and `unknown_org` for one the directory lacks, so the attempt is a logged,
  * counted decision like any other org a client may not use. Headers naming the credential or the
  * org twice are refused (see http-credentials.ts).
@@ -94,6 +95,7 @@ function headerValues(value: unknown): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const key of entries) {
     if (FORBIDDEN_KEYS.has(key)) throw new Invalid(`headers.${key}: key is not allowed`);
+    if (!key.isWellFormed()) throw new Invalid('headers: keys must be well-formed Unicode (no lone surrogates)');
     const item = string(doc[key], `headers.${key}`);
     const name = key.toLowerCase();
     out.set(name, [...(out.get(name) ?? []), item]);
@@ -123,6 +125,8 @@ function keysOnly(doc: Record<string, unknown>, allowed: string[], prefix: strin
 function string(value: unknown, name: string): string {
   if (typeof value !== 'string') throw new Invalid(`${name}: must be a string`);
   if (value.length > MAX_STRING) throw new Invalid(`${name}: longer than ${MAX_STRING} characters`);
+  // A lone surrogate is not text: the policy could not even be handed it (contract §8).
+  if (!value.isWellFormed()) throw new Invalid(`${name}: must be well-formed Unicode (no lone surrogates)`);
   return value;
 }
 
@@ -134,6 +138,7 @@ function stringMap(value: unknown, name: string, maxKeys: number): Map<string, s
   const out = new Map<string, string>();
   for (const key of entries) {
     if (FORBIDDEN_KEYS.has(key)) throw new Invalid(`${name}.${key}: key is not allowed`);
+    if (!key.isWellFormed()) throw new Invalid(`${name}: keys must be well-formed Unicode (no lone surrogates)`);
     out.set(key, string(doc[key], `${name}.${key}`));
   }
   return out;

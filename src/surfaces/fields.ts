@@ -31,6 +31,7 @@ export function stringField(value: unknown, name: string, max = MAX_FIELD_LENGTH
   if (typeof value !== 'string') throw invalid(`${name}: must be a string`);
   if (value.length === 0) throw invalid(`${name}: must not be empty`);
   if (value.length > max) throw invalid(`${name}: longer than ${max} characters`);
+  if (!value.isWellFormed()) throw invalid(`${name}: must be well-formed Unicode (no lone surrogates)`);
   return value;
 }
 

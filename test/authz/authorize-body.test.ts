@@ -64,3 +64,15 @@ describe('ambiguous naming in headers', () => {
     expect(parsed).toEqual({ ok: false, message: 'headers: x-tenant is given more than once (header names match case-insensitively)' });
   });
 });
+
+describe('strings that are not well-formed Unicode are refused naming the field', () => {
+  it.each([
+    ['org', { token: 't', org: 'acme\ud800', action: 'org.read' }, 'org: must be well-formed Unicode (no lone surrogates)'],
+    ['resource.org', { token: 't', action: 'org.read', resource: { org: '\udfffacme' } }, 'resource.org: must be well-formed Unicode (no lone surrogates)'],
+    ['an org header', { headers: { authorization: 'Bearer t', 'x-org-id': 'acme\udbff' }, action: 'org.read' }, 'headers.x-org-id: must be well-formed Unicode (no lone surrogates)'],
+    ['a context key', { token: 't', action: 'org.read', context: { ['k\ud800']: 'v' } }, 'context: keys must be well-formed Unicode (no lone surrogates)'],
+    ['a header name', { headers: { ['x-\ud800']: 'v' }, action: 'org.read' }, 'headers: keys must be well-formed Unicode (no lone surrogates)'],
+  ])('%s', (_, body, message) => {
+    expect(parse(body)).toEqual({ ok: false, message });
+  });
+});
