@@ -75,6 +75,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       env: deps.env,
       now,
       log: (level, msg, fields) => logger[level](msg, { component: 'authn', ...fields }),
+      defaultOrg: config.tenancy.default_org,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
     closers.push(() => authenticator.close());
@@ -176,7 +177,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         tenancyAdminRoutes(tenancySwitch, adminGuard, logger),
         metricsRoutes(metrics.registry),
         featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org }),
-        directoryRoutes({ directory, adminGuard, maxBodyBytes: config.server.max_body_bytes, warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }) }),
+        directoryRoutes({
+          directory,
+          adminGuard,
+          maxBodyBytes: config.server.max_body_bytes,
+          defaultOrg: config.tenancy.default_org,
+          warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }),
+        }),
       ],
       onError,
     });

@@ -9,7 +9,8 @@
  *   5. signature + registered claims, by jose (alg allow-list, iss, aud, exp, nbf, max age;
  *      see verify.ts); key_not_found, signature_invalid, or keys_unavailable when the keys
  *      cannot be fetched (a retryable outage, not a verdict on the token)
- *   6. our claims            token_issued_in_future, claim_invalid
+ *   6. our claims            token_issued_in_future, claim_invalid, sub_malformed,
+ *                            org_id_malformed, auth_time_in_future
  *
  * Invariants: `authenticate` never throws and never fetches a key a token points to; every
  * message is our own sentence (see failure.ts).
@@ -17,7 +18,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import type { AuthConfig } from '../config/types.js';
 import { assertAuthConfig } from './assert-config.js';
-import { checkIssuedAt, toPrincipal, type Claims } from './claims.js';
+import { checkIssuedAt, toPrincipal, type ClaimContext, type Claims } from './claims.js';
 import { fail } from './failure.js';
 import { STATIC_KEY_SET, createKeySource, type KeySourceLog } from './keys/index.js';
 import { precheck } from './precheck.js';
@@ -36,6 +37,11 @@ export interface AuthenticatorDeps {
   readFile?: (path: string) => Promise<string>;
   /** Operational log of the key source (JWKS fetch failures and recoveries). Default: none. */
   log?: KeySourceLog;
+  /**
+   * The tenancy's default org (`tenancy.default_org`); a token binding naming one of its case
+   * variants is refused. Default `default`, the config schema's default.
+   */
+  defaultOrg?: string;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
     throw new TypeError('deps.env must be an object');
   }
   const now = deps.now ?? Date.now;
+  const defaultOrg = deps.defaultOrg ?? 'default';
   const keys = await createKeySource(config, {
     env: deps.env,
     fetch: deps.fetch,
@@ -80,7 +87,11 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         if (cached) return { ok: true, principal: cached };
         const verified = await verifyWithKeys(checked.token, keys, verifyOptions(config, nowMs), keySet.generation);
         if (!verified.ok) return verified;
-        const result = checkClaims(verified.claims, nowMs, config.clock_tolerance_s);
+        const result = checkClaims(verified.claims, {
+          nowSeconds: Math.floor(nowMs / 1000),
+          toleranceSeconds: config.clock_tolerance_s,
+          defaultOrg,
+        });
         if (result.ok) cache.put(checked.token, result.principal, verified.claims, nowMs, keySet);
         return result;
       } catch {
@@ -95,8 +106,8 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
 }
 
 /** Step 6: what jose does not check for us, then the principal. */
-function checkClaims(claims: Claims, nowMs: number, toleranceS: number): AuthResult {
-  const issuedInFuture = checkIssuedAt(claims, Math.floor(nowMs / 1000), toleranceS);
+function checkClaims(claims: Claims, context: ClaimContext): AuthResult {
+  const issuedInFuture = checkIssuedAt(claims, context.nowSeconds, context.toleranceSeconds);
   if (issuedInFuture) return issuedInFuture;
-  return toPrincipal(claims);
+  return toPrincipal(claims, context);
 }

@@ -4,6 +4,7 @@
  * Rejecting here keeps hostile input away from jose and, above all, away from the network:
  * a token naming its own key (`jku`, `x5u`, `jwk`, `x5c`) never causes a fetch.
  */
+import { isWellFormedDeep } from '../contract/ids.js';
 import { fail, type AuthFailure } from './failure.js';
 
 /** Header parameters that point at, or embed, a key chosen by the token's author. */
@@ -57,6 +58,11 @@ export function parseShape(token: string): AuthFailure | { ok: true; header: Rec
   const header = decodeJsonObject(header64);
   if (header === null) {
     return fail('token_malformed', 'token header is not a JSON object');
+  }
+  // UTF-8 decoding is strict, but JSON escapes can still spell a lone surrogate (a `kid` of
+  // "\ud800"); such a string is not text, and no key lookup or log line should ever see it.
+  if (!isWellFormedDeep(header)) {
+    return fail('token_malformed', 'token header is not well-formed Unicode');
   }
   return { ok: true, header };
 }

@@ -31,6 +31,12 @@ export const AUTH_ERROR_CODES = [
   'token_too_old',
   'claim_missing',
   'claim_invalid',
+  /** `sub` is a string but not a canonical user id (src/contract/ids.ts). */
+  'sub_malformed',
+  /** `org_id` / `org_ids` name a string that is not an acceptable org id. */
+  'org_id_malformed',
+  /** `auth_time` is later than now plus the clock tolerance. */
+  'auth_time_in_future',
   'header_not_allowed',
 ] as const;
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];

@@ -4,7 +4,8 @@
  * into "not a member" or "no such org", which would give a different, misleading answer.
  */
 import type { Principal } from '../authn/types.js';
-import { ORG_ID_PATTERN, type DirectoryReader, type OrgRecord } from '../directory/types.js';
+import { ORG_ID_PATTERN } from '../contract/ids.js';
+import type { DirectoryReader, OrgRecord } from '../directory/types.js';
 import type { ResourceRef } from './decision-request.js';
 import type { DirectorySlice } from './policy-input.js';
 

@@ -2,8 +2,57 @@
  * Reading a credential and a named org out of the headers a gateway saw. Header names match
  * case-insensitively (callers pass them lower-cased). Org precedence: header, then cookie; the
  * explicit `org` field of a request wins over both.
+ *
+ * Invariant: a request that names its credential or its org more than once — the org header or
+ * `authorization` twice (in any spelling of the name), the org cookie twice — is refused, never
+ * resolved by picking one. The upstream behind a gateway may read the other copy, so any choice
+ * here could authorise a different request than the one served. `readGatewayCredentials` is the
+ * one place this is decided, for `/v1/authorize` (`headers`) and forward-auth alike.
  */
 import type { NamedOrgSource } from './decision-request.js';
+
+/** Every value a header had, in arrival order, by lower-cased name (undefined: absent). */
+export type HeaderValues = (lowerCaseName: string) => readonly string[] | undefined;
+
+export interface GatewayCredentials {
+  /** The `authorization` header as sent (the bearer token is read from it later). */
+  authorization: string | undefined;
+  /** The org header's value. */
+  header: string | undefined;
+  /** The org cookie's value, percent-decoded. */
+  cookie: string | undefined;
+}
+
+export type CredentialsRead = { ok: true; value: GatewayCredentials } | { ok: false; message: string };
+
+/** The credential and the org a gateway's headers name, or why they are ambiguous. */
+export function readGatewayCredentials(headers: HeaderValues, names: { org_header: string; org_cookie: string }): CredentialsRead {
+  const orgHeader = names.org_header.toLowerCase();
+  for (const name of ['authorization', orgHeader]) {
+    if ((headers(name)?.length ?? 0) > 1) {
+      return { ok: false, message: `${name} is given more than once (header names match case-insensitively)` };
+    }
+  }
+  // Several Cookie headers are one cookie list (RFC 6265 §5.4), joined as node:http joins them.
+  const cookies = headers('cookie')?.join('; ');
+  if (cookies !== undefined && countCookie(cookies, names.org_cookie) > 1) {
+    return { ok: false, message: `the ${names.org_cookie} cookie is given more than once` };
+  }
+  return {
+    ok: true,
+    value: { authorization: headers('authorization')?.[0], header: headers(orgHeader)?.[0], cookie: cookieValue(cookies, names.org_cookie) },
+  };
+}
+
+/** Cookie names are case-sensitive (RFC 6265), so only exact repeats of `name` count. */
+function countCookie(header: string, name: string): number {
+  let n = 0;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) n++;
+  }
+  return n;
+}
 
 export function bearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
+import { describeIdProblem, orgIdProblem } from '../contract/ids.js';
 import { check, type SchemaIssue } from './schema-dsl.js';
 import { configSchema } from './schema.js';
 import type { Config } from './types.js';
@@ -90,6 +91,8 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
   if (redis?.cluster_nodes && redis.url !== undefined)
     issues.push({ path: 'redis', message: 'set url or cluster_nodes, not both' });
   if (redis && !redis.cluster_nodes && redis.url === undefined) redis.url = DEFAULT_REDIS_URL;
+  const defaultOrgProblem = tenancy?.default_org === undefined ? null : orgIdProblem(tenancy.default_org, tenancy.default_org);
+  if (defaultOrgProblem !== null) issues.push({ path: 'tenancy.default_org', message: describeIdProblem('the default org', defaultOrgProblem) });
   if (tenancy && tenancy.org_header.toLowerCase() === 'authorization')
     issues.push({ path: 'tenancy.org_header', message: 'must not be Authorization' });
   const log = config.decision_log;

@@ -1,7 +1,7 @@
 /** The config schema: every key orgwarden reads, with its type and default. See docs/config.md. */
+import { ORG_ID_PATTERN } from '../contract/ids.js';
 import type { Schema } from './schema-dsl.js';
 
-const ORG_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ALGORITHMS = ['HS256', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -24,7 +24,8 @@ export const configSchema: Schema = {
       type: 'object',
       keys: {
         multi_tenant: { type: 'boolean', default: false },
-        default_org: { type: 'string', default: 'default', pattern: ORG_ID },
+        // The grammar here; dot-only ids and prototype names are refused in load.ts (crossCheck).
+        default_org: { type: 'string', default: 'default', pattern: ORG_ID_PATTERN },
         org_header: { type: 'string', default: 'X-Org-ID', pattern: HEADER_NAME },
         org_cookie: { type: 'string', default: 'org_id', pattern: HEADER_NAME },
       },

@@ -12,6 +12,8 @@
  *   (each replica has its own cache). Writes through the write API go to the store; any write
  *   naming an org, and any change the store reports (from this replica or another), drops the
  *   cached copy here, so the store's answer is the next one.
+ * - Only ids that can name an org (src/contract/ids.ts, given the default org) are looked up, and
+ *   only canonical user ids are asked about: a dot-only id never walks the main API's paths.
  * - `listOrgsForUser` merges the store's memberships with the orgs the main API lists for the
  *   user; the main API's list only names candidates, the role always comes from the org's record
  *   (store first), so a list and a decision never disagree about one record.
@@ -21,7 +23,7 @@ import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from 
 import { createMainApi, type MainApi } from './main-api.js';
 import { freezeRecord } from './records.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
-import { isValidOrgId, isValidUserId } from './validate.js';
+import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 
 export interface HttpReadThroughOptions {
   url: string;
@@ -114,9 +116,12 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
 
   async function getOrg(id: string): Promise<OrgRecord | null> {
     ensureOpen();
+    // An id that cannot name an org (dot-only, a prototype name, a look-alike of the default org,
+    // outside the grammar) exists nowhere: it is never looked up, in the store or the main API.
+    if (!isAcceptableOrgId(id, options.defaultOrg)) return null;
+    // The default org always exists in the store.
     const stored = await inner.getOrg(id);
-    // The default org always exists in the store; a malformed id cannot exist anywhere.
-    if (stored !== null || !isValidOrgId(id)) return stored;
+    if (stored !== null) return stored;
     return pulledOrg(id);
   }
 
@@ -124,7 +129,7 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
     ensureOpen();
     const [local, candidates] = await Promise.all([
       inner.listOrgsForUser(user),
-      isValidUserId(user) ? pulledUserOrgs(user) : Promise.resolve([]),
+      isCanonicalUserId(user) ? pulledUserOrgs(user) : Promise.resolve([]),
     ]);
     const known = new Set(local.map((m) => m.id));
     const extra = await Promise.all(

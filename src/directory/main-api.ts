@@ -6,13 +6,21 @@
  *   GET {url}/users/{user}/orgs   200 → {"orgs": [{"id": "acme"}, ...]}  (other keys ignored)
  *                                 404 → the user is in no org
  *
- * Path segments are percent-encoded. Anything else — another status, a redirect, a timeout, a
- * network error, a body that is not JSON, larger than the cap, or not a valid record for the org
- * asked for — is DirectoryUnavailableError: the decision denies `directory_unavailable`. A failure
- * never reads as "no such org" or "not a member", and a malformed record never grants anything.
+ * Anything else — another status, a redirect, a timeout, a network error, a body that is not JSON,
+ * larger than the cap, or not a valid record for the org asked for — is DirectoryUnavailableError:
+ * the decision denies `directory_unavailable`. A failure never reads as "no such org" or "not a
+ * member", and a malformed record never grants anything.
+ *
+ * Path safety (the main-API token goes with every request): an id that is not an acceptable org id
+ * or a canonical user id (src/contract/ids.ts) is never sent — it names no org and no member, so
+ * the answer is "no such org" / "in no org" without a request. Every id that is sent is
+ * percent-encoded as one segment, and the built URL is checked after WHATWG parsing (which treats
+ * `..`, `.` and `%2e%2e` as dot segments): its path is the base path followed by exactly the
+ * expected segments, each decoding to the id. A URL that fails the check is never fetched.
  */
+import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 import { DirectoryUnavailableError, type OrgRecord } from './types.js';
-import { isValidOrgId, parseOrgRecord } from './validate.js';
+import { parseOrgRecord } from './validate.js';
 
 export interface MainApiOptions {
   /** Base URL; https, or http for a loopback host only. */
@@ -26,9 +34,12 @@ export interface MainApiOptions {
 }
 
 export interface MainApi {
-  /** The org's record, or null when the main API says it does not exist. */
+  /** The org's record, or null when the main API says it does not exist (or the id cannot name an org). */
   fetchOrg(id: string, signal?: AbortSignal): Promise<OrgRecord | null>;
-  /** Ids of the orgs the main API lists for the user (candidates: roles come from the records). */
+  /**
+   * Ids of the orgs the main API lists for the user (candidates: roles come from the records);
+   * empty, without a request, for an id that is not a canonical user id.
+   */
   fetchUserOrgs(user: string, signal?: AbortSignal): Promise<string[]>;
 }
 
@@ -46,12 +57,13 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
    * `{body}` (parsed JSON) for a 200, `null` for a 404; throws DirectoryUnavailableError otherwise.
    * The body is wrapped so that a 200 with the JSON `null` can never read as a 404.
    */
-  async function get(path: string, what: string, signal?: AbortSignal): Promise<{ body: unknown } | null> {
+  async function get(segments: readonly string[], what: string, signal?: AbortSignal): Promise<{ body: unknown } | null> {
+    const url = readUrl(base, segments);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let res: Response;
     let text: string;
     try {
-      res = await fetchImpl(`${base}${path}`, {
+      res = await fetchImpl(url, {
         headers,
         redirect: 'error',
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
@@ -79,8 +91,9 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
 
   return {
     async fetchOrg(id, signal) {
+      if (!isAcceptableOrgId(id, options.defaultOrg)) return null;
       const what = `org ${JSON.stringify(id)}`;
-      const found = await get(`/orgs/${encodeURIComponent(id)}`, what, signal);
+      const found = await get(['orgs', id], what, signal);
       if (found === null) return null;
       try {
         const record = parseOrgRecord(found.body, { defaultOrg: options.defaultOrg });
@@ -91,8 +104,9 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
       }
     },
     async fetchUserOrgs(user, signal) {
+      if (!isCanonicalUserId(user)) return [];
       const what = 'the orgs of a user';
-      const found = await get(`/users/${encodeURIComponent(user)}/orgs`, what, signal);
+      const found = await get(['users', user, 'orgs'], what, signal);
       if (found === null) return [];
       const { body } = found;
       const list = typeof body === 'object' && body !== null ? (body as { orgs?: unknown }).orgs : undefined;
@@ -100,12 +114,40 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
         throw new DirectoryUnavailableError(`directory unavailable: main API sent a malformed list for ${what} (expected {"orgs": [{"id": …}, …]})`);
       }
       const ids = list.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined));
-      if (!ids.every(isValidOrgId)) {
+      if (!ids.every((id) => isAcceptableOrgId(id, options.defaultOrg))) {
         throw new DirectoryUnavailableError(`directory unavailable: main API sent a malformed list for ${what} (an entry without a valid org id)`);
       }
       return [...new Set(ids)];
     },
   };
+}
+
+/**
+ * `{base}/{segment}/…`, each segment percent-encoded, or DirectoryUnavailableError when the parsed
+ * URL would not be exactly that: its origin is the base's, its path starts with the base path and
+ * has exactly one more segment per entry of `segments`, each decoding to that entry.
+ */
+export function readUrl(base: string, segments: readonly string[]): URL {
+  const baseUrl = new URL(base);
+  const basePath = baseUrl.pathname.replace(/\/+$/, '');
+  const url = new URL(`${basePath}/${segments.map(encodeURIComponent).join('/')}`, baseUrl.origin);
+  const rest = url.pathname.startsWith(`${basePath}/`) ? url.pathname.slice(basePath.length + 1).split('/') : null;
+  const exact =
+    url.origin === baseUrl.origin &&
+    url.search === '' &&
+    rest !== null &&
+    rest.length === segments.length &&
+    rest.every((segment, i) => safeDecode(segment) === segments[i]);
+  if (!exact) throw new DirectoryUnavailableError('directory unavailable: refused a main API path that does not have the expected shape');
+  return url;
+}
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 /** https only, except for a loopback host: membership data decides allows and must not be forgeable in transit. */

@@ -24,7 +24,7 @@ export function putOrgWrite(record: unknown, defaultOrg: string): DirectoryWrite
 
 export function putMemberWrite(org: unknown, user: unknown, role: unknown, defaultOrg: string): DirectoryWrite {
   guardDefault(org, defaultOrg);
-  const args = parseMemberWrite(org, user, role);
+  const args = parseMemberWrite(org, user, role, { defaultOrg });
   return {
     org: args.org,
     apply(current) {
@@ -46,7 +46,7 @@ export function putMemberWrite(org: unknown, user: unknown, role: unknown, defau
 
 export function removeMemberWrite(org: unknown, user: unknown, defaultOrg: string): DirectoryWrite {
   guardDefault(org, defaultOrg);
-  const args = parseMemberRef(org, user);
+  const args = parseMemberRef(org, user, { defaultOrg });
   return {
     org: args.org,
     apply: (current) => current && { ...current, members: current.members.filter((m) => m.user !== args.user) },
@@ -55,7 +55,7 @@ export function removeMemberWrite(org: unknown, user: unknown, defaultOrg: strin
 
 export function deleteOrgWrite(org: unknown, defaultOrg: string): DirectoryWrite {
   guardDefault(org, defaultOrg);
-  return { org: parseOrgId(org), apply: () => null };
+  return { org: parseOrgId(org, { defaultOrg }), apply: () => null };
 }
 
 function guardDefault(org: unknown, defaultOrg: string): void {

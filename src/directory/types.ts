@@ -10,8 +10,6 @@ export type StoredRole = Role | 'member';
 export const ORG_STATUSES = ['active', 'suspended', 'pending_deletion'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];
 
-export const ORG_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-
 export interface Member {
   user: string;
   role: StoredRole;

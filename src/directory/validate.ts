@@ -5,10 +5,16 @@
  * here. The validators build fresh records from the fields they accept, so nothing unexpected (an
  * unknown key, `__proto__`) can ride along, and they report every problem at once, each with its
  * place (`orgs[2].members[0].role: unknown role "superuser"`).
+ *
+ * Ids follow the contract's grammars (src/contract/ids.ts): org ids and share target orgs must be
+ * acceptable org ids (not dot-only, not a prototype name, not a case variant of the default org);
+ * member user ids, share ids and resource types and ids must be canonical ids (no surrounding
+ * whitespace, no invisible or control characters, NFC, not dot-only, not a prototype name). A value
+ * is never normalised into an accepted one: the store keeps exactly what decisions compare.
  */
+import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
 import { InvalidDirectoryError } from './errors.js';
 import {
-  ORG_ID_PATTERN,
   ORG_STATUSES,
   ROLES,
   type Member,
@@ -19,12 +25,10 @@ import {
   type StoredRole,
 } from './types.js';
 
-export const MAX_IDENTIFIER_LENGTH = 256;
 const STORED_ROLES: readonly string[] = [...ROLES, 'member'];
 const SHARE_STATES = ['accepted', 'pending'] as const;
 /** Keys that could reach an object's prototype in some consumer; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 const ORG_KEYS = ['id', 'status', 'members', 'shares'];
 const MEMBER_KEYS = ['user', 'role'];
@@ -74,9 +78,9 @@ export function parseOrgRecord(input: unknown, options: ValidationOptions): OrgR
 }
 
 /** Validates the arguments of a member write (`PUT .../members/{user}`). */
-export function parseMemberWrite(org: unknown, user: unknown, role: unknown): { org: string; user: string; role: StoredRole } {
+export function parseMemberWrite(org: unknown, user: unknown, role: unknown, options: ValidationOptions): { org: string; user: string; role: StoredRole } {
   const issues: Issues = [];
-  checkOrgId(org, 'org', issues);
+  checkOrgId(org, 'org', issues, options.defaultOrg);
   checkIdentifier(user, 'user', issues);
   checkRole(role, 'role', issues);
   if (issues.length > 0) throw new InvalidDirectoryError('member write', issues);
@@ -84,28 +88,35 @@ export function parseMemberWrite(org: unknown, user: unknown, role: unknown): { 
 }
 
 /** Validates the arguments of a member removal (`DELETE .../members/{user}`). */
-export function parseMemberRef(org: unknown, user: unknown): { org: string; user: string } {
+export function parseMemberRef(org: unknown, user: unknown, options: ValidationOptions): { org: string; user: string } {
   const issues: Issues = [];
-  checkOrgId(org, 'org', issues);
+  checkOrgId(org, 'org', issues, options.defaultOrg);
   checkIdentifier(user, 'user', issues);
   if (issues.length > 0) throw new InvalidDirectoryError('member removal', issues);
   return { org: org as string, user: user as string };
 }
 
 /** Validates an org id given as an argument (path segment). */
-export function parseOrgId(org: unknown): string {
+export function parseOrgId(org: unknown, options: ValidationOptions): string {
   const issues: Issues = [];
-  checkOrgId(org, 'org', issues);
+  checkOrgId(org, 'org', issues, options.defaultOrg);
   if (issues.length > 0) throw new InvalidDirectoryError('org id', issues);
   return org as string;
 }
 
+/**
+ * Whether `id` can name an org whichever org is the default: the grammar, dot-only ids and
+ * prototype names. For reads, keys and invalidations, where a case variant of the default org can
+ * never have been written; writes and lookups that know the default org use the full check
+ * (`isAcceptableOrgId`). One argument, so it is safe as an array callback.
+ */
 export function isValidOrgId(id: unknown): id is string {
-  return typeof id === 'string' && ORG_ID_PATTERN.test(id);
+  const problem = orgIdProblem(id, '');
+  return problem === null || problem === 'default_org_look_alike';
 }
 
 export function isValidUserId(user: unknown): user is string {
-  return checkIdentifier(user, 'user', []);
+  return userIdProblem(user) === null;
 }
 
 function readOrg(input: unknown, path: string, options: ValidationOptions, issues: Issues): OrgRecord | null {
@@ -113,7 +124,7 @@ function readOrg(input: unknown, path: string, options: ValidationOptions, issue
   const before = issues.length;
   checkKeys(input, ORG_KEYS, path, issues);
   const id = input.id;
-  const idOk = checkOrgId(id, `${path}.id`, issues);
+  const idOk = checkOrgId(id, `${path}.id`, issues, options.defaultOrg);
   const isDefault = idOk && id === options.defaultOrg;
 
   let status: OrgStatus = 'active';
@@ -128,7 +139,7 @@ function readOrg(input: unknown, path: string, options: ValidationOptions, issue
   }
 
   const members = readMembers(input.members, `${path}.members`, issues);
-  const shares = readShares(input.shares, `${path}.shares`, idOk ? (id as string) : null, issues);
+  const shares = readShares(input.shares, `${path}.shares`, idOk ? (id as string) : null, options.defaultOrg, issues);
   if (issues.length > before || !idOk) return null;
   return { id: id as string, status, members, shares };
 }
@@ -169,7 +180,7 @@ function readMembers(input: unknown, path: string, issues: Issues): Member[] {
   return members;
 }
 
-function readShares(input: unknown, path: string, orgId: string | null, issues: Issues): Share[] {
+function readShares(input: unknown, path: string, orgId: string | null, defaultOrg: string, issues: Issues): Share[] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) {
     issues.push(`${path}: must be a list, got ${describe(input)}`);
@@ -189,7 +200,7 @@ function readShares(input: unknown, path: string, orgId: string | null, issues: 
       checkIdentifier(resource.type, `${at}.resource.type`, issues);
       checkIdentifier(resource.id, `${at}.resource.id`, issues);
     }
-    if (checkOrgId(entry.target_org, `${at}.target_org`, issues) && entry.target_org === orgId) {
+    if (checkOrgId(entry.target_org, `${at}.target_org`, issues, defaultOrg) && entry.target_org === orgId) {
       issues.push(`${at}.target_org: an org cannot share with itself`);
     }
     checkRole(entry.access_role, `${at}.access_role`, issues);
@@ -238,23 +249,30 @@ function checkKeys(value: PlainObject, allowed: readonly string[], path: string,
   }
 }
 
-function checkOrgId(value: unknown, path: string, issues: Issues): boolean {
-  if (value === undefined) issues.push(`${path}: required`);
-  else if (typeof value !== 'string') issues.push(`${path}: must be a string, got ${describe(value)}`);
-  else if (!ORG_ID_PATTERN.test(value)) {
-    issues.push(`${path}: invalid org id ${quote(value)} (1-64 characters from A-Z a-z 0-9 . _ -)`);
-  } else return true;
+function checkOrgId(value: unknown, path: string, issues: Issues, defaultOrg: string): boolean {
+  if (value === undefined) {
+    issues.push(`${path}: required`);
+    return false;
+  }
+  const problem = orgIdProblem(value, defaultOrg);
+  if (problem === null) return true;
+  if (problem === 'not_a_string') issues.push(`${path}: must be a string, got ${describe(value)}`);
+  else if (problem === 'empty' || problem === 'outside_org_id_grammar') {
+    issues.push(`${path}: invalid org id ${quote(value as string)} (1-64 characters from A-Z a-z 0-9 . _ -)`);
+  } else issues.push(`${describeIdProblem(`${path}:`, problem)} (got ${quote(value as string)})`);
   return false;
 }
 
-/** User ids, share ids, resource types and ids: non-empty, at most 256 characters, no control characters. */
+/** User ids, share ids, resource types and ids: canonical ids (src/contract/ids.ts). */
 function checkIdentifier(value: unknown, path: string, issues: Issues): boolean {
-  if (value === undefined) issues.push(`${path}: required`);
-  else if (typeof value !== 'string') issues.push(`${path}: must be a string, got ${describe(value)}`);
-  else if (value.length === 0) issues.push(`${path}: must not be empty`);
-  else if ([...value].length > MAX_IDENTIFIER_LENGTH) issues.push(`${path}: longer than ${MAX_IDENTIFIER_LENGTH} characters`);
-  else if (CONTROL_CHARACTERS.test(value)) issues.push(`${path}: contains control characters`);
-  else return true;
+  if (value === undefined) {
+    issues.push(`${path}: required`);
+    return false;
+  }
+  const problem = userIdProblem(value);
+  if (problem === null) return true;
+  if (problem === 'not_a_string') issues.push(`${path}: must be a string, got ${describe(value)}`);
+  else issues.push(describeIdProblem(`${path}:`, problem));
   return false;
 }
 

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TenancyNames } from '../authz/authorize-body.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import type { DecisionRequest, ResourceRef } from '../authz/decision-request.js';
-import { bearerToken, cookieValue } from '../authz/http-credentials.js';
+import { bearerToken, readGatewayCredentials, type GatewayCredentials } from '../authz/http-credentials.js';
 import type { DecisionRoute } from '../http/decision-routes.js';
 import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from './answer.js';
 import { normalisePath } from './normalise-path.js';
@@ -36,15 +36,9 @@ export interface ForwardAuthDeps {
   onRefusal?: (refusal: RequestRefusal) => void;
 }
 
-interface Credentials {
-  authorization: string | undefined;
-  header: string | undefined;
-  cookie: string | undefined;
-}
+type Credentials = GatewayCredentials;
 
 export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
-  const orgHeader = deps.tenancy.org_header.toLowerCase();
-  const orgCookie = deps.tenancy.org_cookie;
 
   async function check(req: IncomingMessage): Promise<Answer> {
     const original = readOriginalRequest(req, req.url ?? '', FORWARD_AUTH_PREFIX);
@@ -82,16 +76,8 @@ export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
 
   /** The credential and the org the client named; a message when one of them is given twice. */
   function readCredentials(req: IncomingMessage): Credentials | string {
-    for (const name of ['authorization', orgHeader]) {
-      if ((req.headersDistinct[name]?.length ?? 0) > 1) return `${name} is given more than once`;
-    }
-    const cookies = req.headers.cookie;
-    if (cookies !== undefined && countCookie(cookies, orgCookie) > 1) return `the ${orgCookie} cookie is given more than once`;
-    return {
-      authorization: req.headersDistinct.authorization?.[0],
-      header: req.headersDistinct[orgHeader]?.[0],
-      cookie: cookieValue(cookies, orgCookie),
-    };
+    const read = readGatewayCredentials((name) => req.headersDistinct[name], deps.tenancy);
+    return read.ok ? read.value : read.message;
   }
 
   return {
@@ -114,15 +100,6 @@ function namedOrg(route: RouteSpec, pathOrg: string | undefined, credentials: Cr
     if (id !== undefined) return { id, source: source === 'header' ? 'header' : 'cookie' };
   }
   return null;
-}
-
-function countCookie(header: string, name: string): number {
-  let n = 0;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) n++;
-  }
-  return n;
 }
 
 function send(res: ServerResponse, answer: Answer): void {

@@ -30,6 +30,8 @@ export interface DirectoryRoutesDeps {
   maxBodyBytes: number;
   /** Where the detail of a store failure goes (clients get a generic message). */
   warn: (message: string, fields: Record<string, unknown>) => void;
+  /** The tenancy's default org: its case variants are not org ids (`tenancy.default_org`). */
+  defaultOrg: string;
 }
 
 const ORG_PATH = '/v1/directory/orgs/:org';
@@ -42,7 +44,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps) {
 
   return (router: Router) => {
     router.get(ORG_PATH, adminGuard, async (req, res) => {
-      const org = parseOrgId(param(req, 'org')); // a malformed id is a 400 here too, not a 404
+      const org = parseOrgId(param(req, 'org'), { defaultOrg: deps.defaultOrg }); // a malformed id is a 400 here too, not a 404
       const record = await directory.getOrg(org);
       if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
       sendJson(res, 200, record);

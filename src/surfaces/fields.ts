@@ -3,6 +3,7 @@
  * `invalid_request` whose message names the field; prototype-polluting keys are refused by name.
  * Values are copied out, never kept by reference.
  */
+import { describeIdProblem, userIdProblem } from '../contract/ids.js';
 import { ApiError } from '../http/errors.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -30,10 +31,22 @@ export function stringField(value: unknown, name: string, max = MAX_FIELD_LENGTH
   if (typeof value !== 'string') throw invalid(`${name}: must be a string`);
   if (value.length === 0) throw invalid(`${name}: must not be empty`);
   if (value.length > max) throw invalid(`${name}: longer than ${max} characters`);
+  if (!value.isWellFormed()) throw invalid(`${name}: must be well-formed Unicode (no lone surrogates)`);
   return value;
 }
 
 /** Absent or null reads as null; otherwise as `stringField`. */
 export function optionalStringField(value: unknown, name: string, max = MAX_FIELD_LENGTH): string | null {
   return value === undefined || value === null ? null : stringField(value, name, max);
+}
+
+/**
+ * A canonical user id (src/contract/ids.ts), kept exactly as sent. A trusted caller names users
+ * too, and a spelling another entry point refuses must not become a principal here.
+ */
+export function userIdField(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalid(`${name}: must be a string`);
+  const problem = userIdProblem(value);
+  if (problem !== null) throw invalid(describeIdProblem(`${name}:`, problem));
+  return value;
 }

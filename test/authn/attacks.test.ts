@@ -67,6 +67,14 @@ describe('input that is not a token', () => {
     expectFailure(await auth.authenticate(signHs256Raw({ typ: 'JWT' }, claims())), 'token_malformed', 'alg');
   });
 
+  it('a header with a lone surrogate (kid "\\ud800", spelled as a JSON escape) → token_malformed', async () => {
+    const header = Buffer.from('{"alg":"HS256","kid":"\\ud800"}', 'utf8').toString('base64url');
+    const token = `${header}.${b64url(claims())}.c2ln`;
+    const result = await auth.authenticate(token);
+    expectFailure(result, 'token_malformed');
+    expect(result).toMatchObject({ message: 'token header is not well-formed Unicode' });
+  });
+
   it('a kid that is not a string → token_malformed', async () => {
     expectFailure(await auth.authenticate(signHs256Raw({ alg: 'HS256', kid: 7 }, claims())), 'token_malformed', 'kid');
   });
@@ -329,24 +337,86 @@ describe('required and addressed claims', () => {
 
 describe('our claims', () => {
   it.each<[string, Record<string, unknown>, string]>([
-    ['empty sub', { sub: '' }, 'sub'],
-    ['sub over 256 characters', { sub: 'u'.repeat(257) }, 'sub'],
     ['numeric sub', { sub: 42 }, 'sub'],
     ['unknown kind', { kind: 'admin' }, 'kind'],
     ['kind of the wrong type', { kind: ['api_token'] }, 'kind'],
     ['scope not a string', { kind: 'api_token', scope: ['settings:read'] }, 'scope'],
-    ['org_id with bad characters', { kind: 'api_token', org_id: 'acme corp' }, 'org_id'],
-    ['org_id too long', { kind: 'api_token', org_id: 'o'.repeat(65) }, 'org_id'],
+    ['scope with a lone surrogate', { kind: 'api_token', scope: 'settings:read \ud800' }, 'scope'],
     ['org_id not a string', { kind: 'api_token', org_id: 7 }, 'org_id'],
     ['org_ids not an array', { kind: 'api_token', org_ids: 'acme' }, 'org_ids'],
     ['org_ids empty', { kind: 'api_token', org_ids: [] }, 'org_ids'],
     ['org_ids with a non-string', { kind: 'api_token', org_ids: ['acme', 5] }, 'org_ids'],
-    ['org_ids with a bad id', { kind: 'api_token', org_ids: ['acme', '../beta'] }, 'org_ids'],
     ['org_id outside org_ids', { kind: 'api_token', org_id: 'gamma', org_ids: ['acme', 'beta'] }, 'org_id'],
     ['auth_time not a number', { auth_time: 'yesterday' }, 'auth_time'],
-    ['malformed org claim on a session', { org_id: 'no spaces allowed' }, 'org_id'],
   ])('%s → claim_invalid', async (_, extra, claim) => {
     expectFailure(await auth.authenticate(await mint(extra)), 'claim_invalid', claim);
+  });
+
+  // The id grammars of src/contract/ids.ts, applied where a token names a user or an org.
+  it.each<[string, Record<string, unknown>]>([
+    ['empty', { sub: '' }],
+    ['over 256 characters', { sub: 'u'.repeat(257) }],
+    ['surrounding whitespace', { sub: 'alice ' }],
+    ['a zero-width space', { sub: 'ali\u200bce' }],
+    ['a control character', { sub: 'alice\u0000' }],
+    ['not NFC', { sub: 'zoe\u0308' }],
+    ['dot-only', { sub: '..' }],
+    ['a prototype name', { sub: '__proto__' }],
+    ['a lone surrogate', { sub: 'alice\udfff' }],
+  ])('sub that is %s → sub_malformed', async (_, extra) => {
+    expectFailure(await auth.authenticate(await mint(extra)), 'sub_malformed', 'sub');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['org_id with bad characters', { kind: 'api_token', org_id: 'acme corp' }, 'org_id'],
+    ['org_id too long', { kind: 'api_token', org_id: 'o'.repeat(65) }, 'org_id'],
+    ['org_id dot-only', { kind: 'api_token', org_id: '..' }, 'org_id'],
+    ['org_id a prototype name', { kind: 'api_token', org_id: 'constructor' }, 'org_id'],
+    ['org_id a case variant of the default org', { kind: 'api_token', org_id: 'Default' }, 'org_id'],
+    ['org_ids with a bad id', { kind: 'api_token', org_ids: ['acme', '../beta'] }, 'org_ids'],
+    ['org_ids with a dot-only id', { kind: 'api_token', org_ids: ['acme', '.'] }, 'org_ids'],
+    ['org_ids with a default look-alike', { kind: 'api_token', org_ids: ['acme', 'DEFAULT'] }, 'org_ids'],
+    ['malformed org claim on a session', { org_id: 'no spaces allowed' }, 'org_id'],
+  ])('%s → org_id_malformed', async (_, extra, claim) => {
+    expectFailure(await auth.authenticate(await mint(extra)), 'org_id_malformed', claim);
+  });
+
+  it('the default org itself is an acceptable binding; the look-alike check follows the configured default org', async () => {
+    const bound = await auth.authenticate(await mint({ kind: 'api_token', org_id: 'default' }));
+    expect(bound.ok && bound.principal.bound_orgs).toEqual(['default']);
+    const main = await hs256Authenticator({}, { defaultOrg: 'main' });
+    expectFailure(await main.authenticate(await mint({ kind: 'api_token', org_id: 'MAIN' })), 'org_id_malformed', 'org_id');
+    const other = await main.authenticate(await mint({ kind: 'api_token', org_id: 'Default' }));
+    expect(other.ok && other.principal.bound_orgs).toEqual(['Default']);
+  });
+
+  it('a canonical non-ASCII sub is accepted exactly as sent', async () => {
+    const result = await auth.authenticate(await mint({ sub: 'Zoë Ångström' }));
+    expect(result.ok && result.principal.id).toBe('Zoë Ångström');
+  });
+});
+
+describe('auth_time (sign-in time)', () => {
+  it.each<[string, number, boolean]>([
+    ['now', NOW_S, true],
+    ['an hour ago', NOW_S - 3600, true],
+    ['30 s ahead (within the tolerance)', NOW_S + 30, true],
+    ['31 s ahead', NOW_S + 31, false],
+    ['a day ahead', NOW_S + 86_400, false],
+  ])('auth_time %s → ok: %s', async (_, authTime, ok) => {
+    const result = await auth.authenticate(await mint({ auth_time: authTime }));
+    if (ok) expect(result.ok && result.principal.auth_time).toBe(authTime);
+    else expectFailure(result, 'auth_time_in_future', 'auth_time');
+  });
+
+  it('is refused in the future for an API token too (every claim is checked whatever the kind)', async () => {
+    expectFailure(await auth.authenticate(await mint({ kind: 'api_token', auth_time: NOW_S + 3600 })), 'auth_time_in_future', 'auth_time');
+  });
+
+  it('follows the configured tolerance', async () => {
+    const strict = await hs256Authenticator({ clock_tolerance_s: 0 });
+    expect((await strict.authenticate(await mint({ auth_time: NOW_S }))).ok).toBe(true);
+    expectFailure(await strict.authenticate(await mint({ auth_time: NOW_S + 1 })), 'auth_time_in_future', 'auth_time');
   });
 });
 

@@ -74,6 +74,13 @@ describe('config', () => {
     expect(issuesOf(remote({ jwks_max_bytes: 10, jwks_max_keys: 0 }))).toEqual(['auth.jwks_max_bytes: must be >= 1024', 'auth.jwks_max_keys: must be >= 1']);
   });
 
+  it.each([
+    ['..', 'tenancy.default_org: the default org must not consist of dots only'],
+    ['constructor', 'tenancy.default_org: the default org must not be __proto__, constructor or prototype'],
+  ])('a default org of %j is refused naming the key', (defaultOrg, issue) => {
+    expect(issuesOf({ ...minimal(), tenancy: { default_org: defaultOrg } })).toEqual([issue]);
+  });
+
   it('needs exactly one key source, and never mixes HS256 with public-key sources', () => {
     const doc = minimal();
     expect(issuesOf({ ...doc, auth: { ...doc.auth, jwks_url: 'https://idp.example/jwks' } })).toEqual([

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { FIXTURE_DIRECTORY, postJson, session, startTestApp } from '../support/app.js';
+import { rawRequest } from '../forward-auth/gateway-harness.js';
 import { tempDir, type TempDir } from './helpers.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
@@ -121,7 +122,7 @@ describe('directory API: refused writes change nothing', () => {
     ['an invalid org id (PUT org)', 'PUT', '/v1/directory/orgs/bad%20id', { status: 'active' }, 400, invalid(/record\.id: invalid org id "bad id"/)],
     ['an org id over 64 characters', 'PUT', `/v1/directory/orgs/${'x'.repeat(65)}/members/bob`, { role: 'viewer' }, 400, invalid(/org: invalid org id/)],
     ['an invalid org id (DELETE org)', 'DELETE', '/v1/directory/orgs/a%7Bb', undefined, 400, invalid(/org: invalid org id "a\{b"/)],
-    ['an invalid user id', 'PUT', `/v1/directory/orgs/acme/members/${encodeURIComponent('x\u0001y')}`, { role: 'viewer' }, 400, invalid(/user: contains control characters/)],
+    ['an invalid user id', 'PUT', `/v1/directory/orgs/acme/members/${encodeURIComponent('x\u0001y')}`, { role: 'viewer' }, 400, invalid(/user: must not contain control, zero-width or other invisible characters/)],
     ['an unknown role', 'PUT', '/v1/directory/orgs/acme/members/bob', { role: 'superuser' }, 400, invalid(/role: unknown role "superuser"/)],
     ['a numeric role', 'PUT', '/v1/directory/orgs/acme/members/bob', { role: 3 }, 400, invalid(/role: unknown role number 3/)],
     ['a missing role', 'PUT', '/v1/directory/orgs/acme/members/bob', {}, 400, invalid(/: role: required$/)],
@@ -152,6 +153,30 @@ describe('directory API: refused writes change nothing', () => {
     const res = await call(method, path, body);
     expect(res.status).toBe(status);
     expect(res.json.error).toEqual({ code: error.code, message: expect.stringMatching(error.message), ...(error.reason === undefined ? {} : { reason: error.reason }) });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  // Sent raw (node:http keeps the path as written; fetch would resolve `..` and `%2e%2e` itself).
+  const idCases: Array<[string, string, string, unknown, RegExp]> = [
+    ['a member id with a leading space', 'PUT', '/v1/directory/orgs/acme/members/%20bob', { role: 'viewer' }, /: user: must not start or end with whitespace$/],
+    ['a member id with a zero-width space', 'PUT', '/v1/directory/orgs/acme/members/b%E2%80%8Bob', { role: 'viewer' }, /: user: must not contain control, zero-width/],
+    ['a decomposed member id', 'PUT', '/v1/directory/orgs/acme/members/zoe%CC%88', { role: 'viewer' }, /: user: must be in Unicode normalisation form NFC$/],
+    ['a dot-only member id', 'PUT', '/v1/directory/orgs/acme/members/..', { role: 'viewer' }, /: user: must not consist of dots only$/],
+    ['a dot-only member id, percent-encoded', 'DELETE', '/v1/directory/orgs/acme/members/%2e%2e', undefined, /: user: must not consist of dots only$/],
+    ['a member id named __proto__', 'PUT', '/v1/directory/orgs/acme/members/__proto__', { role: 'viewer' }, /: user: must not be __proto__, constructor or prototype$/],
+    ['a dot-only org id', 'PUT', '/v1/directory/orgs/%2E%2E', { status: 'active' }, /record\.id: must not consist of dots only \(got "\.\."\)$/],
+    ['a single-dot org id in a member write', 'PUT', '/v1/directory/orgs/./members/bob', { role: 'viewer' }, /: org: must not consist of dots only \(got "\."\)/],
+    ['an org id that is a default look-alike', 'PUT', '/v1/directory/orgs/Default', { status: 'active' }, /record\.id: must not be a case variant of the default org \(got "Default"\)$/],
+    ['a member write in a default look-alike', 'PUT', '/v1/directory/orgs/DEFAULT/members/mallory', { role: 'owner' }, /: org: must not be a case variant of the default org/],
+    ['deleting an org named constructor', 'DELETE', '/v1/directory/orgs/constructor', undefined, /: org: must not be __proto__, constructor or prototype/],
+    ['reading a dot-only org', 'GET', '/v1/directory/orgs/..', undefined, /: org: must not consist of dots only/],
+  ];
+
+  it.each(idCases)('%s → 400 naming the id, nothing written', async (_name, method, path, body, message) => {
+    const before = await snapshot();
+    const res = await rawRequest(Number(new URL(url).port), { method, path, headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    expect(res.status).toBe(400);
+    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', reason: 'invalid_record', message: expect.stringMatching(message) });
     expect(await snapshot()).toEqual(before);
   });
 

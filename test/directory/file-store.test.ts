@@ -78,6 +78,22 @@ describe('file store: loading', () => {
   });
 });
 
+describe('file store: a seed with a non-canonical id', () => {
+  it.each([
+    ['a member with a trailing space', 'orgs:\n  - { id: acme, status: active, members: [{ user: "alice ", role: owner }] }\n', 'orgs[0].members[0].user: must not start or end with whitespace'],
+    ['a member with a zero-width joiner', 'orgs:\n  - { id: acme, status: active, members: [{ user: "ali\\u200dce", role: owner }] }\n', 'orgs[0].members[0].user: must not contain control, zero-width or other invisible characters'],
+    ['a dot-only org', 'orgs:\n  - { id: "..", status: active }\n', 'orgs[0].id: must not consist of dots only (got "..")'],
+    ['a default look-alike org', 'orgs:\n  - { id: Default, status: active }\n', 'orgs[0].id: must not be a case variant of the default org (got "Default")'],
+    ['a share to a prototype name', 'orgs:\n  - { id: acme, status: active, shares: [{ id: s1, resource: { type: node, id: n1 }, target_org: __proto__, access_role: viewer, state: accepted }] }\n', 'orgs[0].shares[0].target_org: must not be __proto__, constructor or prototype (got "__proto__")'],
+  ])('%s refuses to load, naming the file and the key path', async (_, yaml, issue) => {
+    const bad = await tmp.file('bad-ids.yaml', yaml);
+    const error = await open({}, bad).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(InvalidDirectoryError);
+    expect((error as InvalidDirectoryError).issues).toEqual([issue]);
+    expect((error as Error).message).toBe(`invalid directory file ${bad} (1 error): ${issue}`);
+  });
+});
+
 describe('file store: listOrgsForUser', () => {
   it('lists explicit memberships with the stored role', async () => {
     const store = await open();

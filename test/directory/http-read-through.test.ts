@@ -8,7 +8,7 @@ import type { CacheStats } from '../../src/directory/deps.js';
 import { createFileStore } from '../../src/directory/file-store.js';
 import { withHttpReadThrough, type HttpReadThroughOptions } from '../../src/directory/http-read-through.js';
 import { createDirectoryStore } from '../../src/directory/index.js';
-import { MAX_USER_ORGS, parseMainApiUrl } from '../../src/directory/main-api.js';
+import { MAX_USER_ORGS, parseMainApiUrl, readUrl } from '../../src/directory/main-api.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
 import { DIRECTORY_YAML, freePort, memoryLog, tempDir, type TempDir } from './helpers.js';
 import { startFakeMainApi, type FakeMainApi } from './main-api-server.js';
@@ -258,6 +258,51 @@ describe('read-through: listOrgsForUser', () => {
     const store = await open();
     expect(await store.listOrgsForUser('')).toEqual([]);
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('read-through: ids that cannot name an org or a member never reach the main API', () => {
+  it.each(['.', '..', '...', 'constructor', '__proto__', 'Default', 'DEFAULT', ' hooli', 'hooli\u200b', '%2e%2e', 'a/../b'])('getOrg(%j) is null, without a request', async (id) => {
+    api.fallback = { body: HOOLI }; // anything asked would be answered
+    const store = await open();
+    expect(await store.getOrg(id)).toBeNull();
+    expect(api.requests).toEqual([]);
+  });
+
+  it.each(['.', '..', ' alice', 'alice\u0000', 'zoe\u0308', 'prototype'])('listOrgsForUser(%j) asks nothing', async (user) => {
+    api.fallback = { body: { orgs: [{ id: 'hooli' }] } };
+    const store = await open();
+    await store.listOrgsForUser(user);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('a user id with reserved URL characters is sent as one encoded segment', async () => {
+    const store = await open();
+    await store.listOrgsForUser('a/b?c#d %e');
+    expect(api.requests).toEqual(['/users/a%2Fb%3Fc%23d%20%25e/orgs']);
+  });
+
+  it('a main API list naming a dot-only or look-alike org is a malformed answer', async () => {
+    const store = await open();
+    api.set('/users/erin/orgs', { body: { orgs: [{ id: '..' }] } });
+    await expect(store.listOrgsForUser('erin')).rejects.toEqual(unavailable(/without a valid org id/));
+    api.set('/users/fay/orgs', { body: { orgs: [{ id: 'Default' }] } });
+    await expect(store.listOrgsForUser('fay')).rejects.toEqual(unavailable(/without a valid org id/));
+  });
+});
+
+describe('main API URLs keep their shape whatever the segment', () => {
+  const base = 'http://127.0.0.1:9/internal';
+  it('builds the base path plus one encoded segment per id', () => {
+    expect(readUrl(base, ['orgs', 'acme']).href).toBe('http://127.0.0.1:9/internal/orgs/acme');
+    expect(readUrl(base, ['users', 'a/b', 'orgs']).pathname).toBe('/internal/users/a%2Fb/orgs');
+    expect(readUrl('https://api.example.com', ['orgs', 'acme']).href).toBe('https://api.example.com/orgs/acme');
+  });
+
+  it.each(['.', '..', '%2e%2e', '.%2e'])('refuses a segment %j that the URL parser would resolve (not just the id check)', (segment) => {
+    // %2e%2e is encoded to %252e%252e, which is not a dot segment: it keeps its shape and is allowed.
+    if (segment.includes('%')) expect(readUrl(base, ['orgs', segment]).pathname).toBe(`/internal/orgs/${encodeURIComponent(segment)}`);
+    else expect(() => readUrl(base, ['orgs', segment])).toThrow(/does not have the expected shape/);
   });
 });
 

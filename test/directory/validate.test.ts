@@ -101,8 +101,20 @@ describe('parseDirectoryDocument', () => {
     ['missing user', org({ members: [{ role: 'viewer' }] }), ['orgs[0].members[0].user: required']],
     ['numeric user', org({ members: [{ user: 123, role: 'viewer' }] }), ['orgs[0].members[0].user: must be a string, got number 123']],
     ['empty user', org({ members: [{ user: '', role: 'viewer' }] }), ['orgs[0].members[0].user: must not be empty']],
-    ['user too long', org({ members: [{ user: 'u'.repeat(257), role: 'viewer' }] }), ['orgs[0].members[0].user: longer than 256 characters']],
-    ['control characters', org({ members: [{ user: 'bob\n', role: 'viewer' }] }), ['orgs[0].members[0].user: contains control characters']],
+    ['user too long', org({ members: [{ user: 'u'.repeat(257), role: 'viewer' }] }), ['orgs[0].members[0].user: must be at most 256 characters']],
+    ['control characters', org({ members: [{ user: 'bo\nb', role: 'viewer' }] }), ['orgs[0].members[0].user: must not contain control, zero-width or other invisible characters']],
+    ['a trailing newline', org({ members: [{ user: 'bob\n', role: 'viewer' }] }), ['orgs[0].members[0].user: must not start or end with whitespace']],
+    ['a zero-width space', org({ members: [{ user: 'b\u200bob', role: 'viewer' }] }), ['orgs[0].members[0].user: must not contain control, zero-width or other invisible characters']],
+    ['a decomposed user', org({ members: [{ user: 'zoe\u0308', role: 'viewer' }] }), ['orgs[0].members[0].user: must be in Unicode normalisation form NFC']],
+    ['a dot-only user', org({ members: [{ user: '..', role: 'viewer' }] }), ['orgs[0].members[0].user: must not consist of dots only']],
+    ['a prototype-named user', org({ members: [{ user: 'constructor', role: 'viewer' }] }), ['orgs[0].members[0].user: must not be __proto__, constructor or prototype']],
+    ['a lone surrogate in a user', org({ members: [{ user: 'bob\ud800', role: 'viewer' }] }), ['orgs[0].members[0].user: must be well-formed Unicode (no lone surrogates)']],
+    ['a share id with surrounding space', share({ id: ' s1' }), ['orgs[0].shares[0].id: must not start or end with whitespace']],
+    ['a dot-only share target', share({ target_org: '..' }), ['orgs[0].shares[0].target_org: must not consist of dots only (got "..")']],
+    ['a share target that is a default look-alike', share({ target_org: 'DEFAULT' }), ['orgs[0].shares[0].target_org: must not be a case variant of the default org (got "DEFAULT")']],
+    ['a dot-only org id', { orgs: [{ id: '.', status: 'active' }] }, ['orgs[0].id: must not consist of dots only (got ".")']],
+    ['an org id named prototype', { orgs: [{ id: 'prototype', status: 'active' }] }, ['orgs[0].id: must not be __proto__, constructor or prototype (got "prototype")']],
+    ['an org id that is a default look-alike', { orgs: [{ id: 'Default', status: 'active' }] }, ['orgs[0].id: must not be a case variant of the default org (got "Default")']],
     [
       'unknown member key',
       org({ members: [{ user: 'bob', role: 'viewer', since: 2020 }] }),
@@ -244,12 +256,24 @@ describe('parseOrgRecord', () => {
 
 describe('member write arguments', () => {
   it('validates org, user and role together', () => {
-    expect(issuesOf(() => parseMemberWrite('a/b', '', 'boss'))).toEqual([
+    expect(issuesOf(() => parseMemberWrite('a/b', '', 'boss', options))).toEqual([
       'org: invalid org id "a/b" (1-64 characters from A-Z a-z 0-9 . _ -)',
       'user: must not be empty',
       'role: unknown role "boss" (expected one of viewer, editor, admin, owner, member)',
     ]);
-    expect(parseMemberWrite('acme', 'bob', 'member')).toEqual({ org: 'acme', user: 'bob', role: 'member' });
-    expect(issuesOf(() => parseMemberRef('acme', 'x\u0000'))).toEqual(['user: contains control characters']);
+    expect(parseMemberWrite('acme', 'bob', 'member', options)).toEqual({ org: 'acme', user: 'bob', role: 'member' });
+    expect(issuesOf(() => parseMemberRef('acme', 'x\u0000', options))).toEqual(['user: must not contain control, zero-width or other invisible characters']);
+  });
+
+  it('refuses non-canonical ids in both arguments, naming each', () => {
+    expect(issuesOf(() => parseMemberWrite('..', 'bob ', 'viewer', options))).toEqual([
+      'org: must not consist of dots only (got "..")',
+      'user: must not start or end with whitespace',
+    ]);
+    expect(issuesOf(() => parseMemberRef('Default', '__proto__', options))).toEqual([
+      'org: must not be a case variant of the default org (got "Default")',
+      'user: must not be __proto__, constructor or prototype',
+    ]);
+    expect(parseMemberRef('Default', 'bob', { defaultOrg: 'main' })).toEqual({ org: 'Default', user: 'bob' });
   });
 });

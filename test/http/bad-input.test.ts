@@ -57,6 +57,32 @@ describe('POST /v1/authorize rejects bad input with 400 and the error document',
   });
 });
 
+describe('ambiguous naming and non-canonical ids are 400, and change no later decision', () => {
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['two org headers differing in case', () => ({ headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' }, action: 'org.read' }), /^headers: x-org-id is given more than once/],
+    ['two org cookies', () => ({ headers: { authorization: `Bearer ${aliceToken}`, cookie: 'org_id=acme; org_id=globex' }, action: 'org.read' }), /^headers: the org_id cookie is given more than once$/],
+    ['two authorization headers differing in case', () => ({ headers: { Authorization: `Bearer ${aliceToken}`, authorization: `Bearer ${malloryToken}` }, action: 'org.read' }), /^headers: authorization is given more than once/],
+    ['a target user with a zero-width space', () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'b\u200bob' } }), /^context.target_user: must not contain control, zero-width/],
+    ['a target user with a trailing space', () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'bob ' } }), /^context.target_user: must not start or end with whitespace$/],
+  ];
+  it.each(cases)('%s', async (_name, body, message) => {
+    const before = await referenceDecisions();
+    const res = await postJson(`${url}/v1/authorize`, body());
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_request');
+    expect(res.json.error.message).toMatch(message);
+    expect(await referenceDecisions()).toEqual(before);
+  });
+
+  it('in a batch, the ambiguous item alone gets the error entry', async () => {
+    const ambiguous = { headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' }, action: 'org.read' };
+    const res = await postJson(`${url}/v1/authorize/batch`, { items: [good(), ambiguous] });
+    expect(res.status).toBe(200);
+    expect(res.json.results[0]).toMatchObject({ allow: true, effective_org: 'acme' });
+    expect(res.json.results[1].error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^items\[1\]: headers: x-org-id is given more than once/) });
+  });
+});
+
 describe('prototype pollution keys', () => {
   const polluted = [
     ['__proto__ at the top', `{"token":"t","action":"org.read","__proto__":{"allow":true}}`, /__proto__: key is not allowed/],

@@ -184,3 +184,36 @@ export function keyServerOutcome(setNames: readonly string[]): fc.Arbitrary<KeyS
 
 /** A `kid` an attacker might send: short, long, empty, unicode. */
 export const attackerKid: fc.Arbitrary<string> = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{64}$/));
+/** A canonical id spelled with one disguise; only spellings that differ from the id. */
+export function disguisedId(base: fc.Arbitrary<string>): fc.Arbitrary<{ id: string; spelled: string }> {
+  return fc
+    .tuple(base, idDisguise)
+    .map(([id, disguise]) => ({ id, spelled: disguise(id) }))
+    .filter(({ id, spelled }) => spelled !== id);
+}
+
+/** Ids every grammar refuses even though they contain no odd character: dots only, prototype names. */
+export const dotOrReservedId: fc.Arbitrary<string> = fc.constantFrom('.', '..', '...', '__proto__', 'constructor', 'prototype');
+
+/** `name` with the case of each letter chosen at random. */
+export function caseVariant(name: string): fc.Arbitrary<string> {
+  return fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((upper) => [...name].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
+}
+
+/** Case variants of the default org other than itself (`Default`, `dEFAULT`, …). */
+export function defaultOrgLookAlike(defaultOrg: string): fc.Arbitrary<string> {
+  return caseVariant(defaultOrg).filter((variant) => variant !== defaultOrg);
+}
+
+/** Headers a gateway forwards that name neither the credential nor the org. */
+export const fillerHeader: fc.Arbitrary<[string, string]> = fc.tuple(
+  fc.constantFrom('accept', 'user-agent', 'x-request-id', 'accept-language', 'x-forwarded-for', 'x-custom'),
+  fc.stringMatching(/^[a-z0-9./-]{1,16}$/),
+);
+
+/** Cookies that are not the org cookie (names differ from `org_id` by more than case, or by case only). */
+export const fillerCookie: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('theme', 'session', 'lang', 'ORG_ID', 'Org_Id', 'org_idx'), fc.stringMatching(/^[a-z0-9]{1,8}$/))
+  .map(([name, value]) => `${name}=${value}`);

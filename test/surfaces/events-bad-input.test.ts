@@ -33,6 +33,10 @@ describe('400 naming the field', () => {
     ['a recipient without a user', { ...good(), recipients: [{ id: 's1', org: 'acme' }] }, /^recipients\[0\].user: must be a string/],
     ['a recipient with a numeric org', { ...good(), recipients: [{ id: 's1', user: 'alice', org: 1 }] }, /^recipients\[0\].org: must be a string/],
     ['a recipient claiming a role', { ...good(), recipients: [{ id: 's1', user: 'alice', role: 'owner' }] }, /^recipients\[0\].role: unknown field/],
+    ['a recipient user with a leading space', { ...good(), recipients: [{ id: 's1', user: ' alice', org: 'acme' }] }, /^recipients\[0\].user: must not start or end with whitespace$/],
+    ['a recipient user with a BOM', { ...good(), recipients: [{ id: 's1', user: 'alice', org: 'acme' }, { id: 's2', user: 'ali\ufeffce', org: 'acme' }] }, /^recipients\[1\].user: must not contain control, zero-width/],
+    ['a dot-only recipient user', { ...good(), recipients: [{ id: 's1', user: '.', org: 'acme' }] }, /^recipients\[0\].user: must not consist of dots only$/],
+    ['a recipient user named constructor', { ...good(), recipients: [{ id: 's1', user: 'constructor', org: 'acme' }] }, /^recipients\[0\].user: must not be __proto__, constructor or prototype$/],
     ['duplicate recipient ids', { ...good(), recipients: [{ id: 's1', user: 'alice' }, { id: 's1', user: 'bob' }] }, /^recipients\[1\].id: duplicate recipient id/],
     ['an unknown top-level field', { ...good(), token: 'x' }, /^token: unknown field/],
     ['__proto__ at the top', '{"channel":"push","event":{"type":"a"},"recipients":[],"__proto__":{"allow":true}}', /^__proto__: key is not allowed/],
@@ -50,6 +54,21 @@ describe('400 naming the field', () => {
     const res = await postJson(`${s.url}/v1/events/filter`, { ...good(), recipients: recipientsOf(MAX_RECIPIENTS) });
     expect(res.status).toBe(200);
     expect(res.json.allowed).toHaveLength(MAX_RECIPIENTS);
+  });
+});
+
+describe('org ids are the policy\'s to judge, per recipient', () => {
+  it('a recipient on a malformed, dot-only or look-alike org is denied invalid_org; the others still receive', async () => {
+    const recipients = [
+      { id: 's1', user: 'alice', org: 'acme' },
+      { id: 's2', user: 'alice', org: ' acme' },
+      { id: 's3', user: 'alice', org: '..' },
+      { id: 's4', user: 'alice', org: 'acme\u200b' },
+    ];
+    const res = await postJson(`${s.url}/v1/events/filter`, { ...good(), recipients });
+    expect(res.status).toBe(200);
+    expect(res.json.allowed).toEqual(['s1']);
+    expect(res.json.denied).toEqual(['s2', 's3', 's4'].map((id) => ({ id, reason: 'invalid_org' })));
   });
 });
 

@@ -8,14 +8,17 @@
  * A recipient's `org` is the org their connection is on; absent or null means none was chosen
  * (the core then resolves the default org, as for a request that names no org). Recipient ids are
  * unique within a call. Strict: unknown fields, wrong types and prototype keys are a 400 naming
- * the field. The event carries no payload here: the filter needs only its type and org.
+ * the field, and so is a recipient `user` that is not a canonical user id (the hub vouches for the
+ * user; a disguised spelling must not become a principal). Org ids are judged by the policy per
+ * recipient (`invalid_org`), so one bad connection never blocks the fan-out to the others. The
+ * event carries no payload here: the filter needs only its type and org.
  */
-import { invalid, objectField, onlyKeys, optionalStringField, stringField } from '../fields.js';
+import { MAX_ID_LENGTH } from '../../contract/ids.js';
+import { invalid, objectField, onlyKeys, optionalStringField, stringField, userIdField } from '../fields.js';
 
 export const EVENT_CHANNELS = ['websocket', 'sse', 'push'] as const;
 export type EventChannel = (typeof EVENT_CHANNELS)[number];
 export const MAX_RECIPIENTS = 10_000;
-const MAX_ID_LENGTH = 256;
 
 export interface Recipient {
   id: string;
@@ -52,7 +55,7 @@ export function parseEventFilterBody(body: unknown): EventFilterRequest {
     const id = stringField(r.id, `${name}.id`, MAX_ID_LENGTH);
     if (seen.has(id)) throw invalid(`${name}.id: duplicate recipient id`);
     seen.add(id);
-    return { id, user: stringField(r.user, `${name}.user`), org: optionalStringField(r.org, `${name}.org`, MAX_ID_LENGTH) };
+    return { id, user: userIdField(r.user, `${name}.user`), org: optionalStringField(r.org, `${name}.org`, MAX_ID_LENGTH) };
   });
   return { channel: channel as EventChannel, event: { type, org: eventOrg }, recipients };
 }

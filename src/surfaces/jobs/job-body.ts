@@ -5,19 +5,21 @@
  *            "enqueued_by": "<JWT>" | {"user": "alice"},
  *            "action": "resource.read", "resource": {…}?, "context": {…}?}}
  *
- * `org` is required: a job always runs in one named org. `enqueued_by` as a string is a credential
- * the core verifies like any other (an expired one is `unauthenticated`); as `{"user"}` it is a
- * server-side identity the job runner vouches for (a session principal without a token). `action`,
+ * `org` is required: a job always runs in one named org; like every org a body names it is judged
+ * by the policy (`invalid_org` for an id that is not an acceptable org id). `enqueued_by` as a
+ * string is a credential the core verifies like any other (an expired one is `unauthenticated`);
+ * as `{"user"}` it is a server-side identity the job runner vouches for (a session principal
+ * without a token), and must be a canonical user id (400 naming `job.enqueued_by.user`). `action`,
  * `resource` and `context` follow the `/v1/authorize` rules exactly (the same parser), with their
  * errors named under `job.`.
  */
 import { parseAuthorizeBody, type TenancyNames } from '../../authz/authorize-body.js';
 import type { DecisionRequest } from '../../authz/decision-request.js';
-import { invalid, objectField, onlyKeys, stringField } from '../fields.js';
+import { MAX_ID_LENGTH } from '../../contract/ids.js';
+import { invalid, objectField, onlyKeys, stringField, userIdField } from '../fields.js';
 import { serverSessionPrincipal } from '../session-principal.js';
 
 const JOB_KEYS = ['id', 'type', 'org', 'enqueued_by', 'action', 'resource', 'context'];
-const MAX_ID_LENGTH = 256;
 
 export interface JobRequest {
   /** For the caller's logs; the decision does not depend on them. */
@@ -53,7 +55,7 @@ function enqueuedBy(value: unknown): { token: string | undefined; user?: string 
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const who = value as Record<string, unknown>;
     onlyKeys(who, ['user'], 'job.enqueued_by.');
-    return { token: undefined, user: stringField(who.user, 'job.enqueued_by.user') };
+    return { token: undefined, user: userIdField(who.user, 'job.enqueued_by.user') };
   }
   throw invalid('job.enqueued_by: must be a token (string) or {"user": "<id>"}');
 }
