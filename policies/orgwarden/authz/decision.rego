@@ -82,15 +82,19 @@ else := deny_in_org("cross_org", cross_org_detail) if not resource_accessible
 # 10. action specifics
 else := deny_in_org("default_org_immutable", null) if not default_org_mutable
 
+else := deny_in_org("invalid_role", new_role_problem) if not new_role_valid
+
 else := deny_in_org("fresh_session_required", null) if {
 	ownership_transfer
 	not session_fresh
 }
 
-else := deny_in_org("owner_transfer_requires_member", null) if {
+else := deny_in_org("owner_transfer_requires_member", ownership_target_problem) if {
 	ownership_transfer
-	not target_role
+	not ownership_target_member
 }
+
+else := deny_in_org("target_not_member", target_problem) if not target_valid
 
 else := deny_in_org("owner_role_immutable", null) if owner_role_touched
 

@@ -13,7 +13,10 @@ all_cases := array.concat(
 		array.concat(membership_cases, tokens_cases),
 		array.concat(
 			array.concat(roles_cases, shares_cases),
-			array.concat(ownership_cases, array.concat(malformed_cases, array.concat(events_cases, matrix_cases))),
+			array.concat(
+				array.concat(ownership_cases, members_cases),
+				array.concat(malformed_cases, array.concat(events_cases, matrix_cases)),
+			),
 		),
 	),
 )
