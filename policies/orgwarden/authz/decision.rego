@@ -28,7 +28,10 @@ outcome := deny("unauthenticated", authn_detail) if not authenticated
 #    nothing about them)
 else := deny("unknown_action", unknown_action_detail) if not action_entry
 
-# 3. tenancy gate (single-tenant mode only)
+# 3. the org is resolved (a token bound to several orgs names one; before the gate, so the answer
+#    does not depend on the order of the binding), then the tenancy gate (single-tenant mode only)
+else := deny("invalid_org", "org_required") if not org_resolved
+
 else := deny("feature_disabled", tenancy_detail) if not tenancy_allows
 
 # 4. the org exists: a well-formed id, a directory that answers, a known org
@@ -120,7 +123,8 @@ deny(reason, detail) := {
 	"spoof": false,
 }
 
-# The principal named an org it may not act in.
+# The principal may not act in the requested org. A spoof attempt only when the client named that
+# org: an org the core chose (the token's binding, the default org) is no attempt by anyone.
 deny_spoof(detail) := {
 	"allow": false,
 	"reason": "access_denied",
@@ -128,7 +132,7 @@ deny_spoof(detail) := {
 	"status": status_of("access_denied"),
 	"effective_org": null,
 	"role": null,
-	"spoof": true,
+	"spoof": org_named,
 }
 
 # A denial once membership or binding is proven.

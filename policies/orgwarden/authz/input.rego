@@ -34,6 +34,12 @@ default requested_org := null
 
 requested_org := input.requested_org.id if is_string(input.requested_org.id)
 
+# Whether the client named the org (request field, header, cookie or path). Otherwise the core
+# chose it (the token's binding, or the default org): a denial then is never a spoof attempt.
+default org_named := false
+
+org_named if input.requested_org.source in {"field", "header", "cookie", "path"}
+
 # An acceptable org id: the contract's grammar, minus the ids src/contract/ids.ts `orgIdProblem`
 # also refuses — dot-only ids, JavaScript prototype names, and case variants of the default org
 # (`Default` beside `default`). The two must agree; a test compares them over generated ids.
