@@ -145,11 +145,18 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   };
 }
 
-/** Contract: the named org, else the token's single bound org, else the default org. */
+/**
+ * The named org, else the org of the token's binding, else the default org. A token bound to
+ * several orgs that names none is reported in the first org of its binding (source `token`): the
+ * org is then one the token may act in, so a refusal is never a spoof attempt, and the policy
+ * lets such a token go on only with actions about itself rather than one org (`orgs.list`);
+ * anything else it refuses as `invalid_org` / `org_required`.
+ */
 function resolveRequestedOrg(request: DecisionRequest, principal: Principal | null, defaultOrg: string): { id: string; source: OrgSource } {
   if (request.named_org) return request.named_org;
   const bound = principal?.kind === 'api_token' ? principal.bound_orgs : null;
-  if (bound && bound.length === 1 && bound[0] !== undefined) return { id: bound[0], source: 'token' };
+  const first = bound?.[0];
+  if (first !== undefined) return { id: first, source: 'token' };
   return { id: defaultOrg, source: 'default' };
 }
 

@@ -55,6 +55,8 @@ const MESSAGES: Record<DenyReason | 'not_found', string> = {
   default_org_immutable: 'the default org cannot be changed',
   owner_role_immutable: 'the owner cannot be removed or demoted',
   owner_transfer_requires_member: 'ownership can only go to a member of the org',
+  target_not_member: 'the user acted on is not a member of this org',
+  invalid_role: 'the role given is not a role of this org',
   cross_org: 'the resource belongs to another org',
   unknown_action: 'this action is not in the policy catalogue',
   directory_unavailable: 'authorization is temporarily unavailable',

@@ -41,6 +41,8 @@ describe('denyAnswer', () => {
     default_org_immutable: [403, 403],
     owner_role_immutable: [403, 403],
     owner_transfer_requires_member: [403, 403],
+    target_not_member: [403, 403],
+    invalid_role: [403, 403],
     cross_org: [403, 403],
     unknown_action: [403, 403],
     directory_unavailable: [503, 503],

@@ -13,6 +13,10 @@ import { loadSigningKey } from '../../src/policy-rollout/signing-keys.js';
 import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
 
 export const POLICIES = path.resolve('policies');
+/** How many smoke cases the default pack carries (read from its data, so adding one changes no test). */
+export const PACK_SMOKE_CASES: number = (
+  JSON.parse(readFileSync(path.join(POLICIES, 'orgwarden', 'smoke', 'data.json'), 'utf8')) as { cases: unknown[] }
+).cases.length;
 export const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
 export interface Scratch {

@@ -18,7 +18,7 @@ import { postJson, session, startTestApp } from '../support/app.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { waitUntil } from '../directory/helpers.js';
 import { memoryLogger } from '../tenancy/helpers.js';
-import { ADMIN, PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, metric, policyStatus, reload, rewrite, scratch, type Scratch } from './helpers.js';
+import { ADMIN, PACK_SMOKE_CASES, PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, metric, policyStatus, reload, rewrite, scratch, type Scratch } from './helpers.js';
 
 let tmp: Scratch;
 let v1: Buffer;
@@ -57,7 +57,7 @@ describe('POST /v1/admin/policy/reload', () => {
     const { url } = await start('unchanged.tar.gz');
     const res = await reload(url);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ ok: true, trigger: 'api', changed: false, revision: v1Revision, active_revision: v1Revision, step: null, error: null, smoke: { cases: 20, builtin: 2 } });
+    expect(res.json).toMatchObject({ ok: true, trigger: 'api', changed: false, revision: v1Revision, active_revision: v1Revision, step: null, error: null, smoke: { cases: PACK_SMOKE_CASES, builtin: 2 } });
     const status = await policyStatus(url);
     expect(status).toMatchObject({ revision: v1Revision, last_reload: { ok: true, trigger: 'api', step: null, error: null, changed: false }, shadow: null });
   });

@@ -217,3 +217,57 @@ export const fillerHeader: fc.Arbitrary<[string, string]> = fc.tuple(
 export const fillerCookie: fc.Arbitrary<string> = fc
   .tuple(fc.constantFrom('theme', 'session', 'lang', 'ORG_ID', 'Org_Id', 'org_idx'), fc.stringMatching(/^[a-z0-9]{1,8}$/))
   .map(([name, value]) => `${name}=${value}`);
+
+/** Case variants of an id: all upper, all lower, first letter flipped, every letter flipped. */
+export const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
+  (id: string) => id.toUpperCase(),
+  (id: string) => id.toLowerCase(),
+  (id: string) => flipCase(id.slice(0, 1)) + id.slice(1),
+  (id: string) => flipCase(id),
+);
+
+function flipCase(s: string): string {
+  return [...s].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
+}
+
+/** Any spelling of an id that is not the id itself, but may be taken for it: disguised or case-changed. */
+export const lookAlike: fc.Arbitrary<(id: string) => string> = fc.oneof(idDisguise, caseChange);
+
+/** The roles of the default catalogue, spelled exactly, and its one alias. */
+export const CANONICAL_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
+export const ROLE_ALIASES = ['member'] as const;
+
+/**
+ * Strings that are not exactly a role of the catalogue (nor its alias): look-alikes of each role
+ * (case, whitespace, invisible characters, decomposition), roles with something added, and
+ * arbitrary strings.
+ */
+export const nonCanonicalRole: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.tuple(fc.constantFrom(...CANONICAL_ROLES, ...ROLE_ALIASES), lookAlike).map(([role, spell]) => spell(role)),
+    fc.tuple(fc.constantFrom(...CANONICAL_ROLES), fc.string({ minLength: 1, maxLength: 4 }), fc.boolean()).map(([role, extra, before]) =>
+      before ? extra + role : role + extra,
+    ),
+    fc.constantFrom('superuser', 'root', 'Owner', 'OWNER', ' owner', 'owner ', 'owners', 'own', ''),
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+  )
+  .filter((role) => !(CANONICAL_ROLES as readonly string[]).includes(role) && !(ROLE_ALIASES as readonly string[]).includes(role));
+
+/** Ids in the org id grammar (`^[A-Za-z0-9._-]{1,64}$`), weighted towards short ones. */
+export const grammarOrgId: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
+
+/**
+ * Org ids a client may send: grammar ids, look-alikes of the default org, dot-only ids, prototype
+ * names, and strings outside the grammar.
+ */
+export function orgIdCandidate(defaultOrg: string): fc.Arbitrary<string> {
+  return fc.oneof(
+    grammarOrgId,
+    fc.constant(defaultOrg),
+    caseVariant.map((spell) => spell(defaultOrg)),
+    fc.integer({ min: 1, max: 70 }).map((n) => '.'.repeat(n)),
+    fc.constantFrom('__proto__', 'constructor', 'prototype', 'Constructor', '__PROTO__', '.a', 'a.', '-', '_'),
+    fc.stringMatching(/^[A-Za-z0-9._-]{60,70}$/),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+  );
+}

@@ -43,6 +43,19 @@ describe('multi-tenant on', () => {
     await s.app.directory.putMember('acme', 'bob', 'admin');
   });
 
+  it('a member-management job needs a target that is exactly a member, and a canonical role', async () => {
+    const job = (context: Record<string, string>, action = 'org.members.remove') => ({ org: 'acme', enqueued_by: { user: 'bob' }, action, context });
+    expect((await authorizeJob(s, job({}))).json).toMatchObject({ allow: false, reason: 'target_not_member', detail: 'target_user_missing', status: 400 });
+    expect((await authorizeJob(s, job({ target_user: 'Alice' }))).json).toMatchObject({ allow: false, reason: 'target_not_member', detail: 'not_member' });
+    expect((await authorizeJob(s, job({ target_user: 'alice' }))).json).toMatchObject({ allow: false, reason: 'owner_role_immutable' });
+    expect((await authorizeJob(s, job({ target_user: 'carol', target_role: 'Owner' }, 'org.members.update_role'))).json).toMatchObject({
+      allow: false,
+      reason: 'invalid_role',
+      status: 400,
+    });
+    expect((await authorizeJob(s, job({ target_user: 'dave' }))).json).toMatchObject({ allow: true, reason: 'allowed' });
+  });
+
   it('an enqueuer demoted since no longer holds the role the action needs', async () => {
     const job = { org: 'acme', enqueued_by: { user: 'carol' }, action: 'resource.write' };
     expect((await authorizeJob(s, job)).json.allow).toBe(true);

@@ -144,6 +144,8 @@ contract_reasons := {
 	"default_org_immutable": 400,
 	"owner_role_immutable": 400,
 	"owner_transfer_requires_member": 400,
+	"target_not_member": 400,
+	"invalid_role": 400,
 	"cross_org": 403,
 	"unknown_action": 403,
 	"directory_unavailable": 503,

@@ -30,7 +30,10 @@ else := deny("unauthenticated", authn_detail) if not authenticated
 #    nothing about them)
 else := deny("unknown_action", unknown_action_detail) if not action_entry
 
-# 3. tenancy gate (single-tenant mode only)
+# 3. the org is resolved (a token bound to several orgs names one; before the gate, so the answer
+#    does not depend on the order of the binding), then the tenancy gate (single-tenant mode only)
+else := deny("invalid_org", "org_required") if not org_resolved
+
 else := deny("feature_disabled", tenancy_detail) if not tenancy_allows
 
 # 4. the org exists: a well-formed id, a directory that answers, a known org
@@ -84,15 +87,19 @@ else := deny_in_org("cross_org", cross_org_detail) if not resource_accessible
 # 10. action specifics
 else := deny_in_org("default_org_immutable", null) if not default_org_mutable
 
+else := deny_in_org("invalid_role", new_role_problem) if not new_role_valid
+
 else := deny_in_org("fresh_session_required", null) if {
 	ownership_transfer
 	not session_fresh
 }
 
-else := deny_in_org("owner_transfer_requires_member", null) if {
+else := deny_in_org("owner_transfer_requires_member", ownership_target_problem) if {
 	ownership_transfer
-	not target_role
+	not ownership_target_member
 }
+
+else := deny_in_org("target_not_member", target_problem) if not target_valid
 
 else := deny_in_org("owner_role_immutable", null) if owner_role_touched
 
@@ -118,7 +125,8 @@ deny(reason, detail) := {
 	"spoof": false,
 }
 
-# The principal named an org it may not act in.
+# The principal may not act in the requested org. A spoof attempt only when the client named that
+# org: an org the core chose (the token's binding, the default org) is no attempt by anyone.
 deny_spoof(detail) := {
 	"allow": false,
 	"reason": "access_denied",
@@ -126,7 +134,7 @@ deny_spoof(detail) := {
 	"status": status_of("access_denied"),
 	"effective_org": null,
 	"role": null,
-	"spoof": true,
+	"spoof": org_named,
 }
 
 # A denial once membership or binding is proven.

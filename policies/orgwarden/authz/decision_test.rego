@@ -13,7 +13,10 @@ all_cases := array.concat(
 		array.concat(membership_cases, tokens_cases),
 		array.concat(
 			array.concat(roles_cases, shares_cases),
-			array.concat(ownership_cases, array.concat(malformed_cases, array.concat(events_cases, matrix_cases))),
+			array.concat(
+				array.concat(ownership_cases, members_cases),
+				array.concat(resolution_cases, array.concat(malformed_cases, array.concat(events_cases, matrix_cases))),
+			),
 		),
 	),
 )
@@ -29,11 +32,17 @@ well_formed(d) if {
 	d.status == catalogue.reasons[d.reason]
 	allowed := d.reason == "allowed"
 	d.allow == allowed
-	spoof := d.reason == "access_denied"
-	d.spoof == spoof
+	spoof_only_when_denied_access(d)
 	nullable_string(d.detail)
 	nullable_string(d.effective_org)
 	valid_output_role(d.role)
+}
+
+spoof_only_when_denied_access(d) if d.spoof == false
+
+spoof_only_when_denied_access(d) if {
+	d.spoof == true
+	d.reason == "access_denied"
 }
 
 nullable_string(x) if x == null
@@ -56,6 +65,18 @@ test_effective_org_is_the_requested_org_or_null[c.name] if {
 	requested := object.get(case_input(c), ["requested_org", "id"], null)
 	got.effective_org in {null, requested}
 }
+
+# A spoof attempt is a denial of an org the client named: never one the core chose for it.
+test_spoof_only_for_a_named_org[c.name] if {
+	some c in all_cases
+	got := decide(c)
+	named := object.get(case_input(c), ["requested_org", "source"], null) in {"field", "header", "cookie", "path"}
+	got.spoof == spoof_expected(got.reason, named)
+}
+
+spoof_expected(reason, named) := named if reason == "access_denied"
+
+else := false
 
 test_case_names_are_unique if {
 	names := [c.name | some c in all_cases]

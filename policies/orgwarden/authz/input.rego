@@ -19,20 +19,49 @@ default multi_tenant := false
 
 multi_tenant if input.tenancy.multi_tenant == true
 
+# The default org as configured when it is in the grammar, else "default". Grammar only: the
+# look-alike check in `valid_org_id` compares with it, so it cannot depend on `valid_org_id`.
+default configured_default_org := "default"
+
+configured_default_org := input.tenancy.default_org if org_id_grammar(input.tenancy.default_org)
+
 default default_org := "default"
 
-default_org := input.tenancy.default_org if valid_org_id(input.tenancy.default_org)
+default_org := configured_default_org if valid_org_id(configured_default_org)
 
 # The requested org id, or null when it is not a string (no check accepts null).
 default requested_org := null
 
 requested_org := input.requested_org.id if is_string(input.requested_org.id)
 
+# Whether the client named the org (request field, header, cookie or path). Otherwise the core
+# chose it (the token's binding, or the default org): a denial then is never a spoof attempt.
+default org_named := false
+
+org_named if input.requested_org.source in {"field", "header", "cookie", "path"}
+
+# An acceptable org id: the contract's grammar, minus the ids src/contract/ids.ts `orgIdProblem`
+# also refuses — dot-only ids, JavaScript prototype names, and case variants of the default org
+# (`Default` beside `default`). The two must agree; a test compares them over generated ids.
 valid_org_id(id) if {
+	org_id_grammar(id)
+	trim(id, ".") != ""
+	not id in reserved_ids
+	not default_org_look_alike(id)
+}
+
+org_id_grammar(id) if {
 	is_string(id)
 	count(id) >= 1
 	count(id) <= 64
 	trim(id, org_id_chars) == ""
+}
+
+reserved_ids := {"__proto__", "constructor", "prototype"}
+
+default_org_look_alike(id) if {
+	id != configured_default_org
+	lower(id) == lower(configured_default_org)
 }
 
 default context := {}

@@ -82,7 +82,16 @@ malformed_cases := [
 			"context": "owner",
 			"directory": {"member_role": "owner", "target_role": "owner"},
 		},
-		"want": {"allow": false, "reason": "owner_role_immutable"},
+		"want": {"allow": false, "reason": "invalid_role", "detail": "target_role_missing"},
+	},
+	{
+		"name": "context is a string on a removal of the owner",
+		"input": {
+			"action": "org.members.remove",
+			"context": "alice",
+			"directory": {"member_role": "owner", "target_role": "owner"},
+		},
+		"want": {"allow": false, "reason": "target_not_member", "detail": "target_user_missing"},
 	},
 	{
 		"name": "auth_time is a string on a transfer",

@@ -20,7 +20,7 @@ membership_cases := [
 	{
 		"name": "unknown stored role in the default org is not a membership either",
 		"input": merge(on_default, {"directory": {"member_role": "superuser"}}),
-		"want": {"reason": "access_denied", "detail": "not_member"},
+		"want": {"reason": "access_denied", "detail": "not_member", "spoof": false},
 	},
 	{
 		"name": "not a member comes before the action's role",

@@ -32,6 +32,81 @@ orgs_cases := [
 		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
 	},
 	{
+		"name": "a case variant of the default org: Default",
+		"input": {"requested_org": {"id": "Default"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id", "status": 400, "effective_org": null, "spoof": false},
+	},
+	{
+		"name": "a case variant of the default org: DEFAULT",
+		"input": {"requested_org": {"id": "DEFAULT"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "a case variant of the default org: dEfAuLt",
+		"input": {"requested_org": {"id": "dEfAuLt"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "a case variant of a configured default org",
+		"input": {"tenancy": {"default_org": "main"}, "requested_org": {"id": "MAIN"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "Default is an ordinary org id when the default org is another",
+		"input": {"tenancy": {"default_org": "main"}, "requested_org": {"id": "Default"}},
+		"want": {"reason": "allowed", "effective_org": "Default"},
+	},
+	{
+		"name": "a look-alike is refused before asking the directory",
+		"input": {"requested_org": {"id": "Default"}, "directory": {"available": false}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "the org id .",
+		"input": {"requested_org": {"id": "."}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "the org id ..",
+		"input": {"requested_org": {"id": ".."}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "an org id of dots only",
+		"input": {"requested_org": {"id": "......"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "an org id starting with a dot",
+		"input": {"requested_org": {"id": ".acme"}},
+		"want": {"reason": "allowed", "effective_org": ".acme"},
+	},
+	{
+		"name": "the org id __proto__",
+		"input": {"requested_org": {"id": "__proto__"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "the org id constructor",
+		"input": {"requested_org": {"id": "constructor"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "the org id prototype",
+		"input": {"requested_org": {"id": "prototype"}},
+		"want": {"reason": "invalid_org", "detail": "malformed_org_id"},
+	},
+	{
+		"name": "a reserved name as the configured default org falls back to default",
+		"input": merge(on_default, {"tenancy": {"default_org": "__proto__"}}),
+		"want": {"reason": "allowed", "effective_org": "default", "role": "viewer"},
+	},
+	{
+		"name": "single-tenant: a case variant of the default org is not the default org",
+		"input": merge(single_tenant, {"requested_org": {"id": "Default"}}),
+		"want": {"reason": "feature_disabled", "detail": "org_not_default"},
+	},
+	{
 		"name": "directory unavailable",
 		"input": {"directory": {"available": false}},
 		"want": {"reason": "directory_unavailable", "detail": null, "status": 503, "effective_org": null, "role": null, "spoof": false},

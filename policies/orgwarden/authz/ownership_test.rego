@@ -97,6 +97,26 @@ ownership_cases := [
 		"want": {"reason": "allowed", "role": "owner"},
 	},
 	{
+		"name": "transfer with a sign-in 1 s in the future",
+		"input": merge(transfer_to("editor"), {"principal": {"auth_time": now + 1}}),
+		"want": {"reason": "fresh_session_required", "status": 401},
+	},
+	{
+		"name": "transfer with a sign-in a year in the future",
+		"input": merge(transfer_to("editor"), {"principal": {"auth_time": now + 31536000}}),
+		"want": {"reason": "fresh_session_required"},
+	},
+	{
+		"name": "promotion to owner with a sign-in in the future",
+		"input": merge(promote_to_owner("editor"), {"principal": {"auth_time": now + 30}}),
+		"want": {"reason": "fresh_session_required"},
+	},
+	{
+		"name": "transfer signed in this very second",
+		"input": merge(promote_to_owner("editor"), {"principal": {"auth_time": now}}),
+		"want": {"reason": "allowed"},
+	},
+	{
 		"name": "transfer without a clock",
 		"input": transfer_to("editor"),
 		"remove": ["now"],
@@ -151,7 +171,7 @@ ownership_cases := [
 	{
 		"name": "a role change of the owner without a target role",
 		"input": merge(owner_acting_on("owner"), {"action": "org.members.update_role"}),
-		"want": {"reason": "owner_role_immutable"},
+		"want": {"reason": "invalid_role", "detail": "target_role_missing"},
 	},
 	{
 		"name": "an admin removing the owner",

@@ -77,8 +77,13 @@ tenancy_cases := [
 	},
 	{
 		"name": "single-tenant: a token bound elsewhere never acts in the default org",
-		"input": merge(single_tenant, token),
+		"input": merge(merge(single_tenant, token), {"requested_org": {"source": "header"}}),
 		"want": {"reason": "access_denied", "detail": "token_org_mismatch", "spoof": true},
+	},
+	{
+		"name": "single-tenant: a token bound elsewhere, no org named, is no spoof attempt",
+		"input": merge(single_tenant, token),
+		"want": {"reason": "access_denied", "detail": "token_org_mismatch", "spoof": false},
 	},
 	{
 		"name": "tenancy missing: single-tenant, the narrower mode",
