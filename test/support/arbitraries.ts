@@ -264,7 +264,7 @@ export function orgIdCandidate(defaultOrg: string): fc.Arbitrary<string> {
   return fc.oneof(
     grammarOrgId,
     fc.constant(defaultOrg),
-    caseVariant.map((spell) => spell(defaultOrg)),
+    caseChange.map((spell) => spell(defaultOrg)),
     fc.integer({ min: 1, max: 70 }).map((n) => '.'.repeat(n)),
     fc.constantFrom('__proto__', 'constructor', 'prototype', 'Constructor', '__PROTO__', '.a', 'a.', '-', '_'),
     fc.stringMatching(/^[A-Za-z0-9._-]{60,70}$/),
