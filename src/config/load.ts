@@ -86,6 +86,8 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
   if (redis?.cluster_nodes && redis.url !== undefined)
     issues.push({ path: 'redis', message: 'set url or cluster_nodes, not both' });
   if (redis && !redis.cluster_nodes && redis.url === undefined) redis.url = DEFAULT_REDIS_URL;
+  if (!redis && config.directory?.seed === 'confirm')
+    issues.push({ path: 'directory.seed', message: 'confirm needs redis: without redis, directory.file is the directory itself and is never seeded' });
   if (tenancy && tenancy.org_header.toLowerCase() === 'authorization')
     issues.push({ path: 'tenancy.org_header', message: 'must not be Authorization' });
   const log = config.decision_log;
