@@ -65,6 +65,7 @@ const RETRY_DELAY_MS = 250;
 const WATCH_MS = 1000;
 /** How often a connected replica that may not serve yet looks again (hold lifted, seed confirmed). */
 const RECHECK_MS = 500;
+const START_CHECK_ATTEMPTS = 3;
 
 export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
   const { defaultOrg } = options;
@@ -327,9 +328,17 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   commands.connect().catch(() => undefined); // failures are logged by the client's error listener
   subscriber.connect().catch(() => undefined);
-  // Wait for the first attempt so a healthy start serves from the first request; an unreachable
-  // Redis does not stop the start: reads fail closed while the clients keep reconnecting.
-  await Promise.all([waitFor(commands, verify), waitFor(subscriber, subscribe)]);
+  // Wait for the first check so a healthy start serves from the first request (a check that fails
+  // on a connected Redis, typically a command timeout while the process is busy starting, is
+  // tried again a few times first); an unreachable Redis does not stop the start: reads fail
+  // closed while the clients keep reconnecting.
+  const firstCheck = async () => {
+    for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
+      await verify();
+      if (lastCheckError === null || closed || commands.status !== 'ready') return;
+    }
+  };
+  await Promise.all([waitFor(commands, firstCheck), waitFor(subscriber, subscribe)]);
 
   return {
     kind: 'redis',
