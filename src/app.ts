@@ -21,6 +21,7 @@ import { policyStatusRoutes } from './http/policy-routes.js';
 import { policyAdminRoutes } from './http/policy-admin-routes.js';
 import { tenancyAdminRoutes } from './http/tenancy-routes.js';
 import { directoryRoutes } from './http/directory-routes.js';
+import { directorySeedRoutes } from './http/directory-seed-routes.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
@@ -167,7 +168,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const management = createManagementApp({
       readiness: [
         { name: 'policy', check: async () => policy.current() !== null },
-        { name: 'directory', check: () => directory.ping() },
+        // with Redis: also false while the prefix's seed is held or awaits confirmation (reason given)
+        { name: 'directory', check: () => directory.ping(), reason: () => directory.seeding?.status().reason ?? null },
         // with Redis: the kill switch has been read from it (until then this replica serves "off")
         { name: 'tenancy', check: async () => tenancySwitch.status().synced },
       ],
@@ -184,6 +186,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           defaultOrg: config.tenancy.default_org,
           warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }),
         }),
+        directorySeedRoutes({ directory, adminGuard, warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }) }),
       ],
       onError,
     });

@@ -93,6 +93,8 @@ function crossCheck(config: Config, issues: SchemaIssue[]): void {
   if (redis && !redis.cluster_nodes && redis.url === undefined) redis.url = DEFAULT_REDIS_URL;
   const defaultOrgProblem = tenancy?.default_org === undefined ? null : orgIdProblem(tenancy.default_org, tenancy.default_org);
   if (defaultOrgProblem !== null) issues.push({ path: 'tenancy.default_org', message: describeIdProblem('the default org', defaultOrgProblem) });
+  if (!redis && config.directory?.seed === 'confirm')
+    issues.push({ path: 'directory.seed', message: 'confirm needs redis: without redis, directory.file is the directory itself and is never seeded' });
   if (tenancy && tenancy.org_header.toLowerCase() === 'authorization')
     issues.push({ path: 'tenancy.org_header', message: 'must not be Authorization' });
   const log = config.decision_log;

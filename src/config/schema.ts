@@ -71,6 +71,7 @@ export const configSchema: Schema = {
         },
         cache_ttl_ms: { type: 'integer', default: 5000, min: 0, max: 3600000 },
         cache_max_entries: { type: 'integer', default: 10000, min: 1, max: 10000000 },
+        seed: { type: 'string', default: 'if_empty', enum: ['if_empty', 'confirm'] },
       },
     },
     redis: {

@@ -62,6 +62,13 @@ export interface DirectoryConfig {
   /** In-process cache in front of Redis. */
   cache_ttl_ms: number;
   cache_max_entries: number;
+  /**
+   * With redis: whether a prefix that holds no directory is seeded from `file` when a replica
+   * starts (`if_empty`: only if this replica never saw it hold one), or only when an operator
+   * confirms (`confirm`). A prefix whose data was lost is never seeded without confirmation.
+   * The schema always sets it; stores built by hand without it use `if_empty`.
+   */
+  seed?: 'if_empty' | 'confirm';
 }
 
 export interface RedisConfig {

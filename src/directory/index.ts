@@ -37,7 +37,14 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
   const { directory, redis, defaultOrg } = config;
   const store = redis
     ? await createRedisStore(
-        { file: directory.file, defaultOrg, redis, cache_ttl_ms: directory.cache_ttl_ms, cache_max_entries: directory.cache_max_entries },
+        {
+          file: directory.file,
+          defaultOrg,
+          redis,
+          cache_ttl_ms: directory.cache_ttl_ms,
+          cache_max_entries: directory.cache_max_entries,
+          ...(directory.seed ? { seed: directory.seed } : {}),
+        },
         deps,
       )
     : await createFileStore({ file: directory.file, defaultOrg }, deps);
@@ -46,7 +53,9 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
     const { url, ttl_s, timeout_ms } = directory.http;
     const options = { url, ttl_s, timeout_ms, defaultOrg, maxEntries: directory.cache_max_entries };
     const token = config.mainApiToken === undefined ? {} : { token: config.mainApiToken };
-    return withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? stderrLogger });
+    const wrapped = withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? stderrLogger });
+    // The read-through decorates reads only; the seed state and its confirmation are the store's.
+    return store.seeding ? { ...wrapped, seeding: store.seeding } : wrapped;
   } catch (err) {
     await store.close();
     throw err;
@@ -57,6 +66,9 @@ export { createFileStore, type FileStoreDeps, type FileStoreOptions } from './fi
 export { withHttpReadThrough, type HttpReadThroughDeps, type HttpReadThroughOptions } from './http-read-through.js';
 export { createMainApi, type MainApi } from './main-api.js';
 export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from './redis-store.js';
+export { confirmSeed, SeedNotNeededError, type SeedReport, type SeedSource } from './redis-seed.js';
+export type { SeedMode } from './redis-seed-gate.js';
+export { redisKeys } from './redis-keys.js';
 export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
 export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 export type { CacheStats, Clock, DirectoryLogger } from './deps.js';

@@ -1,37 +1,52 @@
 /**
  * Where the directory lives in Redis, under the configured `key_prefix`:
  *
- *   <prefix>{org:<id>}     string  the org's record as JSON (one value per org)
- *   <prefix>orgs           set     ids of the orgs that exist
- *   <prefix>user:<user>    set     ids of the orgs the user is (or recently was) a member of
- *   <prefix>revision       string  counter, INCR'd by every write
- *   <prefix>seeded         string  present once the prefix has been seeded from the file
- *   <prefix>seed-lock      string  SET NX PX lock, so replicas starting together seed once
- *   <prefix>invalidate     channel pub/sub: {"org": <id>, "revision": <n>} after each write
+ *   <prefix>{org:<id>}          string  the org's record as JSON (one value per org)
+ *   <prefix>{org:<id>}:deleted  string  tombstone: the org was deleted through the write API, so a
+ *                                       seed must not bring it back (see redis-seed.ts)
+ *   <prefix>orgs                set     ids of the orgs that exist
+ *   <prefix>user:<user>         set     ids of the orgs the user is (or recently was) a member of
+ *   <prefix>revision            string  counter, INCR'd by every write
+ *   <prefix>seeded              string  present once the prefix holds a directory (JSON: who seeded it, when)
+ *   <prefix>seed-lock           string  SET NX PX lock, so replicas starting together seed once
+ *   <prefix>seed-hold           string  the directory was lost: nothing seeds and no replica serves
+ *                                       until an operator confirms a seed
+ *   <prefix>invalidate          channel pub/sub: {"org": <id>, "revision": <n>} after each write
  *
  * `{org:<id>}` is a hash tag: in Redis Cluster every key of one org lands in the same slot, so an
- * org's record can be compare-and-set atomically. Any per-org key added later must keep the tag.
- * Every command the stores send touches exactly one key, so nothing depends on two keys sharing a
- * slot. Org ids cannot contain braces (see ORG_ID_PATTERN), so the tag is always well formed.
+ * org's record and its tombstone can be read and written in one atomic script. Any per-org key
+ * added later must keep the tag. Every other command touches exactly one key, so nothing else
+ * depends on two keys sharing a slot. Org ids cannot contain braces (see ORG_ID_PATTERN), so the
+ * tag is always well formed.
  */
 export interface RedisKeys {
+  readonly prefix: string;
   org(id: string): string;
+  tombstone(id: string): string;
   user(user: string): string;
   readonly orgs: string;
   readonly revision: string;
   readonly seeded: string;
   readonly seedLock: string;
+  readonly seedHold: string;
   readonly invalidations: string;
+  /** SCAN patterns matching every per-org and per-user key (records, tombstones, user indexes). */
+  readonly directoryPatterns: readonly string[];
 }
 
 export function redisKeys(prefix: string): RedisKeys {
+  // The prefix grammar (config) has no glob characters, so it is its own SCAN pattern.
   return {
+    prefix,
     org: (id) => `${prefix}{org:${id}}`,
+    tombstone: (id) => `${prefix}{org:${id}}:deleted`,
     user: (user) => `${prefix}user:${user}`,
     orgs: `${prefix}orgs`,
     revision: `${prefix}revision`,
     seeded: `${prefix}seeded`,
     seedLock: `${prefix}seed-lock`,
+    seedHold: `${prefix}seed-hold`,
     invalidations: `${prefix}invalidate`,
+    directoryPatterns: [`${prefix}{org:*`, `${prefix}user:*`],
   };
 }

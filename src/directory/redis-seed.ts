@@ -1,16 +1,40 @@
 /**
- * Seeding an empty key prefix from the directory file, once, however many replicas start together.
+ * Writing the directory file into a Redis key prefix: the one place that ever writes a seed.
  *
- * The `seeded` marker is written last, so a prefix is either seeded completely or not at all (a
- * seeder that dies halfway leaves no marker and the next replica seeds again; every step is an
- * overwrite, so that is safe). The `SET NX PX` lock keeps replicas that start together from seeding
- * at the same time; the others wait for the marker, and take over if the lock expires without one.
+ * Invariants (each kept by the code named):
+ * - A seed never changes a record that exists, and never brings back an org deleted through the
+ *   write API: each record is written by one script on its own slot that writes only when neither
+ *   the record nor its tombstone exists (SEED_RECORD). This holds under any interleaving with
+ *   writes and with other seeders, including a seeder whose lock expired while it was paused.
+ * - A seed writes nothing into a prefix that holds a directory: under the lock, the marker, the
+ *   hold, the revision, the orgs index and a SCAN for per-org and per-user keys must all come up
+ *   empty first (`holdsDirectory`). A lost `seeded` marker therefore never causes a seed.
+ * - The `seeded` marker is written last, so replicas never serve a half-written seed. It records
+ *   who seeded (`start`: a replica, automatically; `operator`: a confirmed seed; `restored`: the
+ *   marker was lost and put back over an existing directory), which lets a replica that saw the
+ *   directory tell a re-seed after data loss from the seed it already knew (redis-seed-gate.ts).
+ * - The `SET NX PX` lock keeps replicas that start together from seeding at the same time; the
+ *   others wait for the marker, and take over if the lock expires without one.
  */
 import { randomBytes } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import type { Clock } from './deps.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { OrgRecord } from './types.js';
+
+/** What an operator seeds from: this replica's `directory.file`, or nothing (the main API re-pushes). */
+export type SeedSource = 'file' | 'empty';
+export type SeededBy = 'start' | 'operator' | 'restored';
+
+export interface SeedReport {
+  /** `seeded`: this call wrote the prefix; `present`: it already held a directory (nothing written). */
+  outcome: 'seeded' | 'present';
+  /** Records written (each was absent, and not deleted through the write API). */
+  written: number;
+  /** Records of the seed not written because they, a tombstone, or a whole directory were present. */
+  skipped: number;
+}
 
 export interface SeedOptions {
   now: Clock;
@@ -21,48 +45,157 @@ export interface SeedOptions {
   batchSize?: number;
 }
 
+/** The prefix is seeded and in service: an operator's seed would change nothing. */
+export class SeedNotNeededError extends Error {
+  readonly code = 'seed_not_needed';
+  constructor() {
+    super('the redis prefix already holds a directory in service (seeded marker present, no hold); nothing was written');
+    this.name = 'SeedNotNeededError';
+  }
+}
+
 /** Deletes the lock only if it is still ours (it may have expired and been taken by another replica). */
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-/** Resolves once the prefix is seeded: `seeded` if this call did it, `present` if it already was. */
-export async function ensureSeeded(
+/** Writes the record KEYS[1] only when neither it nor its tombstone KEYS[2] exists (one slot, one step). */
+const SEED_RECORD = `if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
+/** The cheap facts about a prefix: four single-key reads. */
+export interface PrefixState {
+  marker: string | null;
+  hold: string | null;
+  /** The revision counter or the orgs index exists (only a directory writes them). */
+  anchored: boolean;
+}
+
+export async function readPrefixState(client: RedisClient, keys: RedisKeys): Promise<PrefixState> {
+  const [marker, hold] = await Promise.all([client.get(keys.seeded), client.get(keys.seedHold)]);
+  if (marker !== null) return { marker, hold, anchored: true };
+  const [revision, orgs] = await Promise.all([client.exists(keys.revision), client.exists(keys.orgs)]);
+  return { marker, hold, anchored: revision + orgs > 0 };
+}
+
+/** True when anything a directory writes exists under the prefix (SCAN on every master of a cluster). */
+export async function holdsDirectory(client: RedisClient, keys: RedisKeys): Promise<boolean> {
+  const state = await readPrefixState(client, keys);
+  if (state.marker !== null || state.anchored) return true;
+  const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client];
+  for (const node of nodes) {
+    for (const pattern of keys.directoryPatterns) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (found.length > 0) return true;
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  }
+  return false;
+}
+
+/** Who wrote a marker (`unknown` for markers of older versions, which were bare timestamps). */
+export function markerAuthor(marker: string): SeededBy | 'unknown' {
+  try {
+    const by = (JSON.parse(marker) as { by?: unknown }).by;
+    return by === 'start' || by === 'operator' || by === 'restored' ? by : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function newMarker(by: SeededBy, now: Clock, source?: SeedSource): string {
+  return JSON.stringify({ id: randomBytes(8).toString('hex'), at: new Date(now()).toISOString(), by, ...(source ? { source } : {}) });
+}
+
+/**
+ * A replica's automatic seed of a prefix that holds nothing (`directory.seed: if_empty`). Resolves
+ * `present` without writing when the prefix holds a directory or is held, including when another
+ * replica seeded it meanwhile.
+ */
+export async function seedIfEmpty(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], options: SeedOptions): Promise<SeedReport> {
+  const present: SeedReport = { outcome: 'present', written: 0, skipped: records.length };
+  const settled = async () => {
+    const state = await readPrefixState(client, keys);
+    return state.marker !== null || state.hold !== null;
+  };
+  return withSeedLock(client, keys, options, { settled, present }, async () => {
+    if ((await client.exists(keys.seedHold)) === 1 || (await holdsDirectory(client, keys))) return present;
+    const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
+    await client.incr(keys.revision);
+    await client.set(keys.seeded, newMarker('start', options.now, 'file'));
+    return report;
+  });
+}
+
+/**
+ * An operator's confirmed seed: writes `records` into a prefix that holds no directory (a prefix
+ * that does, e.g. restored from a backup, gets nothing written), marks it seeded by the operator
+ * and lifts the hold. Rejects with SeedNotNeededError when the prefix is seeded and not held.
+ */
+export async function confirmSeed(
   client: RedisClient,
   keys: RedisKeys,
   records: readonly OrgRecord[],
+  options: SeedOptions & { source: SeedSource },
+): Promise<SeedReport> {
+  const never = { settled: async () => false, present: { outcome: 'present' as const, written: 0, skipped: records.length } };
+  return withSeedLock(client, keys, options, never, async () => {
+    const state = await readPrefixState(client, keys);
+    if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();
+    const report = (await holdsDirectory(client, keys))
+      ? { outcome: 'present' as const, written: 0, skipped: records.length }
+      : await writeRecords(client, keys, records, options.batchSize ?? 64);
+    await client.incr(keys.revision);
+    await client.set(keys.seeded, newMarker('operator', options.now, options.source));
+    await client.del(keys.seedHold);
+    return report;
+  });
+}
+
+/**
+ * Runs `seed` under the lock. While another holder has it, polls until `until.settled` says there
+ * is nothing left to do (then resolves `until.present`) or the lock is free.
+ */
+async function withSeedLock(
+  client: RedisClient,
+  keys: RedisKeys,
   options: SeedOptions,
-): Promise<'seeded' | 'present'> {
+  until: { settled: () => Promise<boolean>; present: SeedReport },
+  seed: () => Promise<SeedReport>,
+): Promise<SeedReport> {
   const lockTtlMs = options.lockTtlMs ?? 30_000;
   const pollMs = options.pollMs ?? 25;
   for (;;) {
-    if ((await client.exists(keys.seeded)) === 1) return 'present';
+    if (await until.settled()) return until.present;
     const token = randomBytes(12).toString('hex');
     if ((await client.set(keys.seedLock, token, 'PX', lockTtlMs, 'NX')) !== 'OK') {
       await sleep(pollMs);
       continue;
     }
     try {
-      // Another replica may have finished between our check and our lock.
-      if ((await client.exists(keys.seeded)) === 1) return 'present';
-      await writeSeed(client, keys, records, options.batchSize ?? 64);
-      await client.incr(keys.revision);
-      await client.set(keys.seeded, new Date(options.now()).toISOString());
-      return 'seeded';
+      return await seed();
     } finally {
       await client.eval(RELEASE_LOCK, 1, keys.seedLock, token).catch(() => undefined);
     }
   }
 }
 
-async function writeSeed(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], batchSize: number): Promise<void> {
-  const commands: Array<() => Promise<unknown>> = [];
-  for (const record of records) {
-    commands.push(() => client.set(keys.org(record.id), JSON.stringify(record)));
-    commands.push(() => client.sadd(keys.orgs, record.id));
-    for (const member of record.members) commands.push(() => client.sadd(keys.user(member.user), record.id));
+/** Each record by SEED_RECORD; the indexes only for the records written (they are supersets anyway). */
+async function writeRecords(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], batchSize: number): Promise<SeedReport> {
+  let written = 0;
+  for (let i = 0; i < records.length; i += batchSize) {
+    await Promise.all(
+      records.slice(i, i + batchSize).map(async (record) => {
+        const wrote = await client.eval(SEED_RECORD, 2, keys.org(record.id), keys.tombstone(record.id), JSON.stringify(record));
+        if (wrote !== 1) return;
+        written += 1;
+        await Promise.all([client.sadd(keys.orgs, record.id), ...record.members.map((m) => client.sadd(keys.user(m.user), record.id))]);
+      }),
+    );
   }
-  for (let i = 0; i < commands.length; i += batchSize) {
-    await Promise.all(commands.slice(i, i + batchSize).map((run) => run()));
-  }
+  return { outcome: 'seeded', written, skipped: records.length - written };
 }
 
 function sleep(ms: number): Promise<void> {

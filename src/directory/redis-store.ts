@@ -5,8 +5,10 @@
  * Consistency and failure rules:
  * - Reads reject with DirectoryUnavailableError whenever Redis does not answer (fast: see
  *   redis-client.ts), and until this replica has confirmed, over its current connection, that the
- *   prefix is seeded. An empty Redis (restarted without persistence) never reads as "no such org"
- *   while it is being seeded again.
+ *   prefix holds a directory it may serve (redis-seed-gate.ts). The check repeats every second
+ *   while connected, so a Redis that lost its data (restarted empty, flushed, evicted) stops
+ *   being served by every replica: it is never read as "no such org", and never re-seeded over
+ *   revocations without an operator's confirmation (`seeding.confirm`).
  * - The cache is used only while the invalidation subscription is live. When the subscriber
  *   connection drops, the cache is cleared and bypassed; when it is back, it is cleared again (it
  *   may have missed messages). A Redis that dies or restarts therefore denies at once, cached
@@ -27,14 +29,16 @@ import type { RedisConfig } from '../config/types.js';
 import { createTtlCache } from './cache.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { createChangeListeners } from './change-listeners.js';
+import { InvalidDirectoryError } from './errors.js';
 import { loadDirectoryFile } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { createRedisClient, type RedisClient, type RedisClientFactory } from './redis-client.js';
 import { redisKeys } from './redis-keys.js';
-import { ensureSeeded } from './redis-seed.js';
+import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
+import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
 import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type SeedConfirmation, type SeedStatus, type StoredRole } from './types.js';
 import { isValidOrgId, isValidUserId, parseOrgRecord } from './validate.js';
 
 export interface RedisStoreOptions {
@@ -44,6 +48,8 @@ export interface RedisStoreOptions {
   redis: RedisConfig;
   cache_ttl_ms: number;
   cache_max_entries: number;
+  /** `directory.seed`: whether an empty prefix never seen holding a directory is seeded at start (default `if_empty`). */
+  seed?: SeedMode;
 }
 
 export interface RedisStoreDeps {
@@ -55,6 +61,11 @@ export interface RedisStoreDeps {
 }
 
 const RETRY_DELAY_MS = 250;
+/** How often a connected replica re-checks that its prefix still holds the directory it serves. */
+const WATCH_MS = 1000;
+/** How often a connected replica that may not serve yet looks again (hold lifted, seed confirmed). */
+const RECHECK_MS = 500;
+const START_CHECK_ATTEMPTS = 3;
 
 export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
   const { defaultOrg } = options;
@@ -64,15 +75,21 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   const seed = (await loadDirectoryFile(options.file, defaultOrg)).map(freezeRecord);
 
   const keys = redisKeys(options.redis.key_prefix);
+  const seedMode = options.seed ?? 'if_empty';
   const cache = createTtlCache<OrgRecord | null>({ ttlMs: options.cache_ttl_ms, maxEntries: options.cache_max_entries, now });
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
   const listeners = createChangeListeners(log);
   const commands = connect('commands');
   const subscriber = connect('subscriber');
 
+  const gate = createSeedGate(commands, keys, { mode: seedMode, records: seed, now, log });
+
   let closed = false;
-  /** The prefix is known to be seeded, as seen over the current command connection. */
+  /** The prefix holds a directory this replica may serve, as last seen over the current command connection. */
   let verified = false;
+  let status: SeedStatus = { state: 'unavailable', reason: 'redis has not answered yet' };
+  let lastCheckError: string | null = null;
+  let checkTimer: NodeJS.Timeout | null = null;
   /** Invalidations are flowing, so the cache may be read and filled. */
   let subscribed = false;
   let commandsEpoch = 0;
@@ -103,19 +120,76 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     verifying ??= (async () => {
       const epoch = commandsEpoch;
       try {
-        const outcome = await ensureSeeded(commands, keys, seed, { now });
-        if (outcome === 'seeded') log('info', 'directory seeded into redis', { orgs: seed.length });
-        if (epoch === commandsEpoch && !closed) verified = true;
-        // reconnected meanwhile: the new connection's `ready` found this attempt still running
-        else if (!closed && commands.status === 'ready') later(() => void verify());
+        const state = await gate.check();
+        lastCheckError = null;
+        // reconnected meanwhile: the answer belongs to a connection that is gone; check again
+        if (!closed && epoch === commandsEpoch) settle(state);
       } catch (err) {
-        log('warn', 'directory not ready: cannot confirm the redis prefix is seeded', { error: String(err) });
-        if (!closed && commands.status === 'ready') later(() => void verify());
+        const message = errorMessage(err);
+        if (message !== lastCheckError) log('warn', 'directory: cannot check the redis prefix (keeping the last state)', { error: message });
+        lastCheckError = message;
       } finally {
         verifying = null;
+        scheduleCheck();
       }
     })();
     return verifying;
+  }
+
+  /** Applies a check's outcome; a replica that may not serve drops its cache at once. */
+  function settle(state: GateState): void {
+    if (state.ready) {
+      if (!verified && status.state !== 'unavailable') log('info', 'directory served again', { previous: status.state });
+      verified = true;
+      status = { state: 'ready', reason: null };
+      return;
+    }
+    if (verified || status.reason !== state.reason) log('warn', 'directory not served', { state: state.state, reason: state.reason });
+    verified = false;
+    cache.clear();
+    status = { state: state.state, reason: state.reason };
+  }
+
+  /** The directory file as it is now; a missing or unreadable one is an invalid seed, never an empty one. */
+  async function readSeedFile(): Promise<OrgRecord[]> {
+    try {
+      return await loadDirectoryFile(options.file, defaultOrg);
+    } catch (err) {
+      if (err instanceof InvalidDirectoryError) throw err;
+      throw new InvalidDirectoryError(`directory file ${options.file}`, [errorMessage(err)]);
+    }
+  }
+
+  /** One timer per store: watch while serving, re-check while waiting; none while disconnected. */
+  function scheduleCheck(): void {
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
+    if (closed || commands.status !== 'ready') return;
+    checkTimer = setTimeout(() => {
+      checkTimer = null;
+      if (!closed && commands.status === 'ready') void verify();
+    }, verified ? WATCH_MS : RECHECK_MS);
+    checkTimer.unref();
+  }
+
+  async function confirm(source: SeedSource): Promise<SeedConfirmation> {
+    ensureOpen();
+    if (commands.status !== 'ready') throw new DirectoryUnavailableError('directory unavailable: redis is unreachable');
+    // Read now, not at start: the runbook has the operator refresh the file before confirming.
+    const records = source === 'file' ? (await readSeedFile()).map(freezeRecord) : [];
+    let report;
+    try {
+      report = await confirmSeed(commands, keys, records, { now, source });
+    } catch (err) {
+      if (err instanceof SeedNotNeededError) throw err;
+      throw new DirectoryUnavailableError(`directory unavailable: redis seed failed: ${errorMessage(err)}`, { cause: err });
+    }
+    log('warn', 'directory seed confirmed by an operator', { source, written: report.written, skipped: report.skipped });
+    // This replica serves from the answer on; the others hear it now (or re-check within RECHECK_MS).
+    await verifying;
+    await verify();
+    await commands.publish(keys.invalidations, JSON.stringify({ seed: 'confirmed' })).catch(() => undefined);
+    return { source, written: report.written, skipped: report.skipped };
   }
 
   function subscribe(): Promise<void> {
@@ -145,6 +219,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   commands.on('close', () => {
     commandsEpoch += 1;
     verified = false;
+    status = { state: 'unavailable', reason: 'the redis connection is lost' };
   });
   subscriber.on('ready', () => void subscribe());
   subscriber.on('close', () => {
@@ -156,7 +231,8 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     if (channel !== keys.invalidations) return;
     const org = parseInvalidation(message);
     if (org === null) {
-      cache.clear(); // not understood: assume anything may have changed
+      cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
+      if (!verified && commands.status === 'ready') void verify();
       return;
     }
     cache.delete(org);
@@ -171,7 +247,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   function ensureReady(): void {
     ensureOpen();
-    if (!verified) throw new DirectoryUnavailableError('directory not ready: redis is unreachable or not yet seeded');
+    if (!verified) throw new DirectoryUnavailableError(`directory not ready: ${status.reason ?? 'redis is unreachable'}`);
   }
 
   /** Runs a Redis call; any failure means the directory cannot answer. */
@@ -195,12 +271,13 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   }
 
   async function fetchOrg(id: string): Promise<OrgRecord | null> {
+    // Before the cache: a replica that may not serve the prefix serves nothing it cached either.
+    ensureReady();
     if (subscribed) {
       const hit = cache.get(id);
       stat('memory', hit ? 'hit' : 'miss');
       if (hit) return hit.value;
     }
-    ensureReady();
     const ticket = cache.ticket();
     const raw = await redis('GET', () => commands.get(keys.org(id)));
     stat('redis', raw === null ? 'miss' : 'hit');
@@ -234,6 +311,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     ensureReady,
     call: redis,
     decode,
+    now,
     changed(org) {
       cache.delete(org);
       notify(org);
@@ -250,9 +328,17 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   commands.connect().catch(() => undefined); // failures are logged by the client's error listener
   subscriber.connect().catch(() => undefined);
-  // Wait for the first attempt so a healthy start serves from the first request; an unreachable
-  // Redis does not stop the start: reads fail closed while the clients keep reconnecting.
-  await Promise.all([waitFor(commands, verify), waitFor(subscriber, subscribe)]);
+  // Wait for the first check so a healthy start serves from the first request (a check that fails
+  // on a connected Redis, typically a command timeout while the process is busy starting, is
+  // tried again a few times first); an unreachable Redis does not stop the start: reads fail
+  // closed while the clients keep reconnecting.
+  const firstCheck = async () => {
+    for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
+      await verify();
+      if (lastCheckError === null || closed || commands.status !== 'ready') return;
+    }
+  };
+  await Promise.all([waitFor(commands, firstCheck), waitFor(subscriber, subscribe)]);
 
   return {
     kind: 'redis',
@@ -275,11 +361,13 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       );
     },
     onChange: (listener) => listeners.add(listener),
+    seeding: { status: () => status, confirm },
     async close() {
       if (closed) return;
       closed = true;
       listeners.clear();
       for (const timer of timers) clearTimeout(timer);
+      if (checkTimer) clearTimeout(checkTimer);
       await writes;
       cache.clear();
       commands.disconnect();

@@ -30,15 +30,27 @@ export interface RedisWriteContext {
   decode(org: string, raw: string): OrgRecord;
   /** The org's record has changed in Redis (drop it from this replica's cache, tell listeners). */
   changed(org: string): void;
+  /** Milliseconds since the epoch (the tombstone records when the org was deleted). */
+  now(): number;
   log?: DirectoryLogger;
 }
 
-/** Sets KEYS[1] to ARGV[2] (or deletes it when ARGV[2] is empty) only if it still holds ARGV[1]. */
+/**
+ * Sets KEYS[1] (the record) to ARGV[2] only if it still holds ARGV[1]. Deleting (ARGV[2] empty)
+ * leaves a tombstone in KEYS[2], in the same step, so no seed can bring the org back (see
+ * redis-seed.ts); writing a record removes it. Both keys carry the org's hash tag (one slot).
+ */
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
 if current ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('DEL', KEYS[2])
+end
 return 1`;
 const MAX_ATTEMPTS = 5;
 
@@ -56,7 +68,10 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     const added = usersOf(next).filter((u) => !usersOf(current).includes(u));
     const removed = usersOf(current).filter((u) => !usersOf(next).includes(u));
     await addToIndexes(ctx, org, added, next !== null);
-    const applied = await call('EVAL', () => client.eval(COMPARE_AND_SET, 1, key, raw ?? '', next ? JSON.stringify(next) : ''));
+    const deletedAt = new Date(ctx.now()).toISOString();
+    const applied = await call('EVAL', () =>
+      client.eval(COMPARE_AND_SET, 2, key, keys.tombstone(org), raw ?? '', next ? JSON.stringify(next) : '', deletedAt),
+    );
     if (applied !== 1) continue;
     // From here on the record has changed, even if a later step fails: this replica must not
     // serve the old one from its cache.

@@ -66,8 +66,32 @@ export interface DirectoryWriter {
   deleteOrg(org: string): Promise<{ revision: number }>;
 }
 
+/** Where a shared (Redis) directory stands with its seed, for `/readyz` and the admin API. */
+export interface SeedStatus {
+  /** `unavailable`: Redis does not answer; `held`: its data was lost; `awaiting_confirmation`: empty, `directory.seed: confirm`. */
+  state: 'ready' | 'unavailable' | 'held' | 'awaiting_confirmation';
+  /** Why the directory is not served (null when ready). */
+  reason: string | null;
+}
+
+/** What an operator's confirmed seed did (`orgwarden directory seed`, `POST /v1/admin/directory/seed`). */
+export interface SeedConfirmation {
+  source: 'file' | 'empty';
+  /** Records written; `skipped` were not (already present, deleted through the write API, or the prefix held a directory). */
+  written: number;
+  skipped: number;
+}
+
+export interface SeedControl {
+  status(): SeedStatus;
+  /** Seeds a prefix that holds no directory and lifts a hold; rejects with SeedNotNeededError when in service. */
+  confirm(source: 'file' | 'empty'): Promise<SeedConfirmation>;
+}
+
 export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
   readonly kind: 'file' | 'redis';
+  /** Seed state and the operator's confirmation (Redis store only: the file store is its own seed). */
+  readonly seeding?: SeedControl;
   /** Current revision (monotonic per store). */
   revision(): Promise<number>;
   /** True when the backing store answers right now (used by /readyz). */

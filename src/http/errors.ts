@@ -10,6 +10,7 @@ export const API_ERRORS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   feature_disabled: 501,

@@ -9,6 +9,8 @@ import { ApiError, sendError } from './errors.js';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<boolean>;
+  /** Why the check fails, when the component can say (answered under `reasons`). */
+  reason?(): string | null;
 }
 
 export type RouteModule = (router: Router) => void;
@@ -35,7 +37,13 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     );
     const checks = Object.fromEntries(entries);
     const ready = entries.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ ready, checks });
+    const reasons = Object.fromEntries(
+      deps.readiness.flatMap((r) => {
+        const reason = checks[r.name] ? null : (r.reason?.() ?? null);
+        return reason === null ? [] : [[r.name, reason] as const];
+      }),
+    );
+    res.status(ready ? 200 : 503).json({ ready, checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) });
   });
 
   const router = express.Router();

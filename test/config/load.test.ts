@@ -106,6 +106,17 @@ describe('config', () => {
     ]);
   });
 
+  it('takes directory.seed if_empty (default) or confirm, and confirm only with redis', () => {
+    expect(parseConfig({ ...minimal(), redis: {} }).directory.seed).toBe('if_empty');
+    expect(parseConfig({ ...minimal(), directory: { file: './d.yaml', seed: 'confirm' }, redis: {} }).directory.seed).toBe('confirm');
+    expect(issuesOf({ ...minimal(), directory: { file: './d.yaml', seed: 'always' }, redis: {} })).toEqual([
+      'directory.seed: must be one of if_empty, confirm, got "always"',
+    ]);
+    expect(issuesOf({ ...minimal(), directory: { file: './d.yaml', seed: 'confirm' } })).toEqual([
+      'directory.seed: confirm needs redis: without redis, directory.file is the directory itself and is never seeded',
+    ]);
+  });
+
   it('resolves relative paths against the config file and names the file in errors', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-config-'));
     const file = path.join(dir, 'orgwarden.yaml');

@@ -1,0 +1,112 @@
+/**
+ * Whether this replica may serve the directory in its Redis prefix, and the one automatic seed.
+ *
+ * A replica cannot tell a brand-new empty Redis from one that lost its data by looking at it: both
+ * are empty. What it can know is its own history. So:
+ * - A replica that has seen the prefix hold a directory (its marker, or records) remembers it for
+ *   as long as it runs. If the prefix is later empty, or carries a marker of an automatic seed it
+ *   did not see before, the data was lost: it sets the `seed-hold` key, which stops every replica
+ *   (and every automatic seed) until an operator confirms a seed (`confirmSeed`).
+ * - A prefix that was never seen holding anything is seeded from `directory.file` only with
+ *   `directory.seed: if_empty` (the first start of a deployment); with `confirm` it waits for the
+ *   operator too.
+ * - A marker lost on its own (e.g. evicted) over a directory that is still there is put back, and
+ *   nothing is written (seed skipped, logged at warn with the counts).
+ * Every outcome that is not "ready" carries its own reason for `/readyz` and the log.
+ */
+import type { Clock, DirectoryLogger } from './deps.js';
+import type { RedisClient } from './redis-client.js';
+import type { RedisKeys } from './redis-keys.js';
+import { holdsDirectory, markerAuthor, newMarker, readPrefixState, seedIfEmpty } from './redis-seed.js';
+import type { OrgRecord } from './types.js';
+
+/** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
+export type SeedMode = 'if_empty' | 'confirm';
+
+export type GateState =
+  | { ready: true }
+  | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
+
+export interface SeedGate {
+  /** Looks at the prefix (seeding it when the mode allows); rejects only when Redis fails. */
+  check(): Promise<GateState>;
+}
+
+export interface SeedGateOptions {
+  mode: SeedMode;
+  /** The records an automatic seed writes (the directory file, validated at start). */
+  records: readonly OrgRecord[];
+  now: Clock;
+  log: DirectoryLogger;
+  lockTtlMs?: number;
+}
+
+const CONFIRM_HINT = 'confirm a seed with POST /v1/admin/directory/seed or `orgwarden directory seed --config FILE`';
+
+export function createSeedGate(client: RedisClient, keys: RedisKeys, options: SeedGateOptions): SeedGate {
+  const { records, now, log } = options;
+  /** The marker this replica last accepted; non-null once it has seen the prefix hold a directory. */
+  let knownMarker: string | null = null;
+  let seenDirectory = false;
+
+  async function hold(reason: string): Promise<GateState> {
+    await client.set(keys.seedHold, JSON.stringify({ at: new Date(now()).toISOString(), reason }), 'NX');
+    log('error', 'directory data in redis was lost: no replica serves it until an operator confirms a seed', { reason });
+    return held(await client.get(keys.seedHold));
+  }
+
+  function held(raw: string | null): GateState {
+    let why = 'the directory data was lost';
+    try {
+      const reason = (JSON.parse(raw ?? '') as { reason?: unknown }).reason;
+      if (typeof reason === 'string') why = reason;
+    } catch {
+      // an unreadable hold still holds
+    }
+    return { ready: false, state: 'held', reason: `seed held: ${why}; ${CONFIRM_HINT}` };
+  }
+
+  async function accept(marker: string): Promise<GateState> {
+    // Someone seeded the prefix again without an operator after this replica had seen it: only a
+    // loss of the data can have made that possible, and the seed may have revived revoked members.
+    if (knownMarker !== null && marker !== knownMarker && markerAuthor(marker) === 'start') {
+      return hold('the redis prefix was seeded again automatically after this replica had seen its directory');
+    }
+    knownMarker = marker;
+    seenDirectory = true;
+    return { ready: true };
+  }
+
+  async function restoreMarker(): Promise<GateState> {
+    await client.set(keys.seeded, knownMarker ?? newMarker('restored', now), 'NX');
+    log('warn', 'directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written', {
+      written: 0,
+      skipped: records.length,
+    });
+    const marker = await client.get(keys.seeded);
+    return marker === null ? { ready: false, state: 'awaiting_confirmation', reason: 'the seeded marker vanished while being restored' } : accept(marker);
+  }
+
+  async function check(): Promise<GateState> {
+    const state = await readPrefixState(client, keys);
+    if (state.hold !== null) return held(state.hold);
+    if (state.marker !== null) return accept(state.marker);
+    if (state.anchored) return restoreMarker();
+    if (seenDirectory) {
+      if (await holdsDirectory(client, keys)) return restoreMarker();
+      return hold('the redis prefix is empty although this replica had seen its directory');
+    }
+    if (options.mode === 'confirm') {
+      return { ready: false, state: 'awaiting_confirmation', reason: `the redis prefix holds no directory and directory.seed is confirm; ${CONFIRM_HINT}` };
+    }
+    const report = await seedIfEmpty(client, keys, records, { now, ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}) });
+    if (report.outcome === 'seeded') log('warn', 'directory seeded into redis from directory.file (directory.seed: if_empty)', { written: report.written, skipped: report.skipped });
+    const after = await readPrefixState(client, keys);
+    if (after.hold !== null) return held(after.hold);
+    if (after.marker !== null) return accept(after.marker);
+    if (after.anchored || (await holdsDirectory(client, keys))) return restoreMarker();
+    return { ready: false, state: 'awaiting_confirmation', reason: 'the redis prefix is still empty after seeding' };
+  }
+
+  return { check };
+}
