@@ -109,7 +109,7 @@ describe.each(GATEWAYS)('%s', (_name, start) => {
         expect(decision[0]).toMatch(ULID);
         expect(decision[0]).not.toBe(FORGED[IDENTITY_HEADERS.decision]);
       }),
-      fuzzParams(60),
+      fuzzParams(60, 2000),
     );
   });
 });

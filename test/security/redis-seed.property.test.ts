@@ -188,7 +188,7 @@ describe('seeding a Redis prefix', () => {
           }
         },
       ),
-      fuzzParams(25),
+      fuzzParams(25, 2000),
     );
   });
 
@@ -230,7 +230,7 @@ describe('seeding a Redis prefix', () => {
           }
         },
       ),
-      fuzzParams(25),
+      fuzzParams(25, 2000),
     );
   });
 });
