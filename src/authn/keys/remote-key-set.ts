@@ -115,8 +115,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
       if (justFetched || codeOf(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
       // An unknown kid may be a key the issuer just published: look again, within the budget.
       await refetch();
-      const now = usable(deps.now());
-      if (now !== null && now.generation !== set.generation) return now.lookup(header, token);
+      const latest = usable(deps.now());
+      if (latest !== null && latest.generation !== set.generation) return latest.lookup(header, token);
       // The last word from the issuer was a failure: the set we hold may be out of date.
       if (lastFetchFailed) throw new KeysUnavailableError({ cause: error });
       throw error;
