@@ -101,10 +101,14 @@ export async function observableState(walk: WalkApp): Promise<Record<string, unk
 
 export const GUARD_REFUSAL = { error: { code: 'unauthorized', message: `missing or wrong ${CALLER_HEADER}` } };
 
-/** Answered by the caller-token guard, or refused as a target before it: in either case no route ran. */
+/**
+ * Answered by the caller-token guard, or refused as a target before it — by orgwarden, or by
+ * Node's HTTP parser (a bare 400 with no body, for a target it cannot parse): no route ran.
+ */
 export function refusedBeforeAnyRoute(answer: RawAnswer): boolean {
   if (answer.status === 401) return JSON.stringify(answer.json) === JSON.stringify(GUARD_REFUSAL);
   if (answer.status !== 400) return false;
+  if (answer.body === '') return true;
   const error = (answer.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   return error?.code === 'invalid_request' && typeof error.message === 'string' && error.message.startsWith('request target refused: ');
 }
