@@ -24,6 +24,8 @@ import { directoryRoutes } from './http/directory-routes.js';
 import { directorySeedRoutes } from './http/directory-seed-routes.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
+import { opaquePrefixesOf } from './http/request-target.js';
+import { decisionRouteInventory, managementRouteInventory, type RegisteredRoute } from './http/route-inventory.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -54,6 +56,8 @@ export interface App {
   readonly directory: DirectoryStore;
   readonly policy: ActivePolicy;
   readonly http: HttpServer;
+  /** Every route the server answers, decision and management, as registered. */
+  readonly routes: readonly RegisteredRoute[];
   /** The metrics registry and the hooks other components count through (`policyLoadFailed`, `redisError`). */
   readonly metrics: Metrics;
   /** The kill switch (`onFlip` is the hook for logs and metrics). */
@@ -146,20 +150,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
 
     const onError = (err: unknown) => logger.error('request failed', errorFields(err));
-    const dispatchDecision = createDecisionDispatcher(
-      [
-        ...authorizeRoutes({
-          authorizer,
-          tenancy: config.tenancy,
-          maxBodyBytes: config.server.max_body_bytes,
-          maxBatchBodyBytes: config.server.max_batch_body_bytes,
-        }),
-        ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
-        ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
-        forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
-      ],
-      onError,
-    );
+    const decisionRoutes = [
+      ...authorizeRoutes({
+        authorizer,
+        tenancy: config.tenancy,
+        maxBodyBytes: config.server.max_body_bytes,
+        maxBatchBodyBytes: config.server.max_batch_body_bytes,
+      }),
+      ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
+      ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
+      forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
+    ];
+    const dispatchDecision = createDecisionDispatcher(decisionRoutes, onError);
     const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
       ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
       : undefined;
@@ -192,7 +194,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
     const guards: RequestGuard[] = [];
     if (config.server.caller_token_env) guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env')));
-    const http = createHttpServer({ dispatchDecision, management, guards });
+    const http = createHttpServer({ dispatchDecision, management, guards, opaquePrefixes: opaquePrefixesOf(decisionRoutes) });
+    const routes = [...decisionRouteInventory(decisionRoutes), ...managementRouteInventory(management)];
 
     return {
       config,
@@ -200,6 +203,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       directory,
       policy,
       http,
+      routes,
       metrics,
       tenancy: tenancySwitch,
       rollout,

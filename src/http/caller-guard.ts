@@ -1,7 +1,14 @@
 /**
- * Optional caller authentication for a sidecar that listens beyond loopback: every `/v1/` request
- * must carry the shared caller token in its own header, so it never collides with the end user's
- * `Authorization`. Health and readiness stay open for probes. Comparison is constant-time.
+ * Optional caller authentication for a sidecar that listens beyond loopback: every request must
+ * carry the shared caller token in its own header, so it never collides with the end user's
+ * `Authorization`. Comparison is constant-time.
+ *
+ * Invariants:
+ * - Protection is the default and opting out is explicit: only the paths in `PUBLIC_PATHS` are
+ *   answered without the token, compared exactly (case-sensitive). Any other path — a route, a
+ *   spelling of one, or no route at all — needs the token before anything else runs.
+ * - The guard reads the canonical target the server computed before it (`request-target.ts`),
+ *   the same string the routers match, so no spelling reaches a route the guard did not see.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,9 +26,12 @@ export function secretsEqual(given: string | undefined, expected: string): boole
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-export function callerTokenGuard(expected: string): RequestGuard {
+/** Answered without the caller token: the probes, and the Prometheus scrape (no ids in it). */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function callerTokenGuard(expected: string, publicPaths: ReadonlySet<string> = PUBLIC_PATHS): RequestGuard {
   return (req: IncomingMessage, res: ServerResponse) => {
-    if (!pathOf(req.url).startsWith('/v1/')) return false;
+    if (publicPaths.has(pathOf(req.url))) return false;
     const given = req.headers[CALLER_TOKEN_HEADER];
     if (secretsEqual(typeof given === 'string' ? given : undefined, expected)) return false;
     req.resume();

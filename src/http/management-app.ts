@@ -2,6 +2,10 @@
  * The management surface on express: health, readiness, policy status, and whatever routes the
  * composition root registers (directory writes, admin, metrics, features). Every route answers
  * JSON errors from the one catalogue; an unknown path is a JSON 404.
+ *
+ * Routing is case-sensitive and strict (a trailing slash is another path), on the app and on the
+ * router the route modules register on: `/V1/admin/tenancy` is not `/v1/admin/tenancy`, the same
+ * reading the caller-token guard and the decision dispatcher have.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { ApiError, sendError } from './errors.js';
@@ -26,6 +30,9 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Before the first route: express builds its router from these settings when it is first used.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ status: 'ok' });
@@ -46,7 +53,7 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     res.status(ready ? 200 : 503).json({ ready, checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) });
   });
 
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true, strict: true });
   for (const register of deps.routes) register(router);
   app.use(router);
 

@@ -2,9 +2,15 @@
  * One `node:http` server: decision routes are dispatched first, straight from the socket; the
  * rest goes to the express management app. `close` drains: stop accepting, let in-flight
  * requests finish up to the deadline, then cut what is left.
+ *
+ * Invariant: a request's target is read once, here, before any guard or handler
+ * (`request-target.ts`); a target that is not origin-form, or whose path could be read two ways,
+ * is answered 400 and reaches nothing. Guards and routers all read the canonical `req.url`.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApiError, sendError } from './errors.js';
+import { readRequestTarget } from './request-target.js';
 
 export interface HttpServer {
   readonly server: http.Server;
@@ -21,6 +27,8 @@ export function createHttpServer(options: {
   dispatchDecision: (req: IncomingMessage, res: ServerResponse) => boolean;
   management: (req: IncomingMessage, res: ServerResponse) => void;
   guards?: RequestGuard[];
+  /** Path prefixes whose routes read the rest of the path themselves (see `opaquePrefixesOf`). */
+  opaquePrefixes?: readonly string[];
 }): HttpServer {
   let inFlight = 0;
   const idleWaiters = new Set<() => void>();
@@ -30,6 +38,13 @@ export function createHttpServer(options: {
       inFlight--;
       if (inFlight === 0) for (const w of idleWaiters) w();
     });
+    const target = readRequestTarget(req.url, options.opaquePrefixes ?? []);
+    if (!target.ok) {
+      req.resume();
+      sendError(res, new ApiError('invalid_request', `request target refused: ${target.message}`));
+      return;
+    }
+    req.url = target.url;
     for (const guard of options.guards ?? []) if (guard(req, res)) return;
     if (!options.dispatchDecision(req, res)) options.management(req, res);
   });

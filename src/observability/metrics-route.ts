@@ -1,6 +1,6 @@
 /**
  * `GET /metrics` on the management app: the registry in Prometheus text format. Like the health
- * endpoints it sits outside `/v1/`, so the optional caller-token guard does not cover it; it holds
+ * endpoints it is one of the caller-token guard's public paths (`PUBLIC_PATHS`); it holds
  * no ids of users, tokens or orgs (see metrics.ts).
  */
 import type { Router } from 'express';

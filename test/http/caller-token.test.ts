@@ -1,9 +1,10 @@
 /**
  * Caller protection. The decision API listens on loopback unless configured otherwise; a sidecar
- * that listens beyond it sets `server.caller_token_env`, and then every `/v1/` request must carry
- * the shared secret in `X-Orgwarden-Caller-Token` (its own header, so it never collides with the end
- * user's `Authorization`). Probes (`/healthz`, `/readyz`) stay open. Admin routes need both the
- * caller token and the admin token.
+ * that listens beyond it sets `server.caller_token_env`, and then every request but the public
+ * ones must carry the shared secret in `X-Orgwarden-Caller-Token` (its own header, so it never
+ * collides with the end user's `Authorization`). Probes (`/healthz`, `/readyz`) stay open. Admin
+ * routes need both the caller token and the admin token. Every spelling of every route:
+ * routing-spellings.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';

@@ -316,3 +316,36 @@ export const generatedWrite: fc.Arbitrary<GeneratedWrite> = fc.oneof(
   fc.record({ kind: fc.constant('set_status' as const), org: fc.constantFrom(...SEED_ORG_IDS), status: fc.constantFrom('suspended', 'pending_deletion', 'active') }),
   fc.record({ kind: fc.constant('set_role' as const), org: fc.constantFrom(...SEED_ORG_IDS), user: fc.constantFrom(...SEED_USERS), role: fc.constantFrom('viewer', 'editor', 'admin') }),
 );
+
+/**
+ * `value` with some of its characters (slashes included) percent-encoded, each with a chance of
+ * one in `oneIn` (sparse, so most spellings stay close to a real route), hex case chosen per escape.
+ */
+export function percentEncodeSome(value: string, oneIn = 6): fc.Arbitrary<string> {
+  const chars = [...value];
+  return fc
+    .array(fc.tuple(fc.nat(oneIn - 1), fc.boolean()), { minLength: chars.length, maxLength: chars.length })
+    .map((choices) =>
+      chars
+        .map((c, i) => {
+          const [draw, lower] = choices[i] as [number, boolean];
+          return draw === 0 ? [...new TextEncoder().encode(c)].map((b) => hexByte(b, lower)).join('') : c;
+        })
+        .join(''),
+    );
+}
+
+/** Request-target shapes around a path: origin-form as is, or one of the forms routers disagree on. */
+export const targetShape: fc.Arbitrary<(path: string, origin: string) => string> = fc.constantFrom(
+  (p: string) => p,
+  (p: string) => `${p}/`,
+  (p: string) => `/${p}`,
+  (p: string, origin: string) => `${origin}${p}`,
+  (p: string, origin: string) => `${origin.toUpperCase()}${p}`,
+  (p: string) => p.replace(/\/(?=[^/]*$)/, '\\'),
+  (p: string) => p.replace(/\/(?=[^/]*$)/, '/./'),
+  (p: string) => `/x/..${p}`,
+  (p: string) => `/x/%2E%2e${p}`,
+  (p: string) => `${p};x=1`,
+  (p: string) => `${p}?x=/../y`,
+);
