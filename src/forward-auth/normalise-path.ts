@@ -8,6 +8,12 @@
  * (`;`) and malformed escapes. What remains has one reading. Percent-encoded unreserved
  * characters (`%61` = `a`) are decoded, once; other escapes are kept (hex in upper case).
  * The query string is dropped. Nothing here throws: every problem is a message.
+ *
+ * `keepEncodedReserved` is for a router that matches the encoded path and decodes a parameter
+ * itself (the management surface): there an encoded slash, backslash, percent sign or control
+ * character inside a segment is part of a parameter value, never a separator, so it is kept as an
+ * escape for the route to decode and judge. Forward-auth never sets it: the upstream behind a
+ * gateway may decode before routing.
  */
 export const MAX_URI_LENGTH = 4096;
 export const MAX_PATH_SEGMENTS = 64;
@@ -18,7 +24,7 @@ export type NormalisedPath = { ok: true; path: string; segments: string[] } | { 
 const RAW_ALLOWED = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
-export function normalisePath(uri: string): NormalisedPath {
+export function normalisePath(uri: string, options: { keepEncodedReserved?: boolean } = {}): NormalisedPath {
   if (uri.length > MAX_URI_LENGTH) return fail(`longer than ${MAX_URI_LENGTH} characters`);
   const q = uri.indexOf('?');
   const raw = q === -1 ? uri : uri.slice(0, q);
@@ -35,6 +41,11 @@ export function normalisePath(uri: string): NormalisedPath {
     const hex = raw.slice(i + 1, i + 3);
     if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return fail('malformed percent-encoding');
     const code = parseInt(hex, 16);
+    if (options.keepEncodedReserved && !UNRESERVED.test(String.fromCharCode(code))) {
+      decoded += `%${hex.toUpperCase()}`;
+      i += 2;
+      continue;
+    }
     if (code === 0x2f) return fail('encoded slash (%2F)');
     if (code === 0x5c) return fail('encoded backslash (%5C)');
     if (code === 0x25) return fail('encoded percent sign (%25: double encoding)');

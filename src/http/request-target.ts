@@ -9,10 +9,12 @@
  *   authority-form (`host:443`) and asterisk-form (`*`) are refused before any guard or handler.
  * - The path is normalised by the same rules as a forward-auth original path
  *   (`forward-auth/normalise-path.ts`): encoded unreserved characters are decoded once (`%76` is
- *   `v`), and what two parsers could read differently — dot segments, empty segments (`//`, a
- *   trailing slash), backslashes, encoded slashes, backslashes and percent signs, control
- *   characters, `;` — is refused, never resolved. Matching stays case-sensitive: `/V1/policy` is a
- *   different path, not a spelling of `/v1/policy`.
+ *   `v`), and what could change the path's shape — dot segments (also encoded), empty segments
+ *   (`//`, a trailing slash), raw backslashes and control characters, `;`, malformed escapes — is
+ *   refused, never resolved. Other escapes (`%40`, `%2F`, `%25`) are kept: express matches the
+ *   encoded path, where they sit inside one segment, and decodes a parameter once (a user id
+ *   `a/b` is `a%2Fb`); a route that is not there is a 404 behind the guard. Matching stays
+ *   case-sensitive: `/V1/policy` is a different path, not a spelling of `/v1/policy`.
  * - A route that reads the rest of its path itself (a decision route registered as `prefix/*`:
  *   forward-auth, Envoy style) gets the part after its prefix exactly as sent; it applies its own,
  *   stricter reading and answers in its own format.
@@ -34,7 +36,7 @@ export function readRequestTarget(url: string | undefined, opaquePrefixes: reado
   const q = raw.indexOf('?');
   const path = q === -1 ? raw : raw.slice(0, q);
   if (opaquePrefixes.some((prefix) => path.startsWith(`${prefix}/`))) return { ok: true, url: raw };
-  const normalised = normalisePath(raw);
+  const normalised = normalisePath(raw, { keepEncodedReserved: true });
   if (!normalised.ok) return fail(normalised.message);
   return { ok: true, url: q === -1 ? normalised.path : normalised.path + raw.slice(q) };
 }

@@ -70,3 +70,27 @@ describe('normalisePath refuses', () => {
     expect(normalisePath(uri)).toEqual({ ok: false, message });
   });
 });
+
+describe('normalisePath with keepEncodedReserved (the management surface)', () => {
+  it('keeps escapes a forward-auth path refuses, as escapes inside their segment', () => {
+    expect(normalisePath('/v1/directory/orgs/acme/members/a%2fb%5C%25%00', { keepEncodedReserved: true })).toEqual({
+      ok: true,
+      path: '/v1/directory/orgs/acme/members/a%2Fb%5C%25%00',
+      segments: ['v1', 'directory', 'orgs', 'acme', 'members', 'a%2Fb%5C%25%00'],
+    });
+    expect(normalisePath('/api/orgs/a%2fb').ok).toBe(false);
+  });
+
+  it('still decodes unreserved escapes and refuses every change of shape', () => {
+    expect(normalisePath('/%761/policy', { keepEncodedReserved: true })).toEqual({ ok: true, path: '/v1/policy', segments: ['v1', 'policy'] });
+    for (const [uri, message] of [
+      ['/x/%2E%2e/v1/policy', 'dot segment (. or ..)'],
+      ['//v1/policy', 'empty segment (double or trailing slash)'],
+      ['/v1/policy/', 'empty segment (double or trailing slash)'],
+      ['/v1\\policy', 'backslash'],
+      ['/v1/policy;x', 'path parameter (;)'],
+      ['/v1/policy%2', 'malformed percent-encoding'],
+    ] as const)
+      expect(normalisePath(uri, { keepEncodedReserved: true })).toEqual({ ok: false, message });
+  });
+});

@@ -43,7 +43,7 @@ const SPELLINGS: Array<[string, (path: string, port: number) => string]> = [
   ['absolute-form, upper-case scheme and path', (p, port) => `HTTP://127.0.0.1:${port}${p.toUpperCase()}`],
   ['a trailing slash', (p) => `${p}/`],
   ['a // prefix', (p) => `/${p}`],
-  ['%2F for the slash after /v1', (p) => p.replace(/^\/v1\//, '/v1%2F')],
+  ['%2F for the slash after /v1 (one segment: no route)', (p) => p.replace(/^\/v1\//, '/v1%2F')],
   ['%2f (lower case) for the slash after /v1', (p) => p.replace(/^\/v1\//, '/v1%2f')],
   ['a backslash for the slash after /v1', (p) => p.replace(/^\/v1\//, '/v1\\')],
   ['a dot segment', (p) => p.replace(/^\/v1\//, '/v1/./')],

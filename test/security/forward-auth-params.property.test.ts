@@ -16,7 +16,7 @@ import { userIdProblem } from '../../src/contract/ids.js';
 import { REQUEST_REFUSALS } from '../../src/forward-auth/answer.js';
 import { bearer, check, DEFAULT_ROUTES, STYLES } from '../forward-auth/helpers.js';
 import { postJson, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
-import { canonicalUserId, encodableUserId, idDisguise, percentEncodedSegment, unsafeEscape } from '../support/arbitraries.js';
+import { canonicalUserId, encodableUserId, idDisguise, percentEncodedSegment, percentEncodeSome, unsafeEscape } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const DIRECTORY = path.resolve('test', 'support', 'fixtures', 'encoded-ids-directory.yaml');
@@ -67,7 +67,7 @@ describe('forward-auth path parameters', () => {
     );
   });
 
-  it('refuse every value that decodes to a separator, a percent sign, a control or invalid UTF-8', async () => {
+  it('refuse every value that decodes to a separator, a percent sign, a control, invalid UTF-8 or a dot segment', async () => {
     const routes: Array<{ method: string; uri: (v: string) => string; headers?: Record<string, string> }> = [
       { method: 'DELETE', uri: (v) => `/api/orgs/acme/members/${v}` },
       { method: 'DELETE', uri: (v) => `/api/orgs/acme/invitations/${v}` },
@@ -77,9 +77,13 @@ describe('forward-auth path parameters', () => {
       { method: 'PUT', uri: (v) => `/api/resources/${v}/n1`, headers: { 'x-org-id': 'acme' } },
     ];
     const safe = fc.stringMatching(/^[a-z0-9]{0,6}$/);
+    // A whole value that is a dot segment once its unreserved escapes are decoded: the path's shape
+    // would change, so the normaliser refuses it before matching.
+    const dotSegment = fc.constantFrom('.', '..').chain((dots) => percentEncodeSome(dots, 2));
+    const value = fc.oneof(fc.tuple(safe, unsafeEscape, safe).map(([before, bad, after]) => before + bad + after), dotSegment);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes), safe, unsafeEscape, safe, fc.constantFrom(...STYLES), async (route, before, bad, after, style) => {
-        const uri = route.uri(before + bad + after);
+      fc.asyncProperty(fc.constantFrom(...routes), value, fc.constantFrom(...STYLES), async (route, v, style) => {
+        const uri = route.uri(v);
         // The owner of acme: with the value taken at face value, each of these would be allowed.
         const res = await check(port, style, route.method, uri, { ...bearer(tokens.get('olivia@example.com')!), ...route.headers });
         expectRefusedBeforeDecision(res, `${style} ${route.method} ${uri}`);
