@@ -63,6 +63,7 @@ function placeholder(raws: Buffer[], raw: Buffer): string {
   return `\u0001R${raws.length - 1}\u0001`;
 }
 
+/** Values from a mutation are cloned in: generated constants are shared between cases and must never change. */
 function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
   const nodes = collect(root.doc);
   const strings = nodes.filter((n) => typeof n.value === 'string');
@@ -96,7 +97,7 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
       return;
     }
     case 'replace':
-      return set(pick(nodes) as Node, m.value);
+      return set(pick(nodes) as Node, clone(m.value));
     case 'raw_number':
       return set(pick(nodes) as Node, placeholder(raws, Buffer.from(m.text)));
     case 'deep_nesting': {
@@ -108,7 +109,7 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
     }
     case 'add_key': {
       const node = pick(objects);
-      if (node) setOwn(node.value as { [key: string]: Json }, m.key, m.value);
+      if (node) setOwn(node.value as { [key: string]: Json }, m.key, clone(m.value));
       return;
     }
     case 'duplicate_key': {
@@ -119,9 +120,9 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
       const dup = placeholder(raws, Buffer.from(JSON.stringify(node.key)));
       const entries = Object.entries(parent);
       for (const key of Object.keys(parent)) delete parent[key];
-      if (m.first) setOwn(parent, dup, m.value);
+      if (m.first) setOwn(parent, dup, clone(m.value));
       for (const [key, value] of entries) setOwn(parent, key, value);
-      if (!m.first) setOwn(parent, dup, m.value);
+      if (!m.first) setOwn(parent, dup, clone(m.value));
       return;
     }
     case 'remove_key': {
