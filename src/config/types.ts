@@ -14,6 +14,11 @@ export interface ServerConfig {
   max_batch_body_bytes: number;
   /** SIGTERM drain deadline. */
   shutdown_timeout_s: number;
+  /**
+   * Decisions a fan-out (events filter, batch, features) makes per turn of the event loop before
+   * it lets other requests in; 0 never yields (measurement only).
+   */
+  fanout_yield_every: number;
 }
 
 export interface TenancyConfig {
