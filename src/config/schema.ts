@@ -109,6 +109,7 @@ export const configSchema: Schema = {
         sink: { type: 'string', default: 'stdout', enum: ['stdout', 'file', 'none'] },
         file: { type: 'string', optional: true },
         buffer_entries: { type: 'integer', default: 10000, min: 1, max: 1000000 },
+        buffer_bytes: { type: 'integer', default: 8388608, min: 65536, max: 1073741824 },
         sample_allows_one_in: { type: 'integer', default: 1, min: 1, max: 1000000 },
       },
     },

@@ -95,6 +95,8 @@ export interface DecisionLogConfig {
   file?: string;
   /** In-memory buffer between decisions and the sink; entries beyond it are dropped and counted. */
   buffer_entries: number;
+  /** The same buffer's bound in bytes of serialized lines (default 8 MiB); whichever is reached first drops. */
+  buffer_bytes: number;
   /** Log one allow in this many (1 = all); denies are always logged. */
   sample_allows_one_in: number;
 }
