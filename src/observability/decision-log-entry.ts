@@ -84,8 +84,8 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
  * surrogates replaced (U+FFFD): a log line is well-formed whatever a client sent.
  */
 function boundedText(value: string): string {
-  const whole = value.toWellFormed();
-  if (whole.length <= MAX_FIELD_CHARS) return whole;
-  const cut = /[\uD800-\uDBFF]/.test(whole.charAt(MAX_FIELD_CHARS - 1)) ? MAX_FIELD_CHARS - 1 : MAX_FIELD_CHARS;
-  return whole.slice(0, cut);
+  if (value.length <= MAX_FIELD_CHARS) return value.toWellFormed();
+  // Cut first (a field may be megabytes long), then mend: only the head is ever copied.
+  const cut = /[\uD800-\uDBFF]/.test(value.charAt(MAX_FIELD_CHARS - 1)) ? MAX_FIELD_CHARS - 1 : MAX_FIELD_CHARS;
+  return value.slice(0, cut).toWellFormed();
 }
