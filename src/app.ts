@@ -156,8 +156,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         tenancy: config.tenancy,
         maxBodyBytes: config.server.max_body_bytes,
         maxBatchBodyBytes: config.server.max_batch_body_bytes,
+        yieldEvery: config.server.fanout_yield_every,
       }),
-      ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes }),
+      ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes, yieldEvery: config.server.fanout_yield_every }),
       ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
     ];
@@ -180,7 +181,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         policyAdminRoutes(rollout, adminGuard),
         tenancyAdminRoutes(tenancySwitch, adminGuard, logger),
         metricsRoutes(metrics.registry),
-        featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org }),
+        featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org, yieldEvery: config.server.fanout_yield_every }),
         directoryRoutes({
           directory,
           adminGuard,

@@ -9,6 +9,7 @@
  * - The active policy and the multi-tenant switch are each read once per decision, so a hot
  *   reload or a kill-switch flip never produces a decision that mixes two states.
  * - The org a client names is only a request; the policy proves or refuses it.
+ * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
  */
 import type { Authenticator, AuthResult, Principal } from '../authn/types.js';
 import type { TenancyConfig } from '../config/types.js';
@@ -19,6 +20,7 @@ import type { Decision, DecisionObserver, DecisionRecord } from './decision.js';
 import { createDecisionIds } from './decision-id.js';
 import type { DecisionRequest } from './decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
+import { malformedInputDeny } from './malformed-input.js';
 import type { DecisionKind, OrgSource, PolicyDecision, PolicyInput } from './policy-input.js';
 import { REASON_STATUS } from './reasons.js';
 import type { TenancySwitch } from './tenancy-switch.js';
@@ -87,8 +89,15 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         context: request.context,
         directory: fetched.slice,
       };
-      result = engine ? engine.evaluate(input) : { ok: false, error: 'no policy is active' };
-      if (engine) evaluated = input;
+      // A string that is not well-formed Unicode never reaches the policy (it would abort it).
+      const malformed = malformedInputDeny(input);
+      if (malformed) {
+        result = { ok: true, decision: malformed };
+        if (malformed.reason === 'unauthenticated') principal = null;
+      } else {
+        result = engine ? engine.evaluate(input) : { ok: false, error: 'no policy is active' };
+        if (engine) evaluated = input;
+      }
       if (result.ok && !fetched.slice.available && principal && result.decision.allow)
         result = { ok: false, error: 'policy allowed while the directory was unavailable' };
     } catch (err) {

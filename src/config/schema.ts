@@ -18,6 +18,7 @@ export const configSchema: Schema = {
         max_body_bytes: { type: 'integer', default: 65536, min: 1024, max: 1048576 },
         max_batch_body_bytes: { type: 'integer', default: 8388608, min: 1024, max: 67108864 },
         shutdown_timeout_s: { type: 'integer', default: 10, min: 0, max: 300 },
+        fanout_yield_every: { type: 'integer', default: 32, min: 0, max: 100000 },
       },
     },
     tenancy: {
@@ -115,6 +116,7 @@ export const configSchema: Schema = {
         sink: { type: 'string', default: 'stdout', enum: ['stdout', 'file', 'none'] },
         file: { type: 'string', optional: true },
         buffer_entries: { type: 'integer', default: 10000, min: 1, max: 1000000 },
+        buffer_bytes: { type: 'integer', default: 8388608, min: 65536, max: 1073741824 },
         sample_allows_one_in: { type: 'integer', default: 1, min: 1, max: 1000000 },
       },
     },

@@ -14,6 +14,11 @@ export interface ServerConfig {
   max_batch_body_bytes: number;
   /** SIGTERM drain deadline. */
   shutdown_timeout_s: number;
+  /**
+   * Decisions a fan-out (events filter, batch, features) makes per turn of the event loop before
+   * it lets other requests in; 0 never yields (measurement only).
+   */
+  fanout_yield_every: number;
 }
 
 export interface TenancyConfig {
@@ -107,6 +112,8 @@ export interface DecisionLogConfig {
   file?: string;
   /** In-memory buffer between decisions and the sink; entries beyond it are dropped and counted. */
   buffer_entries: number;
+  /** The same buffer's bound in bytes of serialized lines (default 8 MiB); whichever is reached first drops. */
+  buffer_bytes: number;
   /** Log one allow in this many (1 = all); denies are always logged. */
   sample_allows_one_in: number;
 }

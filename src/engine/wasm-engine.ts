@@ -6,6 +6,7 @@
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from '../authz/policy-input.js';
+import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
 import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from './entrypoints.js';
 import type { PolicyBundle } from './policy-bundle.js';
@@ -43,6 +44,8 @@ export function engineOver(evaluator: Evaluator, bundle: Pick<PolicyBundle, 'rev
     loadedAt,
     data: bundle.data,
     evaluate(input: PolicyInput): CheckedDecision {
+      // The policy's JSON reader aborts on a lone surrogate: such an input is never handed over.
+      if (!isWellFormedDeep(input)) return { ok: false, error: 'policy input holds a string that is not well-formed Unicode' };
       let resultSet: unknown;
       try {
         resultSet = evaluator.evaluate(input, DECISION_ENTRYPOINT);

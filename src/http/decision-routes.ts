@@ -6,10 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAuthorizeBody, type TenancyNames } from '../authz/authorize-body.js';
 import type { Authorizer } from '../authz/authorizer.js';
+import { mapLimited } from '../surfaces/map-limited.js';
 import { ApiError, sendError, sendJson } from './errors.js';
 import { readJsonBody } from './json-body.js';
 
 export const MAX_BATCH_ITEMS = 1000;
+/** Batch items decided at once; `yieldEvery` of them per turn of the event loop. */
+const BATCH_CONCURRENCY = 32;
 
 export interface DecisionRoute {
   method: string;
@@ -23,6 +26,8 @@ export interface DecisionRouteDeps {
   tenancy: TenancyNames;
   maxBodyBytes: number;
   maxBatchBodyBytes: number;
+  /** Decisions per turn of the event loop for a batch (`server.fanout_yield_every`). */
+  yieldEvery: number;
 }
 
 export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
@@ -44,13 +49,11 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
       async handle(req, res) {
         const body = await readJsonBody(req, deps.maxBatchBodyBytes);
         const items = batchItems(body);
-        const results = await Promise.all(
-          items.map(async (item, i) => {
-            const parsed = parseAuthorizeBody(item, tenancy, 'batch_item');
-            if (!parsed.ok) return { error: { code: 'invalid_request', message: `items[${i}]: ${parsed.message}` } };
-            return authorizer.decide(parsed.value);
-          }),
-        );
+        const results = await mapLimited(items, { concurrency: BATCH_CONCURRENCY, yieldEvery: deps.yieldEvery }, async (item, i) => {
+          const parsed = parseAuthorizeBody(item, tenancy, 'batch_item');
+          if (!parsed.ok) return { error: { code: 'invalid_request', message: `items[${i}]: ${parsed.message}` } };
+          return authorizer.decide(parsed.value);
+        });
         sendJson(res, 200, { results });
       },
     },

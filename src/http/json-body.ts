@@ -1,10 +1,20 @@
 /**
  * Reads a JSON request body with the contract's rules: a JSON content type (else 415), a size cap
  * checked against Content-Length up front and against the bytes actually received (else 413),
- * and well-formed JSON (else 400). Never a 500 for bad input.
+ * well-formed JSON (else 400) and well-formed Unicode in every string, keys included, at any depth
+ * (else 400). Never a 500 for bad input.
+ *
+ * Every body orgwarden reads (decision routes, surfaces, directory writes, admin) comes through
+ * here, so no string that is not well-formed Unicode gets past the HTTP layer: a lone surrogate
+ * (`"\ud800"` is valid JSON) would otherwise reach the policy, whose JSON reader aborts on it.
  */
 import type { IncomingMessage } from 'node:http';
+import { isWellFormedDeep } from '../contract/ids.js';
 import { ApiError } from './errors.js';
+import { malformedUnicodeMessage } from './malformed-unicode.js';
+
+/** The message of every body refused for a string that is not well-formed Unicode. */
+export const NOT_WELL_FORMED = 'request body: strings and keys must be well-formed Unicode (no lone surrogates)';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
@@ -42,11 +52,14 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       if (failed) return;
       const text = Buffer.concat(chunks, size).toString('utf8');
       if (text.trim() === '') return reject(new ApiError('invalid_request', 'request body is empty'));
+      let parsed: unknown;
       try {
-        resolve(JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch {
-        reject(new ApiError('invalid_request', 'request body is not valid JSON'));
+        return reject(new ApiError('invalid_request', 'request body is not valid JSON'));
       }
+      if (!isWellFormedDeep(parsed)) return reject(new ApiError('invalid_request', malformedUnicodeMessage(parsed) ?? NOT_WELL_FORMED));
+      resolve(parsed);
     });
   });
 }

@@ -5,9 +5,11 @@
  * - `onDecision` never waits, never throws and never does I/O: it serializes the entry and puts it
  *   in a bounded buffer; a drain scheduled with `setImmediate` hands the buffer to the sink as one
  *   chunk and waits for the sink to confirm it before sending the next.
- * - At most `bufferEntries` entries are held in memory, counting both those waiting and those the
- *   sink has not yet confirmed. An entry that does not fit is dropped and counted (`buffer_full`),
- *   so a slow or stuck sink costs log lines, never decisions and never unbounded memory.
+ * - At most `bufferEntries` entries and `bufferBytes` bytes of serialized lines are held in memory,
+ *   counting both those waiting and those the sink has not yet confirmed. An entry that does not
+ *   fit either bound is dropped and counted (`buffer_full`), so a slow or stuck sink costs log
+ *   lines, never decisions and never unbounded memory, however large the fields clients send
+ *   (and each free-text field is cut to MAX_FIELD_CHARS anyway, decision-log-entry.ts).
  * - Every entry is accounted for exactly once: written, dropped (`buffer_full`, `sink_error`,
  *   `closed`) or, for allows only, sampled out. Denies are never sampled.
  */
@@ -19,6 +21,8 @@ import type { DecisionLogCounters } from './metrics.js';
 export interface DecisionLogOptions {
   /** Capacity of the in-memory buffer, in entries (waiting + being written). */
   bufferEntries: number;
+  /** Capacity of the in-memory buffer, in bytes of serialized lines (waiting + being written). */
+  bufferBytes: number;
   /** Log one allow in this many (1 = every allow); denies are always logged. */
   sampleAllowsOneIn: number;
 }
@@ -35,6 +39,8 @@ export interface DecisionLogDeps {
 export interface DecisionLog extends DecisionObserver {
   /** Entries held in memory (waiting or being written). */
   readonly held: number;
+  /** Bytes of serialized lines held in memory (waiting or being written). */
+  readonly heldBytes: number;
   /** Resolves true once everything accepted so far is confirmed by the sink, false at the deadline. */
   flush(timeoutMs: number): Promise<boolean>;
   /** Stops accepting, flushes up to the deadline, counts what is left as dropped, closes the sink. */
@@ -42,14 +48,17 @@ export interface DecisionLog extends DecisionObserver {
 }
 
 export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLogDeps): DecisionLog {
-  const { bufferEntries, sampleAllowsOneIn } = options;
+  const { bufferEntries, bufferBytes, sampleAllowsOneIn } = options;
   if (!Number.isInteger(bufferEntries) || bufferEntries < 1) throw new TypeError('bufferEntries must be a positive integer');
+  if (!Number.isInteger(bufferBytes) || bufferBytes < 1) throw new TypeError('bufferBytes must be a positive integer');
   if (!Number.isInteger(sampleAllowsOneIn) || sampleAllowsOneIn < 1) throw new TypeError('sampleAllowsOneIn must be a positive integer');
   const { sink, counters } = deps;
   const random = deps.random ?? Math.random;
 
   let waiting: string[] = [];
+  let waitingBytes = 0;
   let writing = 0;
+  let writingBytes = 0;
   let scheduled: NodeJS.Immediate | null = null;
   let closed = false;
   let failing = false;
@@ -61,7 +70,11 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     if (closed) return counters.dropped('closed', 1);
     if (record.decision.allow && sampleAllowsOneIn > 1 && random() * sampleAllowsOneIn >= 1) return counters.sampledOut();
     if (waiting.length + writing >= bufferEntries) return counters.dropped('buffer_full', 1);
-    waiting.push(`${JSON.stringify(decisionLogEntry(record))}\n`);
+    const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (waitingBytes + writingBytes + bytes > bufferBytes) return counters.dropped('buffer_full', 1);
+    waiting.push(line);
+    waitingBytes += bytes;
     schedule();
   }
 
@@ -76,12 +89,15 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     const batch = waiting;
     waiting = [];
     writing = batch.length;
+    writingBytes = waitingBytes;
+    waitingBytes = 0;
     const started = epoch;
     let confirmed = false;
     const done = (err?: Error | null) => {
       if (confirmed || started !== epoch) return;
       confirmed = true;
       writing = 0;
+      writingBytes = 0;
       if (err) counters.dropped('sink_error', batch.length);
       else counters.written(batch.length);
       reportState(err ?? null);
@@ -124,6 +140,9 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     get held() {
       return waiting.length + writing;
     },
+    get heldBytes() {
+      return waitingBytes + writingBytes;
+    },
     flush,
     async close(timeoutMs) {
       if (closed) return;
@@ -134,7 +153,9 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       const lost = waiting.length + writing;
       epoch += 1;
       waiting = [];
+      waitingBytes = 0;
       writing = 0;
+      writingBytes = 0;
       if (lost > 0) counters.dropped('closed', lost);
       await sink.close(timeoutMs);
     },

@@ -23,7 +23,7 @@ export async function openDecisionLog(config: DecisionLogConfig, deps: OpenDecis
   const sink = config.sink === 'file' ? await fileSink(config.file as string) : streamSink(deps.stdout, { end: false });
   const { logger } = deps;
   return createDecisionLog(
-    { bufferEntries: config.buffer_entries, sampleAllowsOneIn: config.sample_allows_one_in },
+    { bufferEntries: config.buffer_entries, bufferBytes: config.buffer_bytes, sampleAllowsOneIn: config.sample_allows_one_in },
     {
       sink,
       counters: deps.counters,

@@ -5,6 +5,7 @@
  * the decision core as a deny with reason `policy_error`.
  */
 import path from 'node:path';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/authz/authorizer.js';
 import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
@@ -71,6 +72,24 @@ describe('compiled WASM failure shapes', () => {
     expect(!result.ok && result.error).toMatch(/^policy evaluation failed: RangeError/);
     const after = engine.evaluate(input());
     expect(after).toMatchObject({ ok: true, decision: { allow: true, reason: 'allowed' } });
+  });
+});
+
+describe('strings that are not well-formed Unicode', () => {
+  it('abort the compiled WASM when handed over raw (why the engine never hands them over)', async () => {
+    const bundle = await loadPolicyBundle({ bundle: TEST_BUNDLE });
+    const raw = await loadPolicy(bundle.wasm);
+    raw.setData(bundle.data);
+    expect(() => raw.evaluate(input({ context: { note: '\ud800' } }), 'orgwarden/authz/decision')).toThrow();
+  });
+
+  it('never reach the evaluator: the engine reports them as an error of its own', () => {
+    let calls = 0;
+    const engine = engineOver({ evaluate: () => (calls += 1) }, { revision: 'sha256:test', data: {} }, new Date(0));
+    for (const bad of [input({ action: '\udfff' }), input({ context: { ['k\ud800']: 'v' } }), input({ requested_org: { id: 'a\udbff', source: 'path' } })]) {
+      expect(engine.evaluate(bad)).toEqual({ ok: false, error: 'policy input holds a string that is not well-formed Unicode' });
+    }
+    expect(calls).toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createDecisionLog } from '../../src/observability/decision-log.js';
-import { decisionLogEntry } from '../../src/observability/decision-log-entry.js';
+import { MAX_FIELD_CHARS, decisionLogEntry } from '../../src/observability/decision-log-entry.js';
 import { streamSink, type DecisionLogSink } from '../../src/observability/decision-log-sink.js';
 import type { DecisionLogCounters, DecisionLogDropCause } from '../../src/observability/metrics.js';
 import { deny, record } from './helpers.js';
@@ -87,11 +87,77 @@ describe('decision log entry', () => {
   });
 });
 
+describe('free-text fields are bounded', () => {
+  it('cuts every client-influenced field to MAX_FIELD_CHARS and names the fields it cut', () => {
+    const long = (c: string) => c.repeat(MAX_FIELD_CHARS + 100);
+    const entry = decisionLogEntry(
+      record({
+        decision: { ...deny().decision, principal: { id: long('p'), kind: 'session' }, detail: long('d') },
+        requested_org: { id: long('o'), source: 'header' },
+        action: long('a'),
+        resource: { type: 'node', id: long('i'), org: long('r') },
+        error: long('e'),
+      }),
+    );
+    expect(entry.truncated).toEqual(['principal.id', 'requested_org.id', 'action', 'resource.id', 'resource.org', 'detail', 'error']);
+    for (const value of [entry.principal?.id, entry.requested_org.id, entry.action, entry.resource?.id, entry.resource?.org, entry.detail, entry.error]) {
+      expect(value).toHaveLength(MAX_FIELD_CHARS);
+    }
+    expect(entry.resource?.type).toBe('node');
+  });
+
+  it('leaves short fields alone and carries no marker', () => {
+    const entry = decisionLogEntry(record({ action: 'a'.repeat(MAX_FIELD_CHARS) }));
+    expect(entry.action).toHaveLength(MAX_FIELD_CHARS);
+    expect(entry).not.toHaveProperty('truncated');
+  });
+
+  it('never cuts a surrogate pair in half, and replaces lone surrogates: the line is well-formed', () => {
+    const rocket = '\ud83d\ude80';
+    const entry = decisionLogEntry(record({ action: `${'a'.repeat(MAX_FIELD_CHARS - 1)}${rocket}`, requested_org: { id: 'x\ud800y', source: 'field' } }));
+    expect(entry.action).toBe('a'.repeat(MAX_FIELD_CHARS - 1));
+    expect(entry.requested_org.id).toBe('x\ufffdy');
+    expect(entry.truncated).toEqual(['action']);
+    expect(JSON.stringify(entry).isWellFormed()).toBe(true);
+  });
+});
+
+describe('bounded buffer, in bytes', () => {
+  it('with a sink that never confirms: holds at most bufferBytes of lines, drops and counts the rest', async () => {
+    const { counts, counters: c } = counters();
+    const sink = manualSink();
+    const log = createDecisionLog({ bufferEntries: 10_000, bufferBytes: 16 * 1024, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const big = () => record({ action: 'x'.repeat(100_000), requested_org: { id: 'y'.repeat(100_000), source: 'field' } });
+    for (let i = 0; i < 200; i++) log.onDecision(big());
+    await tick();
+    expect(log.heldBytes).toBeLessThanOrEqual(16 * 1024);
+    expect(log.held).toBeGreaterThan(0);
+    expect(counts.buffer_full).toBe(200 - log.held);
+    expect(counts.buffer_full).toBeGreaterThan(100);
+    // one entry with every field at its bound is well under a kilobyte or two
+    expect(log.heldBytes / log.held).toBeLessThan(2048);
+  });
+
+  it('frees the bytes once the sink confirms them', async () => {
+    const { counters: c } = counters();
+    const sink = manualSink();
+    const log = createDecisionLog({ bufferEntries: 10_000, bufferBytes: 4096, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    for (let i = 0; i < 50; i++) log.onDecision(record());
+    await tick();
+    const held = log.heldBytes;
+    expect(held).toBeGreaterThan(0);
+    sink.confirm();
+    await tick();
+    expect(log.heldBytes).toBe(0);
+    expect(sink.lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0)).toBe(held);
+  });
+});
+
 describe('bounded buffer', () => {
   it('with a sink that never confirms: holds exactly bufferEntries, drops and counts the rest, never blocks', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 5, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog({ bufferEntries: 5, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
     for (let i = 0; i < 3; i++) log.onDecision(record());
     await tick(); // the first three are now being written
     expect(sink.pending).toHaveLength(1);
@@ -105,7 +171,7 @@ describe('bounded buffer', () => {
   it('writes what it held once the sink catches up, then takes new entries again', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 4, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog({ bufferEntries: 4, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
     log.onDecision(record());
     await tick();
     for (let i = 0; i < 5; i++) log.onDecision(record()); // 3 fit, 2 dropped
@@ -128,7 +194,7 @@ describe('bounded buffer', () => {
     const sink = manualSink();
     const states: string[] = [];
     const log = createDecisionLog(
-      { bufferEntries: 100, sampleAllowsOneIn: 1 },
+      { bufferEntries: 100, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
       { sink: sink.sink, counters: c, onSinkState: (s) => states.push(s.failing ? `failing: ${s.error.message}` : 'ok') },
     );
     log.onDecision(record());
@@ -153,7 +219,7 @@ describe('bounded buffer', () => {
       },
       close: async () => undefined,
     };
-    const log = createDecisionLog({ bufferEntries: 10, sampleAllowsOneIn: 1 }, { sink, counters: c });
+    const log = createDecisionLog({ bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink, counters: c });
     expect(() => log.onDecision(record())).not.toThrow();
     await tick();
     expect(counts.sink_error).toBe(1);
@@ -162,7 +228,7 @@ describe('bounded buffer', () => {
   it('on close: flushes what it can, counts the rest as closed (once), and drops later entries as closed', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 10, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog({ bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
     log.onDecision(record());
     await tick();
     log.onDecision(record());
@@ -183,7 +249,7 @@ describe('sampling', () => {
     const draws = [0.1, 0.3, 0.6, 0.9, 0.24, 0.25];
     let drawn = 0;
     const log = createDecisionLog(
-      { bufferEntries: 100, sampleAllowsOneIn: 4 },
+      { bufferEntries: 100, bufferBytes: 1 << 20, sampleAllowsOneIn: 4 },
       { sink: sink.sink, counters: c, random: () => draws[drawn++] ?? 0.99 },
     );
     for (let i = 0; i < 6; i++) log.onDecision(record());

@@ -3,7 +3,8 @@
  * never one per recipient. Evaluations are counted by wrapping the real engine's `evaluate`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postJson } from '../support/app.js';
+import { createEventFilter } from '../../src/surfaces/events/event-filter.js';
+import { postJson, session } from '../support/app.js';
 import { countEvaluations, startSurfaceApp, type SurfaceApp } from './helpers.js';
 
 let s: SurfaceApp;
@@ -52,5 +53,29 @@ describe('fan-out to thousands of recipients', () => {
     await postJson(`${s.url}/v1/events/filter`, body);
     await postJson(`${s.url}/v1/events/filter`, body);
     expect(evaluations.count).toBe(6);
+  });
+});
+
+describe('fairness: a long fan-out yields the event loop', () => {
+  it('a single decision asked while a 10 000-recipient fan-out runs is answered before the fan-out ends', async () => {
+    const filterEvent = createEventFilter(s.app.authorizer, s.app.config.server.fanout_yield_every);
+    const recipients = Array.from({ length: 10_000 }, (_, i) => ({ id: `s${i}`, user: `user-${i}`, org: 'acme' }));
+    const finished: string[] = [];
+    const fanOut = filterEvent({ channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients }).then((r) => {
+      finished.push('fan-out');
+      return r;
+    });
+    // Runs only once the fan-out gives the loop a turn; a fan-out that never yields finishes first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const single = s.app.authorizer
+      .decide({ kind: 'request', token: await session('alice'), named_org: { id: 'acme', source: 'field' }, action: 'org.read', resource: null, context: {} })
+      .then((d) => {
+        finished.push('single');
+        return d;
+      });
+    const [result, decision] = await Promise.all([fanOut, single]);
+    expect(decision).toMatchObject({ allow: true, effective_org: 'acme' });
+    expect(result.denied).toHaveLength(10_000); // none of the generated users is a member
+    expect(finished).toEqual(['single', 'fan-out']);
   });
 });

@@ -30,7 +30,7 @@ beforeAll(async () => {
   closers.push(() => authenticator.close(), () => directory.close());
   const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
   const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch });
-  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer, directory, defaultOrg: 'default' })], onError: () => undefined });
+  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer, directory, defaultOrg: 'default', yieldEvery: config.server.fanout_yield_every })], onError: () => undefined });
   server = createHttpServer({ dispatchDecision: () => false, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;

@@ -33,7 +33,8 @@ interface Group {
   decision?: Decision;
 }
 
-export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>) {
+/** `yieldEvery`: decisions per turn of the event loop (map-limited.ts), so a fan-out never starves other requests. */
+export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>, yieldEvery: number) {
   return async function filterEvent(request: EventFilterRequest): Promise<EventFilterResult> {
     // org (null = none named) -> user -> group; one decision per group.
     const byOrg = new Map<string | null, Map<string, Group>>();
@@ -45,7 +46,7 @@ export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>) {
       return group;
     });
     const groups = [...byOrg.values()].flatMap((byUser) => [...byUser.values()]);
-    await mapLimited(groups, CONCURRENCY, async (group) => {
+    await mapLimited(groups, { concurrency: CONCURRENCY, yieldEvery }, async (group) => {
       group.decision = await authorizer.decide(decisionRequest(request, group));
     });
 

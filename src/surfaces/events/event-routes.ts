@@ -10,10 +10,12 @@ export interface EventRouteDeps {
   authorizer: Pick<Authorizer, 'decide'>;
   /** Body cap: a fan-out of MAX_RECIPIENTS needs more than a single decision's 64 KiB. */
   maxBodyBytes: number;
+  /** Decisions per turn of the event loop (`server.fanout_yield_every`). */
+  yieldEvery: number;
 }
 
 export function eventRoutes(deps: EventRouteDeps): DecisionRoute[] {
-  const filterEvent = createEventFilter(deps.authorizer);
+  const filterEvent = createEventFilter(deps.authorizer, deps.yieldEvery);
   return [
     {
       method: 'POST',

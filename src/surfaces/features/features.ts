@@ -29,6 +29,8 @@ export interface FeaturesDeps {
   authorizer: Pick<Authorizer, 'authenticate' | 'decide' | 'isMultiTenant'>;
   directory: Pick<DirectoryReader, 'listOrgsForUser'>;
   defaultOrg: string;
+  /** Decisions per turn of the event loop (`server.fanout_yield_every`). */
+  yieldEvery: number;
 }
 
 export function createFeatures(deps: FeaturesDeps) {
@@ -59,7 +61,7 @@ export function createFeatures(deps: FeaturesDeps) {
 
     const principal = authn.principal;
     const orgs = [...new Set(await candidateOrgs(principal))];
-    const decisions = await mapLimited(orgs, CONCURRENCY, (id) =>
+    const decisions = await mapLimited(orgs, { concurrency: CONCURRENCY, yieldEvery: deps.yieldEvery }, (id) =>
       authorizer.decide({
         kind: 'request',
         token: undefined,

@@ -1,0 +1,32 @@
+/**
+ * Defence in depth for the policy's input: a string that is not well-formed Unicode (a lone
+ * surrogate) makes the WASM policy's JSON reader abort, which would surface as `policy_error`
+ * (500) on demand. The HTTP layer refuses such bodies with 400; this catches whatever reaches the
+ * core another way (an in-process caller, a claim, a directory record) and turns it into a deny
+ * with the reason of the part at fault, before the policy is asked.
+ *
+ * Invariant: `malformedInputDeny` returns null only when every string in the input, keys included,
+ * is well-formed; otherwise a deny (never `policy_error`, never an allow).
+ */
+import { isWellFormedDeep } from '../contract/ids.js';
+import type { PolicyDecision, PolicyInput } from './policy-input.js';
+import { REASON_STATUS, type DenyReason } from './reasons.js';
+
+/** The detail of every deny decided here (`unauthenticated` keeps its auth code instead). */
+export const MALFORMED_INPUT_DETAIL = 'malformed_input';
+
+/** In the contract's check order: the first malformed part decides the reason. */
+const PARTS: ReadonlyArray<{ reason: DenyReason; detail: string; of: (input: PolicyInput) => unknown }> = [
+  { reason: 'unauthenticated', detail: 'claim_invalid', of: (i) => i.principal },
+  { reason: 'unknown_action', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.action },
+  { reason: 'invalid_org', detail: MALFORMED_INPUT_DETAIL, of: (i) => [i.requested_org, i.resource?.org ?? null] },
+  { reason: 'directory_unavailable', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.directory },
+  // resource type and id, context, and anything else a caller sends
+  { reason: 'access_denied', detail: MALFORMED_INPUT_DETAIL, of: (i) => i },
+];
+
+export function malformedInputDeny(input: PolicyInput): PolicyDecision | null {
+  if (isWellFormedDeep(input)) return null; // the common case: one pass
+  const part = PARTS.find(({ of }) => !isWellFormedDeep(of(input))) ?? (PARTS.at(-1) as (typeof PARTS)[number]);
+  return { allow: false, reason: part.reason, detail: part.detail, status: REASON_STATUS[part.reason], effective_org: null, role: null, spoof: false };
+}
