@@ -4,6 +4,7 @@
  * never reach the policy: no `policy_error`, on any surface, from any client input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionRequest } from '../../src/authz/decision-request.js';
 import { postJson, session } from '../support/app.js';
 import { countEvaluations, startSurfaceApp, type SurfaceApp } from '../surfaces/helpers.js';
 
@@ -111,19 +112,35 @@ describe('management endpoints: 400, and nothing changes', () => {
 });
 
 describe('the core, called in process, never lets such a string reach the policy', () => {
-  const cases: Array<[string, Record<string, unknown>, string, string]> = [
-    ['in the action', { action: `org.read${LONE}` }, 'unknown_action', 'malformed_input'],
-    ['in the org field', { org: `acme${LONE}` }, 'invalid_org', 'malformed_input'],
-    ['in the resource org', { resource: { type: 'node', id: 'n1', org: LONE } }, 'invalid_org', 'malformed_input'],
-    ['in the resource id', { resource: { type: 'node', id: LONE } }, 'access_denied', 'malformed_input'],
-    ['in a context key', { context: { [LONE]: 'x' } }, 'access_denied', 'malformed_input'],
+  // The document parser (`authorize`) refuses these naming the field; `decide`, which in-process
+  // callers and every surface hand a request already parsed, must not pass them to the WASM either.
+  const request = (): DecisionRequest => ({
+    kind: 'request',
+    token: aliceToken,
+    named_org: { id: 'acme', source: 'field' },
+    action: 'org.read',
+    resource: { type: 'org', id: 'acme', org: 'acme' },
+    context: { target_user: 'bob' },
+  });
+  const cases: Array<[string, Partial<DecisionRequest>, string, RegExp]> = [
+    ['in the action', { action: `org.read${LONE}` }, 'unknown_action', /^action: /],
+    ['in the org field', { named_org: { id: `acme${LONE}`, source: 'field' } }, 'invalid_org', /^org: /],
+    ['in the resource org', { resource: { type: 'node', id: 'n1', org: LONE } }, 'invalid_org', /^resource\.org: /],
+    ['in the resource id', { resource: { type: 'node', id: LONE, org: null } }, 'access_denied', /^resource\.id: /],
+    ['in a context key', { context: { [LONE]: 'x' } }, 'access_denied', /^context/],
   ];
-  it.each(cases)('%s: a deny with its own reason, not policy_error', async (_name, patch, reason, detail) => {
+  it.each(cases)('%s: a deny with its own reason, not policy_error', async (_name, patch, reason) => {
     evaluations.reset();
-    const parsed = await s.app.authorizer.authorize({ ...authorize(), ...patch });
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(parsed.value).toMatchObject({ allow: false, reason, detail, spoof: false, effective_org: null });
+    const decision = await s.app.authorizer.decide({ ...request(), ...patch });
+    expect(decision).toMatchObject({ allow: false, reason, detail: 'malformed_input', spoof: false, effective_org: null });
     expect(evaluations.count).toBe(0);
+  });
+
+  it.each(cases)('%s: the document parser refuses it, naming the field', async (_name, patch, _reason, field) => {
+    const { named_org: namedOrg, kind: _kind, ...rest } = { ...request(), ...patch };
+    const parsed = await s.app.authorizer.authorize({ ...rest, org: namedOrg?.id ?? 'acme' });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(field);
   });
 
   it('a principal vouched for by a server-side caller with a malformed id is unauthenticated', async () => {
