@@ -18,7 +18,7 @@ export const configSchema: Schema = {
         max_body_bytes: { type: 'integer', default: 65536, min: 1024, max: 1048576 },
         max_batch_body_bytes: { type: 'integer', default: 8388608, min: 1024, max: 67108864 },
         shutdown_timeout_s: { type: 'integer', default: 10, min: 0, max: 300 },
-        fanout_yield_every: { type: 'integer', default: 32, min: 0, max: 100000 },
+        fanout_yield_every: { type: 'integer', default: 16, min: 0, max: 100000 },
       },
     },
     tenancy: {
