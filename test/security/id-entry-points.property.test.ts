@@ -180,7 +180,7 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
         expect(restore.status).toBe(200);
         expect((await app.directory.getOrg('acme'))?.members).toEqual(before.acme?.members);
       }),
-      fuzzParams(20),
+      fuzzParams(20, 5000),
     );
   });
 
@@ -239,7 +239,7 @@ describe('the Redis store', () => {
         await expect(store.putMember(org, user, 'viewer')).rejects.toBeInstanceOf(InvalidDirectoryError);
         expect(await contents()).toEqual(before);
       }),
-      fuzzParams(60),
+      fuzzParams(60, 5000),
     );
   });
 });
@@ -273,7 +273,7 @@ describe('pull mode: the main API', () => {
         expect((await store.getOrg('hooli'))?.id).toBe('hooli');
         expect(api.requests).toEqual(['/orgs/hooli']);
       }),
-      fuzzParams(60),
+      fuzzParams(60, 5000),
     );
   });
 
@@ -286,7 +286,7 @@ describe('pull mode: the main API', () => {
         await store.listOrgsForUser(good);
         expect(api.requests).toEqual([`/users/${encodeURIComponent(good)}/orgs`]);
       }),
-      fuzzParams(60),
+      fuzzParams(60, 5000),
     );
   });
 
