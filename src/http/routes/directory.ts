@@ -8,24 +8,26 @@
  *   DELETE /v1/directory/orgs/{org}/members/{user}                          → {"revision": N}
  *
  * Invariants:
- * - The admin guard runs before anything else, so a refused caller never has its body read.
+ * - Every route is declared `admin`: the admin guard runs before anything else, so a refused
+ *   caller never has its body read.
  * - Every rule about what may be written (ids, roles, one owner, the default org) lives in the
  *   store's mutations; a refused write (400, 404) has changed nothing, in any store.
- * - Errors carry the catalogue's `code` and, for refused writes, a stable `reason`
- *   (`invalid_record`, `default_org_immutable`, `org_not_found`) the main API can switch on.
+ * - A refused write is answered from the error catalogue: the public code and, as `reason`, the
+ *   refinement the main API can switch on (`invalid_record`, `default_org_immutable`,
+ *   `org_not_found`).
  * - A store that cannot answer is 503 `unavailable`; the detail goes to the log, not the client.
  */
-import type { NextFunction, Request, Response, Router } from 'express';
-import { InvalidDirectoryError } from '../directory/errors.js';
-import { parseOrgId } from '../directory/validate.js';
-import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord, type StoredRole } from '../directory/types.js';
-import type { AdminGuard } from './admin-auth.js';
-import { ApiError, sendError, sendJson } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import type { Request } from 'express';
+import { OrgwardenError } from '../../contract/errors.js';
+import { InvalidDirectoryError } from '../../directory/errors.js';
+import { parseOrgId } from '../../directory/validate.js';
+import type { DirectoryStore, OrgRecord, StoredRole } from '../../directory/types.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
 
 export interface DirectoryRoutesDeps {
   directory: DirectoryStore;
-  adminGuard: AdminGuard;
   /** Body cap for writes (contract: 64 KiB). */
   maxBodyBytes: number;
   /** Where the detail of a store failure goes (clients get a generic message). */
@@ -37,57 +39,55 @@ export interface DirectoryRoutesDeps {
 const ORG_PATH = '/v1/directory/orgs/:org';
 const MEMBER_PATH = '/v1/directory/orgs/:org/members/:user';
 
-export function directoryRoutes(deps: DirectoryRoutesDeps) {
-  const { directory, adminGuard, maxBodyBytes } = deps;
+export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
+  const { directory, maxBodyBytes } = deps;
 
-  const answer = (res: Response, result: { revision: number }) => sendJson(res, 200, { revision: result.revision });
+  /** Runs one store call; a store that cannot answer is 503 `unavailable`, its detail logged. */
+  async function store<T>(req: Request, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof OrgwardenError) || err.code !== 'directory_unavailable') throw err;
+      deps.warn('directory request failed: store unavailable', { method: req.method, path: req.path, error: err.message });
+      const written = req.method === 'GET' ? '' : '; the write may or may not have been applied (writes are idempotent: retry)';
+      throw new ApiError('unavailable', `the directory store is unavailable${written}`, { cause: err });
+    }
+  }
+  const revision = (result: { revision: number }) => ({ revision: result.revision });
+  const route = (method: ManagementRoute['method'], path: string, operation: string, handle: ManagementRoute['handle']): ManagementRoute => ({
+    surface: 'management',
+    method,
+    path,
+    operation,
+    auth: 'admin',
+    handle,
+  });
 
-  return (router: Router) => {
-    router.get(ORG_PATH, adminGuard, async (req, res) => {
+  return [
+    route('GET', ORG_PATH, 'directory_org_get', async (req, res) => {
       const org = parseOrgId(param(req, 'org'), { defaultOrg: deps.defaultOrg }); // a malformed id is a 400 here too, not a 404
-      const record = await directory.getOrg(org);
+      const record = await store(req, () => directory.getOrg(org));
       if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
       sendJson(res, 200, record);
-    });
-
-    router.put(ORG_PATH, adminGuard, async (req, res) => {
+    }),
+    route('PUT', ORG_PATH, 'directory_org_put', async (req, res) => {
       const org = param(req, 'org');
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates the record field by field (and refuses the default org) before writing.
-      answer(res, await directory.putOrg(recordFor(org, body) as OrgRecord));
-    });
-
-    router.delete(ORG_PATH, adminGuard, async (req, res) => {
-      answer(res, await directory.deleteOrg(param(req, 'org')));
-    });
-
-    router.put(MEMBER_PATH, adminGuard, async (req, res) => {
+      sendJson(res, 200, revision(await store(req, () => directory.putOrg(recordFor(org, body) as OrgRecord))));
+    }),
+    route('DELETE', ORG_PATH, 'directory_org_delete', async (req, res) => {
+      sendJson(res, 200, revision(await store(req, () => directory.deleteOrg(param(req, 'org')))));
+    }),
+    route('PUT', MEMBER_PATH, 'directory_member_put', async (req, res) => {
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates org, user and role before writing.
-      answer(res, await directory.putMember(param(req, 'org'), param(req, 'user'), roleOf(body) as StoredRole));
-    });
-
-    router.delete(MEMBER_PATH, adminGuard, async (req, res) => {
-      answer(res, await directory.removeMember(param(req, 'org'), param(req, 'user')));
-    });
-
-    router.all(ORG_PATH, methodNotAllowed('GET, PUT, DELETE'));
-    router.all(MEMBER_PATH, methodNotAllowed('PUT, DELETE'));
-
-    // Errors of the routes above (and of decoding their path), answered here so that store errors
-    // keep their status and reason; anything else goes on to the app's handler (500).
-    router.use('/v1/directory', (err: unknown, req: Request, res: Response, next: NextFunction) => {
-      if (err instanceof ApiError) return sendError(res, err);
-      if (err instanceof DirectoryValidationError) return sendRefusal(res, err);
-      if (err instanceof DirectoryUnavailableError) {
-        deps.warn('directory request failed: store unavailable', { method: req.method, path: req.path, error: err.message });
-        const written = req.method === 'GET' ? '' : '; the write may or may not have been applied (writes are idempotent: retry)';
-        return sendError(res, new ApiError('unavailable', `the directory store is unavailable${written}`));
-      }
-      if (isBadPathEncoding(err)) return sendError(res, new ApiError('invalid_request', 'path: malformed percent-encoding'));
-      next(err);
-    });
-  };
+      sendJson(res, 200, revision(await store(req, () => directory.putMember(param(req, 'org'), param(req, 'user'), roleOf(body) as StoredRole))));
+    }),
+    route('DELETE', MEMBER_PATH, 'directory_member_delete', async (req, res) => {
+      sendJson(res, 200, revision(await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user')))));
+    }),
+  ];
 }
 
 /** A path parameter as express decoded it (a string for the routes above). */
@@ -115,26 +115,8 @@ function roleOf(body: unknown): unknown {
   return body.role;
 }
 
-function sendRefusal(res: Response, err: DirectoryValidationError): void {
-  const reason = (err as { reason?: unknown }).reason;
-  const status = reason === 'org_not_found' ? 404 : 400;
-  const code = status === 404 ? 'not_found' : 'invalid_request';
-  sendJson(res, status, { error: { code, message: err.message, ...(typeof reason === 'string' ? { reason } : {}) } });
-}
-
-function methodNotAllowed(allow: string) {
-  return (req: Request, res: Response) => {
-    sendError(res, new ApiError('method_not_allowed', `${req.method} is not allowed here (allowed: ${allow})`), { allow });
-  };
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-/** Express rejects a path parameter it cannot percent-decode with a 400 error of its own. */
-function isBadPathEncoding(err: unknown): boolean {
-  return err instanceof URIError || (typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 400);
 }

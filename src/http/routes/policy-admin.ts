@@ -14,36 +14,71 @@
  * stands between a caller and that. A failure's message is for the operator: it may quote the
  * compiler's error for the candidate.
  */
-import type { Router } from 'express';
-import type { PolicyRollout, PolicySource } from '../policy-rollout/index.js';
-import type { AdminGuard } from './admin-auth.js';
-import { ApiError, sendJson } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import { ERROR_CATALOGUE } from '../../contract/errors.js';
+import type { LoadStep, PolicyRollout, PolicySource } from '../../policy-rollout/index.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
 
 const MAX_BODY_BYTES = 4096;
 
-export function policyAdminRoutes(rollout: PolicyRollout, adminGuard: AdminGuard) {
-  return (router: Router) => {
-    router.post('/v1/admin/policy/reload', adminGuard, async (req, res) => {
-      req.resume(); // no body is needed; whatever was sent is drained
-      const outcome = await rollout.reload('api');
-      if (outcome.ok) return void res.json(outcome);
-      sendJson(res, 422, { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error }, last_reload: outcome });
-    });
-    router.get('/v1/admin/policy/shadow', adminGuard, (_req, res) => {
-      res.json({ shadow: rollout.shadow.status(), last_load: rollout.lastShadowLoad() });
-    });
-    router.post('/v1/admin/policy/shadow', adminGuard, async (req, res) => {
-      const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
-      const source = parseShadowBody(hasBody ? await readJsonBody(req, MAX_BODY_BYTES) : {});
-      const outcome = await rollout.loadShadow(source);
-      if (outcome.ok) return void res.json({ shadow: outcome.status });
-      sendJson(res, 422, { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } });
-    });
-    router.delete('/v1/admin/policy/shadow', adminGuard, (_req, res) => {
-      res.json({ shadow: null, cleared: rollout.shadow.clear() });
-    });
-  };
+export function policyAdminRoutes(rollout: PolicyRollout): ManagementRoute[] {
+  return [
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/v1/admin/policy/reload',
+      operation: 'policy_reload',
+      auth: 'admin',
+      async handle(req, res) {
+        req.resume(); // no body is needed; whatever was sent is drained
+        const outcome = await rollout.reload('api');
+        if (outcome.ok) return void res.json(outcome);
+        sendJson(res, REJECTED, { ...rejected(outcome), last_reload: outcome });
+      },
+    },
+    {
+      surface: 'management',
+      method: 'GET',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_status',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json({ shadow: rollout.shadow.status(), last_load: rollout.lastShadowLoad() });
+      },
+    },
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_load',
+      auth: 'admin',
+      async handle(req, res) {
+        const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+        const source = parseShadowBody(hasBody ? await readJsonBody(req, MAX_BODY_BYTES) : {});
+        const outcome = await rollout.loadShadow(source);
+        if (outcome.ok) return void res.json({ shadow: outcome.status });
+        sendJson(res, REJECTED, rejected(outcome));
+      },
+    },
+    {
+      surface: 'management',
+      method: 'DELETE',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_clear',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json({ shadow: null, cleared: rollout.shadow.clear() });
+      },
+    },
+  ];
+}
+
+const REJECTED = ERROR_CATALOGUE.policy_rejected.status;
+
+/** A rejected load, with the step that failed (null when none ran) and the operator's message. */
+function rejected(outcome: { step: LoadStep | null; error: string | null }) {
+  return { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } };
 }
 
 /** `{}`, `{"bundle": PATH}` or `{"dir": PATH}`; undefined means the configured shadow. */

@@ -4,41 +4,51 @@
  * The guard runs before the body is read, so a refused caller changes nothing either. When PUT
  * answers 200, this replica already serves the new state; the others follow within one second.
  */
-import type { Router } from 'express';
-import type { Logger } from '../observability/logger.js';
-import { TenancyStoreUnavailableError, type TenancyControl } from '../tenancy/index.js';
-import type { AdminGuard } from './admin-auth.js';
-import { ApiError, sendError } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import type { Logger } from '../../observability/logger.js';
+import type { TenancyControl } from '../../tenancy/index.js';
+import { OrgwardenError } from '../../contract/errors.js';
+import { ApiError } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
 
 const PATH = '/v1/admin/tenancy';
 const MAX_BODY_BYTES = 1024;
 
-export function tenancyAdminRoutes(control: TenancyControl, adminGuard: AdminGuard, logger: Logger) {
-  return (router: Router) => {
-    router.get(PATH, adminGuard, (_req, res) => {
-      res.json(control.status());
-    });
-    router.put(PATH, adminGuard, async (req, res) => {
-      const multiTenant = parseTenancyBody(await readJsonBody(req, MAX_BODY_BYTES));
-      const before = control.isMultiTenant();
-      try {
-        await control.set(multiTenant);
-      } catch (err) {
-        if (err instanceof TenancyStoreUnavailableError) {
-          logger.error('tenancy switch not changed: its store did not answer', { component: 'tenancy', multi_tenant: multiTenant, error: err.message });
-          throw new ApiError('unavailable', 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed');
+export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): ManagementRoute[] {
+  return [
+    {
+      surface: 'management',
+      method: 'GET',
+      path: PATH,
+      operation: 'tenancy_status',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json(control.status());
+      },
+    },
+    {
+      surface: 'management',
+      method: 'PUT',
+      path: PATH,
+      operation: 'tenancy_set',
+      auth: 'admin',
+      async handle(req, res) {
+        const multiTenant = parseTenancyBody(await readJsonBody(req, MAX_BODY_BYTES));
+        const before = control.isMultiTenant();
+        try {
+          await control.set(multiTenant);
+        } catch (err) {
+          if (err instanceof OrgwardenError && err.code === 'tenancy_store_unavailable') {
+            logger.error('tenancy switch not changed: its store did not answer', { component: 'tenancy', multi_tenant: multiTenant, error: err.message });
+            throw new ApiError('unavailable', 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed', { cause: err });
+          }
+          throw err;
         }
-        throw err;
-      }
-      logger.info('tenancy switch set through the admin API', { component: 'tenancy', multi_tenant: multiTenant, changed: before !== multiTenant });
-      res.json({ ...control.status(), changed: before !== multiTenant });
-    });
-    router.all(PATH, (req, res) => {
-      req.resume();
-      sendError(res, new ApiError('method_not_allowed', `${req.method} is not allowed on ${PATH}`), { allow: 'GET, PUT' });
-    });
-  };
+        logger.info('tenancy switch set through the admin API', { component: 'tenancy', multi_tenant: multiTenant, changed: before !== multiTenant });
+        res.json({ ...control.status(), changed: before !== multiTenant });
+      },
+    },
+  ];
 }
 
 /** Exactly `{"multi_tenant": true|false}`. */
