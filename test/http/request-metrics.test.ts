@@ -35,7 +35,7 @@ describe('orgwarden_http_requests_total', () => {
       expect(values.map((v) => `${String(v.labels.operation)} ${String(v.labels.status_class)}`).sort()).toEqual(expected.sort());
       expect(values.every((v) => v.value === 0)).toBe(true);
       const duration = fresh.app.metrics.registry.getSingleMetric('orgwarden_http_request_duration_seconds');
-      const counts = duration ? (await duration.get()).values.filter((v) => v.metricName === 'orgwarden_http_request_duration_seconds_count') : [];
+      const counts = duration ? (await duration.get()).values.filter((v) => (v as { metricName?: string }).metricName === 'orgwarden_http_request_duration_seconds_count') : [];
       expect(counts.map((v) => String(v.labels.operation)).sort()).toEqual(operations().sort());
     } finally {
       await fresh.app.stop();
