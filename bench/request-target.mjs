@@ -20,7 +20,7 @@ const { values } = parseArgs({ options: { iterations: { type: 'string', default:
 const iterations = Number(values.iterations);
 
 const { readRequestTarget } = await import(dist('http/request-target.js'));
-const { pathOf } = await import(dist('http/decision-routes.js'));
+const { pathOf } = await import(dist('http/route-match.js'));
 const { decodeParam } = await import(dist('forward-auth/path-params.js'));
 
 const OPAQUE = ['/v1/forward-auth'];

@@ -12,29 +12,33 @@ import type { Config } from './config/types.js';
 import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
-import { forwardAuthRoute } from './forward-auth/forward-auth-route.js';
 import { routeActionFlags } from './forward-auth/manifest.js';
 import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
-import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
-import { createManagementApp } from './http/management-app.js';
-import { policyStatusRoutes } from './http/policy-routes.js';
-import { policyAdminRoutes } from './http/policy-admin-routes.js';
-import { tenancyAdminRoutes } from './http/tenancy-routes.js';
-import { directoryRoutes } from './http/directory-routes.js';
-import { directorySeedRoutes } from './http/directory-seed-routes.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
+import { createDecisionDispatcher } from './http/decision-dispatcher.js';
+import { createManagementApp } from './http/management-app.js';
+import { createHttpRequestMetrics } from './http/request-metrics.js';
 import { opaquePrefixesOf } from './http/request-target.js';
-import { decisionRouteInventory, managementRouteInventory, type RegisteredRoute } from './http/route-inventory.js';
+import { routeInventory, type RegisteredRoute } from './http/route-inventory.js';
+import { declareRoutes } from './http/route-table.js';
+import { authorizeRoutes } from './http/routes/authorize.js';
+import { directoryRoutes } from './http/routes/directory.js';
+import { directorySeedRoutes } from './http/routes/directory-seed.js';
+import { eventRoutes } from './http/routes/events.js';
+import { featuresRoutes } from './http/routes/features.js';
+import { forwardAuthRoute } from './http/routes/forward-auth.js';
+import { healthRoutes } from './http/routes/health.js';
+import { jobRoutes } from './http/routes/jobs.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { policyAdminRoutes } from './http/routes/policy-admin.js';
+import { policyStatusRoutes } from './http/routes/policy-status.js';
+import { tenancyAdminRoutes } from './http/routes/tenancy.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { metricsRoutes } from './observability/metrics-route.js';
 import { DECISION_LOG_CLOSE_TIMEOUT_MS, openDecisionLog } from './observability/open-decision-log.js';
 import { countingRedisErrors } from './observability/redis-errors.js';
-import { eventRoutes } from './surfaces/events/event-routes.js';
-import { featuresRoutes } from './surfaces/features/features-routes.js';
-import { jobRoutes } from './surfaces/jobs/job-routes.js';
 import { createPolicyRollout, type PolicyRollout } from './policy-rollout/index.js';
 import { createTenancyControl, type TenancyControl } from './tenancy/index.js';
 
@@ -150,7 +154,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
 
     const onError = (err: unknown) => logger.error('request failed', errorFields(err));
-    const decisionRoutes = [
+    const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
+      ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
+      : undefined;
+    if (adminToken === undefined) logger.warn('admin endpoints are disabled: no admin token', { key: 'admin.token_env', env: config.admin.token_env ?? null });
+    const directoryWarn = (msg: string, fields: Record<string, unknown>) => logger.warn(msg, { component: 'directory', ...fields });
+    // Every route, with its operation name and auth level; the guards are applied from this table.
+    const table = declareRoutes([
       ...authorizeRoutes({
         authorizer,
         tenancy: config.tenancy,
@@ -161,42 +171,37 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes, yieldEvery: config.server.fanout_yield_every }),
       ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
-    ];
-    const dispatchDecision = createDecisionDispatcher(decisionRoutes, onError);
-    const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
-      ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
-      : undefined;
-    if (adminToken === undefined) logger.warn('admin endpoints are disabled: no admin token', { key: 'admin.token_env', env: config.admin.token_env ?? null });
-    const adminGuard = requireAdmin(adminToken);
-    const management = createManagementApp({
-      readiness: [
+      ...healthRoutes([
         { name: 'policy', check: async () => policy.current() !== null },
         // with Redis: also false while the prefix's seed is held or awaits confirmation (reason given)
         { name: 'directory', check: () => directory.ping(), reason: () => directory.seeding?.status().reason ?? null },
         // with Redis: the kill switch has been read from it (until then this replica serves "off")
         { name: 'tenancy', check: async () => tenancySwitch.status().synced },
-      ],
-      routes: [
-        policyStatusRoutes(policy, rollout),
-        policyAdminRoutes(rollout, adminGuard),
-        tenancyAdminRoutes(tenancySwitch, adminGuard, logger),
-        metricsRoutes(metrics.registry),
-        featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org, yieldEvery: config.server.fanout_yield_every }),
-        directoryRoutes({
-          directory,
-          adminGuard,
-          maxBodyBytes: config.server.max_body_bytes,
-          defaultOrg: config.tenancy.default_org,
-          warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }),
-        }),
-        directorySeedRoutes({ directory, adminGuard, warn: (msg, fields) => logger.warn(msg, { component: 'directory', ...fields }) }),
-      ],
-      onError,
-    });
+      ]),
+      ...metricsRoutes(metrics.registry),
+      ...policyStatusRoutes(policy, rollout),
+      ...policyAdminRoutes(rollout),
+      ...tenancyAdminRoutes(tenancySwitch, logger),
+      ...featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org, yieldEvery: config.server.fanout_yield_every }),
+      ...directoryRoutes({ directory, maxBodyBytes: config.server.max_body_bytes, defaultOrg: config.tenancy.default_org, warn: directoryWarn }),
+      ...directorySeedRoutes({ directory, warn: directoryWarn }),
+    ]);
+    const adminGuard = requireAdmin(adminToken);
+    const dispatchDecision = createDecisionDispatcher(table.decision, { adminGuard, onError });
+    const management = createManagementApp({ routes: table.management, adminGuard, onError });
     const guards: RequestGuard[] = [];
-    if (config.server.caller_token_env) guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env')));
-    const http = createHttpServer({ dispatchDecision, management, guards, opaquePrefixes: opaquePrefixesOf(decisionRoutes) });
-    const routes = [...decisionRouteInventory(decisionRoutes), ...managementRouteInventory(management)];
+    if (config.server.caller_token_env) {
+      guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env'), table.publicPaths));
+    }
+    const requestMetrics = createHttpRequestMetrics(metrics.registry, table.operations);
+    const http = createHttpServer({
+      dispatchDecision,
+      management,
+      guards,
+      opaquePrefixes: opaquePrefixesOf(table.decision),
+      onAnswered: (a) => requestMetrics.observe(table.operationOf(a.method, a.path), a.status, a.seconds),
+    });
+    const routes = routeInventory(table);
 
     return {
       config,

@@ -5,5 +5,6 @@ export type { Decision, DecisionObserver, DecisionRecord } from './authz/decisio
 export type { DecisionRequest } from './authz/decision-request.js';
 export type { PolicyInput, PolicyDecision } from './authz/policy-input.js';
 export { REASON_STATUS, type Reason } from './authz/reasons.js';
+export { ERROR_CATALOGUE, OrgwardenError, type ErrorCode } from './contract/errors.js';
 export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
 export type { Config } from './config/types.js';

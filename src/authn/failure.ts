@@ -6,6 +6,7 @@
  * Invariant: `message` is a short sentence of our own. It may name a claim or header parameter
  * from a fixed list, never echo the token, a claim value or a library's message.
  */
+import { OrgwardenError } from '../contract/errors.js';
 import type { AuthErrorCode } from './types.js';
 
 export interface AuthFailure {
@@ -22,12 +23,10 @@ export function fail(code: AuthErrorCode, message: string): AuthFailure {
  * Thrown by a key source that cannot obtain its keys (JWKS endpoint down, slow, or serving
  * garbage). It carries a stable `code` so the jose error mapping can treat it like jose's own.
  */
-export class KeysUnavailableError extends Error {
-  static readonly code = 'ERR_ORGWARDEN_KEYS_UNAVAILABLE';
-  readonly code = KeysUnavailableError.code;
+export class KeysUnavailableError extends OrgwardenError {
+  static readonly code = 'keys_unavailable';
 
   constructor(options?: { cause?: unknown }) {
-    super('signing keys are unavailable', options);
-    this.name = 'KeysUnavailableError';
+    super(KeysUnavailableError.code, 'signing keys are unavailable', options);
   }
 }

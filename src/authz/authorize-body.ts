@@ -12,6 +12,7 @@
  * org twice are refused (see http-credentials.ts).
  */
 import { describeIdProblem, userIdProblem } from '../contract/ids.js';
+import { OrgwardenError } from '../contract/errors.js';
 import type { DecisionRequest, ResourceRef } from './decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials } from './http-credentials.js';
 import type { DecisionKind } from './policy-input.js';
@@ -25,7 +26,11 @@ const MAX_STRING = 4096;
 const MAX_CONTEXT_KEYS = 32;
 const MAX_HEADERS = 64;
 
-class Invalid extends Error {}
+class Invalid extends OrgwardenError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 export interface TenancyNames {
   org_header: string;

@@ -1,5 +1,11 @@
+import { OrgwardenError } from '../contract/errors.js';
+
 /** Minimal `--flag value` parsing for the CLI; unknown flags are usage errors. */
-export class UsageError extends Error {}
+export class UsageError extends OrgwardenError {
+  constructor(message: string) {
+    super('usage_error', message);
+  }
+}
 
 export function parseFlags(argv: string[], known: Record<string, 'string' | 'boolean'>): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};

@@ -18,6 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
+import { OrgwardenError } from '../contract/errors.js';
 import type { Clock } from './deps.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -46,11 +47,9 @@ export interface SeedOptions {
 }
 
 /** The prefix is seeded and in service: an operator's seed would change nothing. */
-export class SeedNotNeededError extends Error {
-  readonly code = 'seed_not_needed';
+export class SeedNotNeededError extends OrgwardenError {
   constructor() {
-    super('the redis prefix already holds a directory in service (seeded marker present, no hold); nothing was written');
-    this.name = 'SeedNotNeededError';
+    super('seed_not_needed', 'the redis prefix already holds a directory in service (seeded marker present, no hold); nothing was written');
   }
 }
 

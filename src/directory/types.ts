@@ -2,6 +2,8 @@
  * The directory: what the main API knows about orgs, members and shares, as the sidecar sees it.
  * Stores are interchangeable behind `DirectoryStore` (file, redis), chosen by config.
  */
+import { OrgwardenError } from '../contract/errors.js';
+
 export const ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
 /** `member` is the legacy spelling of `viewer`; stores keep what they were given. */
@@ -31,20 +33,16 @@ export interface OrgRecord {
 }
 
 /** Thrown (or rejected with) whenever the store cannot answer; the authorizer denies with `directory_unavailable`. */
-export class DirectoryUnavailableError extends Error {
-  readonly code = 'directory_unavailable';
+export class DirectoryUnavailableError extends OrgwardenError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DirectoryUnavailableError';
+    super('directory_unavailable', message, options);
   }
 }
 
 /** Bad input to a directory write: the caller answers 400 and nothing changed. */
-export class DirectoryValidationError extends Error {
-  readonly code = 'invalid_request';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DirectoryValidationError';
+export class DirectoryValidationError extends OrgwardenError {
+  constructor(code: 'invalid_record' | 'default_org_immutable' | 'org_not_found', message: string) {
+    super(code, message);
   }
 }
 

@@ -9,13 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { OrgwardenError } from '../contract/errors.js';
 import { POLICY_ENTRYPOINTS } from './entrypoints.js';
 
 const run = promisify(execFile);
 export const OPA_VERSION = '1.22.3';
 
-export class PolicyCompileError extends Error {
-  readonly code = 'policy_compile_failed';
+export class PolicyCompileError extends OrgwardenError {
+  constructor(message: string) {
+    super('policy_compile_failed', message);
+  }
 }
 
 const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -4,15 +4,16 @@
  * `Authorization`. Comparison is constant-time.
  *
  * Invariants:
- * - Protection is the default and opting out is explicit: only the paths in `PUBLIC_PATHS` are
- *   answered without the token, compared exactly (case-sensitive). Any other path — a route, a
- *   spelling of one, or no route at all — needs the token before anything else runs.
+ * - Protection is the default and opting out is explicit: only the paths of the routes the table
+ *   declares `public` (`route-table.ts`) are answered without the token, compared exactly
+ *   (case-sensitive). Any other path — a route, a spelling of one, or no route at all — needs the
+ *   token before anything else runs.
  * - The guard reads the canonical target the server computed before it (`request-target.ts`),
  *   the same string the routers match, so no spelling reaches a route the guard did not see.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathOf } from './decision-routes.js';
+import { pathOf } from './route-match.js';
 import { ApiError, sendError } from './errors.js';
 import type { RequestGuard } from './server.js';
 
@@ -26,10 +27,7 @@ export function secretsEqual(given: string | undefined, expected: string): boole
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-/** Answered without the caller token: the probes, and the Prometheus scrape (no ids in it). */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
-
-export function callerTokenGuard(expected: string, publicPaths: ReadonlySet<string> = PUBLIC_PATHS): RequestGuard {
+export function callerTokenGuard(expected: string, publicPaths: ReadonlySet<string>): RequestGuard {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (publicPaths.has(pathOf(req.url))) return false;
     const given = req.headers[CALLER_TOKEN_HEADER];

@@ -1,32 +1,16 @@
 /**
- * One catalogue of API errors: code, status and a safe message travel together. Clients get the
- * code and our own message; raw library errors go to the log only.
+ * The one error renderer of the HTTP layer, used by the raw `node:http` decision routes and by the
+ * express management app alike (an express `Response` is a `ServerResponse`). Codes, statuses and
+ * client messages come from the catalogue in `contract/errors.ts`; the detail of an error goes to
+ * the log, never to the client.
  */
 import type { ServerResponse } from 'node:http';
+import { errorBody, OrgwardenError, type OrgwardenErrorOptions, type PublicErrorCode } from '../contract/errors.js';
 
-export const API_ERRORS = {
-  invalid_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  feature_disabled: 501,
-  unavailable: 503,
-  internal: 500,
-} as const;
-export type ApiErrorCode = keyof typeof API_ERRORS;
-
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = API_ERRORS[code];
+/** An error the HTTP layer raises itself: a public code and a message written for the client. */
+export class ApiError extends OrgwardenError {
+  constructor(code: PublicErrorCode, message: string, options?: OrgwardenErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -41,6 +25,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-export function sendError(res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(res, err.status, { error: { code: err.code, message: err.message } }, headers);
+/** Answers `err` with its catalogue status and `{"error": {code, message[, reason]}}`. */
+export function sendError(res: ServerResponse, err: OrgwardenError, headers: Record<string, string> = {}): void {
+  sendJson(res, err.status, errorBody(err), headers);
+}
+
+/**
+ * The answer to whatever a route threw. An `OrgwardenError` is answered from the catalogue; any
+ * other error is a bug, answered 500 `internal`. What the client does not read (a non-client
+ * message, an unknown error) goes to `log`. Once the answer has started, the connection is cut.
+ */
+export function answerError(res: ServerResponse, err: unknown, log: (err: unknown) => void): void {
+  const known = err instanceof OrgwardenError ? err : null;
+  if (known === null || known.clientMessage !== known.message) log(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const answered = known ?? new ApiError('internal', 'internal error');
+  // A body refused for its size was not read to its end: the connection cannot be reused.
+  sendError(res, answered, answered.code === 'payload_too_large' ? { connection: 'close' } : {});
 }

@@ -1,29 +1,31 @@
 /**
- * The management surface on express: health, readiness, policy status, and whatever routes the
- * composition root registers (directory writes, admin, metrics, features). Every route answers
- * JSON errors from the one catalogue; an unknown path is a JSON 404.
+ * The management surface on express: the routes the table declares `management` (health,
+ * readiness, metrics, policy status, features, directory writes, admin). Every route answers JSON
+ * errors through the one renderer; a declared path with another method is 405 with `Allow`; an
+ * unknown path is a JSON 404.
  *
- * Routing is case-sensitive and strict (a trailing slash is another path), on the app and on the
- * router the route modules register on: `/V1/admin/tenancy` is not `/v1/admin/tenancy`, the same
- * reading the caller-token guard and the decision dispatcher have.
+ * Invariants:
+ * - Routes are registered from the table only; a route declared `admin` gets the admin guard in
+ *   front of its handler, so it runs before any body is read. (The caller guard runs earlier, in
+ *   the server, for every path that is not public.)
+ * - Routing is case-sensitive and strict (a trailing slash is another path), on the app and on
+ *   its router: `/V1/admin/tenancy` is not `/v1/admin/tenancy`, the same reading the caller-token
+ *   guard and the decision dispatcher have.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { ApiError, sendError } from './errors.js';
-
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<boolean>;
-  /** Why the check fails, when the component can say (answered under `reasons`). */
-  reason?(): string | null;
-}
-
-export type RouteModule = (router: Router) => void;
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { OrgwardenError } from '../contract/errors.js';
+import { answerError, ApiError, sendError } from './errors.js';
+import type { ManagementRoute } from './route-table.js';
+import type { RequestGuard } from './server.js';
 
 export interface ManagementDeps {
-  readiness: ReadinessCheck[];
-  routes: RouteModule[];
+  routes: readonly ManagementRoute[];
+  adminGuard: RequestGuard;
+  /** Where errors the client does not read the detail of go (the log). */
   onError: (err: unknown) => void;
 }
+
+const EXPRESS_METHOD = { GET: 'get', PUT: 'put', POST: 'post', DELETE: 'delete' } as const;
 
 export function createManagementApp(deps: ManagementDeps): express.Express {
   const app = express();
@@ -34,36 +36,42 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.get('/healthz', (_req, res) => {
-    res.status(200).json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    const entries = await Promise.all(
-      deps.readiness.map(async (r) => [r.name, await r.check().catch(() => false)] as const),
-    );
-    const checks = Object.fromEntries(entries);
-    const ready = entries.every(([, ok]) => ok);
-    const reasons = Object.fromEntries(
-      deps.readiness.flatMap((r) => {
-        const reason = checks[r.name] ? null : (r.reason?.() ?? null);
-        return reason === null ? [] : [[r.name, reason] as const];
-      }),
-    );
-    res.status(ready ? 200 : 503).json({ ready, checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) });
-  });
-
   const router = express.Router({ caseSensitive: true, strict: true });
-  for (const register of deps.routes) register(router);
+  const guarded = (guard: RequestGuard): RequestHandler => (req, res, next) => {
+    if (!guard(req, res)) next();
+  };
+  for (const route of deps.routes) {
+    if (route.method === 'ANY') continue; // refused by declareRoutes; never a management route
+    const handle: RequestHandler = async (req, res) => route.handle(req, res);
+    const chain = route.auth === 'admin' ? [guarded(deps.adminGuard), handle] : [handle];
+    router[EXPRESS_METHOD[route.method]](route.path, ...chain);
+  }
+  for (const [path, methods] of methodsByPath(deps.routes)) {
+    const allow = methods.join(', ');
+    router.all(path, (req, res) => {
+      req.resume();
+      sendError(res, new ApiError('method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${allow})`), { allow });
+    });
+  }
   app.use(router);
 
   app.use((req: Request, res: Response) => {
     sendError(res, new ApiError('not_found', `no route for ${req.method} ${req.path}`));
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return sendError(res, err);
-    deps.onError(err);
-    if (!res.headersSent) sendError(res, new ApiError('internal', 'internal error'));
+    answerError(res, isBadPathEncoding(err) ? new ApiError('invalid_request', 'path: malformed percent-encoding') : err, deps.onError);
   });
   return app;
+}
+
+function methodsByPath(routes: readonly ManagementRoute[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const route of routes) out.set(route.path, [...(out.get(route.path) ?? []), route.method]);
+  return out;
+}
+
+/** Express refuses a path parameter it cannot percent-decode with a 400 error of its own. */
+function isBadPathEncoding(err: unknown): boolean {
+  if (err instanceof OrgwardenError) return false;
+  return err instanceof URIError || (typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 400);
 }

@@ -20,7 +20,7 @@
  *   stricter reading and answers in its own format.
  */
 import { normalisePath } from '../forward-auth/normalise-path.js';
-import type { DecisionRoute } from './decision-routes.js';
+import type { DecisionRoute } from './route-table.js';
 
 export type RequestTarget = { ok: true; url: string } | { ok: false; message: string };
 

@@ -1,6 +1,6 @@
 /**
- * One `node:http` server: decision routes are dispatched first, straight from the socket; the
- * rest goes to the express management app. `close` drains: stop accepting, let in-flight
+ * One `node:http` server: the guards run first (the caller token), then decision routes are
+ * dispatched straight from the socket; the rest goes to the express management app. `close` drains: stop accepting, let in-flight
  * requests finish up to the deadline, then cut what is left.
  *
  * Invariant: a request's target is read once, here, before any guard or handler
@@ -11,6 +11,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, sendError } from './errors.js';
 import { readRequestTarget } from './request-target.js';
+import { pathOf } from './route-match.js';
 
 export interface HttpServer {
   readonly server: http.Server;
@@ -23,17 +24,33 @@ export interface RequestGuard {
   (req: IncomingMessage, res: ServerResponse): boolean;
 }
 
+/** One request answered in full: its method, its canonical path (null when the target was refused), status and time taken. */
+export interface AnsweredRequest {
+  method: string;
+  path: string | null;
+  status: number;
+  seconds: number;
+}
+
 export function createHttpServer(options: {
   dispatchDecision: (req: IncomingMessage, res: ServerResponse) => boolean;
   management: (req: IncomingMessage, res: ServerResponse) => void;
   guards?: RequestGuard[];
   /** Path prefixes whose routes read the rest of the path themselves (see `opaquePrefixesOf`). */
   opaquePrefixes?: readonly string[];
+  /** Told of every request whose answer was sent in full (the request metric). */
+  onAnswered?: (answered: AnsweredRequest) => void;
 }): HttpServer {
   let inFlight = 0;
   const idleWaiters = new Set<() => void>();
   const server = http.createServer((req, res) => {
     inFlight++;
+    const started = performance.now();
+    let path: string | null = null;
+    const { onAnswered } = options;
+    if (onAnswered) {
+      res.on('finish', () => onAnswered({ method: req.method ?? '', path, status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+    }
     res.on('close', () => {
       inFlight--;
       if (inFlight === 0) for (const w of idleWaiters) w();
@@ -45,6 +62,7 @@ export function createHttpServer(options: {
       return;
     }
     req.url = target.url;
+    path = pathOf(target.url);
     for (const guard of options.guards ?? []) if (guard(req, res)) return;
     if (!options.dispatchDecision(req, res)) options.management(req, res);
   });

@@ -11,6 +11,7 @@
  * here touches the active policy: the caller swaps only a candidate that passed every step.
  */
 import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
+import { OrgwardenError } from '../contract/errors.js';
 import { catalogueFromPolicyData } from '../forward-auth/manifest.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
 import { verifyBundleSignature } from './bundle-signature.js';
@@ -19,14 +20,13 @@ import { runSmokeCases, type SmokeReport } from './smoke-cases.js';
 
 export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'routes' | 'smoke';
 
-export class PolicyRejectedError extends Error {
-  readonly code = 'policy_rejected';
+export class PolicyRejectedError extends OrgwardenError {
   constructor(
     readonly step: LoadStep,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('policy_rejected', message, { ...options, fields: { step } });
   }
 }
 

@@ -13,6 +13,7 @@
  * cases of its own: an unauthenticated caller and an empty input must both be denied.
  */
 import type { PolicyInput } from '../authz/policy-input.js';
+import { OrgwardenError } from '../contract/errors.js';
 import type { PolicyEngine } from '../engine/wasm-engine.js';
 
 const DECISION_KEYS = new Set(['allow', 'reason', 'detail', 'status', 'effective_org', 'role', 'spoof']);
@@ -25,8 +26,10 @@ export interface SmokeReport {
   builtin: number;
 }
 
-export class SmokeCaseError extends Error {
-  readonly code = 'smoke_failed';
+export class SmokeCaseError extends OrgwardenError {
+  constructor(message: string) {
+    super('smoke_failed', message);
+  }
 }
 
 interface SmokeCase {

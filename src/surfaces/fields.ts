@@ -4,7 +4,7 @@
  * Values are copied out, never kept by reference.
  */
 import { describeIdProblem, userIdProblem } from '../contract/ids.js';
-import { ApiError } from '../http/errors.js';
+import { OrgwardenError as ApiError } from '../contract/errors.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export const MAX_FIELD_LENGTH = 4096;

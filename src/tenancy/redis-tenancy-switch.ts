@@ -22,14 +22,17 @@
  * - An unreadable value in Redis reads as "off" and is logged.
  */
 import type { RedisConfig } from '../config/types.js';
+import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type DirectoryLogger } from '../directory/deps.js';
 import { createRedisClient, type RedisClient, type RedisClientFactory } from '../directory/redis-client.js';
 import { createFlipEmitter, type FlipSource, type TenancyControl } from './tenancy-control.js';
 
 export const TENANCY_POLL_INTERVAL_MS = 500;
 
-export class TenancyStoreUnavailableError extends Error {
-  readonly code = 'tenancy_store_unavailable';
+export class TenancyStoreUnavailableError extends OrgwardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('tenancy_store_unavailable', message, options);
+  }
 }
 
 export interface RedisTenancyOptions {

@@ -169,7 +169,7 @@ describe('file store: writes', () => {
     const error = await write(store).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(DefaultOrgImmutableError);
     expect(error).toBeInstanceOf(DirectoryValidationError);
-    expect((error as DefaultOrgImmutableError).reason).toBe('default_org_immutable');
+    expect((error as DefaultOrgImmutableError).code).toBe('default_org_immutable');
     expect((error as Error).message).toMatch(/^default org is immutable/);
     expect(await store.revision()).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(before);

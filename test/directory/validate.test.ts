@@ -13,7 +13,7 @@ function issuesOf(run: () => unknown): string[] {
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidDirectoryError);
     expect(err).toBeInstanceOf(DirectoryValidationError);
-    expect((err as InvalidDirectoryError).code).toBe('invalid_request');
+    expect((err as InvalidDirectoryError).code).toBe('invalid_record');
     return [...(err as InvalidDirectoryError).issues];
   }
   throw new Error('expected an InvalidDirectoryError');

@@ -62,8 +62,8 @@ describe('opaquePrefixesOf', () => {
   it('takes the prefixes of decision routes registered as prefix/*', () => {
     const handle = async () => {};
     expect(opaquePrefixesOf([
-      { method: 'POST', path: '/v1/authorize', handle },
-      { method: 'ANY', path: '/v1/forward-auth/*', handle },
+      { surface: 'decision', method: 'POST', path: '/v1/authorize', operation: 'authorize', auth: 'caller', handle },
+      { surface: 'decision', method: 'ANY', path: '/v1/forward-auth/*', operation: 'forward_auth', auth: 'caller', handle },
     ])).toEqual(['/v1/forward-auth']);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Every registered route — read from the decision dispatcher's list and the express router's own
- * stack (`app.routes`), not from a list kept here — in every spelling a client could send:
+ * Every registered route — read from the declared route table (`app.routes`), which is also what
+ * registers them, not from a list kept here — in every spelling a client could send:
  * without the caller token each answers 401 from the guard, or 400 when its target is refused
  * before routing, and no handler runs (the kill switch, the directory, the policy and the
  * decision counters stay as they were). With the caller token, the registered spelling reaches
@@ -8,7 +8,6 @@
  * other targets go on the wire exactly as written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_PATHS } from '../../src/http/caller-guard.js';
 import { sendRaw } from '../support/raw-http.js';
 import {
   CALLER_HEADER,
@@ -18,6 +17,7 @@ import {
   GUARD_REFUSAL,
   guardedRoutes,
   observableState,
+  publicPaths,
   refusedBeforeAnyRoute,
   requestFor,
   startWalkApp,
@@ -54,7 +54,7 @@ const SPELLINGS: Array<[string, (path: string, port: number) => string]> = [
 describe('the route inventory', () => {
   it('lists the decision routes and the express routes, as registered', () => {
     const listed = walk.app.routes.map((r) => `${r.method} ${r.path}`);
-    for (const route of ['POST /v1/authorize', 'ANY /v1/forward-auth/*', 'GET /healthz', 'GET /metrics', 'PUT /v1/admin/tenancy', 'ALL /v1/admin/tenancy', 'PUT /v1/directory/orgs/:org/members/:user', 'GET /v1/features'])
+    for (const route of ['POST /v1/authorize', 'ANY /v1/forward-auth/*', 'GET /healthz', 'GET /metrics', 'PUT /v1/admin/tenancy', 'GET /v1/admin/tenancy', 'PUT /v1/directory/orgs/:org/members/:user', 'GET /v1/features'])
       expect(listed).toContain(route);
     expect(walk.app.routes.filter((r) => r.surface === 'decision').length).toBeGreaterThan(0);
   });
@@ -105,7 +105,11 @@ describe('without the caller token, no spelling of a guarded route reaches its h
 });
 
 describe('public routes', () => {
-  it.each([...PUBLIC_PATHS])('%s answers without the caller token, only as registered', async (path) => {
+  it('are the probes and the metrics scrape, as the table declares them', () => {
+    expect(publicPaths(walk.app).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
+  });
+
+  it.each(['/healthz', '/readyz', '/metrics'])('%s answers without the caller token, only as registered', async (path) => {
     expect((await sendRaw(walk.port, { method: 'GET', target: path })).status).toBe(200);
     expect((await sendRaw(walk.port, { method: 'GET', target: path.toUpperCase() })).json).toEqual(GUARD_REFUSAL);
     expect((await sendRaw(walk.port, { method: 'GET', target: `${path}/` })).status).toBe(400);

@@ -16,7 +16,7 @@ import { createFileStore } from '../../src/directory/file-store.js';
 import { withHttpReadThrough } from '../../src/directory/http-read-through.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { DirectoryStore } from '../../src/directory/types.js';
-import { ApiError } from '../../src/http/errors.js';
+import { OrgwardenError } from '../../src/contract/errors.js';
 import { parseEventFilterBody } from '../../src/surfaces/events/event-filter-body.js';
 import { parseJobBody } from '../../src/surfaces/jobs/job-body.js';
 import { hs256Authenticator, NOW } from '../authn/helpers.js';
@@ -44,7 +44,7 @@ const badOrgId = fc.oneof(
   defaultOrgLookAlike('default'),
 );
 
-/** What a refusal from a body parser looks like: an ApiError 400 whose message starts with `field`. */
+/** What a refusal from a body parser looks like: an OrgwardenError 400 whose message starts with `field`. */
 function expectRefusal(run: () => unknown, field: string): void {
   let thrown: unknown;
   try {
@@ -52,9 +52,9 @@ function expectRefusal(run: () => unknown, field: string): void {
   } catch (err) {
     thrown = err;
   }
-  expect(thrown).toBeInstanceOf(ApiError);
-  expect((thrown as ApiError).status).toBe(400);
-  expect((thrown as ApiError).message.startsWith(`${field}: `)).toBe(true);
+  expect(thrown).toBeInstanceOf(OrgwardenError);
+  expect((thrown as OrgwardenError).status).toBe(400);
+  expect((thrown as OrgwardenError).message.startsWith(`${field}: `)).toBe(true);
 }
 
 describe('token claims', () => {

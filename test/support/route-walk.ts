@@ -8,7 +8,6 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
-import { PUBLIC_PATHS } from '../../src/http/caller-guard.js';
 import type { RegisteredRoute } from '../../src/http/route-inventory.js';
 import { FIXTURE_DIRECTORY, session, startTestApp, TEST_BUNDLE } from './app.js';
 import type { RawAnswer } from './raw-http.js';
@@ -40,8 +39,11 @@ export async function startWalkApp(): Promise<WalkApp> {
   return { app, port: (app.http.server.address() as { port: number }).port, directoryFile, userToken: await session('alice') };
 }
 
-/** The routes that need the caller token: all but the explicitly public ones. */
-export const guardedRoutes = (app: App): RegisteredRoute[] => app.routes.filter((r) => !PUBLIC_PATHS.has(r.path));
+/** The routes that need the caller token: all but the ones the table declares public. */
+export const guardedRoutes = (app: App): RegisteredRoute[] => app.routes.filter((r) => r.auth !== 'public');
+
+/** The paths the table declares public (answered without the caller token). */
+export const publicPaths = (app: App): string[] => [...new Set(app.routes.filter((r) => r.auth === 'public').map((r) => r.path))];
 
 /** Sample values for path parameters: an org and a member that exist, so a handler would act. */
 const PARAMS: Record<string, string> = { org: 'acme', user: 'carol' };
@@ -51,8 +53,8 @@ export function concretePath(route: RegisteredRoute): string {
   return route.path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/\/\*$/, '/api/orgs/acme');
 }
 
-/** A method the route answers (`ALL` and `ANY` take one no other route of the path has). */
-export const concreteMethod = (route: RegisteredRoute): string => (route.method === 'ALL' ? 'PATCH' : route.method === 'ANY' ? 'GET' : route.method);
+/** A method the route answers (`ANY` takes one no other route of the path has). */
+export const concreteMethod = (route: RegisteredRoute): string => (route.method === 'ANY' ? 'GET' : route.method);
 
 /**
  * Headers and body that the route's handler would act on: the admin token for admin and directory

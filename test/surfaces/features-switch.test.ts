@@ -14,7 +14,8 @@ import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
 import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { createManagementApp } from '../../src/http/management-app.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import { featuresRoutes } from '../../src/surfaces/features/features-routes.js';
+import { requireAdmin } from '../../src/http/admin-auth.js';
+import { featuresRoutes } from '../../src/http/routes/features.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE, session, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   closers.push(() => authenticator.close(), () => directory.close());
   const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
   const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch });
-  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer, directory, defaultOrg: 'default', yieldEvery: config.server.fanout_yield_every })], onError: () => undefined });
+  const management = createManagementApp({ routes: featuresRoutes({ authorizer, directory, defaultOrg: 'default', yieldEvery: config.server.fanout_yield_every }), adminGuard: requireAdmin(undefined), onError: () => undefined });
   server = createHttpServer({ dispatchDecision: () => false, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;

@@ -4,16 +4,16 @@
  * cap, for the two caps); nothing from the response body ever reaches the message.
  */
 import type { JSONWebKeySet } from 'jose';
+import { OrgwardenError } from '../../contract/errors.js';
 import { parseJwks } from './jwks-file.js';
 
 export type JwksFetchProblem = 'network' | 'timeout' | 'status' | 'too_large' | 'too_many_keys' | 'unparsable';
 
-export class JwksFetchError extends Error {
+export class JwksFetchError extends OrgwardenError {
   readonly problem: JwksFetchProblem;
 
   constructor(problem: JwksFetchProblem, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'JwksFetchError';
+    super('jwks_fetch_failed', message, options);
     this.problem = problem;
   }
 }

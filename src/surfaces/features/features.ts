@@ -16,7 +16,7 @@ import type { Principal } from '../../authn/types.js';
 import type { Authorizer } from '../../authz/authorizer.js';
 import type { Decision } from '../../authz/decision.js';
 import { DirectoryUnavailableError, type DirectoryReader } from '../../directory/types.js';
-import { ApiError } from '../../http/errors.js';
+import { OrgwardenError as ApiError } from '../../contract/errors.js';
 import { mapLimited } from '../map-limited.js';
 
 /** The action that lets a principal see an org in its list (catalogue: any member, tokens with settings:read). */

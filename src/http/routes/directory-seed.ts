@@ -12,13 +12,11 @@
  * - A prefix already in service is 409 and nothing is written; without Redis there is no seed (409).
  * - An unreadable or invalid directory file is 400 naming the file's problem; Redis failing is 503.
  */
-import type { Router } from 'express';
-import { InvalidDirectoryError } from '../directory/errors.js';
-import { SeedNotNeededError } from '../directory/redis-seed.js';
-import { DirectoryUnavailableError, type DirectoryStore } from '../directory/types.js';
-import type { AdminGuard } from './admin-auth.js';
-import { ApiError, sendError, sendJson } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import { OrgwardenError } from '../../contract/errors.js';
+import type { DirectoryStore } from '../../directory/types.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
 
 const PATH = '/v1/admin/directory/seed';
 const MAX_BODY_BYTES = 1024;
@@ -26,43 +24,60 @@ const SOURCES = ['file', 'empty'] as const;
 
 export interface DirectorySeedRoutesDeps {
   directory: DirectoryStore;
-  adminGuard: AdminGuard;
   /** Where the detail of a failure goes (clients get a generic message). */
   warn: (message: string, fields: Record<string, unknown>) => void;
 }
 
-export function directorySeedRoutes(deps: DirectorySeedRoutesDeps) {
-  const { directory, adminGuard } = deps;
+export function directorySeedRoutes(deps: DirectorySeedRoutesDeps): ManagementRoute[] {
+  const { directory } = deps;
   const noRedis = () => new ApiError('conflict', 'the directory is not in redis (no redis configured): directory.file is the directory itself, there is nothing to seed');
 
-  return (router: Router) => {
-    router.get(PATH, adminGuard, (_req, res) => {
-      if (!directory.seeding) throw noRedis();
-      sendJson(res, 200, directory.seeding.status());
-    });
-
-    router.post(PATH, adminGuard, async (req, res) => {
-      const source = parseSeedBody(await readJsonBody(req, MAX_BODY_BYTES));
-      if (!directory.seeding) throw noRedis();
-      try {
-        const report = await directory.seeding.confirm(source);
-        sendJson(res, 200, { ...report, ...directory.seeding.status() });
-      } catch (err) {
-        if (err instanceof SeedNotNeededError) throw new ApiError('conflict', `${err.message}`);
-        if (err instanceof InvalidDirectoryError) throw new ApiError('invalid_request', `directory.file: ${err.message}; nothing was written`);
-        if (err instanceof DirectoryUnavailableError) {
-          deps.warn('directory seed failed: store unavailable', { error: err.message });
-          throw new ApiError('unavailable', 'redis did not complete the seed; retry (a seed never overwrites a record)');
+  return [
+    {
+      surface: 'management',
+      method: 'GET',
+      path: PATH,
+      operation: 'directory_seed_status',
+      auth: 'admin',
+      handle(_req, res) {
+        if (!directory.seeding) throw noRedis();
+        sendJson(res, 200, directory.seeding.status());
+      },
+    },
+    {
+      surface: 'management',
+      method: 'POST',
+      path: PATH,
+      operation: 'directory_seed_confirm',
+      auth: 'admin',
+      async handle(req, res) {
+        const source = parseSeedBody(await readJsonBody(req, MAX_BODY_BYTES));
+        if (!directory.seeding) throw noRedis();
+        try {
+          const report = await directory.seeding.confirm(source);
+          sendJson(res, 200, { ...report, ...directory.seeding.status() });
+        } catch (err) {
+          throw seedRefusal(err, deps.warn);
         }
-        throw err;
-      }
-    });
+      },
+    },
+  ];
+}
 
-    router.all(PATH, (req, res) => {
-      req.resume();
-      sendError(res, new ApiError('method_not_allowed', `${req.method} is not allowed on ${PATH}`), { allow: 'GET, POST' });
-    });
-  };
+/** What a failed seed answers, by the error's code (the wire contract predates `reason`). */
+function seedRefusal(err: unknown, warn: DirectorySeedRoutesDeps['warn']): unknown {
+  if (!(err instanceof OrgwardenError)) return err;
+  switch (err.code) {
+    case 'seed_not_needed':
+      return new ApiError('conflict', err.message, { cause: err });
+    case 'invalid_record':
+      return new ApiError('invalid_request', `directory.file: ${err.message}; nothing was written`, { cause: err });
+    case 'directory_unavailable':
+      warn('directory seed failed: store unavailable', { error: err.message });
+      return new ApiError('unavailable', 'redis did not complete the seed; retry (a seed never overwrites a record)', { cause: err });
+    default:
+      return err;
+  }
 }
 
 /** Exactly `{"source": "file" | "empty"}`. */

@@ -1,25 +1,17 @@
 /**
  * The decision endpoints on the hot path, served straight from `node:http` (no generic body or
- * routing middleware): `POST /v1/authorize` and `POST /v1/authorize/batch`. Other decision
- * surfaces register here too, through `DecisionRoute`.
+ * routing middleware): `POST /v1/authorize` and `POST /v1/authorize/batch`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseAuthorizeBody, type TenancyNames } from '../authz/authorize-body.js';
-import type { Authorizer } from '../authz/authorizer.js';
-import { mapLimited } from '../surfaces/map-limited.js';
-import { ApiError, sendError, sendJson } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import { parseAuthorizeBody, type TenancyNames } from '../../authz/authorize-body.js';
+import type { Authorizer } from '../../authz/authorizer.js';
+import { mapLimited } from '../../surfaces/map-limited.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { DecisionRoute } from '../route-table.js';
 
 export const MAX_BATCH_ITEMS = 1000;
 /** Batch items decided at once; `yieldEvery` of them per turn of the event loop. */
 const BATCH_CONCURRENCY = 32;
-
-export interface DecisionRoute {
-  method: string;
-  /** Exact path, or a prefix when it ends with `/*`. */
-  path: string;
-  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
-}
 
 export interface DecisionRouteDeps {
   authorizer: Authorizer;
@@ -34,8 +26,11 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
   const { authorizer, tenancy } = deps;
   return [
     {
+      surface: 'decision',
       method: 'POST',
       path: '/v1/authorize',
+      operation: 'authorize',
+      auth: 'caller',
       async handle(req, res) {
         const body = await readJsonBody(req, deps.maxBodyBytes);
         const parsed = parseAuthorizeBody(body, tenancy, 'request');
@@ -44,8 +39,11 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
       },
     },
     {
+      surface: 'decision',
       method: 'POST',
       path: '/v1/authorize/batch',
+      operation: 'authorize_batch',
+      auth: 'caller',
       async handle(req, res) {
         const body = await readJsonBody(req, deps.maxBatchBodyBytes);
         const items = batchItems(body);
@@ -69,37 +67,4 @@ function batchItems(body: unknown): unknown[] {
   if (!Array.isArray(items)) throw new ApiError('invalid_request', 'items: must be a list');
   if (items.length > MAX_BATCH_ITEMS) throw new ApiError('invalid_request', `items: at most ${MAX_BATCH_ITEMS} items`);
   return items;
-}
-
-/** Dispatches to a decision route; returns false when the path is not a decision route. */
-export function createDecisionDispatcher(routes: DecisionRoute[], onError: (err: unknown) => void) {
-  return function dispatch(req: IncomingMessage, res: ServerResponse): boolean {
-    const path = pathOf(req.url);
-    const matching = routes.filter((r) => (r.path.endsWith('/*') ? path === r.path.slice(0, -2) || path.startsWith(r.path.slice(0, -1)) : path === r.path));
-    if (matching.length === 0) return false;
-    const route = matching.find((r) => r.method === 'ANY' || r.method === req.method);
-    if (!route) {
-      req.resume();
-      sendError(res, new ApiError('method_not_allowed', `use ${[...new Set(matching.map((r) => r.method))].join(', ')}`), {
-        allow: [...new Set(matching.map((r) => r.method))].join(', '),
-      });
-      return true;
-    }
-    route.handle(req, res, path).catch((err: unknown) => {
-      if (err instanceof ApiError) {
-        if (!res.headersSent) sendError(res, err, err.code === 'payload_too_large' ? { connection: 'close' } : {});
-        return;
-      }
-      onError(err);
-      if (!res.headersSent) sendError(res, new ApiError('internal', 'internal error'));
-      else res.destroy();
-    });
-    return true;
-  };
-}
-
-export function pathOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const q = raw.indexOf('?');
-  return q === -1 ? raw : raw.slice(0, q);
 }

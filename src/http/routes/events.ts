@@ -1,10 +1,10 @@
 /** `POST /v1/events/filter` on the raw node:http decision path (contract section 5). */
 import type { Authorizer } from '../../authz/authorizer.js';
-import type { DecisionRoute } from '../../http/decision-routes.js';
-import { sendJson } from '../../http/errors.js';
-import { readJsonBody } from '../../http/json-body.js';
-import { parseEventFilterBody } from './event-filter-body.js';
-import { createEventFilter } from './event-filter.js';
+import { parseEventFilterBody } from '../../surfaces/events/event-filter-body.js';
+import { createEventFilter } from '../../surfaces/events/event-filter.js';
+import { sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { DecisionRoute } from '../route-table.js';
 
 export interface EventRouteDeps {
   authorizer: Pick<Authorizer, 'decide'>;
@@ -18,8 +18,11 @@ export function eventRoutes(deps: EventRouteDeps): DecisionRoute[] {
   const filterEvent = createEventFilter(deps.authorizer, deps.yieldEvery);
   return [
     {
+      surface: 'decision',
       method: 'POST',
       path: '/v1/events/filter',
+      operation: 'events_filter',
+      auth: 'caller',
       async handle(req, res) {
         const request = parseEventFilterBody(await readJsonBody(req, deps.maxBodyBytes));
         sendJson(res, 200, await filterEvent(request));

@@ -13,16 +13,16 @@
  * (`path-params.ts`); the org in the path is compared with the org header after decoding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TenancyNames } from '../authz/authorize-body.js';
-import type { Authorizer } from '../authz/authorizer.js';
-import type { DecisionRequest, ResourceRef } from '../authz/decision-request.js';
-import { bearerToken, readGatewayCredentials, type GatewayCredentials } from '../authz/http-credentials.js';
-import type { DecisionRoute } from '../http/decision-routes.js';
-import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from './answer.js';
-import { normalisePath } from './normalise-path.js';
-import { readOriginalRequest } from './original-request.js';
-import { decodeRouteParams } from './path-params.js';
-import type { RouteSpec, RouteTable, ValueTemplate } from './route-table.js';
+import type { TenancyNames } from '../../authz/authorize-body.js';
+import type { Authorizer } from '../../authz/authorizer.js';
+import type { DecisionRequest, ResourceRef } from '../../authz/decision-request.js';
+import { bearerToken, readGatewayCredentials, type GatewayCredentials } from '../../authz/http-credentials.js';
+import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from '../../forward-auth/answer.js';
+import { normalisePath } from '../../forward-auth/normalise-path.js';
+import { readOriginalRequest } from '../../forward-auth/original-request.js';
+import { decodeRouteParams } from '../../forward-auth/path-params.js';
+import type { RouteSpec, RouteTable, ValueTemplate } from '../../forward-auth/route-table.js';
+import type { DecisionRoute } from '../route-table.js';
 
 export const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
 
@@ -81,8 +81,11 @@ export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
   }
 
   return {
+    surface: 'decision',
     method: 'ANY',
     path: `${FORWARD_AUTH_PREFIX}/*`,
+    operation: 'forward_auth',
+    auth: 'caller',
     async handle(req, res) {
       // The check request's body (if a gateway sends one) is never read.
       req.resume();

@@ -7,10 +7,10 @@
  */
 import type { TenancyNames } from '../../authz/authorize-body.js';
 import type { Authorizer } from '../../authz/authorizer.js';
-import type { DecisionRoute } from '../../http/decision-routes.js';
-import { sendJson } from '../../http/errors.js';
-import { readJsonBody } from '../../http/json-body.js';
-import { parseJobBody } from './job-body.js';
+import { parseJobBody } from '../../surfaces/jobs/job-body.js';
+import { sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { DecisionRoute } from '../route-table.js';
 
 export interface JobRouteDeps {
   authorizer: Pick<Authorizer, 'decide'>;
@@ -21,8 +21,11 @@ export interface JobRouteDeps {
 export function jobRoutes(deps: JobRouteDeps): DecisionRoute[] {
   return [
     {
+      surface: 'decision',
       method: 'POST',
       path: '/v1/jobs/authorize',
+      operation: 'jobs_authorize',
+      auth: 'caller',
       async handle(req, res) {
         const job = parseJobBody(await readJsonBody(req, deps.maxBodyBytes), deps.tenancy);
         sendJson(res, 200, await deps.authorizer.decide(job.decision));

@@ -1,0 +1,122 @@
+/**
+ * The directory write API (contract §2), for the main API and operators:
+ *
+ *   GET    /v1/directory/orgs/{org}                 the record decisions read (404: none)
+ *   PUT    /v1/directory/orgs/{org}                 whole record            → {"revision": N}
+ *   DELETE /v1/directory/orgs/{org}                                         → {"revision": N}
+ *   PUT    /v1/directory/orgs/{org}/members/{user}  {"role": "editor"}      → {"revision": N}
+ *   DELETE /v1/directory/orgs/{org}/members/{user}                          → {"revision": N}
+ *
+ * Invariants:
+ * - Every route is declared `admin`: the admin guard runs before anything else, so a refused
+ *   caller never has its body read.
+ * - Every rule about what may be written (ids, roles, one owner, the default org) lives in the
+ *   store's mutations; a refused write (400, 404) has changed nothing, in any store.
+ * - A refused write is answered from the error catalogue: the public code and, as `reason`, the
+ *   refinement the main API can switch on (`invalid_record`, `default_org_immutable`,
+ *   `org_not_found`).
+ * - A store that cannot answer is 503 `unavailable`; the detail goes to the log, not the client.
+ */
+import type { Request } from 'express';
+import { OrgwardenError } from '../../contract/errors.js';
+import { InvalidDirectoryError } from '../../directory/errors.js';
+import { parseOrgId } from '../../directory/validate.js';
+import type { DirectoryStore, OrgRecord, StoredRole } from '../../directory/types.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
+
+export interface DirectoryRoutesDeps {
+  directory: DirectoryStore;
+  /** Body cap for writes (contract: 64 KiB). */
+  maxBodyBytes: number;
+  /** Where the detail of a store failure goes (clients get a generic message). */
+  warn: (message: string, fields: Record<string, unknown>) => void;
+  /** The tenancy's default org: its case variants are not org ids (`tenancy.default_org`). */
+  defaultOrg: string;
+}
+
+const ORG_PATH = '/v1/directory/orgs/:org';
+const MEMBER_PATH = '/v1/directory/orgs/:org/members/:user';
+
+export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
+  const { directory, maxBodyBytes } = deps;
+
+  /** Runs one store call; a store that cannot answer is 503 `unavailable`, its detail logged. */
+  async function store<T>(req: Request, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof OrgwardenError) || err.code !== 'directory_unavailable') throw err;
+      deps.warn('directory request failed: store unavailable', { method: req.method, path: req.path, error: err.message });
+      const written = req.method === 'GET' ? '' : '; the write may or may not have been applied (writes are idempotent: retry)';
+      throw new ApiError('unavailable', `the directory store is unavailable${written}`, { cause: err });
+    }
+  }
+  const revision = (result: { revision: number }) => ({ revision: result.revision });
+  const route = (method: ManagementRoute['method'], path: string, operation: string, handle: ManagementRoute['handle']): ManagementRoute => ({
+    surface: 'management',
+    method,
+    path,
+    operation,
+    auth: 'admin',
+    handle,
+  });
+
+  return [
+    route('GET', ORG_PATH, 'directory_org_get', async (req, res) => {
+      const org = parseOrgId(param(req, 'org'), { defaultOrg: deps.defaultOrg }); // a malformed id is a 400 here too, not a 404
+      const record = await store(req, () => directory.getOrg(org));
+      if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
+      sendJson(res, 200, record);
+    }),
+    route('PUT', ORG_PATH, 'directory_org_put', async (req, res) => {
+      const org = param(req, 'org');
+      const body = await readJsonBody(req, maxBodyBytes);
+      // The store validates the record field by field (and refuses the default org) before writing.
+      sendJson(res, 200, revision(await store(req, () => directory.putOrg(recordFor(org, body) as OrgRecord))));
+    }),
+    route('DELETE', ORG_PATH, 'directory_org_delete', async (req, res) => {
+      sendJson(res, 200, revision(await store(req, () => directory.deleteOrg(param(req, 'org')))));
+    }),
+    route('PUT', MEMBER_PATH, 'directory_member_put', async (req, res) => {
+      const body = await readJsonBody(req, maxBodyBytes);
+      // The store validates org, user and role before writing.
+      sendJson(res, 200, revision(await store(req, () => directory.putMember(param(req, 'org'), param(req, 'user'), roleOf(body) as StoredRole))));
+    }),
+    route('DELETE', MEMBER_PATH, 'directory_member_delete', async (req, res) => {
+      sendJson(res, 200, revision(await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user')))));
+    }),
+  ];
+}
+
+/** A path parameter as express decoded it (a string for the routes above). */
+function param(req: Request, name: string): string {
+  return String(req.params[name]);
+}
+
+/**
+ * The body of a whole-record write; its `id` may be left out (the path names the org) but must
+ * not disagree with the path. Everything else is checked by the store's validator.
+ */
+function recordFor(org: string, body: unknown): unknown {
+  if (!isPlainObject(body) || body.id === undefined) return isPlainObject(body) ? { ...body, id: org } : body;
+  if (body.id !== org) {
+    throw new InvalidDirectoryError('org record', [`record.id: ${JSON.stringify(body.id)} does not match the org in the path (${JSON.stringify(org)})`]);
+  }
+  return body;
+}
+
+/** `{"role": "<role>"}`; the role itself (required, known) is checked by the store. */
+function roleOf(body: unknown): unknown {
+  if (!isPlainObject(body)) throw new InvalidDirectoryError('member write', ['body: must be a JSON object like {"role": "editor"}']);
+  const extra = Object.keys(body).filter((key) => key !== 'role');
+  if (extra.length > 0) throw new InvalidDirectoryError('member write', extra.map((key) => `body: unknown key ${JSON.stringify(key)} (allowed: role)`));
+  return body.role;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,97 @@
+/**
+ * Policy rollout over HTTP, admin token required:
+ *
+ *   POST   /v1/admin/policy/reload   reload the configured policy through every step; 200 with the
+ *                                    outcome, or 422 naming the step that failed (the active
+ *                                    policy keeps serving)
+ *   GET    /v1/admin/policy/shadow   the shadow candidate and its counts (null when none)
+ *   POST   /v1/admin/policy/shadow   load a candidate as the shadow: no body or `{}` (the
+ *                                    configured policy.shadow), `{"bundle": PATH}` or
+ *                                    `{"dir": PATH}`; 422 when it fails a step
+ *   DELETE /v1/admin/policy/shadow   stop shadowing
+ *
+ * Paths are read on the sidecar's host, with the sidecar's permissions; the admin token is what
+ * stands between a caller and that. A failure's message is for the operator: it may quote the
+ * compiler's error for the candidate.
+ */
+import { ERROR_CATALOGUE } from '../../contract/errors.js';
+import type { LoadStep, PolicyRollout, PolicySource } from '../../policy-rollout/index.js';
+import { ApiError, sendJson } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
+
+const MAX_BODY_BYTES = 4096;
+
+export function policyAdminRoutes(rollout: PolicyRollout): ManagementRoute[] {
+  return [
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/v1/admin/policy/reload',
+      operation: 'policy_reload',
+      auth: 'admin',
+      async handle(req, res) {
+        req.resume(); // no body is needed; whatever was sent is drained
+        const outcome = await rollout.reload('api');
+        if (outcome.ok) return void res.json(outcome);
+        sendJson(res, REJECTED, { ...rejected(outcome), last_reload: outcome });
+      },
+    },
+    {
+      surface: 'management',
+      method: 'GET',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_status',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json({ shadow: rollout.shadow.status(), last_load: rollout.lastShadowLoad() });
+      },
+    },
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_load',
+      auth: 'admin',
+      async handle(req, res) {
+        const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+        const source = parseShadowBody(hasBody ? await readJsonBody(req, MAX_BODY_BYTES) : {});
+        const outcome = await rollout.loadShadow(source);
+        if (outcome.ok) return void res.json({ shadow: outcome.status });
+        sendJson(res, REJECTED, rejected(outcome));
+      },
+    },
+    {
+      surface: 'management',
+      method: 'DELETE',
+      path: '/v1/admin/policy/shadow',
+      operation: 'policy_shadow_clear',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json({ shadow: null, cleared: rollout.shadow.clear() });
+      },
+    },
+  ];
+}
+
+const REJECTED = ERROR_CATALOGUE.policy_rejected.status;
+
+/** A rejected load, with the step that failed (null when none ran) and the operator's message. */
+function rejected(outcome: { step: LoadStep | null; error: string | null }) {
+  return { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } };
+}
+
+/** `{}`, `{"bundle": PATH}` or `{"dir": PATH}`; undefined means the configured shadow. */
+export function parseShadowBody(body: unknown): PolicySource | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
+  const keys = Object.keys(body);
+  if (keys.length === 0) return undefined;
+  const key = keys[0];
+  const value = (body as Record<string, unknown>)[key ?? ''];
+  if (keys.length !== 1 || (key !== 'bundle' && key !== 'dir'))
+    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
+  if (typeof value !== 'string' || value === '' || !value.startsWith('/'))
+    throw new ApiError('invalid_request', `${key} must be an absolute path`);
+  return key === 'bundle' ? { bundle: value } : { dir: value };
+}

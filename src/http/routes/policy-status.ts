@@ -1,0 +1,32 @@
+/**
+ * `GET /v1/policy`: what policy is serving (contract section 7), how the last load or reload went
+ * (`last_reload`: ok, at, trigger, step, error) and, when a shadow candidate runs, its counts.
+ */
+import type { ActivePolicy } from '../../engine/active-policy.js';
+import type { PolicyRollout } from '../../policy-rollout/index.js';
+import { ApiError } from '../errors.js';
+import type { ManagementRoute } from '../route-table.js';
+
+export function policyStatusRoutes(policy: ActivePolicy, rollout?: Pick<PolicyRollout, 'lastReload' | 'shadow'>): ManagementRoute[] {
+  return [
+    {
+      surface: 'management',
+      method: 'GET',
+      path: '/v1/policy',
+      operation: 'policy_status',
+      auth: 'caller',
+      handle(_req, res) {
+        const engine = policy.current();
+        if (!engine) throw new ApiError('unavailable', 'no policy is active');
+        const status: Record<string, unknown> = { revision: engine.revision, entrypoints: engine.entrypoints, loaded_at: engine.loadedAt.toISOString() };
+        if (rollout) {
+          const last = rollout.lastReload();
+          status.last_reload = last && { ok: last.ok, at: last.at, trigger: last.trigger, step: last.step, error: last.error, revision: last.revision, changed: last.changed };
+          const shadow = rollout.shadow.status();
+          status.shadow = shadow && { revision: shadow.revision, loaded_at: shadow.loaded_at, evaluated: shadow.evaluated, agreed: shadow.agreed, disagreed: shadow.disagreed, errors: shadow.errors, dropped: shadow.dropped };
+        }
+        res.json(status);
+      },
+    },
+  ];
+}

@@ -1,0 +1,63 @@
+/**
+ * The kill switch over HTTP (contract section 7): `GET|PUT /v1/admin/tenancy` with the admin
+ * token. PUT takes exactly `{"multi_tenant": <bool>}`; anything else is 400 and changes nothing.
+ * The guard runs before the body is read, so a refused caller changes nothing either. When PUT
+ * answers 200, this replica already serves the new state; the others follow within one second.
+ */
+import type { Logger } from '../../observability/logger.js';
+import type { TenancyControl } from '../../tenancy/index.js';
+import { OrgwardenError } from '../../contract/errors.js';
+import { ApiError } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ManagementRoute } from '../route-table.js';
+
+const PATH = '/v1/admin/tenancy';
+const MAX_BODY_BYTES = 1024;
+
+export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): ManagementRoute[] {
+  return [
+    {
+      surface: 'management',
+      method: 'GET',
+      path: PATH,
+      operation: 'tenancy_status',
+      auth: 'admin',
+      handle(_req, res) {
+        res.json(control.status());
+      },
+    },
+    {
+      surface: 'management',
+      method: 'PUT',
+      path: PATH,
+      operation: 'tenancy_set',
+      auth: 'admin',
+      async handle(req, res) {
+        const multiTenant = parseTenancyBody(await readJsonBody(req, MAX_BODY_BYTES));
+        const before = control.isMultiTenant();
+        try {
+          await control.set(multiTenant);
+        } catch (err) {
+          if (err instanceof OrgwardenError && err.code === 'tenancy_store_unavailable') {
+            logger.error('tenancy switch not changed: its store did not answer', { component: 'tenancy', multi_tenant: multiTenant, error: err.message });
+            throw new ApiError('unavailable', 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed', { cause: err });
+          }
+          throw err;
+        }
+        logger.info('tenancy switch set through the admin API', { component: 'tenancy', multi_tenant: multiTenant, changed: before !== multiTenant });
+        res.json({ ...control.status(), changed: before !== multiTenant });
+      },
+    },
+  ];
+}
+
+/** Exactly `{"multi_tenant": true|false}`. */
+export function parseTenancyBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError('invalid_request', 'body must be {"multi_tenant": true|false}');
+  const unknown = Object.keys(body).filter((key) => key !== 'multi_tenant');
+  if (unknown.length > 0) throw new ApiError('invalid_request', `unknown field ${JSON.stringify(unknown[0])}; body must be {"multi_tenant": true|false}`);
+  const value = (body as Record<string, unknown>).multi_tenant;
+  if (typeof value !== 'boolean') throw new ApiError('invalid_request', 'multi_tenant must be true or false');
+  return value;
+}
