@@ -6,4 +6,4 @@ export type { DecisionRequest } from './authz/decision-request.js';
 export type { PolicyInput, PolicyDecision } from './authz/policy-input.js';
 export { REASON_STATUS, type Reason } from './authz/reasons.js';
 export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
-export type { Config } from './config/types.js';
+export type { Config } from './config/schema.js';
