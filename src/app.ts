@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
 import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
-import type { Config } from './config/types.js';
+import type { Config } from './config/schema.js';
 import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';

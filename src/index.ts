@@ -7,4 +7,4 @@ export type { PolicyInput, PolicyDecision } from './authz/policy-input.js';
 export { REASON_STATUS, type Reason } from './authz/reasons.js';
 export { ERROR_CATALOGUE, OrgwardenError, type ErrorCode } from './contract/errors.js';
 export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
-export type { Config } from './config/types.js';
+export type { Config } from './config/schema.js';

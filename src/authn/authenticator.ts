@@ -16,7 +16,7 @@
  * message is our own sentence (see failure.ts).
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import type { AuthConfig } from '../config/types.js';
+import type { AuthConfig } from './config.js';
 import { assertAuthConfig } from './assert-config.js';
 import { checkIssuedAt, toPrincipal, type ClaimContext, type Claims } from './claims.js';
 import { fail } from './failure.js';

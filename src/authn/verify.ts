@@ -7,7 +7,7 @@
  * in order, as earlier jose versions did: the first that verifies wins.
  */
 import { jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
-import type { AuthConfig } from '../config/types.js';
+import type { AuthConfig } from './config.js';
 import type { Claims } from './claims.js';
 import type { AuthFailure } from './failure.js';
 import { mapVerifyError } from './jose-errors.js';

@@ -12,7 +12,7 @@
  * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
  */
 import type { Authenticator, AuthResult, Principal } from '../authn/types.js';
-import type { TenancyConfig } from '../config/types.js';
+import type { TenancyConfig } from '../tenancy/config.js';
 import type { DirectoryReader } from '../directory/types.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
 import { parseAuthorizeBody, type Parsed } from './authorize-body.js';

@@ -3,7 +3,8 @@
  * `directory.file`); without, the embedded file store. With `directory.http`, either is wrapped
  * in the read-through that fetches orgs the store does not hold from the main API.
  */
-import type { DirectoryConfig, RedisConfig } from '../config/types.js';
+import type { RedisConfig } from '../redis/config.js';
+import type { DirectoryConfig } from './config.js';
 import type { FileWriter } from './atomic-write.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { createFileStore } from './file-store.js';

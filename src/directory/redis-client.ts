@@ -16,7 +16,7 @@
  * connection to a cluster node (cluster-subscriber.ts).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../config/types.js';
+import type { RedisConfig } from '../redis/config.js';
 import { createClusterSubscriber } from './cluster-subscriber.js';
 import type { DirectoryLogger } from './deps.js';
 

@@ -25,7 +25,7 @@
  * - `onChange` listeners hear about writes made here (at once) and elsewhere (from pub/sub), so a
  *   listener may hear of one change twice. A resubscription clears the cache without naming orgs.
  */
-import type { RedisConfig } from '../config/types.js';
+import type { RedisConfig } from '../redis/config.js';
 import { createTtlCache } from './cache.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { createChangeListeners } from './change-listeners.js';

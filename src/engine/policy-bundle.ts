@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { policyRevision } from '../bundle/policy-revision.js';
-import type { PolicyConfig } from '../config/types.js';
+import type { PolicySource } from './config.js';
 import { compilePolicyDir } from './opa-cli.js';
 import { BundleFormatError, readTarGz } from './tar-gz.js';
 
@@ -18,7 +18,7 @@ export interface PolicyBundle {
   source: string;
 }
 
-export async function loadPolicyBundle(config: PolicyConfig, env?: Record<string, string | undefined>): Promise<PolicyBundle> {
+export async function loadPolicyBundle(config: PolicySource, env?: Record<string, string | undefined>): Promise<PolicyBundle> {
   if (config.dir) return parseBundle(await compilePolicyDir(config.dir, env), `policy.dir ${config.dir}`);
   if (config.bundle) {
     let archive: Buffer;

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PolicyConfig } from '../config/types.js';
+import type { PolicyConfig } from '../policy-rollout/config.js';
 import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from './manifest.js';
 import type { RouteTable } from './route-table.js';
 
@@ -21,7 +21,10 @@ export interface ManifestSource {
   explicit: boolean;
 }
 
-export function manifestSource(policy: PolicyConfig): ManifestSource | null {
+/** The keys of `policy` that say where the manifest is. */
+type ManifestKeys = Pick<PolicyConfig, 'dir' | 'bundle' | 'routes'>;
+
+export function manifestSource(policy: ManifestKeys): ManifestSource | null {
   if (policy.routes) return { file: policy.routes, explicit: true };
   if (policy.dir) return { file: path.join(policy.dir, DEFAULT_MANIFEST_NAME), explicit: false };
   return null;
@@ -34,7 +37,7 @@ export interface LoadedManifest {
 }
 
 /** Loads the manifest for `policy`, validating actions against the loaded policy's catalogue. */
-export async function loadForwardAuthManifest(policy: PolicyConfig, policyData: Record<string, unknown>): Promise<LoadedManifest> {
+export async function loadForwardAuthManifest(policy: ManifestKeys, policyData: Record<string, unknown>): Promise<LoadedManifest> {
   const source = manifestSource(policy);
   if (!source) return { table: null, source: 'none: policy.bundle without policy.routes' };
   let text: string;

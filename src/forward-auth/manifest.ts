@@ -11,8 +11,7 @@
  * - no two entries answer the same method on the same path shape.
  */
 import { parse, YAMLParseError } from 'yaml';
-import { ConfigError } from '../config/load.js';
-import type { SchemaIssue } from '../config/schema-dsl.js';
+import { ConfigError, type ConfigIssue } from '../contract/config-error.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
 import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
 
@@ -20,7 +19,7 @@ import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, 
 export type ActionCatalogue = ReadonlyMap<string, { org_management: boolean }>;
 
 export class RouteManifestError extends ConfigError {
-  constructor(file: string, issues: SchemaIssue[]) {
+  constructor(file: string, issues: ConfigIssue[]) {
     super(file, issues);
     this.name = 'RouteManifestError';
   }
@@ -66,7 +65,7 @@ export function parseRouteManifest(text: string, file: string, catalogue: Action
     const message = err instanceof YAMLParseError ? (err.message.split('\n')[0] ?? 'invalid YAML') : 'invalid YAML';
     throw new RouteManifestError(file, [{ path: '', message }]);
   }
-  const issues: SchemaIssue[] = [];
+  const issues: ConfigIssue[] = [];
   const routes: RouteSpec[] = [];
   if (!isMapping(doc)) {
     issues.push({ path: '', message: 'must be a mapping with a "routes" list' });
@@ -86,7 +85,7 @@ export function parseRouteManifest(text: string, file: string, catalogue: Action
   return table;
 }
 
-function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issues: SchemaIssue[]): RouteSpec | null {
+function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issues: ConfigIssue[]): RouteSpec | null {
   if (!isMapping(entry)) {
     issues.push({ path: at, message: 'must be a mapping with method, path, action and org' });
     return null;

@@ -1,6 +1,6 @@
 /** Builds the decision log the config asks for (`decision_log`), or none with `sink: none`. */
 import type { Writable } from 'node:stream';
-import type { DecisionLogConfig } from '../config/types.js';
+import type { DecisionLogConfig } from './config.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
 import { fileSink, streamSink } from './decision-log-sink.js';
 import { errorFields, type Logger } from './logger.js';

@@ -3,7 +3,7 @@
  * SIGHUP, admin API) through the same checked steps, signature verification when
  * `policy.public_key_file` is set, and a shadow candidate evaluated beside the active policy.
  */
-import type { PolicyConfig } from '../config/types.js';
+import type { PolicyConfig } from './config.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
 import type { Logger } from '../observability/logger.js';
 import { PolicyRejectedError, describeSource, loadCandidate, type LoadStep, type PolicySource } from './policy-loader.js';

@@ -3,7 +3,8 @@
  * in this process, starting from `tenancy.multi_tenant`. Every flip is logged here; metrics hook
  * in through `onFlip`.
  */
-import type { Config } from '../config/types.js';
+import type { RedisConfig } from '../redis/config.js';
+import type { TenancyConfig } from './config.js';
 import type { DirectoryLogger } from '../directory/deps.js';
 import type { RedisClientFactory } from '../directory/redis-client.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,7 +18,7 @@ export interface TenancyControlDeps {
   pollIntervalMs?: number;
 }
 
-export async function createTenancyControl(config: Pick<Config, 'tenancy' | 'redis'>, deps: TenancyControlDeps): Promise<TenancyControl> {
+export async function createTenancyControl(config: { tenancy: TenancyConfig; redis?: RedisConfig | undefined }, deps: TenancyControlDeps): Promise<TenancyControl> {
   const { logger } = deps;
   const log: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
   const control = config.redis

@@ -21,7 +21,7 @@
  *   TenancyStoreUnavailableError and nothing changes.
  * - An unreadable value in Redis reads as "off" and is logged.
  */
-import type { RedisConfig } from '../config/types.js';
+import type { RedisConfig } from '../redis/config.js';
 import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type DirectoryLogger } from '../directory/deps.js';
 import { createRedisClient, type RedisClient, type RedisClientFactory } from '../directory/redis-client.js';

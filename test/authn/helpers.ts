@@ -5,7 +5,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuthConfig } from '../../src/config/types.js';
+import type { AuthConfig } from '../../src/authn/config.js';
 import { createAuthenticator, type AuthenticatorDeps } from '../../src/authn/index.js';
 import type { Authenticator } from '../../src/authn/types.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';

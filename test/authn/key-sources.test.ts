@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
-import type { AuthConfig } from '../../src/config/types.js';
+import type { AuthConfig } from '../../src/authn/config.js';
 import { TEST_SECRET, TEST_SECRET_ENV, createTestKeys, jwksOf, mintHs256, type TestKeys } from '../support/tokens.js';
 import { expectFailure } from './expect.js';
 import { NOW, TEST_ENV, authConfig, recordingFetch, tempDir } from './helpers.js';

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
-import type { AuthConfig } from '../../src/config/types.js';
+import type { AuthConfig } from '../../src/authn/config.js';
 import { TEST_AUDIENCE, TEST_ISSUER, createTestKeys, jwksOf, type TestKeys } from '../support/tokens.js';
 import { expectFailure } from './expect.js';
 import { NOW, authConfig, rawToken, startServer } from './helpers.js';

@@ -11,7 +11,8 @@ import { session, testConfigDoc } from '../support/app.js';
 import { createCommandRunner } from '../support/command.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 
-const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET } });
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN } });
 const run = orgwarden.run;
 afterEach(() => orgwarden.killAll());
 
@@ -23,11 +24,11 @@ function writeConfig(doc: unknown): string {
 }
 
 describe('orgwarden serve', () => {
-  it('stops with exit code 2 and one line naming an unknown key', async () => {
-    const file = writeConfig({ ...testConfigDoc(), tenancy: { multitenant: true } });
+  it('stops with exit code 2 and one line naming an unknown key and the key it may have meant', async () => {
+    const file = writeConfig({ ...testConfigDoc(), tenancy: { multi_tenat: true } });
     const { code, stderr } = await run(['serve', '--config', file]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`orgwarden: config error: ${file}: tenancy.multitenant: is not a known key`);
+    expect(stderr.trim()).toBe(`orgwarden: config error: ${file}: tenancy.multi_tenat: unknown key \`multi_tenat\` — did you mean \`multi_tenant\`?`);
   });
 
   it('stops with exit code 2 naming a wrong type', async () => {
@@ -37,11 +38,19 @@ describe('orgwarden serve', () => {
     expect(stderr).toContain('server.port: must be an integer, got string');
   });
 
-  it('exits 1 naming the env var when the HS256 secret is missing', async () => {
-    const file = writeConfig(testConfigDoc());
-    const { code, stderr } = await run(['serve', '--config', file], { [TEST_SECRET_ENV]: '' });
-    expect(code).toBe(1);
-    expect(stderr).toContain(TEST_SECRET_ENV);
+  it('exits 2 listing every config problem at once, env secrets and URLs included', async () => {
+    const doc = testConfigDoc();
+    const file = writeConfig({ ...doc, server: { port: 'eighty' }, directory: { ...(doc.directory as object), http: { url: 'http://10.0.0.1/api' } } });
+    const { code, stderr } = await run(['serve', '--config', file], { [TEST_SECRET_ENV]: '', ORGWARDEN_ADMIN_TOKEN: '' });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n').sort()).toEqual(
+      [
+        `orgwarden: config error: ${file}: server.port: must be an integer, got string`,
+        `orgwarden: config error: ${file}: auth.hs256_secret_env: environment variable ${TEST_SECRET_ENV} is not set`,
+        `orgwarden: config error: ${file}: directory.http.url: 'http://10.0.0.1' must use https (http is allowed only for a loopback host)`,
+        `orgwarden: config error: ${file}: admin.token_env: environment variable ORGWARDEN_ADMIN_TOKEN is not set`,
+      ].sort(),
+    );
   });
 
   it('serves, then on SIGTERM finishes the in-flight request and exits 0', async () => {
@@ -119,6 +128,15 @@ describe('orgwarden check', () => {
     const { code, stdout } = await run(['check', '--config', config, '--input', input({ principal: { id: 'bob' }, org: 'acme', action: 'org.delete' })]);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ allow: false, reason: 'insufficient_role', role: 'admin' });
+  });
+
+  it('exits 2 on a config problem, an unset admin token included', async () => {
+    const config = writeConfig(testConfigDoc());
+    const { code, stderr } = await run(['check', '--config', config, '--input', input({ principal: { id: 'bob' }, org: 'acme', action: 'org.read' })], {
+      ORGWARDEN_ADMIN_TOKEN: '',
+    });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe(`orgwarden: config error: ${config}: admin.token_env: environment variable ORGWARDEN_ADMIN_TOKEN is not set`);
   });
 
   it('says what is wrong with a bad input file and exits 2', async () => {

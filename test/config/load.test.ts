@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,12 @@ const minimal = () => ({
   directory: { file: './directory.yaml' },
   policy: { dir: './policies' },
 });
+
+/** A public EC key set, as a JWKS file holds it. */
+export function ecJwks() {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' }] };
+}
 
 function issuesOf(doc: unknown, env: Record<string, string> = {}): string[] {
   try {
@@ -30,8 +37,12 @@ describe('config', () => {
   });
 
   it('names an unknown key, at any depth', () => {
-    expect(issuesOf({ ...minimal(), surprise: 1 })).toEqual(['surprise: is not a known key']);
-    expect(issuesOf({ ...minimal(), tenancy: { multitenant: true } })).toEqual(['tenancy.multitenant: is not a known key']);
+    expect(issuesOf({ ...minimal(), surprise: 1 })).toEqual(['surprise: unknown key `surprise`']);
+    expect(issuesOf({ ...minimal(), tenancy: { multitenant: true } })).toEqual(['tenancy.multitenant: unknown key `multitenant` — did you mean `multi_tenant`?']);
+    expect(issuesOf({ ...minimal(), policy: { dir: 'p', shadow: { bundel: 'b.tar.gz' } } })).toEqual([
+      'policy.shadow.bundel: unknown key `bundel` — did you mean `bundle`?',
+      'policy.shadow: set exactly one of dir, bundle',
+    ]);
   });
 
   it('names a wrong type', () => {
@@ -124,7 +135,11 @@ describe('config', () => {
       file,
       'auth: {issuer: i, audience: a, algorithms: [ES256], jwks_file: keys/jwks.json}\ndirectory: {file: dir.yaml}\npolicy: {bundle: b.tar.gz}\n',
     );
-    const config = loadConfigFile(file);
+    writeFileSync(path.join(dir, 'jwks.json'), JSON.stringify(ecJwks()));
+    expect(() => loadConfigFile(file, { env: {} })).toThrow(`${file}: auth.jwks_file: cannot read ${path.join(dir, 'keys', 'jwks.json')} (ENOENT)`);
+    mkdirSync(path.join(dir, 'keys'));
+    writeFileSync(path.join(dir, 'keys', 'jwks.json'), JSON.stringify(ecJwks()));
+    const config = loadConfigFile(file, { env: {} });
     expect(config.auth.jwks_file).toBe(path.join(dir, 'keys', 'jwks.json'));
     expect(config.policy.bundle).toBe(path.join(dir, 'b.tar.gz'));
 

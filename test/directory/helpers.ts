@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { RedisConfig } from '../../src/config/types.js';
+import type { RedisConfig } from '../../src/redis/config.js';
 import type { DirectoryLogger } from '../../src/directory/deps.js';
 
 export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379/0';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStats } from '../../src/directory/deps.js';
 import { redisKeys } from '../../src/directory/redis-keys.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
-import type { RedisConfig } from '../../src/config/types.js';
+import type { RedisConfig } from '../../src/redis/config.js';
 import type { DirectoryStore, OrgRecord } from '../../src/directory/types.js';
 import { FIXTURE_DIRECTORY } from '../support/app.js';
 import { DIRECTORY_YAML, memoryLog, tempDir, uniquePrefix, waitUntil, type TempDir } from './helpers.js';
