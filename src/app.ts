@@ -7,15 +7,15 @@ import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
-import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
 import type { Config } from './config/types.js';
 import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { forwardAuthRoute } from './forward-auth/forward-auth-route.js';
-import { routeActionFlags } from './forward-auth/manifest.js';
-import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
+import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
+import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
 import { authorizeRoutes, createDecisionDispatcher } from './http/decision-routes.js';
+import { createDocumentAuthorizer, type DocumentAuthorizer } from './http/inbound/document-authorizer.js';
 import { createManagementApp } from './http/management-app.js';
 import { policyStatusRoutes } from './http/policy-routes.js';
 import { policyAdminRoutes } from './http/policy-admin-routes.js';
@@ -52,7 +52,7 @@ export interface AppDeps {
 
 export interface App {
   readonly config: Config;
-  readonly authorizer: Authorizer;
+  readonly authorizer: DocumentAuthorizer;
   readonly directory: DirectoryStore;
   readonly policy: ActivePolicy;
   readonly http: HttpServer;
@@ -138,8 +138,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const decisionLog = await openDecisionLog(config.decision_log, { counters: metrics.decisionLog, logger, stdout: deps.stdout ?? process.stdout });
     if (decisionLog) closers.push(() => decisionLog.close(DECISION_LOG_CLOSE_TIMEOUT_MS));
 
-    const authorizer = createAuthorizer({
+    const authorizer = createDocumentAuthorizer({
       tenancy: config.tenancy,
+      fanoutYieldEvery: config.server.fanout_yield_every,
       authenticator,
       directory,
       policy,
@@ -159,7 +160,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         yieldEvery: config.server.fanout_yield_every,
       }),
       ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes, yieldEvery: config.server.fanout_yield_every }),
-      ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
+      ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
     ];
     const dispatchDecision = createDecisionDispatcher(decisionRoutes, onError);
@@ -181,7 +182,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         policyAdminRoutes(rollout, adminGuard),
         tenancyAdminRoutes(tenancySwitch, adminGuard, logger),
         metricsRoutes(metrics.registry),
-        featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org, yieldEvery: config.server.fanout_yield_every }),
+        featuresRoutes({ authorizer }),
         directoryRoutes({
           directory,
           adminGuard,

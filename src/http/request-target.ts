@@ -19,7 +19,7 @@
  *   forward-auth, Envoy style) gets the part after its prefix exactly as sent; it applies its own,
  *   stricter reading and answers in its own format.
  */
-import { normalisePath } from '../forward-auth/normalise-path.js';
+import { normalisePath } from '../surfaces/forward-auth/normalise-path.js';
 import type { DecisionRoute } from './decision-routes.js';
 
 export type RequestTarget = { ok: true; url: string } | { ok: false; message: string };

@@ -29,8 +29,8 @@ beforeAll(async () => {
   const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: () => undefined });
   closers.push(() => authenticator.close(), () => directory.close());
   const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
-  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch });
-  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer, directory, defaultOrg: 'default', yieldEvery: config.server.fanout_yield_every })], onError: () => undefined });
+  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch, fanoutYieldEvery: config.server.fanout_yield_every });
+  const management = createManagementApp({ readiness: [], routes: [featuresRoutes({ authorizer })], onError: () => undefined });
   server = createHttpServer({ dispatchDecision: () => false, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;

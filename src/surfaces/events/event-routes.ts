@@ -3,7 +3,7 @@ import type { Authorizer } from '../../authz/authorizer.js';
 import type { DecisionRoute } from '../../http/decision-routes.js';
 import { sendJson } from '../../http/errors.js';
 import { readJsonBody } from '../../http/json-body.js';
-import { parseEventFilterBody } from './event-filter-body.js';
+import { parseEventFilterBody } from '../../http/inbound/event-filter-body.js';
 import { createEventFilter } from './event-filter.js';
 
 export interface EventRouteDeps {

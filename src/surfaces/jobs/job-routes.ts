@@ -5,16 +5,14 @@
  * resource must be in the job's org — shares never apply to jobs (shares.rego), so a job never
  * acts across orgs. The answer is the `/v1/authorize` decision document, 200 for a deny too.
  */
-import type { TenancyNames } from '../../authz/authorize-body.js';
 import type { Authorizer } from '../../authz/authorizer.js';
 import type { DecisionRoute } from '../../http/decision-routes.js';
 import { sendJson } from '../../http/errors.js';
 import { readJsonBody } from '../../http/json-body.js';
-import { parseJobBody } from './job-body.js';
+import { parseJobBody } from '../../http/inbound/job-body.js';
 
 export interface JobRouteDeps {
   authorizer: Pick<Authorizer, 'decide'>;
-  tenancy: TenancyNames;
   maxBodyBytes: number;
 }
 
@@ -24,7 +22,7 @@ export function jobRoutes(deps: JobRouteDeps): DecisionRoute[] {
       method: 'POST',
       path: '/v1/jobs/authorize',
       async handle(req, res) {
-        const job = parseJobBody(await readJsonBody(req, deps.maxBodyBytes), deps.tenancy);
+        const job = parseJobBody(await readJsonBody(req, deps.maxBodyBytes));
         sendJson(res, 200, await deps.authorizer.decide(job.decision));
       },
     },

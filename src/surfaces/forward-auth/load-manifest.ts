@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PolicyConfig } from '../config/types.js';
+import type { PolicyConfig } from '../../config/types.js';
 import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from './manifest.js';
 import type { RouteTable } from './route-table.js';
 

@@ -11,8 +11,8 @@
  * - no two entries answer the same method on the same path shape.
  */
 import { parse, YAMLParseError } from 'yaml';
-import { ConfigError } from '../config/load.js';
-import type { SchemaIssue } from '../config/schema-dsl.js';
+import { ConfigError } from '../../config/load.js';
+import type { SchemaIssue } from '../../config/schema-dsl.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
 import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
 
