@@ -7,28 +7,28 @@
  *    the schema's. The output is built by zod from the fields it accepts, never the caller's object.
  *
  * Invariant: every failure is a client-safe message that starts with the field path
- * (`recipients[1].id: duplicate recipient id`, `request body: must be a JSON object`); `issues`
- * lists every problem zod found, in the same form, for callers that report them all.
+ * (`recipients[1].id: duplicate recipient id`, `request body: must be a JSON object`), naming the
+ * first problem (an unknown field before the others).
  */
 import type { z } from 'zod';
 import { documentHazard, formatPath, PROTOTYPE_KEYS } from './document-hazards.js';
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; issues: string[] };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export function parseDocument<S extends z.ZodType>(schema: S, value: unknown, whole = 'request body'): Parsed<z.output<S>> {
   const hazard = documentHazard(value, whole);
-  if (hazard !== null) return { ok: false, message: hazard, issues: [hazard] };
+  if (hazard !== null) return { ok: false, message: hazard };
   const result = schema.safeParse(value, { error: defaultMessage });
   if (result.success) return { ok: true, value: result.data };
   const issues = describeIssues(result.error.issues, [], whole);
   // Unknown fields first: a document with a field it should not have is about that field.
   const first = issues.find((issue) => issue.unknown) ?? issues[0];
-  return { ok: false, message: first?.text ?? `${whole}: invalid`, issues: issues.map((issue) => issue.text) };
+  return { ok: false, message: first?.text ?? `${whole}: invalid` };
 }
 
 /** A refusal built outside zod (a cross-field rule), in the same form as parseDocument's. */
 export function refused<T>(message: string): Parsed<T> {
-  return { ok: false, message, issues: [message] };
+  return { ok: false, message };
 }
 
 interface Described {
