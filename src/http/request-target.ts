@@ -8,7 +8,7 @@
  *   which express would route by its path while a guard reading the raw target saw no `/v1/`),
  *   authority-form (`host:443`) and asterisk-form (`*`) are refused before any guard or handler.
  * - The path is normalised by the same rules as a forward-auth original path
- *   (`forward-auth/normalise-path.ts`): encoded unreserved characters are decoded once (`%76` is
+ *   (`surfaces/forward-auth/normalise-path.ts`): encoded unreserved characters are decoded once (`%76` is
  *   `v`), and what could change the path's shape — dot segments (also encoded), empty segments
  *   (`//`, a trailing slash), raw backslashes and control characters, `;`, malformed escapes — is
  *   refused, never resolved. Other escapes (`%40`, `%2F`, `%25`) are kept: express matches the
