@@ -84,7 +84,7 @@ export interface OrgNaming {
 }
 
 /** The contract's precedence: the body's field, then the path, then the header, then the cookie. */
-export const ORG_PRECEDENCE: readonly NamedOrgSource[] = ['field', 'path', 'header', 'cookie'];
+const ORG_PRECEDENCE: readonly NamedOrgSource[] = ['field', 'path', 'header', 'cookie'];
 
 /**
  * The first source in `precedence` that names an org; null when the client named none. A surface

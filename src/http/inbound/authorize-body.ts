@@ -85,12 +85,6 @@ export function questionOf(doc: QuestionDocument, kind: DecisionKind): DecisionQ
   return buildQuestion(doc, kind, {});
 }
 
-/** The question fields of a document that has no credential of its own (a job, the CLI's input). */
-export function parseQuestion(body: unknown, kind: DecisionKind, whole = 'request body'): Parsed<DecisionQuestion> {
-  const parsed = parseDocument(question, body, whole);
-  return parsed.ok ? { ok: true, value: questionOf(parsed.value, kind) } : parsed;
-}
-
 function buildQuestion(doc: QuestionDocument, kind: DecisionKind, naming: Omit<OrgNaming, 'field'>): DecisionQuestion {
   const resource = doc.resource ?? null;
   return {

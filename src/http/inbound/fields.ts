@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { describeIdProblem, userIdProblem } from '../../contract/ids.js';
 
 /** Longest string a decision document carries in any field. */
-export const MAX_FIELD_LENGTH = 4096;
+const MAX_FIELD_LENGTH = 4096;
 
 /** A string of at most `max` characters (empty allowed). */
 export const text = (max = MAX_FIELD_LENGTH) => z.string().max(max);
