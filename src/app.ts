@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
-import { createAuthorizer, type Authorizer } from './authz/authorizer.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
-import { routeActionFlags } from './forward-auth/manifest.js';
-import { loadForwardAuthManifest } from './forward-auth/load-manifest.js';
+import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
+import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
+import { createDocumentAuthorizer, type DocumentAuthorizer } from './http/inbound/document-authorizer.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createDecisionDispatcher } from './http/decision-dispatcher.js';
@@ -56,7 +56,7 @@ export interface AppDeps {
 
 export interface App {
   readonly config: Config;
-  readonly authorizer: Authorizer;
+  readonly authorizer: DocumentAuthorizer;
   readonly directory: DirectoryStore;
   readonly policy: ActivePolicy;
   readonly http: HttpServer;
@@ -142,8 +142,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const decisionLog = await openDecisionLog(config.decision_log, { counters: metrics.decisionLog, logger, stdout: deps.stdout ?? process.stdout });
     if (decisionLog) closers.push(() => decisionLog.close(DECISION_LOG_CLOSE_TIMEOUT_MS));
 
-    const authorizer = createAuthorizer({
+    const authorizer = createDocumentAuthorizer({
       tenancy: config.tenancy,
+      fanoutYieldEvery: config.server.fanout_yield_every,
       authenticator,
       directory,
       policy,
@@ -169,7 +170,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         yieldEvery: config.server.fanout_yield_every,
       }),
       ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes, yieldEvery: config.server.fanout_yield_every }),
-      ...jobRoutes({ authorizer, tenancy: config.tenancy, maxBodyBytes: config.server.max_body_bytes }),
+      ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
       ...healthRoutes([
         { name: 'policy', check: async () => policy.current() !== null },
@@ -182,7 +183,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...policyStatusRoutes(policy, rollout),
       ...policyAdminRoutes(rollout),
       ...tenancyAdminRoutes(tenancySwitch, logger),
-      ...featuresRoutes({ authorizer, directory, defaultOrg: config.tenancy.default_org, yieldEvery: config.server.fanout_yield_every }),
+      ...featuresRoutes({ authorizer }),
       ...directoryRoutes({ directory, maxBodyBytes: config.server.max_body_bytes, defaultOrg: config.tenancy.default_org, warn: directoryWarn }),
       ...directorySeedRoutes({ directory, warn: directoryWarn }),
     ]);

@@ -1,6 +1,11 @@
 /** The orgwarden library: the decision core and the composition root. */
 export { createApp, type App, type AppDeps } from './app.js';
-export { createAuthorizer, type Authorizer, type AuthorizerDeps } from './authz/authorizer.js';
+// The library's authorizer is the core with its document entry (`authorize(body)`), as before.
+export {
+  createDocumentAuthorizer as createAuthorizer,
+  type DocumentAuthorizer as Authorizer,
+  type DocumentAuthorizerDeps as AuthorizerDeps,
+} from './http/inbound/document-authorizer.js';
 export type { Decision, DecisionObserver, DecisionRecord } from './authz/decision.js';
 export type { DecisionRequest } from './authz/decision-request.js';
 export type { PolicyInput, PolicyDecision } from './authz/policy-input.js';

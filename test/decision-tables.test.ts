@@ -11,7 +11,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAuthenticator } from '../src/authn/index.js';
-import { createAuthorizer, type Authorizer } from '../src/authz/authorizer.js';
+import { createDocumentAuthorizer, type DocumentAuthorizer } from '../src/http/inbound/document-authorizer.js';
 import { REASON_STATUS } from '../src/authz/reasons.js';
 import { createLocalTenancySwitch } from '../src/authz/tenancy-switch.js';
 import { parseConfig } from '../src/config/load.js';
@@ -70,8 +70,8 @@ beforeAll(async () => {
   keysDown = { authenticator: await createAuthenticator(auth, { env: {}, now: () => NOW }), keys: await createTestKeys('ES256') };
 });
 
-function authorizerFor(c: Case): Authorizer {
-  return createAuthorizer({
+function authorizerFor(c: Case): DocumentAuthorizer {
+  return createDocumentAuthorizer({
     tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
     authenticator: c.keys === 'unavailable' ? keysDown.authenticator : authenticator,
     directory: c.directory === 'unavailable' ? unavailable : file,

@@ -12,21 +12,24 @@
  * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
  */
 import type { Authenticator, AuthResult, Principal } from '../authn/types.js';
-import type { TenancyConfig } from '../tenancy/config.js';
 import type { DirectoryReader } from '../directory/types.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
-import { parseAuthorizeBody, type Parsed } from './authorize-body.js';
 import type { Decision, DecisionObserver, DecisionRecord } from './decision.js';
 import { createDecisionIds } from './decision-id.js';
 import type { DecisionRequest } from './decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
 import { malformedInputDeny } from './malformed-input.js';
-import type { DecisionKind, OrgSource, PolicyDecision, PolicyInput } from './policy-input.js';
+import { createOrgsFor, type OrgsFor } from './orgs-for.js';
+import type { OrgSource, PolicyDecision, PolicyInput } from './policy-input.js';
 import { REASON_STATUS } from './reasons.js';
 import type { TenancySwitch } from './tenancy-switch.js';
 
+/** The documented default of `server.fanout_yield_every`, for library callers that do not set it. */
+const DEFAULT_YIELD_EVERY = 16;
+
 export interface AuthorizerDeps {
-  tenancy: Pick<TenancyConfig, 'default_org' | 'org_header' | 'org_cookie'>;
+  /** The org a request that names none, by a principal bound to none, is asked in. */
+  tenancy: { default_org: string };
   authenticator: Authenticator;
   directory: DirectoryReader;
   policy: ActivePolicy;
@@ -40,14 +43,16 @@ export interface AuthorizerDeps {
   /** Milliseconds since epoch. */
   now?: () => number;
   decisionIds?: () => string;
+  /** Decisions per turn of the event loop in a use-case that fans out (`server.fanout_yield_every`). */
+  fanoutYieldEvery?: number;
 }
 
 export interface Authorizer {
   /** The core: one normalised request in, one decision out. Never rejects. */
   decide(request: DecisionRequest): Promise<Decision>;
-  /** Convenience for in-process callers: the `POST /v1/authorize` document in, a decision out. */
-  authorize(body: unknown, kind?: DecisionKind): Promise<Parsed<Decision>>;
-  /** Authenticates a bearer credential (used by surfaces that answer about the caller, e.g. features). */
+  /** The orgs a principal may act in, with its role in each (orgs-for.ts). */
+  orgsFor(principal: Principal): Promise<OrgsFor>;
+  /** Authenticates a bearer credential (for surfaces that answer about the caller, e.g. features). */
   authenticate(token: string | undefined): Promise<AuthResult>;
   isMultiTenant(): boolean;
 }
@@ -69,9 +74,10 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
     let evaluated: PolicyInput | null = null;
     try {
-      const authn: AuthResult = request.trusted_principal
-        ? { ok: true, principal: request.trusted_principal }
-        : await deps.authenticator.authenticate(request.token);
+      const authn: AuthResult =
+        request.trusted_principal !== undefined
+          ? { ok: true, principal: request.trusted_principal }
+          : await deps.authenticator.authenticate(request.token);
       principal = authn.ok ? authn.principal : null;
       requested = resolveRequestedOrg(request, principal, defaultOrg);
       const fetched = principal
@@ -143,14 +149,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     }
   }
 
+  const isMultiTenant = () => deps.tenancySwitch.isMultiTenant();
+  const orgsFor = createOrgsFor({ decide, isMultiTenant, directory: deps.directory, defaultOrg, yieldEvery: deps.fanoutYieldEvery ?? DEFAULT_YIELD_EVERY });
   return {
     decide,
-    async authorize(body, kind = 'request') {
-      const parsed = parseAuthorizeBody(body, deps.tenancy, kind);
-      return parsed.ok ? { ok: true, value: await decide(parsed.value) } : parsed;
-    },
+    orgsFor,
     authenticate: (token) => deps.authenticator.authenticate(token),
-    isMultiTenant: () => deps.tenancySwitch.isMultiTenant(),
+    isMultiTenant,
   };
 }
 

@@ -1,4 +1,13 @@
-/** The normalised request every surface (HTTP, batch, events, jobs, forward-auth) hands the core. */
+/**
+ * The normalised request every surface (HTTP, batch, events, jobs, forward-auth, the CLI) hands
+ * the core. Who is asking comes in exactly one of two forms:
+ *
+ * - `CredentialRequest`: the caller's bearer credential as received (or none), authenticated by
+ *   the core. This is the only form a client's document can produce (`http/inbound/`).
+ * - `TrustedRequest`: a principal a trusted server-side caller already established (a job runner
+ *   naming the enqueuer, the realtime hub naming a session's user, a surface that authenticated
+ *   the caller itself, the offline CLI). No credential rides along, and none is faked.
+ */
 import type { Principal } from '../authn/types.js';
 import type { DecisionKind } from './policy-input.js';
 
@@ -10,18 +19,26 @@ export interface ResourceRef {
   org: string | null;
 }
 
-export interface DecisionRequest {
+/** What is asked, whoever asks it. */
+export interface DecisionQuestion {
   kind: DecisionKind;
-  /** The caller's credential as received; authenticated by the core. */
-  token: string | undefined;
-  /**
-   * A principal already established by a trusted server-side caller (a job runner naming the
-   * enqueuing user). Used instead of `token` when set; never reachable from client input.
-   */
-  trusted_principal?: Principal;
   /** The org the client named and where it named it; null when it named none. */
   named_org: { id: string; source: NamedOrgSource } | null;
   action: string;
   resource: ResourceRef | null;
   context: Record<string, string>;
 }
+
+export interface CredentialRequest extends DecisionQuestion {
+  /** The caller's bearer credential as received; undefined when it sent none (unauthenticated). */
+  token: string | undefined;
+  trusted_principal?: never;
+}
+
+export interface TrustedRequest extends DecisionQuestion {
+  /** Established by a trusted server-side caller; never built from a client's document. */
+  trusted_principal: Principal;
+  token?: never;
+}
+
+export type DecisionRequest = CredentialRequest | TrustedRequest;

@@ -1,7 +1,7 @@
 /**
- * Reading a credential and a named org out of the headers a gateway saw. Header names match
- * case-insensitively (callers pass them lower-cased). Org precedence: header, then cookie; the
- * explicit `org` field of a request wins over both.
+ * Reading a credential and a named org out of the headers a gateway saw, and the org precedence
+ * every surface uses (`namedOrg`). Header names match case-insensitively (callers pass them
+ * lower-cased). Org precedence: the explicit `org` field, the path, the header, then the cookie.
  *
  * Invariant: a request that names its credential or its org more than once — the org header or
  * `authorization` twice (in any spelling of the name), the org cookie twice — is refused, never
@@ -83,10 +83,16 @@ export interface OrgNaming {
   path?: string | undefined;
 }
 
-/** First of field, path, header, cookie that is present; null when the client named no org. */
-export function namedOrg(naming: OrgNaming): { id: string; source: NamedOrgSource } | null {
-  const order: NamedOrgSource[] = ['field', 'path', 'header', 'cookie'];
-  for (const source of order) {
+/** The contract's precedence: the body's field, then the path, then the header, then the cookie. */
+const ORG_PRECEDENCE: readonly NamedOrgSource[] = ['field', 'path', 'header', 'cookie'];
+
+/**
+ * The first source in `precedence` that names an org; null when the client named none. A surface
+ * whose sources are configured (a forward-auth route's `org: [cookie, header]`) passes its own
+ * order; sources left out of it are not read.
+ */
+export function namedOrg(naming: OrgNaming, precedence: readonly NamedOrgSource[] = ORG_PRECEDENCE): { id: string; source: NamedOrgSource } | null {
+  for (const source of precedence) {
     const id = naming[source];
     if (id !== undefined) return { id, source };
   }

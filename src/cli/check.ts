@@ -5,11 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from '../app.js';
-import type { Principal } from '../authn/types.js';
-import { parseAuthorizeBody } from '../authz/authorize-body.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
 import { parseFlags, UsageError } from './args.js';
+import { parseCheckInput } from './check-input.js';
 
 export const CHECK_HELP = `Usage: orgwarden check --config FILE --input FILE [--multi-tenant]
 
@@ -38,41 +37,14 @@ export async function check(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`${flags.input}: ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`);
   }
-  const { principal, body } = splitPrincipal(doc, flags.input);
+  const parsed = parseCheckInput(doc, config.tenancy);
+  if (!parsed.ok) throw new UsageError(`${flags.input}: ${parsed.message}`);
   const app = await createApp(config, { env: process.env, logger: createLogger({ level: 'error' }) });
   try {
-    const parsed = parseAuthorizeBody(body, config.tenancy);
-    if (!parsed.ok) throw new UsageError(`${flags.input}: ${parsed.message}`);
-    const decision = await app.authorizer.decide({ ...parsed.value, ...(principal ? { trusted_principal: principal } : {}) });
+    const decision = await app.authorizer.decide(parsed.value);
     console.log(JSON.stringify(decision, null, 2));
     return decision.allow ? 0 : 1;
   } finally {
     await app.stop();
   }
-}
-
-function splitPrincipal(doc: unknown, file: string): { principal?: Principal; body: unknown } {
-  if (typeof doc !== 'object' || doc === null || !('principal' in doc)) return { body: doc };
-  const { principal: raw, ...rest } = doc as Record<string, unknown>;
-  const p = raw as Record<string, unknown>;
-  if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || p.id === '')
-    throw new UsageError(`${file}: principal.id must be a non-empty string`);
-  const kind = p.kind === undefined ? 'session' : p.kind;
-  if (kind !== 'session' && kind !== 'api_token') throw new UsageError(`${file}: principal.kind must be session or api_token`);
-  const strings = (v: unknown, name: string): string[] => {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new UsageError(`${file}: principal.${name} must be a list of strings`);
-    return v;
-  };
-  const orgIds = strings(p.org_ids, 'org_ids');
-  return {
-    principal: {
-      id: p.id,
-      kind,
-      scopes: strings(p.scopes, 'scopes'),
-      bound_orgs: kind === 'api_token' && orgIds.length > 0 ? orgIds : null,
-      auth_time: typeof p.auth_time === 'number' ? p.auth_time : null,
-    },
-    body: { token: 'offline', ...rest },
-  };
 }

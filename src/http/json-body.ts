@@ -5,16 +5,14 @@
  * (else 400). Never a 500 for bad input.
  *
  * Every body orgwarden reads (decision routes, surfaces, directory writes, admin) comes through
- * here, so no string that is not well-formed Unicode gets past the HTTP layer: a lone surrogate
- * (`"\ud800"` is valid JSON) would otherwise reach the policy, whose JSON reader aborts on it.
+ * here, so no string that is not well-formed Unicode gets past the HTTP layer, including bodies
+ * that have no schema of their own: a lone surrogate (`"\ud800"` is valid JSON) would otherwise
+ * reach the policy, whose JSON reader aborts on it. The message is the one `parseDocument`
+ * (contract/parse-document.ts) gives for the same document, from the same function.
  */
 import type { IncomingMessage } from 'node:http';
-import { isWellFormedDeep } from '../contract/ids.js';
+import { malformedUnicode } from '../contract/document-hazards.js';
 import { ApiError } from './errors.js';
-import { malformedUnicodeMessage } from './malformed-unicode.js';
-
-/** The message of every body refused for a string that is not well-formed Unicode. */
-export const NOT_WELL_FORMED = 'request body: strings and keys must be well-formed Unicode (no lone surrogates)';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
@@ -58,7 +56,8 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       } catch {
         return reject(new ApiError('invalid_request', 'request body is not valid JSON'));
       }
-      if (!isWellFormedDeep(parsed)) return reject(new ApiError('invalid_request', malformedUnicodeMessage(parsed) ?? NOT_WELL_FORMED));
+      const malformed = malformedUnicode(parsed, 'request body');
+      if (malformed !== null) return reject(new ApiError('invalid_request', malformed));
       resolve(parsed);
     });
   });

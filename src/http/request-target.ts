@@ -8,7 +8,7 @@
  *   which express would route by its path while a guard reading the raw target saw no `/v1/`),
  *   authority-form (`host:443`) and asterisk-form (`*`) are refused before any guard or handler.
  * - The path is normalised by the same rules as a forward-auth original path
- *   (`forward-auth/normalise-path.ts`): encoded unreserved characters are decoded once (`%76` is
+ *   (`surfaces/forward-auth/normalise-path.ts`): encoded unreserved characters are decoded once (`%76` is
  *   `v`), and what could change the path's shape — dot segments (also encoded), empty segments
  *   (`//`, a trailing slash), raw backslashes and control characters, `;`, malformed escapes — is
  *   refused, never resolved. Other escapes (`%40`, `%2F`, `%25`) are kept: express matches the
@@ -19,7 +19,7 @@
  *   forward-auth, Envoy style) gets the part after its prefix exactly as sent; it applies its own,
  *   stricter reading and answers in its own format.
  */
-import { normalisePath } from '../forward-auth/normalise-path.js';
+import { normalisePath } from '../surfaces/forward-auth/normalise-path.js';
 import type { DecisionRoute } from './route-table.js';
 
 export type RequestTarget = { ok: true; url: string } | { ok: false; message: string };

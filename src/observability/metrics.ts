@@ -11,7 +11,7 @@
  * and dashboards see "none" instead of "no data".
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { REQUEST_REFUSALS, type RequestRefusal } from '../forward-auth/answer.js';
+import { REQUEST_REFUSALS, type RequestRefusal } from '../surfaces/forward-auth/answer.js';
 import type { FlipSource } from '../tenancy/tenancy-control.js';
 import type { DecisionObserver } from '../authz/decision.js';
 import { REASON_STATUS } from '../authz/reasons.js';

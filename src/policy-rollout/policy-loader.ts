@@ -12,7 +12,7 @@
  */
 import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
 import { OrgwardenError } from '../contract/errors.js';
-import { catalogueFromPolicyData } from '../forward-auth/manifest.js';
+import { catalogueFromPolicyData } from '../surfaces/forward-auth/manifest.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
 import { verifyBundleSignature } from './bundle-signature.js';
 import type { VerificationKey } from './signing-keys.js';

@@ -148,7 +148,7 @@ describe('through the decision core', () => {
   };
   const decideWith = (engine: PolicyEngine | null) =>
     createAuthorizer({
-      tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
+      tenancy: { default_org: 'default' },
       authenticator: { authenticate: async () => ({ ok: true, principal }), close: async () => {} },
       directory,
       policy: createActivePolicy(engine),

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/authz/decision.js';
 import { REASON_STATUS, type DenyReason, type Reason } from '../../src/authz/reasons.js';
-import { allowAnswer, denyAnswer, refusalAnswer } from '../../src/forward-auth/answer.js';
+import { allowAnswer, denyAnswer, refusalAnswer } from '../../src/surfaces/forward-auth/answer.js';
 
 const decision = (reason: Reason, extra: Partial<Decision> = {}): Decision => ({
   decision_id: '01J0000000000000000000000A',

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { MAX_URI_LENGTH } from '../../src/forward-auth/normalise-path.js';
+import { MAX_URI_LENGTH } from '../../src/surfaces/forward-auth/normalise-path.js';
 import { apiToken, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
 import { rawRequest } from './gateway-harness.js';
 import { bearer, check, DEFAULT_ROUTES, startForwardAuthApp, STYLES } from './helpers.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { MAX_URI_LENGTH } from '../../src/forward-auth/normalise-path.js';
+import { MAX_URI_LENGTH } from '../../src/surfaces/forward-auth/normalise-path.js';
 import { apiToken, session } from '../support/app.js';
 import { freePort, rawRequest, startCaddy, startNginx, startUpstream, type Gateway, type GatewayTargets, type Received, type Upstream } from './gateway-harness.js';
 import { bearer, startForwardAuthApp } from './helpers.js';

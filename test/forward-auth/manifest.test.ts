@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
-import { loadForwardAuthManifest } from '../../src/forward-auth/load-manifest.js';
-import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from '../../src/forward-auth/manifest.js';
-import type { RouteTable } from '../../src/forward-auth/route-table.js';
+import { loadForwardAuthManifest } from '../../src/surfaces/forward-auth/load-manifest.js';
+import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from '../../src/surfaces/forward-auth/manifest.js';
+import type { RouteTable } from '../../src/surfaces/forward-auth/route-table.js';
 import { createTestApp, TEST_BUNDLE } from '../support/app.js';
 import { DEFAULT_ROUTES } from './helpers.js';
 

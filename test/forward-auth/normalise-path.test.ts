@@ -4,7 +4,7 @@
  * its own message, never resolved, never a throw.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_URI_LENGTH, normalisePath } from '../../src/forward-auth/normalise-path.js';
+import { MAX_URI_LENGTH, normalisePath } from '../../src/surfaces/forward-auth/normalise-path.js';
 
 describe('normalisePath accepts', () => {
   const cases: Array<[string, string, string[]]> = [

@@ -4,7 +4,7 @@
  * never reach the policy: no `policy_error`, on any surface, from any client input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecisionRequest } from '../../src/authz/decision-request.js';
+import type { CredentialRequest } from '../../src/authz/decision-request.js';
 import { postJson, session } from '../support/app.js';
 import { countEvaluations, startSurfaceApp, type SurfaceApp } from '../surfaces/helpers.js';
 
@@ -114,7 +114,7 @@ describe('management endpoints: 400, and nothing changes', () => {
 describe('the core, called in process, never lets such a string reach the policy', () => {
   // The document parser (`authorize`) refuses these naming the field; `decide`, which in-process
   // callers and every surface hand a request already parsed, must not pass them to the WASM either.
-  const request = (): DecisionRequest => ({
+  const request = (): CredentialRequest => ({
     kind: 'request',
     token: aliceToken,
     named_org: { id: 'acme', source: 'field' },
@@ -122,7 +122,7 @@ describe('the core, called in process, never lets such a string reach the policy
     resource: { type: 'org', id: 'acme', org: 'acme' },
     context: { target_user: 'bob' },
   });
-  const cases: Array<[string, Partial<DecisionRequest>, string, RegExp]> = [
+  const cases: Array<[string, Partial<CredentialRequest>, string, RegExp]> = [
     ['in the action', { action: `org.read${LONE}` }, 'unknown_action', /^action: /],
     ['in the org field', { named_org: { id: `acme${LONE}`, source: 'field' } }, 'invalid_org', /^org: /],
     ['in the resource org', { resource: { type: 'node', id: 'n1', org: LONE } }, 'invalid_org', /^resource\.org: /],

@@ -219,7 +219,7 @@ describe('shadow evaluator', () => {
     const seen: Array<[PolicyInput, Decision]> = [];
     const make = (onEvaluated: (input: PolicyInput, decision: Decision) => void) =>
       createAuthorizer({
-        tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
+        tenancy: { default_org: 'default' },
         authenticator: { authenticate: async () => ({ ok: false, code: 'token_missing', message: 'no token' }), close: async () => {} },
         directory: { getOrg: async () => null, listOrgsForUser: async () => [], ping: async () => true } as never,
         policy: createActivePolicy(active),

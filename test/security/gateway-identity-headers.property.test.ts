@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { IDENTITY_HEADERS } from '../../src/forward-auth/answer.js';
+import { IDENTITY_HEADERS } from '../../src/surfaces/forward-auth/answer.js';
 import { rawRequest, startCaddy, startNginx, startUpstream, type Gateway, type GatewayTargets, type Received, type Upstream } from '../forward-auth/gateway-harness.js';
 import { bearer, startForwardAuthApp } from '../forward-auth/helpers.js';
 import { cgiName, headerSpelling } from '../support/arbitraries.js';

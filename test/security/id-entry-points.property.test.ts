@@ -10,15 +10,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Authenticator } from '../../src/authn/types.js';
-import { parseAuthorizeBody } from '../../src/authz/authorize-body.js';
+import { parseAuthorizeBody } from '../../src/http/inbound/authorize-body.js';
 import { InvalidDirectoryError } from '../../src/directory/errors.js';
 import { createFileStore } from '../../src/directory/file-store.js';
 import { withHttpReadThrough } from '../../src/directory/http-read-through.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { DirectoryStore } from '../../src/directory/types.js';
 import { OrgwardenError } from '../../src/contract/errors.js';
-import { parseEventFilterBody } from '../../src/surfaces/events/event-filter-body.js';
-import { parseJobBody } from '../../src/surfaces/jobs/job-body.js';
+import { parseEventFilterBody } from '../../src/http/inbound/event-filter-body.js';
+import { parseJobBody } from '../../src/http/inbound/job-body.js';
 import { hs256Authenticator, NOW } from '../authn/helpers.js';
 import { DIRECTORY_YAML, SHARED_REDIS_URL, deletePrefix, memoryLog, redisConfig, tempDir, uniquePrefix, type TempDir } from '../directory/helpers.js';
 import { startFakeMainApi, type FakeMainApi } from '../directory/main-api-server.js';
@@ -102,8 +102,8 @@ describe('decision request bodies', () => {
     const job = (user: string) => ({ job: { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user }, action: 'resource.read' } });
     fc.assert(
       fc.property(badUserId, canonicalUserId, (bad, good) => {
-        expectRefusal(() => parseJobBody(job(bad), NAMES), 'job.enqueued_by.user');
-        expect(parseJobBody(job(good), NAMES).decision.trusted_principal?.id).toBe(good);
+        expectRefusal(() => parseJobBody(job(bad)), 'job.enqueued_by.user');
+        expect(parseJobBody(job(good)).decision.trusted_principal?.id).toBe(good);
       }),
       fuzzParams(2000),
     );

@@ -9,7 +9,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthorizeBody } from '../../src/authz/authorize-body.js';
+import { parseAuthorizeBody } from '../../src/http/inbound/authorize-body.js';
 import { startForwardAuthApp } from '../forward-auth/helpers.js';
 import type { App } from '../../src/app.js';
 import { caseVariant, fillerCookie, fillerHeader } from '../support/arbitraries.js';

@@ -6,7 +6,7 @@
  */
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { Authenticator } from '../../src/authn/types.js';
-import { createAuthorizer, type Authorizer } from '../../src/authz/authorizer.js';
+import { createDocumentAuthorizer, type DocumentAuthorizer } from '../../src/http/inbound/document-authorizer.js';
 import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DirectoryReader, OrgRecord } from '../../src/directory/types.js';
@@ -45,8 +45,8 @@ export function directoryOf(records: OrgRecord[]): DirectoryReader {
   };
 }
 
-export function coreOver(parts: CoreParts, records: OrgRecord[], options: { multiTenant?: boolean } = {}): Authorizer {
-  return createAuthorizer({
+export function coreOver(parts: CoreParts, records: OrgRecord[], options: { multiTenant?: boolean } = {}): DocumentAuthorizer {
+  return createDocumentAuthorizer({
     tenancy: { default_org: DEFAULT_ORG, org_header: 'X-Org-ID', org_cookie: 'org_id' },
     authenticator: parts.authenticator,
     directory: directoryOf(records),

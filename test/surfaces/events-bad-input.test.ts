@@ -1,6 +1,6 @@
 /** POST /v1/events/filter refuses bad input with the error document: 400 naming the field, 413, 415, 405. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_RECIPIENTS } from '../../src/surfaces/events/event-filter-body.js';
+import { MAX_RECIPIENTS } from '../../src/surfaces/events/event-filter.js';
 import { postJson } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
 

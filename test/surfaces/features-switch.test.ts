@@ -30,8 +30,8 @@ beforeAll(async () => {
   const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: () => undefined });
   closers.push(() => authenticator.close(), () => directory.close());
   const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
-  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch });
-  const management = createManagementApp({ routes: featuresRoutes({ authorizer, directory, defaultOrg: 'default', yieldEvery: config.server.fanout_yield_every }), adminGuard: requireAdmin(undefined), onError: () => undefined });
+  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch, fanoutYieldEvery: config.server.fanout_yield_every });
+  const management = createManagementApp({ routes: featuresRoutes({ authorizer }), adminGuard: requireAdmin(undefined), onError: () => undefined });
   server = createHttpServer({ dispatchDecision: () => false, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;

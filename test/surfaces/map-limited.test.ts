@@ -3,7 +3,7 @@
  * event loop a turn after every `yieldEvery` task starts (so other requests are served meanwhile).
  */
 import { expect, it } from 'vitest';
-import { mapLimited } from '../../src/surfaces/map-limited.js';
+import { mapLimited } from '../../src/authz/map-limited.js';
 
 it('keeps the order of the items and bounds the tasks in flight', async () => {
   let inFlight = 0;

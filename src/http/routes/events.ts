@@ -1,6 +1,6 @@
 /** `POST /v1/events/filter` on the raw node:http decision path (contract section 5). */
 import type { Authorizer } from '../../authz/authorizer.js';
-import { parseEventFilterBody } from '../../surfaces/events/event-filter-body.js';
+import { parseEventFilterBody } from '../inbound/event-filter-body.js';
 import { createEventFilter } from '../../surfaces/events/event-filter.js';
 import { sendJson } from '../errors.js';
 import { readJsonBody } from '../json-body.js';

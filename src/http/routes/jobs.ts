@@ -5,16 +5,14 @@
  * resource must be in the job's org — shares never apply to jobs (shares.rego), so a job never
  * acts across orgs. The answer is the `/v1/authorize` decision document, 200 for a deny too.
  */
-import type { TenancyNames } from '../../authz/authorize-body.js';
 import type { Authorizer } from '../../authz/authorizer.js';
-import { parseJobBody } from '../../surfaces/jobs/job-body.js';
+import { parseJobBody } from '../inbound/job-body.js';
 import { sendJson } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
 import type { DecisionRoute } from '../route-table.js';
 
 export interface JobRouteDeps {
   authorizer: Pick<Authorizer, 'decide'>;
-  tenancy: TenancyNames;
   maxBodyBytes: number;
 }
 
@@ -27,7 +25,7 @@ export function jobRoutes(deps: JobRouteDeps): DecisionRoute[] {
       operation: 'jobs_authorize',
       auth: 'caller',
       async handle(req, res) {
-        const job = parseJobBody(await readJsonBody(req, deps.maxBodyBytes), deps.tenancy);
+        const job = parseJobBody(await readJsonBody(req, deps.maxBodyBytes));
         sendJson(res, 200, await deps.authorizer.decide(job.decision));
       },
     },

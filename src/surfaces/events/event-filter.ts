@@ -10,11 +10,29 @@
  */
 import type { Authorizer } from '../../authz/authorizer.js';
 import type { Decision } from '../../authz/decision.js';
-import type { DecisionRequest } from '../../authz/decision-request.js';
+import type { TrustedRequest } from '../../authz/decision-request.js';
 import type { Reason } from '../../authz/reasons.js';
-import { mapLimited } from '../map-limited.js';
+import { mapLimited } from '../../authz/map-limited.js';
 import { serverSessionPrincipal } from '../session-principal.js';
-import type { EventFilterRequest } from './event-filter-body.js';
+
+export const EVENT_CHANNELS = ['websocket', 'sse', 'push'] as const;
+export type EventChannel = (typeof EVENT_CHANNELS)[number];
+export const MAX_RECIPIENTS = 10_000;
+
+export interface Recipient {
+  id: string;
+  user: string;
+  /** The org the recipient's connection is on; null when it names none. */
+  org: string | null;
+}
+
+/** One event and who might receive it (read from `POST /v1/events/filter`, http/inbound/). */
+export interface EventFilterRequest {
+  channel: EventChannel;
+  /** `org` null: the event names no org (delivered only when its type is global). */
+  event: { type: string; org: string | null };
+  recipients: Recipient[];
+}
 
 /** The catalogue action for receiving an event; the policy knows it by this name too. */
 export const EVENT_ACTION = 'events.receive';
@@ -60,10 +78,10 @@ export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>, yieldE
   };
 }
 
-function decisionRequest(request: EventFilterRequest, group: Group): DecisionRequest {
+function decisionRequest(request: EventFilterRequest, group: Group): TrustedRequest {
   return {
     kind: 'event',
-    token: undefined,
+    // The hub vouches for the user of each connection; no credential is involved.
     trusted_principal: serverSessionPrincipal(group.user),
     named_org: group.org === null ? null : { id: group.org, source: 'field' },
     action: EVENT_ACTION,

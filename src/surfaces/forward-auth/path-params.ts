@@ -15,7 +15,7 @@
  * - A parameter that names an org or a user must then be canonical under `contract/ids.ts`.
  * Nothing here throws; every problem is a message naming the parameter.
  */
-import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
+import { describeIdProblem, orgIdProblem, userIdProblem } from '../../contract/ids.js';
 import type { RouteSpec } from './route-table.js';
 
 export type DecodedValue = { ok: true; value: string } | { ok: false; problem: string };

@@ -11,7 +11,7 @@
  * - no two entries answer the same method on the same path shape.
  */
 import { parse, YAMLParseError } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../contract/config-error.js';
+import { ConfigError, type ConfigIssue } from '../../contract/config-error.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
 import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
 

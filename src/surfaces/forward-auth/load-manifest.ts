@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PolicyConfig } from '../policy-rollout/config.js';
+import type { PolicyConfig } from '../../policy-rollout/config.js';
 import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from './manifest.js';
 import type { RouteTable } from './route-table.js';
 

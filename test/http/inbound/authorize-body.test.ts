@@ -3,7 +3,7 @@
  * and headers that name the credential or the org twice are refused, never resolved by a pick.
  */
 import { describe, expect, it } from 'vitest';
-import { parseAuthorizeBody } from '../../src/authz/authorize-body.js';
+import { parseAuthorizeBody } from '../../../src/http/inbound/authorize-body.js';
 
 const NAMES = { org_header: 'X-Org-ID', org_cookie: 'org_id' };
 const parse = (body: unknown) => parseAuthorizeBody(body, NAMES);

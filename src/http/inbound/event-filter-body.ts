@@ -1,0 +1,54 @@
+/**
+ * The `POST /v1/events/filter` document (contract section 5):
+ *
+ *   {"channel": "websocket" | "sse" | "push",
+ *    "event": {"type": "alert", "org": "acme"},              org optional: absent or null = none
+ *    "recipients": [{"id": "s1", "user": "alice", "org": "acme"}, …]}   at most MAX_RECIPIENTS
+ *
+ * A recipient's `org` is the org their connection is on; absent or null means none was chosen
+ * (the core then resolves the default org, as for a request that names no org). Recipient ids are
+ * unique within a call. Strict: unknown fields, wrong types and prototype keys are a 400 naming
+ * the field, and so is a recipient `user` that is not a canonical user id (the hub vouches for the
+ * user; a disguised spelling must not become a principal). Org ids are judged by the policy per
+ * recipient (`invalid_org`), so one bad connection never blocks the fan-out to the others. The
+ * event carries no payload here: the filter needs only its type and org.
+ */
+import { z } from 'zod';
+import { MAX_ID_LENGTH } from '../../contract/ids.js';
+import { parseDocument } from '../../contract/parse-document.js';
+import { EVENT_CHANNELS, MAX_RECIPIENTS, type EventFilterRequest } from '../../surfaces/events/event-filter.js';
+import { ApiError } from '../errors.js';
+import { nonEmptyText, userId } from './fields.js';
+
+const id = () => nonEmptyText(MAX_ID_LENGTH);
+
+const recipients = z
+  .array(z.strictObject({ id: id(), user: userId(), org: id().nullish() }))
+  .max(MAX_RECIPIENTS, { error: `at most ${MAX_RECIPIENTS} recipients` })
+  .check((ctx) => {
+    const seen = new Set<string>();
+    ctx.value.forEach((recipient, i) => {
+      if (seen.has(recipient.id)) ctx.issues.push({ code: 'custom', input: recipient.id, path: [i, 'id'], message: 'duplicate recipient id' });
+      seen.add(recipient.id);
+    });
+  });
+
+const eventFilterDocument = z.strictObject({
+  channel: z.enum(EVENT_CHANNELS, {
+    error: (issue) => (typeof issue.input === 'string' ? `must be one of ${EVENT_CHANNELS.join(', ')}` : 'must be a string'),
+  }),
+  event: z.strictObject({ type: id(), org: id().nullish() }),
+  recipients,
+});
+
+/** The document as the event filter's request; a 400 naming the field otherwise. */
+export function parseEventFilterBody(body: unknown): EventFilterRequest {
+  const parsed = parseDocument(eventFilterDocument, body);
+  if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
+  const { channel, event, recipients: list } = parsed.value;
+  return {
+    channel,
+    event: { type: event.type, org: event.org ?? null },
+    recipients: list.map((r) => ({ id: r.id, user: r.user, org: r.org ?? null })),
+  };
+}
