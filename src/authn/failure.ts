@@ -6,7 +6,7 @@
  * Invariant: `message` is a short sentence of our own. It may name a claim or header parameter
  * from a fixed list, never echo the token, a claim value or a library's message.
  */
-import type { AuthErrorCode } from './types.js';
+import type { AuthErrorCode } from '../contract/principal.js';
 
 export interface AuthFailure {
   ok: false;

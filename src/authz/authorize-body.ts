@@ -12,9 +12,9 @@
  * org twice are refused (see http-credentials.ts).
  */
 import { describeIdProblem, userIdProblem } from '../contract/ids.js';
-import type { DecisionRequest, ResourceRef } from './decision-request.js';
+import type { DecisionRequest, ResourceRef } from '../contract/decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials } from './http-credentials.js';
-import type { DecisionKind } from './policy-input.js';
+import type { DecisionKind } from '../contract/decision-kinds.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

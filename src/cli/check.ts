@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from '../app.js';
-import type { Principal } from '../authn/types.js';
+import type { Principal } from '../contract/principal.js';
 import { parseAuthorizeBody } from '../authz/authorize-body.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';

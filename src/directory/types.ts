@@ -2,10 +2,10 @@
  * The directory: what the main API knows about orgs, members and shares, as the sidecar sees it.
  * Stores are interchangeable behind `DirectoryStore` (file, redis), chosen by config.
  */
-export const ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
-export type Role = (typeof ROLES)[number];
-/** `member` is the legacy spelling of `viewer`; stores keep what they were given. */
-export type StoredRole = Role | 'member';
+import type { Role, StoredRole } from '../contract/roles.js';
+
+// Roles and their legacy spellings (`member` = `viewer`) are the contract's (contract/roles.ts);
+// stores keep the spelling they were given.
 
 export const ORG_STATUSES = ['active', 'suspended', 'pending_deletion'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];

@@ -14,18 +14,9 @@
  */
 import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
 import { InvalidDirectoryError } from './errors.js';
-import {
-  ORG_STATUSES,
-  ROLES,
-  type Member,
-  type OrgRecord,
-  type OrgStatus,
-  type Role,
-  type Share,
-  type StoredRole,
-} from './types.js';
+import { ORG_STATUSES, type Member, type OrgRecord, type OrgStatus, type Share } from './types.js';
+import { normaliseRole, STORED_ROLES, type StoredRole } from '../contract/roles.js';
 
-const STORED_ROLES: readonly string[] = [...ROLES, 'member'];
 const SHARE_STATES = ['accepted', 'pending'] as const;
 /** Keys that could reach an object's prototype in some consumer; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -222,7 +213,7 @@ function readShares(input: unknown, path: string, orgId: string | null, defaultO
       resource: { type, id: resourceId },
       target_org: entry.target_org as string,
       // `Share.access_role` has no legacy spelling: `member` grants what `viewer` grants.
-      access_role: entry.access_role === 'member' ? 'viewer' : (entry.access_role as Role),
+      access_role: normaliseRole(entry.access_role as StoredRole),
       state: entry.state as Share['state'],
     });
   });
@@ -278,7 +269,7 @@ function checkIdentifier(value: unknown, path: string, issues: Issues): boolean 
 
 function checkRole(value: unknown, path: string, issues: Issues): boolean {
   if (value === undefined) issues.push(`${path}: required`);
-  else if (typeof value !== 'string' || !STORED_ROLES.includes(value)) {
+  else if (typeof value !== 'string' || !(STORED_ROLES as readonly string[]).includes(value)) {
     issues.push(`${path}: unknown role ${describe(value)} (expected one of ${STORED_ROLES.join(', ')})`);
   } else return true;
   return false;

@@ -15,10 +15,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TenancyNames } from '../authz/authorize-body.js';
 import type { Authorizer } from '../authz/authorizer.js';
-import type { DecisionRequest, ResourceRef } from '../authz/decision-request.js';
+import type { DecisionRequest, ResourceRef } from '../contract/decision-request.js';
 import { bearerToken, readGatewayCredentials, type GatewayCredentials } from '../authz/http-credentials.js';
 import type { DecisionRoute } from '../http/decision-routes.js';
-import { allowAnswer, denyAnswer, refusalAnswer, type Answer, type RequestRefusal } from './answer.js';
+import { allowAnswer, denyAnswer, refusalAnswer, type Answer } from './answer.js';
+import { type RequestRefusal } from '../contract/metric-labels.js';
 import { normalisePath } from './normalise-path.js';
 import { readOriginalRequest } from './original-request.js';
 import { decodeRouteParams } from './path-params.js';

@@ -18,7 +18,8 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { InvalidDirectoryError } from '../directory/errors.js';
 import { parseOrgId } from '../directory/validate.js';
-import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord, type StoredRole } from '../directory/types.js';
+import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord } from '../directory/types.js';
+import { type StoredRole } from '../contract/roles.js';
 import type { AdminGuard } from './admin-auth.js';
 import { ApiError, sendError, sendJson } from './errors.js';
 import { readJsonBody } from './json-body.js';

@@ -5,7 +5,7 @@
  * answers 200, this replica already serves the new state; the others follow within one second.
  */
 import type { Router } from 'express';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { TenancyStoreUnavailableError, type TenancyControl } from '../tenancy/index.js';
 import type { AdminGuard } from './admin-auth.js';
 import { ApiError, sendError } from './errors.js';

@@ -11,7 +11,7 @@
  * here touches the active policy: the caller swaps only a candidate that passed every step.
  */
 import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
-import { catalogueFromPolicyData } from '../forward-auth/manifest.js';
+import { catalogueFromPolicyData } from '../contract/policy-catalogue.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
 import { verifyBundleSignature } from './bundle-signature.js';
 import type { VerificationKey } from './signing-keys.js';

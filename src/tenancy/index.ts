@@ -4,9 +4,8 @@
  * in through `onFlip`.
  */
 import type { Config } from '../config/types.js';
-import type { DirectoryLogger } from '../directory/deps.js';
+import { withFields, type Logger } from '../contract/logger.js';
 import type { RedisClientFactory } from '../directory/redis-client.js';
-import type { Logger } from '../observability/logger.js';
 import { createRedisTenancySwitch } from './redis-tenancy-switch.js';
 import { createLocalTenancyControl, type TenancyControl } from './tenancy-control.js';
 
@@ -19,7 +18,7 @@ export interface TenancyControlDeps {
 
 export async function createTenancyControl(config: Pick<Config, 'tenancy' | 'redis'>, deps: TenancyControlDeps): Promise<TenancyControl> {
   const { logger } = deps;
-  const log: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+  const log = withFields(logger, { component: 'tenancy' });
   const control = config.redis
     ? await createRedisTenancySwitch(
         { redis: config.redis, initial: config.tenancy.multi_tenant },
@@ -47,4 +46,5 @@ export async function createTenancyControl(config: Pick<Config, 'tenancy' | 'red
 }
 
 export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys, TENANCY_POLL_INTERVAL_MS } from './redis-tenancy-switch.js';
-export { createLocalTenancyControl, type FlipSource, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';
+export { createLocalTenancyControl, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';
+export { type FlipSource } from '../contract/tenancy-switch.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REASON_STATUS } from '../../src/authz/reasons.js';
+import { REASON_STATUS } from '../../src/contract/reasons.js';
 
 const catalogue = JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as { reasons: Record<string, number> };
 const doc = (name: string) => readFileSync(path.resolve('docs', name), 'utf8');

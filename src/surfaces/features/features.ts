@@ -12,15 +12,14 @@
  * - The kill switch is read per request; if it flips while the decisions run, the answer is the
  *   single-tenant one. A directory or policy failure is an error (503 / 500), never a short list.
  */
-import type { Principal } from '../../authn/types.js';
+import type { Principal } from '../../contract/principal.js';
 import type { Authorizer } from '../../authz/authorizer.js';
-import type { Decision } from '../../authz/decision.js';
+import type { Decision } from '../../contract/decision.js';
 import { DirectoryUnavailableError, type DirectoryReader } from '../../directory/types.js';
 import { ApiError } from '../../http/errors.js';
+import { LIST_ORGS_ACTION } from '../../contract/actions.js';
 import { mapLimited } from '../map-limited.js';
 
-/** The action that lets a principal see an org in its list (catalogue: any member, tokens with settings:read). */
-export const LIST_ORGS_ACTION = 'orgs.list';
 const CONCURRENCY = 16;
 
 export type Features = { multi_tenant: false } | { multi_tenant: true; orgs: Array<{ id: string; role: string | null }> };

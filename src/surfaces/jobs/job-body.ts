@@ -14,7 +14,7 @@
  * errors named under `job.`.
  */
 import { parseAuthorizeBody, type TenancyNames } from '../../authz/authorize-body.js';
-import type { DecisionRequest } from '../../authz/decision-request.js';
+import type { DecisionRequest } from '../../contract/decision-request.js';
 import { MAX_ID_LENGTH } from '../../contract/ids.js';
 import { invalid, objectField, onlyKeys, stringField, userIdField } from '../fields.js';
 import { serverSessionPrincipal } from '../session-principal.js';

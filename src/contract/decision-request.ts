@@ -1,8 +1,7 @@
 /** The normalised request every surface (HTTP, batch, events, jobs, forward-auth) hands the core. */
-import type { Principal } from '../authn/types.js';
-import type { DecisionKind } from './policy-input.js';
-
-export type NamedOrgSource = 'field' | 'header' | 'cookie' | 'path';
+import type { DecisionKind } from './decision-kinds.js';
+import type { NamedOrgSource } from './org-sources.js';
+import type { Principal } from './principal.js';
 
 export interface ResourceRef {
   type: string | null;
