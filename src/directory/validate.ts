@@ -12,7 +12,7 @@
  * whitespace, no invisible or control characters, NFC, not dot-only, not a prototype name). A value
  * is never normalised into an accepted one: the store keeps exactly what decisions compare.
  */
-import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
+import { describeIdProblem, ORG_ID_GRAMMAR_TEXT, orgIdProblem, userIdProblem } from '../contract/ids.js';
 import { InvalidDirectoryError } from './errors.js';
 import { ORG_STATUSES, type Member, type OrgRecord, type OrgStatus, type Share } from './types.js';
 import { normaliseRole, STORED_ROLES, type StoredRole } from '../contract/roles.js';
@@ -249,7 +249,7 @@ function checkOrgId(value: unknown, path: string, issues: Issues, defaultOrg: st
   if (problem === null) return true;
   if (problem === 'not_a_string') issues.push(`${path}: must be a string, got ${describe(value)}`);
   else if (problem === 'empty' || problem === 'outside_org_id_grammar') {
-    issues.push(`${path}: invalid org id ${quote(value as string)} (1-64 characters from A-Z a-z 0-9 . _ -)`);
+    issues.push(`${path}: invalid org id ${quote(value as string)} (${ORG_ID_GRAMMAR_TEXT})`);
   } else issues.push(`${describeIdProblem(`${path}:`, problem)} (got ${quote(value as string)})`);
   return false;
 }
