@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './authn/index.js';
 import type { Config } from './config/schema.js';
-import { createDirectoryStore, createRedisClient, type DirectoryLogger } from './directory/index.js';
+import { createDirectoryStore, createRedisClient } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
@@ -35,7 +35,8 @@ import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
-import { createLogger, errorFields, type Logger } from './observability/logger.js';
+import { createLogger, errorFields } from './observability/logger.js';
+import { withFields, type Logger } from './contract/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { DECISION_LOG_CLOSE_TIMEOUT_MS, openDecisionLog } from './observability/open-decision-log.js';
 import { countingRedisErrors } from './observability/redis-errors.js';
@@ -83,13 +84,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const authenticator = await createAuthenticator(config.auth, {
       env: deps.env,
       now,
-      log: (level, msg, fields) => logger[level](msg, { component: 'authn', ...fields }),
+      log: withFields(logger, { component: 'authn' }),
       defaultOrg: config.tenancy.default_org,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
     closers.push(() => authenticator.close());
 
-    const directoryLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'directory', ...fields });
+    const directoryLog = withFields(logger, { component: 'directory' });
     const redisConfig = config.redis;
     const directory = await createDirectoryStore(
       {
@@ -127,7 +128,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     if (routeManifest.table) logger.info('forward-auth routes loaded', { routes: routeManifest.table.routes.length, source: routeManifest.source });
     else logger.warn('forward-auth has no route manifest and denies every request', { key: 'policy.routes', reason: routeManifest.source });
 
-    const tenancyLog: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+    const tenancyLog = withFields(logger, { component: 'tenancy' });
     const tenancySwitch = await createTenancyControl(config, {
       logger,
       now,

@@ -6,10 +6,10 @@ export {
   type DocumentAuthorizer as Authorizer,
   type DocumentAuthorizerDeps as AuthorizerDeps,
 } from './http/inbound/document-authorizer.js';
-export type { Decision, DecisionObserver, DecisionRecord } from './authz/decision.js';
-export type { DecisionRequest } from './authz/decision-request.js';
-export type { PolicyInput, PolicyDecision } from './authz/policy-input.js';
-export { REASON_STATUS, type Reason } from './authz/reasons.js';
+export type { Decision, DecisionObserver, DecisionRecord } from './contract/decision.js';
+export type { DecisionRequest } from './contract/decision-request.js';
+export type { PolicyInput, PolicyDecision } from './contract/policy-io.js';
+export { REASON_STATUS, type Reason } from './contract/reasons.js';
 export { ERROR_CATALOGUE, OrgwardenError, type ErrorCode } from './contract/errors.js';
 export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
 export type { Config } from './config/schema.js';

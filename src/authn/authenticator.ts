@@ -20,7 +20,8 @@ import type { AuthConfig } from './config.js';
 import { assertAuthConfig } from './assert-config.js';
 import { checkIssuedAt, toPrincipal, type ClaimContext, type Claims } from './claims.js';
 import { fail } from './failure.js';
-import { STATIC_KEY_SET, createKeySource, type KeySourceLog } from './keys/index.js';
+import { silentLogger, type Logger } from '../contract/logger.js';
+import { STATIC_KEY_SET, createKeySource } from './keys/index.js';
 import { precheck } from './precheck.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 import type { AuthResult, Authenticator } from './types.js';
@@ -36,7 +37,7 @@ export interface AuthenticatorDeps {
   /** Reads `jwks_file` / `public_key_file` as UTF-8. Default: `fs.promises.readFile`. */
   readFile?: (path: string) => Promise<string>;
   /** Operational log of the key source (JWKS fetch failures and recoveries). Default: none. */
-  log?: KeySourceLog;
+  log?: Logger;
   /**
    * The tenancy's default org (`tenancy.default_org`); a token binding naming one of its case
    * variants is refused. Default `default`, the config schema's default.
@@ -63,7 +64,7 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
     fetch: deps.fetch,
     readFile: deps.readFile ?? ((path) => readFileFromDisk(path, 'utf8')),
     now,
-    log: deps.log ?? (() => undefined),
+    log: deps.log ?? silentLogger,
   });
   const limits = { maxTokenBytes: config.max_token_bytes, algorithms: new Set(config.algorithms) };
   const cache = createVerifiedTokenCache({

@@ -10,7 +10,7 @@
  */
 import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
 import { fail, type AuthFailure } from './failure.js';
-import type { Principal, PrincipalKind } from './types.js';
+import type { Principal, PrincipalKind } from '../contract/principal.js';
 
 export type Claims = Record<string, unknown>;
 

@@ -7,7 +7,7 @@
  * from a fixed list, never echo the token, a claim value or a library's message.
  */
 import { OrgwardenError } from '../contract/errors.js';
-import type { AuthErrorCode } from './types.js';
+import type { AuthErrorCode } from '../contract/principal.js';
 
 export interface AuthFailure {
   ok: false;

@@ -11,7 +11,7 @@
  * - The key is the exact token string: any change to a byte is a different token.
  */
 import { STATIC_KEY_SET, type KeySetView } from './keys/key-source.js';
-import type { Principal } from './types.js';
+import type { Principal } from '../contract/principal.js';
 
 export interface VerifiedTokenCache {
   /** `keySet`: the key set held now (default: keys that never change). */

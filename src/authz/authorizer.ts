@@ -11,18 +11,21 @@
  * - The org a client names is only a request; the policy proves or refuses it.
  * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
  */
-import type { Authenticator, AuthResult, Principal } from '../authn/types.js';
+import type { Authenticator, AuthResult } from '../authn/types.js';
+import type { Principal } from '../contract/principal.js';
 import type { DirectoryReader } from '../directory/types.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
-import type { Decision, DecisionObserver, DecisionRecord } from './decision.js';
+import type { Decision, DecisionObserver, DecisionRecord } from '../contract/decision.js';
 import { createDecisionIds } from './decision-id.js';
-import type { DecisionRequest } from './decision-request.js';
+import type { DecisionRequest } from '../contract/decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
 import { malformedInputDeny } from './malformed-input.js';
 import { createOrgsFor, type OrgsFor } from './orgs-for.js';
-import type { OrgSource, PolicyDecision, PolicyInput } from './policy-input.js';
-import { REASON_STATUS } from './reasons.js';
-import type { TenancySwitch } from './tenancy-switch.js';
+import type { DecisionKind } from '../contract/decision-kinds.js';
+import type { OrgSource } from '../contract/org-sources.js';
+import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
+import { REASON_STATUS } from '../contract/reasons.js';
+import type { TenancySwitch } from '../contract/tenancy-switch.js';
 
 /** The documented default of `server.fanout_yield_every`, for library callers that do not set it. */
 const DEFAULT_YIELD_EVERY = 16;

@@ -3,11 +3,11 @@
  * slice `available: false` (the policy then denies `directory_unavailable`); a failure never turns
  * into "not a member" or "no such org", which would give a different, misleading answer.
  */
-import type { Principal } from '../authn/types.js';
+import type { Principal } from '../contract/principal.js';
 import { ORG_ID_PATTERN } from '../contract/ids.js';
 import type { DirectoryReader, OrgRecord } from '../directory/types.js';
-import type { ResourceRef } from './decision-request.js';
-import type { DirectorySlice } from './policy-input.js';
+import type { ResourceRef } from '../contract/decision-request.js';
+import type { DirectorySlice } from '../contract/policy-io.js';
 
 export const UNAVAILABLE_SLICE: DirectorySlice = Object.freeze({
   available: false,

@@ -9,7 +9,7 @@
  * here could authorise a different request than the one served. `readGatewayCredentials` is the
  * one place this is decided, for `/v1/authorize` (`headers`) and forward-auth alike.
  */
-import type { NamedOrgSource } from './decision-request.js';
+import type { NamedOrgSource } from '../contract/org-sources.js';
 
 /** Every value a header had, in arrival order, by lower-cased name (undefined: absent). */
 export type HeaderValues = (lowerCaseName: string) => readonly string[] | undefined;

@@ -9,8 +9,8 @@
  * is well-formed; otherwise a deny (never `policy_error`, never an allow).
  */
 import { isWellFormedDeep } from '../contract/ids.js';
-import type { PolicyDecision, PolicyInput } from './policy-input.js';
-import { REASON_STATUS, type DenyReason } from './reasons.js';
+import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
+import { REASON_STATUS, type DenyReason } from '../contract/reasons.js';
 
 /** The detail of every deny decided here (`unauthenticated` keeps its auth code instead). */
 export const MALFORMED_INPUT_DETAIL = 'malformed_input';

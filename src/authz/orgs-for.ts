@@ -14,10 +14,10 @@
  * multi-tenant switch is off for any of the decisions, the answer is `multi_tenant: false` with
  * no orgs (the switch can flip while the decisions run).
  */
-import type { Principal } from '../authn/types.js';
+import type { Principal } from '../contract/principal.js';
 import { DirectoryUnavailableError, type DirectoryReader } from '../directory/types.js';
-import type { Decision } from './decision.js';
-import type { TrustedRequest } from './decision-request.js';
+import type { Decision } from '../contract/decision.js';
+import type { TrustedRequest } from '../contract/decision-request.js';
 import { mapLimited } from './map-limited.js';
 
 /** The action that lets a principal see an org in its list (catalogue: any member, tokens with settings:read). */

@@ -9,8 +9,8 @@
  * `headers` are then unknown fields, since only one of the two ways of saying who asks is allowed.
  */
 import { z } from 'zod';
-import type { Principal } from '../authn/types.js';
-import type { DecisionRequest } from '../authz/decision-request.js';
+import type { Principal } from '../contract/principal.js';
+import type { DecisionRequest } from '../contract/decision-request.js';
 import { parseDocument, type Parsed } from '../contract/parse-document.js';
 import { parseAuthorizeBody, questionFields, questionOf, type TenancyNames } from '../http/inbound/authorize-body.js';
 

@@ -10,8 +10,14 @@
  * - A malformed id is refused, never mapped to a default: the caller gets the problem's name.
  */
 
-/** The contract's org id grammar: `^[A-Za-z0-9._-]{1,64}$`. */
+/**
+ * The contract's org id grammar: `^[A-Za-z0-9._-]{1,64}$`, written once. The policy checks the
+ * same grammar with a character list (policies/orgwarden/authz/input.rego); test/contract proves
+ * the two agree.
+ */
 export const ORG_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** The grammar in words, for messages to operators. */
+export const ORG_ID_GRAMMAR_TEXT = '1-64 characters from A-Z a-z 0-9 . _ -';
 /** The longest user, token or other id accepted anywhere. */
 export const MAX_ID_LENGTH = 256;
 /** Names that are hazards wherever an id becomes a property name in JavaScript. */
@@ -40,7 +46,7 @@ const PROBLEM_TEXT: Record<IdProblem, string> = {
   not_nfc: 'must be in Unicode normalisation form NFC',
   dot_only: 'must not consist of dots only',
   reserved_name: 'must not be __proto__, constructor or prototype',
-  outside_org_id_grammar: 'must match ^[A-Za-z0-9._-]{1,64}$',
+  outside_org_id_grammar: `must match ${ORG_ID_PATTERN.source}`,
   default_org_look_alike: 'must not be a case variant of the default org',
 };
 

@@ -1,5 +1,5 @@
 /** The `onChange` listeners of a store: a listener that throws is logged and never stops the others. */
-import type { DirectoryLogger } from './deps.js';
+import type { Logger } from '../contract/logger.js';
 
 export interface ChangeListeners {
   add(listener: (org: string) => void): () => void;
@@ -7,7 +7,7 @@ export interface ChangeListeners {
   clear(): void;
 }
 
-export function createChangeListeners(log: DirectoryLogger): ChangeListeners {
+export function createChangeListeners(log: Logger): ChangeListeners {
   const listeners = new Set<(org: string) => void>();
   return {
     add(listener) {
@@ -21,7 +21,7 @@ export function createChangeListeners(log: DirectoryLogger): ChangeListeners {
         try {
           listener(org);
         } catch (err) {
-          log('error', 'directory change listener threw', { org, error: String(err) });
+          log.error('directory change listener threw', { org, error: String(err) });
         }
       }
     },

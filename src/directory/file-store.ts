@@ -9,12 +9,14 @@
  *   starts from the state the previous one left.
  */
 import { removeStaleTempFiles, writeFileAtomic, type FileWriter } from './atomic-write.js';
-import { stderrLogger, type DirectoryLogger } from './deps.js';
+import { directoryStderrLogger } from './deps.js';
+import type { Logger } from '../contract/logger.js';
 import { createChangeListeners } from './change-listeners.js';
 import { loadDirectoryFile, serializeDirectory } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
+import { type StoredRole } from '../contract/roles.js';
 
 export interface FileStoreOptions {
   file: string;
@@ -24,7 +26,7 @@ export interface FileStoreOptions {
 export interface FileStoreDeps {
   /** Replaces the file's content; defaults to temp file + fsync + rename. */
   writeFile?: FileWriter;
-  log?: DirectoryLogger;
+  log?: Logger;
 }
 
 interface Snapshot {
@@ -35,7 +37,7 @@ interface Snapshot {
 export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
   const { file, defaultOrg } = options;
   const writeFile = deps.writeFile ?? writeFileAtomic;
-  const log = deps.log ?? stderrLogger;
+  const log = deps.log ?? directoryStderrLogger;
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
 
   let snapshot = buildSnapshot((await loadDirectoryFile(file, defaultOrg)).map(freezeRecord));
@@ -43,9 +45,9 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
   const listeners = createChangeListeners(log);
-  log('info', 'directory loaded', { file, orgs: snapshot.orgs.size });
+  log.info('directory loaded', { file, orgs: snapshot.orgs.size });
   const stale = await removeStaleTempFiles(file);
-  if (stale > 0) log('warn', 'removed temp files left by an interrupted write', { file, count: stale });
+  if (stale > 0) log.warn('removed temp files left by an interrupted write', { file, count: stale });
 
   function serialized<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task);
@@ -66,7 +68,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
       try {
         await writeFile(file, serializeDirectory(orgs.values()));
       } catch (err) {
-        log('error', 'directory write-back failed; nothing changed', { file, org: change.org, error: String(err) });
+        log.error('directory write-back failed; nothing changed', { file, org: change.org, error: String(err) });
         throw new DirectoryUnavailableError(`cannot write directory file ${file}`, { cause: err });
       }
       snapshot = buildSnapshot([...orgs.values()]);

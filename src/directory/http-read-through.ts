@@ -19,10 +19,13 @@
  *   (store first), so a list and a decision never disagree about one record.
  */
 import { createTtlCache, type TtlCache } from './cache.js';
-import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { directoryStderrLogger, type Clock } from './deps.js';
+import type { Logger } from '../contract/logger.js';
+import { type CacheStats } from '../contract/metric-labels.js';
 import { createMainApi, type MainApi } from './main-api.js';
 import { freezeRecord } from './records.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type StoredRole } from './types.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
+import { type StoredRole } from '../contract/roles.js';
 import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 
 export interface HttpReadThroughOptions {
@@ -39,7 +42,7 @@ export interface HttpReadThroughOptions {
 export interface HttpReadThroughDeps {
   fetch?: typeof fetch;
   now?: Clock;
-  log?: DirectoryLogger;
+  log?: Logger;
   stats?: CacheStats;
   /** The main API client; default: built from the options with `fetch`. */
   mainApi?: MainApi;
@@ -47,7 +50,7 @@ export interface HttpReadThroughDeps {
 
 export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThroughOptions, deps: HttpReadThroughDeps = {}): DirectoryStore {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? stderrLogger;
+  const log = deps.log ?? directoryStderrLogger;
   const mainApi =
     deps.mainApi ??
     createMainApi(
@@ -97,7 +100,7 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
         },
         (err: unknown) => {
           inFlight.delete(key);
-          log('warn', 'main API read failed', { key, error: err instanceof Error ? err.message : String(err) });
+          log.warn('main API read failed', { key, error: err instanceof Error ? err.message : String(err) });
           throw err;
         },
       );

@@ -6,7 +6,9 @@
 import type { RedisConfig } from '../redis/config.js';
 import type { DirectoryConfig } from './config.js';
 import type { FileWriter } from './atomic-write.js';
-import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { directoryStderrLogger, type Clock } from './deps.js';
+import type { Logger } from '../contract/logger.js';
+import { type CacheStats } from '../contract/metric-labels.js';
 import { createFileStore } from './file-store.js';
 import { withHttpReadThrough } from './http-read-through.js';
 import type { RedisClientFactory } from './redis-client.js';
@@ -23,7 +25,7 @@ export interface DirectoryStoreConfig {
 
 export interface DirectoryStoreDeps {
   now?: Clock;
-  log?: DirectoryLogger;
+  log?: Logger;
   /** Cache hits and misses by layer (redis store). */
   stats?: CacheStats;
   /** Redis connections (redis store); default: built from `redis` config. */
@@ -54,7 +56,7 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
     const { url, ttl_s, timeout_ms } = directory.http;
     const options = { url, ttl_s, timeout_ms, defaultOrg, maxEntries: directory.cache_max_entries };
     const token = config.mainApiToken === undefined ? {} : { token: config.mainApiToken };
-    const wrapped = withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? stderrLogger });
+    const wrapped = withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? directoryStderrLogger });
     // The read-through decorates reads only; the seed state and its confirmation are the store's.
     return store.seeding ? { ...wrapped, seeding: store.seeding } : wrapped;
   } catch (err) {
@@ -72,4 +74,4 @@ export type { SeedMode } from './redis-seed-gate.js';
 export { redisKeys } from './redis-keys.js';
 export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
 export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
-export type { CacheStats, Clock, DirectoryLogger } from './deps.js';
+export type { Clock } from './deps.js';

@@ -5,7 +5,8 @@
  * is not there changes nothing).
  */
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
-import type { OrgRecord, StoredRole } from './types.js';
+import type { OrgRecord } from './types.js';
+import type { StoredRole } from '../contract/roles.js';
 import { parseMemberRef, parseMemberWrite, parseOrgId, parseOrgRecord } from './validate.js';
 
 export interface DirectoryWrite {

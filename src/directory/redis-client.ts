@@ -18,7 +18,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../redis/config.js';
 import { createClusterSubscriber } from './cluster-subscriber.js';
-import type { DirectoryLogger } from './deps.js';
+import type { Logger } from '../contract/logger.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisRole = 'commands' | 'subscriber';
@@ -50,7 +50,7 @@ export function redisClientOptions(config: RedisConfig, role: RedisRole): RedisO
   };
 }
 
-export function createRedisClient(config: RedisConfig, role: RedisRole, log: DirectoryLogger): RedisClient {
+export function createRedisClient(config: RedisConfig, role: RedisRole, log: Logger): RedisClient {
   const options = redisClientOptions(config, role);
   let client: RedisClient;
   if (config.cluster_nodes && config.cluster_nodes.length > 0 && role === 'subscriber') {
@@ -74,16 +74,16 @@ export function createRedisClient(config: RedisConfig, role: RedisRole, log: Dir
 }
 
 /** Logs connection trouble once per outage (not once per reconnect attempt) and the recovery. */
-function watchConnection(client: RedisClient, role: RedisRole, log: DirectoryLogger): void {
+function watchConnection(client: RedisClient, role: RedisRole, log: Logger): void {
   let lastError: string | null = null;
   client.on('error', (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     if (message === lastError) return;
     lastError = message;
-    log('warn', 'redis connection error', { role, error: message });
+    log.warn('redis connection error', { role, error: message });
   });
   client.on('ready', () => {
-    if (lastError !== null) log('info', 'redis connection restored', { role });
+    if (lastError !== null) log.info('redis connection restored', { role });
     lastError = null;
   });
 }

@@ -14,7 +14,8 @@
  *   nothing is written (seed skipped, logged at warn with the counts).
  * Every outcome that is not "ready" carries its own reason for `/readyz` and the log.
  */
-import type { Clock, DirectoryLogger } from './deps.js';
+import type { Clock } from './deps.js';
+import type { Logger } from '../contract/logger.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { holdsDirectory, markerAuthor, newMarker, readPrefixState, seedIfEmpty } from './redis-seed.js';
@@ -37,7 +38,7 @@ export interface SeedGateOptions {
   /** The records an automatic seed writes (the directory file, validated at start). */
   records: readonly OrgRecord[];
   now: Clock;
-  log: DirectoryLogger;
+  log: Logger;
   lockTtlMs?: number;
 }
 
@@ -51,7 +52,7 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
 
   async function hold(reason: string): Promise<GateState> {
     await client.set(keys.seedHold, JSON.stringify({ at: new Date(now()).toISOString(), reason }), 'NX');
-    log('error', 'directory data in redis was lost: no replica serves it until an operator confirms a seed', { reason });
+    log.error('directory data in redis was lost: no replica serves it until an operator confirms a seed', { reason });
     return held(await client.get(keys.seedHold));
   }
 
@@ -79,7 +80,7 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
 
   async function restoreMarker(): Promise<GateState> {
     await client.set(keys.seeded, knownMarker ?? newMarker('restored', now), 'NX');
-    log('warn', 'directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written', {
+    log.warn('directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written', {
       written: 0,
       skipped: records.length,
     });
@@ -100,7 +101,7 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
       return { ready: false, state: 'awaiting_confirmation', reason: `the redis prefix holds no directory and directory.seed is confirm; ${CONFIRM_HINT}` };
     }
     const report = await seedIfEmpty(client, keys, records, { now, ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}) });
-    if (report.outcome === 'seeded') log('warn', 'directory seeded into redis from directory.file (directory.seed: if_empty)', { written: report.written, skipped: report.skipped });
+    if (report.outcome === 'seeded') log.warn('directory seeded into redis from directory.file (directory.seed: if_empty)', { written: report.written, skipped: report.skipped });
     const after = await readPrefixState(client, keys);
     if (after.hold !== null) return held(after.hold);
     if (after.marker !== null) return accept(after.marker);

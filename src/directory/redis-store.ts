@@ -27,7 +27,9 @@
  */
 import type { RedisConfig } from '../redis/config.js';
 import { createTtlCache } from './cache.js';
-import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
+import { directoryStderrLogger, type Clock } from './deps.js';
+import type { Logger } from '../contract/logger.js';
+import { type CacheStats } from '../contract/metric-labels.js';
 import { createChangeListeners } from './change-listeners.js';
 import { InvalidDirectoryError } from './errors.js';
 import { loadDirectoryFile } from './load-file.js';
@@ -38,7 +40,8 @@ import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
 import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
 import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type SeedConfirmation, type SeedStatus, type StoredRole } from './types.js';
+import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type SeedConfirmation, type SeedStatus } from './types.js';
+import { type StoredRole } from '../contract/roles.js';
 import { isValidOrgId, isValidUserId, parseOrgRecord } from './validate.js';
 
 export interface RedisStoreOptions {
@@ -54,7 +57,7 @@ export interface RedisStoreOptions {
 
 export interface RedisStoreDeps {
   now?: Clock;
-  log?: DirectoryLogger;
+  log?: Logger;
   stats?: CacheStats;
   /** Creates the store's two connections (commands, subscriber); the store closes them. */
   connect?: RedisClientFactory;
@@ -70,7 +73,7 @@ const START_CHECK_ATTEMPTS = 3;
 export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
   const { defaultOrg } = options;
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? stderrLogger;
+  const log = deps.log ?? directoryStderrLogger;
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
   const seed = (await loadDirectoryFile(options.file, defaultOrg)).map(freezeRecord);
 
@@ -126,7 +129,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
         if (!closed && epoch === commandsEpoch) settle(state);
       } catch (err) {
         const message = errorMessage(err);
-        if (message !== lastCheckError) log('warn', 'directory: cannot check the redis prefix (keeping the last state)', { error: message });
+        if (message !== lastCheckError) log.warn('directory: cannot check the redis prefix (keeping the last state)', { error: message });
         lastCheckError = message;
       } finally {
         verifying = null;
@@ -139,12 +142,12 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   /** Applies a check's outcome; a replica that may not serve drops its cache at once. */
   function settle(state: GateState): void {
     if (state.ready) {
-      if (!verified && status.state !== 'unavailable') log('info', 'directory served again', { previous: status.state });
+      if (!verified && status.state !== 'unavailable') log.info('directory served again', { previous: status.state });
       verified = true;
       status = { state: 'ready', reason: null };
       return;
     }
-    if (verified || status.reason !== state.reason) log('warn', 'directory not served', { state: state.state, reason: state.reason });
+    if (verified || status.reason !== state.reason) log.warn('directory not served', { state: state.state, reason: state.reason });
     verified = false;
     cache.clear();
     status = { state: state.state, reason: state.reason };
@@ -184,7 +187,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       if (err instanceof SeedNotNeededError) throw err;
       throw new DirectoryUnavailableError(`directory unavailable: redis seed failed: ${errorMessage(err)}`, { cause: err });
     }
-    log('warn', 'directory seed confirmed by an operator', { source, written: report.written, skipped: report.skipped });
+    log.warn('directory seed confirmed by an operator', { source, written: report.written, skipped: report.skipped });
     // This replica serves from the answer on; the others hear it now (or re-check within RECHECK_MS).
     await verifying;
     await verify();
@@ -206,7 +209,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
         cache.clear(); // whatever happened while we were not listening
         subscribed = true;
       } catch (err) {
-        log('warn', 'directory cache disabled: cannot subscribe to invalidations', { error: String(err) });
+        log.warn('directory cache disabled: cannot subscribe to invalidations', { error: String(err) });
         if (!closed && subscriber.status === 'ready') later(() => void subscribe());
       } finally {
         subscribing = null;
@@ -265,7 +268,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       if (record.id !== id) throw new Error(`record id ${JSON.stringify(record.id)} under the key of ${JSON.stringify(id)}`);
       return freezeRecord(record);
     } catch (err) {
-      log('error', 'corrupt directory record in redis', { org: id, error: errorMessage(err) });
+      log.error('corrupt directory record in redis', { org: id, error: errorMessage(err) });
       throw new DirectoryUnavailableError(`directory unavailable: corrupt record for org ${JSON.stringify(id)}`, { cause: err });
     }
   }

@@ -12,7 +12,7 @@
  * - The invalidation is published last, on every node of a cluster (see publishEverywhere).
  */
 import type { Cluster } from 'ioredis';
-import type { DirectoryLogger } from './deps.js';
+import type { Logger } from '../contract/logger.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
 import type { RedisClient } from './redis-client.js';
@@ -32,7 +32,7 @@ export interface RedisWriteContext {
   changed(org: string): void;
   /** Milliseconds since the epoch (the tombstone records when the org was deleted). */
   now(): number;
-  log?: DirectoryLogger;
+  log?: Logger;
 }
 
 /**
@@ -108,7 +108,7 @@ async function publishEverywhere(ctx: RedisWriteContext, message: string): Promi
   const results = await Promise.allSettled(nodes.map((node) => node.publish(keys.invalidations, message)));
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ node: `${nodes[i]!.options.host}:${nodes[i]!.options.port}`, error: String(r.reason) }] : []));
   if (failed.length === nodes.length) throw (results[0] as PromiseRejectedResult).reason;
-  if (failed.length > 0) ctx.log?.('warn', 'invalidation not published on every cluster node', { failed });
+  if (failed.length > 0) ctx.log?.warn('invalidation not published on every cluster node', { failed });
 }
 
 export async function readRevision(ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>): Promise<number> {

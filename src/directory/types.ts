@@ -3,11 +3,10 @@
  * Stores are interchangeable behind `DirectoryStore` (file, redis), chosen by config.
  */
 import { OrgwardenError } from '../contract/errors.js';
+import type { Role, StoredRole } from '../contract/roles.js';
 
-export const ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
-export type Role = (typeof ROLES)[number];
-/** `member` is the legacy spelling of `viewer`; stores keep what they were given. */
-export type StoredRole = Role | 'member';
+// Roles and their legacy spellings (`member` = `viewer`) are the contract's (contract/roles.ts);
+// stores keep the spelling they were given.
 
 export const ORG_STATUSES = ['active', 'suspended', 'pending_deletion'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];

@@ -12,20 +12,11 @@
  * whitespace, no invisible or control characters, NFC, not dot-only, not a prototype name). A value
  * is never normalised into an accepted one: the store keeps exactly what decisions compare.
  */
-import { describeIdProblem, orgIdProblem, userIdProblem } from '../contract/ids.js';
+import { describeIdProblem, ORG_ID_GRAMMAR_TEXT, orgIdProblem, userIdProblem } from '../contract/ids.js';
 import { InvalidDirectoryError } from './errors.js';
-import {
-  ORG_STATUSES,
-  ROLES,
-  type Member,
-  type OrgRecord,
-  type OrgStatus,
-  type Role,
-  type Share,
-  type StoredRole,
-} from './types.js';
+import { ORG_STATUSES, type Member, type OrgRecord, type OrgStatus, type Share } from './types.js';
+import { normaliseRole, STORED_ROLES, type StoredRole } from '../contract/roles.js';
 
-const STORED_ROLES: readonly string[] = [...ROLES, 'member'];
 const SHARE_STATES = ['accepted', 'pending'] as const;
 /** Keys that could reach an object's prototype in some consumer; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -222,7 +213,7 @@ function readShares(input: unknown, path: string, orgId: string | null, defaultO
       resource: { type, id: resourceId },
       target_org: entry.target_org as string,
       // `Share.access_role` has no legacy spelling: `member` grants what `viewer` grants.
-      access_role: entry.access_role === 'member' ? 'viewer' : (entry.access_role as Role),
+      access_role: normaliseRole(entry.access_role as StoredRole),
       state: entry.state as Share['state'],
     });
   });
@@ -258,7 +249,7 @@ function checkOrgId(value: unknown, path: string, issues: Issues, defaultOrg: st
   if (problem === null) return true;
   if (problem === 'not_a_string') issues.push(`${path}: must be a string, got ${describe(value)}`);
   else if (problem === 'empty' || problem === 'outside_org_id_grammar') {
-    issues.push(`${path}: invalid org id ${quote(value as string)} (1-64 characters from A-Z a-z 0-9 . _ -)`);
+    issues.push(`${path}: invalid org id ${quote(value as string)} (${ORG_ID_GRAMMAR_TEXT})`);
   } else issues.push(`${describeIdProblem(`${path}:`, problem)} (got ${quote(value as string)})`);
   return false;
 }
@@ -278,7 +269,7 @@ function checkIdentifier(value: unknown, path: string, issues: Issues): boolean 
 
 function checkRole(value: unknown, path: string, issues: Issues): boolean {
   if (value === undefined) issues.push(`${path}: required`);
-  else if (typeof value !== 'string' || !STORED_ROLES.includes(value)) {
+  else if (typeof value !== 'string' || !(STORED_ROLES as readonly string[]).includes(value)) {
     issues.push(`${path}: unknown role ${describe(value)} (expected one of ${STORED_ROLES.join(', ')})`);
   } else return true;
   return false;

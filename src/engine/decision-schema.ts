@@ -3,10 +3,8 @@
  * (an error), `[]` (undefined), several results, or a value of any shape; only one exact
  * decision document is accepted, everything else is reported as a policy error.
  */
-import type { PolicyDecision } from '../authz/policy-input.js';
-import { REASON_STATUS, isReason } from '../authz/reasons.js';
-
-const KEYS = ['allow', 'reason', 'detail', 'status', 'effective_org', 'role', 'spoof'] as const;
+import { POLICY_DECISION_KEYS, type PolicyDecision } from '../contract/policy-io.js';
+import { REASON_STATUS, isReason } from '../contract/reasons.js';
 
 export type CheckedDecision = { ok: true; decision: PolicyDecision } | { ok: false; error: string };
 
@@ -22,7 +20,7 @@ export function checkResultSet(resultSet: unknown): CheckedDecision {
 
 export function checkDecision(value: unknown): CheckedDecision {
   if (!isObject(value)) return { ok: false, error: 'policy decision is not an object' };
-  const extra = Object.keys(value).filter((k) => !(KEYS as readonly string[]).includes(k));
+  const extra = Object.keys(value).filter((k) => !(POLICY_DECISION_KEYS as readonly string[]).includes(k));
   if (extra.length > 0) return { ok: false, error: `policy decision has unexpected keys: ${extra.join(', ')}` };
   const { allow, reason, detail, status, effective_org, role, spoof } = value;
   if (typeof allow !== 'boolean') return bad('allow');

@@ -5,7 +5,7 @@
  * the cap, a malformed document) comes back as `{ok:false}` and the caller denies `policy_error`.
  */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import type { PolicyInput } from '../authz/policy-input.js';
+import type { PolicyInput } from '../contract/policy-io.js';
 import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
 import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from './entrypoints.js';

@@ -3,13 +3,13 @@
  * whatever the record holds: anything unexpected becomes `other`, never the raw value, so a bug
  * (or a policy returning something new) cannot turn a label into an unbounded one.
  */
-import type { DecisionRecord } from '../authz/decision.js';
-import type { DecisionKind, OrgSource } from '../authz/policy-input.js';
-import { isReason } from '../authz/reasons.js';
+import type { DecisionRecord } from '../contract/decision.js';
+import { DECISION_KINDS, type DecisionKind } from '../contract/decision-kinds.js';
+import { NAMED_ORG_SOURCES, SPOOF_SOURCES, type OrgSource } from '../contract/org-sources.js';
+import { DETAIL_CODES, isReason } from '../contract/reasons.js';
 
-export const SPOOF_SOURCES = ['field', 'header', 'cookie', 'path', 'token_binding'] as const;
-export const ORG_SWITCH_DETAILS = ['not_member', 'token_org_mismatch'] as const;
-export const DECISION_KINDS: readonly DecisionKind[] = ['request', 'batch_item', 'event', 'job', 'forward_auth'];
+/** The details of an org-switch failure: the access_denied details of the catalogue. */
+export const ORG_SWITCH_DETAILS = DETAIL_CODES.access_denied;
 const KINDS = new Set<string>(DECISION_KINDS);
 /**
  * Decisions a server asks for on its own account: a realtime hub filtering recipients, a job
@@ -19,7 +19,7 @@ const KINDS = new Set<string>(DECISION_KINDS);
  */
 const SERVER_KINDS = new Set<DecisionKind>(['event', 'job']);
 /** Where a client names an org itself (as opposed to the token's binding or the default). */
-const EXPLICIT_SOURCES = new Set<OrgSource>(['field', 'header', 'cookie', 'path']);
+const EXPLICIT_SOURCES = new Set<OrgSource>(NAMED_ORG_SOURCES);
 
 export interface DecisionLabels {
   decision: { kind: string; decision: 'allow' | 'deny'; reason: string };

@@ -9,7 +9,7 @@
  * Unicode; a field that was cut is named in `truncated`. So one entry is a few KiB at most, and
  * the log's byte bound counts lines of a known size.
  */
-import type { DecisionRecord } from '../authz/decision.js';
+import type { DecisionRecord } from '../contract/decision.js';
 
 /** The longest value of a free-text field in an entry, in UTF-16 code units. */
 export const MAX_FIELD_CHARS = 256;

@@ -13,7 +13,7 @@
  * - Every entry is accounted for exactly once: written, dropped (`buffer_full`, `sink_error`,
  *   `closed`) or, for allows only, sampled out. Denies are never sampled.
  */
-import type { DecisionObserver, DecisionRecord } from '../authz/decision.js';
+import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
 import { decisionLogEntry } from './decision-log-entry.js';
 import type { DecisionLogSink } from './decision-log-sink.js';
 import type { DecisionLogCounters } from './metrics.js';

@@ -1,12 +1,5 @@
 /** Operational log: one JSON line per event on stderr (the decision log has its own sink). */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger, LogLevel } from '../contract/logger.js';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -20,8 +13,6 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Safe description of a thrown value for the log. */
 export const errorFields = (err: unknown): Record<string, unknown> =>

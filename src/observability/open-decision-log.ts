@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import type { DecisionLogConfig } from './config.js';
 import { createDecisionLog, type DecisionLog } from './decision-log.js';
 import { fileSink, streamSink } from './decision-log-sink.js';
-import { errorFields, type Logger } from './logger.js';
+import { errorFields } from './logger.js';
+import { type Logger } from '../contract/logger.js';
 import type { DecisionLogCounters } from './metrics.js';
 
 /** How long stopping the app waits for the sink to confirm what is still buffered. */

@@ -5,7 +5,7 @@
  */
 import type { PolicyConfig } from './config.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { PolicyRejectedError, describeSource, loadCandidate, type LoadStep, type PolicySource } from './policy-loader.js';
 import { createPolicyReloader, type ReloadOutcome, type ReloadTrigger } from './reloader.js';
 import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shadow.js';

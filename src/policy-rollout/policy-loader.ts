@@ -4,6 +4,7 @@
  *   compile (policy.dir, with the pinned OPA) | read (policy.bundle)
  *   → signature (when policy.public_key_file is set)
  *   → load (instantiate the WASM, check its entrypoints)
+ *   → vocabulary (the catalogue keeps every action the code names and every reason, with its status)
  *   → routes (the route manifest in service still finds every action it maps to, unchanged)
  *   → smoke (the policy's own smoke cases and the built-in ones)
  *
@@ -12,13 +13,13 @@
  */
 import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
 import { OrgwardenError } from '../contract/errors.js';
-import { catalogueFromPolicyData } from '../surfaces/forward-auth/manifest.js';
+import { catalogueFromPolicyData, vocabularyGaps } from '../contract/policy-catalogue.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
 import { verifyBundleSignature } from './bundle-signature.js';
 import type { VerificationKey } from './signing-keys.js';
 import { runSmokeCases, type SmokeReport } from './smoke-cases.js';
 
-export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'routes' | 'smoke';
+export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'vocabulary' | 'routes' | 'smoke';
 
 export class PolicyRejectedError extends OrgwardenError {
   constructor(
@@ -74,12 +75,26 @@ export async function loadCandidate(source: PolicySource, options: CandidateOpti
   }
   if (key) await step('signature', () => verifyBundleSignature(bundle.files, key));
   const engine = await step('load', () => createPolicyEngine(bundle, options.now));
+  await step('vocabulary', async () => checkVocabulary(bundle.data));
   if (options.routeActions && options.routeActions.size > 0) {
     const routeActions = options.routeActions;
     await step('routes', async () => checkRouteActions(bundle.data, routeActions));
   }
   const smoke = await step('smoke', async () => runSmokeCases(engine, bundle.data));
   return { engine, bundle, smoke, signed: key !== null };
+}
+
+/**
+ * A catalogue that drops an action the code names would deny that surface for everyone; one that
+ * drops a reason (or changes its status) would turn every decision with it into policy_error.
+ */
+function checkVocabulary(data: Record<string, unknown>): void {
+  const gaps = vocabularyGaps(data);
+  const problems = [
+    ...(gaps.actions.length > 0 ? [`lacks action(s) the code relies on: ${gaps.actions.join(', ')}`] : []),
+    ...(gaps.reasons.length > 0 ? [`lacks reason(s), or gives them another status than the code: ${gaps.reasons.join(', ')}`] : []),
+  ];
+  if (problems.length > 0) throw new Error(`this policy's catalogue ${problems.join('; ')}`);
 }
 
 function checkRouteActions(data: Record<string, unknown>, required: ReadonlyMap<string, boolean>): void {

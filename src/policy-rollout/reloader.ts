@@ -9,7 +9,7 @@
  * requests during one reload cause one more reload, not a queue.
  */
 import { createActivePolicy, type ActivePolicy } from '../engine/active-policy.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../contract/logger.js';
 import { PolicyRejectedError, describeSource, type Candidate, type LoadStep, type PolicySource } from './policy-loader.js';
 import type { SmokeReport } from './smoke-cases.js';
 

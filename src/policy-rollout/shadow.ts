@@ -11,10 +11,10 @@
  * requested org and both outcomes, never a token. Replacing or clearing the candidate starts the
  * counts afresh and drops what was queued for the old one.
  */
-import type { Decision } from '../authz/decision.js';
-import type { PolicyInput } from '../authz/policy-input.js';
+import type { Decision } from '../contract/decision.js';
+import type { PolicyInput } from '../contract/policy-io.js';
 import type { PolicyEngine } from '../engine/wasm-engine.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../contract/logger.js';
 
 const DEFAULT_QUEUE_MAX = 1000;
 const DEFAULT_LOGS_PER_SECOND = 20;

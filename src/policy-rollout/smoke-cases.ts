@@ -12,11 +12,11 @@
  * in `want` must equal the decision's. Two built-in cases run for every policy, with or without
  * cases of its own: an unauthenticated caller and an empty input must both be denied.
  */
-import type { PolicyInput } from '../authz/policy-input.js';
+import { POLICY_DECISION_KEYS, type PolicyInput } from '../contract/policy-io.js';
 import { OrgwardenError } from '../contract/errors.js';
 import type { PolicyEngine } from '../engine/wasm-engine.js';
 
-const DECISION_KEYS = new Set(['allow', 'reason', 'detail', 'status', 'effective_org', 'role', 'spoof']);
+const DECISION_KEYS: ReadonlySet<string> = new Set(POLICY_DECISION_KEYS);
 const MAX_LISTED = 5;
 
 export interface SmokeReport {

@@ -10,7 +10,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../contract/logger.js';
 import type { PolicySource } from './policy-loader.js';
 
 export interface PolicyWatcher {

@@ -5,7 +5,7 @@
  * fresh sign-in (an ownership transfer) is ever allowed through it. Only server-side surfaces build
  * it, from fields their trusted caller sends; it goes to the core as `trusted_principal`.
  */
-import type { Principal } from '../authn/types.js';
+import type { Principal } from '../contract/principal.js';
 
 export function serverSessionPrincipal(user: string): Principal {
   return { id: user, kind: 'session', scopes: [], bound_orgs: null, auth_time: null };

@@ -5,9 +5,8 @@
  */
 import type { RedisConfig } from '../redis/config.js';
 import type { TenancyConfig } from './config.js';
-import type { DirectoryLogger } from '../directory/deps.js';
+import { withFields, type Logger } from '../contract/logger.js';
 import type { RedisClientFactory } from '../directory/redis-client.js';
-import type { Logger } from '../observability/logger.js';
 import { createRedisTenancySwitch } from './redis-tenancy-switch.js';
 import { createLocalTenancyControl, type TenancyControl } from './tenancy-control.js';
 
@@ -20,7 +19,7 @@ export interface TenancyControlDeps {
 
 export async function createTenancyControl(config: { tenancy: TenancyConfig; redis?: RedisConfig | undefined }, deps: TenancyControlDeps): Promise<TenancyControl> {
   const { logger } = deps;
-  const log: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+  const log = withFields(logger, { component: 'tenancy' });
   const control = config.redis
     ? await createRedisTenancySwitch(
         { redis: config.redis, initial: config.tenancy.multi_tenant },
@@ -48,4 +47,5 @@ export async function createTenancyControl(config: { tenancy: TenancyConfig; red
 }
 
 export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys, TENANCY_POLL_INTERVAL_MS } from './redis-tenancy-switch.js';
-export { createLocalTenancyControl, type FlipSource, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';
+export { createLocalTenancyControl, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';
+export { type FlipSource } from '../contract/tenancy-switch.js';

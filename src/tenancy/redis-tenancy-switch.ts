@@ -23,9 +23,10 @@
  */
 import type { RedisConfig } from '../redis/config.js';
 import { OrgwardenError } from '../contract/errors.js';
-import { stderrLogger, type DirectoryLogger } from '../directory/deps.js';
+import { stderrLogger, type Logger } from '../contract/logger.js';
 import { createRedisClient, type RedisClient, type RedisClientFactory } from '../directory/redis-client.js';
-import { createFlipEmitter, type FlipSource, type TenancyControl } from './tenancy-control.js';
+import { createFlipEmitter, type TenancyControl } from './tenancy-control.js';
+import { type FlipSource } from '../contract/tenancy-switch.js';
 
 export const TENANCY_POLL_INTERVAL_MS = 500;
 
@@ -43,7 +44,7 @@ export interface RedisTenancyOptions {
 
 export interface RedisTenancyDeps {
   now?: () => number;
-  log?: DirectoryLogger;
+  log?: Logger;
   /** Creates the switch's two connections (commands, subscriber); the switch closes them. */
   connect?: RedisClientFactory;
   pollIntervalMs?: number;
@@ -55,7 +56,7 @@ export function tenancyKeys(prefix: string) {
 
 export async function createRedisTenancySwitch(options: RedisTenancyOptions, deps: RedisTenancyDeps = {}): Promise<TenancyControl> {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? stderrLogger;
+  const log = deps.log ?? stderrLogger('tenancy');
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
   const keys = tenancyKeys(options.redis.key_prefix);
   const emitter = createFlipEmitter(now);
@@ -86,7 +87,7 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     if (fields.multi_tenant === undefined) {
       const seed = synced ? state : options.initial;
       if ((await commands.hsetnx(keys.state, 'multi_tenant', String(seed))) === 1)
-        log('info', 'tenancy switch seeded in redis', { multi_tenant: seed, from: synced ? 'last_read_state' : 'config' });
+        log.info('tenancy switch seeded in redis', { multi_tenant: seed, from: synced ? 'last_read_state' : 'config' });
       fields = await commands.hgetall(keys.state);
     }
     const value = parseBool(fields.multi_tenant);
@@ -94,7 +95,7 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     const effectiveSource = synced ? source : 'sync';
     if (value === null) {
       if (badValueLogged !== fields.multi_tenant)
-        log('error', 'tenancy switch in redis is unreadable; serving single-tenant', { key: keys.state, value: String(fields.multi_tenant).slice(0, 32) });
+        log.error('tenancy switch in redis is unreadable; serving single-tenant', { key: keys.state, value: String(fields.multi_tenant).slice(0, 32) });
       badValueLogged = fields.multi_tenant ?? null;
       return apply(false, readVersion, effectiveSource);
     }
@@ -115,11 +116,11 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
         readAgain = null;
         try {
           await readShared(next);
-          if (outageLogged) log('info', 'tenancy switch reads redis again', { multi_tenant: state });
+          if (outageLogged) log.info('tenancy switch reads redis again', { multi_tenant: state });
           outageLogged = false;
         } catch (err) {
           if (!outageLogged && !closed)
-            log('warn', synced ? 'tenancy switch cannot read redis; keeping the last state read' : 'tenancy switch cannot read redis; serving single-tenant until it answers', {
+            log.warn(synced ? 'tenancy switch cannot read redis; keeping the last state read' : 'tenancy switch cannot read redis; serving single-tenant until it answers', {
               multi_tenant: state,
               error: err instanceof Error ? err.message : String(err),
             });
@@ -136,7 +137,7 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
   function subscribe(): Promise<void> {
     return subscriber.subscribe(keys.channel).then(
       () => refresh('sync'), // whatever was published while we were not listening
-      (err: unknown) => log('warn', 'tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
+      (err: unknown) => log.warn('tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
     );
   }
 
@@ -178,7 +179,7 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
       const written = parseVersion(String(replies[1]?.[1]));
       apply(multiTenant, written, 'admin');
       commands.publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written })).catch((err: unknown) => {
-        log('warn', 'tenancy switch broadcast failed; other replicas follow within one poll', { error: String(err) });
+        log.warn('tenancy switch broadcast failed; other replicas follow within one poll', { error: String(err) });
       });
     },
     onChange: emitter.onChange,

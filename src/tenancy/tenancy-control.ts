@@ -1,15 +1,14 @@
 /**
  * The kill switch as operators and the rest of orgwarden see it: the decision core reads
- * `isMultiTenant()` once per decision (authz/tenancy-switch.ts); the admin API sets it; logs and
+ * `isMultiTenant()` once per decision (contract/tenancy-switch.ts); the admin API sets it; logs and
  * metrics hear about every flip through `onFlip`.
  *
  * A flip is a change of the state this replica serves, whatever caused it: the admin API on this
  * replica, a broadcast from another replica, the periodic poll of the shared store, or the first
  * successful read after the store was unreachable.
  */
-import { createLocalTenancySwitch, type MutableTenancySwitch } from '../authz/tenancy-switch.js';
-
-export type FlipSource = 'admin' | 'broadcast' | 'poll' | 'sync';
+import type { FlipSource } from '../contract/tenancy-switch.js';
+import { createLocalTenancySwitch, type MutableTenancySwitch } from './local-tenancy-switch.js';
 
 export interface TenancyFlip {
   multi_tenant: boolean;

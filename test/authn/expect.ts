@@ -1,6 +1,7 @@
 /** Assertions shared by the authn tests. */
 import { expect } from 'vitest';
-import type { AuthErrorCode, AuthResult, Principal } from '../../src/authn/types.js';
+import type { AuthResult } from '../../src/authn/types.js';
+import type { AuthErrorCode, Principal } from '../../src/contract/principal.js';
 
 /**
  * The result is a failure with exactly `code`; its message names `claim` when given, and never

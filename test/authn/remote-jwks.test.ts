@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { AuthConfig } from '../../src/authn/config.js';
+import type { Logger, LogLevel } from '../../src/contract/logger.js';
 import { TEST_AUDIENCE, TEST_ISSUER, createTestKeys, jwksOf, type TestKeys } from '../support/tokens.js';
 import { expectFailure } from './expect.js';
 import { NOW, authConfig, rawToken, startServer } from './helpers.js';
@@ -188,7 +189,7 @@ function scripted(overrides: Partial<AuthConfig> = {}) {
     logs,
     fetches: () => count(path),
     create: () =>
-      createAuthenticator(config, { env: {}, now: () => NOW + clock.t, log: (level, msg, fields) => logs.push({ level, msg, fields }) }),
+      createAuthenticator(config, { env: {}, now: () => NOW + clock.t, log: recordingLogger(logs) }),
   };
 }
 
@@ -321,3 +322,11 @@ describe('size caps: refused with a log line naming the URL and the cap; the hel
     expectFailure(await auth.authenticate(await current.mint({ sub: 'alice' }, { now: NOW })), 'keys_unavailable');
   });
 });
+
+/** A logger that records each line as `{level, msg, fields}`. */
+function recordingLogger(logs: Array<{ level: string; msg: string; fields: Record<string, unknown> }>): Logger {
+  const emit = (level: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
+    logs.push({ level, msg, fields });
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createVerifiedTokenCache } from '../../src/authn/verified-token-cache.js';
-import type { Principal } from '../../src/authn/types.js';
+import type { Principal } from '../../src/contract/principal.js';
 import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
 import { NOW, NOW_S, TEST_ENV, authConfig } from './helpers.js';
 import { createAuthenticator } from '../../src/authn/index.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisConfig } from '../../src/redis/config.js';
-import type { DirectoryLogger } from '../../src/directory/deps.js';
+import type { Logger, LogLevel } from '../../src/contract/logger.js';
 
 export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379/0';
 
@@ -65,13 +65,12 @@ export async function tempDir(): Promise<TempDir> {
 }
 
 /** Collects log lines instead of printing them. */
-export function memoryLog(): DirectoryLogger & { lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> } {
+export function memoryLog(): Logger & { lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> } {
   const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
-  const log = ((level, message, fields) => {
+  const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, ...(fields ? { fields } : {}) });
-  }) as DirectoryLogger & { lines: typeof lines };
-  log.lines = lines;
-  return log;
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), lines };
 }
 
 export function uniquePrefix(): string {

@@ -4,7 +4,7 @@
  * timeout, network, malformed body — is `directory_unavailable`, never "no such org".
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CacheStats } from '../../src/directory/deps.js';
+import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { createFileStore } from '../../src/directory/file-store.js';
 import { withHttpReadThrough, type HttpReadThroughOptions } from '../../src/directory/http-read-through.js';
 import { createDirectoryStore } from '../../src/directory/index.js';

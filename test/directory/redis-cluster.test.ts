@@ -6,7 +6,7 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CacheStats } from '../../src/directory/deps.js';
+import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { redisKeys } from '../../src/directory/redis-keys.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { RedisConfig } from '../../src/redis/config.js';

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from '../../src/directory/errors.js';
-import type { CacheStats } from '../../src/directory/deps.js';
+import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { createDirectoryStore } from '../../src/directory/index.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/authz/authorizer.js';
-import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
+import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
 import { checkDecision } from '../../src/engine/decision-schema.js';
 import { compilePolicyDir } from '../../src/engine/opa-cli.js';
 import { loadPolicyBundle, parseBundle } from '../../src/engine/policy-bundle.js';
 import { createPolicyEngine, engineOver, type PolicyEngine } from '../../src/engine/wasm-engine.js';
-import type { PolicyInput } from '../../src/authz/policy-input.js';
+import type { PolicyInput } from '../../src/contract/policy-io.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 
 const BROKEN = path.resolve('test', 'support', 'fixtures', 'broken-policies');

@@ -4,8 +4,8 @@
  * (directory_unavailable, policy_error, fresh_session_required).
  */
 import { describe, expect, it } from 'vitest';
-import type { Decision } from '../../src/authz/decision.js';
-import { REASON_STATUS, type DenyReason, type Reason } from '../../src/authz/reasons.js';
+import type { Decision } from '../../src/contract/decision.js';
+import { REASON_STATUS, type DenyReason, type Reason } from '../../src/contract/reasons.js';
 import { allowAnswer, denyAnswer, refusalAnswer } from '../../src/surfaces/forward-auth/answer.js';
 
 const decision = (reason: Reason, extra: Partial<Decision> = {}): Decision => ({

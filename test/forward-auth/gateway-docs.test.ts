@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { catalogueFromPolicyData, parseRouteManifest } from '../../src/surfaces/forward-auth/manifest.js';
+import { parseRouteManifest } from '../../src/surfaces/forward-auth/manifest.js';
+import { catalogueFromPolicyData } from '../../src/contract/policy-catalogue.js';
 
 const DOC = readFileSync(path.resolve('docs', 'gateways.md'), 'utf8');
 const catalogue = catalogueFromPolicyData({

@@ -4,7 +4,7 @@
  * never reach the policy: no `policy_error`, on any surface, from any client input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialRequest } from '../../src/authz/decision-request.js';
+import type { CredentialRequest } from '../../src/contract/decision-request.js';
 import { postJson, session } from '../support/app.js';
 import { countEvaluations, startSurfaceApp, type SurfaceApp } from '../surfaces/helpers.js';
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { engineOver } from '../../src/engine/wasm-engine.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/contract/logger.js';
 import { apiToken, postJson, session, startTestApp, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { scrape, valueOf, waitFor } from './helpers.js';

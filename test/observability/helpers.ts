@@ -1,5 +1,5 @@
 /** Helpers for the observability tests: reading Prometheus text output and building records. */
-import type { Decision, DecisionRecord } from '../../src/authz/decision.js';
+import type { Decision, DecisionRecord } from '../../src/contract/decision.js';
 
 export interface Sample {
   name: string;

@@ -13,7 +13,7 @@ import type { App } from '../../src/app.js';
 import type { PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { createPolicyReloader } from '../../src/policy-rollout/reloader.js';
 import { PolicyRejectedError, type Candidate } from '../../src/policy-rollout/policy-loader.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/contract/logger.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { waitUntil } from '../directory/helpers.js';

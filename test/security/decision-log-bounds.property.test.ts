@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord } from '../../src/authz/decision.js';
+import type { DecisionRecord } from '../../src/contract/decision.js';
 import { createDecisionLog } from '../../src/observability/decision-log.js';
 import { MAX_FIELD_CHARS } from '../../src/observability/decision-log-entry.js';
 import type { DecisionLogDropCause } from '../../src/observability/metrics.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { App } from '../../src/app.js';
 import { userIdProblem } from '../../src/contract/ids.js';
-import { REQUEST_REFUSALS } from '../../src/surfaces/forward-auth/answer.js';
+import { REQUEST_REFUSALS } from '../../src/contract/metric-labels.js';
 import { bearer, check, DEFAULT_ROUTES, STYLES } from '../forward-auth/helpers.js';
 import { postJson, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
 import { canonicalUserId, encodableUserId, idDisguise, percentEncodedSegment, percentEncodeSome, unsafeEscape } from '../support/arbitraries.js';

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyInput } from '../../src/authz/policy-input.js';
+import type { PolicyInput } from '../../src/contract/policy-io.js';
 import { isAcceptableOrgId, orgIdProblem } from '../../src/contract/ids.js';
 import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/engine/wasm-engine.js';

@@ -14,9 +14,9 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/authn/types.js';
-import type { Decision } from '../../src/authz/decision.js';
-import type { DecisionKind } from '../../src/authz/policy-input.js';
+import type { Principal } from '../../src/contract/principal.js';
+import type { Decision } from '../../src/contract/decision.js';
+import type { DecisionKind } from '../../src/contract/decision-kinds.js';
 import { isWellFormedDeep } from '../../src/contract/ids.js';
 import type { OrgRecord } from '../../src/directory/types.js';
 import { CANONICAL_ROLES, canonicalUserId, lookAlike, nonCanonicalRole } from '../support/arbitraries.js';

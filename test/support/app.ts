@@ -4,7 +4,8 @@
  */
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
-import { silentLogger, type Logger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/contract/logger.js';
+import { type Logger } from '../../src/contract/logger.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TEST_SECRET_ENV, mintHs256, type TestClaims } from './tokens.js';
 
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './paths.js';

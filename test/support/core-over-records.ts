@@ -7,7 +7,7 @@
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { Authenticator } from '../../src/authn/types.js';
 import { createDocumentAuthorizer, type DocumentAuthorizer } from '../../src/http/inbound/document-authorizer.js';
-import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
+import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DirectoryReader, OrgRecord } from '../../src/directory/types.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';

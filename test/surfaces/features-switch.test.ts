@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
 import { createAuthorizer } from '../../src/authz/authorizer.js';
-import { createLocalTenancySwitch } from '../../src/authz/tenancy-switch.js';
+import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { parseConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/contract/logger.js';
 import { createFileStore } from '../../src/directory/index.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
 import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
@@ -27,7 +28,7 @@ const closers: Array<() => Promise<unknown>> = [];
 beforeAll(async () => {
   const config = parseConfig(testConfigDoc());
   const authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET } });
-  const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: () => undefined });
+  const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: silentLogger });
   closers.push(() => authenticator.close(), () => directory.close());
   const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
   const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch, fanoutYieldEvery: config.server.fanout_yield_every });

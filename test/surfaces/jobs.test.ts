@@ -3,7 +3,7 @@
  * directory as it is then. Real compiled policy, real HS256 tokens, a private copy of the fixture.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REASON_STATUS } from '../../src/authz/reasons.js';
+import { REASON_STATUS } from '../../src/contract/reasons.js';
 import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
 import { apiToken, postJson, session } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';

@@ -1,5 +1,5 @@
 /** Helpers for the kill-switch tests: admin calls, a memory logger, authorize calls, percentiles. */
-import type { Logger } from '../../src/observability/logger.js';
+import type { Logger } from '../../src/contract/logger.js';
 import { postJson } from '../support/app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

@@ -21,7 +21,7 @@ all_cases := array.concat(
 	),
 )
 
-decision_keys := {"allow", "reason", "detail", "status", "effective_org", "role", "spoof"}
+decision_keys := {key | some key in catalogue.decision_keys}
 
 # The decision document the core accepts: exactly these keys and types, the status from the
 # reasons table, allow only with "allowed", spoof only with access_denied.
@@ -56,6 +56,37 @@ valid_output_role(role) if catalogue.roles[role]
 test_decision_is_well_formed[c.name] if {
 	some c in all_cases
 	well_formed(decide(c))
+}
+
+# Every detail is a code the catalogue lists for its reason, or one of the values some reasons
+# pass through: the auth error code, the org's status, the scope or role the action needs.
+test_detail_is_catalogued[c.name] if {
+	some c in all_cases
+	detail_catalogued(decide(c), case_input(c))
+}
+
+detail_catalogued(d, _) if d.detail == null
+
+detail_catalogued(d, _) if d.detail in object.get(catalogue.details, d.reason, [])
+
+detail_catalogued(d, doc) if {
+	d.reason == "unauthenticated"
+	d.detail == doc.authn.code
+}
+
+detail_catalogued(d, doc) if {
+	d.reason == "org_suspended"
+	d.detail == doc.directory.org.status
+}
+
+detail_catalogued(d, doc) if {
+	d.reason == "missing_scope"
+	d.detail == catalogue.actions[doc.action].scope
+}
+
+detail_catalogued(d, doc) if {
+	d.reason == "insufficient_role"
+	d.detail == catalogue.actions[doc.action].min_role
 }
 
 # The effective org is the requested one once the org is proven, and null before.

@@ -1,6 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 
 /** Where verification keys come from. Exactly one is configured. */
+import type { Logger } from '../../contract/logger.js';
 export interface KeySource {
   /**
    * Resolves the key for a token whose header has passed the precheck (its `alg` is allowed and
@@ -32,8 +33,6 @@ export interface RotatingKeys {
   refetchAfterSignatureFailure(verifiedWith: number): Promise<boolean>;
 }
 
-export type KeySourceLog = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
-
 /** What key sources may touch outside the process; injected, never global. */
 export interface KeySourceDeps {
   env: Record<string, string | undefined>;
@@ -41,5 +40,5 @@ export interface KeySourceDeps {
   readFile: (path: string) => Promise<string>;
   /** Clock in ms since epoch: when a fetched key set is due, when the next fetch may start. */
   now: () => number;
-  log: KeySourceLog;
+  log: Logger;
 }

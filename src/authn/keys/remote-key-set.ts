@@ -16,7 +16,8 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { KeysUnavailableError } from '../failure.js';
 import { JwksFetchError, fetchJwks, type JwksFetchLimits } from './jwks-fetch.js';
-import type { KeySetView, KeySourceLog } from './key-source.js';
+import type { Logger } from '../../contract/logger.js';
+import type { KeySetView } from './key-source.js';
 import { INITIAL_GATE, afterFailure, afterSuccess, isOpen, type GateState, type RefetchPolicy } from './refetch-gate.js';
 
 export interface RemoteKeySetOptions {
@@ -30,7 +31,7 @@ export interface RemoteKeySetOptions {
 export interface RemoteKeySetDeps {
   fetch: typeof fetch;
   now: () => number;
-  log: KeySourceLog;
+  log: Logger;
 }
 
 export interface RemoteKeySet {
@@ -80,14 +81,14 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
       generations += 1;
       held = { lookup, fetchedAtMs: nowMs, generation: generations };
       gate = afterSuccess(options.refetch, nowMs);
-      if (lastFetchFailed) deps.log('info', 'JWKS fetched again after failures', { url: url.href, keys: jwks.keys.length });
+      if (lastFetchFailed) deps.log.info('JWKS fetched again after failures', { url: url.href, keys: jwks.keys.length });
       lastFetchFailed = false;
     } catch (error) {
       const nowMs = deps.now();
       gate = afterFailure(options.refetch, gate, nowMs);
       lastFetchFailed = true;
       const stale = usable(nowMs);
-      deps.log('warn', 'JWKS fetch failed; keys are not replaced', {
+      deps.log.warn('JWKS fetch failed; keys are not replaced', {
         url: url.href,
         problem: error instanceof JwksFetchError ? error.problem : 'unparsable',
         error: error instanceof JwksFetchError ? error.message : `auth.jwks_url: ${url.href} is not a usable JWKS`,

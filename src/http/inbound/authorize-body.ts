@@ -15,9 +15,9 @@
  */
 import { z } from 'zod';
 import { parseDocument, refused, type Parsed } from '../../contract/parse-document.js';
-import type { CredentialRequest, DecisionQuestion } from '../../authz/decision-request.js';
+import type { CredentialRequest, DecisionQuestion } from '../../contract/decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials, type OrgNaming } from '../../authz/http-credentials.js';
-import type { DecisionKind } from '../../authz/policy-input.js';
+import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { userIdProblem } from '../../contract/ids.js';
 import { idProblemText, stringMap, text } from './fields.js';
 

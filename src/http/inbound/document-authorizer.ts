@@ -5,8 +5,8 @@
  * core itself (authz/) knows no documents.
  */
 import { createAuthorizer, type Authorizer, type AuthorizerDeps } from '../../authz/authorizer.js';
-import type { Decision } from '../../authz/decision.js';
-import type { DecisionKind } from '../../authz/policy-input.js';
+import type { Decision } from '../../contract/decision.js';
+import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { parseAuthorizeBody, type Parsed, type TenancyNames } from './authorize-body.js';
 
 export interface DocumentAuthorizer extends Authorizer {

@@ -13,7 +13,7 @@
  * `resource` and `context` follow the `/v1/authorize` rules exactly (the same schema fields).
  */
 import { z } from 'zod';
-import type { DecisionRequest } from '../../authz/decision-request.js';
+import type { DecisionRequest } from '../../contract/decision-request.js';
 import { MAX_ID_LENGTH } from '../../contract/ids.js';
 import { parseDocument } from '../../contract/parse-document.js';
 import { serverSessionPrincipal } from '../../surfaces/session-principal.js';

@@ -4,7 +4,7 @@
  * The guard runs before the body is read, so a refused caller changes nothing either. When PUT
  * answers 200, this replica already serves the new state; the others follow within one second.
  */
-import type { Logger } from '../../observability/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { TenancyControl } from '../../tenancy/index.js';
 import { OrgwardenError } from '../../contract/errors.js';
 import { ApiError } from '../errors.js';

@@ -9,9 +9,10 @@
  * every non-default org while multi-tenant is off (`feature_disabled`).
  */
 import type { Authorizer } from '../../authz/authorizer.js';
-import type { Decision } from '../../authz/decision.js';
-import type { TrustedRequest } from '../../authz/decision-request.js';
-import type { Reason } from '../../authz/reasons.js';
+import type { Decision } from '../../contract/decision.js';
+import type { TrustedRequest } from '../../contract/decision-request.js';
+import type { Reason } from '../../contract/reasons.js';
+import { EVENT_ACTION } from '../../contract/actions.js';
 import { mapLimited } from '../../authz/map-limited.js';
 import { serverSessionPrincipal } from '../session-principal.js';
 
@@ -34,8 +35,6 @@ export interface EventFilterRequest {
   recipients: Recipient[];
 }
 
-/** The catalogue action for receiving an event; the policy knows it by this name too. */
-export const EVENT_ACTION = 'events.receive';
 /** Resource type of an event; the policy's global-event rule matches it. */
 export const EVENT_RESOURCE_TYPE = 'event';
 const CONCURRENCY = 32;

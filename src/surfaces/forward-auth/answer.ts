@@ -16,12 +16,9 @@
  * An org route (org from the path, or an org-management action) is invisible while multi-tenant
  * is off: 404 `not_found`, the same answer as an org that does not exist.
  */
-import type { Decision } from '../../authz/decision.js';
-import type { DenyReason } from '../../authz/reasons.js';
-
-/** Refusals before any decision: the request could not be mapped to one. */
-export const REQUEST_REFUSALS = ['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const;
-export type RequestRefusal = (typeof REQUEST_REFUSALS)[number];
+import type { Decision } from '../../contract/decision.js';
+import type { DenyReason } from '../../contract/reasons.js';
+import type { RequestRefusal } from '../../contract/metric-labels.js';
 
 export interface Answer {
   status: number;

@@ -15,7 +15,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Authorizer } from '../../authz/authorizer.js';
-import type { CredentialRequest } from '../../authz/decision-request.js';
+import type { CredentialRequest } from '../../contract/decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials } from '../../authz/http-credentials.js';
 import { allowAnswer, denyAnswer, refusalAnswer, type Answer } from './answer.js';
 import { normalisePath } from './normalise-path.js';

@@ -10,7 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PolicyConfig } from '../../policy-rollout/config.js';
-import { catalogueFromPolicyData, parseRouteManifest, RouteManifestError } from './manifest.js';
+import { parseRouteManifest, RouteManifestError } from './manifest.js';
+import { catalogueFromPolicyData } from '../../contract/policy-catalogue.js';
 import type { RouteTable } from './route-table.js';
 
 export const DEFAULT_MANIFEST_NAME = 'routes.yaml';

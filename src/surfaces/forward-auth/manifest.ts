@@ -13,10 +13,8 @@
 import { parse, YAMLParseError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../contract/config-error.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
+import { catalogueFromPolicyData, type ActionCatalogue } from '../../contract/policy-catalogue.js';
 import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
-
-/** Actions the policy knows, with the flag forward-auth needs (org management = invisible when single-tenant). */
-export type ActionCatalogue = ReadonlyMap<string, { org_management: boolean }>;
 
 export class RouteManifestError extends ConfigError {
   constructor(file: string, issues: ConfigIssue[]) {
@@ -34,18 +32,6 @@ const PARAM_REF = /^\{([a-z][a-z0-9_]{0,31})\}$/;
 const LITERAL_VALUE = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONTEXT_KEY = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_ROUTES = 1000;
-
-/** The action catalogue from the loaded policy's data (`data.orgwarden.catalogue.actions`). */
-export function catalogueFromPolicyData(data: Record<string, unknown>): ActionCatalogue | null {
-  const actions = (data.orgwarden as { catalogue?: { actions?: unknown } } | undefined)?.catalogue?.actions;
-  if (typeof actions !== 'object' || actions === null || Array.isArray(actions)) return null;
-  const out = new Map<string, { org_management: boolean }>();
-  for (const [name, entry] of Object.entries(actions)) {
-    // Anything but an explicit `false` counts as org management: the narrower, more invisible answer.
-    out.set(name, { org_management: (entry as { org_management?: unknown } | null)?.org_management !== false });
-  }
-  return out;
-}
 
 /**
  * The actions a loaded manifest maps to, with the org-management flag they were checked with;

@@ -4,7 +4,7 @@
  * name) is an unknown field, and the parsers' types say `CredentialRequest`.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { CredentialRequest, DecisionRequest, TrustedRequest } from '../../../src/authz/decision-request.js';
+import type { CredentialRequest, DecisionRequest, TrustedRequest } from '../../../src/contract/decision-request.js';
 import { parseAuthorizeBody } from '../../../src/http/inbound/authorize-body.js';
 import { parseJobBody } from '../../../src/http/inbound/job-body.js';
 

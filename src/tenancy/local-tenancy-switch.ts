@@ -1,11 +1,9 @@
 /**
- * The multi-tenant kill switch as the decision core reads it: one read per decision, so no
- * decision ever sees half a flip. This in-process switch starts from config; a Redis-backed
- * switch (shared by replicas) implements the same interface.
+ * The multi-tenant kill switch held in this process: it starts from config and changes only by
+ * `set`. A Redis-backed switch (shared by replicas) implements the same interface; the decision
+ * core reads either through the read view `TenancySwitch` (contract/tenancy-switch.ts).
  */
-export interface TenancySwitch {
-  isMultiTenant(): boolean;
-}
+import type { TenancySwitch } from '../contract/tenancy-switch.js';
 
 export interface MutableTenancySwitch extends TenancySwitch {
   set(multiTenant: boolean): Promise<void>;

@@ -1,6 +1,7 @@
 /** The decision as callers see it (contract section 4) and as observers (metrics, log) see it. */
-import type { PrincipalKind } from '../authn/types.js';
-import type { DecisionKind, OrgSource } from './policy-input.js';
+import type { DecisionKind } from './decision-kinds.js';
+import type { OrgSource, SpoofSource } from './org-sources.js';
+import type { PrincipalKind } from './principal.js';
 import type { Reason } from './reasons.js';
 
 export interface Decision {
@@ -25,7 +26,7 @@ export interface DecisionRecord {
   action: string;
   resource: { type: string | null; id: string | null; org: string | null } | null;
   /** Where a spoofed org came from, when `decision.spoof`. */
-  spoof_source: 'field' | 'header' | 'cookie' | 'path' | 'token_binding' | null;
+  spoof_source: SpoofSource | null;
   time: Date;
   latency_s: number;
   /** Set when a decision failed closed: what broke, for the log (never sent to callers). */

@@ -4,11 +4,10 @@
  * exactly the slice of the directory a decision needs; the policy decides. The policy never sees
  * raw tokens, and the core never decides.
  */
-import type { AuthErrorCode, Principal } from '../authn/types.js';
-
-export type DecisionKind = 'request' | 'batch_item' | 'event' | 'job' | 'forward_auth';
-/** Where the requested org came from; `token` = the token's single bound org, `default` = none named. */
-export type OrgSource = 'field' | 'header' | 'cookie' | 'path' | 'token' | 'default';
+import type { DecisionKind } from './decision-kinds.js';
+import type { OrgSource } from './org-sources.js';
+import type { AuthErrorCode, Principal } from './principal.js';
+import { DECISION_KEYS } from './vocabulary.generated.js';
 
 export interface PolicyInput {
   kind: DecisionKind;
@@ -55,3 +54,11 @@ export interface PolicyDecision {
   role: string | null;
   spoof: boolean;
 }
+
+/** The keys of `PolicyDecision`, exactly: the catalogue data's `decision_keys`. */
+export const POLICY_DECISION_KEYS: readonly (keyof PolicyDecision)[] = DECISION_KEYS;
+
+// Compiles only while the data lists every key of `PolicyDecision` (the line above: no other key).
+type Both<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const keysAgree: Both<keyof PolicyDecision, (typeof DECISION_KEYS)[number]> = true;
+void keysAgree;

@@ -8,10 +8,9 @@
  *   naming the enqueuer, the realtime hub naming a session's user, a surface that authenticated
  *   the caller itself, the offline CLI). No credential rides along, and none is faked.
  */
-import type { Principal } from '../authn/types.js';
-import type { DecisionKind } from './policy-input.js';
-
-export type NamedOrgSource = 'field' | 'header' | 'cookie' | 'path';
+import type { DecisionKind } from './decision-kinds.js';
+import type { NamedOrgSource } from './org-sources.js';
+import type { Principal } from './principal.js';
 
 export interface ResourceRef {
   type: string | null;
