@@ -24,6 +24,7 @@ const LAYERS = [
 ];
 
 const ALL_FOLDERS = LAYERS.flat();
+/** @param {readonly string[]} folders */
 const folderPath = (folders) => `^src/(${folders.join('|')})/`;
 const ENTRY_FILES = '^src/(app|index)\\.ts$';
 
@@ -56,7 +57,8 @@ module.exports = {
     {
       name: 'layer:unplaced-folder',
       severity: 'error',
-      comment: 'Every file of src/ is the composition root, the library entry, or in a folder of LAYERS.',
+      comment:
+        'Every file of src/ is the composition root, the library entry, or in a folder of LAYERS.',
       from: { path: '^src/', pathNot: [ENTRY_FILES, folderPath(ALL_FOLDERS)] },
       to: { path: '^src/' },
     },
