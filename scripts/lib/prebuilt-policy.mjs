@@ -6,7 +6,7 @@
 // was compiled by the pinned OPA, and its `revision` is that bundle's policy revision
 // (src/bundle/policy-revision.ts). A bundle is fresh when the digest of today's sources equals the
 // record's; that costs a few file reads and no OPA. The integration test
-// test/policy-rollout/prebuilt-bundle.int.test.ts proves the bundle is byte for byte what the
+// test/bundle/prebuilt-bundle.test.ts (integration tier) proves the bundle is byte for byte what the
 // pinned OPA compiles from those sources.
 
 import { createHash } from 'node:crypto';
