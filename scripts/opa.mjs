@@ -3,28 +3,29 @@
 // Plain Node ESM, no dependencies. `node scripts/opa.mjs --help` for usage.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  BUNDLE_MODE,
+  ENTRYPOINTS,
+  findInstalledOpa,
+  LOCAL_OPA,
+  OPA_VERSION,
+  opaBuildArgs,
+  opaVersion,
+  POLICY_DIR,
+  REPO,
+  TOOLS_BIN,
+} from './lib/opa-pin.mjs';
+import { PREBUILT_BUNDLE, PREBUILT_RECORD, policySourceDigest, writePrebuiltRecord } from './lib/prebuilt-policy.mjs';
 
-// The one OPA version the policies are written, tested and compiled with.
-const OPA_VERSION = '1.22.3';
-// Entrypoints compiled into the WASM module; the engine evaluates these paths.
-const ENTRYPOINTS = ['orgwarden/authz/decision'];
 // Minimum line coverage of the policy files (test files excluded), in percent.
 const COVERAGE_THRESHOLD = 90;
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const POLICY_DIR = 'policies'; // relative to REPO; opa runs from REPO, except build (from POLICY_DIR)
-const TOOLS_BIN = path.join(REPO, '.tools', 'bin');
 const EXE = process.platform === 'win32' ? '.exe' : '';
 const DEFAULT_OUT = path.join('.build', 'bundle.tar.gz');
-// policies/ is loaded in bundle mode: only files named data.json / data.yaml are data, so other
-// files there (the forward-auth route manifest, routes.yaml) never leak into the policy's data.
-const BUNDLE_MODE = '--bundle';
-// Files that are never compiled into a bundle.
-const NOT_IN_BUNDLE = ['*_test.rego'];
 const OPA_MODULE = `github.com/open-policy-agent/opa@v${OPA_VERSION}`;
+const CLI = path.join(REPO, 'dist', 'cli', 'main.js');
 
 const USAGE = `Usage: node scripts/opa.mjs <command> [options]
 
@@ -38,6 +39,10 @@ Commands:
                       under ${COVERAGE_THRESHOLD}% coverage of the policy files
   build [--out FILE]  compile a WASM bundle (entrypoints: ${ENTRYPOINTS.join(', ')})
                       to FILE (default ${DEFAULT_OUT}); test files are left out
+  prebuild            compile the committed prebuilt bundle (${path.relative(REPO, PREBUILT_BUNDLE)}) that
+                      npm start and the unit tests use without OPA, check it loads and passes
+                      its smoke cases (needs dist/: npm run build), and record its sources and
+                      revision in ${path.relative(REPO, PREBUILT_RECORD)}
 
 Where OPA comes from, first match wins:
   1. ORGWARDEN_OPA (path to an opa binary)
@@ -50,31 +55,6 @@ class ToolError extends Error {}
 
 function fail(message) {
   throw new ToolError(message);
-}
-
-/** The version an opa binary reports, or null when it does not run. */
-function opaVersion(bin) {
-  const result = spawnSync(bin, ['version'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) return null;
-  const match = /^Version:\s*v?(\S+)/m.exec(result.stdout);
-  return match ? match[1] : null;
-}
-
-function isFile(file) {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name + EXE);
-    if (isFile(candidate)) return candidate;
-  }
-  return null;
 }
 
 function installHint() {
@@ -98,12 +78,8 @@ function ensureOpa() {
     }
     return { bin: fromEnv, version };
   }
-
-  const local = path.join(TOOLS_BIN, 'opa' + EXE);
-  if (existsSync(local) && opaVersion(local) === OPA_VERSION) return { bin: local, version: OPA_VERSION };
-
-  const onPath = findOnPath('opa');
-  if (onPath && opaVersion(onPath) === OPA_VERSION) return { bin: onPath, version: OPA_VERSION };
+  const installed = findInstalledOpa();
+  if (installed) return installed;
 
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) fail(installHint());
@@ -113,10 +89,10 @@ function ensureOpa() {
     stdio: 'inherit',
     env: { ...process.env, GOBIN: TOOLS_BIN },
   });
-  if (install.error || install.status !== 0 || opaVersion(local) !== OPA_VERSION) {
+  if (install.error || install.status !== 0 || opaVersion(LOCAL_OPA) !== OPA_VERSION) {
     fail(`go install ${OPA_MODULE} failed. ${installHint()}`);
   }
-  return { bin: local, version: OPA_VERSION };
+  return { bin: LOCAL_OPA, version: OPA_VERSION };
 }
 
 /** Runs opa from the repository root (or `cwd`); output is captured unless `inherit`. */
@@ -129,10 +105,6 @@ function runOpa(opa, args, { inherit = false, cwd = REPO } = {}) {
   });
   if (result.error) fail(`could not run ${opa.bin}: ${result.error.message}`);
   return result;
-}
-
-function ignoreFlags(patterns) {
-  return patterns.flatMap((pattern) => ['--ignore', pattern]);
 }
 
 function printCaptured(result) {
@@ -290,27 +262,40 @@ function cmdBuild(opa, args) {
   // opa names each file by the path it was given, in the archive and inside the WASM. Building
   // "." from inside the policy folder keeps the repository's location out of the bundle, so the
   // bundle (and the policy revision) is the one the sidecar compiles from policy.dir.
-  const result = runOpa(
-    opa,
-    [
-      'build',
-      '--target=wasm',
-      ...ENTRYPOINTS.flatMap((entrypoint) => ['--entrypoint', entrypoint]),
-      BUNDLE_MODE,
-      ...ignoreFlags(NOT_IN_BUNDLE),
-      '--output',
-      outPath,
-      '.',
-    ],
-    { cwd: path.join(REPO, POLICY_DIR) },
-  );
+  const result = runOpa(opa, opaBuildArgs(outPath), { cwd: path.join(REPO, POLICY_DIR) });
   printCaptured(result);
   if (result.status !== 0) fail('opa build failed.');
   const size = statSync(outPath).size;
   console.log(`built ${path.relative(process.cwd(), outPath) || outPath} (wasm, ${size} bytes; entrypoints: ${ENTRYPOINTS.join(', ')})`);
 }
 
-const COMMANDS = { ensure: cmdEnsure, fmt: cmdFmt, check: cmdCheck, test: cmdTest, build: cmdBuild };
+/**
+ * Compiles the committed prebuilt bundle with the product's own build (`orgwarden policy build`,
+ * which compiles as the sidecar compiles policy.dir, then loads the bundle and runs its smoke
+ * cases) and records the source digest and revision it was built from.
+ */
+function cmdPrebuild(opa) {
+  if (!existsSync(CLI)) fail(`${path.relative(REPO, CLI)} is missing; run "npm run build" first.`);
+  const sources = policySourceDigest();
+  const partial = `${PREBUILT_BUNDLE}.partial`;
+  mkdirSync(path.dirname(PREBUILT_BUNDLE), { recursive: true });
+  const result = spawnSync(process.execPath, [CLI, 'policy', 'build', '--dir', path.join(REPO, POLICY_DIR), '--out', partial], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, ORGWARDEN_OPA: opa.bin },
+  });
+  const revision = /\(revision (sha256:[0-9a-f]{64})\b/.exec(result.stdout ?? '')?.[1];
+  if (result.error || result.status !== 0 || !revision) {
+    rmSync(partial, { force: true });
+    printCaptured(result);
+    fail('orgwarden policy build failed; the prebuilt bundle is unchanged.');
+  }
+  renameSync(partial, PREBUILT_BUNDLE);
+  writePrebuiltRecord({ sources, revision });
+  console.log(`prebuilt ${path.relative(REPO, PREBUILT_BUNDLE)} (revision ${revision}); recorded in ${path.relative(REPO, PREBUILT_RECORD)}`);
+}
+
+const COMMANDS = { ensure: cmdEnsure, fmt: cmdFmt, check: cmdCheck, test: cmdTest, build: cmdBuild, prebuild: cmdPrebuild };
 
 function main(argv) {
   const [command, ...args] = argv;

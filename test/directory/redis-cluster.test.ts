@@ -130,8 +130,7 @@ describe('redis cluster: two replicas', () => {
   it('revocations: A denies at once, B within the deadline', async () => {
     const [a, b] = await startReplicas(clusterConfig(uniquePrefix()) as unknown as Record<string, unknown>, FIXTURE_DIRECTORY);
     try {
-      const figures = await revocations(a, b, 'acme', 200, 1000);
-      console.log(`revocation propagation on the cluster over ${figures.count}: p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, max ${figures.max.toFixed(2)} ms`);
+      expect((await revocations(a, b, 'acme', 200, 1000)).count).toBe(200); // figures: bench/revocation.mjs --cluster-nodes
       await mixedWrites(a, b, ['acme', 'globex', 'frozen', 'c1', 'c2', 'c3', 'c4'], 120, 1000);
     } finally {
       await Promise.all([a.app.stop(), b.app.stop()]);

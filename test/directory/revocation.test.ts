@@ -27,7 +27,6 @@ afterAll(async () => {
 describe('two replicas on one Redis', () => {
   it('a revoked member is denied by A at once and by B within the deadline, 200 times', async () => {
     const figures = await revocations(a, b, 'acme', 200, 1000);
-    console.log(`revocation propagation A -> B over ${figures.count}: p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, max ${figures.max.toFixed(2)} ms`);
     expect(figures.count).toBe(200);
   });
 

@@ -1,4 +1,4 @@
-/** Helpers for the kill-switch tests: admin calls, a memory logger, authorize calls, percentiles. */
+/** Helpers for the kill-switch tests: admin calls, a memory logger, authorize calls. */
 import type { Logger } from '../../src/contract/logger.js';
 import { postJson } from '../support/app.js';
 
@@ -45,11 +45,3 @@ export function memoryLogger(): Logger & { lines: LogLine[] } {
   };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
-export const ms = (n: number) => `${n.toFixed(1)} ms`;

@@ -3,15 +3,15 @@
  * under a private key prefix, talking HTTP. Contract section 7: a flip takes effect on every
  * replica sharing the Redis within one second and survives restarts of a replica.
  *
- * Figures (propagation p50/p99/max, how long the other replica kept allowing under load) are
- * printed, not asserted against a speed; the assertions are the contract's bounds.
+ * The assertions are the contract's bounds, not a speed; bench/kill-switch.mjs measures the
+ * propagation figures.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { TenancyFlip } from '../../src/tenancy/index.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 import { deletePrefix, freePort, startScratchRedis, uniquePrefix, waitUntil, type ScratchRedis } from '../directory/helpers.js';
-import { authorizeAcme, getTenancy, ms, percentile, putTenancy } from './helpers.js';
+import { authorizeAcme, getTenancy, putTenancy } from './helpers.js';
 
 /** Contract section 7: every replica sharing the Redis follows within one second. */
 const PROPAGATION_BOUND_MS = 1000;
@@ -63,27 +63,19 @@ describe('kill switch across replicas (shared Redis)', () => {
     const a = await replica(redis);
     const b = await replica(redis);
     const fromRequest: number[] = [];
-    const fromAnswer: number[] = [];
     for (let i = 0; i < 50; i++) {
       const target = i % 2 === 1; // off, on, off, ...
       const followed = nextFlip(b.app);
       const sent = performance.now();
       const put = await putTenancy(a.url, { multi_tenant: target });
-      const answered = performance.now();
       expect(put.status).toBe(200);
       expect(a.app.tenancy.isMultiTenant()).toBe(target);
       const { flip, at } = await within(followed, PROPAGATION_BOUND_MS, `B following flip ${i}`);
       expect(flip.multi_tenant).toBe(target);
       fromRequest.push(at - sent);
-      fromAnswer.push(at - answered);
     }
-    const byRequest = [...fromRequest].sort((x, y) => x - y);
-    const byAnswer = [...fromAnswer].sort((x, y) => x - y);
-    console.log(
-      `kill-switch propagation A→B over 50 flips, from PUT sent: p50 ${ms(percentile(byRequest, 50))}, p99 ${ms(percentile(byRequest, 99))}, max ${ms(byRequest.at(-1)!)}; ` +
-        `from PUT answered: p50 ${ms(percentile(byAnswer, 50))}, p99 ${ms(percentile(byAnswer, 99))}, max ${ms(byAnswer.at(-1)!)} (negative: B flipped before A's answer arrived)`,
-    );
-    expect(byRequest.at(-1)!).toBeLessThan(PROPAGATION_BOUND_MS);
+    // The propagation figures (p50/p99/max) are measured by bench/kill-switch.mjs.
+    expect(Math.max(...fromRequest)).toBeLessThan(PROPAGATION_BOUND_MS);
     expect(b.app.tenancy.status()).toMatchObject({ multi_tenant: true, flips: 50 }); // off, on, …, on
   });
 
@@ -140,13 +132,6 @@ describe('kill switch across replicas (shared Redis)', () => {
     const allowsOnAAfter = onA.filter((r) => r.started >= answered && r.allow);
     const allowsOnBAfterFlip = onB.filter((r) => r.started >= bAt && r.allow);
     const allowsOnBAfterBound = onB.filter((r) => r.started >= answered + PROPAGATION_BOUND_MS && r.allow);
-    const lastAllowOnB = Math.max(...onB.filter((r) => r.allow).map((r) => r.started));
-    console.log(
-      `flip under load: ${results.length} decisions (${onA.length} on A, ${onB.length} on B); ` +
-        `B flipped ${ms(bAt - answered)} after A answered the PUT (bound ${PROPAGATION_BOUND_MS} ms); ` +
-        `last allow on B started ${ms(lastAllowOnB - answered)} relative to the PUT answer; ` +
-        `allows after the bound: A ${allowsOnAAfter.length}, B ${allowsOnBAfterFlip.length} after its flip`,
-    );
     expect(allowsOnAAfter).toEqual([]);
     expect(allowsOnBAfterFlip).toEqual([]);
     expect(allowsOnBAfterBound).toEqual([]);

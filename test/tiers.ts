@@ -1,0 +1,62 @@
+/**
+ * The two test tiers. `npm run test:unit` runs the unit tier: it needs nothing but Node (no Redis,
+ * no OPA, no nginx or caddy, no Prometheus or promtool; the default policy comes from the committed
+ * prebuilt bundle). The integration tier is every test file named below: each needs one of those
+ * (listed beside it). `npm test` runs both.
+ *
+ * Invariant: every test file is in exactly one tier. The unit tier is every test file that is not
+ * listed here, so a new test lands in the unit tier (and fails there loudly if it needs a service),
+ * never in no tier; test/tiers.test.ts fails on an entry here that names no test file.
+ */
+
+/** Where vitest finds test files (both tiers together). */
+export const TEST_FILES = ['test/**/*.test.ts', 'src/**/*.test.ts'];
+
+/** Test files that need a service or a tool other than Node, by what they need. */
+const NEEDS: Record<string, readonly string[]> = {
+  'Redis (the shared one at 127.0.0.1:6379, or redis-server processes it starts)': [
+    'test/directory/directory-api-redis.test.ts',
+    'test/directory/redis-cluster.test.ts',
+    'test/directory/redis-seed-replicas.test.ts',
+    'test/directory/redis-seed.test.ts',
+    'test/directory/redis-store.test.ts',
+    'test/directory/redis-unavailable.test.ts',
+    'test/directory/revocation.test.ts',
+    'test/http/redis-down.test.ts',
+    'test/observability/metrics-redis.test.ts',
+    'test/security/id-entry-points.property.test.ts',
+    'test/security/redis-seed.property.test.ts',
+    'test/surfaces/surfaces-redis.test.ts',
+    'test/tenancy/redis-switch.test.ts',
+    'test/tenancy/replicas.test.ts',
+    'test/tenancy/runbook.test.ts',
+  ],
+  'nginx and caddy (real gateways in front of forward-auth)': [
+    'test/forward-auth/gateways.test.ts',
+    'test/forward-auth/gateways-encoded-params.test.ts',
+    'test/forward-auth/gateways-hardening.test.ts',
+    'test/security/gateway-identity-headers.property.test.ts',
+  ],
+  'Prometheus and promtool (the alert rules)': ['test/observability/alert-rules.test.ts', 'test/observability/alerts-e2e.test.ts'],
+  'the pinned OPA CLI (compiles policies other than the prebuilt default, or proves the prebuilt one)': [
+    'test/bundle/prebuilt-bundle.test.ts',
+    'test/decision-tables-broken-policies.test.ts',
+    'test/engine/fail-closed.test.ts',
+    'test/engine/tar-gz.test.ts',
+    'test/policy-rollout/cli.test.ts',
+    'test/policy-rollout/opa-interop.test.ts',
+    'test/policy-rollout/reload.test.ts',
+    'test/policy-rollout/reproducible-build.test.ts',
+    'test/policy-rollout/shadow.test.ts',
+    'test/policy-rollout/signature.test.ts',
+    'test/policy-rollout/smoke-cases.test.ts',
+    'test/security/bundle-format.property.test.ts',
+    'test/security/bundle-revision.property.test.ts',
+  ],
+  // Only Node, but slow: each test starts, kills and restarts sidecar processes from dist/ (built
+  // by this tier's global setup), which would take the unit tier past its minute.
+  'the built orgwarden command, run as real processes': ['test/cli/cli.test.ts', 'test/directory/file-crash.test.ts'],
+};
+
+/** Every integration-tier test file (paths from the repository root). */
+export const INTEGRATION_FILES: readonly string[] = Object.values(NEEDS).flat();
