@@ -3,6 +3,7 @@
  * validated the same way (the forward-auth route manifest). It lists every problem at once, each
  * naming the file and the key path; the CLI prints one line per problem and exits 2.
  */
+import { OrgwardenError } from './errors.js';
 
 /** One problem: the key path (`auth.jwks_url`, `routes[3].org`; '' for the whole document) and what is wrong. */
 export interface ConfigIssue {
@@ -10,13 +11,11 @@ export interface ConfigIssue {
   message: string;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
+export class ConfigError extends OrgwardenError {
   constructor(
     readonly file: string,
     readonly issues: readonly ConfigIssue[],
   ) {
-    super(issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
-    this.name = 'ConfigError';
+    super('invalid_config', issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
   }
 }

@@ -56,6 +56,9 @@ const REFINED = {
   // policy loads: the messages quote the compiler and the smoke cases, for the operator's log
   policy_compile_failed: { status: 422, as: 'policy_rejected', message: 'the policy does not compile', clientMessage: false },
   smoke_failed: { status: 422, as: 'policy_rejected', message: 'the policy failed its smoke cases', clientMessage: false },
+  // config and the files validated like it (the route manifest, part of a policy pack): the
+  // messages name files and keys of the server, for the operator; over HTTP only a reload meets it
+  invalid_config: { status: 422, as: 'policy_rejected', message: 'the configuration is not valid', clientMessage: false },
   // command line: never answered over HTTP; the status says what kind of mistake it is
   usage_error: { status: 400, as: 'invalid_request', message: 'invalid command line', clientMessage: true },
 } as const satisfies Record<string, CatalogueEntry & { as: PublicErrorCode }>;

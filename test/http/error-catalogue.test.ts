@@ -19,6 +19,7 @@ import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 /** code → [status, public code, reason] — the contract, written out. */
 const EXPECTED: Record<ErrorCode, [number, string, string | undefined]> = {
   invalid_request: [400, 'invalid_request', undefined],
+  invalid_config: [422, 'policy_rejected', 'invalid_config'],
   unauthorized: [401, 'unauthorized', undefined],
   forbidden: [403, 'forbidden', undefined],
   not_found: [404, 'not_found', undefined],
