@@ -8,7 +8,7 @@ import type { FileWriter } from './atomic-write.js';
 import { stderrLogger, type CacheStats, type Clock, type DirectoryLogger } from './deps.js';
 import { createFileStore } from './file-store.js';
 import { withHttpReadThrough } from './http-read-through.js';
-import type { RedisClientFactory } from './redis-client.js';
+import type { RedisClientFactory } from '../redis/client.js';
 import { createRedisStore } from './redis-store.js';
 import type { DirectoryStore } from './types.js';
 
@@ -69,6 +69,6 @@ export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from '.
 export { confirmSeed, SeedNotNeededError, type SeedReport, type SeedSource } from './redis-seed.js';
 export type { SeedMode } from './redis-seed-gate.js';
 export { redisKeys } from './redis-keys.js';
-export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
+export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from '../redis/client.js';
 export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 export type { CacheStats, Clock, DirectoryLogger } from './deps.js';

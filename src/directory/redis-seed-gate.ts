@@ -15,7 +15,7 @@
  * Every outcome that is not "ready" carries its own reason for `/readyz` and the log.
  */
 import type { Clock, DirectoryLogger } from './deps.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { holdsDirectory, markerAuthor, newMarker, readPrefixState, seedIfEmpty } from './redis-seed.js';
 import type { OrgRecord } from './types.js';

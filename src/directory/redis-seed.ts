@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import type { Clock } from './deps.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { OrgRecord } from './types.js';
 

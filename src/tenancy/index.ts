@@ -4,9 +4,9 @@
  * in through `onFlip`.
  */
 import type { Config } from '../config/types.js';
-import type { DirectoryLogger } from '../directory/deps.js';
-import type { RedisClientFactory } from '../directory/redis-client.js';
 import type { Logger } from '../observability/logger.js';
+import type { RedisClientFactory } from '../redis/client.js';
+import type { RedisLogger } from '../redis/log.js';
 import { createRedisTenancySwitch } from './redis-tenancy-switch.js';
 import { createLocalTenancyControl, type TenancyControl } from './tenancy-control.js';
 
@@ -19,7 +19,7 @@ export interface TenancyControlDeps {
 
 export async function createTenancyControl(config: Pick<Config, 'tenancy' | 'redis'>, deps: TenancyControlDeps): Promise<TenancyControl> {
   const { logger } = deps;
-  const log: DirectoryLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
+  const log: RedisLogger = (level, msg, fields) => logger[level](msg, { component: 'tenancy', ...fields });
   const control = config.redis
     ? await createRedisTenancySwitch(
         { redis: config.redis, initial: config.tenancy.multi_tenant },
