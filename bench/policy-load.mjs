@@ -17,9 +17,9 @@ const iterations = Number(values.iterations);
 const compiles = Number(values.compiles);
 
 const dist = (file) => import(path.join(root, 'dist', file));
-const { readTarGz } = await dist('engine/tar-gz.js');
-const { parseBundle } = await dist('engine/policy-bundle.js');
-const { compilePolicyDir } = await dist('engine/opa-cli.js');
+const { readTarGz } = await dist('bundle/tar-read.js');
+const { parseBundle } = await dist('bundle/policy-bundle.js');
+const { compilePolicyDir } = await dist('bundle/opa-cli.js');
 const { policyRevision } = await dist('bundle/policy-revision.js');
 
 /** Median milliseconds of `run` over `count` calls, after a warm-up of a tenth as many. */

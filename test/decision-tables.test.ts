@@ -18,8 +18,8 @@ import { parseConfig } from '../src/config/load.js';
 import { createFileStore } from '../src/directory/index.js';
 import { DirectoryUnavailableError, type DirectoryReader } from '../src/directory/types.js';
 import { createActivePolicy } from '../src/engine/active-policy.js';
-import { compilePolicyDir } from '../src/engine/opa-cli.js';
-import { loadPolicyBundle, parseBundle } from '../src/engine/policy-bundle.js';
+import { compilePolicyDir } from '../src/bundle/opa-cli.js';
+import { loadPolicyBundle, parseBundle } from '../src/bundle/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../src/engine/wasm-engine.js';
 import { testConfigDoc } from './support/app.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './support/paths.js';
@@ -57,7 +57,7 @@ const unavailable: DirectoryReader = {
 beforeAll(async () => {
   engines.default = await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE }));
   for (const name of ['malformed', 'undefined', 'conflict'])
-    engines[name] = await createPolicyEngine(parseBundle(await compilePolicyDir(path.resolve('test/support/fixtures/broken-policies', name)), name));
+    engines[name] = await createPolicyEngine(await parseBundle(await compilePolicyDir(path.resolve('test/support/fixtures/broken-policies', name)), name));
   file = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' });
   const config = parseConfig(testConfigDoc());
   authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET }, now: () => NOW });

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { compilePolicyDir } from '../../src/engine/opa-cli.js';
+import { compilePolicyDir } from '../../src/bundle/opa-cli.js';
 import { TEST_BUNDLE } from './paths.js';
 
 export default async function setup(): Promise<void> {
