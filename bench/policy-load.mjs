@@ -37,15 +37,17 @@ async function median(count, run) {
 const { work, bundle } = buildBenchBundle(root, 'policy-load');
 try {
   const archive = readFileSync(bundle);
-  const files = readTarGz(archive);
+  const files = await readTarGz(archive);
   const baseline = await median(iterations, () => createHash('sha256').update(files.get('policy.wasm')).update('\0').update(files.get('data.json')).digest('hex'));
   const revision = await median(iterations, () => policyRevision(files));
+  const read = await median(iterations, () => readTarGz(archive));
   const parse = await median(iterations, () => parseBundle(archive, 'bench'));
   const compile = await median(compiles, () => compilePolicyDir(path.join(root, 'policies')));
   const ms = (v) => `${v.toFixed(3)} ms`;
   console.log(`bundle: ${archive.length} bytes, ${files.size} files`);
   console.log(`baseline sha256(wasm, data)   ${ms(baseline)}`);
   console.log(`policyRevision                ${ms(revision)}  (${(revision / baseline).toFixed(1)}x the baseline)`);
+  console.log(`readTarGz (gunzip, untar)      ${ms(read)}`);
   console.log(`parseBundle (gunzip, revision) ${ms(parse)}`);
   console.log(`compilePolicyDir (opa build)  ${ms(compile)}  (median of ${compiles})`);
 } finally {
