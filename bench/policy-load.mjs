@@ -17,9 +17,9 @@ const iterations = Number(values.iterations);
 const compiles = Number(values.compiles);
 
 const dist = (file) => import(path.join(root, 'dist', file));
-const { readTarGz } = await dist('engine/tar-gz.js');
-const { parseBundle } = await dist('engine/policy-bundle.js');
-const { compilePolicyDir } = await dist('engine/opa-cli.js');
+const { readTarGz } = await dist('bundle/tar-read.js');
+const { parseBundle } = await dist('bundle/policy-bundle.js');
+const { compilePolicyDir } = await dist('bundle/opa-cli.js');
 const { policyRevision } = await dist('bundle/policy-revision.js');
 
 /** Median milliseconds of `run` over `count` calls, after a warm-up of a tenth as many. */
@@ -37,15 +37,17 @@ async function median(count, run) {
 const { work, bundle } = buildBenchBundle(root, 'policy-load');
 try {
   const archive = readFileSync(bundle);
-  const files = readTarGz(archive);
+  const files = await readTarGz(archive);
   const baseline = await median(iterations, () => createHash('sha256').update(files.get('policy.wasm')).update('\0').update(files.get('data.json')).digest('hex'));
   const revision = await median(iterations, () => policyRevision(files));
+  const read = await median(iterations, () => readTarGz(archive));
   const parse = await median(iterations, () => parseBundle(archive, 'bench'));
   const compile = await median(compiles, () => compilePolicyDir(path.join(root, 'policies')));
   const ms = (v) => `${v.toFixed(3)} ms`;
   console.log(`bundle: ${archive.length} bytes, ${files.size} files`);
   console.log(`baseline sha256(wasm, data)   ${ms(baseline)}`);
   console.log(`policyRevision                ${ms(revision)}  (${(revision / baseline).toFixed(1)}x the baseline)`);
+  console.log(`readTarGz (gunzip, untar)      ${ms(read)}`);
   console.log(`parseBundle (gunzip, revision) ${ms(parse)}`);
   console.log(`compilePolicyDir (opa build)  ${ms(compile)}  (median of ${compiles})`);
 } finally {

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
-import { compilePolicyDir } from '../src/engine/opa-cli.js';
-import { parseBundle } from '../src/engine/policy-bundle.js';
+import { compilePolicyDir } from '../src/bundle/opa-cli.js';
+import { parseBundle } from '../src/bundle/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../src/engine/wasm-engine.js';
 import { createCaseRunner } from './support/decision-table-runner.js';
 import { BROKEN_POLICIES, loadDecisionTables, type Case } from './support/decision-table-schema.js';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const engines: Record<string, PolicyEngine> = {};
   for (const name of BROKEN_POLICIES) {
     const archive = await compilePolicyDir(path.resolve('test/support/fixtures/broken-policies', name));
-    engines[name] = await createPolicyEngine(parseBundle(archive, name));
+    engines[name] = await createPolicyEngine(await parseBundle(archive, name));
   }
   run = await createCaseRunner(engines);
 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REASON_STATUS } from '../src/contract/reasons.js';
-import { loadPolicyBundle } from '../src/engine/policy-bundle.js';
+import { loadPolicyBundle } from '../src/bundle/policy-bundle.js';
 import { createPolicyEngine } from '../src/engine/wasm-engine.js';
 import { createCaseRunner } from './support/decision-table-runner.js';
 import { loadDecisionTables, type Case } from './support/decision-table-schema.js';

@@ -26,7 +26,7 @@ export const NOT_IN_BUNDLE = ['*_test.rego'];
 /**
  * The `opa build` arguments, run from inside the policy folder: opa names each file by the path it
  * was given, in the archive and inside the WASM, so building "." keeps the repository's location out
- * of the bundle. The product compiles `policy.dir` the same way (src/engine/opa-cli.ts).
+ * of the bundle. The product compiles `policy.dir` the same way (src/bundle/opa-cli.ts).
  */
 export function opaBuildArgs(outPath) {
   return [

@@ -4,15 +4,15 @@
  */
 import { rename, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compilePolicyDir } from '../engine/opa-cli.js';
-import { parseBundle } from '../engine/policy-bundle.js';
-import { readTarGz } from '../engine/tar-gz.js';
+import { compilePolicyDir } from '../bundle/opa-cli.js';
+import { parseBundle } from '../bundle/policy-bundle.js';
+import { readTarGz } from '../bundle/tar-read.js';
 import { createPolicyEngine } from '../engine/wasm-engine.js';
-import { SIGNATURES_FILE, signBundleFiles } from '../policy-rollout/bundle-signature.js';
+import { SIGNATURES_FILE, signBundleFiles } from '../bundle/signature.js';
 import { PolicyRejectedError, loadCandidate } from '../policy-rollout/policy-loader.js';
-import { loadSigningKey, loadVerificationKey } from '../policy-rollout/signing-keys.js';
+import { loadSigningKey, loadVerificationKey } from '../bundle/signing-keys.js';
 import { runSmokeCases } from '../policy-rollout/smoke-cases.js';
-import { writeTarGz } from '../policy-rollout/tar-write.js';
+import { writeTarGz } from '../bundle/tar-write.js';
 import { parseFlags, UsageError } from './args.js';
 
 export const POLICY_HELP = `Usage: orgwarden policy <build|sign|verify> [options]
@@ -64,7 +64,7 @@ async function build(argv: string[]): Promise<number> {
   const dir = required(flags, 'dir', 'build');
   const out = required(flags, 'out', 'build');
   let archive = await compilePolicyDir(path.resolve(dir));
-  const bundle = parseBundle(archive, `policy.dir ${dir}`);
+  const bundle = await parseBundle(archive, `policy.dir ${dir}`);
   const smoke = runSmokeCases(await createPolicyEngine(bundle), bundle.data);
   let signedWith = '';
   if (typeof flags.key === 'string') {
@@ -82,7 +82,7 @@ async function sign(argv: string[]): Promise<number> {
   const file = required(flags, 'bundle', 'sign');
   required(flags, 'key', 'sign');
   const archive = await readFile(file);
-  const bundle = parseBundle(archive, `bundle ${file}`); // refuse to sign something that is not a policy bundle
+  const bundle = await parseBundle(archive, `bundle ${file}`); // refuse to sign something that is not a policy bundle
   const signed = await signArchive(archive, flags);
   const out = typeof flags.out === 'string' ? flags.out : file;
   await writeAtomically(out, signed.archive);
@@ -106,10 +106,10 @@ async function signArchive(archive: Buffer, flags: Record<string, string | boole
   const alg = typeof flags.alg === 'string' ? flags.alg : algorithms[0]!;
   if (!algorithms.includes(alg)) throw new UsageError(`--alg ${alg} cannot be used with this key (${algorithms.join(', ')})`);
   const keyId = typeof flags['key-id'] === 'string' ? flags['key-id'] : 'default';
-  const files = readTarGz(archive);
+  const files = await readTarGz(archive);
   files.delete(SIGNATURES_FILE);
   const signatures = await signBundleFiles(files, { key, alg, keyId });
-  return { archive: writeTarGz([...files, [SIGNATURES_FILE, signatures]]), alg, keyId, files: files.size };
+  return { archive: await writeTarGz([...files, [SIGNATURES_FILE, signatures]]), alg, keyId, files: files.size };
 }
 
 function required(flags: Record<string, string | boolean>, name: string, command: string): string {

@@ -11,7 +11,7 @@ import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
 import { createFileStore } from './file-store.js';
 import { withHttpReadThrough } from './http-read-through.js';
-import type { RedisClientFactory } from './redis-client.js';
+import type { RedisClientFactory } from '../redis/client.js';
 import { createRedisStore } from './redis-store.js';
 import type { DirectoryStore } from './types.js';
 
@@ -72,6 +72,6 @@ export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from '.
 export { confirmSeed, SeedNotNeededError, type SeedReport, type SeedSource } from './redis-seed.js';
 export type { SeedMode } from './redis-seed-gate.js';
 export { redisKeys } from './redis-keys.js';
-export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from './redis-client.js';
+export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from '../redis/client.js';
 export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 export type { Clock } from './deps.js';

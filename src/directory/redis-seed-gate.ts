@@ -16,7 +16,7 @@
  */
 import type { Clock } from './deps.js';
 import type { Logger } from '../contract/logger.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { holdsDirectory, markerAuthor, newMarker, readPrefixState, seedIfEmpty } from './redis-seed.js';
 import type { OrgRecord } from './types.js';

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { OrgwardenError } from '../contract/errors.js';
 import type { Clock } from './deps.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { OrgRecord } from './types.js';
 

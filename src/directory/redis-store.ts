@@ -4,7 +4,7 @@
  *
  * Consistency and failure rules:
  * - Reads reject with DirectoryUnavailableError whenever Redis does not answer (fast: see
- *   redis-client.ts), and until this replica has confirmed, over its current connection, that the
+ *   redis/client.ts), and until this replica has confirmed, over its current connection, that the
  *   prefix holds a directory it may serve (redis-seed-gate.ts). The check repeats every second
  *   while connected, so a Redis that lost its data (restarted empty, flushed, evicted) stops
  *   being served by every replica: it is never read as "no such org", and never re-seeded over
@@ -26,6 +26,9 @@
  *   listener may hear of one change twice. A resubscription clears the cache without naming orgs.
  */
 import type { RedisConfig } from '../redis/config.js';
+import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
+import { createRedisConnections } from '../redis/connections.js';
+import { createLiveSubscription } from '../redis/subscription.js';
 import { createTtlCache } from './cache.js';
 import { directoryStderrLogger, type Clock } from './deps.js';
 import type { Logger } from '../contract/logger.js';
@@ -35,7 +38,6 @@ import { InvalidDirectoryError } from './errors.js';
 import { loadDirectoryFile } from './load-file.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
-import { createRedisClient, type RedisClient, type RedisClientFactory } from './redis-client.js';
 import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
 import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
@@ -63,6 +65,7 @@ export interface RedisStoreDeps {
   connect?: RedisClientFactory;
 }
 
+/** How long a failed SUBSCRIBE on a ready connection waits before it is tried again. */
 const RETRY_DELAY_MS = 250;
 /** How often a connected replica re-checks that its prefix still holds the directory it serves. */
 const WATCH_MS = 1000;
@@ -82,8 +85,8 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   const cache = createTtlCache<OrgRecord | null>({ ttlMs: options.cache_ttl_ms, maxEntries: options.cache_max_entries, now });
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
   const listeners = createChangeListeners(log);
-  const commands = connect('commands');
-  const subscriber = connect('subscriber');
+  const connections = createRedisConnections(connect);
+  const { commands, commandsState } = connections;
 
   const gate = createSeedGate(commands, keys, { mode: seedMode, records: seed, now, log });
 
@@ -93,14 +96,8 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   let status: SeedStatus = { state: 'unavailable', reason: 'redis has not answered yet' };
   let lastCheckError: string | null = null;
   let checkTimer: NodeJS.Timeout | null = null;
-  /** Invalidations are flowing, so the cache may be read and filled. */
-  let subscribed = false;
-  let commandsEpoch = 0;
-  let subscriberEpoch = 0;
   let verifying: Promise<void> | null = null;
-  let subscribing: Promise<void> | null = null;
   let writes: Promise<unknown> = Promise.resolve();
-  const timers = new Set<NodeJS.Timeout>();
 
   const stat: CacheStats = (layer, outcome) => {
     try {
@@ -110,23 +107,14 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     }
   };
 
-  function later(task: () => void): void {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      task();
-    }, RETRY_DELAY_MS);
-    timer.unref();
-    timers.add(timer);
-  }
-
   function verify(): Promise<void> {
     verifying ??= (async () => {
-      const epoch = commandsEpoch;
+      const epoch = commandsState.epoch();
       try {
         const state = await gate.check();
         lastCheckError = null;
         // reconnected meanwhile: the answer belongs to a connection that is gone; check again
-        if (!closed && epoch === commandsEpoch) settle(state);
+        if (!closed && epoch === commandsState.epoch()) settle(state);
       } catch (err) {
         const message = errorMessage(err);
         if (message !== lastCheckError) log.warn('directory: cannot check the redis prefix (keeping the last state)', { error: message });
@@ -167,17 +155,17 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   function scheduleCheck(): void {
     if (checkTimer) clearTimeout(checkTimer);
     checkTimer = null;
-    if (closed || commands.status !== 'ready') return;
+    if (closed || !commandsState.isConnected()) return;
     checkTimer = setTimeout(() => {
       checkTimer = null;
-      if (!closed && commands.status === 'ready') void verify();
+      if (!closed && commandsState.isConnected()) void verify();
     }, verified ? WATCH_MS : RECHECK_MS);
     checkTimer.unref();
   }
 
   async function confirm(source: SeedSource): Promise<SeedConfirmation> {
     ensureOpen();
-    if (commands.status !== 'ready') throw new DirectoryUnavailableError('directory unavailable: redis is unreachable');
+    if (!commandsState.isConnected()) throw new DirectoryUnavailableError('directory unavailable: redis is unreachable');
     // Read now, not at start: the runbook has the operator refresh the file before confirming.
     const records = source === 'file' ? (await readSeedFile()).map(freezeRecord) : [];
     let report;
@@ -195,51 +183,28 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     return { source, written: report.written, skipped: report.skipped };
   }
 
-  function subscribe(): Promise<void> {
-    subscribing ??= (async () => {
-      const epoch = subscriberEpoch;
-      try {
-        await subscriber.subscribe(keys.invalidations);
-        if (closed) return;
-        if (epoch !== subscriberEpoch) {
-          // that subscription belonged to a connection that is gone; subscribe over the new one
-          if (subscriber.status === 'ready') later(() => void subscribe());
-          return;
-        }
-        cache.clear(); // whatever happened while we were not listening
-        subscribed = true;
-      } catch (err) {
-        log.warn('directory cache disabled: cannot subscribe to invalidations', { error: String(err) });
-        if (!closed && subscriber.status === 'ready') later(() => void subscribe());
-      } finally {
-        subscribing = null;
-      }
-    })();
-    return subscribing;
-  }
-
   commands.on('ready', () => void verify());
   commands.on('close', () => {
-    commandsEpoch += 1;
     verified = false;
     status = { state: 'unavailable', reason: 'the redis connection is lost' };
   });
-  subscriber.on('ready', () => void subscribe());
-  subscriber.on('close', () => {
-    subscriberEpoch += 1;
-    subscribed = false;
-    cache.clear();
-  });
-  subscriber.on('message', (channel: string, message: string) => {
-    if (channel !== keys.invalidations) return;
-    const org = parseInvalidation(message);
-    if (org === null) {
-      cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
-      if (!verified && commands.status === 'ready') void verify();
-      return;
-    }
-    cache.delete(org);
-    notify(org);
+  /** Live while invalidations are flowing: only then may the cache be read and filled. */
+  const invalidations = createLiveSubscription(connections.subscriber, connections.subscriberState, {
+    channel: keys.invalidations,
+    retryMs: RETRY_DELAY_MS,
+    onLive: () => cache.clear(), // whatever happened while we were not listening
+    onLost: () => cache.clear(),
+    onError: (err) => log.warn('directory cache disabled: cannot subscribe to invalidations', { error: String(err) }),
+    onMessage(message) {
+      const org = parseInvalidation(message);
+      if (org === null) {
+        cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
+        if (!verified && commandsState.isConnected()) void verify();
+        return;
+      }
+      cache.delete(org);
+      notify(org);
+    },
   });
 
   const notify = (org: string) => listeners.notify(org);
@@ -276,7 +241,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   async function fetchOrg(id: string): Promise<OrgRecord | null> {
     // Before the cache: a replica that may not serve the prefix serves nothing it cached either.
     ensureReady();
-    if (subscribed) {
+    if (invalidations.isLive()) {
       const hit = cache.get(id);
       stat('memory', hit ? 'hit' : 'miss');
       if (hit) return hit.value;
@@ -285,7 +250,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     const raw = await redis('GET', () => commands.get(keys.org(id)));
     stat('redis', raw === null ? 'miss' : 'hit');
     const record = raw === null ? null : decode(id, raw);
-    if (subscribed) cache.set(id, record, ticket);
+    if (invalidations.isLive()) cache.set(id, record, ticket);
     return record;
   }
 
@@ -329,8 +294,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     return run;
   }
 
-  commands.connect().catch(() => undefined); // failures are logged by the client's error listener
-  subscriber.connect().catch(() => undefined);
+  connections.connect();
   // Wait for the first check so a healthy start serves from the first request (a check that fails
   // on a connected Redis, typically a command timeout while the process is busy starting, is
   // tried again a few times first); an unreachable Redis does not stop the start: reads fail
@@ -338,10 +302,10 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   const firstCheck = async () => {
     for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
       await verify();
-      if (lastCheckError === null || closed || commands.status !== 'ready') return;
+      if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
-  await Promise.all([waitFor(commands, firstCheck), waitFor(subscriber, subscribe)]);
+  await Promise.all([commandsState.firstAttempt(firstCheck), connections.subscriberState.firstAttempt(invalidations.subscribe)]);
 
   return {
     kind: 'redis',
@@ -369,32 +333,13 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       if (closed) return;
       closed = true;
       listeners.clear();
-      for (const timer of timers) clearTimeout(timer);
+      invalidations.close();
       if (checkTimer) clearTimeout(checkTimer);
       await writes;
       cache.clear();
-      commands.disconnect();
-      subscriber.disconnect();
+      connections.disconnect();
     },
   };
-}
-
-/** Resolves after the client's first connection attempt and, if it got ready, the follow-up step. */
-function waitFor(client: RedisClient, step: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      client.off('ready', onReady);
-      client.off('close', done);
-      resolve();
-    };
-    const onReady = () => {
-      client.off('close', done);
-      void step().then(resolve);
-    };
-    if (client.status === 'ready') return onReady();
-    client.once('ready', onReady);
-    client.once('close', done);
-  });
 }
 
 /** The org of an invalidation message, or null when the message is not understood. */

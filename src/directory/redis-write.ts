@@ -15,7 +15,7 @@ import type { Cluster } from 'ioredis';
 import type { Logger } from '../contract/logger.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { DirectoryUnavailableError, type OrgRecord } from './types.js';
 

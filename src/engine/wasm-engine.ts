@@ -8,8 +8,8 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from '../contract/policy-io.js';
 import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
-import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from './entrypoints.js';
-import type { PolicyBundle } from './policy-bundle.js';
+import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from '../bundle/entrypoints.js';
+import type { PolicyBundle } from '../bundle/policy-bundle.js';
 
 /** 64 KiB pages: start small, never grow past 64 MiB however hostile an input is. */
 const MEMORY = { initial: 5, maximum: 1024 } as const;

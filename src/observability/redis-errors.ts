@@ -5,7 +5,7 @@
  * unaffected. A command that fails on a live connection is not an `error` event; on the decision
  * path it shows up as a `directory_unavailable` decision instead.
  */
-import type { RedisClientFactory } from '../directory/redis-client.js';
+import type { RedisClientFactory } from '../redis/client.js';
 
 export function countingRedisErrors(factory: RedisClientFactory, onError: () => void): RedisClientFactory {
   return (role) => {

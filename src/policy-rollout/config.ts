@@ -6,7 +6,7 @@ import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { configPath, integer, keyFile, type ConfigContext } from '../contract/config-fields.js';
 import { hasOneSource, policySourceShape } from '../engine/config.js';
-import { algorithmsFor } from './signing-keys.js';
+import { algorithmsFor } from '../bundle/signing-keys.js';
 
 export function policyConfigSchema(ctx: ConfigContext) {
   return z

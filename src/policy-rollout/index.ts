@@ -9,7 +9,7 @@ import type { Logger } from '../contract/logger.js';
 import { PolicyRejectedError, describeSource, loadCandidate, type LoadStep, type PolicySource } from './policy-loader.js';
 import { createPolicyReloader, type ReloadOutcome, type ReloadTrigger } from './reloader.js';
 import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shadow.js';
-import { loadVerificationKey } from './signing-keys.js';
+import { loadVerificationKey } from '../bundle/signing-keys.js';
 import { watchPolicySource } from './watcher.js';
 
 export const DEFAULT_WATCH_DEBOUNCE_MS = 250;
@@ -97,7 +97,7 @@ export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRoll
   };
 }
 
-export { BundleSignatureError, signBundleFiles, verifyBundleSignature, SIGNATURES_FILE } from './bundle-signature.js';
+export { BundleSignatureError, signBundleFiles, verifyBundleSignature, SIGNATURES_FILE } from '../bundle/signature.js';
 export { PolicyRejectedError, loadCandidate, type Candidate, type LoadStep, type PolicySource } from './policy-loader.js';
 export type { ReloadOutcome, ReloadTrigger } from './reloader.js';
 export type { ShadowDisagreement, ShadowPolicy, ShadowStatus } from './shadow.js';

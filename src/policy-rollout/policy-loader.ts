@@ -11,12 +11,12 @@
  * The first step that fails rejects the candidate with PolicyRejectedError naming the step. Nothing
  * here touches the active policy: the caller swaps only a candidate that passed every step.
  */
-import { loadPolicyBundle, type PolicyBundle } from '../engine/policy-bundle.js';
+import { loadPolicyBundle, type PolicyBundle } from '../bundle/policy-bundle.js';
 import { OrgwardenError } from '../contract/errors.js';
 import { catalogueFromPolicyData, vocabularyGaps } from '../contract/policy-catalogue.js';
 import { createPolicyEngine, type PolicyEngine } from '../engine/wasm-engine.js';
-import { verifyBundleSignature } from './bundle-signature.js';
-import type { VerificationKey } from './signing-keys.js';
+import { verifyBundleSignature } from '../bundle/signature.js';
+import type { VerificationKey } from '../bundle/signing-keys.js';
 import { runSmokeCases, type SmokeReport } from './smoke-cases.js';
 
 export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'vocabulary' | 'routes' | 'smoke';

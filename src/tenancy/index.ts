@@ -6,7 +6,7 @@
 import type { RedisConfig } from '../redis/config.js';
 import type { TenancyConfig } from './config.js';
 import { withFields, type Logger } from '../contract/logger.js';
-import type { RedisClientFactory } from '../directory/redis-client.js';
+import type { RedisClientFactory } from '../redis/client.js';
 import { createRedisTenancySwitch } from './redis-tenancy-switch.js';
 import { createLocalTenancyControl, type TenancyControl } from './tenancy-control.js';
 

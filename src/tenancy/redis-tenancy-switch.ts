@@ -24,11 +24,15 @@
 import type { RedisConfig } from '../redis/config.js';
 import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type Logger } from '../contract/logger.js';
-import { createRedisClient, type RedisClient, type RedisClientFactory } from '../directory/redis-client.js';
+import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
+import { createRedisConnections } from '../redis/connections.js';
+import { createLiveSubscription } from '../redis/subscription.js';
 import { createFlipEmitter, type TenancyControl } from './tenancy-control.js';
-import { type FlipSource } from '../contract/tenancy-switch.js';
+import type { FlipSource } from '../contract/tenancy-switch.js';
 
 export const TENANCY_POLL_INTERVAL_MS = 500;
+/** How long a failed SUBSCRIBE on a ready connection waits before it is tried again (polling covers meanwhile). */
+const SUBSCRIBE_RETRY_MS = 250;
 
 export class TenancyStoreUnavailableError extends OrgwardenError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -60,8 +64,8 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
   const keys = tenancyKeys(options.redis.key_prefix);
   const emitter = createFlipEmitter(now);
-  const commands = connect('commands');
-  const subscriber = connect('subscriber');
+  const connections = createRedisConnections(connect);
+  const { commands } = connections;
 
   let state = false; // the narrower mode until the shared state has been read
   let synced = false;
@@ -134,29 +138,23 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     return reading;
   }
 
-  function subscribe(): Promise<void> {
-    return subscriber.subscribe(keys.channel).then(
-      () => refresh('sync'), // whatever was published while we were not listening
-      (err: unknown) => log.warn('tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
-    );
-  }
-
-  subscriber.on('message', (channel: string) => {
-    if (channel === keys.channel) void refresh('broadcast');
-  });
-  let subscribing: Promise<void> = Promise.resolve();
-  subscriber.on('ready', () => {
-    subscribing = subscribe();
+  // The key is the truth and the broadcast only a nudge: every time the subscription is live
+  // again, read the key (whatever was published while we were not listening).
+  const changes = createLiveSubscription(connections.subscriber, connections.subscriberState, {
+    channel: keys.channel,
+    retryMs: SUBSCRIBE_RETRY_MS,
+    onLive: () => refresh('sync'),
+    onMessage: () => void refresh('broadcast'),
+    onError: (err) => log.warn('tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
   });
   commands.on('ready', () => void refresh('sync'));
   const poll = setInterval(() => void refresh('poll'), deps.pollIntervalMs ?? TENANCY_POLL_INTERVAL_MS);
   poll.unref();
 
-  commands.connect().catch(() => undefined); // failures are logged by the client's error listener
-  subscriber.connect().catch(() => undefined);
+  connections.connect();
   // A healthy start serves the shared state from the first request; an unreachable Redis does not
   // stop the start (the replica serves "off" and keeps trying).
-  await Promise.all([firstAttempt(commands, () => reading ?? refresh('sync')), firstAttempt(subscriber, () => subscribing)]);
+  await Promise.all([connections.commandsState.firstAttempt(() => reading ?? refresh('sync')), connections.subscriberState.firstAttempt(changes.subscribe)]);
   starting = false;
   if (!synced) await refresh('sync');
 
@@ -190,28 +188,11 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
       closed = true;
       clearInterval(poll);
       emitter.clear();
-      commands.disconnect();
-      subscriber.disconnect();
+      changes.close();
+      connections.disconnect();
       await reading?.catch(() => undefined);
     },
   };
-}
-
-/** Resolves after the client's first connection attempt and, if it got ready, `step`. */
-function firstAttempt(client: RedisClient, step: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const onReady = () => {
-      client.off('close', onClose);
-      void step().then(resolve, resolve);
-    };
-    const onClose = () => {
-      client.off('ready', onReady);
-      resolve();
-    };
-    if (client.status === 'ready') return onReady();
-    client.once('ready', onReady);
-    client.once('close', onClose);
-  });
 }
 
 function parseBool(value: string | undefined): boolean | null {

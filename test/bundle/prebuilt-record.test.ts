@@ -7,8 +7,8 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OPA_VERSION as ENGINE_OPA_VERSION } from '../../src/engine/opa-cli.js';
-import { POLICY_ENTRYPOINTS } from '../../src/engine/entrypoints.js';
+import { OPA_VERSION as ENGINE_OPA_VERSION } from '../../src/bundle/opa-cli.js';
+import { POLICY_ENTRYPOINTS } from '../../src/bundle/entrypoints.js';
 import { ENTRYPOINTS, OPA_VERSION } from '../../scripts/lib/opa-pin.mjs';
 import { policySourceDigest, policySourceFiles, prebuiltFreshness } from '../../scripts/lib/prebuilt-policy.mjs';
 import { checkedPrebuiltBundle } from '../support/prebuilt-policy.js';
@@ -28,9 +28,9 @@ afterEach(() => {
 });
 
 describe('the prebuilt policy bundle record', () => {
-  it('matches the policy sources of this checkout and the revision of the committed bundle', () => {
+  it('matches the policy sources of this checkout and the revision of the committed bundle', async () => {
     expect(prebuiltFreshness()).toMatchObject({ fresh: true });
-    expect(checkedPrebuiltBundle().bundle.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await checkedPrebuiltBundle()).bundle.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('is made with the OPA version and entrypoints the sidecar compiles with', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTtlCache } from '../../src/directory/cache.js';
-import { reconnectDelay } from '../../src/directory/redis-client.js';
+import { reconnectDelay } from '../../src/redis/client.js';
 
 function clock(start = 1_000) {
   let now = start;

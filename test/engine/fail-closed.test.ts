@@ -11,8 +11,8 @@ import { createAuthorizer } from '../../src/authz/authorizer.js';
 import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
 import { checkDecision } from '../../src/engine/decision-schema.js';
-import { compilePolicyDir } from '../../src/engine/opa-cli.js';
-import { loadPolicyBundle, parseBundle } from '../../src/engine/policy-bundle.js';
+import { compilePolicyDir } from '../../src/bundle/opa-cli.js';
+import { loadPolicyBundle, parseBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, engineOver, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import type { PolicyInput } from '../../src/contract/policy-io.js';
 import { TEST_BUNDLE } from '../support/paths.js';
@@ -44,7 +44,7 @@ const brokenEngines: Record<string, PolicyEngine> = {};
 
 beforeAll(async () => {
   for (const name of ['malformed', 'undefined', 'conflict']) {
-    brokenEngines[name] = await createPolicyEngine(parseBundle(await compilePolicyDir(path.join(BROKEN, name)), name));
+    brokenEngines[name] = await createPolicyEngine(await parseBundle(await compilePolicyDir(path.join(BROKEN, name)), name));
   }
 });
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { findOpa } from '../../src/engine/opa-cli.js';
+import { findOpa } from '../../src/bundle/opa-cli.js';
 import { testConfigDoc } from '../support/app.js';
 import { createCommandRunner } from '../support/command.js';
 import { TEST_BUNDLE } from '../support/paths.js';

@@ -6,11 +6,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compilePolicyDir } from '../../src/engine/opa-cli.js';
-import { readTarGz } from '../../src/engine/tar-gz.js';
-import { SIGNATURES_FILE, signBundleFiles } from '../../src/policy-rollout/bundle-signature.js';
-import { loadSigningKey } from '../../src/policy-rollout/signing-keys.js';
-import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
+import { compilePolicyDir } from '../../src/bundle/opa-cli.js';
+import { readTarGz } from '../../src/bundle/tar-read.js';
+import { SIGNATURES_FILE, signBundleFiles } from '../../src/bundle/signature.js';
+import { loadSigningKey } from '../../src/bundle/signing-keys.js';
+import { writeTarGz } from '../../src/bundle/tar-write.js';
 
 export const POLICIES = path.resolve('policies');
 /** How many smoke cases the default pack carries (read from its data, so adding one changes no test). */
@@ -99,22 +99,22 @@ export function keyPair(into: Scratch, name: string, type: 'ec' | 'rsa' | 'ed255
 
 export async function signArchive(archive: Buffer, keyFile: string, options: { alg?: string; keyId?: string } = {}): Promise<Buffer> {
   const { key, algorithms } = await loadSigningKey(keyFile);
-  const files = readTarGz(archive);
+  const files = await readTarGz(archive);
   files.delete(SIGNATURES_FILE);
   const signatures = await signBundleFiles(files, { key, alg: options.alg ?? algorithms[0]!, keyId: options.keyId ?? 'default' });
-  return writeTarGz([...files, [SIGNATURES_FILE, signatures]]);
+  return await writeTarGz([...files, [SIGNATURES_FILE, signatures]]);
 }
 
 /** Rewrites an archive: `change` gets the files and may edit, add or delete entries. */
-export function rewrite(archive: Buffer, change: (files: Map<string, Buffer>) => void): Buffer {
-  const files = readTarGz(archive);
+export async function rewrite(archive: Buffer, change: (files: Map<string, Buffer>) => void): Promise<Buffer> {
+  const files = await readTarGz(archive);
   change(files);
-  return writeTarGz(files);
+  return await writeTarGz(files);
 }
 
 /** The payload of the (single) JWS in a signed archive, decoded. */
-export function signedPayload(archive: Buffer): { files: Array<{ name: string; hash: string; algorithm: string }> } {
-  const jws = (JSON.parse(readTarGz(archive).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
+export async function signedPayload(archive: Buffer): Promise<{ files: Array<{ name: string; hash: string; algorithm: string }> }> {
+  const jws = (JSON.parse((await readTarGz(archive)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
   return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString());
 }
 

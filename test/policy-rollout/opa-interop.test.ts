@@ -10,12 +10,12 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findOpa } from '../../src/engine/opa-cli.js';
-import { parseBundle } from '../../src/engine/policy-bundle.js';
-import { readTarGz } from '../../src/engine/tar-gz.js';
-import { SIGNATURES_FILE } from '../../src/policy-rollout/bundle-signature.js';
+import { findOpa } from '../../src/bundle/opa-cli.js';
+import { parseBundle } from '../../src/bundle/policy-bundle.js';
+import { readTarGz } from '../../src/bundle/tar-read.js';
+import { SIGNATURES_FILE } from '../../src/bundle/signature.js';
 import { loadCandidate } from '../../src/policy-rollout/policy-loader.js';
-import { loadVerificationKey } from '../../src/policy-rollout/signing-keys.js';
+import { loadVerificationKey } from '../../src/bundle/signing-keys.js';
 import { createCommandRunner } from '../support/command.js';
 import { POLICIES, keyPair, rewrite, scratch, signedPayload, type KeyPair, type Scratch } from './helpers.js';
 
@@ -89,9 +89,9 @@ describe('a bundle built and signed by orgwarden policy build, in OPA', () => {
     const entries = async (file: string) => (await exec('tar', ['-tzf', file])).stdout.trim().split('\n').sort();
     expect(await entries(ours)).toEqual(await entries(theirs));
     expect((await entries(ours)).every((name) => name.startsWith('/'))).toBe(true);
-    const names = [...readTarGz(readFileSync(ours)).keys()];
-    expect(signedPayload(readFileSync(ours)).files.map((f) => f.name).sort()).toEqual(names.filter((n) => n !== SIGNATURES_FILE).sort());
-    expect(signedPayload(readFileSync(theirs)).files.map((f) => f.name).sort()).toEqual(names.filter((n) => n !== SIGNATURES_FILE).sort());
+    const names = [...(await readTarGz(readFileSync(ours))).keys()];
+    expect((await signedPayload(readFileSync(ours))).files.map((f) => f.name).sort()).toEqual(names.filter((n) => n !== SIGNATURES_FILE).sort());
+    expect((await signedPayload(readFileSync(theirs))).files.map((f) => f.name).sort()).toEqual(names.filter((n) => n !== SIGNATURES_FILE).sort());
   });
 
   it('opens in opa inspect: the manifest names /policy.wasm and the archive holds it', async () => {
@@ -108,7 +108,7 @@ describe('a bundle built and signed by orgwarden policy build, in OPA', () => {
     const wrongKey = await opaVerify(ours, other.publicFile);
     expect(wrongKey.code).not.toBe(0);
     expect(wrongKey.output).toContain('failed to verify JWT signature');
-    const tampered = tmp.write('ours-tampered.tar.gz', rewrite(readFileSync(ours), (files) => files.set('data.json', Buffer.from(files.get('data.json')!.toString().replace('"viewer":1', '"viewer":4')))));
+    const tampered = tmp.write('ours-tampered.tar.gz', await rewrite(readFileSync(ours), (files) => files.set('data.json', Buffer.from(files.get('data.json')!.toString().replace('"viewer":1', '"viewer":4')))));
     const changed = await opaVerify(tampered, keys.publicFile);
     expect(changed.code).not.toBe(0);
     expect(changed.output).toMatch(/data\.json: digest mismatch/);
@@ -134,11 +134,11 @@ describe('a bundle built and signed by orgwarden policy build, in OPA', () => {
 
 describe('a bundle built and signed by opa build --signing-key, in orgwarden', () => {
   it('verifies with orgwarden policy verify and has the revision of orgwarden\'s own build', async () => {
-    const revisionOf = (file: string) => parseBundle(readFileSync(file), file).revision;
-    expect(revisionOf(theirs)).toBe(revisionOf(ours));
+    const revisionOf = async (file: string) => (await parseBundle(readFileSync(file), file)).revision;
+    expect(await revisionOf(theirs)).toBe(await revisionOf(ours));
     const verified = await runner.run(['policy', 'verify', '--bundle', theirs, '--public-key', keys.publicFile]);
     expect(verified.code, verified.stderr).toBe(0);
-    expect(verified.stdout).toContain(`ok: revision ${revisionOf(ours)} (signature valid, `);
+    expect(verified.stdout).toContain(`ok: revision ${await revisionOf(ours)} (signature valid, `);
     const wrongKey = await runner.run(['policy', 'verify', '--bundle', theirs, '--public-key', other.publicFile]);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toContain('at step signature');

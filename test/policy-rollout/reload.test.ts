@@ -75,22 +75,22 @@ describe('POST /v1/admin/policy/reload', () => {
 
   it('a policy failing any step never becomes active: 422 naming the step, the old one serves, last_reload, log and metric show it', async () => {
     const { url, file, logger } = await start('failing.tar.gz');
-    const weakenedSmoke = rewrite(v1, (f) => {
+    const weakenedSmoke = await rewrite(v1, (f) => {
       const data = JSON.parse(f.get('data.json')!.toString()) as { orgwarden: { smoke: { cases: unknown[] } } };
       data.orgwarden.smoke.cases = [];
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
-    const cases: Array<[string, () => void, string, RegExp]> = [
+    const cases: Array<[string, () => void | Promise<void>, string, RegExp]> = [
       ['not a bundle', () => tmp.publish('failing.tar.gz', Buffer.from('definitely not gzip')), 'read', /not a readable gzip archive/],
-      ['no policy.wasm', () => tmp.publish('failing.tar.gz', rewrite(v1, (f) => f.delete('policy.wasm'))), 'read', /bundle has no policy\.wasm/],
-      ['a WASM that does not compile', () => tmp.publish('failing.tar.gz', rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage')))), 'load', /./],
+      ['no policy.wasm', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.delete('policy.wasm'))), 'read', /bundle has no policy\.wasm/],
+      ['a WASM that does not compile', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage')))), 'load', /./],
       ['a tenant-isolation regression (pending shares grant)', () => tmp.publish('failing.tar.gz', pendingShares), 'smoke', /"a pending share grants nothing": allow is true, want false/],
       ['smoke cases emptied', () => tmp.publish('failing.tar.gz', weakenedSmoke), 'smoke', /cases must be a non-empty list/],
       ['an emptied file', () => writeFileSync(file, ''), 'read', /not a readable gzip archive/],
     ];
     let failures = await metric(url, 'orgwarden_policy_load_failures_total');
     for (const [what, publish, step, message] of cases) {
-      publish();
+      await publish();
       const res = await reload(url);
       expect(res.status, what).toBe(422);
       expect(res.json.error, what).toMatchObject({ code: 'policy_rejected', step });

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyRevision, revisionListing } from '../../src/bundle/policy-revision.js';
-import { PolicyCompileError, compilePolicyDir, findOpa } from '../../src/engine/opa-cli.js';
-import { parseBundle, type PolicyBundle } from '../../src/engine/policy-bundle.js';
-import { readTarGz } from '../../src/engine/tar-gz.js';
+import { PolicyCompileError, compilePolicyDir, findOpa } from '../../src/bundle/opa-cli.js';
+import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
+import { readTarGz } from '../../src/bundle/tar-read.js';
 import { createCommandRunner } from '../support/command.js';
 import { POLICIES, STRICTER_ROLES, candidatePolicies, keyPair, rewrite, scratch, signArchive, type Scratch } from './helpers.js';
 
@@ -26,7 +26,7 @@ let reference: PolicyBundle;
 beforeAll(async () => {
   tmp = scratch();
   archive = await compilePolicyDir(POLICIES);
-  reference = parseBundle(archive, 'policies');
+  reference = await parseBundle(archive, 'policies');
 });
 afterAll(() => tmp.remove());
 
@@ -43,7 +43,7 @@ describe('the same policy files, built anywhere', () => {
     const shallow = copyAt('p');
     const deep = copyAt('ci runner 7', 'builds', 'a1b2c3', 'checkout', 'policies');
     const [a, b] = await Promise.all([compilePolicyDir(shallow), compilePolicyDir(deep)]);
-    const [bundleA, bundleB] = [parseBundle(a, shallow), parseBundle(b, deep)];
+    const [bundleA, bundleB] = [await parseBundle(a, shallow), await parseBundle(b, deep)];
     expect(bundleA.revision).toBe(bundleB.revision);
     expect(bundleA.revision).toBe(reference.revision);
     expect(bundleA.wasm.equals(bundleB.wasm)).toBe(true);
@@ -67,7 +67,7 @@ describe('the same policy files, built anywhere', () => {
       const built = await runner.run(['policy', 'build', '--dir', dir, '--out', tmp.path('cli.tar.gz')]);
       expect(built.stderr).toBe('');
       expect(built.stdout).toContain(`(revision ${reference.revision}, `);
-      expect(parseBundle(readFileSync(tmp.path('cli.tar.gz')), 'cli').revision).toBe(reference.revision);
+      expect((await parseBundle(readFileSync(tmp.path('cli.tar.gz')), 'cli')).revision).toBe(reference.revision);
     }
   });
 
@@ -90,9 +90,9 @@ describe('what the revision covers', () => {
   });
 
   it('changes with a one-byte change of a rule (>= to >) or of a value in data.json', async () => {
-    const stricter = parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)), 'stricter');
+    const stricter = await parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)), 'stricter');
     expect(stricter.revision).not.toBe(reference.revision);
-    const data = parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'data', { 'orgwarden/catalogue/data.json': ['"viewer": 1,', '"viewer": 2,'] })), 'data');
+    const data = await parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'data', { 'orgwarden/catalogue/data.json': ['"viewer": 1,', '"viewer": 2,'] })), 'data');
     expect(data.revision).not.toBe(reference.revision);
     expect(data.wasm.equals(reference.wasm)).toBe(true); // the data is not compiled into the WASM: the revision covers it anyway
   });
@@ -103,7 +103,7 @@ describe('what the revision covers', () => {
     const reversed = (v: unknown): unknown =>
       v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
     writeFileSync(file, JSON.stringify(reversed(JSON.parse(readFileSync(file, 'utf8'))), null, '\t'));
-    expect(parseBundle(await compilePolicyDir(dir), dir).revision).toBe(reference.revision);
+    expect((await parseBundle(await compilePolicyDir(dir), dir)).revision).toBe(reference.revision);
   });
 
   it('does not change when the bundle is signed, re-signed by another key, repacked in another order, or its data.json re-formatted', async () => {
@@ -111,14 +111,14 @@ describe('what the revision covers', () => {
     const second = keyPair(tmp, 'second', 'rsa');
     const signed = await signArchive(archive, first.privateFile);
     const resigned = await signArchive(signed, second.privateFile);
-    const repacked = rewrite(signed, (files) => {
+    const repacked = await rewrite(signed, (files) => {
       const entries = [...files].reverse();
       files.clear();
       for (const [name, bytes] of entries) files.set(name, bytes);
       files.set('data.json', Buffer.from(JSON.stringify(JSON.parse(files.get('data.json')!.toString()), null, 2)));
     });
-    for (const variant of [signed, resigned, repacked]) expect(parseBundle(variant, 'variant').revision).toBe(reference.revision);
-    expect(policyRevision(readTarGz(repacked))).toBe(reference.revision);
+    for (const variant of [signed, resigned, repacked]) expect((await parseBundle(variant, 'variant')).revision).toBe(reference.revision);
+    expect(policyRevision(await readTarGz(repacked))).toBe(reference.revision);
   });
 });
 

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 afterAll(() => tmp.remove());
 
-function withCatalogue(edit: (actions: Record<string, { org_management: boolean }>) => void): Buffer {
+async function withCatalogue(edit: (actions: Record<string, { org_management: boolean }>) => void): Promise<Buffer> {
   return rewrite(readFileSync(TEST_BUNDLE), (files) => {
     const data = JSON.parse(files.get('data.json')!.toString());
     edit(data.orgwarden.catalogue.actions);
@@ -45,7 +45,7 @@ describe('the routes step of a reload', () => {
     const { url, app, file, chat } = await start('drop-action.tar.gz');
     const revision = app.policy.current()!.revision;
     expect((await chat()).status).toBe(200);
-    tmp.publish(path.basename(file), withCatalogue((actions) => delete actions['ai.chat']));
+    tmp.publish(path.basename(file), await withCatalogue((actions) => delete actions['ai.chat']));
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
@@ -57,7 +57,7 @@ describe('the routes step of a reload', () => {
 
   it("refuses a flip of a route action's org_management flag", async () => {
     const { url, file } = await start('flip-flag.tar.gz');
-    tmp.publish(path.basename(file), withCatalogue((actions) => (actions['ai.chat']!.org_management = true)));
+    tmp.publish(path.basename(file), await withCatalogue((actions) => (actions['ai.chat']!.org_management = true)));
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
@@ -68,7 +68,7 @@ describe('the routes step of a reload', () => {
     const { url, file } = await start('add-action.tar.gz');
     tmp.publish(
       path.basename(file),
-      withCatalogue((actions) => {
+      await withCatalogue((actions) => {
         actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false } as { org_management: boolean };
       }),
     );

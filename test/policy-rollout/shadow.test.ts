@@ -13,7 +13,7 @@ import type { Decision } from '../../src/contract/decision.js';
 import type { PolicyInput } from '../../src/contract/policy-io.js';
 import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
-import { parseBundle } from '../../src/engine/policy-bundle.js';
+import { parseBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, engineOver, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { silentLogger } from '../../src/contract/logger.js';
 import { createShadowPolicy, type ShadowDisagreement } from '../../src/policy-rollout/shadow.js';
@@ -168,8 +168,8 @@ describe('shadow evaluator', () => {
   let active: PolicyEngine;
   let stricter: PolicyEngine;
   beforeAll(async () => {
-    active = await createPolicyEngine(parseBundle(readFileSync(TEST_BUNDLE), 'active'));
-    stricter = await createPolicyEngine(parseBundle(readFileSync(stricterFile), 'stricter'));
+    active = await createPolicyEngine(await parseBundle(readFileSync(TEST_BUNDLE), 'active'));
+    stricter = await createPolicyEngine(await parseBundle(readFileSync(stricterFile), 'stricter'));
   });
 
   const viewerRead = (): PolicyInput => ({

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBundle } from '../../src/engine/policy-bundle.js';
+import { parseBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, engineOver, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { SmokeCaseError, mergePatch, readCases, runSmokeCases } from '../../src/policy-rollout/smoke-cases.js';
 import { TEST_BUNDLE } from '../support/paths.js';
@@ -18,7 +18,7 @@ let packData: Record<string, unknown>;
 
 beforeAll(async () => {
   tmp = scratch();
-  const bundle = parseBundle(readFileSync(TEST_BUNDLE), 'test bundle');
+  const bundle = await parseBundle(readFileSync(TEST_BUNDLE), 'test bundle');
   pack = await createPolicyEngine(bundle);
   packData = bundle.data;
 });
@@ -50,7 +50,7 @@ describe('smoke cases', () => {
       path.join(dir, 'orgwarden', 'decision.rego'),
       'package orgwarden.authz\n\ndecision := {"allow": true, "reason": "allowed", "detail": null, "status": 200, "effective_org": "default", "role": "owner", "spoof": false}\n',
     );
-    const bundle = parseBundle(await compile(dir), 'allow-all');
+    const bundle = await parseBundle(await compile(dir), 'allow-all');
     const engine = await createPolicyEngine(bundle);
     expect(readCases(bundle.data)).toEqual([]);
     expect(failure(() => runSmokeCases(engine, bundle.data))).toBe(

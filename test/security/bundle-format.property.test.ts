@@ -14,10 +14,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOpa } from '../../src/engine/opa-cli.js';
-import { parseBundle } from '../../src/engine/policy-bundle.js';
-import { SIGNATURES_FILE, signBundleFiles } from '../../src/policy-rollout/bundle-signature.js';
-import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
+import { findOpa } from '../../src/bundle/opa-cli.js';
+import { parseBundle } from '../../src/bundle/policy-bundle.js';
+import { SIGNATURES_FILE, signBundleFiles } from '../../src/bundle/signature.js';
+import { writeTarGz } from '../../src/bundle/tar-write.js';
 import { longRegoFileName } from '../support/arbitraries.js';
 import { fuzzParams, fuzzRuns } from '../support/fuzz.js';
 import { TEST_BUNDLE } from '../support/paths.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   opa = await findOpa();
   work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-bundle-format-'));
   writeFileSync(path.join(work, 'pub.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  wasm = parseBundle(readFileSync(TEST_BUNDLE), 'test bundle').wasm;
+  wasm = (await parseBundle(readFileSync(TEST_BUNDLE), 'test bundle')).wasm;
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -57,7 +57,7 @@ describe('bundles orgwarden writes and signs, in OPA', () => {
         files.set('.manifest', Buffer.from(JSON.stringify(manifest)));
         const signature = await signBundleFiles(files, { key: createPrivateKey(privatePem), alg: 'ES256', keyId: 'default' });
         const bundle = path.join(work, 'b.tar.gz');
-        writeFileSync(bundle, writeTarGz([...files, [SIGNATURES_FILE, signature]]));
+        writeFileSync(bundle, await writeTarGz([...files, [SIGNATURES_FILE, signature]]));
 
         const inspected = JSON.parse((await exec(opa, ['inspect', '--format', 'json', bundle], { maxBuffer: 16 * 1024 * 1024 })).stdout) as { namespaces: Record<string, string[]>; wasm_modules?: Array<{ path: string }> };
         const regoFiles = Object.values(inspected.namespaces).flat().filter((file) => file.endsWith('.rego'));

@@ -12,15 +12,15 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/bundle/canonical-json.js';
-import { compilePolicyDir } from '../../src/engine/opa-cli.js';
-import { parseBundle, type PolicyBundle } from '../../src/engine/policy-bundle.js';
-import { readTarGz } from '../../src/engine/tar-gz.js';
-import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
+import { compilePolicyDir } from '../../src/bundle/opa-cli.js';
+import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
+import { readTarGz } from '../../src/bundle/tar-read.js';
+import { writeTarGz } from '../../src/bundle/tar-write.js';
 import { bundleFileSet, byteEdit, dataDocument, folderPath, jsonLayout, type BundleFileSet } from '../support/arbitraries.js';
 import { fuzzParams, fuzzRuns } from '../support/fuzz.js';
 
 /** The archive of a generated bundle, its files in the given order, data.json written by `writeData`. */
-function archiveOf(set: BundleFileSet, order: string[], writeData: (data: unknown) => string = JSON.stringify, extra: Array<[string, Buffer]> = []): Buffer {
+function archiveOf(set: BundleFileSet, order: string[], writeData: (data: unknown) => string = JSON.stringify, extra: Array<[string, Buffer]> = []): Promise<Buffer> {
   const files = new Map<string, Buffer>([
     ['policy.wasm', Buffer.from(set.wasm)],
     ['data.json', Buffer.from(writeData(set.data))],
@@ -30,7 +30,7 @@ function archiveOf(set: BundleFileSet, order: string[], writeData: (data: unknow
 }
 
 const namesOf = (set: BundleFileSet) => ['policy.wasm', 'data.json', ...set.sources.map(([name]) => name)];
-const revisionOf = (archive: Buffer) => parseBundle(archive, 'generated').revision;
+const revisionOf = async (archive: Promise<Buffer>) => (await parseBundle(await archive, 'generated')).revision;
 
 /** A generated bundle with a generated order of its files. */
 const bundleInSomeOrder = bundleFileSet.chain((set) =>
@@ -38,60 +38,60 @@ const bundleInSomeOrder = bundleFileSet.chain((set) =>
 );
 
 describe('the revision of generated bundles', () => {
-  it('ignores file order, data.json layout and key order, the manifest and the signature', () => {
-    fc.assert(
-      fc.property(bundleInSomeOrder, jsonLayout, fc.string(), fc.string(), ([set, order], layout, manifest, signature) => {
-        const plain = revisionOf(archiveOf(set, namesOf(set)));
+  it('ignores file order, data.json layout and key order, the manifest and the signature', async () => {
+    await fc.assert(
+      fc.asyncProperty(bundleInSomeOrder, jsonLayout, fc.string(), fc.string(), async ([set, order], layout, manifest, signature) => {
+        const plain = await revisionOf(archiveOf(set, namesOf(set)));
         const repacked = archiveOf(set, order, layout, [
           ['.manifest', Buffer.from(JSON.stringify({ revision: manifest, roots: [''] }))],
           ['.signatures.json', Buffer.from(JSON.stringify({ signatures: [signature] }))],
         ]);
-        expect(revisionOf(repacked)).toBe(plain);
+        expect(await revisionOf(repacked)).toBe(plain);
       }),
       fuzzParams(200),
     );
   });
 
-  it('changes with one changed byte of the WASM or of any Rego source', () => {
-    fc.assert(
-      fc.property(bundleFileSet, fc.nat(), byteEdit, (set, which, { at, flip }) => {
-        const before = revisionOf(archiveOf(set, namesOf(set)));
+  it('changes with one changed byte of the WASM or of any Rego source', async () => {
+    await fc.assert(
+      fc.asyncProperty(bundleFileSet, fc.nat(), byteEdit, async (set, which, { at, flip }) => {
+        const before = await revisionOf(archiveOf(set, namesOf(set)));
         const target = which % (set.sources.length + 1);
         const bytes = target === 0 ? set.wasm : set.sources[target - 1]![1];
         const edited = Uint8Array.from(bytes);
         edited[at % edited.length] = edited[at % edited.length]! ^ flip;
         const changed = target === 0 ? { ...set, wasm: edited } : { ...set, sources: set.sources.map(([n, b], i): [string, Uint8Array] => [n, i === target - 1 ? edited : b]) };
-        expect(revisionOf(archiveOf(changed, namesOf(changed)))).not.toBe(before);
+        expect(await revisionOf(archiveOf(changed, namesOf(changed)))).not.toBe(before);
       }),
       fuzzParams(200),
     );
   });
 
-  it('changes with one changed value of the data, and with a Rego file added or removed', () => {
-    fc.assert(
-      fc.property(bundleFileSet, fc.nat(), fc.jsonValue({ maxDepth: 2 }), (set, which, value) => {
-        const before = revisionOf(archiveOf(set, namesOf(set)));
+  it('changes with one changed value of the data, and with a Rego file added or removed', async () => {
+    await fc.assert(
+      fc.asyncProperty(bundleFileSet, fc.nat(), fc.jsonValue({ maxDepth: 2 }), async (set, which, value) => {
+        const before = await revisionOf(archiveOf(set, namesOf(set)));
         const key = Object.keys(set.data)[which % Object.keys(set.data).length]!;
         fc.pre(canonicalJson(JSON.stringify(value)) !== canonicalJson(JSON.stringify(set.data[key])));
         const data = Object.defineProperty({ ...set.data }, key, { value, enumerable: true, writable: true, configurable: true });
-        expect(revisionOf(archiveOf({ ...set, data }, namesOf(set)))).not.toBe(before);
+        expect(await revisionOf(archiveOf({ ...set, data }, namesOf(set)))).not.toBe(before);
 
         const added = { ...set, sources: [...set.sources, ['zz/backdoor.rego', new Uint8Array([0x70])] as [string, Uint8Array]] };
-        expect(revisionOf(archiveOf(added, namesOf(added)))).not.toBe(before);
+        expect(await revisionOf(archiveOf(added, namesOf(added)))).not.toBe(before);
         if (set.sources.length > 1) {
           const removed = { ...set, sources: set.sources.slice(1) };
-          expect(revisionOf(archiveOf(removed, namesOf(removed)))).not.toBe(before);
+          expect(await revisionOf(archiveOf(removed, namesOf(removed)))).not.toBe(before);
         }
       }),
       fuzzParams(200),
     );
   });
 
-  it('is the same for every generated data document whatever its layout', () => {
-    fc.assert(
-      fc.property(dataDocument, jsonLayout, (data, layout) => {
+  it('is the same for every generated data document whatever its layout', async () => {
+    await fc.assert(
+      fc.asyncProperty(dataDocument, jsonLayout, async (data, layout) => {
         const set = { wasm: new Uint8Array([0, 0x61, 0x73, 0x6d]), data, sources: [['p.rego', new Uint8Array([0x70])] as [string, Uint8Array]] };
-        expect(revisionOf(archiveOf(set, namesOf(set), layout))).toBe(revisionOf(archiveOf(set, namesOf(set))));
+        expect(await revisionOf(archiveOf(set, namesOf(set), layout))).toBe(await revisionOf(archiveOf(set, namesOf(set))));
       }),
       fuzzParams(200),
     );
@@ -110,7 +110,7 @@ describe('the revision of the default pack compiled by the real OPA', () => {
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-revision-'));
     pack = listFiles(POLICIES).map((name): [string, Buffer] => [name, readFileSync(path.join(POLICIES, name))]);
-    reference = parseBundle(await compilePolicyDir(POLICIES), 'reference');
+    reference = await parseBundle(await compilePolicyDir(POLICIES), 'reference');
     // The pack's data files survive JSON.parse/JSON.stringify unchanged in value (no number literal
     // such as 1.0 that JSON.stringify would spell differently), so a re-laid-out copy is the same data.
     for (const [name, bytes] of pack.filter(([n]) => n.endsWith('data.json'))) {
@@ -136,7 +136,7 @@ describe('the revision of the default pack compiled by the real OPA', () => {
     await fc.assert(
       fc.asyncProperty(folderPath, orders, jsonLayout, async (where, order, layout) => {
         const dir = copyPack(where, order, layout);
-        const bundle = parseBundle(await compilePolicyDir(dir), dir);
+        const bundle = await parseBundle(await compilePolicyDir(dir), dir);
         expect(bundle.revision).toBe(reference.revision);
         expect(bundle.wasm.equals(reference.wasm)).toBe(true);
         // no trace of the folder in the archive or the WASM
@@ -159,7 +159,7 @@ describe('the revision of the default pack compiled by the real OPA', () => {
         const edited = Buffer.from(bytes);
         edited[site.at] = letter.charCodeAt(0);
         writeFileSync(path.join(dir, name), edited);
-        const bundle = parseBundle(await compilePolicyDir(dir), dir);
+        const bundle = await parseBundle(await compilePolicyDir(dir), dir);
         const what = `${site.kind}: ${name} byte ${site.at} → ${letter}`;
         if (site.kind === 'policy') expect(bundle.revision, what).not.toBe(reference.revision);
         else expect({ revision: bundle.revision, sameWasm: bundle.wasm.equals(reference.wasm) }, what).toEqual({ revision: reference.revision, sameWasm: true });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../../src/contract/policy-io.js';
 import { isAcceptableOrgId, orgIdProblem } from '../../src/contract/ids.js';
-import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
+import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { grammarOrgId, orgIdCandidate } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';

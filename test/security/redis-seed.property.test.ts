@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from '../../src/directory/mutations.js';
-import type { RedisClient } from '../../src/directory/redis-client.js';
+import type { RedisClient } from '../../src/redis/client.js';
 import { redisKeys, type RedisKeys } from '../../src/directory/redis-keys.js';
 import { confirmSeed, seedIfEmpty, SeedNotNeededError, type SeedReport } from '../../src/directory/redis-seed.js';
 import { writeToRedis, type RedisWriteContext } from '../../src/directory/redis-write.js';

@@ -11,7 +11,7 @@ import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch
 import { parseConfig } from '../../src/config/load.js';
 import type { DirectoryReader, OrgRecord } from '../../src/directory/types.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
-import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
+import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { testConfigDoc } from './app.js';
 import { TEST_BUNDLE } from './paths.js';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { TEST_BUNDLE } from './paths.js';
 import { checkedPrebuiltBundle } from './prebuilt-policy.js';
 
-export default function setup(): void {
-  const { archive } = checkedPrebuiltBundle();
+export default async function setup(): Promise<void> {
+  const { archive } = await checkedPrebuiltBundle();
   mkdirSync(path.dirname(TEST_BUNDLE), { recursive: true });
   writeFileSync(TEST_BUNDLE, archive);
 }

@@ -7,17 +7,17 @@
  * test/bundle/prebuilt-bundle.test.ts (integration tier).
  */
 import { readFileSync } from 'node:fs';
-import { parseBundle, type PolicyBundle } from '../../src/engine/policy-bundle.js';
+import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { PREBUILD_COMMAND, PREBUILT_BUNDLE, prebuiltFreshness } from '../../scripts/lib/prebuilt-policy.mjs';
 
 export { PREBUILT_BUNDLE };
 
 /** The prebuilt bundle's bytes and parsed bundle; throws, saying how to fix it, when it is stale. */
-export function checkedPrebuiltBundle(): { archive: Buffer; bundle: PolicyBundle } {
+export async function checkedPrebuiltBundle(): Promise<{ archive: Buffer; bundle: PolicyBundle }> {
   const freshness = prebuiltFreshness();
   if (!freshness.fresh) throw new Error(freshness.reason);
   const archive = readFileSync(PREBUILT_BUNDLE);
-  const bundle = parseBundle(archive, `prebuilt bundle ${PREBUILT_BUNDLE}`);
+  const bundle = await parseBundle(archive, `prebuilt bundle ${PREBUILT_BUNDLE}`);
   if (bundle.revision !== freshness.record.revision) {
     throw new Error(
       `the prebuilt bundle has revision ${bundle.revision}, but ${freshness.record.revision} was recorded when it was built; run "${PREBUILD_COMMAND}"`,

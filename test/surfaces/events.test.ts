@@ -3,7 +3,7 @@
  * the fixture). Who receives an event is decided by the core at delivery time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
+import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { TEST_BUNDLE, postJson } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/contract/logger.js';
 import { createFileStore } from '../../src/directory/index.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
-import { loadPolicyBundle } from '../../src/engine/policy-bundle.js';
+import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { createManagementApp } from '../../src/http/management-app.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';

@@ -1,5 +1,5 @@
 /**
- * Redis connections for the directory, configured to fail fast.
+ * Redis connections for the directory store and the kill switch, configured to fail fast.
  *
  * With ioredis defaults a command against a dead Redis waits in the offline queue and is retried
  * on reconnect, so it rejects only after about 73 s (20 retries of a growing backoff); meanwhile a
@@ -16,9 +16,18 @@
  * connection to a cluster node (cluster-subscriber.ts).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../redis/config.js';
 import { createClusterSubscriber } from './cluster-subscriber.js';
 import type { Logger } from '../contract/logger.js';
+
+/** The part of the `redis` config section that shapes a connection (the key prefix is the owners'). */
+export interface RedisConnectionConfig {
+  /** Single-node URL; absent when `cluster_nodes` is set. */
+  url?: string | undefined;
+  cluster_nodes?: readonly string[] | undefined;
+  command_timeout_ms: number;
+  connect_timeout_ms: number;
+  max_reconnect_delay_ms: number;
+}
 
 export type RedisClient = Redis | Cluster;
 export type RedisRole = 'commands' | 'subscriber';
@@ -34,14 +43,14 @@ export function reconnectDelay(attempt: number, maxMs: number, random: () => num
   return Math.min(exponential + jitter, maxMs);
 }
 
-export function redisClientOptions(config: RedisConfig, role: RedisRole): RedisOptions {
+export function redisClientOptions(config: RedisConnectionConfig, role: RedisRole): RedisOptions {
   return {
-    // The store calls connect() itself and tracks readiness; nothing connects behind its back.
+    // The owner calls connect() itself (connections.ts) and tracks readiness; nothing connects behind its back.
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // The subscriber re-subscribes itself on `ready`, where it also clears the cache it guards.
+    // The subscription re-subscribes itself on `ready` (subscription.ts), so its owner learns of the gap.
     autoResubscribe: false,
     commandTimeout: config.command_timeout_ms,
     connectTimeout: config.connect_timeout_ms,
@@ -50,7 +59,7 @@ export function redisClientOptions(config: RedisConfig, role: RedisRole): RedisO
   };
 }
 
-export function createRedisClient(config: RedisConfig, role: RedisRole, log: Logger): RedisClient {
+export function createRedisClient(config: RedisConnectionConfig, role: RedisRole, log: Logger): RedisClient {
   const options = redisClientOptions(config, role);
   let client: RedisClient;
   if (config.cluster_nodes && config.cluster_nodes.length > 0 && role === 'subscriber') {
@@ -58,7 +67,7 @@ export function createRedisClient(config: RedisConfig, role: RedisRole, log: Log
     client = createClusterSubscriber(config.cluster_nodes, options);
   } else if (config.cluster_nodes && config.cluster_nodes.length > 0) {
     const { retryStrategy, enableOfflineQueue, lazyConnect, ...redisOptions } = options;
-    client = new Cluster(config.cluster_nodes, {
+    client = new Cluster([...config.cluster_nodes], {
       lazyConnect,
       enableOfflineQueue,
       clusterRetryStrategy: retryStrategy ?? null,

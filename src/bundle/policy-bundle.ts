@@ -3,10 +3,10 @@
  * It comes either from compiling `policy.dir` with the pinned OPA, or from a prebuilt bundle.
  */
 import { readFile } from 'node:fs/promises';
-import { policyRevision } from '../bundle/policy-revision.js';
-import type { PolicySource } from './config.js';
+import { policyRevision } from './policy-revision.js';
+import type { PolicySource } from '../engine/config.js';
 import { compilePolicyDir } from './opa-cli.js';
-import { BundleFormatError, readTarGz } from './tar-gz.js';
+import { BundleFormatError, readTarGz } from './tar-read.js';
 
 export interface PolicyBundle {
   wasm: Buffer;
@@ -32,8 +32,8 @@ export async function loadPolicyBundle(config: PolicySource, env?: Record<string
   throw new TypeError('policy config needs dir or bundle');
 }
 
-export function parseBundle(archive: Buffer, source: string): PolicyBundle {
-  const files = readTarGz(archive);
+export async function parseBundle(archive: Buffer, source: string): Promise<PolicyBundle> {
+  const files = await readTarGz(archive);
   const wasm = files.get('policy.wasm');
   if (!wasm) throw new BundleFormatError(`${source}: bundle has no policy.wasm (build it with opa build -t wasm)`);
   // `opa build` merges all data into the root data.json; data files anywhere else would be ignored

@@ -15,7 +15,7 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { CompactSign, compactVerify } from 'jose';
-import { fileDigest } from '../bundle/file-digest.js';
+import { fileDigest } from './file-digest.js';
 import type { VerificationKey } from './signing-keys.js';
 
 export { fileDigest };
