@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Micro-benchmark: what reading the request target once (origin-form check and path
 // normalisation, http/request-target.ts) and decoding forward-auth path parameters
-// (forward-auth/path-params.ts) cost per request, next to the raw `pathOf` split they add to.
+// (surfaces/forward-auth/path-params.ts) cost per request, next to the raw `pathOf` split they add to.
 // In-process, single thread, on the compiled code; prints ns per call.
 //
 //   npm run build && node bench/request-target.mjs [--iterations 500000]
@@ -21,7 +21,7 @@ const iterations = Number(values.iterations);
 
 const { readRequestTarget } = await import(dist('http/request-target.js'));
 const { pathOf } = await import(dist('http/route-match.js'));
-const { decodeParam } = await import(dist('forward-auth/path-params.js'));
+const { decodeParam } = await import(dist('surfaces/forward-auth/path-params.js'));
 
 const OPAQUE = ['/v1/forward-auth'];
 const cases = [

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { policyRevision } from './policy-revision.js';
-import type { PolicySource } from '../engine/config.js';
+import type { PolicySource } from './policy-source.js';
 import { compilePolicyDir } from './opa-cli.js';
 import { BundleFormatError, readTarGz } from './tar-read.js';
 

@@ -5,7 +5,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { configPath, integer, keyFile, type ConfigContext } from '../contract/config-fields.js';
-import { hasOneSource, policySourceShape } from '../engine/config.js';
+import { hasOneSource, policySourceShape } from '../bundle/policy-source.js';
 import { algorithmsFor } from '../bundle/signing-keys.js';
 
 export function policyConfigSchema(ctx: ConfigContext) {

@@ -3,7 +3,7 @@
  * PEM or JWKS, an algorithm the source cannot serve) throw an Error naming the config key.
  */
 import type { AuthConfig } from '../config.js';
-import { KEY_SOURCE_KEYS } from '../assert-config.js';
+import { KEY_SOURCE_KEYS } from '../config.js';
 import { hs256SecretKeySource } from './hs256-secret.js';
 import { jwksFileKeySource } from './jwks-file.js';
 import { jwksUrlKeySource } from './jwks-url.js';
