@@ -12,6 +12,7 @@
  * payload is well formed, unscoped, SHA-256 only; every file of the bundle (except
  * `.signatures.json`) is listed; every listed file is in the bundle; every digest matches.
  */
+import { OrgwardenError } from '../contract/errors.js';
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { CompactSign, compactVerify } from 'jose';
@@ -34,13 +35,12 @@ export type SignatureFailure =
   | 'digest_mismatch'
   | 'unsupported_file';
 
-export class BundleSignatureError extends Error {
-  readonly code = 'bundle_signature_invalid';
+export class BundleSignatureError extends OrgwardenError {
   constructor(
     readonly reason: SignatureFailure,
     message: string,
   ) {
-    super(message);
+    super('bundle_signature_invalid', message);
   }
 }
 

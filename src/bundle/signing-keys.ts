@@ -4,6 +4,7 @@
  * signing key never ends up on a serving host by mistake. The JWS algorithms a key may verify
  * follow from its type, so an HMAC algorithm can never be paired with a public key.
  */
+import { OrgwardenError } from '../contract/errors.js';
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
@@ -13,8 +14,10 @@ export interface VerificationKey {
   source: string;
 }
 
-export class SigningKeyError extends Error {
-  readonly code = 'signing_key_invalid';
+export class SigningKeyError extends OrgwardenError {
+  constructor(message: string) {
+    super('signing_key_invalid', message);
+  }
 }
 
 export async function loadVerificationKey(file: string, what = 'policy.public_key_file'): Promise<VerificationKey> {

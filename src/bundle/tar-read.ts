@@ -9,14 +9,17 @@
  * - one entry per file: "/x.rego" and "x.rego" are the same file to every reader here, so a second
  *   one (which one would OPA load, sign or list?) makes the archive ambiguous.
  */
+import { OrgwardenError } from '../contract/errors.js';
 import { gunzipSync } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import { entryNameProblem, normaliseEntryName } from './entry-name.js';
 
 export const MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
 
-export class BundleFormatError extends Error {
-  readonly code = 'bundle_invalid';
+export class BundleFormatError extends OrgwardenError {
+  constructor(message: string) {
+    super('bundle_invalid', message);
+  }
 }
 
 export async function readTarGz(archive: Buffer, maxUnpackedBytes = MAX_UNPACKED_BYTES): Promise<Map<string, Buffer>> {

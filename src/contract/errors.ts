@@ -56,6 +56,11 @@ const REFINED = {
   // policy loads: the messages quote the compiler and the smoke cases, for the operator's log
   policy_compile_failed: { status: 422, as: 'policy_rejected', message: 'the policy does not compile', clientMessage: false },
   smoke_failed: { status: 422, as: 'policy_rejected', message: 'the policy failed its smoke cases', clientMessage: false },
+  // the bundle format (bundle/): archives, signatures and keys a policy load or a CLI command reads;
+  // the messages name files of the server, for the operator
+  bundle_invalid: { status: 422, as: 'policy_rejected', message: 'the policy bundle is not valid', clientMessage: false },
+  bundle_signature_invalid: { status: 422, as: 'policy_rejected', message: 'the policy bundle signature is not valid', clientMessage: false },
+  signing_key_invalid: { status: 422, as: 'policy_rejected', message: 'the signing key is not valid', clientMessage: false },
   // config and the files validated like it (the route manifest, part of a policy pack): the
   // messages name files and keys of the server, for the operator; over HTTP only a reload meets it
   invalid_config: { status: 422, as: 'policy_rejected', message: 'the configuration is not valid', clientMessage: false },

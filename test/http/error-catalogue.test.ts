@@ -20,6 +20,9 @@ import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 const EXPECTED: Record<ErrorCode, [number, string, string | undefined]> = {
   invalid_request: [400, 'invalid_request', undefined],
   invalid_config: [422, 'policy_rejected', 'invalid_config'],
+  bundle_invalid: [422, 'policy_rejected', 'bundle_invalid'],
+  bundle_signature_invalid: [422, 'policy_rejected', 'bundle_signature_invalid'],
+  signing_key_invalid: [422, 'policy_rejected', 'signing_key_invalid'],
   unauthorized: [401, 'unauthorized', undefined],
   forbidden: [403, 'forbidden', undefined],
   not_found: [404, 'not_found', undefined],
