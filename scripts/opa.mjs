@@ -53,6 +53,7 @@ Where OPA comes from, first match wins:
 
 class ToolError extends Error {}
 
+/** @returns {never} */
 function fail(message) {
   throw new ToolError(message);
 }
@@ -235,7 +236,7 @@ function parseJson(result, what) {
     return JSON.parse(result.stdout);
   } catch {
     printCaptured(result);
-    return fail(`${what} did not produce a report (see the output above).`);
+    fail(`${what} did not produce a report (see the output above).`);
   }
 }
 

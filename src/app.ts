@@ -78,7 +78,7 @@ export interface App {
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger();
   const now = deps.now ?? Date.now;
-  const closers: Array<() => Promise<void>> = [];
+  const closers: (() => Promise<void>)[] = [];
   try {
     const metrics = createMetrics(deps.registry ?? new Registry());
     const authenticator = await createAuthenticator(config.auth, {
@@ -242,7 +242,7 @@ export function requireSecret(env: Record<string, string | undefined>, name: str
   return value;
 }
 
-async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
+async function closeAll(closers: (() => Promise<void>)[], logger: Logger): Promise<void> {
   for (const close of closers.reverse()) {
     await close().catch((err: unknown) => logger.warn('close failed', errorFields(err)));
   }

@@ -82,7 +82,7 @@ export function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure 
   if (!Array.isArray(orgIds) || orgIds.length === 0 || !orgIds.every((id) => typeof id === 'string')) {
     return fail('claim_invalid', "claim 'org_ids' must be a non-empty array of strings");
   }
-  const ids = orgIds as string[];
+  const ids = orgIds;
   for (const id of ids) {
     const problem = orgIdProblem(id, defaultOrg);
     if (problem !== null) return fail('org_id_malformed', describeIdProblem("every entry of claim 'org_ids'", problem));

@@ -47,7 +47,7 @@ export async function verifyWithKeys(token: string, keys: KeySource, options: JW
 export async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
   try {
     const { payload } = await jwtVerify(token, keys.getKey, options);
-    return { ok: true, claims: payload as Claims };
+    return { ok: true, claims: payload };
   } catch (error) {
     const candidates = multipleMatchingKeys(error);
     return candidates ? verifyWithEach(token, candidates, options) : mapVerifyError(error);
@@ -59,7 +59,7 @@ async function verifyWithEach(token: string, candidates: AsyncIterable<CryptoKey
   for await (const key of candidates) {
     try {
       const { payload } = await jwtVerify(token, key, options);
-      return { ok: true, claims: payload as Claims };
+      return { ok: true, claims: payload };
     } catch (error) {
       last = error;
       // Only a wrong key is worth another try; anything else (expired, wrong aud) is the answer.

@@ -26,7 +26,7 @@ const CONCURRENCY = 16;
 
 export type OrgsFor =
   | { ok: true; multi_tenant: false }
-  | { ok: true; multi_tenant: true; orgs: Array<{ id: string; role: string | null }> }
+  | { ok: true; multi_tenant: true; orgs: { id: string; role: string | null }[] }
   | { ok: false; reason: 'directory_unavailable' | 'policy_error' };
 
 export interface OrgsForDeps {

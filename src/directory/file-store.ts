@@ -31,7 +31,7 @@ export interface FileStoreDeps {
 
 interface Snapshot {
   orgs: ReadonlyMap<string, OrgRecord>;
-  byUser: ReadonlyMap<string, ReadonlyArray<{ id: string; role: StoredRole }>>;
+  byUser: ReadonlyMap<string, readonly { id: string; role: StoredRole }[]>;
 }
 
 export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
@@ -117,7 +117,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
 
 function buildSnapshot(records: OrgRecord[]): Snapshot {
   const orgs = new Map<string, OrgRecord>();
-  const byUser = new Map<string, Array<{ id: string; role: StoredRole }>>();
+  const byUser = new Map<string, { id: string; role: StoredRole }[]>();
   for (const record of records) {
     orgs.set(record.id, record);
     for (const { user, role } of record.members) {

@@ -37,7 +37,7 @@ export function putMemberWrite(org: unknown, user: unknown, role: unknown, defau
             'an org has at most one owner, so transfer ownership with a whole-record write',
         ]);
       }
-      const member = { user: args.user, role: args.role as StoredRole };
+      const member = { user: args.user, role: args.role };
       const index = current.members.findIndex((m) => m.user === args.user);
       const members = index < 0 ? [...current.members, member] : current.members.map((m, i) => (i === index ? member : m));
       return { ...current, members };

@@ -53,7 +53,7 @@ export interface DirectoryReader {
    */
   getOrg(id: string): Promise<OrgRecord | null>;
   /** Orgs the user is a member of (explicit memberships only), with the stored role. */
-  listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>>;
+  listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]>;
 }
 
 export interface DirectoryWriter {

@@ -82,7 +82,7 @@ export function declareRoutes(routes: readonly Route[]): RouteTable {
     if (publicPaths.has(route.path) && route.auth !== 'public')
       throw new TypeError(`route ${route.method} ${route.path}: the path has a public route, so it cannot be "${route.auth}" (the caller guard reads paths)`);
   }
-  const matchers: Array<{ route: Route; matches: PathMatcher }> = routes.map((route) => ({ route, matches: compilePath(route.path) }));
+  const matchers: { route: Route; matches: PathMatcher }[] = routes.map((route) => ({ route, matches: compilePath(route.path) }));
   return {
     routes,
     decision: routes.filter((r): r is DecisionRoute => r.surface === 'decision'),

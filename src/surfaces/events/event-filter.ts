@@ -41,7 +41,7 @@ const CONCURRENCY = 32;
 
 export interface EventFilterResult {
   allowed: string[];
-  denied: Array<{ id: string; reason: Reason }>;
+  denied: { id: string; reason: Reason }[];
 }
 
 interface Group {
