@@ -6,8 +6,13 @@ import type { AuthConfig } from './config.js';
 
 export const KEY_SOURCE_KEYS = ['jwks_url', 'jwks_file', 'public_key_file', 'hs256_secret_env'] as const;
 
+/** A runtime check for callers the compiler does not see (plain JavaScript). */
+export function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
 export function assertAuthConfig(config: AuthConfig): void {
-  if (typeof config !== 'object' || config === null) {
+  if (!isObject(config)) {
     throw new TypeError('auth config must be an object');
   }
   assertStringOrList(config.issuer, 'issuer');

@@ -6,7 +6,6 @@
  */
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 import type { OrgRecord } from './types.js';
-import type { StoredRole } from '../contract/roles.js';
 import { parseMemberRef, parseMemberWrite, parseOrgId, parseOrgRecord } from './validate.js';
 
 export interface DirectoryWrite {

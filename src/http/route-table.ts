@@ -105,7 +105,8 @@ function methodMatches(route: Route, method: string): boolean {
 
 /** Refuses a route that lacks what the table needs, naming it. Values are checked at run time too: a table may be built from untyped code. */
 function checkRoute(route: Route): void {
-  const name = `route ${String(route.method)} ${String(route.path)}`;
+  const untyped: Record<'method' | 'path', unknown> = route;
+  const name = `route ${String(untyped.method)} ${String(untyped.path)}`;
   if (!(ROUTE_METHODS as readonly unknown[]).includes(route.method)) throw new TypeError(`${name}: method must be one of ${ROUTE_METHODS.join(', ')}`);
   if (typeof route.path !== 'string' || !route.path.startsWith('/')) throw new TypeError(`${name}: path must start with /`);
   if (!(AUTH_LEVELS as readonly unknown[]).includes(route.auth))

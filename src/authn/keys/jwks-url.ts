@@ -42,7 +42,7 @@ export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDe
   );
   return {
     getKey: keySet.getKey,
-    rotating: { view: keySet.view, refetchAfterSignatureFailure: keySet.refetchAfterSignatureFailure },
+    rotating: { view: () => keySet.view(), refetchAfterSignatureFailure: (verifiedWith) => keySet.refetchAfterSignatureFailure(verifiedWith) },
   };
 }
 

@@ -57,7 +57,7 @@ export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>, yieldE
     const byOrg = new Map<string | null, Map<string, Group>>();
     const groupOf = request.recipients.map(({ user, org }) => {
       let byUser = byOrg.get(org);
-      if (!byUser) byOrg.set(org, (byUser = new Map()));
+      if (!byUser) byOrg.set(org, (byUser = new Map<string, Group>()));
       let group = byUser.get(user);
       if (!group) byUser.set(user, (group = { user, org }));
       return group;

@@ -104,7 +104,7 @@ export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
     case 'policy_error':
       return errorAnswer(500, reason, MESSAGES[reason], headers);
     default:
-      return errorAnswer(403, reason, MESSAGES[reason] ?? 'denied', headers);
+      return errorAnswer(403, reason, Object.hasOwn(MESSAGES, reason) ? MESSAGES[reason] : 'denied', headers);
   }
 }
 
