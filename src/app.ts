@@ -237,7 +237,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 }
 
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
-export function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
+function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
   const value = env[name];
   if (!value || value.length < 16) throw new Error(`${key}: environment variable ${name} must hold a secret of at least 16 characters`);
   return value;

@@ -44,7 +44,7 @@ export async function verifyWithKeys(token: string, keys: KeySource, options: JW
  * The claims set is wrapped rather than returned bare, so no claim the token's author chose can
  * be mistaken for a field of our result.
  */
-export async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
+async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
   try {
     const { payload } = await jwtVerify(token, keys.getKey, options);
     return { ok: true, claims: payload };

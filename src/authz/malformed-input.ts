@@ -13,7 +13,7 @@ import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
 import { REASON_STATUS, type DenyReason } from '../contract/reasons.js';
 
 /** The detail of every deny decided here (`unauthenticated` keeps its auth code instead). */
-export const MALFORMED_INPUT_DETAIL = 'malformed_input';
+const MALFORMED_INPUT_DETAIL = 'malformed_input';
 
 interface InputPart {
   reason: DenyReason;

@@ -19,9 +19,8 @@ import { DirectoryUnavailableError, type DirectoryReader } from '../directory/ty
 import type { Decision } from '../contract/decision.js';
 import type { TrustedRequest } from '../contract/decision-request.js';
 import { mapLimited } from './map-limited.js';
+import { LIST_ORGS_ACTION } from '../contract/actions.js';
 
-/** The action that lets a principal see an org in its list (catalogue: any member, tokens with settings:read). */
-export const LIST_ORGS_ACTION = 'orgs.list';
 const CONCURRENCY = 16;
 
 export type OrgsFor =

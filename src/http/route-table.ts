@@ -19,11 +19,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { compilePath, type PathMatcher } from './route-match.js';
 
-export const AUTH_LEVELS = ['public', 'caller', 'admin'] as const;
+const AUTH_LEVELS = ['public', 'caller', 'admin'] as const;
 export type AuthLevel = (typeof AUTH_LEVELS)[number];
 
 /** `ANY` (decision routes only): every method, for a route that reads the method itself. */
-export const ROUTE_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'ANY'] as const;
+const ROUTE_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'ANY'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
 
 /** The `operation` of a request that matches no declared route (metrics). */

@@ -11,7 +11,7 @@ import type { KeySource, KeySourceDeps } from './key-source.js';
 import { publicKeyFileKeySource } from './public-key-file.js';
 
 export { STATIC_KEY_SET } from './key-source.js';
-export type { KeySetView, KeySource, KeySourceDeps, RotatingKeys } from './key-source.js';
+export type { KeySource, KeySourceDeps } from './key-source.js';
 
 export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): Promise<KeySource> {
   const { algorithms } = config;

@@ -47,7 +47,7 @@ export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDe
 }
 
 /** https only, except for a loopback host (a JWKS served next to us for tests or by a sidecar). */
-export function parseJwksUrl(value: string): URL {
+function parseJwksUrl(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);

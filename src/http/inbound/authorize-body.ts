@@ -28,7 +28,7 @@ export interface TenancyNames {
   org_cookie: string;
 }
 
-export const MAX_BATCH_ITEMS = 1000;
+const MAX_BATCH_ITEMS = 1000;
 const MAX_CONTEXT_KEYS = 32;
 const MAX_HEADERS = 64;
 

@@ -17,10 +17,10 @@ import { mapLimited } from '../../authz/map-limited.js';
 import { serverSessionPrincipal } from '../session-principal.js';
 
 export const EVENT_CHANNELS = ['websocket', 'sse', 'push'] as const;
-export type EventChannel = (typeof EVENT_CHANNELS)[number];
+type EventChannel = (typeof EVENT_CHANNELS)[number];
 export const MAX_RECIPIENTS = 10_000;
 
-export interface Recipient {
+interface Recipient {
   id: string;
   user: string;
   /** The org the recipient's connection is on; null when it names none. */
@@ -36,7 +36,7 @@ export interface EventFilterRequest {
 }
 
 /** Resource type of an event; the policy's global-event rule matches it. */
-export const EVENT_RESOURCE_TYPE = 'event';
+const EVENT_RESOURCE_TYPE = 'event';
 const CONCURRENCY = 32;
 
 export interface EventFilterResult {

@@ -16,7 +16,7 @@
  * gateway may decode before routing.
  */
 export const MAX_URI_LENGTH = 4096;
-export const MAX_PATH_SEGMENTS = 64;
+const MAX_PATH_SEGMENTS = 64;
 
 export type NormalisedPath = { ok: true; path: string; segments: string[] } | { ok: false; message: string };
 
