@@ -90,7 +90,7 @@ module.exports = {
       from: {
         orphan: true,
         pathNot: [
-          '\\.d\\.ts$',
+          '\\.d\\.m?ts$',
           '(^|/)[^/]+\\.config\\.(js|cjs|mjs|ts)$',
           '(^|/)\\.[^/]+\\.(js|cjs|mjs|json)$',
           // Loaded by name (a string, not an import) from vitest.config.ts.

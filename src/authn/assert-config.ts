@@ -2,9 +2,7 @@
  * Defensive checks on the `AuthConfig` handed to `createAuthenticator`. The config layer has
  * already validated it, so a failure here is programmer misuse and throws a TypeError.
  */
-import type { AuthConfig } from './config.js';
-
-export const KEY_SOURCE_KEYS = ['jwks_url', 'jwks_file', 'public_key_file', 'hs256_secret_env'] as const;
+import { KEY_SOURCE_KEYS, type AuthConfig } from './config.js';
 
 /** A runtime check for callers the compiler does not see (plain JavaScript). */
 export function isObject(value: unknown): value is object {

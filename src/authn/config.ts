@@ -9,9 +9,11 @@ import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fetchUrl, integer, keyFile, secretEnv, stringOrList, type ConfigContext } from '../contract/config-fields.js';
-import { KEY_SOURCE_KEYS } from './assert-config.js';
 import { MIN_SECRET_BYTES } from './keys/hs256-secret.js';
 import { parseJwks } from './keys/jwks-file.js';
+
+/** The key sources, of which a config sets exactly one. */
+export const KEY_SOURCE_KEYS = ['jwks_url', 'jwks_file', 'public_key_file', 'hs256_secret_env'] as const;
 
 const ALGORITHMS = ['HS256', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 

@@ -2,8 +2,7 @@
  * Chooses the one configured key source. Setup failures (missing env var, unreadable file, bad
  * PEM or JWKS, an algorithm the source cannot serve) throw an Error naming the config key.
  */
-import type { AuthConfig } from '../config.js';
-import { KEY_SOURCE_KEYS } from '../assert-config.js';
+import { KEY_SOURCE_KEYS, type AuthConfig } from '../config.js';
 import { hs256SecretKeySource } from './hs256-secret.js';
 import { jwksFileKeySource } from './jwks-file.js';
 import { jwksUrlKeySource } from './jwks-url.js';
