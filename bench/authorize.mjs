@@ -57,13 +57,13 @@ function start(args, env = {}) {
     const child = spawn('node', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d) => {
-      out += d;
+      out += String(d);
       const m = /"port":(\d+)|listening (\d+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1] ?? m[2]) });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    child.on('exit', (code) => reject(new Error(`server exited with ${String(code)}: ${out}`)));
   });
 }
 
@@ -73,8 +73,8 @@ function wrk(port, label, seconds = Number(values.duration)) {
   console.log(`bench: wrk ${label} (${seconds}s, ${values.connections} connections, 1 thread)...`);
   const out = execFileSync('wrk', ['-t1', `-c${values.connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/v1/authorize`], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1];
-  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1];
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   if (non2xx > 0) throw new Error(`${label}: ${non2xx} non-2xx responses`);
   return { rps, p50, p99 };

@@ -79,11 +79,11 @@ policy: {bundle: ${JSON.stringify(bundle)}}
     let out = '';
     child.stdout.resume(); // the decision log: drained, never read
     child.stderr.on('data', (d) => {
-      out += d;
+      out += String(d);
       const m = /"port":(\d+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1]) });
     });
-    child.on('exit', (code) => reject(new Error(`orgwarden exited with ${code}: ${out}`)));
+    child.on('exit', (code) => reject(new Error(`orgwarden exited with ${String(code)}: ${out}`)));
   });
 }
 
@@ -92,7 +92,7 @@ function post(agent, port, path, body) {
     const req = http.request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: ${String(res.statusCode)}`))));
     });
     req.on('error', reject);
     req.end(body);

@@ -67,11 +67,11 @@ function start(name) {
     });
     let log = '';
     child.stderr.on('data', (d) => {
-      log += d;
+      log += String(d);
       const m = /"msg":"listening".*"port":(\d+)/.exec(log);
-      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1]}` });
+      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1] ?? ''}` });
     });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${log}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${log}`)));
   });
 }
 
@@ -116,7 +116,7 @@ try {
     fromAnswered.push(followed - (await answer));
   }
   const f = (x) => `${x.toFixed(2)} ms`;
-  for (const [what, list] of [['the PUT sent', fromSent], ['the PUT answered', fromAnswered]]) {
+  for (const { what, list } of [{ what: 'the PUT sent', list: fromSent }, { what: 'the PUT answered', list: fromAnswered }]) {
     const r = figures(list);
     console.log(`B follows, measured from ${what}, n=${FLIPS}: p50 ${f(r.p50)}  p99 ${f(r.p99)}  max ${f(r.max)}`);
   }

@@ -76,11 +76,11 @@ function start(name) {
     });
     let log = '';
     child.stderr.on('data', (d) => {
-      log += d;
+      log += String(d);
       const m = /"msg":"listening".*"port":(\d+)/.exec(log);
-      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1]}` });
+      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1] ?? ''}` });
     });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${log}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${log}`)));
   });
 }
 
@@ -180,7 +180,7 @@ try {
   console.error(`bench: ${err.message}`);
 } finally {
   for (const { child } of replicas) child.kill('SIGTERM');
-  await removePrefix().catch((err) => console.error(`bench: cleaning up ${prefix}* failed: ${err.message}`));
+  await removePrefix().catch((/** @type {unknown} */ err) => console.error(`bench: cleaning up ${prefix}* failed: ${err instanceof Error ? err.message : String(err)}`));
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -53,6 +53,7 @@ Where OPA comes from, first match wins:
 
 class ToolError extends Error {}
 
+/** @returns {never} */
 function fail(message) {
   throw new ToolError(message);
 }
@@ -151,21 +152,35 @@ function cmdCheck(opa) {
   console.log('policy check passed (strict)');
 }
 
-/** Flattens one test result and its sub-results (parameterised cases) into leaf cases. */
+/**
+ * The parts of `opa test --format=json` and `opa test --coverage` reports read here.
+ * @typedef {{ package: string, name: string, fail?: boolean, skip?: boolean, error?: { message?: string },
+ *   location?: { file: string, row: number }, sub_results?: Record<string, OpaTestResult> }} OpaTestResult
+ * @typedef {{ start: { row: number }, end: { row: number } }} OpaRange
+ * @typedef {{ covered_lines?: number, not_covered_lines?: number, not_covered?: OpaRange[] }} OpaCoverageFile
+ */
+
+/**
+ * Flattens one test result and its sub-results (parameterised cases) into leaf cases.
+ * @param {OpaTestResult} result
+ * @param {string} prefix
+ * @returns {{ name: string, fail: boolean, skip: boolean }[]}
+ */
 function leafCases(result, prefix) {
   const name = prefix ? `${prefix} / ${result.name}` : `${result.package}.${result.name}`;
   const subs = Object.values(result.sub_results ?? {});
-  if (!subs.length) return [{ name, fail: Boolean(result.fail || result.error), skip: Boolean(result.skip) }];
+  if (!subs.length) return [{ name, fail: result.fail === true || result.error !== undefined, skip: Boolean(result.skip) }];
   return subs.flatMap((sub) => leafCases({ ...sub, package: result.package }, name));
 }
 
+/** @param {OpaTestResult[]} results */
 function reportTests(results) {
   const cases = results.flatMap((result) => leafCases(result, ''));
   const failed = cases.filter((c) => c.fail);
   const skipped = cases.filter((c) => c.skip);
   const passed = cases.length - failed.length - skipped.length;
 
-  for (const result of results.filter((r) => r.fail || r.error)) {
+  for (const result of results.filter((r) => r.fail === true || r.error !== undefined)) {
     const where = result.location ? ` (${result.location.file}:${result.location.row})` : '';
     console.log(`FAIL ${result.package}.${result.name}${where}`);
     for (const leaf of leafCases(result, '').filter((c) => c.fail && c.name.includes(' / '))) {
@@ -186,12 +201,14 @@ function reportTests(results) {
 }
 
 /** "3-5, 9" from the not-covered ranges of one file. */
+/** @param {OpaRange[] | undefined} ranges */
 function lineList(ranges) {
   const lines = new Set();
   for (const range of ranges ?? []) {
     for (let row = range.start.row; row <= range.end.row; row++) lines.add(row);
   }
   const sorted = [...lines].sort((a, b) => a - b);
+  /** @type {[number, number][]} */
   const spans = [];
   for (const row of sorted) {
     const last = spans[spans.length - 1];
@@ -207,6 +224,7 @@ function displayName(file) {
   return file.startsWith(doubled) ? file.slice(POLICY_DIR.length + 1) : file;
 }
 
+/** @param {{ files?: Record<string, OpaCoverageFile> }} report */
 function reportCoverage(report) {
   const files = Object.entries(report.files ?? {}).filter(([file]) => !file.endsWith('_test.rego'));
   let covered = 0;
@@ -235,7 +253,7 @@ function parseJson(result, what) {
     return JSON.parse(result.stdout);
   } catch {
     printCaptured(result);
-    return fail(`${what} did not produce a report (see the output above).`);
+    fail(`${what} did not produce a report (see the output above).`);
   }
 }
 
@@ -249,6 +267,7 @@ function cmdTest(opa) {
   if (!reportCoverage(coverage)) fail(`policy coverage is below ${COVERAGE_THRESHOLD}%.`);
 }
 
+/** @param {string[]} args */
 function cmdBuild(opa, args) {
   // The default lands in the repository; --out is relative to where the command runs.
   let outPath = path.join(REPO, DEFAULT_OUT);
@@ -284,7 +303,8 @@ function cmdPrebuild(opa) {
     encoding: 'utf8',
     env: { ...process.env, ORGWARDEN_OPA: opa.bin },
   });
-  const revision = /\(revision (sha256:[0-9a-f]{64})\b/.exec(result.stdout ?? '')?.[1];
+  // stdout is null when the process could not be started at all (result.error says why)
+  const revision = result.error ? undefined : /\(revision (sha256:[0-9a-f]{64})\b/.exec(result.stdout)?.[1];
   if (result.error || result.status !== 0 || !revision) {
     rmSync(partial, { force: true });
     printCaptured(result);

@@ -45,13 +45,15 @@ function main() {
     process.exitCode = 1;
     return;
   }
+  // an empty ORGWARDEN_JWT_SECRET counts as unset
+  const secret = process.env.ORGWARDEN_JWT_SECRET;
   const child = spawn(process.execPath, [path.join('dist', 'cli', 'main.js'), 'serve', '--config', CONFIGS[choice], ...process.argv.slice(2)], {
     cwd: REPO,
     stdio: 'inherit',
     // Its own process group: a terminal's Ctrl-C reaches only this process, which passes it on once
     // (a second SIGINT would end the sidecar before it drains).
     detached: true,
-    env: { ...process.env, ORGWARDEN_JWT_SECRET: process.env.ORGWARDEN_JWT_SECRET || DEV_SECRET },
+    env: { ...process.env, ORGWARDEN_JWT_SECRET: secret === undefined || secret === '' ? DEV_SECRET : secret },
   });
   // The sidecar drains on the first SIGTERM/SIGINT and reloads on every SIGHUP: pass them on that
   // way, and exit as it does.

@@ -78,7 +78,7 @@ export interface App {
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger();
   const now = deps.now ?? Date.now;
-  const closers: Array<() => Promise<void>> = [];
+  const closers: (() => Promise<void>)[] = [];
   try {
     const metrics = createMetrics(deps.registry ?? new Registry());
     const authenticator = await createAuthenticator(config.auth, {
@@ -174,11 +174,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
       ...healthRoutes([
-        { name: 'policy', check: async () => policy.current() !== null },
+        { name: 'policy', check: () => Promise.resolve(policy.current() !== null) },
         // with Redis: also false while the prefix's seed is held or awaits confirmation (reason given)
         { name: 'directory', check: () => directory.ping(), reason: () => directory.seeding?.status().reason ?? null },
         // with Redis: the kill switch has been read from it (until then this replica serves "off")
-        { name: 'tenancy', check: async () => tenancySwitch.status().synced },
+        { name: 'tenancy', check: () => Promise.resolve(tenancySwitch.status().synced) },
       ]),
       ...metricsRoutes(metrics.registry),
       ...policyStatusRoutes(policy, rollout),
@@ -217,8 +217,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       rollout,
       async start() {
         const { host, port } = config.server;
-        const address = await http.listen(port, host).catch((err: NodeJS.ErrnoException) => {
-          throw new Error(`cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${err.code ?? err.message}`);
+        const address = await http.listen(port, host).catch((err: unknown) => {
+          const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
+          throw new Error(`cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${why}`);
         });
         logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });
         return address;
@@ -236,13 +237,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 }
 
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
-export function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
+function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
   const value = env[name];
   if (!value || value.length < 16) throw new Error(`${key}: environment variable ${name} must hold a secret of at least 16 characters`);
   return value;
 }
 
-async function closeAll(closers: Array<() => Promise<void>>, logger: Logger): Promise<void> {
+async function closeAll(closers: (() => Promise<void>)[], logger: Logger): Promise<void> {
   for (const close of closers.reverse()) {
     await close().catch((err: unknown) => logger.warn('close failed', errorFields(err)));
   }

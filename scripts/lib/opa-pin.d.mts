@@ -6,7 +6,6 @@ export const POLICY_DIR: string;
 export const TOOLS_BIN: string;
 export const LOCAL_OPA: string;
 export const BUNDLE_MODE: string;
-export const NOT_IN_BUNDLE: string[];
 export function opaBuildArgs(outPath: string): string[];
 export function opaVersion(bin: string): string | null;
 export function findInstalledOpa(): { bin: string; version: string } | null;

@@ -21,7 +21,7 @@ export const LOCAL_OPA = path.join(TOOLS_BIN, 'opa' + EXE);
 // files there (the forward-auth route manifest, routes.yaml) never leak into the policy's data.
 export const BUNDLE_MODE = '--bundle';
 // Files that are never compiled into a bundle.
-export const NOT_IN_BUNDLE = ['*_test.rego'];
+const NOT_IN_BUNDLE = ['*_test.rego'];
 
 /**
  * The `opa build` arguments, run from inside the policy folder: opa names each file by the path it

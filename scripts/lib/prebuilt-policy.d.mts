@@ -7,12 +7,10 @@ export interface PrebuiltRecord {
 }
 export type PrebuiltFreshness = { fresh: true; record: PrebuiltRecord } | { fresh: false; reason: string };
 
-export const PREBUILT_DIR: string;
 export const PREBUILT_BUNDLE: string;
 export const PREBUILT_RECORD: string;
 export const PREBUILD_COMMAND: string;
 export function policySourceFiles(dir?: string): string[];
 export function policySourceDigest(dir?: string): string;
-export function readPrebuiltRecord(): PrebuiltRecord | null;
 export function writePrebuiltRecord(values: { sources: string; revision: string }): PrebuiltRecord;
 export function prebuiltFreshness(dir?: string): PrebuiltFreshness;

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENTRYPOINTS, OPA_VERSION, POLICY_DIR, REPO } from './opa-pin.mjs';
 
-export const PREBUILT_DIR = path.join(REPO, 'prebuilt');
+const PREBUILT_DIR = path.join(REPO, 'prebuilt');
 export const PREBUILT_BUNDLE = path.join(PREBUILT_DIR, 'default-policy.tar.gz');
 export const PREBUILT_RECORD = path.join(PREBUILT_DIR, 'default-policy.json');
 export const PREBUILD_COMMAND = 'npm run policy:prebuild';
@@ -54,7 +54,7 @@ export function policySourceDigest(dir = path.join(REPO, POLICY_DIR)) {
 }
 
 /** The committed record, or null when there is none (or it is not the expected shape). */
-export function readPrebuiltRecord() {
+function readPrebuiltRecord() {
   let record;
   try {
     record = JSON.parse(readFileSync(PREBUILT_RECORD, 'utf8'));

@@ -4,8 +4,13 @@
  */
 import { KEY_SOURCE_KEYS, type AuthConfig } from './config.js';
 
+/** A runtime check for callers the compiler does not see (plain JavaScript). */
+export function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
 export function assertAuthConfig(config: AuthConfig): void {
-  if (typeof config !== 'object' || config === null) {
+  if (!isObject(config)) {
     throw new TypeError('auth config must be an object');
   }
   assertStringOrList(config.issuer, 'issuer');

@@ -17,7 +17,7 @@
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import type { AuthConfig } from './config.js';
-import { assertAuthConfig } from './assert-config.js';
+import { assertAuthConfig, isObject } from './assert-config.js';
 import { checkIssuedAt, toPrincipal, type ClaimContext, type Claims } from './claims.js';
 import { fail } from './failure.js';
 import { silentLogger, type Logger } from '../contract/logger.js';
@@ -54,7 +54,7 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
   assertAuthConfig(input);
   // Our own copy: nothing the caller does to its object later changes what we accept.
   const config: AuthConfig = structuredClone(input);
-  if (typeof deps !== 'object' || deps === null || typeof deps.env !== 'object' || deps.env === null) {
+  if (!isObject(deps) || !isObject(deps.env)) {
     throw new TypeError('deps.env must be an object');
   }
   const now = deps.now ?? Date.now;
@@ -100,8 +100,9 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         return fail('token_malformed', 'token could not be verified');
       }
     },
-    async close(): Promise<void> {
+    close(): Promise<void> {
       closed = true;
+      return Promise.resolve();
     },
   };
 }

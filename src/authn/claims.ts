@@ -39,7 +39,7 @@ export function checkIssuedAt(claims: Claims, nowSeconds: number, toleranceSecon
 }
 
 /** `sub` must be a canonical user (or token) id: the principal's id is compared exactly everywhere. */
-export function readSubject(claims: Claims): AuthFailure | string {
+function readSubject(claims: Claims): AuthFailure | string {
   const { sub } = claims;
   const problem = userIdProblem(sub);
   if (problem === 'not_a_string') return fail('claim_invalid', "claim 'sub' must be a string");
@@ -47,14 +47,14 @@ export function readSubject(claims: Claims): AuthFailure | string {
   return sub as string;
 }
 
-export function readKind(claims: Claims): AuthFailure | PrincipalKind {
+function readKind(claims: Claims): AuthFailure | PrincipalKind {
   const { kind } = claims;
   if (kind === undefined || kind === 'session') return 'session';
   if (kind === 'api_token') return 'api_token';
   return fail('claim_invalid', "claim 'kind' must be 'session' or 'api_token'");
 }
 
-export function readScopes(claims: Claims): AuthFailure | string[] {
+function readScopes(claims: Claims): AuthFailure | string[] {
   const { scope } = claims;
   if (scope === undefined) return [];
   if (typeof scope !== 'string' || !scope.isWellFormed()) {
@@ -69,7 +69,7 @@ export function readScopes(claims: Claims): AuthFailure | string[] {
  * be an acceptable org id (not dot-only, not a prototype name, not a case variant of the default
  * org), so a binding can never name an org that no other entry point would accept.
  */
-export function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure | string[] | null {
+function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure | string[] | null {
   const { org_id: orgId, org_ids: orgIds } = claims;
   if (orgId !== undefined) {
     const problem = orgIdProblem(orgId, defaultOrg);
@@ -82,7 +82,7 @@ export function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure 
   if (!Array.isArray(orgIds) || orgIds.length === 0 || !orgIds.every((id) => typeof id === 'string')) {
     return fail('claim_invalid', "claim 'org_ids' must be a non-empty array of strings");
   }
-  const ids = orgIds as string[];
+  const ids = orgIds;
   for (const id of ids) {
     const problem = orgIdProblem(id, defaultOrg);
     if (problem !== null) return fail('org_id_malformed', describeIdProblem("every entry of claim 'org_ids'", problem));
@@ -97,7 +97,7 @@ export function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure 
  * `auth_time` is when the user signed in; a sign-in later than now (beyond the clock tolerance)
  * did not happen, and would make a session look fresh for longer than it is.
  */
-export function readAuthTime(claims: Claims, nowSeconds: number, toleranceSeconds: number): AuthFailure | number | null {
+function readAuthTime(claims: Claims, nowSeconds: number, toleranceSeconds: number): AuthFailure | number | null {
   const { auth_time: authTime } = claims;
   if (authTime === undefined) return null;
   if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {

@@ -25,7 +25,7 @@ export interface PrecheckedToken {
 }
 
 /** Step 1: present at all. */
-export function checkPresent(input: unknown): AuthFailure | { ok: true; token: string } {
+function checkPresent(input: unknown): AuthFailure | { ok: true; token: string } {
   if (input === undefined || input === null || input === '') {
     return fail('token_missing', 'token is missing');
   }
@@ -36,7 +36,7 @@ export function checkPresent(input: unknown): AuthFailure | { ok: true; token: s
 }
 
 /** Step 2: size, measured before anything else looks at the content. */
-export function checkSize(token: string, maxTokenBytes: number): AuthFailure | null {
+function checkSize(token: string, maxTokenBytes: number): AuthFailure | null {
   // `length` is a cheap lower bound on the UTF-8 size; only count bytes when it might matter.
   if (token.length > maxTokenBytes || Buffer.byteLength(token, 'utf8') > maxTokenBytes) {
     return fail('token_too_large', 'token exceeds the maximum size');
@@ -49,7 +49,7 @@ export function checkSize(token: string, maxTokenBytes: number): AuthFailure | n
  * protected header that is a JSON object. An empty signature is the shape of an unsigned
  * (`alg: none`) token; it passes here so step 4 can refuse it under its own code.
  */
-export function parseShape(token: string): AuthFailure | { ok: true; header: Record<string, unknown> } {
+function parseShape(token: string): AuthFailure | { ok: true; header: Record<string, unknown> } {
   const segments = token.split('.');
   const [header64 = '', payload64 = ''] = segments;
   if (segments.length !== 3 || header64 === '' || payload64 === '' || !segments.every(isBase64url)) {
@@ -68,7 +68,7 @@ export function parseShape(token: string): AuthFailure | { ok: true; header: Rec
 }
 
 /** Step 4: the header may only ask for what we allow. */
-export function checkHeader(header: Record<string, unknown>, algorithms: ReadonlySet<string>): AuthFailure | null {
+function checkHeader(header: Record<string, unknown>, algorithms: ReadonlySet<string>): AuthFailure | null {
   const { alg } = header;
   if (typeof alg !== 'string' || alg === '') {
     return fail('token_malformed', "header 'alg' is missing");

@@ -44,10 +44,10 @@ export async function verifyWithKeys(token: string, keys: KeySource, options: JW
  * The claims set is wrapped rather than returned bare, so no claim the token's author chose can
  * be mistaken for a field of our result.
  */
-export async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
+async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
   try {
     const { payload } = await jwtVerify(token, keys.getKey, options);
-    return { ok: true, claims: payload as Claims };
+    return { ok: true, claims: payload };
   } catch (error) {
     const candidates = multipleMatchingKeys(error);
     return candidates ? verifyWithEach(token, candidates, options) : mapVerifyError(error);
@@ -59,7 +59,7 @@ async function verifyWithEach(token: string, candidates: AsyncIterable<CryptoKey
   for await (const key of candidates) {
     try {
       const { payload } = await jwtVerify(token, key, options);
-      return { ok: true, claims: payload as Claims };
+      return { ok: true, claims: payload };
     } catch (error) {
       last = error;
       // Only a wrong key is worth another try; anything else (expired, wrong aud) is the answer.

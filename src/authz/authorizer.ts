@@ -21,7 +21,6 @@ import type { DecisionRequest } from '../contract/decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
 import { malformedInputDeny } from './malformed-input.js';
 import { createOrgsFor, type OrgsFor } from './orgs-for.js';
-import type { DecisionKind } from '../contract/decision-kinds.js';
 import type { OrgSource } from '../contract/org-sources.js';
 import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
 import { REASON_STATUS } from '../contract/reasons.js';

@@ -21,7 +21,7 @@ export function createDecisionIds(now: () => number = Date.now): () => string {
     let time = now();
     let head = '';
     for (let i = 0; i < 10; i++) {
-      head = ALPHABET[time % 32]! + head;
+      head = ALPHABET.charAt(time % 32) + head;
       time = Math.floor(time / 32);
     }
     const random = take10();
@@ -33,7 +33,7 @@ export function createDecisionIds(now: () => number = Date.now): () => string {
       bits += 8;
       while (bits >= 5) {
         bits -= 5;
-        tail += ALPHABET[(acc >> bits) & 31]!;
+        tail += ALPHABET.charAt((acc >> bits) & 31);
       }
       acc &= (1 << bits) - 1;
     }

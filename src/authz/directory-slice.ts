@@ -16,7 +16,7 @@ export const UNAVAILABLE_SLICE: DirectorySlice = Object.freeze({
   target_role: null,
   resource_org: null,
   resource_shares: [],
-}) as DirectorySlice;
+});
 
 export interface SliceQuery {
   principal: Principal;

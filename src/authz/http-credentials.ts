@@ -14,7 +14,7 @@ import type { NamedOrgSource } from '../contract/org-sources.js';
 /** Every value a header had, in arrival order, by lower-cased name (undefined: absent). */
 export type HeaderValues = (lowerCaseName: string) => readonly string[] | undefined;
 
-export interface GatewayCredentials {
+interface GatewayCredentials {
   /** The `authorization` header as sent (the bearer token is read from it later). */
   authorization: string | undefined;
   /** The org header's value. */
@@ -60,7 +60,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match ? match[1] : undefined;
 }
 
-export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
+function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
   if (!cookieHeader) return undefined;
   for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');

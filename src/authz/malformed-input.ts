@@ -13,20 +13,29 @@ import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
 import { REASON_STATUS, type DenyReason } from '../contract/reasons.js';
 
 /** The detail of every deny decided here (`unauthenticated` keeps its auth code instead). */
-export const MALFORMED_INPUT_DETAIL = 'malformed_input';
+const MALFORMED_INPUT_DETAIL = 'malformed_input';
+
+interface InputPart {
+  reason: DenyReason;
+  detail: string;
+  of: (input: PolicyInput) => unknown;
+}
+
+/** The whole input: malformed whenever any part is, so it answers when no earlier part did. */
+const WHOLE_INPUT: InputPart = { reason: 'access_denied', detail: MALFORMED_INPUT_DETAIL, of: (i) => i };
 
 /** In the contract's check order: the first malformed part decides the reason. */
-const PARTS: ReadonlyArray<{ reason: DenyReason; detail: string; of: (input: PolicyInput) => unknown }> = [
+const PARTS: readonly InputPart[] = [
   { reason: 'unauthenticated', detail: 'claim_invalid', of: (i) => i.principal },
   { reason: 'unknown_action', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.action },
   { reason: 'invalid_org', detail: MALFORMED_INPUT_DETAIL, of: (i) => [i.requested_org, i.resource?.org ?? null] },
   { reason: 'directory_unavailable', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.directory },
   // resource type and id, context, and anything else a caller sends
-  { reason: 'access_denied', detail: MALFORMED_INPUT_DETAIL, of: (i) => i },
+  WHOLE_INPUT,
 ];
 
 export function malformedInputDeny(input: PolicyInput): PolicyDecision | null {
   if (isWellFormedDeep(input)) return null; // the common case: one pass
-  const part = PARTS.find(({ of }) => !isWellFormedDeep(of(input))) ?? (PARTS.at(-1) as (typeof PARTS)[number]);
+  const part = PARTS.find(({ of }) => !isWellFormedDeep(of(input))) ?? WHOLE_INPUT;
   return { allow: false, reason: part.reason, detail: part.detail, status: REASON_STATUS[part.reason], effective_org: null, role: null, spoof: false };
 }

@@ -19,14 +19,13 @@ import { DirectoryUnavailableError, type DirectoryReader } from '../directory/ty
 import type { Decision } from '../contract/decision.js';
 import type { TrustedRequest } from '../contract/decision-request.js';
 import { mapLimited } from './map-limited.js';
+import { LIST_ORGS_ACTION } from '../contract/actions.js';
 
-/** The action that lets a principal see an org in its list (catalogue: any member, tokens with settings:read). */
-export const LIST_ORGS_ACTION = 'orgs.list';
 const CONCURRENCY = 16;
 
 export type OrgsFor =
   | { ok: true; multi_tenant: false }
-  | { ok: true; multi_tenant: true; orgs: Array<{ id: string; role: string | null }> }
+  | { ok: true; multi_tenant: true; orgs: { id: string; role: string | null }[] }
   | { ok: false; reason: 'directory_unavailable' | 'policy_error' };
 
 export interface OrgsForDeps {

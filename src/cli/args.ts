@@ -9,8 +9,9 @@ export class UsageError extends OrgwardenError {
 
 export function parseFlags(argv: string[], known: Record<string, 'string' | 'boolean'>): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+  // one iterator: an option's separate value is taken from it, so the loop skips that value
+  const args = argv[Symbol.iterator]();
+  for (const arg of args) {
     const [name, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
     if (name === undefined) throw new UsageError(`unexpected argument "${arg}"`);
     const kind = known[name];
@@ -19,7 +20,7 @@ export function parseFlags(argv: string[], known: Record<string, 'string' | 'boo
       out[name] = true;
       continue;
     }
-    const value = inline ?? argv[++i];
+    const value = inline ?? args.next().value;
     if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
     out[name] = value;
   }

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from '../app.js';
-import type { Principal } from '../contract/principal.js';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
 import { parseFlags, UsageError } from './args.js';

@@ -103,7 +103,8 @@ async function verify(argv: string[]): Promise<number> {
 
 async function signArchive(archive: Buffer, flags: Record<string, string | boolean>) {
   const { key, algorithms } = await loadSigningKey(String(flags.key));
-  const alg = typeof flags.alg === 'string' ? flags.alg : algorithms[0]!;
+  const alg = typeof flags.alg === 'string' ? flags.alg : algorithms[0];
+  if (alg === undefined) throw new UsageError('this key offers no signing algorithm');
   if (!algorithms.includes(alg)) throw new UsageError(`--alg ${alg} cannot be used with this key (${algorithms.join(', ')})`);
   const keyId = typeof flags['key-id'] === 'string' ? flags['key-id'] : 'default';
   const files = await readTarGz(archive);

@@ -29,7 +29,7 @@ export function documentHazard(value: unknown, whole: string): string | null {
 
 /** A message naming the first string or key that is not well-formed Unicode, or null. */
 export function malformedUnicode(value: unknown, whole: string): string | null {
-  const pending: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  const pending: { value: unknown; path: string }[] = [{ value, path: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: item, path } = next;
     if (typeof item === 'string') {
@@ -47,7 +47,7 @@ export function malformedUnicode(value: unknown, whole: string): string | null {
 }
 
 function prototypeKey(value: unknown): string | null {
-  const pending: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  const pending: { value: unknown; path: string }[] = [{ value, path: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: item, path } = next;
     if (Array.isArray(item)) {
@@ -67,7 +67,7 @@ function prototypeKey(value: unknown): string | null {
  * A field path as quoted back to clients: `job.enqueued_by.user`, `recipients[2].id`,
  * `context["a b"]`. `whole` names the document when the path is empty.
  */
-export function formatPath(path: ReadonlyArray<PropertyKey>, whole: string): string {
+export function formatPath(path: readonly PropertyKey[], whole: string): string {
   let text = '';
   for (const part of path) text = bounded(text + (typeof part === 'number' ? `[${part}]` : segment(String(part))));
   return fieldName(text, whole);

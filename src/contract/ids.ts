@@ -21,7 +21,7 @@ export const ORG_ID_GRAMMAR_TEXT = '1-64 characters from A-Z a-z 0-9 . _ -';
 /** The longest user, token or other id accepted anywhere. */
 export const MAX_ID_LENGTH = 256;
 /** Names that are hazards wherever an id becomes a property name in JavaScript. */
-export const RESERVED_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type IdProblem =
   | 'not_a_string'

@@ -12,9 +12,9 @@ export type RequestRefusal = (typeof REQUEST_REFUSALS)[number];
  * not (miss) in Redis, `http` = pull mode's cache of main API answers (miss: the main API was asked).
  */
 export const CACHE_LAYERS = ['memory', 'redis', 'http'] as const;
-export type CacheLayer = (typeof CACHE_LAYERS)[number];
+type CacheLayer = (typeof CACHE_LAYERS)[number];
 export const CACHE_OUTCOMES = ['hit', 'miss'] as const;
-export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
+type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
 
 /** Cache outcome per lookup, for the "directory cache hits and misses by layer" metric. */
 export type CacheStats = (layer: CacheLayer, outcome: CacheOutcome) => void;

@@ -5,8 +5,7 @@ export const NAMED_ORG_SOURCES = ['field', 'header', 'cookie', 'path'] as const;
 export type NamedOrgSource = (typeof NAMED_ORG_SOURCES)[number];
 
 /** The requested org's source; `token` = the token's single bound org, `default` = none named. */
-export const ORG_SOURCES = [...NAMED_ORG_SOURCES, 'token', 'default'] as const;
-export type OrgSource = (typeof ORG_SOURCES)[number];
+export type OrgSource = NamedOrgSource | 'token' | 'default';
 
 /** Where a spoofed org came from: a named source, or the token's binding. */
 export const SPOOF_SOURCES = [...NAMED_ORG_SOURCES, 'token_binding'] as const;

@@ -40,7 +40,7 @@ export interface DirectorySlice {
   /** The resource's owning org, when it differs from the requested org. */
   resource_org: { exists: boolean; status: string | null } | null;
   /** Shares of exactly this resource, by its owning org, to the requested org (any state). */
-  resource_shares: Array<{ id: string; target_org: string; access_role: string; state: string }>;
+  resource_shares: { id: string; target_org: string; access_role: string; state: string }[];
 }
 
 /** What the policy returns at `orgwarden/authz/decision`. Anything else is `policy_error`. */
@@ -55,10 +55,12 @@ export interface PolicyDecision {
   spoof: boolean;
 }
 
-/** The keys of `PolicyDecision`, exactly: the catalogue data's `decision_keys`. */
-export const POLICY_DECISION_KEYS: readonly (keyof PolicyDecision)[] = DECISION_KEYS;
+/**
+ * Compiles only while the keys agree both ways: the assignment below admits no key outside
+ * `PolicyDecision`, and this type is `never` (so the assignment fails) unless the catalogue data
+ * lists every key of `PolicyDecision`.
+ */
+type ExactKeys<T, Listed> = [keyof T] extends [Listed] ? ([Listed] extends [keyof T] ? readonly (keyof T)[] : never) : never;
 
-// Compiles only while the data lists every key of `PolicyDecision` (the line above: no other key).
-type Both<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const keysAgree: Both<keyof PolicyDecision, (typeof DECISION_KEYS)[number]> = true;
-void keysAgree;
+/** The keys of `PolicyDecision`, exactly: the catalogue data's `decision_keys`. */
+export const POLICY_DECISION_KEYS: ExactKeys<PolicyDecision, (typeof DECISION_KEYS)[number]> = DECISION_KEYS;

@@ -17,26 +17,24 @@ export interface Principal {
 }
 
 /** Stable codes for every way authentication fails; they become `detail` of `unauthenticated`. */
-export const AUTH_ERROR_CODES = [
-  'token_missing',
-  'token_too_large',
-  'token_malformed',
-  'algorithm_not_allowed',
-  'key_not_found',
-  'keys_unavailable',
-  'signature_invalid',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_issued_in_future',
-  'token_too_old',
-  'claim_missing',
-  'claim_invalid',
+export type AuthErrorCode =
+  | 'token_missing'
+  | 'token_too_large'
+  | 'token_malformed'
+  | 'algorithm_not_allowed'
+  | 'key_not_found'
+  | 'keys_unavailable'
+  | 'signature_invalid'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_issued_in_future'
+  | 'token_too_old'
+  | 'claim_missing'
+  | 'claim_invalid'
   /** `sub` is a string but not a canonical user id (src/contract/ids.ts). */
-  'sub_malformed',
+  | 'sub_malformed'
   /** `org_id` / `org_ids` name a string that is not an acceptable org id. */
-  'org_id_malformed',
+  | 'org_id_malformed'
   /** `auth_time` is later than now plus the clock tolerance. */
-  'auth_time_in_future',
-  'header_not_allowed',
-] as const;
-export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+  | 'auth_time_in_future'
+  | 'header_not_allowed';

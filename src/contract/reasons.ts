@@ -9,8 +9,6 @@ export { DETAIL_CODES, REASON_STATUS };
 
 export type Reason = keyof typeof REASON_STATUS;
 export type DenyReason = Exclude<Reason, 'allowed'>;
-/** A fixed detail code of some reason (details that pass a value through are plain strings). */
-export type DetailCode = (typeof DETAIL_CODES)[keyof typeof DETAIL_CODES][number];
 
 export const REASONS = Object.keys(REASON_STATUS) as Reason[];
 

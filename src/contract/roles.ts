@@ -8,7 +8,7 @@ export { ROLE_ALIASES, ROLE_RANK };
 
 export type Role = keyof typeof ROLE_RANK;
 /** A spelling a store keeps as it was given (`member`), meaning the role it aliases. */
-export type RoleAlias = keyof typeof ROLE_ALIASES;
+type RoleAlias = keyof typeof ROLE_ALIASES;
 export type StoredRole = Role | RoleAlias;
 
 /** Lowest rank first. */

@@ -31,7 +31,7 @@ export interface FileStoreDeps {
 
 interface Snapshot {
   orgs: ReadonlyMap<string, OrgRecord>;
-  byUser: ReadonlyMap<string, ReadonlyArray<{ id: string; role: StoredRole }>>;
+  byUser: ReadonlyMap<string, readonly { id: string; role: StoredRole }[]>;
 }
 
 export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
@@ -84,28 +84,25 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
     if (closed) throw new DirectoryUnavailableError('directory store is closed');
   }
 
+  /** `read` on an open store; a throw (a closed store) becomes a rejection, as from any store. */
+  function whenOpen<T>(read: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      ensureOpen();
+      resolve(read());
+    });
+  }
+
   return {
     kind: 'file',
-    async getOrg(id) {
-      ensureOpen();
-      return snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null);
-    },
-    async listOrgsForUser(user) {
-      ensureOpen();
-      return (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }));
-    },
+    getOrg: (id) => whenOpen(() => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null)),
+    listOrgsForUser: (user) => whenOpen(() => (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }))),
     // async, so a validation error thrown while building the write becomes a rejection
     putOrg: async (record) => write(putOrgWrite(record, defaultOrg)),
     putMember: async (org, user, role) => write(putMemberWrite(org, user, role, defaultOrg)),
     removeMember: async (org, user) => write(removeMemberWrite(org, user, defaultOrg)),
     deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
-    async revision() {
-      ensureOpen();
-      return revision;
-    },
-    async ping() {
-      return !closed;
-    },
+    revision: () => whenOpen(() => revision),
+    ping: () => Promise.resolve(!closed),
     onChange: (listener) => listeners.add(listener),
     async close() {
       closed = true;
@@ -117,7 +114,7 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
 
 function buildSnapshot(records: OrgRecord[]): Snapshot {
   const orgs = new Map<string, OrgRecord>();
-  const byUser = new Map<string, Array<{ id: string; role: StoredRole }>>();
+  const byUser = new Map<string, { id: string; role: StoredRole }[]>();
   for (const record of records) {
     orgs.set(record.id, record);
     for (const { user, role } of record.members) {

@@ -128,7 +128,7 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
     return pulledOrg(id);
   }
 
-  async function listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>> {
+  async function listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]> {
     ensureOpen();
     const [local, candidates] = await Promise.all([
       inner.listOrgsForUser(user),

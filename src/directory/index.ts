@@ -65,13 +65,5 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
   }
 }
 
-export { createFileStore, type FileStoreDeps, type FileStoreOptions } from './file-store.js';
-export { withHttpReadThrough, type HttpReadThroughDeps, type HttpReadThroughOptions } from './http-read-through.js';
-export { createMainApi, type MainApi } from './main-api.js';
-export { createRedisStore, type RedisStoreDeps, type RedisStoreOptions } from './redis-store.js';
-export { confirmSeed, SeedNotNeededError, type SeedReport, type SeedSource } from './redis-seed.js';
-export type { SeedMode } from './redis-seed-gate.js';
-export { redisKeys } from './redis-keys.js';
-export { createRedisClient, redisClientOptions, type RedisClient, type RedisClientFactory } from '../redis/client.js';
-export { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
-export type { Clock } from './deps.js';
+export { createFileStore } from './file-store.js';
+export { createRedisClient } from '../redis/client.js';

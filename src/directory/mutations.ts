@@ -6,7 +6,6 @@
  */
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 import type { OrgRecord } from './types.js';
-import type { StoredRole } from '../contract/roles.js';
 import { parseMemberRef, parseMemberWrite, parseOrgId, parseOrgRecord } from './validate.js';
 
 export interface DirectoryWrite {
@@ -37,7 +36,7 @@ export function putMemberWrite(org: unknown, user: unknown, role: unknown, defau
             'an org has at most one owner, so transfer ownership with a whole-record write',
         ]);
       }
-      const member = { user: args.user, role: args.role as StoredRole };
+      const member = { user: args.user, role: args.role };
       const index = current.members.findIndex((m) => m.user === args.user);
       const members = index < 0 ? [...current.members, member] : current.members.map((m, i) => (i === index ? member : m));
       return { ...current, members };

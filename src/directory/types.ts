@@ -53,10 +53,10 @@ export interface DirectoryReader {
    */
   getOrg(id: string): Promise<OrgRecord | null>;
   /** Orgs the user is a member of (explicit memberships only), with the stored role. */
-  listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>>;
+  listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]>;
 }
 
-export interface DirectoryWriter {
+interface DirectoryWriter {
   putOrg(record: OrgRecord): Promise<{ revision: number }>;
   putMember(org: string, user: string, role: StoredRole): Promise<{ revision: number }>;
   removeMember(org: string, user: string): Promise<{ revision: number }>;
@@ -79,7 +79,7 @@ export interface SeedConfirmation {
   skipped: number;
 }
 
-export interface SeedControl {
+interface SeedControl {
   status(): SeedStatus;
   /** Seeds a prefix that holds no directory and lifts a hold; rejects with SeedNotNeededError when in service. */
   confirm(source: 'file' | 'empty'): Promise<SeedConfirmation>;

@@ -225,7 +225,7 @@ function asObject(value: unknown, path: string, issues: Issues): value is PlainO
     issues.push(`${path}: required`);
     return false;
   }
-  const proto = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.getPrototypeOf(value) : undefined;
+  const proto: unknown = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.getPrototypeOf(value) : undefined;
   if (proto !== Object.prototype && proto !== null) {
     issues.push(`${path}: must be a mapping, got ${describe(value)}`);
     return false;
@@ -285,5 +285,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return 'a function';
+  const scalar = value as number | boolean | bigint | symbol | undefined;
+  return `${typeof scalar} ${String(scalar)}`;
 }

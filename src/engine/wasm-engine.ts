@@ -29,7 +29,7 @@ export interface Evaluator {
 
 export async function createPolicyEngine(bundle: PolicyBundle, now: () => Date = () => new Date()): Promise<PolicyEngine> {
   const policy = await loadPolicy(bundle.wasm, { ...MEMORY });
-  const available = Object.keys(policy.entrypoints ?? {});
+  const available = Object.keys((policy.entrypoints as Record<string, number> | undefined) ?? {});
   const missing = POLICY_ENTRYPOINTS.filter((e) => !available.includes(e));
   if (missing.length > 0)
     throw new Error(`${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`);

@@ -17,7 +17,7 @@ import { pathOf } from './route-match.js';
 import { ApiError, sendError } from './errors.js';
 import type { RequestGuard } from './server.js';
 
-export const CALLER_TOKEN_HEADER = 'x-orgwarden-caller-token';
+const CALLER_TOKEN_HEADER = 'x-orgwarden-caller-token';
 
 /** Constant-time comparison of two secrets of any length (hash first, then compare digests). */
 export function secretsEqual(given: string | undefined, expected: string): boolean {

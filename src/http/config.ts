@@ -37,6 +37,3 @@ export function adminConfigSchema(ctx: ConfigContext) {
     })
     .prefault({});
 }
-
-export type ServerConfig = z.output<ReturnType<typeof serverConfigSchema>>;
-export type AdminConfig = z.output<ReturnType<typeof adminConfigSchema>>;

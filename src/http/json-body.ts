@@ -21,12 +21,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     const type = req.headers['content-type'];
     if (!type || !JSON_TYPE.test(type)) {
       req.resume();
-      return reject(new ApiError('unsupported_media_type', 'content type must be application/json'));
+      reject(new ApiError('unsupported_media_type', 'content type must be application/json')); return;
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       req.resume();
-      return reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`));
+      reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`)); return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -49,15 +49,15 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     req.on('end', () => {
       if (failed) return;
       const text = Buffer.concat(chunks, size).toString('utf8');
-      if (text.trim() === '') return reject(new ApiError('invalid_request', 'request body is empty'));
+      if (text.trim() === '') { reject(new ApiError('invalid_request', 'request body is empty')); return; }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        return reject(new ApiError('invalid_request', 'request body is not valid JSON'));
+        reject(new ApiError('invalid_request', 'request body is not valid JSON')); return;
       }
       const malformed = malformedUnicode(parsed, 'request body');
-      if (malformed !== null) return reject(new ApiError('invalid_request', malformed));
+      if (malformed !== null) { reject(new ApiError('invalid_request', malformed)); return; }
       resolve(parsed);
     });
   });

@@ -19,11 +19,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { compilePath, type PathMatcher } from './route-match.js';
 
-export const AUTH_LEVELS = ['public', 'caller', 'admin'] as const;
+const AUTH_LEVELS = ['public', 'caller', 'admin'] as const;
 export type AuthLevel = (typeof AUTH_LEVELS)[number];
 
 /** `ANY` (decision routes only): every method, for a route that reads the method itself. */
-export const ROUTE_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'ANY'] as const;
+const ROUTE_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'ANY'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
 
 /** The `operation` of a request that matches no declared route (metrics). */
@@ -82,7 +82,7 @@ export function declareRoutes(routes: readonly Route[]): RouteTable {
     if (publicPaths.has(route.path) && route.auth !== 'public')
       throw new TypeError(`route ${route.method} ${route.path}: the path has a public route, so it cannot be "${route.auth}" (the caller guard reads paths)`);
   }
-  const matchers: Array<{ route: Route; matches: PathMatcher }> = routes.map((route) => ({ route, matches: compilePath(route.path) }));
+  const matchers: { route: Route; matches: PathMatcher }[] = routes.map((route) => ({ route, matches: compilePath(route.path) }));
   return {
     routes,
     decision: routes.filter((r): r is DecisionRoute => r.surface === 'decision'),
@@ -105,7 +105,8 @@ function methodMatches(route: Route, method: string): boolean {
 
 /** Refuses a route that lacks what the table needs, naming it. Values are checked at run time too: a table may be built from untyped code. */
 function checkRoute(route: Route): void {
-  const name = `route ${String(route.method)} ${String(route.path)}`;
+  const untyped: Record<'method' | 'path', unknown> = route;
+  const name = `route ${String(untyped.method)} ${String(untyped.path)}`;
   if (!(ROUTE_METHODS as readonly unknown[]).includes(route.method)) throw new TypeError(`${name}: method must be one of ${ROUTE_METHODS.join(', ')}`);
   if (typeof route.path !== 'string' || !route.path.startsWith('/')) throw new TypeError(`${name}: path must start with /`);
   if (!(AUTH_LEVELS as readonly unknown[]).includes(route.auth))

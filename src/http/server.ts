@@ -19,10 +19,8 @@ export interface HttpServer {
   close(deadlineMs: number): Promise<{ drained: boolean }>;
 }
 
-export interface RequestGuard {
-  /** Returns true when it already answered (e.g. a missing caller token). */
-  (req: IncomingMessage, res: ServerResponse): boolean;
-}
+/** Returns true when it already answered (e.g. a missing caller token). */
+export type RequestGuard = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** One request answered in full: its method, its canonical path (null when the target was refused), status and time taken. */
 export interface AnsweredRequest {

@@ -67,12 +67,12 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
   const idleWaiters = new Set<() => void>();
 
   function onDecision(record: DecisionRecord): void {
-    if (closed) return counters.dropped('closed', 1);
-    if (record.decision.allow && sampleAllowsOneIn > 1 && random() * sampleAllowsOneIn >= 1) return counters.sampledOut();
-    if (waiting.length + writing >= bufferEntries) return counters.dropped('buffer_full', 1);
+    if (closed) { counters.dropped('closed', 1); return; }
+    if (record.decision.allow && sampleAllowsOneIn > 1 && random() * sampleAllowsOneIn >= 1) { counters.sampledOut(); return; }
+    if (waiting.length + writing >= bufferEntries) { counters.dropped('buffer_full', 1); return; }
     const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
     const bytes = Buffer.byteLength(line);
-    if (waitingBytes + writingBytes + bytes > bufferBytes) return counters.dropped('buffer_full', 1);
+    if (waitingBytes + writingBytes + bytes > bufferBytes) { counters.dropped('buffer_full', 1); return; }
     waiting.push(line);
     waitingBytes += bytes;
     schedule();

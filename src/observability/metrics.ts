@@ -20,16 +20,16 @@ import { FLIP_SOURCES, type FlipSource } from '../contract/tenancy-switch.js';
 import { decisionLabels, ORG_SWITCH_DETAILS } from './decision-labels.js';
 
 /** Decision latency buckets in seconds: 25 µs … 100 ms. */
-export const DECISION_LATENCY_BUCKETS_S = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const DECISION_LATENCY_BUCKETS_S = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 /** Redis-backed components; add yours here when it starts counting its Redis errors. */
-export const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
-export type RedisComponent = (typeof REDIS_COMPONENTS)[number];
-export const DECISION_LOG_DROP_CAUSES = ['buffer_full', 'sink_error', 'closed'] as const;
+const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
+type RedisComponent = (typeof REDIS_COMPONENTS)[number];
+const DECISION_LOG_DROP_CAUSES = ['buffer_full', 'sink_error', 'closed'] as const;
 export type DecisionLogDropCause = (typeof DECISION_LOG_DROP_CAUSES)[number];
 
 /** What the state gauges read at scrape time. */
-export interface StateSources {
+interface StateSources {
   isMultiTenant(): boolean;
   /** The active policy (the engine holder's `current()`); null while none is loaded. */
   activePolicy(): { revision: string; loadedAt: Date } | null;

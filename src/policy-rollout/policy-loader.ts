@@ -75,12 +75,12 @@ export async function loadCandidate(source: PolicySource, options: CandidateOpti
   }
   if (key) await step('signature', () => verifyBundleSignature(bundle.files, key));
   const engine = await step('load', () => createPolicyEngine(bundle, options.now));
-  await step('vocabulary', async () => checkVocabulary(bundle.data));
+  await step('vocabulary', () => checkVocabulary(bundle.data));
   if (options.routeActions && options.routeActions.size > 0) {
     const routeActions = options.routeActions;
-    await step('routes', async () => checkRouteActions(bundle.data, routeActions));
+    await step('routes', () => checkRouteActions(bundle.data, routeActions));
   }
-  const smoke = await step('smoke', async () => runSmokeCases(engine, bundle.data));
+  const smoke = await step('smoke', () => runSmokeCases(engine, bundle.data));
   return { engine, bundle, smoke, signed: key !== null };
 }
 
@@ -107,7 +107,7 @@ function checkRouteActions(data: Record<string, unknown>, required: ReadonlyMap<
     throw new Error(`this policy changes org_management of action(s) the route manifest uses (${changed.join(', ')}); restart to reload the manifest with it`);
 }
 
-async function step<T>(name: LoadStep, run: () => Promise<T>): Promise<T> {
+async function step<T>(name: LoadStep, run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

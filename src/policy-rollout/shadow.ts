@@ -20,7 +20,7 @@ const DEFAULT_QUEUE_MAX = 1000;
 const DEFAULT_LOGS_PER_SECOND = 20;
 const BATCH = 200;
 
-type Outcome = { allow: boolean; reason: string; detail: string | null };
+interface Outcome { allow: boolean; reason: string; detail: string | null }
 
 export interface ShadowDisagreement {
   decision_id: string;
@@ -71,7 +71,7 @@ export function createShadowPolicy(deps: { logger: Logger; now?: () => number; q
   const logsPerSecond = deps.logsPerSecond ?? DEFAULT_LOGS_PER_SECOND;
   const listeners = new Set<(d: ShadowDisagreement) => void>();
   let slot: Slot | null = null;
-  let queue: Array<{ slot: Slot; input: PolicyInput; decision: Decision }> = [];
+  let queue: { slot: Slot; input: PolicyInput; decision: Decision }[] = [];
   let scheduled: NodeJS.Immediate | null = null;
   let logWindow = { second: 0, logged: 0 };
   let closed = false;

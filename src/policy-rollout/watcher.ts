@@ -27,7 +27,7 @@ export function watchPolicySource(source: PolicySource, onChange: () => void, op
 
   try {
     watcher = watch(target, { recursive: source.dir !== undefined, persistent: false }, (_event, filename) => {
-      if (!relevant(filename === null ? null : String(filename))) return;
+      if (!relevant(filename)) return;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timer = null;

@@ -16,17 +16,22 @@ export function createLocalTenancySwitch(initial: boolean): MutableTenancySwitch
   const listeners = new Set<(multiTenant: boolean) => void>();
   return {
     isMultiTenant: () => state,
-    async set(multiTenant) {
-      if (multiTenant === state) return;
-      state = multiTenant;
-      for (const l of listeners) l(state);
-    },
+    // a listener's throw becomes a rejection, as from the Redis-backed switch
+    set: (multiTenant) =>
+      new Promise<void>((resolve) => {
+        if (multiTenant !== state) {
+          state = multiTenant;
+          for (const l of listeners) l(state);
+        }
+        resolve();
+      }),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async close() {
+    close() {
       listeners.clear();
+      return Promise.resolve();
     },
   };
 }

@@ -85,8 +85,8 @@ export function createLocalTenancyControl(initial: boolean, now: () => number = 
   return {
     isMultiTenant: () => local.isMultiTenant(),
     set: (multiTenant) => local.set(multiTenant),
-    onChange: emitter.onChange,
-    onFlip: emitter.onFlip,
+    onChange: (listener) => emitter.onChange(listener),
+    onFlip: (listener) => emitter.onFlip(listener),
     status: () => ({ multi_tenant: local.isMultiTenant(), store: 'memory', synced: true, version: null, ...emitter.counts() }),
     async close() {
       emitter.clear();

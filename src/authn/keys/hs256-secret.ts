@@ -22,5 +22,5 @@ export function hs256SecretKeySource(
   if (secret.byteLength < MIN_SECRET_BYTES) {
     throw new Error(`auth.hs256_secret_env: env var ${envName} must hold at least ${MIN_SECRET_BYTES} bytes`);
   }
-  return { getKey: async () => secret };
+  return { getKey: () => Promise.resolve(secret) };
 }

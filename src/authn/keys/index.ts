@@ -2,8 +2,7 @@
  * Chooses the one configured key source. Setup failures (missing env var, unreadable file, bad
  * PEM or JWKS, an algorithm the source cannot serve) throw an Error naming the config key.
  */
-import type { AuthConfig } from '../config.js';
-import { KEY_SOURCE_KEYS } from '../config.js';
+import { KEY_SOURCE_KEYS, type AuthConfig } from '../config.js';
 import { hs256SecretKeySource } from './hs256-secret.js';
 import { jwksFileKeySource } from './jwks-file.js';
 import { jwksUrlKeySource } from './jwks-url.js';
@@ -11,7 +10,7 @@ import type { KeySource, KeySourceDeps } from './key-source.js';
 import { publicKeyFileKeySource } from './public-key-file.js';
 
 export { STATIC_KEY_SET } from './key-source.js';
-export type { KeySetView, KeySource, KeySourceDeps, RotatingKeys } from './key-source.js';
+export type { KeySource, KeySourceDeps } from './key-source.js';
 
 export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): Promise<KeySource> {
   const { algorithms } = config;

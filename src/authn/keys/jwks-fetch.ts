@@ -76,7 +76,7 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
     throw tooLarge();
   }
   if (response.body === null) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const onAbort = () => void reader.cancel().catch(() => undefined);
   signal.addEventListener('abort', onAbort, { once: true });
   const chunks: Uint8Array[] = [];

@@ -42,12 +42,12 @@ export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDe
   );
   return {
     getKey: keySet.getKey,
-    rotating: { view: keySet.view, refetchAfterSignatureFailure: keySet.refetchAfterSignatureFailure },
+    rotating: { view: () => keySet.view(), refetchAfterSignatureFailure: (verifiedWith) => keySet.refetchAfterSignatureFailure(verifiedWith) },
   };
 }
 
 /** https only, except for a loopback host (a JWKS served next to us for tests or by a sidecar). */
-export function parseJwksUrl(value: string): URL {
+function parseJwksUrl(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);

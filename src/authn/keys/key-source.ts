@@ -23,7 +23,7 @@ export interface KeySetView {
 /** The view of a source whose keys never change while the process runs. */
 export const STATIC_KEY_SET: KeySetView = Object.freeze({ generation: 0, freshUntilMs: Number.POSITIVE_INFINITY });
 
-export interface RotatingKeys {
+interface RotatingKeys {
   view(): KeySetView;
   /**
    * After a signature failure under a key of generation `verifiedWith`: refetches if the refetch

@@ -35,10 +35,9 @@ export async function publicKeyFileKeySource(
 
   return {
     // The precheck admits only configured algorithms, and each has its key.
-    getKey: async (header) => {
+    getKey: (header) => {
       const key = keys.get(header.alg);
-      if (key === undefined) throw new TypeError('no key imported for this algorithm');
-      return key;
+      return key === undefined ? Promise.reject(new TypeError('no key imported for this algorithm')) : Promise.resolve(key);
     },
   };
 }

@@ -36,7 +36,7 @@ export function afterFailure(policy: RefetchPolicy, gate: GateState, settledAtMs
 }
 
 /** The wait after the n-th consecutive failure: doubling from `backoffMs`, never past the cap. */
-export function failureWaitMs(policy: RefetchPolicy, failures: number): number {
+function failureWaitMs(policy: RefetchPolicy, failures: number): number {
   const doublings = Math.min(Math.max(failures - 1, 0), 40);
   return Math.min(policy.backoffMs * 2 ** doublings, policy.backoffMaxMs);
 }

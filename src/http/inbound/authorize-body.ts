@@ -28,7 +28,7 @@ export interface TenancyNames {
   org_cookie: string;
 }
 
-export const MAX_BATCH_ITEMS = 1000;
+const MAX_BATCH_ITEMS = 1000;
 const MAX_CONTEXT_KEYS = 32;
 const MAX_HEADERS = 64;
 
@@ -48,8 +48,7 @@ export const questionFields = {
   resource: z.strictObject({ type: optionalText(), id: optionalText(), org: optionalText() }).nullish(),
   context: context.optional(),
 };
-const question = z.strictObject(questionFields);
-export type QuestionDocument = z.output<typeof question>;
+export type QuestionDocument = z.output<z.ZodObject<typeof questionFields, z.core.$strict>>;
 
 const authorizeDocument = z.strictObject({
   kind: z.literal('request', { error: 'must be "request"' }).optional(),

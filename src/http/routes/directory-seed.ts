@@ -81,7 +81,7 @@ function seedRefusal(err: unknown, warn: DirectorySeedRoutesDeps['warn']): unkno
 }
 
 /** Exactly `{"source": "file" | "empty"}`. */
-export function parseSeedBody(body: unknown): 'file' | 'empty' {
+function parseSeedBody(body: unknown): 'file' | 'empty' {
   const shape = 'body must be {"source": "file" | "empty"}';
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('invalid_request', shape);
   const unknown = Object.keys(body).filter((key) => key !== 'source');

@@ -9,7 +9,7 @@ import type { Answer } from '../../surfaces/forward-auth/answer.js';
 import type { RequestRefusal } from '../../contract/metric-labels.js';
 import { createForwardAuthCheck, type ForwardAuthCheckDeps } from '../../surfaces/forward-auth/check.js';
 
-export const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
+const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
 
 export interface ForwardAuthDeps extends ForwardAuthCheckDeps {
   /** Told of every check refused before a decision (metrics count them). */

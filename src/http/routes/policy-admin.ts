@@ -82,7 +82,7 @@ function rejected(outcome: { step: LoadStep | null; error: string | null }) {
 }
 
 /** `{}`, `{"bundle": PATH}` or `{"dir": PATH}`; undefined means the configured shadow. */
-export function parseShadowBody(body: unknown): PolicySource | undefined {
+function parseShadowBody(body: unknown): PolicySource | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
   const keys = Object.keys(body);

@@ -52,7 +52,7 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
 }
 
 /** Exactly `{"multi_tenant": true|false}`. */
-export function parseTenancyBody(body: unknown): boolean {
+function parseTenancyBody(body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError('invalid_request', 'body must be {"multi_tenant": true|false}');
   const unknown = Object.keys(body).filter((key) => key !== 'multi_tenant');

@@ -17,10 +17,10 @@ import { mapLimited } from '../../authz/map-limited.js';
 import { serverSessionPrincipal } from '../session-principal.js';
 
 export const EVENT_CHANNELS = ['websocket', 'sse', 'push'] as const;
-export type EventChannel = (typeof EVENT_CHANNELS)[number];
+type EventChannel = (typeof EVENT_CHANNELS)[number];
 export const MAX_RECIPIENTS = 10_000;
 
-export interface Recipient {
+interface Recipient {
   id: string;
   user: string;
   /** The org the recipient's connection is on; null when it names none. */
@@ -36,12 +36,12 @@ export interface EventFilterRequest {
 }
 
 /** Resource type of an event; the policy's global-event rule matches it. */
-export const EVENT_RESOURCE_TYPE = 'event';
+const EVENT_RESOURCE_TYPE = 'event';
 const CONCURRENCY = 32;
 
 export interface EventFilterResult {
   allowed: string[];
-  denied: Array<{ id: string; reason: Reason }>;
+  denied: { id: string; reason: Reason }[];
 }
 
 interface Group {
@@ -57,7 +57,7 @@ export function createEventFilter(authorizer: Pick<Authorizer, 'decide'>, yieldE
     const byOrg = new Map<string | null, Map<string, Group>>();
     const groupOf = request.recipients.map(({ user, org }) => {
       let byUser = byOrg.get(org);
-      if (!byUser) byOrg.set(org, (byUser = new Map()));
+      if (!byUser) byOrg.set(org, (byUser = new Map<string, Group>()));
       let group = byUser.get(user);
       if (!group) byUser.set(user, (group = { user, org }));
       return group;

@@ -11,7 +11,7 @@
 import type { Authorizer } from '../../authz/authorizer.js';
 import { OrgwardenError as ApiError } from '../../contract/errors.js';
 
-export type Features = { multi_tenant: false } | { multi_tenant: true; orgs: Array<{ id: string; role: string | null }> };
+export type Features = { multi_tenant: false } | { multi_tenant: true; orgs: { id: string; role: string | null }[] };
 
 export interface FeaturesDeps {
   authorizer: Pick<Authorizer, 'authenticate' | 'orgsFor'>;

@@ -36,7 +36,7 @@ export const IDENTITY_HEADERS = {
   decision: 'x-orgwarden-decision-id',
 } as const;
 /** On every non-2xx answer: the body's `error`, for gateways that drop the body (NGINX). */
-export const ERROR_HEADER = 'x-orgwarden-error';
+const ERROR_HEADER = 'x-orgwarden-error';
 
 const MESSAGES: Record<DenyReason | 'not_found', string> = {
   unauthenticated: 'a valid bearer token is required',
@@ -104,7 +104,7 @@ export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
     case 'policy_error':
       return errorAnswer(500, reason, MESSAGES[reason], headers);
     default:
-      return errorAnswer(403, reason, MESSAGES[reason] ?? 'denied', headers);
+      return errorAnswer(403, reason, Object.hasOwn(MESSAGES, reason) ? MESSAGES[reason] : 'denied', headers);
   }
 }
 

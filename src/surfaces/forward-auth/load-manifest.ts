@@ -14,9 +14,9 @@ import { parseRouteManifest, RouteManifestError } from './manifest.js';
 import { catalogueFromPolicyData } from '../../contract/policy-catalogue.js';
 import type { RouteTable } from './route-table.js';
 
-export const DEFAULT_MANIFEST_NAME = 'routes.yaml';
+const DEFAULT_MANIFEST_NAME = 'routes.yaml';
 
-export interface ManifestSource {
+interface ManifestSource {
   file: string;
   /** Named by `policy.routes` (must exist) rather than found beside `policy.dir`. */
   explicit: boolean;
@@ -25,7 +25,7 @@ export interface ManifestSource {
 /** The keys of `policy` that say where the manifest is. */
 type ManifestKeys = Pick<PolicyConfig, 'dir' | 'bundle' | 'routes'>;
 
-export function manifestSource(policy: ManifestKeys): ManifestSource | null {
+function manifestSource(policy: ManifestKeys): ManifestSource | null {
   if (policy.routes) return { file: policy.routes, explicit: true };
   if (policy.dir) return { file: path.join(policy.dir, DEFAULT_MANIFEST_NAME), explicit: false };
   return null;

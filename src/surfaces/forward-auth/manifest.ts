@@ -23,7 +23,7 @@ export class RouteManifestError extends ConfigError {
   }
 }
 
-export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const TOP_KEYS = ['routes'];
 const ENTRY_KEYS = ['method', 'path', 'action', 'org', 'resource', 'context'];
 const RESOURCE_KEYS = ['type', 'id'];

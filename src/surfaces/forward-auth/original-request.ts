@@ -15,8 +15,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export type GatewayStyle = 'nginx' | 'forwarded' | 'envoy';
-export interface OriginalRequest {
+type GatewayStyle = 'nginx' | 'forwarded' | 'envoy';
+interface OriginalRequest {
   style: GatewayStyle;
   method: string;
   uri: string;

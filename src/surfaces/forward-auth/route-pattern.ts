@@ -6,7 +6,7 @@
  */
 export type PatternSegment = { kind: 'literal'; value: string } | { kind: 'param'; name: string };
 
-export const MAX_PATTERN_SEGMENTS = 32;
+const MAX_PATTERN_SEGMENTS = 32;
 const LITERAL = /^[A-Za-z0-9._~-]+$/;
 const PARAM = /^\{([a-z][a-z0-9_]{0,31})\}$/;
 
@@ -38,9 +38,4 @@ export function parsePattern(pattern: string): ParsedPattern {
     }
   }
   return { ok: true, segments };
-}
-
-/** The shape of a pattern with parameter names erased: two routes with the same shape collide. */
-export function patternShape(segments: PatternSegment[]): string {
-  return '/' + segments.map((s) => (s.kind === 'literal' ? s.value : '{}')).join('/');
 }

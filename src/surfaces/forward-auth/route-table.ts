@@ -30,7 +30,7 @@ export interface RouteSpec {
   orgRoute: boolean;
 }
 
-export type RouteMatch =
+type RouteMatch =
   | { ok: true; route: RouteSpec; params: ReadonlyMap<string, string> }
   | { ok: false; reason: 'no_route' }
   | { ok: false; reason: 'method_not_routed'; methods: string[] };
