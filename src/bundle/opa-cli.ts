@@ -72,7 +72,7 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
  * files named data.json/data.yaml are data, so routes.yaml and other YAML beside the policy are
  * never merged into the policy's data. `scripts/opa.mjs build` runs the same build.
  */
-export function opaBuildArgs(out: string): string[] {
+function opaBuildArgs(out: string): string[] {
   const args = ['build', '-b', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
   for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
   args.push('.');

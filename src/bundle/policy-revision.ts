@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { fileDigest } from './file-digest.js';
 
 /** Bundle files that describe or sign the policy rather than being part of it. */
-export const BUNDLE_METADATA_FILES: ReadonlySet<string> = new Set(['.manifest', '.signatures.json']);
+const BUNDLE_METADATA_FILES: ReadonlySet<string> = new Set(['.manifest', '.signatures.json']);
 
 // A name that could split or fake a listing line (a line break, any control character) has no
 // unambiguous line, so it is refused; archive readers refuse such names before they get here.

@@ -14,7 +14,7 @@ export interface VerificationKey {
   source: string;
 }
 
-export class SigningKeyError extends OrgwardenError {
+class SigningKeyError extends OrgwardenError {
   constructor(message: string) {
     super('signing_key_invalid', message);
   }

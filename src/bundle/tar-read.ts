@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import { entryNameProblem, normaliseEntryName } from './entry-name.js';
 
-export const MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
+const MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
 
 export class BundleFormatError extends OrgwardenError {
   constructor(message: string) {

@@ -12,9 +12,9 @@ import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shad
 import { loadVerificationKey } from '../bundle/signing-keys.js';
 import { watchPolicySource } from './watcher.js';
 
-export const DEFAULT_WATCH_DEBOUNCE_MS = 250;
+const DEFAULT_WATCH_DEBOUNCE_MS = 250;
 
-export type ShadowLoadOutcome =
+type ShadowLoadOutcome =
   | { ok: true; at: string; status: ShadowStatus }
   | { ok: false; at: string; source: string; step: LoadStep | null; error: string };
 
@@ -97,7 +97,4 @@ export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRoll
   };
 }
 
-export { BundleSignatureError, signBundleFiles, verifyBundleSignature, SIGNATURES_FILE } from '../bundle/signature.js';
-export { PolicyRejectedError, loadCandidate, type Candidate, type LoadStep, type PolicySource } from './policy-loader.js';
-export type { ReloadOutcome, ReloadTrigger } from './reloader.js';
-export type { ShadowDisagreement, ShadowPolicy, ShadowStatus } from './shadow.js';
+export type { LoadStep, PolicySource } from './policy-loader.js';

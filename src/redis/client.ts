@@ -43,7 +43,7 @@ export function reconnectDelay(attempt: number, maxMs: number, random: () => num
   return Math.min(exponential + jitter, maxMs);
 }
 
-export function redisClientOptions(config: RedisConnectionConfig, role: RedisRole): RedisOptions {
+function redisClientOptions(config: RedisConnectionConfig, role: RedisRole): RedisOptions {
   return {
     // The owner calls connect() itself (connections.ts) and tracks readiness; nothing connects behind its back.
     lazyConnect: true,

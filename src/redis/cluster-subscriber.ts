@@ -15,12 +15,12 @@
 import { createConnection, type Socket } from 'node:net';
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 
-export interface NodeAddress {
+interface NodeAddress {
   host: string;
   port: number;
 }
 
-export function parseNodeAddress(node: string): NodeAddress {
+function parseNodeAddress(node: string): NodeAddress {
   const at = node.lastIndexOf(':');
   return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
 }

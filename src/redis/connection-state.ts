@@ -13,7 +13,7 @@
  */
 import type { RedisClient } from './client.js';
 
-export type ConnectionStatus = 'connected' | 'reconnecting' | 'unavailable';
+type ConnectionStatus = 'connected' | 'reconnecting' | 'unavailable';
 
 export interface ConnectionState {
   status(): ConnectionStatus;

@@ -46,6 +46,5 @@ export async function createTenancyControl(config: { tenancy: TenancyConfig; red
   return control;
 }
 
-export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys, TENANCY_POLL_INTERVAL_MS } from './redis-tenancy-switch.js';
-export { createLocalTenancyControl, type TenancyControl, type TenancyFlip, type TenancyStatus } from './tenancy-control.js';
-export { type FlipSource } from '../contract/tenancy-switch.js';
+export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys } from './redis-tenancy-switch.js';
+export type { TenancyControl, TenancyFlip } from './tenancy-control.js';

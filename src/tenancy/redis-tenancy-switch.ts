@@ -30,7 +30,7 @@ import { createLiveSubscription } from '../redis/subscription.js';
 import { createFlipEmitter, type TenancyControl } from './tenancy-control.js';
 import type { FlipSource } from '../contract/tenancy-switch.js';
 
-export const TENANCY_POLL_INTERVAL_MS = 500;
+const TENANCY_POLL_INTERVAL_MS = 500;
 /** How long a failed SUBSCRIBE on a ready connection waits before it is tried again (polling covers meanwhile). */
 const SUBSCRIBE_RETRY_MS = 250;
 

@@ -19,7 +19,7 @@ export interface TenancyFlip {
   version: number | null;
 }
 
-export interface TenancyStatus {
+interface TenancyStatus {
   multi_tenant: boolean;
   /** Where the switch lives: `memory` (this process) or `redis` (shared by replicas). */
   store: 'memory' | 'redis';
