@@ -195,7 +195,7 @@ describe('key selection attacks', () => {
     });
     afterEach(() => vi.restoreAllMocks());
 
-    const cases = (): Array<[string, Record<string, unknown>]> => [
+    const cases = (): [string, Record<string, unknown>][] => [
       ['jku', { jku: 'https://evil.example/jwks.json' }],
       ['x5u', { x5u: 'https://evil.example/cert.pem' }],
       ['jwk', { jwk: attacker.publicJwk }],

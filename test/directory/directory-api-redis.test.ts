@@ -61,7 +61,7 @@ describe('directory API on a shared Redis', () => {
   it('refused writes leave every key in Redis as it was', async () => {
     const before = await dump();
     expect(Object.keys(before)).toEqual(expect.arrayContaining([`${prefix}{org:acme}`, `${prefix}orgs`, `${prefix}revision`, `${prefix}user:bob`]));
-    const refused: Array<[string, string, unknown, number]> = [
+    const refused: [string, string, unknown, number][] = [
       ['PUT', 'acme/members/bob', { role: 'root' }, 400],
       ['PUT', 'acme/members/bob', { role: 'owner' }, 400],
       ['PUT', 'acme', { status: 'active', members: [{ user: 'x', role: 'owner' }, { user: 'y', role: 'owner' }] }, 400],

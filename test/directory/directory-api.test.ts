@@ -38,7 +38,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as any, headers: res.headers };
+  return { status: res.status, json: (text ? JSON.parse(text) : undefined), headers: res.headers };
 }
 
 async function decide(user: string, org: string, action = 'resource.read') {
@@ -118,7 +118,7 @@ describe('directory API: writes', () => {
 describe('directory API: refused writes change nothing', () => {
   // `reason` is there whenever the directory refused the content; not for a body that is not JSON.
   const invalid = (message: RegExp) => ({ code: 'invalid_request', reason: 'invalid_record', message });
-  const cases: Array<[string, string, string, unknown, number, { code: string; reason?: string; message: RegExp }]> = [
+  const cases: [string, string, string, unknown, number, { code: string; reason?: string; message: RegExp }][] = [
     ['an invalid org id (PUT org)', 'PUT', '/v1/directory/orgs/bad%20id', { status: 'active' }, 400, invalid(/record\.id: invalid org id "bad id"/)],
     ['an org id over 64 characters', 'PUT', `/v1/directory/orgs/${'x'.repeat(65)}/members/bob`, { role: 'viewer' }, 400, invalid(/org: invalid org id/)],
     ['an invalid org id (DELETE org)', 'DELETE', '/v1/directory/orgs/a%7Bb', undefined, 400, invalid(/org: invalid org id "a\{b"/)],
@@ -157,7 +157,7 @@ describe('directory API: refused writes change nothing', () => {
   });
 
   // Sent raw (node:http keeps the path as written; fetch would resolve `..` and `%2e%2e` itself).
-  const idCases: Array<[string, string, string, unknown, RegExp]> = [
+  const idCases: [string, string, string, unknown, RegExp][] = [
     ['a member id with a leading space', 'PUT', '/v1/directory/orgs/acme/members/%20bob', { role: 'viewer' }, /: user: must not start or end with whitespace$/],
     ['a member id with a zero-width space', 'PUT', '/v1/directory/orgs/acme/members/b%E2%80%8Bob', { role: 'viewer' }, /: user: must not contain control, zero-width/],
     ['a decomposed member id', 'PUT', '/v1/directory/orgs/acme/members/zoe%CC%88', { role: 'viewer' }, /: user: must be in Unicode normalisation form NFC$/],
@@ -177,7 +177,7 @@ describe('directory API: refused writes change nothing', () => {
 
   // A dot-only id in the path is a dot segment: the server refuses the request target before any
   // route (or id check) sees it, so these never reach the directory either.
-  const dotCases: Array<[string, string, string, unknown]> = [
+  const dotCases: [string, string, string, unknown][] = [
     ['a dot-only member id', 'PUT', '/v1/directory/orgs/acme/members/..', { role: 'viewer' }],
     ['a dot-only member id, percent-encoded', 'DELETE', '/v1/directory/orgs/acme/members/%2e%2e', undefined],
     ['a dot-only org id', 'PUT', '/v1/directory/orgs/%2E%2E', { status: 'active' }],

@@ -134,7 +134,7 @@ describe('read-through: where answers come from', () => {
 });
 
 describe('read-through: failures are directory_unavailable, never "no such org"', () => {
-  const cases: Array<[string, () => void, RegExp]> = [
+  const cases: [string, () => void, RegExp][] = [
     ['a 500', () => api.set('/orgs/hooli', { status: 500, body: 'oops' }), /main API answered 500 for org "hooli"/],
     ['a 503', () => api.set('/orgs/hooli', { status: 503 }), /answered 503/],
     ['a 401', () => api.set('/orgs/hooli', { status: 401 }), /answered 401/],

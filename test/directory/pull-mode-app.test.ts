@@ -52,7 +52,7 @@ describe('pull mode in the app', () => {
 
   it('lists the orgs the main API knows for the user in /v1/features', async () => {
     const res = await fetch(`${url}/v1/features`, { headers: { authorization: `Bearer ${await session('gavin')}` } });
-    const body = (await res.json()) as { orgs?: Array<{ id: string; role: string }> };
+    const body = (await res.json()) as { orgs?: { id: string; role: string }[] };
     expect(body.orgs).toEqual(expect.arrayContaining([{ id: 'hooli', role: 'owner' }]));
   });
 

@@ -126,7 +126,7 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     }
     // The writer reads its own write at once; the other replica within the propagation bound.
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
-    let seen: Array<OrgRecord | null> = [];
+    let seen: (OrgRecord | null)[] = [];
     await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify({ org, choice, expected, seen })}`);
     });
@@ -137,6 +137,6 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
   expect(onA.filter((r) => r !== null).length).toBe(existing.size);
 }
 
-function same(x: Array<OrgRecord | null>, y: Array<OrgRecord | null>): boolean {
+function same(x: (OrgRecord | null)[], y: (OrgRecord | null)[]): boolean {
   return JSON.stringify(x) === JSON.stringify(y);
 }

@@ -71,7 +71,7 @@ describe.each(STYLES)('%s style', (style) => {
     expect(res.headers['x-orgwarden-org']).toBeUndefined();
   });
 
-  const tricks: Array<[string, string, string]> = [
+  const tricks: [string, string, string][] = [
     ['a dot-dot segment', '/api/orgs/acme/../globex', 'dot segment (. or ..)'],
     ['encoded slashes around a dot-dot', '/api/orgs/acme%2F..%2Fglobex', 'encoded slash (%2F)'],
     ['encoded backslashes', '/api/orgs/acme%5C..%5Cglobex', 'encoded backslash (%5C)'],

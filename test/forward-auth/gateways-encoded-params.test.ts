@@ -59,7 +59,7 @@ async function loggedDecision(id: string): Promise<DecisionLogEntry | undefined>
 }
 
 // [org, the owner's id, a regular member's id]
-const ORGS: Array<[string, string, string]> = [
+const ORGS: [string, string, string][] = [
   ['initech', 'olivia@example.com', 'nina@example.com'],
   ['umbrella', 'zoë ångström', 'paul müller'],
 ];

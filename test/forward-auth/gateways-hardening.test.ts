@@ -45,7 +45,7 @@ interface Quirks {
   /** Whether the snippet tunnels an allowed websocket handshake (NGINX's proxy_pass drops Upgrade). */
   tunnelsWebsocket: boolean;
 }
-const GATEWAYS: Array<[string, Start, Quirks]> = [
+const GATEWAYS: [string, Start, Quirks][] = [
   ['nginx', startNginx, { stalled: 503, tunnelsWebsocket: false }],
   ['caddy', startCaddy, { stalled: 504, tunnelsWebsocket: true }],
 ];
@@ -82,7 +82,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       expect(upstream.received).toEqual([]);
     });
 
-    const refused: Array<[string, string[]]> = [
+    const refused: [string, string[]][] = [
       ['h2c in capitals', ['Upgrade: H2C', 'Connection: Upgrade']],
       ['h2c without HTTP2-Settings', ['Upgrade: h2c', 'Connection: Upgrade']],
       ['HTTP2-Settings without Upgrade', ['HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA', 'Connection: HTTP2-Settings']],

@@ -52,7 +52,7 @@ interface GatewayQuirks {
    */
   stripsOtherIdentityHeaders: boolean;
 }
-const GATEWAYS: Array<[string, Start, GatewayQuirks]> = [
+const GATEWAYS: [string, Start, GatewayQuirks][] = [
   ['nginx', startNginx, { encodedNul: 400, orgwardenDown: 503, message401: 'authentication required', stripsOtherIdentityHeaders: false }],
   ['caddy', startCaddy, { encodedNul: 403, orgwardenDown: 502, message401: 'a valid bearer token is required', stripsOtherIdentityHeaders: true }],
 ];
@@ -163,7 +163,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
     expect(upstream.received).toHaveLength(0);
   });
 
-  const tricks: Array<[string, string, keyof GatewayQuirks | 403]> = [
+  const tricks: [string, string, keyof GatewayQuirks | 403][] = [
     ['a dot-dot out of an org', '/api/orgs/acme/../globex/members', 403],
     ['encoded slashes', '/api/orgs/acme%2F..%2Fglobex/members', 403],
     ['a double slash in front', '//api/orgs/globex/members', 403],

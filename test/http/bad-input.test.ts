@@ -28,7 +28,7 @@ async function referenceDecisions() {
 }
 
 describe('POST /v1/authorize rejects bad input with 400 and the error document', () => {
-  const cases: Array<[string, unknown, RegExp]> = [
+  const cases: [string, unknown, RegExp][] = [
     ['malformed JSON', '{"token": "x", ', /not valid JSON/],
     ['an empty body', '', /empty/],
     ['a JSON array', '[]', /request body: must be a JSON object/],
@@ -58,7 +58,7 @@ describe('POST /v1/authorize rejects bad input with 400 and the error document',
 });
 
 describe('ambiguous naming and non-canonical ids are 400, and change no later decision', () => {
-  const cases: Array<[string, () => unknown, RegExp]> = [
+  const cases: [string, () => unknown, RegExp][] = [
     ['two org headers differing in case', () => ({ headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' }, action: 'org.read' }), /^headers: x-org-id is given more than once/],
     ['two org cookies', () => ({ headers: { authorization: `Bearer ${aliceToken}`, cookie: 'org_id=acme; org_id=globex' }, action: 'org.read' }), /^headers: the org_id cookie is given more than once$/],
     ['two authorization headers differing in case', () => ({ headers: { Authorization: `Bearer ${aliceToken}`, authorization: `Bearer ${malloryToken}` }, action: 'org.read' }), /^headers: authorization is given more than once/],
@@ -123,7 +123,7 @@ describe('size and content type', () => {
       headers: { 'content-type': 'application/json' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
   });
 

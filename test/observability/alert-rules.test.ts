@@ -25,7 +25,7 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 const alerts = (): Rule[] =>
-  (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+  (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
 
 describe('promtool', () => {
   it('accepts the rules file', async () => {

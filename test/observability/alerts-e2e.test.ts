@@ -20,7 +20,7 @@ import { postJson, session, startTestApp } from '../support/app.js';
 import { waitFor } from './helpers.js';
 
 const ALERT = 'OrgwardenSpoofAttemptSpike';
-const SHORT_WINDOWS: Array<[RegExp, string]> = [
+const SHORT_WINDOWS: [RegExp, string][] = [
   [/\[1h\] offset 5m/g, '[1m] offset 10s'],
   [/\[5m\]/g, '[10s]'],
 ];
@@ -36,7 +36,7 @@ interface Rule {
 
 /** The shipped spoof rule with test-sized windows; fails if the rule no longer has the expected shape. */
 function shortWindowSpoofRule(): Rule {
-  const doc = parse(readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> };
+  const doc = parse(readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8')) as { groups: { rules: Rule[] }[] };
   const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT);
   if (!rule) throw new Error(`${ALERT} is not in the rules file`);
   let expr = rule.expr;
@@ -72,7 +72,7 @@ async function promGet<T>(path: string): Promise<T> {
 }
 
 async function query(expr: string): Promise<number | undefined> {
-  const data = await promGet<{ result: Array<{ value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const data = await promGet<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
   const first = data.result[0];
   return first ? Number(first.value[1]) : undefined;
 }
@@ -145,7 +145,7 @@ describe('spoof alert on a real Prometheus', () => {
     await waitFor('prometheus to scrape the normal traffic', async () =>
       (await query('sum(orgwarden_decisions_total{decision="allow"})')) === allows ? true : undefined, 10_000, 200);
     expect(await query('sum(orgwarden_spoof_attempts_total)')).toBe(1);
-    const rules = await promGet<{ groups: Array<{ rules: Array<{ name: string; health: string; lastEvaluation: string }> }> }>('/api/v1/rules');
+    const rules = await promGet<{ groups: { rules: { name: string; health: string; lastEvaluation: string }[] }[] }>('/api/v1/rules');
     const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.name === ALERT);
     expect(rule?.health).toBe('ok');
     expect(Date.now() - Date.parse(rule?.lastEvaluation ?? '')).toBeLessThan(10_000);

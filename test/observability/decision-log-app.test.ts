@@ -37,8 +37,8 @@ describe('decision log to a file', () => {
   let app: App;
   let url: string;
   const tokens: string[] = [];
-  const responses: Array<Record<string, any>> = [];
-  let lines: Array<Record<string, any>>;
+  const responses: Record<string, any>[] = [];
+  let lines: Record<string, any>[];
   let text: string;
 
   beforeAll(async () => {

@@ -74,7 +74,7 @@ const forgery = fc.record({
   headers: fc.uniqueArray(spelledIdentityHeader, { minLength: 1, maxLength: 6, selector: (h) => h.spelling.toLowerCase() }),
 });
 
-const GATEWAYS: Array<[string, (t: GatewayTargets) => Promise<Gateway>]> = [
+const GATEWAYS: [string, (t: GatewayTargets) => Promise<Gateway>][] = [
   ['nginx as shipped', (t) => startNginx(t)],
   ['nginx with underscores_in_headers on', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;'] })],
   ['nginx with underscores_in_headers on, ignore_invalid_headers off', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;', 'ignore_invalid_headers off;'] })],

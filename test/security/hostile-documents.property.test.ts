@@ -79,7 +79,7 @@ describe('hostile documents on every decision endpoint', () => {
   });
 
   it('the judges flag a 5xx, a policy_error and an allow for a non-member (they can fail)', () => {
-    const answer = (status: number, body: unknown, headers: Array<[string, string]> = []): RawResponse => ({
+    const answer = (status: number, body: unknown, headers: [string, string][] = []): RawResponse => ({
       status,
       headers: new Map(headers),
       body: Buffer.from(JSON.stringify(body)),
@@ -90,7 +90,7 @@ describe('hostile documents on every decision endpoint', () => {
     expect(authorize?.judge(answer(200, { allow: false, reason: 'policy_error' })).problem).toBe('policy_error');
     expect(authorize?.judge(answer(200, stranger)).problem).not.toBeNull();
     const [forward] = fc.sample(hostileCases('/v1/forward-auth', oracle), { seed: 1, numRuns: 1 });
-    const mallory = [['x-orgwarden-user', 'mallory'], ['x-orgwarden-org', 'acme'], ['x-orgwarden-principal-kind', 'session']] as Array<[string, string]>;
+    const mallory = [['x-orgwarden-user', 'mallory'], ['x-orgwarden-org', 'acme'], ['x-orgwarden-principal-kind', 'session']] as [string, string][];
     expect(forward?.judge({ ...answer(200, ''), body: Buffer.alloc(0), headers: new Map(mallory) }).problem).not.toBeNull();
     expect(forward?.judge(answer(500, { error: 'policy_error', message: 'authorization failed' })).problem).toMatch(/answered 500/);
   });

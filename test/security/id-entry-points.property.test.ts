@@ -90,7 +90,7 @@ describe('decision request bodies', () => {
     fc.assert(
       fc.property(badUserId, canonicalUserId, (bad, good) => {
         const refused = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: bad } }, NAMES);
-        expect(refused.ok === false && refused.message.startsWith('context.target_user: ')).toBe(true);
+        expect(!refused.ok && refused.message.startsWith('context.target_user: ')).toBe(true);
         const accepted = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: good } }, NAMES);
         expect(accepted.ok && accepted.value.context.target_user).toBe(good);
       }),
@@ -220,7 +220,7 @@ describe('the Redis store', () => {
   });
 
   /** Every key under the prefix with its value (strings and sets), sorted: what "unchanged" means. */
-  async function contents(): Promise<Array<[string, unknown]>> {
+  async function contents(): Promise<[string, unknown][]> {
     const keys = (await redis.keys(`${prefix}*`)).sort();
     return Promise.all(
       keys.map(async (key): Promise<[string, unknown]> => {

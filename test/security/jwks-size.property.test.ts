@@ -45,7 +45,7 @@ describe('JWKS size caps', () => {
         const body = new ReadableStream<Uint8Array>(
           {
             pull(controller) {
-              if (offset >= bytes.length) return controller.close();
+              if (offset >= bytes.length) { controller.close(); return; }
               const chunk = bytes.subarray(offset, offset + chunkBytes);
               offset += chunk.length;
               pulled += chunk.length;

@@ -133,7 +133,7 @@ describe('two namings of the org or the credential', () => {
     fc.assert(
       fc.property(naming({ alice: 'a.b.c', mallory: 'd.e.f' }), (n) => {
         const refused = parseAuthorizeBody({ headers: Object.fromEntries(n.entries), action: 'resource.read' }, NAMES);
-        expect(refused.ok === false && refused.message, n.kind).toContain(`headers: ${n.named}`);
+        expect(!refused.ok && refused.message, n.kind).toContain(`headers: ${n.named}`);
         expect(parseAuthorizeBody({ headers: Object.fromEntries(n.single), action: 'resource.read' }, NAMES).ok, n.kind).toBe(true);
       }),
       fuzzParams(2000),

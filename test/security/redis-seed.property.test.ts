@@ -104,7 +104,7 @@ async function storedRecords(keys: RedisKeys, ids: Iterable<string>): Promise<Ma
   return out;
 }
 
-async function loseKeys(keys: RedisKeys, lost: ReadonlyArray<(typeof LOSABLE)[number]>): Promise<void> {
+async function loseKeys(keys: RedisKeys, lost: readonly (typeof LOSABLE)[number][]): Promise<void> {
   for (const what of lost) {
     if (what === 'seeded') await redis.del(keys.seeded);
     if (what === 'revision') await redis.del(keys.revision);

@@ -122,7 +122,7 @@ export const dataDocument: fc.Arbitrary<Record<string, unknown>> = fc.dictionary
   fc.string({ unit: 'grapheme', maxLength: 8 }),
   fc.jsonValue({ maxDepth: 3 }),
   { minKeys: 1, maxKeys: 6 },
-) as fc.Arbitrary<Record<string, unknown>>;
+);
 
 /** Writes the same JSON value differently: object keys shuffled at every level, and an indentation. */
 export const jsonLayout: fc.Arbitrary<(value: unknown) => string> = fc
@@ -142,7 +142,7 @@ export const jsonLayout: fc.Arbitrary<(value: unknown) => string> = fc
       for (const [key, item] of entries) Object.defineProperty(out, key, { value: shuffle(item), enumerable: true, writable: true, configurable: true });
       return out;
     };
-    return (value: unknown) => JSON.stringify(shuffle(value), null, indent as string | number | undefined);
+    return (value: unknown) => JSON.stringify(shuffle(value), null, indent);
   });
 
 /** A path to a Rego file inside a bundle: "a/b/c.rego". */
@@ -154,7 +154,7 @@ export const regoFileName: fc.Arbitrary<string> = fc
 export interface BundleFileSet {
   wasm: Uint8Array;
   data: Record<string, unknown>;
-  sources: Array<[string, Uint8Array]>;
+  sources: [string, Uint8Array][];
 }
 
 export const bundleFileSet: fc.Arbitrary<BundleFileSet> = fc.record({
@@ -279,7 +279,7 @@ const SEED_USERS = ['u1', 'u2', 'u3', 'u4', 'u5'] as const;
 export interface GeneratedOrg {
   id: string;
   status: 'active' | 'suspended' | 'pending_deletion';
-  members: Array<{ user: string; role: 'viewer' | 'editor' | 'admin' | 'member' | 'owner' }>;
+  members: { user: string; role: 'viewer' | 'editor' | 'admin' | 'member' | 'owner' }[];
   shares: never[];
 }
 

@@ -37,18 +37,18 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
       const child = start(args, env);
       let stdout = '';
       let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
       return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
     },
     /** `serve --config FILE --port 0`, resolved once it logs that it is listening. */
     serve(config: string, env: Record<string, string> = {}): Promise<Served> {
       const child = start(['serve', '--config', config, '--port', '0'], env);
-      child.stdout!.resume();
+      child.stdout.resume();
       let logs = '';
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       return new Promise((resolve, reject) => {
-        child.stderr!.on('data', (d) => {
+        child.stderr.on('data', (d) => {
           logs += d;
           const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
           if (m) resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, logs: () => logs, exited });

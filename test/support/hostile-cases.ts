@@ -251,7 +251,7 @@ function featuresCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     .record({ cred: fc.nat(creds.length - 1), auth: headerValueMutation, garbage: fc.option(hostileText, { nil: undefined }), orgHeader: fc.option(hostileText, { nil: undefined }) })
     .map((r) => {
       const cred = creds[r.cred] as Credential;
-      const headers: Array<[string, string]> = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
+      const headers: [string, string][] = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
       if (r.garbage !== undefined) headers.push(['authorization', onTheWire(`Bearer ${r.garbage}`)]);
       if (r.orgHeader !== undefined) headers.push(['x-org-id', onTheWire(r.orgHeader)]);
       const request: RawRequest = { method: 'GET', path: '/v1/features', headers };
@@ -275,7 +275,7 @@ function featuresCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     });
 }
 
-const ROUTES: Array<(o: string, u: string) => [string, string]> = [
+const ROUTES: ((o: string, u: string) => [string, string])[] = [
   (o) => ['GET', `/api/orgs/${o}`],
   (o) => ['GET', `/api/orgs/${o}/members`],
   (o, u) => ['DELETE', `/api/orgs/${o}/members/${u}`],
@@ -328,7 +328,7 @@ function forwardAuthCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
         }
       }
       const method = onTheWire(r.method ?? routeMethod);
-      const headers: Array<[string, string]> = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
+      const headers: [string, string][] = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
       if (r.orgHeader !== undefined) headers.push(['x-org-id', onTheWire(r.orgHeader)]);
       if (r.cookie !== undefined) headers.push(['cookie', onTheWire(`org_id=${r.cookie}`)]);
       let request: RawRequest;

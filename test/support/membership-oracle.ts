@@ -28,7 +28,7 @@ export interface Oracle {
 
 const DEFAULT_ORG = 'default';
 const USERS = ['alice', 'bob', 'carol', 'dave', 'vera', 'erin', 'frank', 'gina', 'hank', 'root-admin', 'mallory', 'zoe'];
-const API_TOKENS: Array<{ sub: string; claims: Record<string, unknown>; bound: string[] }> = [
+const API_TOKENS: { sub: string; claims: Record<string, unknown>; bound: string[] }[] = [
   { sub: 'tok-acme', claims: { org_id: 'acme', scope: '*' }, bound: ['acme'] },
   { sub: 'tok-globex-read', claims: { org_id: 'globex', scope: 'settings:read monitoring:read' }, bound: ['globex'] },
   { sub: 'tok-both', claims: { org_ids: ['acme', 'globex'], scope: '*' }, bound: ['acme', 'globex'] },
@@ -37,7 +37,7 @@ const API_TOKENS: Array<{ sub: string; claims: Record<string, unknown>; bound: s
 
 /** Members of each org in the fixture directory. */
 export function fixtureMembers(): Map<string, Set<string>> {
-  const doc = parse(readFileSync(FIXTURE_DIRECTORY, 'utf8')) as { orgs: Array<{ id: string; members?: Array<{ user: string }> }> };
+  const doc = parse(readFileSync(FIXTURE_DIRECTORY, 'utf8')) as { orgs: { id: string; members?: { user: string }[] }[] };
   return new Map(doc.orgs.map((org) => [org.id, new Set((org.members ?? []).map((m) => m.user))]));
 }
 

@@ -17,7 +17,7 @@ const good = () => ({ channel: 'websocket', event: { type: 'alert', org: 'acme' 
 const recipientsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, user: 'alice', org: 'acme' }));
 
 describe('400 naming the field', () => {
-  const cases: Array<[string, unknown, RegExp]> = [
+  const cases: [string, unknown, RegExp][] = [
     ['malformed JSON', '{"channel":', /not valid JSON/],
     ['a JSON list', '[]', /request body: must be a JSON object/],
     ['no channel', { ...good(), channel: undefined }, /^channel: must be a string/],

@@ -8,7 +8,7 @@ import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { TEST_BUNDLE, postJson } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
 
-type Recipient = { id: string; user: string; org?: string | null };
+interface Recipient { id: string; user: string; org?: string | null }
 const filter = (s: SurfaceApp, event: Record<string, unknown>, recipients: Recipient[], channel = 'websocket') =>
   postJson(`${s.url}/v1/events/filter`, { channel, event, recipients });
 

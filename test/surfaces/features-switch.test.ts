@@ -23,7 +23,7 @@ import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 const tenancySwitch = createLocalTenancySwitch(true);
 let server: HttpServer;
 let url: string;
-const closers: Array<() => Promise<unknown>> = [];
+const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   const config = parseConfig(testConfigDoc());

@@ -145,7 +145,7 @@ describe('bad input', () => {
   afterAll(() => s.stop());
 
   const job = { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user: 'alice' }, action: 'resource.read' };
-  const cases: Array<[string, unknown, RegExp]> = [
+  const cases: [string, unknown, RegExp][] = [
     ['no job', {}, /^job: must be a JSON object/],
     ['a field beside job', { job, kind: 'request' }, /^kind: unknown field/],
     ['no job id', { job: { ...job, id: undefined } }, /^job.id: must be a string/],

@@ -9,7 +9,7 @@ import { deletePrefix, startScratchRedis, uniquePrefix, waitUntil, type ScratchR
 import { postJson, session } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
 
-const acmeEvent = (recipients: Array<{ id: string; user: string; org: string }>) => ({ channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients });
+const acmeEvent = (recipients: { id: string; user: string; org: string }[]) => ({ channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients });
 
 describe('two replicas sharing one Redis', () => {
   const prefix = uniquePrefix();
