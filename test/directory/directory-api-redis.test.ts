@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIRECTORY, postJson, session } from '../support/app.js';
 import { startScratchRedis, uniquePrefix, type ScratchRedis } from './helpers.js';
 import { ADMIN_TOKEN, startReplicas, write, type Replica } from './replica-scenarios.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 let redis: ScratchRedis;
 let admin: Redis;
@@ -46,7 +47,7 @@ async function call(replica: Replica, method: string, path: string, body?: unkno
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as ResponseBody };
 }
 
 describe('directory API on a shared Redis', () => {
@@ -55,7 +56,7 @@ describe('directory API on a shared Redis', () => {
     expect(await write(b, 'PUT', 'acme/members/zoe', { role: 'editor' })).toBe(3);
     expect(await write(a, 'DELETE', 'acme/members/zoe')).toBe(4);
     expect(await write(b, 'DELETE', 'acme/members/zoe')).toBe(4); // no-op
-    expect((await call(b, 'GET', 'acme')).json.members.map((m: { user: string }) => m.user)).not.toContain('zoe');
+    expect((await call(b, 'GET', 'acme')).json.members?.map((m) => m.user)).not.toContain('zoe');
   });
 
   it('refused writes leave every key in Redis as it was', async () => {
@@ -80,7 +81,7 @@ describe('directory API on a shared Redis', () => {
     await redis.kill();
     const put = await call(a, 'PUT', 'acme/members/zoe', { role: 'viewer' });
     expect(put.status).toBe(503);
-    expect(put.json.error.code).toBe('unavailable');
+    expect(put.json?.error?.code).toBe('unavailable');
     expect((await call(b, 'GET', 'acme')).status).toBe(503);
     const decision = await postJson(`${b.url}/v1/authorize`, { token: await session('alice'), org: 'acme', action: 'resource.read' });
     expect(decision.json).toMatchObject({ allow: false, reason: 'directory_unavailable', status: 503 });

@@ -11,6 +11,7 @@ import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { FIXTURE_DIRECTORY, postJson, session, startTestApp } from '../support/app.js';
 import { rawRequest } from '../forward-auth/gateway-harness.js';
 import { tempDir, type TempDir } from './helpers.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -38,7 +39,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : undefined), headers: res.headers };
+  return { status: res.status, json: text ? (JSON.parse(text) as ResponseBody) : undefined, headers: res.headers };
 }
 
 async function decide(user: string, org: string, action = 'resource.read') {
@@ -152,7 +153,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await call(method, path, body);
     expect(res.status).toBe(status);
-    expect(res.json.error).toEqual({ code: error.code, message: expect.stringMatching(error.message), ...(error.reason === undefined ? {} : { reason: error.reason }) });
+    expect(res.json?.error).toEqual({ code: error.code, message: expect.stringMatching(error.message), ...(error.reason === undefined ? {} : { reason: error.reason }) });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -210,7 +211,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const none = await call('PUT', '/v1/directory/orgs/acme', '{"not json', {});
     expect(none.status).toBe(401);
-    expect(none.json.error.code).toBe('unauthorized');
+    expect(none.json?.error?.code).toBe('unauthorized');
     const wrong = await call('DELETE', '/v1/directory/orgs/acme/members/bob', undefined, { authorization: 'Bearer not-the-admin-token-000' });
     expect(wrong.status).toBe(403);
     expect((await call('GET', '/v1/directory/orgs/acme', undefined, {})).status).toBe(401);
@@ -224,7 +225,7 @@ describe('directory API: refused writes change nothing', () => {
     ({ app, url } = await startTestApp({ directoryFile: file, env: { ORGWARDEN_ADMIN_TOKEN: '' } }));
     const res = await call('DELETE', '/v1/directory/orgs/acme/members/bob');
     expect(res.status).toBe(403);
-    expect(res.json.error.message).toMatch(/admin endpoints are disabled/);
+    expect(res.json?.error?.message).toMatch(/admin endpoints are disabled/);
     expect(await decide('bob', 'acme')).toMatchObject({ allow: true });
   });
 
@@ -232,9 +233,9 @@ describe('directory API: refused writes change nothing', () => {
     await app.directory.close();
     const write = await call('PUT', '/v1/directory/orgs/acme/members/zoe', { role: 'viewer' });
     expect(write.status).toBe(503);
-    expect(write.json.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) });
+    expect(write.json?.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) });
     const read = await call('GET', '/v1/directory/orgs/acme');
     expect(read.status).toBe(503);
-    expect(read.json.error.message).toBe('the directory store is unavailable');
+    expect(read.json?.error?.message).toBe('the directory store is unavailable');
   });
 });

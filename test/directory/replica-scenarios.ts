@@ -42,8 +42,8 @@ export async function write(replica: Replica, method: 'PUT' | 'DELETE', path: st
 export async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
   const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
-  if (!res.json.allow && res.json.reason !== 'access_denied') throw new Error(`unexpected deny: ${res.json.reason}`);
-  return res.json.allow as boolean;
+  if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${res.json?.reason}`);
+  return res.json?.allow as boolean;
 }
 
 /** Polls until `check` is true; returns the milliseconds it took, or throws after `deadlineMs`. */

@@ -10,6 +10,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ForwardAuthBody } from '../support/response-body.js';
 
 export const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
 export const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
@@ -261,7 +262,8 @@ export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
-  json: any;
+  /** The body parsed as JSON, undefined when it is not JSON (a gateway's own HTML page). */
+  json: ForwardAuthBody | undefined;
 }
 
 /**
@@ -280,9 +282,9 @@ export function rawRequest(
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
         res.on('end', () => {
-          let json: unknown;
+          let json: ForwardAuthBody | undefined;
           try {
-            json = JSON.parse(body);
+            json = JSON.parse(body) as ForwardAuthBody;
           } catch {
             json = undefined;
           }

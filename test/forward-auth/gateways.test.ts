@@ -151,15 +151,15 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
 
   it('answers 403 to a non-member and to a role below the action; the upstream never sees them', async () => {
     const spoof = await send(gateway, { path: '/api/orgs/acme/members', headers: { ...bearer(tokens.mallory!), 'X-Orgwarden-Org': 'acme' } });
-    expect([spoof.status, spoof.json.error]).toEqual([403, 'access_denied']);
+    expect([spoof.status, spoof.json?.error]).toEqual([403, 'access_denied']);
     const viewer = await send(gateway, { method: 'DELETE', path: '/api/orgs/acme', headers: bearer(tokens.vera!) });
-    expect([viewer.status, viewer.json.error]).toEqual([403, 'insufficient_role']);
+    expect([viewer.status, viewer.json?.error]).toEqual([403, 'insufficient_role']);
     expect(upstream.received).toHaveLength(0);
   });
 
   it('answers 403 to a route that is not in the manifest', async () => {
     const res = await send(gateway, { path: '/internal/debug', headers: bearer(tokens.alice!) });
-    expect([res.status, res.json.error]).toEqual([403, 'unknown_route']);
+    expect([res.status, res.json?.error]).toEqual([403, 'unknown_route']);
     expect(upstream.received).toHaveLength(0);
   });
 
@@ -191,7 +191,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
         'X-Forwarded-Uri': '/api/orgs/acme',
       },
     });
-    expect([res.status, res.json.error]).toEqual([403, 'insufficient_role']);
+    expect([res.status, res.json?.error]).toEqual([403, 'insufficient_role']);
     expect(upstream.received).toHaveLength(0);
   });
 

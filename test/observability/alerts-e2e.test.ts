@@ -136,9 +136,9 @@ describe('spoof alert on a real Prometheus', () => {
     const normalEnd = Date.now() + 15_000;
     while (Date.now() < normalEnd) {
       const res = await allow();
-      expect(res.json.reason).toBe('allowed');
+      expect(res.json?.reason).toBe('allowed');
       allows += 1;
-      if (allows === 50) expect((await spoof()).json.spoof).toBe(true);
+      if (allows === 50) expect((await spoof()).json?.spoof).toBe(true);
       await sleep(100);
     }
     // Prometheus has seen exactly this traffic, and the rule has been evaluated on it.

@@ -163,10 +163,10 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
         const before = await snapshot();
         const refused = await rawRequest(port, { method: 'PUT', path: `/v1/directory/orgs/acme/members/${encodePath(bad)}`, headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{"role":"viewer"}' });
         expect(refused.status).toBe(400);
-        expect(refused.json.error.code).toBe('invalid_request');
+        expect(refused.json).toMatchObject({ error: { code: 'invalid_request' } });
         // a dot-only id is a dot segment, refused with the request target before any route sees it
-        if (/^\.+$/.test(bad) && bad.length <= 2) expect(refused.json.error.message).toMatch(/dot segment/);
-        else if (bad.isWellFormed()) expect(refused.json.error.message).toMatch(/: user: /);
+        if (/^\.+$/.test(bad) && bad.length <= 2) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/dot segment/) } });
+        else if (bad.isWellFormed()) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/: user: /) } });
         expect(await snapshot()).toEqual(before);
 
         const path = `/v1/directory/orgs/acme/members/${encodeURIComponent(good)}`;
