@@ -164,10 +164,10 @@ describe('a failing endpoint → keys_unavailable', () => {
     const auth = await createAuthenticator(config, {
       env: {},
       now: () => NOW,
-      fetch: (async (input: Parameters<typeof fetch>[0]) => {
-        seen.push(String(input));
-        return new Response(JSON.stringify(jwksOf(current)), { headers: { 'content-type': 'application/json' } });
-      }),
+      fetch: (input: Parameters<typeof fetch>[0]) => {
+        seen.push(input instanceof Request ? input.url : input.toString());
+        return Promise.resolve(new Response(JSON.stringify(jwksOf(current)), { headers: { 'content-type': 'application/json' } }));
+      },
     });
     expect((await auth.authenticate(await current.mint({ sub: 'alice' }, { now: NOW }))).ok).toBe(true);
     expect(seen).toEqual(['https://issuer.example.test/jwks']);

@@ -153,7 +153,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await call(method, path, body);
     expect(res.status).toBe(status);
-    expect(res.json?.error).toEqual({ code: error.code, message: expect.stringMatching(error.message), ...(error.reason === undefined ? {} : { reason: error.reason }) });
+    expect(res.json?.error).toEqual({ code: error.code, message: expect.stringMatching(error.message) as unknown, ...(error.reason === undefined ? {} : { reason: error.reason }) });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -172,7 +172,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await rawRequest(Number(new URL(url).port), { method, path, headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     expect(res.status).toBe(400);
-    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', reason: 'invalid_record', message: expect.stringMatching(message) });
+    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', reason: 'invalid_record', message: expect.stringMatching(message) as unknown });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -190,7 +190,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await rawRequest(Number(new URL(url).port), { method, path, headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     expect(res.status).toBe(400);
-    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/dot segment/) });
+    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/dot segment/) as unknown });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -233,7 +233,7 @@ describe('directory API: refused writes change nothing', () => {
     await app.directory.close();
     const write = await call('PUT', '/v1/directory/orgs/acme/members/zoe', { role: 'viewer' });
     expect(write.status).toBe(503);
-    expect(write.json?.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) });
+    expect(write.json?.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) as unknown });
     const read = await call('GET', '/v1/directory/orgs/acme');
     expect(read.status).toBe(503);
     expect(read.json?.error?.message).toBe('the directory store is unavailable');

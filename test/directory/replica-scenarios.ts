@@ -42,7 +42,7 @@ export async function write(replica: Replica, method: 'PUT' | 'DELETE', path: st
 export async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
   const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
-  if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${res.json?.reason}`);
+  if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
   return res.json?.allow as boolean;
 }
 
@@ -127,8 +127,8 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     // The writer reads its own write at once; the other replica within the propagation bound.
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
     let seen: (OrgRecord | null)[] = [];
-    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify({ org, choice, expected, seen })}`);
+    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify({ org, choice, expected, seen })}`);
     });
   }
   const read = (r: Replica) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)));

@@ -148,7 +148,7 @@ describe('reading the original request', () => {
       'x-forwarded-uri is given more than once',
     );
     await refused(
-      check(multi.port, 'caddy', 'GET', '/api/orgs/acme', { authorization: [`Bearer ${tokens.mallory}`, `Bearer ${tokens.alice}`] }),
+      check(multi.port, 'caddy', 'GET', '/api/orgs/acme', { authorization: [`Bearer ${tokens.mallory!}`, `Bearer ${tokens.alice!}`] }),
       'authorization is given more than once',
     );
     await refused(check(multi.port, 'caddy', 'GET', '/api/resources/node/n1', { ...alice(), 'x-org-id': ['acme', 'globex'] }), 'x-org-id is given more than once');
@@ -256,7 +256,7 @@ describe('org precedence', () => {
     const res = await check(logged.port, 'nginx', 'GET', '/api/orgs/globex/members', bearer(tokens.alice!));
     const id = res.headers['x-orgwarden-decision-id'];
     const deadline = Date.now() + 5000;
-    let entry: any;
+    let entry: Record<string, unknown> | undefined;
     while (!entry && Date.now() < deadline) {
       let text = '';
       try {
@@ -264,7 +264,7 @@ describe('org precedence', () => {
       } catch {
         // not written yet
       }
-      entry = text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.decision_id === id);
+      entry = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.decision_id === id);
       if (!entry) await new Promise((r) => setTimeout(r, 20));
     }
     expect(entry).toMatchObject({ kind: 'forward_auth', action: 'org.members.list', requested_org: { id: 'globex', source: 'path' }, allow: true });

@@ -293,8 +293,9 @@ export function rawRequest(
       },
     );
     req.on('error', reject);
-    if (options.timeoutMs !== undefined) {
-      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${options.timeoutMs} ms`)));
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${timeoutMs} ms`)));
     }
     req.end(options.body);
   });

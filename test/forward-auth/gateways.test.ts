@@ -87,7 +87,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       'x-orgwarden-org': 'acme',
       'x-orgwarden-role': 'owner',
       'x-orgwarden-principal-kind': 'session',
-      authorization: `Bearer ${tokens.alice}`,
+      authorization: `Bearer ${tokens.alice!}`,
     });
     expect(got.headers['x-orgwarden-decision-id']).toMatch(ULID);
   });

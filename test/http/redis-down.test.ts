@@ -53,7 +53,7 @@ describe('Redis unreachable', () => {
     redis.pause();
     // Entries cached before the hang may still answer until the cache TTL; uncached orgs deny.
     const started = performance.now();
-    let denied;
+    let denied: Awaited<ReturnType<typeof ask>> | undefined;
     while (performance.now() - started < 10_000) {
       const a = await ask();
       expect(a.json?.allow === true || a.json?.reason === 'directory_unavailable').toBe(true);

@@ -60,7 +60,7 @@ describe('readRequestTarget refuses', () => {
 
 describe('opaquePrefixesOf', () => {
   it('takes the prefixes of decision routes registered as prefix/*', () => {
-    const handle = async () => {};
+    const handle = () => Promise.resolve();
     expect(opaquePrefixesOf([
       { surface: 'decision', method: 'POST', path: '/v1/authorize', operation: 'authorize', auth: 'caller', handle },
       { surface: 'decision', method: 'ANY', path: '/v1/forward-auth/*', operation: 'forward_auth', auth: 'caller', handle },

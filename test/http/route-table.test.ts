@@ -98,7 +98,7 @@ describe('each auth level is enforced', () => {
 });
 
 describe('a table the server would not start with', () => {
-  const handle = async () => {};
+  const handle = () => Promise.resolve();
   const route = (over: Record<string, unknown>): Route => ({ surface: 'decision', method: 'POST', path: '/v1/x', operation: 'x', auth: 'caller', handle, ...over });
   it.each([
     ['no auth level', { auth: undefined }, 'route POST /v1/x: no auth level; declare one of public, caller, admin'],

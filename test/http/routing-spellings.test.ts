@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => walk.app.stop());
 
-const alternateCase = (p: string) => [...p].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+const alternateCase = (p: string) => Array.from(p).map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
 
 /** Spellings of a registered path; `port` for absolute-form. */
 const SPELLINGS: [string, (path: string, port: number) => string][] = [

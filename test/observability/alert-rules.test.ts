@@ -34,7 +34,7 @@ describe('promtool', () => {
   });
 
   it('passes the rules unit tests', async () => {
-    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch((err: { stdout?: string; stderr?: string }) => err);
+    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch((err: unknown) => err as { stdout?: string; stderr?: string });
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toContain('SUCCESS');
   });
 });
@@ -65,7 +65,7 @@ describe('documentation', () => {
     for (const rule of alerts()) {
       for (const [used] of rule.expr.matchAll(/orgwarden_[a-z_]+/g)) {
         const base = used.replace(/_(bucket|sum|count)$/, '');
-        expect(known.has(base), `${rule.alert}: ${used}`).toBe(true);
+        expect(known.has(base), `${String(rule.alert)}: ${used}`).toBe(true);
       }
     }
   });

@@ -41,11 +41,11 @@ function shortWindowSpoofRule(): Rule {
   if (!rule) throw new Error(`${ALERT} is not in the rules file`);
   let expr = rule.expr;
   for (const [pattern, replacement] of SHORT_WINDOWS) {
-    if (!expr.match(pattern)) throw new Error(`${ALERT}: expected ${pattern} in its expression`);
+    if (!expr.match(pattern)) throw new Error(`${ALERT}: expected ${String(pattern)} in its expression`);
     expr = expr.replace(pattern, replacement);
   }
   if (/\[(?!10s\]|1m\])[^\]]*\]|offset (?!10s\))/.test(expr)) throw new Error(`${ALERT}: a window was left unshortened: ${expr}`);
-  if (rule.for !== '2m') throw new Error(`${ALERT}: expected for: 2m, found ${rule.for}`);
+  if (rule.for !== '2m') throw new Error(`${ALERT}: expected for: 2m, found ${String(rule.for)}`);
   return { ...rule, expr, for: SHORT_FOR };
 }
 
@@ -104,7 +104,7 @@ beforeAll(async () => {
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   prometheus.stderr?.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  const exited = new Promise<never>((_, reject) => prometheus.once('exit', (code) => reject(new Error(`prometheus exited (${code}):\n${promLog}`))));
+  const exited = new Promise<never>((_, reject) => prometheus.once('exit', (code) => reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`))));
   exited.catch(() => undefined);
   await Promise.race([
     exited,
@@ -114,7 +114,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
+  if (prometheus?.exitCode === null) {
     const gone = new Promise((r) => prometheus.once('exit', r));
     prometheus.kill('SIGTERM');
     await Promise.race([gone, sleep(10_000)]);

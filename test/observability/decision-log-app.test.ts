@@ -91,7 +91,7 @@ describe('decision log to a file', () => {
     const revision = app.policy.current()?.revision;
     expect(allow).toEqual({
       decision_id: responses[0]?.decision_id,
-      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
       kind: 'request',
       principal: { id: 'alice', kind: 'session' },
       requested_org: { id: 'acme', source: 'field' },
@@ -107,7 +107,7 @@ describe('decision log to a file', () => {
       spoof_source: null,
       policy_revision: revision,
       multi_tenant: true,
-      latency_ms: expect.any(Number),
+      latency_ms: expect.any(Number) as unknown,
     });
     expect(allow?.latency_ms).toBeGreaterThan(0);
     expect(spoof).toMatchObject({ principal: { id: 'mallory' }, requested_org: { id: 'acme', source: 'header' }, effective_org: null, allow: false, reason: 'access_denied', detail: 'not_member', spoof: true, spoof_source: 'header' });

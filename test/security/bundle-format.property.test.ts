@@ -66,7 +66,10 @@ describe('bundles orgwarden writes and signs, in OPA', () => {
 
         const verified = await exec(opa, ['build', '--verification-key', path.join(work, 'pub.pem'), '--signing-alg', 'ES256', '--bundle', bundle, '-o', path.join(work, 'out.tar.gz')]).then(
           () => 'verified',
-          (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+          (err: unknown) => {
+            const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+            return `${stdout ?? ''}${stderr ?? ''}`;
+          },
         );
         expect(verified).toBe('verified');
       }),

@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/bundle/canonical-json.js';
 import { compilePolicyDir } from '../../src/engine/opa-cli.js';
 import { parseBundle, type PolicyBundle } from '../../src/engine/policy-bundle.js';
-import { readTarGz } from '../../src/engine/tar-gz.js';
 import { writeTarGz } from '../../src/policy-rollout/tar-write.js';
 import { bundleFileSet, byteEdit, dataDocument, folderPath, jsonLayout, type BundleFileSet } from '../support/arbitraries.js';
 import { fuzzParams, fuzzRuns } from '../support/fuzz.js';
@@ -152,7 +151,7 @@ describe('the revision of the default pack compiled by the real OPA', () => {
     expect(sites.filter((site) => site.kind === 'comment').length).toBeGreaterThan(0);
     expect(sites.filter((site) => site.kind === 'policy').length).toBeGreaterThan(0);
     await fc.assert(
-      fc.asyncProperty(folderPath, fc.constantFrom(...sites), fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'), async (where, site, letter) => {
+      fc.asyncProperty(folderPath, fc.constantFrom(...sites), fc.constantFrom(...Array.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')), async (where, site, letter) => {
         const [name, bytes] = pack[site.file]!;
         fc.pre(bytes[site.at] !== letter.charCodeAt(0));
         const dir = copyPack(where, [...pack.keys()], (value) => JSON.stringify(value));

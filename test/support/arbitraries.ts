@@ -47,7 +47,7 @@ const hexByte = (byte: number, lower: boolean) => {
  * byte of its UTF-8, with upper- or lower-case hex chosen per escape. Decoding it once gives `value`.
  */
 export function percentEncodedSegment(value: string): fc.Arbitrary<string> {
-  const bytesOf = [...value].map((ch) => ({ ch, bytes: [...new TextEncoder().encode(ch)] }));
+  const bytesOf = Array.from(value).map((ch) => ({ ch, bytes: [...new TextEncoder().encode(ch)] }));
   return fc
     .array(fc.tuple(fc.boolean(), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })), { minLength: bytesOf.length, maxLength: bytesOf.length })
     .map((choices) =>
@@ -99,7 +99,7 @@ export const unsafeEscape: fc.Arbitrary<string> = fc.oneof(
  */
 export function headerSpelling(name: string): fc.Arbitrary<string> {
   return fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((flips) =>
-    [...name]
+    Array.from(name)
       .map((ch, i) => {
         if (!flips[i]) return ch;
         if (ch === '-') return '_';
@@ -200,7 +200,7 @@ export const dotOrReservedId: fc.Arbitrary<string> = fc.constantFrom('.', '..', 
 export function caseVariant(name: string): fc.Arbitrary<string> {
   return fc
     .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
-    .map((upper) => [...name].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
+    .map((upper) => Array.from(name).map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
 }
 
 /** Case variants of the default org other than itself (`Default`, `dEFAULT`, …). */
@@ -228,7 +228,7 @@ export const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
 );
 
 function flipCase(s: string): string {
-  return [...s].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
+  return Array.from(s).map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
 }
 
 /** Any spelling of an id that is not the id itself, but may be taken for it: disguised or case-changed. */
@@ -323,7 +323,7 @@ export const generatedWrite: fc.Arbitrary<GeneratedWrite> = fc.oneof(
  * one in `oneIn` (sparse, so most spellings stay close to a real route), hex case chosen per escape.
  */
 export function percentEncodeSome(value: string, oneIn = 6): fc.Arbitrary<string> {
-  const chars = [...value];
+  const chars = Array.from(value);
   return fc
     .array(fc.tuple(fc.nat(oneIn - 1), fc.boolean()), { minLength: chars.length, maxLength: chars.length })
     .map((choices) =>

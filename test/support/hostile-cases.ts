@@ -93,13 +93,13 @@ function decisionProblem(decision: unknown, oracle: Oracle, cred: Credential | n
   const principal = isRecord(decision.principal) ? { id: String(decision.principal.id), kind: String(decision.principal.kind) } : null;
   const effective = typeof decision.effective_org === 'string' ? decision.effective_org : null;
   if (typeof trustedUser === 'string') {
-    if (principal?.id !== trustedUser) return `allowed ${principal?.id} for a job enqueued by ${trustedUser}`;
+    if (principal?.id !== trustedUser) return `allowed ${String(principal?.id)} for a job enqueued by ${trustedUser}`;
   } else {
     if (!cred?.legit) return `allowed with a forged or absent credential (${cred?.sub ?? 'none'})`;
     if (principal?.id !== cred.sub || principal.kind !== cred.kind) return `allowed ${JSON.stringify(principal)} for a credential of ${cred.sub}`;
   }
-  if (!oracle.mayActIn(principal, effective)) return `allowed ${principal?.id} in ${effective}, where it is not a member`;
-  if (typeof namedOrg === 'string' && namedOrg !== effective) return `allowed in ${effective} when the request named ${namedOrg}`;
+  if (!oracle.mayActIn(principal, effective)) return `allowed ${principal.id} in ${String(effective)}, where it is not a member`;
+  if (typeof namedOrg === 'string' && namedOrg !== effective) return `allowed in ${String(effective)} when the request named ${namedOrg}`;
   return null;
 }
 
@@ -162,7 +162,7 @@ function batchCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     bodyCase('/v1/authorize/batch', { items: items.map((i) => i.doc) }, muts, damage, (res, sent) => {
       const body = parseBody(res);
       const results = isRecord(body) && Array.isArray(body.results) ? body.results : null;
-      const sentItems = sent && Array.isArray(sent.items) ? sent.items : null;
+      const sentItems = Array.isArray(sent?.items) ? sent.items : null;
       if (!results || !sentItems || results.length !== sentItems.length) return fail('no results, or not one per item');
       let allows = 0;
       for (const [i, result] of results.entries()) {
@@ -353,7 +353,7 @@ function forwardAuthCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
           const effective = res.headers.get('x-orgwarden-org') ?? null;
           if (!cred.legit) return fail(`forward-auth allowed a forged credential (${cred.sub})`);
           if (principal.id !== cred.sub || principal.kind !== cred.kind) return fail(`allowed ${principal.id} for a credential of ${cred.sub}`);
-          if (!oracle.mayActIn(principal, effective)) return fail(`allowed ${principal.id} in ${effective}, where it is not a member`);
+          if (!oracle.mayActIn(principal, effective)) return fail(`allowed ${principal.id} in ${String(effective)}, where it is not a member`);
           return pass(1, 0);
         },
         toString: () => `${request.method} ${request.path} ${JSON.stringify(request.headers.filter(([n]) => n !== 'authorization'))} as ${cred.sub}${cred.legit ? '' : ' (forged)'}`,

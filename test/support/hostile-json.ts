@@ -119,7 +119,7 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
       // The duplicate's key is spliced in raw; JSON readers keep the last of two equal keys.
       const dup = placeholder(raws, Buffer.from(JSON.stringify(node.key)));
       const entries = Object.entries(parent);
-      for (const key of Object.keys(parent)) delete parent[key];
+      for (const key of Object.keys(parent)) Reflect.deleteProperty(parent, key);
       if (m.first) setOwn(parent, dup, clone(m.value));
       for (const [key, value] of entries) setOwn(parent, key, value);
       if (!m.first) setOwn(parent, dup, clone(m.value));
@@ -127,7 +127,7 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
     }
     case 'remove_key': {
       const node = pick(keyed);
-      if (node) delete (node.parent as Record<string, Json>)[node.key as string];
+      if (node) Reflect.deleteProperty(node.parent as Record<string, Json>, node.key as string);
       return;
     }
     case 'invalid_utf8': {
@@ -154,7 +154,7 @@ function collect(doc: Json): Node[] {
 function renameKey(node: Node, to: string): void {
   const parent = node.parent as Record<string, Json>;
   const entries = Object.entries(parent);
-  for (const key of Object.keys(parent)) delete parent[key];
+  for (const key of Object.keys(parent)) Reflect.deleteProperty(parent, key);
   for (const [key, value] of entries) setOwn(parent, key === node.key ? to : key, value);
 }
 
