@@ -16,16 +16,20 @@ let a: Replica;
 let b: Replica;
 const prefix = uniquePrefix();
 
+/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
+const undo: (() => unknown)[] = [];
+
 beforeAll(async () => {
   redis = await startScratchRedis();
+  undo.push(() => redis.kill());
   admin = new Redis(redis.url);
+  undo.push(() => admin.disconnect());
   [a, b] = await startReplicas({ url: redis.url, key_prefix: prefix, command_timeout_ms: 1000 }, FIXTURE_DIRECTORY);
+  undo.push(() => Promise.all([a.app.stop(), b.app.stop()]));
 });
 
 afterAll(async () => {
-  await Promise.all([a?.app.stop(), b?.app.stop()]);
-  admin?.disconnect();
-  await redis?.kill();
+  for (const step of undo.reverse()) await step();
 });
 
 /** Every key under the prefix with its value, as Redis holds it. */
@@ -81,7 +85,7 @@ describe('directory API on a shared Redis', () => {
     await redis.kill();
     const put = await call(a, 'PUT', 'acme/members/zoe', { role: 'viewer' });
     expect(put.status).toBe(503);
-    expect(put.json?.error?.code).toBe('unavailable');
+    expect(put.json.error?.code).toBe('unavailable');
     expect((await call(b, 'GET', 'acme')).status).toBe(503);
     const decision = await postJson(`${b.url}/v1/authorize`, { token: await session('alice'), org: 'acme', action: 'resource.read' });
     expect(decision.json).toMatchObject({ allow: false, reason: 'directory_unavailable', status: 503 });

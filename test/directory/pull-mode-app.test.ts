@@ -10,7 +10,7 @@ import { startFakeMainApi, type FakeMainApi } from './main-api-server.js';
 
 const MAIN_API_TOKEN = 'main-api-token-0123456789abcdef';
 let api: FakeMainApi;
-let app: App;
+let app: App | undefined;
 let url: string;
 
 const pull = () => ({ file: FIXTURE_DIRECTORY, http: { url: api.url, ttl_s: 60, timeout_ms: 200, token_env: 'MAIN_API_TOKEN' } });

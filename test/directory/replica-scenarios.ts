@@ -43,7 +43,7 @@ export async function allows(replica: Replica, token: string, org: string): Prom
   const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
   if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
-  return res.json?.allow as boolean;
+  return res.json.allow === true;
 }
 
 /** Polls until `check` is true; returns the milliseconds it took, or throws after `deadlineMs`. */

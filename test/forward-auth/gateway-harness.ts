@@ -227,8 +227,10 @@ async function running(name: string, child: ChildProcess, port: number, dir: str
     exited = true;
     resolve();
   }));
+  // Read through a function: the flag is set in a callback, which narrowing does not follow.
+  const hasExited = () => exited;
   const stop = async () => {
-    if (!exited) {
+    if (!hasExited()) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exit;
@@ -238,7 +240,7 @@ async function running(name: string, child: ChildProcess, port: number, dir: str
   };
   const deadline = Date.now() + 15_000;
   while (!(await canConnect(port))) {
-    if (exited || Date.now() > deadline) {
+    if (hasExited() || Date.now() > deadline) {
       await stop();
       throw new Error(`${name} did not start on 127.0.0.1:${port}:\n${output}`);
     }

@@ -71,9 +71,8 @@ describe.each<[string, (t: GatewayTargets) => Promise<Gateway>]>([
   let gateway: Gateway;
   beforeAll(async () => {
     gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
+    // Runs after the suite, and only when the gateway started.
+    return () => gateway.stop();
   });
 
   it.each(ORGS)('denies an admin of %s removing the owner %j named percent-encoded; the upstream receives nothing', async (org, owner) => {

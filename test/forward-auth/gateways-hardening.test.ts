@@ -70,9 +70,10 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       start({ orgwardenPort: orgwarden.port, appPort: upstream.port }),
       start({ orgwardenPort: stalled.port, appPort: upstream.port }),
     ]);
-  });
-  afterAll(async () => {
-    await Promise.all([gateway?.stop(), stalledGateway?.stop()]);
+    // Runs after the suite, and only when both started.
+    return async () => {
+      await Promise.all([gateway.stop(), stalledGateway.stop()]);
+    };
   });
 
   describe('protocol upgrades', () => {

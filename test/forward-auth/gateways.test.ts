@@ -70,9 +70,10 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       start({ orgwardenPort: single.port, appPort: upstream.port }),
       start({ orgwardenPort: dead, appPort: upstream.port }),
     ]);
-  });
-  afterAll(async () => {
-    await Promise.all([gateway?.stop(), singleTenant?.stop(), down?.stop()]);
+    // Runs after the suite, and only when all three started.
+    return async () => {
+      await Promise.all([gateway.stop(), singleTenant.stop(), down.stop()]);
+    };
   });
 
   it('lets an allowed request reach the upstream unchanged, with orgwarden\'s identity headers', async () => {

@@ -84,29 +84,29 @@ describe('management endpoints: 400, and nothing changes', () => {
     const before = await fetch(`${s.url}/v1/directory/orgs/acme`, { headers: ADMIN }).then((r) => r.text());
     const res = await adminPut('/v1/directory/orgs/acme', { status: 'active', members: [{ user: `mallory${LONE}`, role: 'owner' }] });
     expect(res.status).toBe(400);
-    expect(res.json?.error).toMatchObject({ code: 'invalid_request' });
-    expect(res.json?.error?.message).toMatch(/^members\[0\].user: must be well-formed Unicode/);
+    expect(res.json.error).toMatchObject({ code: 'invalid_request' });
+    expect(res.json.error.message).toMatch(/^members\[0\].user: must be well-formed Unicode/);
     expect(await fetch(`${s.url}/v1/directory/orgs/acme`, { headers: ADMIN }).then((r) => r.text())).toBe(before);
   });
 
   it('a member write with a lone surrogate in the role is refused', async () => {
     const res = await adminPut('/v1/directory/orgs/acme/members/zoe', { role: `admin${LONE}` });
     expect(res.status).toBe(400);
-    expect(res.json?.error?.message).toMatch(/^role: must be well-formed Unicode/);
+    expect(res.json.error.message).toMatch(/^role: must be well-formed Unicode/);
     expect((await fetch(`${s.url}/v1/directory/orgs/acme`, { headers: ADMIN }).then((r) => r.json() as Promise<{ members: { user: string }[] }>)).members.map((m) => m.user)).not.toContain('zoe');
   });
 
   it('the kill switch refuses a key with a lone surrogate and keeps its state', async () => {
     const res = await adminPut('/v1/admin/tenancy', { multi_tenant: false, [LONE]: true });
     expect(res.status).toBe(400);
-    expect(res.json?.error?.message).toMatch(/^request body: keys must be well-formed/);
+    expect(res.json.error.message).toMatch(/^request body: keys must be well-formed/);
     expect(s.app.tenancy.isMultiTenant()).toBe(true);
   });
 
   it('the shadow loader refuses a path with a lone surrogate', async () => {
     const res = await postJsonWith('POST', `${s.url}/v1/admin/policy/shadow`, { dir: `/tmp/${LONE}` }, ADMIN);
     expect(res.status).toBe(400);
-    expect(res.json?.error?.message).toMatch(/^dir: must be well-formed/);
+    expect(res.json.error.message).toMatch(/^dir: must be well-formed/);
     expect(s.app.rollout.shadow.status()).toBeNull();
   });
 });

@@ -57,9 +57,9 @@ interface PromAlert {
   value: string;
 }
 
-let app: App;
+let app: App | undefined;
 let appUrl: string;
-let prometheus: ChildProcess;
+let prometheus: ChildProcess | undefined;
 let promUrl: string;
 let promLog = '';
 const dir = mkdtempSync(join(tmpdir(), 'orgwarden-prometheus-'));
@@ -98,13 +98,14 @@ beforeAll(async () => {
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
+  const child = spawn(
     'prometheus',
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  prometheus.stderr?.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  const exited = new Promise<never>((_, reject) => prometheus.once('exit', (code) => reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`))));
+  prometheus = child;
+  child.stderr.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`))));
   exited.catch(() => undefined);
   await Promise.race([
     exited,
@@ -114,11 +115,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (prometheus?.exitCode === null) {
-    const gone = new Promise((r) => prometheus.once('exit', r));
-    prometheus.kill('SIGTERM');
-    await Promise.race([gone, sleep(10_000)]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
+  const child = prometheus;
+  if (child?.exitCode === null) {
+    const gone = new Promise<boolean>((r) => child.once('exit', () => r(true)));
+    child.kill('SIGTERM');
+    const stopped = await Promise.race([gone, sleep(10_000).then(() => false)]);
+    if (!stopped) child.kill('SIGKILL');
   }
   await app?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -85,9 +85,8 @@ describe.each(GATEWAYS)('%s', (_name, start) => {
   let gateway: Gateway;
   beforeAll(async () => {
     gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
+    // Runs after the suite, and only when the gateway started.
+    return () => gateway.stop();
   });
 
   it('never lets a client-sent spelling of an identity header reach the upstream', async () => {

@@ -32,8 +32,8 @@ interface Figures {
   seconds: number;
 }
 
-let app: App;
-let client: RawClient;
+let app: App | undefined;
+let client: RawClient | undefined;
 let oracle: Oracle;
 const figures = new Map<Endpoint, Figures>();
 
@@ -57,7 +57,7 @@ describe('hostile documents on every decision endpoint', () => {
     const started = performance.now();
     await fc.assert(
       fc.asyncProperty(hostileCases(endpoint, oracle), async (c) => {
-        const res = await client.send(c.request);
+        const res = await client!.send(c.request);
         f.documents += 1;
         f.statuses[res.status] = (f.statuses[res.status] ?? 0) + 1;
         const verdict = c.judge(res);
@@ -97,7 +97,7 @@ describe('hostile documents on every decision endpoint', () => {
 
   it('the app still decides correctly afterwards', async () => {
     const alice = oracle.credentials.find((c) => c.legit && c.sub === 'alice' && c.kind === 'session');
-    const res = await client.send({
+    const res = await client!.send({
       method: 'POST',
       path: '/v1/authorize',
       headers: [['content-type', 'application/json']],

@@ -55,10 +55,14 @@ function writeContext(client: RedisClient, keys: RedisKeys): RedisWriteContext {
   return {
     client,
     keys,
-    ensureReady() {},
+    ensureReady() {
+      // nothing to wait for: the properties run against a Redis that is already up
+    },
     call: (_what, run) => run(),
     decode: (_org, raw) => parseOrgRecord(JSON.parse(raw), { defaultOrg: DEFAULT_ORG }),
-    changed() {},
+    changed() {
+      // no cache or listeners to tell in this test
+    },
     now: () => 0,
   };
 }

@@ -163,7 +163,8 @@ function batchCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
       const body = parseBody(res);
       const results = isRecord(body) && Array.isArray(body.results) ? body.results : null;
       const sentItems = Array.isArray(sent?.items) ? sent.items : null;
-      if (!results || !sentItems || results.length !== sentItems.length) return fail('no results, or not one per item');
+      if (!results || !sentItems) return fail('no results, or not one per item');
+      if (results.length !== sentItems.length) return fail('no results, or not one per item');
       let allows = 0;
       for (const [i, result] of results.entries()) {
         const item: unknown = sentItems[i];
