@@ -39,7 +39,7 @@ export async function write(replica: Replica, method: 'PUT' | 'DELETE', path: st
   return json.revision!;
 }
 
-export async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
+async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
   const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
   if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
@@ -47,7 +47,7 @@ export async function allows(replica: Replica, token: string, org: string): Prom
 }
 
 /** Polls until `check` is true; returns the milliseconds it took, or throws after `deadlineMs`. */
-export async function until(check: () => Promise<boolean>, deadlineMs: number, what: string): Promise<number> {
+async function until(check: () => Promise<boolean>, deadlineMs: number, what: string): Promise<number> {
   const started = performance.now();
   for (;;) {
     if (await check()) return performance.now() - started;
@@ -82,7 +82,7 @@ export async function revocations(a: Replica, b: Replica, org: string, count: nu
   return summarize(latencies);
 }
 
-export function summarize(latencies: number[]): RevocationFigures {
+function summarize(latencies: number[]): RevocationFigures {
   const sorted = [...latencies].sort((x, y) => x - y);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };

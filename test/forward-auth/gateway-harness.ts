@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ForwardAuthBody } from '../support/response-body.js';
 
-export const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
-export const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
+const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
+const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Finds a gateway binary on PATH or in the sbin folders (Debian puts nginx in /usr/sbin). */
-export function findBinary(name: string): string {
+function findBinary(name: string): string {
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
   for (const dir of dirs) {
     if (!dir) continue;

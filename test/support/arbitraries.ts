@@ -61,10 +61,6 @@ export function percentEncodedSegment(value: string): fc.Arbitrary<string> {
     );
 }
 
-/** A percent-encoded id paired with the id it decodes to. */
-export const encodedUserId: fc.Arbitrary<{ id: string; segment: string }> = encodableUserId.chain((id) =>
-  percentEncodedSegment(id).map((segment) => ({ id, segment })),
-);
 
 const escapes = (bytes: readonly number[]) => fc.array(fc.boolean(), { minLength: bytes.length, maxLength: bytes.length }).map((lower) => bytes.map((b, i) => hexByte(b, lower[i] ?? false)).join(''));
 const byteIn = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
@@ -112,7 +108,7 @@ export function headerSpelling(name: string): fc.Arbitrary<string> {
 /** The name a CGI/WSGI-style server gives a header: upper case, `-` as `_`. */
 export const cgiName = (header: string): string => header.toUpperCase().replace(/-/g, '_');
 /** A folder name as people and CI runners pick them: letters, digits, dots, dashes, spaces. */
-export const folderName: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,14}[A-Za-z0-9]$/);
+const folderName: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,14}[A-Za-z0-9]$/);
 
 /** A relative folder path of one to five names: where a copy of a policy folder may live. */
 export const folderPath: fc.Arbitrary<string[]> = fc.array(folderName, { minLength: 1, maxLength: 5 });
@@ -146,7 +142,7 @@ export const jsonLayout: fc.Arbitrary<(value: unknown) => string> = fc
   });
 
 /** A path to a Rego file inside a bundle: "a/b/c.rego". */
-export const regoFileName: fc.Arbitrary<string> = fc
+const regoFileName: fc.Arbitrary<string> = fc
   .array(fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/), { minLength: 1, maxLength: 3 })
   .map((parts) => `${parts.join('/')}.rego`);
 
@@ -220,7 +216,7 @@ export const fillerCookie: fc.Arbitrary<string> = fc
   .map(([name, value]) => `${name}=${value}`);
 
 /** Case variants of an id: all upper, all lower, first letter flipped, every letter flipped. */
-export const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
+const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
   (id: string) => id.toUpperCase(),
   (id: string) => id.toLowerCase(),
   (id: string) => flipCase(id.slice(0, 1)) + id.slice(1),
@@ -236,7 +232,7 @@ export const lookAlike: fc.Arbitrary<(id: string) => string> = fc.oneof(idDisgui
 
 /** The roles of the default catalogue, spelled exactly, and its one alias. */
 export const CANONICAL_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
-export const ROLE_ALIASES = ['member'] as const;
+const ROLE_ALIASES = ['member'] as const;
 
 /**
  * Strings that are not exactly a role of the catalogue (nor its alias): look-alikes of each role
@@ -284,7 +280,7 @@ export interface GeneratedOrg {
 }
 
 /** One org: a status, distinct members with roles (at most one owner: the first member may be it). */
-export const generatedOrg = (id: string): fc.Arbitrary<GeneratedOrg> =>
+const generatedOrg = (id: string): fc.Arbitrary<GeneratedOrg> =>
   fc
     .record({
       status: fc.constantFrom('active', 'suspended', 'pending_deletion'),
@@ -357,7 +353,7 @@ export const loneSurrogate: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Small JSON values of every type, for replacing a field with the wrong one. */
-export const anyJsonValue: fc.Arbitrary<Json> = fc.oneof(
+const anyJsonValue: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, '', [], {}, [1, 'a'], { a: 1 }, 'x'.repeat(5000)),
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
 );

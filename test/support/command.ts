@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const MAIN = path.resolve('dist', 'cli', 'main.js');
+const MAIN = path.resolve('dist', 'cli', 'main.js');
 
 export interface CommandResult {
   code: number | null;

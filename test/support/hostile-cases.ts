@@ -16,7 +16,7 @@ export const ENDPOINTS = ['/v1/authorize', '/v1/authorize/batch', '/v1/events/fi
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** What one answer showed; `problem` is null when it kept every rule. */
-export interface Verdict {
+interface Verdict {
   allows: number;
   denies: number;
   problem: string | null;

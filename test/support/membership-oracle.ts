@@ -36,7 +36,7 @@ const API_TOKENS: { sub: string; claims: Record<string, unknown>; bound: string[
 ];
 
 /** Members of each org in the fixture directory. */
-export function fixtureMembers(): Map<string, Set<string>> {
+function fixtureMembers(): Map<string, Set<string>> {
   const doc = parse(readFileSync(FIXTURE_DIRECTORY, 'utf8')) as { orgs: { id: string; members?: { user: string }[] }[] };
   return new Map(doc.orgs.map((org) => [org.id, new Set((org.members ?? []).map((m) => m.user))]));
 }

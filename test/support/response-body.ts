@@ -7,7 +7,7 @@
  */
 
 /** The `error` object of a refused API request (see docs/api.md). */
-export interface ApiError {
+interface ApiError {
   code: string;
   message: string;
   /** The refined code when `code` is the public one it maps to. */
