@@ -11,6 +11,12 @@ import { NOW, NOW_S, authConfig, b64url, hs256Authenticator, rawToken, recording
 
 const claims = (extra: Record<string, unknown> = {}) => testClaims({ sub: 'alice', ...extra }, NOW);
 const mint = (extra: Record<string, unknown> = {}) => mintHs256(TEST_SECRET, { sub: 'alice', ...extra }, { now: NOW });
+/** A compact JWS's header, payload and signature; throws when it does not have exactly three parts. */
+function partsOf(token: string): [string, string, string] {
+  const [header, payload, signature, ...rest] = token.split('.');
+  if (header === undefined || payload === undefined || signature === undefined || rest.length > 0) throw new Error(`not a compact JWS: ${token}`);
+  return [header, payload, signature];
+}
 
 let auth: Authenticator;
 beforeAll(async () => {
@@ -195,7 +201,7 @@ describe('key selection attacks', () => {
     });
     afterEach(() => vi.restoreAllMocks());
 
-    const cases = (): Array<[string, Record<string, unknown>]> => [
+    const cases = (): [string, Record<string, unknown>][] => [
       ['jku', { jku: 'https://evil.example/jwks.json' }],
       ['x5u', { x5u: 'https://evil.example/cert.pem' }],
       ['jwk', { jwk: attacker.publicJwk }],
@@ -241,13 +247,13 @@ describe('critical header extensions', () => {
 
 describe('integrity', () => {
   it('a valid token with a tampered payload → signature_invalid', async () => {
-    const [header, , signature] = (await mint()).split('.');
+    const [header, , signature] = partsOf(await mint());
     const tampered = `${header}.${b64url(claims({ sub: 'admin' }))}.${signature}`;
     expectFailure(await auth.authenticate(tampered), 'signature_invalid', undefined, tampered);
   });
 
   it('a valid token with a tampered header → signature_invalid', async () => {
-    const [, payload, signature] = (await mint()).split('.');
+    const [, payload, signature] = partsOf(await mint());
     const tampered = `${b64url({ alg: 'HS256', typ: 'JWT', kid: 'x' })}.${payload}.${signature}`;
     expectFailure(await auth.authenticate(tampered), 'signature_invalid');
   });
@@ -423,7 +429,7 @@ describe('auth_time (sign-in time)', () => {
 describe('authenticate never throws', () => {
   it('for a spread of hostile inputs', async () => {
     const token = await mint();
-    const [h, p, s] = token.split('.');
+    const [h, p, s] = partsOf(token);
     const inputs: unknown[] = [
       `${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}..${s}`, `${p}.${h}.${s}`, token.toUpperCase(),
       token.replace(/.$/, '!'), `${h}.${p}.${s}=`, '\u0000.\u0000.\u0000', new String(token),

@@ -92,9 +92,9 @@ export function tempDir(): { dir: string; write(name: string, content: string): 
 /** A fetch that records every call and fails it: for asserting that nothing is fetched. */
 export function recordingFetch(): { fetch: typeof fetch; calls: string[] } {
   const calls: string[] = [];
-  const fake = (async (input: Parameters<typeof fetch>[0]) => {
+  const fake = ((input: Parameters<typeof fetch>[0]) => {
     calls.push(String(input instanceof Request ? input.url : input));
-    throw new Error('unexpected fetch');
+    return Promise.reject(new Error('unexpected fetch'));
   }) as typeof fetch;
   return { fetch: fake, calls };
 }

@@ -9,7 +9,7 @@ import { NOW, NOW_S, signHs256Raw, startServer } from './helpers.js';
 
 const key = new TextEncoder().encode(TEST_SECRET);
 const options = { algorithms: ['HS256'], currentDate: new Date(NOW), clockTolerance: 30 };
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: { code?: string }) => error.code ?? 'no code');
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: unknown) => (error as { code?: string }).code ?? 'no code');
 
 describe('jose v6 alone', () => {
   it('accepts an iat in the future unless maxTokenAge is set (so claims.ts checks it)', async () => {

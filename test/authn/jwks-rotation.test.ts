@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** An authenticator on the key server, its clock at `clock.t` (ms since NOW). */
-async function rotatingSetup(overrides = {}): Promise<{ auth: Authenticator; clock: { t: number }; fetches(): number }> {
+async function rotatingSetup(overrides = {}): Promise<{ auth: Authenticator; clock: { t: number }; fetches: () => number }> {
   const clock = { t: 0 };
   const path = `/jwks-${Math.random().toString(36).slice(2)}`;
   const config = authConfig(

@@ -115,9 +115,9 @@ describe('JWKS file', () => {
     const read: string[] = [];
     const auth = await createAuthenticator(authConfig({ jwks_file: '/virtual/jwks.json' }, { algorithms: ['ES256'] }), {
       ...deps,
-      readFile: async (path) => {
+      readFile: (path) => {
         read.push(path);
-        return JSON.stringify(es256.jwks);
+        return Promise.resolve(JSON.stringify(es256.jwks));
       },
     });
     expect(read).toEqual(['/virtual/jwks.json']);

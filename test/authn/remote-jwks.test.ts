@@ -164,10 +164,10 @@ describe('a failing endpoint → keys_unavailable', () => {
     const auth = await createAuthenticator(config, {
       env: {},
       now: () => NOW,
-      fetch: (async (input: Parameters<typeof fetch>[0]) => {
-        seen.push(String(input));
-        return new Response(JSON.stringify(jwksOf(current)), { headers: { 'content-type': 'application/json' } });
-      }) as typeof fetch,
+      fetch: (input: Parameters<typeof fetch>[0]) => {
+        seen.push(input instanceof Request ? input.url : input.toString());
+        return Promise.resolve(new Response(JSON.stringify(jwksOf(current)), { headers: { 'content-type': 'application/json' } }));
+      },
     });
     expect((await auth.authenticate(await current.mint({ sub: 'alice' }, { now: NOW }))).ok).toBe(true);
     expect(seen).toEqual(['https://issuer.example.test/jwks']);
@@ -181,7 +181,7 @@ describe('a failing endpoint → keys_unavailable', () => {
 function scripted(overrides: Partial<AuthConfig> = {}) {
   const path = `/scripted-${Math.random().toString(36).slice(2)}`;
   const clock = { t: 0 };
-  const logs: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
+  const logs: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
   const config = authConfig({ jwks_url: `${server.url}${path}` }, { algorithms: ['ES256'], ...overrides });
   return {
     path,
@@ -200,7 +200,7 @@ describe('an endpoint that fails: a retryable keys_unavailable, never a verdict 
     const auth = await setup.create();
     const token = await current.mint({ sub: 'alice' }, { now: NOW });
     // Failures at 0, 2, 6 (2 s then 4 s), 14 and 22 (doubling stops at the 8 s cap).
-    const expected: Array<[second: number, fetches: number]> = [
+    const expected: [second: number, fetches: number][] = [
       [0, 1], [1.999, 1], [2, 2], [5.999, 2], [6, 3], [13.999, 3], [14, 4], [21.999, 4], [22, 5],
     ];
     for (const [second, fetches] of expected) {
@@ -324,7 +324,7 @@ describe('size caps: refused with a log line naming the URL and the cap; the hel
 });
 
 /** A logger that records each line as `{level, msg, fields}`. */
-function recordingLogger(logs: Array<{ level: string; msg: string; fields: Record<string, unknown> }>): Logger {
+function recordingLogger(logs: { level: string; msg: string; fields: Record<string, unknown> }[]): Logger {
   const emit = (level: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
     logs.push({ level, msg, fields });
   };

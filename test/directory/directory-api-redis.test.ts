@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIRECTORY, postJson, session } from '../support/app.js';
 import { startScratchRedis, uniquePrefix, type ScratchRedis } from './helpers.js';
 import { ADMIN_TOKEN, startReplicas, write, type Replica } from './replica-scenarios.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 let redis: ScratchRedis;
 let admin: Redis;
@@ -15,16 +16,20 @@ let a: Replica;
 let b: Replica;
 const prefix = uniquePrefix();
 
+/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
+const undo: (() => unknown)[] = [];
+
 beforeAll(async () => {
   redis = await startScratchRedis();
+  undo.push(() => redis.kill());
   admin = new Redis(redis.url);
+  undo.push(() => admin.disconnect());
   [a, b] = await startReplicas({ url: redis.url, key_prefix: prefix, command_timeout_ms: 1000 }, FIXTURE_DIRECTORY);
+  undo.push(() => Promise.all([a.app.stop(), b.app.stop()]));
 });
 
 afterAll(async () => {
-  await Promise.all([a?.app.stop(), b?.app.stop()]);
-  admin?.disconnect();
-  await redis?.kill();
+  for (const step of undo.reverse()) await step();
 });
 
 /** Every key under the prefix with its value, as Redis holds it. */
@@ -46,7 +51,7 @@ async function call(replica: Replica, method: string, path: string, body?: unkno
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as ResponseBody };
 }
 
 describe('directory API on a shared Redis', () => {
@@ -55,13 +60,13 @@ describe('directory API on a shared Redis', () => {
     expect(await write(b, 'PUT', 'acme/members/zoe', { role: 'editor' })).toBe(3);
     expect(await write(a, 'DELETE', 'acme/members/zoe')).toBe(4);
     expect(await write(b, 'DELETE', 'acme/members/zoe')).toBe(4); // no-op
-    expect((await call(b, 'GET', 'acme')).json.members.map((m: { user: string }) => m.user)).not.toContain('zoe');
+    expect((await call(b, 'GET', 'acme')).json.members?.map((m) => m.user)).not.toContain('zoe');
   });
 
   it('refused writes leave every key in Redis as it was', async () => {
     const before = await dump();
     expect(Object.keys(before)).toEqual(expect.arrayContaining([`${prefix}{org:acme}`, `${prefix}orgs`, `${prefix}revision`, `${prefix}user:bob`]));
-    const refused: Array<[string, string, unknown, number]> = [
+    const refused: [string, string, unknown, number][] = [
       ['PUT', 'acme/members/bob', { role: 'root' }, 400],
       ['PUT', 'acme/members/bob', { role: 'owner' }, 400],
       ['PUT', 'acme', { status: 'active', members: [{ user: 'x', role: 'owner' }, { user: 'y', role: 'owner' }] }, 400],
@@ -80,7 +85,7 @@ describe('directory API on a shared Redis', () => {
     await redis.kill();
     const put = await call(a, 'PUT', 'acme/members/zoe', { role: 'viewer' });
     expect(put.status).toBe(503);
-    expect(put.json.error.code).toBe('unavailable');
+    expect(put.json.error?.code).toBe('unavailable');
     expect((await call(b, 'GET', 'acme')).status).toBe(503);
     const decision = await postJson(`${b.url}/v1/authorize`, { token: await session('alice'), org: 'acme', action: 'resource.read' });
     expect(decision.json).toMatchObject({ allow: false, reason: 'directory_unavailable', status: 503 });

@@ -11,6 +11,7 @@ import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { FIXTURE_DIRECTORY, postJson, session, startTestApp } from '../support/app.js';
 import { rawRequest } from '../forward-auth/gateway-harness.js';
 import { tempDir, type TempDir } from './helpers.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -38,7 +39,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as any, headers: res.headers };
+  return { status: res.status, json: text ? (JSON.parse(text) as ResponseBody) : undefined, headers: res.headers };
 }
 
 async function decide(user: string, org: string, action = 'resource.read') {
@@ -118,7 +119,7 @@ describe('directory API: writes', () => {
 describe('directory API: refused writes change nothing', () => {
   // `reason` is there whenever the directory refused the content; not for a body that is not JSON.
   const invalid = (message: RegExp) => ({ code: 'invalid_request', reason: 'invalid_record', message });
-  const cases: Array<[string, string, string, unknown, number, { code: string; reason?: string; message: RegExp }]> = [
+  const cases: [string, string, string, unknown, number, { code: string; reason?: string; message: RegExp }][] = [
     ['an invalid org id (PUT org)', 'PUT', '/v1/directory/orgs/bad%20id', { status: 'active' }, 400, invalid(/record\.id: invalid org id "bad id"/)],
     ['an org id over 64 characters', 'PUT', `/v1/directory/orgs/${'x'.repeat(65)}/members/bob`, { role: 'viewer' }, 400, invalid(/org: invalid org id/)],
     ['an invalid org id (DELETE org)', 'DELETE', '/v1/directory/orgs/a%7Bb', undefined, 400, invalid(/org: invalid org id "a\{b"/)],
@@ -152,12 +153,12 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await call(method, path, body);
     expect(res.status).toBe(status);
-    expect(res.json.error).toEqual({ code: error.code, message: expect.stringMatching(error.message), ...(error.reason === undefined ? {} : { reason: error.reason }) });
+    expect(res.json?.error).toEqual({ code: error.code, message: expect.stringMatching(error.message) as unknown, ...(error.reason === undefined ? {} : { reason: error.reason }) });
     expect(await snapshot()).toEqual(before);
   });
 
   // Sent raw (node:http keeps the path as written; fetch would resolve `..` and `%2e%2e` itself).
-  const idCases: Array<[string, string, string, unknown, RegExp]> = [
+  const idCases: [string, string, string, unknown, RegExp][] = [
     ['a member id with a leading space', 'PUT', '/v1/directory/orgs/acme/members/%20bob', { role: 'viewer' }, /: user: must not start or end with whitespace$/],
     ['a member id with a zero-width space', 'PUT', '/v1/directory/orgs/acme/members/b%E2%80%8Bob', { role: 'viewer' }, /: user: must not contain control, zero-width/],
     ['a decomposed member id', 'PUT', '/v1/directory/orgs/acme/members/zoe%CC%88', { role: 'viewer' }, /: user: must be in Unicode normalisation form NFC$/],
@@ -171,13 +172,13 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await rawRequest(Number(new URL(url).port), { method, path, headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     expect(res.status).toBe(400);
-    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', reason: 'invalid_record', message: expect.stringMatching(message) });
+    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', reason: 'invalid_record', message: expect.stringMatching(message) as unknown });
     expect(await snapshot()).toEqual(before);
   });
 
   // A dot-only id in the path is a dot segment: the server refuses the request target before any
   // route (or id check) sees it, so these never reach the directory either.
-  const dotCases: Array<[string, string, string, unknown]> = [
+  const dotCases: [string, string, string, unknown][] = [
     ['a dot-only member id', 'PUT', '/v1/directory/orgs/acme/members/..', { role: 'viewer' }],
     ['a dot-only member id, percent-encoded', 'DELETE', '/v1/directory/orgs/acme/members/%2e%2e', undefined],
     ['a dot-only org id', 'PUT', '/v1/directory/orgs/%2E%2E', { status: 'active' }],
@@ -189,7 +190,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const res = await rawRequest(Number(new URL(url).port), { method, path, headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     expect(res.status).toBe(400);
-    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/dot segment/) });
+    expect((res.json as { error: unknown }).error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/dot segment/) as unknown });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -210,7 +211,7 @@ describe('directory API: refused writes change nothing', () => {
     const before = await snapshot();
     const none = await call('PUT', '/v1/directory/orgs/acme', '{"not json', {});
     expect(none.status).toBe(401);
-    expect(none.json.error.code).toBe('unauthorized');
+    expect(none.json?.error?.code).toBe('unauthorized');
     const wrong = await call('DELETE', '/v1/directory/orgs/acme/members/bob', undefined, { authorization: 'Bearer not-the-admin-token-000' });
     expect(wrong.status).toBe(403);
     expect((await call('GET', '/v1/directory/orgs/acme', undefined, {})).status).toBe(401);
@@ -224,7 +225,7 @@ describe('directory API: refused writes change nothing', () => {
     ({ app, url } = await startTestApp({ directoryFile: file, env: { ORGWARDEN_ADMIN_TOKEN: '' } }));
     const res = await call('DELETE', '/v1/directory/orgs/acme/members/bob');
     expect(res.status).toBe(403);
-    expect(res.json.error.message).toMatch(/admin endpoints are disabled/);
+    expect(res.json?.error?.message).toMatch(/admin endpoints are disabled/);
     expect(await decide('bob', 'acme')).toMatchObject({ allow: true });
   });
 
@@ -232,9 +233,9 @@ describe('directory API: refused writes change nothing', () => {
     await app.directory.close();
     const write = await call('PUT', '/v1/directory/orgs/acme/members/zoe', { role: 'viewer' });
     expect(write.status).toBe(503);
-    expect(write.json.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) });
+    expect(write.json?.error).toEqual({ code: 'unavailable', message: expect.stringMatching(/directory store is unavailable; the write may or may not have been applied/) as unknown });
     const read = await call('GET', '/v1/directory/orgs/acme');
     expect(read.status).toBe(503);
-    expect(read.json.error.message).toBe('the directory store is unavailable');
+    expect(read.json?.error?.message).toBe('the directory store is unavailable');
   });
 });

@@ -65,8 +65,8 @@ export async function tempDir(): Promise<TempDir> {
 }
 
 /** Collects log lines instead of printing them. */
-export function memoryLog(): Logger & { lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> } {
-  const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+export function memoryLog(): Logger & { lines: { level: string; message: string; fields?: Record<string, unknown> }[] } {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
   const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, ...(fields ? { fields } : {}) });
   };
@@ -140,7 +140,8 @@ export async function startScratchRedis(requestedPort?: number): Promise<Scratch
     probe.on('error', () => undefined);
     try {
       await probe.connect();
-      return (await probe.ping()) === 'PONG';
+      await probe.ping(); // answers PONG or rejects
+      return true;
     } catch {
       return false;
     } finally {

@@ -53,7 +53,7 @@ async function open(options: Partial<HttpReadThroughOptions> = {}, deps: { fetch
   return store;
 }
 
-const unavailable = (message: RegExp) => expect.objectContaining({ name: 'DirectoryUnavailableError', message: expect.stringMatching(message) });
+const unavailable = (message: RegExp): unknown => expect.objectContaining({ name: 'DirectoryUnavailableError', message: expect.stringMatching(message) as unknown });
 
 describe('read-through: where answers come from', () => {
   it('answers orgs the store holds without asking the main API', async () => {
@@ -117,7 +117,7 @@ describe('read-through: where answers come from', () => {
   it('uses the injected fetch', async () => {
     api.set('/orgs/hooli', { body: HOOLI });
     const seen: string[] = [];
-    const store = await open({}, { fetch: (input, init) => (seen.push(String(input)), fetch(input, init)) });
+    const store = await open({}, { fetch: (input, init) => (seen.push(input instanceof Request ? input.url : input.toString()), fetch(input, init)) });
     await store.getOrg('hooli');
     expect(seen).toEqual([`${api.url}orgs/hooli`]);
   });
@@ -134,7 +134,7 @@ describe('read-through: where answers come from', () => {
 });
 
 describe('read-through: failures are directory_unavailable, never "no such org"', () => {
-  const cases: Array<[string, () => void, RegExp]> = [
+  const cases: [string, () => void, RegExp][] = [
     ['a 500', () => api.set('/orgs/hooli', { status: 500, body: 'oops' }), /main API answered 500 for org "hooli"/],
     ['a 503', () => api.set('/orgs/hooli', { status: 503 }), /answered 503/],
     ['a 401', () => api.set('/orgs/hooli', { status: 401 }), /answered 401/],

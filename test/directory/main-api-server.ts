@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FakeAnswer {
+interface FakeAnswer {
   status?: number;
   /** A string is sent as is; anything else as JSON. */
   body?: unknown;

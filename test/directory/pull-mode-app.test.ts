@@ -10,7 +10,7 @@ import { startFakeMainApi, type FakeMainApi } from './main-api-server.js';
 
 const MAIN_API_TOKEN = 'main-api-token-0123456789abcdef';
 let api: FakeMainApi;
-let app: App;
+let app: App | undefined;
 let url: string;
 
 const pull = () => ({ file: FIXTURE_DIRECTORY, http: { url: api.url, ttl_s: 60, timeout_ms: 200, token_env: 'MAIN_API_TOKEN' } });
@@ -52,7 +52,7 @@ describe('pull mode in the app', () => {
 
   it('lists the orgs the main API knows for the user in /v1/features', async () => {
     const res = await fetch(`${url}/v1/features`, { headers: { authorization: `Bearer ${await session('gavin')}` } });
-    const body = (await res.json()) as { orgs?: Array<{ id: string; role: string }> };
+    const body = (await res.json()) as { orgs?: { id: string; role: string }[] };
     expect(body.orgs).toEqual(expect.arrayContaining([{ id: 'hooli', role: 'owner' }]));
   });
 

@@ -39,15 +39,15 @@ export async function write(replica: Replica, method: 'PUT' | 'DELETE', path: st
   return json.revision!;
 }
 
-export async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
+async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
   const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
-  if (!res.json.allow && res.json.reason !== 'access_denied') throw new Error(`unexpected deny: ${res.json.reason}`);
-  return res.json.allow as boolean;
+  if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
+  return res.json.allow === true;
 }
 
 /** Polls until `check` is true; returns the milliseconds it took, or throws after `deadlineMs`. */
-export async function until(check: () => Promise<boolean>, deadlineMs: number, what: string): Promise<number> {
+async function until(check: () => Promise<boolean>, deadlineMs: number, what: string): Promise<number> {
   const started = performance.now();
   for (;;) {
     if (await check()) return performance.now() - started;
@@ -82,7 +82,7 @@ export async function revocations(a: Replica, b: Replica, org: string, count: nu
   return summarize(latencies);
 }
 
-export function summarize(latencies: number[]): RevocationFigures {
+function summarize(latencies: number[]): RevocationFigures {
   const sorted = [...latencies].sort((x, y) => x - y);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
@@ -126,9 +126,9 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     }
     // The writer reads its own write at once; the other replica within the propagation bound.
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
-    let seen: Array<OrgRecord | null> = [];
-    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify({ org, choice, expected, seen })}`);
+    let seen: (OrgRecord | null)[] = [];
+    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify({ org, choice, expected, seen })}`);
     });
   }
   const read = (r: Replica) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)));
@@ -137,6 +137,6 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
   expect(onA.filter((r) => r !== null).length).toBe(existing.size);
 }
 
-function same(x: Array<OrgRecord | null>, y: Array<OrgRecord | null>): boolean {
+function same(x: (OrgRecord | null)[], y: (OrgRecord | null)[]): boolean {
   return JSON.stringify(x) === JSON.stringify(y);
 }

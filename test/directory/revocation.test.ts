@@ -10,8 +10,8 @@ import { deletePrefix, uniquePrefix, SHARED_REDIS_URL } from './helpers.js';
 import { mixedWrites, revocations, startReplicas, type Replica } from './replica-scenarios.js';
 
 const prefix = uniquePrefix();
-let a: Replica;
-let b: Replica;
+let a: Replica | undefined;
+let b: Replica | undefined;
 
 beforeAll(async () => {
   // A command timeout far above Redis's real latency: a loaded test machine must not turn into
@@ -26,11 +26,11 @@ afterAll(async () => {
 
 describe('two replicas on one Redis', () => {
   it('a revoked member is denied by A at once and by B within the deadline, 200 times', async () => {
-    const figures = await revocations(a, b, 'acme', 200, 1000);
+    const figures = await revocations(a!, b!, 'acme', 200, 1000);
     expect(figures.count).toBe(200);
   });
 
   it('agree on every org after every write of a mixed sequence', async () => {
-    await mixedWrites(a, b, ['acme', 'globex', 'frozen', 'mx1', 'mx2', 'mx3'], 150, 1000);
+    await mixedWrites(a!, b!, ['acme', 'globex', 'frozen', 'mx1', 'mx2', 'mx3'], 150, 1000);
   });
 });

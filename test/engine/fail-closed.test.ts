@@ -80,7 +80,7 @@ describe('strings that are not well-formed Unicode', () => {
     const bundle = await loadPolicyBundle({ bundle: TEST_BUNDLE });
     const raw = await loadPolicy(bundle.wasm);
     raw.setData(bundle.data);
-    expect(() => raw.evaluate(input({ context: { note: '\ud800' } }), 'orgwarden/authz/decision')).toThrow();
+    expect(() => raw.evaluate(input({ context: { note: '\ud800' } }), 'orgwarden/authz/decision') as unknown).toThrow();
   });
 
   it('never reach the evaluator: the engine reports them as an error of its own', () => {
@@ -143,13 +143,13 @@ describe('decision schema', () => {
 describe('through the decision core', () => {
   const principal = { id: 'alice', kind: 'session' as const, scopes: [], bound_orgs: null, auth_time: null };
   const directory = {
-    getOrg: async (id: string) => ({ id, status: 'active' as const, members: [{ user: 'alice', role: 'owner' as const }], shares: [] }),
-    listOrgsForUser: async () => [],
+    getOrg: (id: string) => Promise.resolve({ id, status: 'active' as const, members: [{ user: 'alice', role: 'owner' as const }], shares: [] }),
+    listOrgsForUser: () => Promise.resolve([]),
   };
   const decideWith = (engine: PolicyEngine | null) =>
     createAuthorizer({
       tenancy: { default_org: 'default' },
-      authenticator: { authenticate: async () => ({ ok: true, principal }), close: async () => {} },
+      authenticator: { authenticate: () => Promise.resolve({ ok: true, principal }), close: () => Promise.resolve() },
       directory,
       policy: createActivePolicy(engine),
       tenancySwitch: createLocalTenancySwitch(true),

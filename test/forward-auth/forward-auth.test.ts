@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { MAX_URI_LENGTH } from '../../src/surfaces/forward-auth/normalise-path.js';
 import { apiToken, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
-import { rawRequest } from './gateway-harness.js';
+import { rawRequest, type RawResponse } from './gateway-harness.js';
 import { bearer, check, DEFAULT_ROUTES, startForwardAuthApp, STYLES } from './helpers.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -71,7 +71,7 @@ describe.each(STYLES)('%s style', (style) => {
     expect(res.headers['x-orgwarden-org']).toBeUndefined();
   });
 
-  const tricks: Array<[string, string, string]> = [
+  const tricks: [string, string, string][] = [
     ['a dot-dot segment', '/api/orgs/acme/../globex', 'dot segment (. or ..)'],
     ['encoded slashes around a dot-dot', '/api/orgs/acme%2F..%2Fglobex', 'encoded slash (%2F)'],
     ['encoded backslashes', '/api/orgs/acme%5C..%5Cglobex', 'encoded backslash (%5C)'],
@@ -99,7 +99,7 @@ describe.each(STYLES)('%s style', (style) => {
     async (uri) => {
       const res = await check(multi.port, style, 'GET', uri, bearer(tokens.alice!));
       expect(res.status).toBe(403);
-      expect(res.json.error).toBe('unknown_route');
+      expect(res.json?.error).toBe('unknown_route');
     },
   );
 
@@ -112,11 +112,11 @@ describe.each(STYLES)('%s style', (style) => {
 
 describe('reading the original request', () => {
   const alice = () => bearer(tokens.alice!);
-  const refused = async (res: Promise<{ status: number; json: any }>, message: string | RegExp) => {
+  const refused = async (res: Promise<RawResponse>, message: string | RegExp) => {
     const r = await res;
     expect(r.status).toBe(403);
-    expect(r.json.error).toBe('invalid_request');
-    expect(r.json.message).toMatch(message);
+    expect(r.json?.error).toBe('invalid_request');
+    expect(r.json?.message).toMatch(message);
   };
 
   it('refuses both header families at once (a client adding the other gateway\'s headers)', async () => {
@@ -148,7 +148,7 @@ describe('reading the original request', () => {
       'x-forwarded-uri is given more than once',
     );
     await refused(
-      check(multi.port, 'caddy', 'GET', '/api/orgs/acme', { authorization: [`Bearer ${tokens.mallory}`, `Bearer ${tokens.alice}`] }),
+      check(multi.port, 'caddy', 'GET', '/api/orgs/acme', { authorization: [`Bearer ${tokens.mallory!}`, `Bearer ${tokens.alice!}`] }),
       'authorization is given more than once',
     );
     await refused(check(multi.port, 'caddy', 'GET', '/api/resources/node/n1', { ...alice(), 'x-org-id': ['acme', 'globex'] }), 'x-org-id is given more than once');
@@ -169,7 +169,7 @@ describe('reading the original request', () => {
     const res = await check(multi.port, 'envoy', 'DELETE', '/api/orgs/acme/members/carol', bearer(tokens.bob!));
     expect(res.status).toBe(200);
     const wrongMethod = await check(multi.port, 'envoy', 'PATCH', '/api/orgs/acme/members/carol', bearer(tokens.bob!));
-    expect(wrongMethod.json.error).toBe('unknown_route');
+    expect(wrongMethod.json?.error).toBe('unknown_route');
   });
 });
 
@@ -188,14 +188,14 @@ describe('routes', () => {
     // An owner may delete shares, but DELETE /shares/incoming is not "delete the share incoming".
     const del = await check(multi.port, 'caddy', 'DELETE', '/api/orgs/acme/shares/incoming', bearer(tokens.alice!));
     expect(del.status).toBe(403);
-    expect(del.json.error).toBe('unknown_route');
+    expect(del.json?.error).toBe('unknown_route');
   });
 
   it('passes path parameters to the policy as context: an admin may remove an editor, not the owner', async () => {
     expect((await check(multi.port, 'nginx', 'DELETE', '/api/orgs/acme/members/carol', bearer(tokens.bob!))).status).toBe(200);
     const owner = await check(multi.port, 'nginx', 'DELETE', '/api/orgs/acme/members/alice', bearer(tokens.bob!));
     expect(owner.status).toBe(403);
-    expect(owner.json.error).toBe('owner_role_immutable');
+    expect(owner.json?.error).toBe('owner_role_immutable');
   });
 
   it('denies every request when no manifest is loaded (a bundle without policy.routes)', async () => {
@@ -236,7 +236,7 @@ describe('org precedence', () => {
 
   it('denies a data-plane request naming an org the caller is not in', async () => {
     const res = await check(multi.port, 'nginx', 'PUT', '/api/resources/node/n1', { ...bearer(tokens.carol!), 'x-org-id': 'globex' });
-    expect([res.status, res.json.error]).toEqual([403, 'access_denied']);
+    expect([res.status, res.json?.error]).toEqual([403, 'access_denied']);
   });
 
   it('binds an API token to its org: no header means its org, another org is refused', async () => {
@@ -244,7 +244,7 @@ describe('org precedence', () => {
     expect(bound.status).toBe(200);
     expect(bound.headers).toMatchObject({ 'x-orgwarden-user': 'tok-acme', 'x-orgwarden-org': 'acme', 'x-orgwarden-role': '', 'x-orgwarden-principal-kind': 'api_token' });
     const other = await check(multi.port, 'envoy', 'GET', '/api/resources/node/n1', { ...bearer(tokens.acmeToken!), 'x-org-id': 'globex' });
-    expect([other.status, other.json.error]).toEqual([403, 'access_denied']);
+    expect([other.status, other.json?.error]).toEqual([403, 'access_denied']);
   });
 
   it('ignores the org header for the caller\'s own orgs (GET /api/orgs is about the user)', async () => {
@@ -256,7 +256,7 @@ describe('org precedence', () => {
     const res = await check(logged.port, 'nginx', 'GET', '/api/orgs/globex/members', bearer(tokens.alice!));
     const id = res.headers['x-orgwarden-decision-id'];
     const deadline = Date.now() + 5000;
-    let entry: any;
+    let entry: Record<string, unknown> | undefined;
     while (!entry && Date.now() < deadline) {
       let text = '';
       try {
@@ -264,7 +264,7 @@ describe('org precedence', () => {
       } catch {
         // not written yet
       }
-      entry = text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.decision_id === id);
+      entry = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.decision_id === id);
       if (!entry) await new Promise((r) => setTimeout(r, 20));
     }
     expect(entry).toMatchObject({ kind: 'forward_auth', action: 'org.members.list', requested_org: { id: 'globex', source: 'path' }, allow: true });
@@ -297,7 +297,7 @@ describe('answers', () => {
 
   it('404 not_found for an org in the path that does not exist; 403 invalid_org when it came from the header', async () => {
     const res = await expectDeny(multi.port, 'GET', '/api/orgs/nope', tokens.alice!, 404, 'not_found');
-    expect(res.json.message).toBe('not found');
+    expect(res.json?.message).toBe('not found');
     await expectDeny(multi.port, 'GET', '/api/resources/node/n1', tokens.alice!, 403, 'invalid_org', { 'x-org-id': 'nope' });
   });
 

@@ -12,7 +12,7 @@ import { catalogueFromPolicyData } from '../../src/contract/policy-catalogue.js'
 
 const DOC = readFileSync(path.resolve('docs', 'gateways.md'), 'utf8');
 const catalogue = catalogueFromPolicyData({
-  orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) },
+  orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as unknown },
 })!;
 
 /** `<!-- snippet: PATH -->` followed by a fenced block: PATH → the block's text. */
@@ -31,7 +31,7 @@ describe('docs/gateways.md', () => {
   });
 
   it('shows YAML snippets that parse', () => {
-    for (const [file, text] of embeddedSnippets()) if (/\.ya?ml$/.test(file)) expect(() => parse(text, { uniqueKeys: true }), file).not.toThrow();
+    for (const [file, text] of embeddedSnippets()) if (/\.ya?ml$/.test(file)) expect(() => parse(text, { uniqueKeys: true }) as unknown, file).not.toThrow();
   });
 
   it('shows a manifest example that orgwarden accepts', () => {
@@ -50,6 +50,6 @@ describe('docs/gateways.md', () => {
       '  - { method: PUT, path: "/api/orgs/{org}", action: org.update, org: [path] }',
       '  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }',
     ];
-    expect(() => parseRouteManifest(`routes:\n${entries.join('\n')}\n`, file!, catalogue)).toThrow(`${file}: ${line}`);
+    expect(() => parseRouteManifest(`routes:\n${entries.join('\n')}\n`, file!, catalogue)).toThrow(`${file!}: ${line!}`);
   });
 });

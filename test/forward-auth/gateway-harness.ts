@@ -10,9 +10,10 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ForwardAuthBody } from '../support/response-body.js';
 
-export const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
-export const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
+const NGINX_SNIPPET = path.resolve('deploy', 'gateways', 'nginx-orgwarden.conf');
+const CADDY_SNIPPET = path.resolve('deploy', 'gateways', 'orgwarden.caddy');
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -23,7 +24,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Finds a gateway binary on PATH or in the sbin folders (Debian puts nginx in /usr/sbin). */
-export function findBinary(name: string): string {
+function findBinary(name: string): string {
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
   for (const dir of dirs) {
     if (!dir) continue;
@@ -226,8 +227,10 @@ async function running(name: string, child: ChildProcess, port: number, dir: str
     exited = true;
     resolve();
   }));
+  // Read through a function: the flag is set in a callback, which narrowing does not follow.
+  const hasExited = () => exited;
   const stop = async () => {
-    if (!exited) {
+    if (!hasExited()) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exit;
@@ -237,7 +240,7 @@ async function running(name: string, child: ChildProcess, port: number, dir: str
   };
   const deadline = Date.now() + 15_000;
   while (!(await canConnect(port))) {
-    if (exited || Date.now() > deadline) {
+    if (hasExited() || Date.now() > deadline) {
       await stop();
       throw new Error(`${name} did not start on 127.0.0.1:${port}:\n${output}`);
     }
@@ -261,7 +264,8 @@ export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
-  json: any;
+  /** The body parsed as JSON, undefined when it is not JSON (a gateway's own HTML page). */
+  json: ForwardAuthBody | undefined;
 }
 
 /**
@@ -280,9 +284,9 @@ export function rawRequest(
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
         res.on('end', () => {
-          let json: unknown;
+          let json: ForwardAuthBody | undefined;
           try {
-            json = JSON.parse(body);
+            json = JSON.parse(body) as ForwardAuthBody;
           } catch {
             json = undefined;
           }
@@ -291,8 +295,9 @@ export function rawRequest(
       },
     );
     req.on('error', reject);
-    if (options.timeoutMs !== undefined) {
-      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${options.timeoutMs} ms`)));
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${timeoutMs} ms`)));
     }
     req.end(options.body);
   });

@@ -59,7 +59,7 @@ async function loggedDecision(id: string): Promise<DecisionLogEntry | undefined>
 }
 
 // [org, the owner's id, a regular member's id]
-const ORGS: Array<[string, string, string]> = [
+const ORGS: [string, string, string][] = [
   ['initech', 'olivia@example.com', 'nina@example.com'],
   ['umbrella', 'zoë ångström', 'paul müller'],
 ];
@@ -71,9 +71,8 @@ describe.each<[string, (t: GatewayTargets) => Promise<Gateway>]>([
   let gateway: Gateway;
   beforeAll(async () => {
     gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
+    // Runs after the suite, and only when the gateway started.
+    return () => gateway.stop();
   });
 
   it.each(ORGS)('denies an admin of %s removing the owner %j named percent-encoded; the upstream receives nothing', async (org, owner) => {

@@ -52,7 +52,7 @@ interface GatewayQuirks {
    */
   stripsOtherIdentityHeaders: boolean;
 }
-const GATEWAYS: Array<[string, Start, GatewayQuirks]> = [
+const GATEWAYS: [string, Start, GatewayQuirks][] = [
   ['nginx', startNginx, { encodedNul: 400, orgwardenDown: 503, message401: 'authentication required', stripsOtherIdentityHeaders: false }],
   ['caddy', startCaddy, { encodedNul: 403, orgwardenDown: 502, message401: 'a valid bearer token is required', stripsOtherIdentityHeaders: true }],
 ];
@@ -70,9 +70,10 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       start({ orgwardenPort: single.port, appPort: upstream.port }),
       start({ orgwardenPort: dead, appPort: upstream.port }),
     ]);
-  });
-  afterAll(async () => {
-    await Promise.all([gateway?.stop(), singleTenant?.stop(), down?.stop()]);
+    // Runs after the suite, and only when all three started.
+    return async () => {
+      await Promise.all([gateway.stop(), singleTenant.stop(), down.stop()]);
+    };
   });
 
   it('lets an allowed request reach the upstream unchanged, with orgwarden\'s identity headers', async () => {
@@ -87,7 +88,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
       'x-orgwarden-org': 'acme',
       'x-orgwarden-role': 'owner',
       'x-orgwarden-principal-kind': 'session',
-      authorization: `Bearer ${tokens.alice}`,
+      authorization: `Bearer ${tokens.alice!}`,
     });
     expect(got.headers['x-orgwarden-decision-id']).toMatch(ULID);
   });
@@ -151,19 +152,19 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
 
   it('answers 403 to a non-member and to a role below the action; the upstream never sees them', async () => {
     const spoof = await send(gateway, { path: '/api/orgs/acme/members', headers: { ...bearer(tokens.mallory!), 'X-Orgwarden-Org': 'acme' } });
-    expect([spoof.status, spoof.json.error]).toEqual([403, 'access_denied']);
+    expect([spoof.status, spoof.json?.error]).toEqual([403, 'access_denied']);
     const viewer = await send(gateway, { method: 'DELETE', path: '/api/orgs/acme', headers: bearer(tokens.vera!) });
-    expect([viewer.status, viewer.json.error]).toEqual([403, 'insufficient_role']);
+    expect([viewer.status, viewer.json?.error]).toEqual([403, 'insufficient_role']);
     expect(upstream.received).toHaveLength(0);
   });
 
   it('answers 403 to a route that is not in the manifest', async () => {
     const res = await send(gateway, { path: '/internal/debug', headers: bearer(tokens.alice!) });
-    expect([res.status, res.json.error]).toEqual([403, 'unknown_route']);
+    expect([res.status, res.json?.error]).toEqual([403, 'unknown_route']);
     expect(upstream.received).toHaveLength(0);
   });
 
-  const tricks: Array<[string, string, keyof GatewayQuirks | 403]> = [
+  const tricks: [string, string, keyof GatewayQuirks | 403][] = [
     ['a dot-dot out of an org', '/api/orgs/acme/../globex/members', 403],
     ['encoded slashes', '/api/orgs/acme%2F..%2Fglobex/members', 403],
     ['a double slash in front', '//api/orgs/globex/members', 403],
@@ -191,7 +192,7 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
         'X-Forwarded-Uri': '/api/orgs/acme',
       },
     });
-    expect([res.status, res.json.error]).toEqual([403, 'insufficient_role']);
+    expect([res.status, res.json?.error]).toEqual([403, 'insufficient_role']);
     expect(upstream.received).toHaveLength(0);
   });
 

@@ -16,7 +16,7 @@ import type { RouteTable } from '../../src/surfaces/forward-auth/route-table.js'
 import { createTestApp, TEST_BUNDLE } from '../support/app.js';
 import { DEFAULT_ROUTES } from './helpers.js';
 
-const CATALOGUE_DATA = { orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) } };
+const CATALOGUE_DATA = { orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as unknown } };
 const catalogue = catalogueFromPolicyData(CATALOGUE_DATA)!;
 const FILE = '/etc/orgwarden/routes.yaml';
 
@@ -88,7 +88,7 @@ describe('the default manifest (policies/routes.yaml)', () => {
 
 describe('matching', () => {
   const table = defaultTable();
-  const cases: Array<[string, string, string, Record<string, string>]> = [
+  const cases: [string, string, string, Record<string, string>][] = [
     ['GET', '/api/orgs', 'orgs.list', {}],
     ['GET', '/api/orgs/acme', 'org.read', { org: 'acme' }],
     ['DELETE', '/api/orgs/acme/members/bob', 'org.members.remove', { org: 'acme', user: 'bob' }],
@@ -148,7 +148,7 @@ describe('matching', () => {
 });
 
 describe('validation: every problem, named by file, entry and key', () => {
-  const cases: Array<[string, string, string[]]> = [
+  const cases: [string, string, unknown[]][] = [
     ['an unknown top-level key', 'routes: []\nversion: 2\n', ['version: is not a known key']],
     ['routes that are not a list', 'routes: {}\n', ['routes: must be a list of routes']],
     ['a manifest that is not a mapping', '- GET /api/orgs\n', [': must be a mapping with a "routes" list']],
@@ -177,7 +177,7 @@ describe('validation: every problem, named by file, entry and key', () => {
     ['a bad context name', 'routes:\n  - { method: DELETE, path: "/m/{org}/{user}", action: org.members.remove, org: [path], context: { Target-User: "{user}" } }\n', ['routes[0].context.Target-User: is not a valid context name (DELETE /m/{org}/{user})']],
     ['the same route twice under other parameter names', 'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path] }\n  - { method: [PUT, GET], path: "/api/orgs/{id}", action: org.update, org: [] }\n', ['routes[1]: GET /api/orgs/{id} duplicates routes[0] (GET /api/orgs/{org})']],
     ['a duplicate YAML key', 'routes:\n  - { method: GET, method: POST, path: /api/orgs, action: orgs.list, org: [] }\n', [': Map keys must be unique at line 2, column 20:']],
-    ['a YAML syntax error', 'routes: [\n', [expect.stringMatching(/^: /) as unknown as string]],
+    ['a YAML syntax error', 'routes: [\n', [expect.stringMatching(/^: /) as unknown]],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
     expect(issuesOf(text)).toEqual(expected);

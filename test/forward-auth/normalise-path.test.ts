@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_URI_LENGTH, normalisePath } from '../../src/surfaces/forward-auth/normalise-path.js';
 
 describe('normalisePath accepts', () => {
-  const cases: Array<[string, string, string[]]> = [
+  const cases: [string, string, string[]][] = [
     ['a plain path', '/api/orgs/acme', ['api', 'orgs', 'acme']],
     ['the root', '/', []],
     ['a query, which it drops', '/api/orgs?limit=10&x=/../y', ['api', 'orgs']],
@@ -33,7 +33,7 @@ describe('normalisePath accepts', () => {
 });
 
 describe('normalisePath refuses', () => {
-  const cases: Array<[string, string, string]> = [
+  const cases: [string, string, string][] = [
     ['a dot-dot segment', '/api/orgs/acme/../globex', 'dot segment (. or ..)'],
     ['a leading dot-dot', '/../api/orgs', 'dot segment (. or ..)'],
     ['a dot segment', '/api/orgs/acme/./members', 'dot segment (. or ..)'],

@@ -18,7 +18,7 @@ import { bearer, check, DEFAULT_ROUTES, STYLES } from './helpers.js';
 const DIRECTORY = path.resolve('test', 'support', 'fixtures', 'encoded-ids-directory.yaml');
 
 describe('decodeParam', () => {
-  const accepted: Array<[string, string, string]> = [
+  const accepted: [string, string, string][] = [
     ['an e-mail id with an encoded @', 'olivia%40example.com', 'olivia@example.com'],
     ['an e-mail id with a raw @', 'olivia@example.com', 'olivia@example.com'],
     ['UTF-8 escapes and an encoded space', 'zo%C3%AB%20%C3%BC', 'zoë ü'],
@@ -31,7 +31,7 @@ describe('decodeParam', () => {
     expect(decodeParam(raw)).toEqual({ ok: true, value });
   });
 
-  const refused: Array<[string, string, string]> = [
+  const refused: [string, string, string][] = [
     ['an encoded slash', 'a%2Fb', 'decodes to a slash (/)'],
     ['an encoded backslash', 'a%5cb', 'decodes to a backslash (\\)'],
     ['a double-encoded @ (%2540)', 'olivia%2540example.com', 'decodes to a percent sign (%): double encoding'],
@@ -72,7 +72,7 @@ describe('decodeRouteParams', () => {
     expect(decoded).toEqual({ ok: true, params: new Map([['org', 'acme'], ['user', 'olivia@example.com']]) });
   });
 
-  const refused: Array<[string, string, string, string]> = [
+  const refused: [string, string, string, string][] = [
     ['a case variant of the default org', 'Default', 'bob', 'path parameter {org} must not be a case variant of the default org'],
     ['an org id outside the grammar', 'ac%20me', 'bob', 'path parameter {org} must match ^[A-Za-z0-9._-]{1,64}$'],
     ['a prototype name as org', 'constructor', 'bob', 'path parameter {org} must not be __proto__, constructor or prototype'],

@@ -38,7 +38,7 @@ describe('caller token', () => {
   });
 
   it('POST /v1/authorize: missing or wrong token is 401 and decides nothing; the right one decides', async () => {
-    const refused: Array<Record<string, string>> = [{}, { 'x-orgwarden-caller-token': 'wrong' }, { 'x-orgwarden-caller-token': `${CALLER_TOKEN}x` }, { 'x-orgwarden-caller-token': '' }];
+    const refused: Record<string, string>[] = [{}, { 'x-orgwarden-caller-token': 'wrong' }, { 'x-orgwarden-caller-token': `${CALLER_TOKEN}x` }, { 'x-orgwarden-caller-token': '' }];
     for (const headers of refused) {
       const res = await authorize(headers);
       expect(res.status).toBe(401);

@@ -61,14 +61,16 @@ let base: string;
 const logged: unknown[] = [];
 
 beforeAll(async () => {
-  const thrower = (req: http.IncomingMessage): never => {
+  const errorFor = (req: http.IncomingMessage): Error => {
     const code = new URL(req.url ?? '/', 'http://x').searchParams.get('code') as ErrorCode;
-    throw code === 'directory_unavailable' ? new DirectoryUnavailableError(DETAIL) : new OrgwardenError(code, DETAIL);
+    return code === 'directory_unavailable' ? new DirectoryUnavailableError(DETAIL) : new OrgwardenError(code, DETAIL);
   };
   const table = declareRoutes([
-    { surface: 'decision', method: 'POST', path: '/raw', operation: 'raw', auth: 'caller', handle: async (req) => thrower(req) },
-    { surface: 'decision', method: 'POST', path: '/raw-bug', operation: 'raw_bug', auth: 'caller', handle: async () => { throw new Error(DETAIL); } },
-    { surface: 'management', method: 'POST', path: '/express', operation: 'express', auth: 'caller', handle: (req) => thrower(req) },
+    { surface: 'decision', method: 'POST', path: '/raw', operation: 'raw', auth: 'caller', handle: (req) => Promise.reject(errorFor(req)) },
+    { surface: 'decision', method: 'POST', path: '/raw-bug', operation: 'raw_bug', auth: 'caller', handle: () => Promise.reject(new Error(DETAIL)) },
+    { surface: 'management', method: 'POST', path: '/express', operation: 'express', auth: 'caller', handle: (req) => {
+      throw errorFor(req);
+    } },
     { surface: 'management', method: 'POST', path: '/express-bug', operation: 'express_bug', auth: 'caller', handle: () => { throw new Error(DETAIL); } },
   ]);
   const onError = (err: unknown) => logged.push(err);

@@ -26,7 +26,7 @@ const event = () => ({ channel: 'push', event: { type: 'alert', org: 'acme' }, r
 const job = () => ({ job: { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user: 'alice' }, action: 'resource.read', resource: { type: 'node', id: 'n1' } } });
 
 describe('decision endpoints: 400 naming the field, and the policy is never asked', () => {
-  const cases: Array<[string, string, unknown, RegExp]> = [
+  const cases: [string, string, unknown, RegExp][] = [
     ['authorize: a lone surrogate in the org', '/v1/authorize', { ...authorize(), org: `acme${LONE}` }, /^org: must be well-formed Unicode/],
     ['authorize: in a context value', '/v1/authorize', { ...authorize(), context: { target_user: `b${LONE}ob` } }, /^context.target_user: must be well-formed Unicode/],
     ['authorize: in a context key', '/v1/authorize', { ...authorize(), context: { [`k${LONE}`]: 'x' } }, /^context: keys must be well-formed Unicode/],
@@ -46,8 +46,8 @@ describe('decision endpoints: 400 naming the field, and the policy is never aske
     evaluations.reset();
     const res = await postJson(`${s.url}${path}`, body);
     expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('invalid_request');
-    expect(res.json.error.message).toMatch(message);
+    expect(res.json?.error?.code).toBe('invalid_request');
+    expect(res.json?.error?.message).toMatch(message);
     expect(evaluations.count).toBe(0);
   });
 
@@ -73,7 +73,7 @@ describe('decision endpoints: 400 naming the field, and the policy is never aske
     const res = await postJson(`${s.url}/v1/authorize`, { ...authorize(), context: { [key]: { v: LONE } } });
     expect(res.status).toBe(400);
     expect(res.text.includes('\\ud')).toBe(false);
-    expect((res.json.error.message as string).isWellFormed()).toBe(true);
+    expect((res.json?.error?.message as string).isWellFormed()).toBe(true);
   });
 });
 
@@ -93,7 +93,7 @@ describe('management endpoints: 400, and nothing changes', () => {
     const res = await adminPut('/v1/directory/orgs/acme/members/zoe', { role: `admin${LONE}` });
     expect(res.status).toBe(400);
     expect(res.json.error.message).toMatch(/^role: must be well-formed Unicode/);
-    expect((await fetch(`${s.url}/v1/directory/orgs/acme`, { headers: ADMIN }).then((r) => r.json() as Promise<{ members: Array<{ user: string }> }>)).members.map((m) => m.user)).not.toContain('zoe');
+    expect((await fetch(`${s.url}/v1/directory/orgs/acme`, { headers: ADMIN }).then((r) => r.json() as Promise<{ members: { user: string }[] }>)).members.map((m) => m.user)).not.toContain('zoe');
   });
 
   it('the kill switch refuses a key with a lone surrogate and keeps its state', async () => {
@@ -122,7 +122,7 @@ describe('the core, called in process, never lets such a string reach the policy
     resource: { type: 'org', id: 'acme', org: 'acme' },
     context: { target_user: 'bob' },
   });
-  const cases: Array<[string, Partial<CredentialRequest>, string, RegExp]> = [
+  const cases: [string, Partial<CredentialRequest>, string, RegExp][] = [
     ['in the action', { action: `org.read${LONE}` }, 'unknown_action', /^action: /],
     ['in the org field', { named_org: { id: `acme${LONE}`, source: 'field' } }, 'invalid_org', /^org: /],
     ['in the resource org', { resource: { type: 'node', id: 'n1', org: LONE } }, 'invalid_org', /^resource\.org: /],

@@ -10,7 +10,7 @@ import { opaquePrefixesOf, readRequestTarget } from '../../src/http/request-targ
 const OPAQUE = ['/v1/forward-auth'];
 
 describe('readRequestTarget accepts', () => {
-  const cases: Array<[string, string, string]> = [
+  const cases: [string, string, string][] = [
     ['a plain path', '/v1/policy', '/v1/policy'],
     ['a path with a query, kept as sent', '/v1/policy?x=/../y&z=%2F', '/v1/policy?x=/../y&z=%2F'],
     ['the root', '/', '/'],
@@ -33,7 +33,7 @@ describe('readRequestTarget accepts', () => {
 });
 
 describe('readRequestTarget refuses', () => {
-  const cases: Array<[string, string | undefined, string]> = [
+  const cases: [string, string | undefined, string][] = [
     ['absolute-form', 'http://127.0.0.1:8282/v1/policy', 'absolute-form and authority-form targets are not served; send the path only'],
     ['absolute-form, upper-case scheme', 'HTTP://host/V1/admin/tenancy', 'absolute-form and authority-form targets are not served; send the path only'],
     ['absolute-form of a prefix route', 'http://host/v1/forward-auth/api/orgs', 'absolute-form and authority-form targets are not served; send the path only'],
@@ -60,7 +60,7 @@ describe('readRequestTarget refuses', () => {
 
 describe('opaquePrefixesOf', () => {
   it('takes the prefixes of decision routes registered as prefix/*', () => {
-    const handle = async () => {};
+    const handle = () => Promise.resolve();
     expect(opaquePrefixesOf([
       { surface: 'decision', method: 'POST', path: '/v1/authorize', operation: 'authorize', auth: 'caller', handle },
       { surface: 'decision', method: 'ANY', path: '/v1/forward-auth/*', operation: 'forward_auth', auth: 'caller', handle },

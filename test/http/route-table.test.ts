@@ -98,8 +98,8 @@ describe('each auth level is enforced', () => {
 });
 
 describe('a table the server would not start with', () => {
-  const handle = async () => {};
-  const route = (over: Record<string, unknown>): Route => ({ surface: 'decision', method: 'POST', path: '/v1/x', operation: 'x', auth: 'caller', handle, ...over }) as Route;
+  const handle = () => Promise.resolve();
+  const route = (over: Record<string, unknown>): Route => ({ surface: 'decision', method: 'POST', path: '/v1/x', operation: 'x', auth: 'caller', handle, ...over });
   it.each([
     ['no auth level', { auth: undefined }, 'route POST /v1/x: no auth level; declare one of public, caller, admin'],
     ['an unknown auth level', { auth: 'none' }, 'route POST /v1/x: no auth level'],

@@ -30,10 +30,10 @@ beforeAll(async () => {
 });
 afterAll(() => walk.app.stop());
 
-const alternateCase = (p: string) => [...p].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+const alternateCase = (p: string) => Array.from(p).map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
 
 /** Spellings of a registered path; `port` for absolute-form. */
-const SPELLINGS: Array<[string, (path: string, port: number) => string]> = [
+const SPELLINGS: [string, (path: string, port: number) => string][] = [
   ['as registered', (p) => p],
   ['/V1/ upper-cased', (p) => p.replace(/^\/v1\//, '/V1/')],
   ['all upper case', (p) => p.toUpperCase()],

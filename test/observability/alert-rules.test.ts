@@ -25,7 +25,7 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 const alerts = (): Rule[] =>
-  (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+  (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
 
 describe('promtool', () => {
   it('accepts the rules file', async () => {
@@ -34,7 +34,7 @@ describe('promtool', () => {
   });
 
   it('passes the rules unit tests', async () => {
-    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch((err: { stdout?: string; stderr?: string }) => err);
+    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch((err: unknown) => err as { stdout?: string; stderr?: string });
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toContain('SUCCESS');
   });
 });
@@ -65,7 +65,7 @@ describe('documentation', () => {
     for (const rule of alerts()) {
       for (const [used] of rule.expr.matchAll(/orgwarden_[a-z_]+/g)) {
         const base = used.replace(/_(bucket|sum|count)$/, '');
-        expect(known.has(base), `${rule.alert}: ${used}`).toBe(true);
+        expect(known.has(base), `${String(rule.alert)}: ${used}`).toBe(true);
       }
     }
   });

@@ -20,7 +20,7 @@ import { postJson, session, startTestApp } from '../support/app.js';
 import { waitFor } from './helpers.js';
 
 const ALERT = 'OrgwardenSpoofAttemptSpike';
-const SHORT_WINDOWS: Array<[RegExp, string]> = [
+const SHORT_WINDOWS: [RegExp, string][] = [
   [/\[1h\] offset 5m/g, '[1m] offset 10s'],
   [/\[5m\]/g, '[10s]'],
 ];
@@ -36,16 +36,16 @@ interface Rule {
 
 /** The shipped spoof rule with test-sized windows; fails if the rule no longer has the expected shape. */
 function shortWindowSpoofRule(): Rule {
-  const doc = parse(readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> };
+  const doc = parse(readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8')) as { groups: { rules: Rule[] }[] };
   const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT);
   if (!rule) throw new Error(`${ALERT} is not in the rules file`);
   let expr = rule.expr;
   for (const [pattern, replacement] of SHORT_WINDOWS) {
-    if (!expr.match(pattern)) throw new Error(`${ALERT}: expected ${pattern} in its expression`);
+    if (!expr.match(pattern)) throw new Error(`${ALERT}: expected ${String(pattern)} in its expression`);
     expr = expr.replace(pattern, replacement);
   }
   if (/\[(?!10s\]|1m\])[^\]]*\]|offset (?!10s\))/.test(expr)) throw new Error(`${ALERT}: a window was left unshortened: ${expr}`);
-  if (rule.for !== '2m') throw new Error(`${ALERT}: expected for: 2m, found ${rule.for}`);
+  if (rule.for !== '2m') throw new Error(`${ALERT}: expected for: 2m, found ${String(rule.for)}`);
   return { ...rule, expr, for: SHORT_FOR };
 }
 
@@ -57,9 +57,9 @@ interface PromAlert {
   value: string;
 }
 
-let app: App;
+let app: App | undefined;
 let appUrl: string;
-let prometheus: ChildProcess;
+let prometheus: ChildProcess | undefined;
 let promUrl: string;
 let promLog = '';
 const dir = mkdtempSync(join(tmpdir(), 'orgwarden-prometheus-'));
@@ -72,7 +72,7 @@ async function promGet<T>(path: string): Promise<T> {
 }
 
 async function query(expr: string): Promise<number | undefined> {
-  const data = await promGet<{ result: Array<{ value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const data = await promGet<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
   const first = data.result[0];
   return first ? Number(first.value[1]) : undefined;
 }
@@ -98,13 +98,14 @@ beforeAll(async () => {
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
+  const child = spawn(
     'prometheus',
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  prometheus.stderr?.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  const exited = new Promise<never>((_, reject) => prometheus.once('exit', (code) => reject(new Error(`prometheus exited (${code}):\n${promLog}`))));
+  prometheus = child;
+  child.stderr.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`))));
   exited.catch(() => undefined);
   await Promise.race([
     exited,
@@ -114,11 +115,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const gone = new Promise((r) => prometheus.once('exit', r));
-    prometheus.kill('SIGTERM');
-    await Promise.race([gone, sleep(10_000)]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
+  const child = prometheus;
+  if (child?.exitCode === null) {
+    const gone = new Promise<boolean>((r) => child.once('exit', () => r(true)));
+    child.kill('SIGTERM');
+    const stopped = await Promise.race([gone, sleep(10_000).then(() => false)]);
+    if (!stopped) child.kill('SIGKILL');
   }
   await app?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -136,16 +138,16 @@ describe('spoof alert on a real Prometheus', () => {
     const normalEnd = Date.now() + 15_000;
     while (Date.now() < normalEnd) {
       const res = await allow();
-      expect(res.json.reason).toBe('allowed');
+      expect(res.json?.reason).toBe('allowed');
       allows += 1;
-      if (allows === 50) expect((await spoof()).json.spoof).toBe(true);
+      if (allows === 50) expect((await spoof()).json?.spoof).toBe(true);
       await sleep(100);
     }
     // Prometheus has seen exactly this traffic, and the rule has been evaluated on it.
     await waitFor('prometheus to scrape the normal traffic', async () =>
       (await query('sum(orgwarden_decisions_total{decision="allow"})')) === allows ? true : undefined, 10_000, 200);
     expect(await query('sum(orgwarden_spoof_attempts_total)')).toBe(1);
-    const rules = await promGet<{ groups: Array<{ rules: Array<{ name: string; health: string; lastEvaluation: string }> }> }>('/api/v1/rules');
+    const rules = await promGet<{ groups: { rules: { name: string; health: string; lastEvaluation: string }[] }[] }>('/api/v1/rules');
     const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.name === ALERT);
     expect(rule?.health).toBe('ok');
     expect(Date.now() - Date.parse(rule?.lastEvaluation ?? '')).toBeLessThan(10_000);

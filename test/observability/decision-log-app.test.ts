@@ -14,6 +14,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { engineOver } from '../../src/engine/wasm-engine.js';
 import { silentLogger } from '../../src/contract/logger.js';
 import { apiToken, postJson, session, startTestApp, testConfigDoc } from '../support/app.js';
+import type { ResponseBody } from '../support/response-body.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { scrape, valueOf, waitFor } from './helpers.js';
 
@@ -37,8 +38,8 @@ describe('decision log to a file', () => {
   let app: App;
   let url: string;
   const tokens: string[] = [];
-  const responses: Array<Record<string, any>> = [];
-  let lines: Array<Record<string, any>>;
+  const responses: (ResponseBody | undefined)[] = [];
+  let lines: Record<string, unknown>[];
   let text: string;
 
   beforeAll(async () => {
@@ -61,7 +62,7 @@ describe('decision log to a file', () => {
     responses.push(await post('/v1/authorize', { headers: { authorization: `Bearer ${mallory}`, 'x-org-id': 'acme' }, action: 'org.read' }));
     responses.push(await post('/v1/authorize', { headers: { Authorization: `Bearer ${alice}`, cookie: `org_id=globex; session=${alice}` }, action: 'org.read' }));
     responses.push(await post('/v1/authorize', { token: tok, action: 'resource.read', resource: { type: 'node', id: 'n9', org: 'acme' } }));
-    responses.push(...(await post('/v1/authorize/batch', { items: [{ token: alice, org: 'acme', action: 'org.update' }, { token: `${alice}x`, org: 'acme', action: 'org.read' }] })).results);
+    responses.push(...(await post('/v1/authorize/batch', { items: [{ token: alice, org: 'acme', action: 'org.update' }, { token: `${alice}x`, org: 'acme', action: 'org.read' }] }))?.results ?? []);
     // a policy that throws: the decision is policy_error, the cause goes to the log only
     const healthy = app.policy.current();
     app.policy.swap(
@@ -76,12 +77,12 @@ describe('decision log to a file', () => {
     await waitFor('every entry written', async () => ((await logCounters(url)).written === responses.length ? true : undefined));
     await app.stop();
     text = readFileSync(file, 'utf8');
-    lines = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   });
 
   it('writes one JSON line per decision, in order, with the decision ids the callers got', () => {
     expect(responses).toHaveLength(7);
-    expect(lines.map((l) => l.decision_id)).toEqual(responses.map((r) => r.decision_id));
+    expect(lines.map((l) => l.decision_id)).toEqual(responses.map((r) => r?.decision_id));
     expect(lines.map((l) => l.kind)).toEqual(['request', 'request', 'request', 'request', 'batch_item', 'batch_item', 'request']);
   });
 
@@ -90,7 +91,7 @@ describe('decision log to a file', () => {
     const revision = app.policy.current()?.revision;
     expect(allow).toEqual({
       decision_id: responses[0]?.decision_id,
-      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
       kind: 'request',
       principal: { id: 'alice', kind: 'session' },
       requested_org: { id: 'acme', source: 'field' },
@@ -106,7 +107,7 @@ describe('decision log to a file', () => {
       spoof_source: null,
       policy_revision: revision,
       multi_tenant: true,
-      latency_ms: expect.any(Number),
+      latency_ms: expect.any(Number) as unknown,
     });
     expect(allow?.latency_ms).toBeGreaterThan(0);
     expect(spoof).toMatchObject({ principal: { id: 'mallory' }, requested_org: { id: 'acme', source: 'header' }, effective_org: null, allow: false, reason: 'access_denied', detail: 'not_member', spoof: true, spoof_source: 'header' });
@@ -146,7 +147,7 @@ describe('back-pressure', () => {
       for (let i = 0; i < 20; i++) {
         const res = await postJson(`${url}/v1/authorize`, { token: i % 2 ? mallory : alice, org: 'acme', action: 'org.read' });
         expect(res.status).toBe(200);
-        expect(res.json.reason).toBe(i % 2 ? 'access_denied' : 'allowed');
+        expect(res.json?.reason).toBe(i % 2 ? 'access_denied' : 'allowed');
       }
       expect(chunks).toBe(1);
       expect(await logCounters(url)).toEqual({ written: 0, buffer_full: 15, sink_error: 0, sampled_out: 0 });
@@ -172,7 +173,7 @@ describe('back-pressure', () => {
       for (let b = 0; b < BATCHES; b++) {
         const res = await postJson(`${url}/v1/authorize/batch`, { items });
         expect(res.status).toBe(200);
-        expect(res.json.results.every((r: { allow: boolean }) => r.allow)).toBe(true);
+        expect(res.json?.results?.every((r) => r.allow)).toBe(true);
       }
       const total = BATCHES * items.length;
       // The pipe (64 KiB) holds far fewer than 1000 lines: the sink is stuck with a full buffer.

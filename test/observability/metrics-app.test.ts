@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { apiToken, postJson, session, startTestApp } from '../support/app.js';
+import type { ResponseBody } from '../support/response-body.js';
 import { TEST_SECRET } from '../support/tokens.js';
 import { scrape, seriesOf, valueOf, type Sample } from './helpers.js';
 
@@ -19,9 +20,11 @@ let contentType: string | null;
 async function decide(body: Record<string, unknown>, expected: { allow: boolean; reason: string }) {
   const res = await postJson(`${url}/v1/authorize`, body);
   expect(res.status).toBe(200);
-  expect({ allow: res.json.allow, reason: res.json.reason }).toEqual(expected);
-  decisionIds.push(res.json.decision_id);
-  return res.json;
+  const answer: ResponseBody = res.json ?? {};
+  expect({ allow: answer.allow, reason: answer.reason }).toEqual(expected);
+  expect(answer.decision_id).toBeTypeOf('string');
+  decisionIds.push(answer.decision_id!);
+  return answer;
 }
 
 beforeAll(async () => {
@@ -50,8 +53,10 @@ beforeAll(async () => {
       { token: mallory, org: 'acme', action: 'org.read' },
     ],
   });
-  expect(batch.json.results.map((r: { reason: string }) => r.reason)).toEqual(['allowed', 'access_denied']);
-  decisionIds.push(...batch.json.results.map((r: { decision_id: string }) => r.decision_id));
+  const results = batch.json?.results ?? [];
+  expect(results.map((r) => r.reason)).toEqual(['allowed', 'access_denied']);
+  expect(results.map((r) => typeof r.decision_id)).toEqual(['string', 'string']);
+  decisionIds.push(...results.map((r) => r.decision_id!));
 
   ({ samples, text, contentType } = await scrape(url));
 });

@@ -32,7 +32,7 @@ describe('directory cache lookups with a Redis directory', () => {
     expect(before).toEqual({ memory_hit: 0, memory_miss: 0, redis_hit: 0, redis_miss: 0 });
 
     const first = await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
-    expect(first.json.reason).toBe('allowed');
+    expect(first.json?.reason).toBe('allowed');
     expect(await lookups()).toEqual({ memory_hit: 0, memory_miss: 1, redis_hit: 1, redis_miss: 0 });
 
     for (let i = 0; i < 3; i++) await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
@@ -41,7 +41,7 @@ describe('directory cache lookups with a Redis directory', () => {
     // an org Redis does not have: a miss in both layers, then a cached "no such org"
     for (let i = 0; i < 2; i++) {
       const res = await postJson(`${url}/v1/authorize`, { token: alice, org: 'nope', action: 'org.read' });
-      expect(res.json.reason).toBe('invalid_org');
+      expect(res.json?.reason).toBe('invalid_org');
     }
     expect(await lookups()).toEqual({ memory_hit: 4, memory_miss: 2, redis_hit: 1, redis_miss: 1 });
   });
@@ -66,7 +66,7 @@ describe('Redis errors', () => {
       const alice = await session('alice');
       for (let i = 0; i < 2; i++) {
         const res = await postJson(`${url}/v1/authorize`, { token: alice, action: 'resource.read' });
-        expect(res.json.reason).toBe('directory_unavailable');
+        expect(res.json?.reason).toBe('directory_unavailable');
       }
       const { samples } = await scrape(url);
       expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'request', decision: 'deny', reason: 'directory_unavailable' })).toBe(2);

@@ -87,7 +87,7 @@ describe('labels stay bounded', () => {
 
 describe('org-switch failure', () => {
   it('is access_denied (not_member or token_org_mismatch) for an org the client named', () => {
-    const cases: Array<[string, Parameters<typeof record>[0], string | null]> = [
+    const cases: [string, Parameters<typeof record>[0], string | null][] = [
       ['header, not a member', { requested_org: { id: 'acme', source: 'header' }, ...deny() }, 'not_member'],
       ['cookie, not a member', { requested_org: { id: 'acme', source: 'cookie' }, ...deny() }, 'not_member'],
       ['path, not a member', { requested_org: { id: 'acme', source: 'path' }, ...deny() }, 'not_member'],

@@ -72,7 +72,7 @@ describe('shadow policy on live traffic', () => {
     const { app, url, logger } = await start();
     const loaded = await shadowRequest(url, { bundle: stricterFile });
     expect(loaded.status).toBe(200);
-    expect(loaded.json.shadow).toMatchObject({ source: `policy.bundle ${stricterFile}`, evaluated: 0, disagreed: { allow: 0, reason: 0 } });
+    expect(loaded.json?.shadow).toMatchObject({ source: `policy.bundle ${stricterFile}`, evaluated: 0, disagreed: { allow: 0, reason: 0 } });
     const heard: ShadowDisagreement[] = [];
     app.rollout.shadow.onDisagreement((d) => heard.push(d));
 
@@ -80,8 +80,8 @@ describe('shadow policy on live traffic', () => {
     const decisions: Array<{ decision_id: string; policy_revision: string }> = [];
     for (const request of requests) {
       const res = await postJson(`${url}/v1/authorize`, request.body);
-      expect(res.json.reason, request.body.action).toBe(request.active); // the active policy decides
-      decisions.push(res.json);
+      expect(res.json?.reason, request.body.action).toBe(request.active); // the active policy decides
+      decisions.push(res.json as { decision_id: string; policy_revision: string });
     }
     await waitUntil(() => app.rollout.shadow.status()!.evaluated === requests.length, 5000);
 
@@ -122,7 +122,7 @@ describe('shadow policy on live traffic', () => {
     await shadowRequest(url, { bundle: stricterFile });
     const rejected = await shadowRequest(url, { bundle: pendingFile });
     expect(rejected.status).toBe(422);
-    expect(rejected.json.error).toMatchObject({ code: 'policy_rejected', step: 'smoke', message: expect.stringContaining('a pending share grants nothing') });
+    expect(rejected.json?.error).toMatchObject({ code: 'policy_rejected', step: 'smoke', message: expect.stringContaining('a pending share grants nothing') });
     const shown = await fetch(`${url}/v1/admin/policy/shadow`, { headers: ADMIN }).then((r) => r.json() as Promise<any>);
     expect(shown.shadow.source).toBe(`policy.bundle ${stricterFile}`);
     expect(shown.last_load).toMatchObject({ ok: false, step: 'smoke', source: `policy.bundle ${pendingFile}` });
@@ -145,13 +145,13 @@ describe('shadow policy on live traffic', () => {
     }
     const none = await shadowRequest(url, {});
     expect(none.status).toBe(422);
-    expect(none.json.error.message).toBe('no shadow source given and policy.shadow is not configured');
+    expect(none.json?.error?.message).toBe('no shadow source given and policy.shadow is not configured');
   });
 
   it('policy.shadow in the config is loaded at start; one that fails is reported but never stops the start', async () => {
     const { app, url } = await start({ shadow: { bundle: stricterFile } });
     expect(app.rollout.shadow.status()).toMatchObject({ source: `policy.bundle ${stricterFile}` });
-    expect((await shadowRequest(url, {})).json.shadow).toMatchObject({ evaluated: 0 }); // {} reloads the configured one
+    expect((await shadowRequest(url, {})).json?.shadow).toMatchObject({ evaluated: 0 }); // {} reloads the configured one
     const bodiless = await fetch(`${url}/v1/admin/policy/shadow`, { method: 'POST', headers: ADMIN });
     expect(bodiless.status).toBe(200);
     expect(((await bodiless.json()) as any).shadow).toMatchObject({ source: `policy.bundle ${stricterFile}` });

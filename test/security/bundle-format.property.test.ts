@@ -59,14 +59,17 @@ describe('bundles orgwarden writes and signs, in OPA', () => {
         const bundle = path.join(work, 'b.tar.gz');
         writeFileSync(bundle, await writeTarGz([...files, [SIGNATURES_FILE, signature]]));
 
-        const inspected = JSON.parse((await exec(opa, ['inspect', '--format', 'json', bundle], { maxBuffer: 16 * 1024 * 1024 })).stdout) as { namespaces: Record<string, string[]>; wasm_modules?: Array<{ path: string }> };
+        const inspected = JSON.parse((await exec(opa, ['inspect', '--format', 'json', bundle], { maxBuffer: 16 * 1024 * 1024 })).stdout) as { namespaces: Record<string, string[]>; wasm_modules?: { path: string }[] };
         const regoFiles = Object.values(inspected.namespaces).flat().filter((file) => file.endsWith('.rego'));
         expect(regoFiles.sort()).toEqual(regoNames.map((name) => `/${name}`).sort());
         expect((inspected.wasm_modules ?? []).map((module) => module.path)).toEqual(withWasm ? ['/policy.wasm'] : []);
 
         const verified = await exec(opa, ['build', '--verification-key', path.join(work, 'pub.pem'), '--signing-alg', 'ES256', '--bundle', bundle, '-o', path.join(work, 'out.tar.gz')]).then(
           () => 'verified',
-          (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+          (err: unknown) => {
+            const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+            return `${stdout ?? ''}${stderr ?? ''}`;
+          },
         );
         expect(verified).toBe('verified');
       }),

@@ -20,7 +20,7 @@ import { bundleFileSet, byteEdit, dataDocument, folderPath, jsonLayout, type Bun
 import { fuzzParams, fuzzRuns } from '../support/fuzz.js';
 
 /** The archive of a generated bundle, its files in the given order, data.json written by `writeData`. */
-function archiveOf(set: BundleFileSet, order: string[], writeData: (data: unknown) => string = JSON.stringify, extra: Array<[string, Buffer]> = []): Promise<Buffer> {
+function archiveOf(set: BundleFileSet, order: string[], writeData: (data: unknown) => string = JSON.stringify, extra: [string, Buffer][] = []): Promise<Buffer> {
   const files = new Map<string, Buffer>([
     ['policy.wasm', Buffer.from(set.wasm)],
     ['data.json', Buffer.from(writeData(set.data))],
@@ -104,7 +104,7 @@ const COMPILE_RUNS = Math.min(fuzzRuns(4), 200);
 describe('the revision of the default pack compiled by the real OPA', () => {
   const POLICIES = path.resolve('policies');
   let work: string;
-  let pack: Array<[string, Buffer]>;
+  let pack: [string, Buffer][];
   let reference: PolicyBundle;
 
   beforeAll(async () => {
@@ -152,7 +152,7 @@ describe('the revision of the default pack compiled by the real OPA', () => {
     expect(sites.filter((site) => site.kind === 'comment').length).toBeGreaterThan(0);
     expect(sites.filter((site) => site.kind === 'policy').length).toBeGreaterThan(0);
     await fc.assert(
-      fc.asyncProperty(folderPath, fc.constantFrom(...sites), fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'), async (where, site, letter) => {
+      fc.asyncProperty(folderPath, fc.constantFrom(...sites), fc.constantFrom(...Array.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')), async (where, site, letter) => {
         const [name, bytes] = pack[site.file]!;
         fc.pre(bytes[site.at] !== letter.charCodeAt(0));
         const dir = copyPack(where, [...pack.keys()], (value) => JSON.stringify(value));
@@ -182,8 +182,8 @@ function listFiles(dir: string, prefix = ''): string[] {
  * string literals of the compiled (non-test) Rego files and in data.json strings change the policy
  * ("policy"); letters in Rego comments do not ("comment": opa build writes the modules without them).
  */
-function editSites(pack: Array<[string, Buffer]>): Array<{ file: number; at: number; kind: 'policy' | 'comment' }> {
-  const sites: Array<{ file: number; at: number; kind: 'policy' | 'comment' }> = [];
+function editSites(pack: [string, Buffer][]): { file: number; at: number; kind: 'policy' | 'comment' }[] {
+  const sites: { file: number; at: number; kind: 'policy' | 'comment' }[] = [];
   pack.forEach(([name, bytes], file) => {
     const rego = name.endsWith('.rego') && !name.endsWith('_test.rego');
     if (!rego && !name.endsWith('data.json')) return;

@@ -59,7 +59,7 @@ describe('decision log memory under a stalled sink', () => {
         const log = createDecisionLog(
           { bufferEntries: 10_000, bufferBytes, sampleAllowsOneIn: 1 },
           {
-            sink: { write: (chunk) => void chunks.push(chunk), close: async () => undefined }, // never confirms
+            sink: { write: (chunk) => void chunks.push(chunk), close: () => Promise.resolve() }, // never confirms
             counters: { written: () => undefined, dropped: (cause, n) => (dropped[cause] += n), sampledOut: () => undefined },
           },
         );

@@ -74,7 +74,7 @@ const forgery = fc.record({
   headers: fc.uniqueArray(spelledIdentityHeader, { minLength: 1, maxLength: 6, selector: (h) => h.spelling.toLowerCase() }),
 });
 
-const GATEWAYS: Array<[string, (t: GatewayTargets) => Promise<Gateway>]> = [
+const GATEWAYS: [string, (t: GatewayTargets) => Promise<Gateway>][] = [
   ['nginx as shipped', (t) => startNginx(t)],
   ['nginx with underscores_in_headers on', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;'] })],
   ['nginx with underscores_in_headers on, ignore_invalid_headers off', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;', 'ignore_invalid_headers off;'] })],
@@ -85,9 +85,8 @@ describe.each(GATEWAYS)('%s', (_name, start) => {
   let gateway: Gateway;
   beforeAll(async () => {
     gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
+    // Runs after the suite, and only when the gateway started.
+    return () => gateway.stop();
   });
 
   it('never lets a client-sent spelling of an identity header reach the upstream', async () => {

@@ -32,8 +32,8 @@ interface Figures {
   seconds: number;
 }
 
-let app: App;
-let client: RawClient;
+let app: App | undefined;
+let client: RawClient | undefined;
 let oracle: Oracle;
 const figures = new Map<Endpoint, Figures>();
 
@@ -57,7 +57,7 @@ describe('hostile documents on every decision endpoint', () => {
     const started = performance.now();
     await fc.assert(
       fc.asyncProperty(hostileCases(endpoint, oracle), async (c) => {
-        const res = await client.send(c.request);
+        const res = await client!.send(c.request);
         f.documents += 1;
         f.statuses[res.status] = (f.statuses[res.status] ?? 0) + 1;
         const verdict = c.judge(res);
@@ -79,7 +79,7 @@ describe('hostile documents on every decision endpoint', () => {
   });
 
   it('the judges flag a 5xx, a policy_error and an allow for a non-member (they can fail)', () => {
-    const answer = (status: number, body: unknown, headers: Array<[string, string]> = []): RawResponse => ({
+    const answer = (status: number, body: unknown, headers: [string, string][] = []): RawResponse => ({
       status,
       headers: new Map(headers),
       body: Buffer.from(JSON.stringify(body)),
@@ -90,14 +90,14 @@ describe('hostile documents on every decision endpoint', () => {
     expect(authorize?.judge(answer(200, { allow: false, reason: 'policy_error' })).problem).toBe('policy_error');
     expect(authorize?.judge(answer(200, stranger)).problem).not.toBeNull();
     const [forward] = fc.sample(hostileCases('/v1/forward-auth', oracle), { seed: 1, numRuns: 1 });
-    const mallory = [['x-orgwarden-user', 'mallory'], ['x-orgwarden-org', 'acme'], ['x-orgwarden-principal-kind', 'session']] as Array<[string, string]>;
+    const mallory = [['x-orgwarden-user', 'mallory'], ['x-orgwarden-org', 'acme'], ['x-orgwarden-principal-kind', 'session']] as [string, string][];
     expect(forward?.judge({ ...answer(200, ''), body: Buffer.alloc(0), headers: new Map(mallory) }).problem).not.toBeNull();
     expect(forward?.judge(answer(500, { error: 'policy_error', message: 'authorization failed' })).problem).toMatch(/answered 500/);
   });
 
   it('the app still decides correctly afterwards', async () => {
     const alice = oracle.credentials.find((c) => c.legit && c.sub === 'alice' && c.kind === 'session');
-    const res = await client.send({
+    const res = await client!.send({
       method: 'POST',
       path: '/v1/authorize',
       headers: [['content-type', 'application/json']],

@@ -90,7 +90,7 @@ describe('decision request bodies', () => {
     fc.assert(
       fc.property(badUserId, canonicalUserId, (bad, good) => {
         const refused = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: bad } }, NAMES);
-        expect(refused.ok === false && refused.message.startsWith('context.target_user: ')).toBe(true);
+        expect(!refused.ok && refused.message.startsWith('context.target_user: ')).toBe(true);
         const accepted = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: good } }, NAMES);
         expect(accepted.ok && accepted.value.context.target_user).toBe(good);
       }),
@@ -148,7 +148,7 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
   });
   /** Percent-encoding; a lone surrogate has no UTF-8 form, so it goes as the three bytes a client could still send. */
   const encodePath = (id: string) =>
-    [...id]
+    Array.from(id)
       .map((ch) => {
         if (ch.isWellFormed()) return encodeURIComponent(ch);
         const unit = ch.charCodeAt(0);
@@ -163,10 +163,10 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
         const before = await snapshot();
         const refused = await rawRequest(port, { method: 'PUT', path: `/v1/directory/orgs/acme/members/${encodePath(bad)}`, headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{"role":"viewer"}' });
         expect(refused.status).toBe(400);
-        expect(refused.json.error.code).toBe('invalid_request');
+        expect(refused.json).toMatchObject({ error: { code: 'invalid_request' } });
         // a dot-only id is a dot segment, refused with the request target before any route sees it
-        if (/^\.+$/.test(bad) && bad.length <= 2) expect(refused.json.error.message).toMatch(/dot segment/);
-        else if (bad.isWellFormed()) expect(refused.json.error.message).toMatch(/: user: /);
+        if (/^\.+$/.test(bad) && bad.length <= 2) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/dot segment/) as unknown } });
+        else if (bad.isWellFormed()) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/: user: /) as unknown } });
         expect(await snapshot()).toEqual(before);
 
         const path = `/v1/directory/orgs/acme/members/${encodeURIComponent(good)}`;
@@ -220,7 +220,7 @@ describe('the Redis store', () => {
   });
 
   /** Every key under the prefix with its value (strings and sets), sorted: what "unchanged" means. */
-  async function contents(): Promise<Array<[string, unknown]>> {
+  async function contents(): Promise<[string, unknown][]> {
     const keys = (await redis.keys(`${prefix}*`)).sort();
     return Promise.all(
       keys.map(async (key): Promise<[string, unknown]> => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAcceptableOrgId, isCanonicalUserId, orgIdProblem, userIdProblem } from '../../src/contract/ids.js';
+import { isAcceptableOrgId, orgIdProblem, userIdProblem } from '../../src/contract/ids.js';
 import { canonicalUserId, idDisguise } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 

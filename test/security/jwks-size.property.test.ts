@@ -45,7 +45,7 @@ describe('JWKS size caps', () => {
         const body = new ReadableStream<Uint8Array>(
           {
             pull(controller) {
-              if (offset >= bytes.length) return controller.close();
+              if (offset >= bytes.length) { controller.close(); return; }
               const chunk = bytes.subarray(offset, offset + chunkBytes);
               offset += chunk.length;
               pulled += chunk.length;
@@ -56,7 +56,7 @@ describe('JWKS size caps', () => {
         );
         const headers = new Headers({ 'content-type': 'application/json' });
         if (declared !== null) headers.set('content-length', String(declared));
-        const fakeFetch = (async () => new Response(body, { status: 200, headers })) as typeof fetch;
+        const fakeFetch = (() => Promise.resolve(new Response(body, { status: 200, headers }))) as typeof fetch;
 
         const outcome = await fetchJwks(URL_, { timeoutMs: 5000, maxBytes, maxKeys }, fakeFetch).then(
           (jwks) => ({ ok: true as const, keys: jwks.keys.length }),

@@ -55,10 +55,14 @@ function writeContext(client: RedisClient, keys: RedisKeys): RedisWriteContext {
   return {
     client,
     keys,
-    ensureReady() {},
+    ensureReady() {
+      // nothing to wait for: the properties run against a Redis that is already up
+    },
     call: (_what, run) => run(),
     decode: (_org, raw) => parseOrgRecord(JSON.parse(raw), { defaultOrg: DEFAULT_ORG }),
-    changed() {},
+    changed() {
+      // no cache or listeners to tell in this test
+    },
     now: () => 0,
   };
 }
@@ -104,7 +108,7 @@ async function storedRecords(keys: RedisKeys, ids: Iterable<string>): Promise<Ma
   return out;
 }
 
-async function loseKeys(keys: RedisKeys, lost: ReadonlyArray<(typeof LOSABLE)[number]>): Promise<void> {
+async function loseKeys(keys: RedisKeys, lost: readonly (typeof LOSABLE)[number][]): Promise<void> {
   for (const what of lost) {
     if (what === 'seeded') await redis.del(keys.seeded);
     if (what === 'revision') await redis.del(keys.revision);

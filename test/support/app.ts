@@ -9,6 +9,7 @@ import { type Logger } from '../../src/contract/logger.js';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TEST_SECRET_ENV, mintHs256, type TestClaims } from './tokens.js';
 
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './paths.js';
+import type { ResponseBody } from './response-body.js';
 
 export { FIXTURE_DIRECTORY, TEST_BUNDLE };
 
@@ -63,11 +64,11 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: unknown;
+  let json: ResponseBody | undefined;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as ResponseBody;
   } catch {
     json = undefined;
   }
-  return { status: res.status, json: json as any, text, headers: res.headers };
+  return { status: res.status, json, text, headers: res.headers };
 }

@@ -47,7 +47,7 @@ const hexByte = (byte: number, lower: boolean) => {
  * byte of its UTF-8, with upper- or lower-case hex chosen per escape. Decoding it once gives `value`.
  */
 export function percentEncodedSegment(value: string): fc.Arbitrary<string> {
-  const bytesOf = [...value].map((ch) => ({ ch, bytes: [...new TextEncoder().encode(ch)] }));
+  const bytesOf = Array.from(value).map((ch) => ({ ch, bytes: [...new TextEncoder().encode(ch)] }));
   return fc
     .array(fc.tuple(fc.boolean(), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })), { minLength: bytesOf.length, maxLength: bytesOf.length })
     .map((choices) =>
@@ -61,10 +61,6 @@ export function percentEncodedSegment(value: string): fc.Arbitrary<string> {
     );
 }
 
-/** A percent-encoded id paired with the id it decodes to. */
-export const encodedUserId: fc.Arbitrary<{ id: string; segment: string }> = encodableUserId.chain((id) =>
-  percentEncodedSegment(id).map((segment) => ({ id, segment })),
-);
 
 const escapes = (bytes: readonly number[]) => fc.array(fc.boolean(), { minLength: bytes.length, maxLength: bytes.length }).map((lower) => bytes.map((b, i) => hexByte(b, lower[i] ?? false)).join(''));
 const byteIn = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
@@ -99,7 +95,7 @@ export const unsafeEscape: fc.Arbitrary<string> = fc.oneof(
  */
 export function headerSpelling(name: string): fc.Arbitrary<string> {
   return fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((flips) =>
-    [...name]
+    Array.from(name)
       .map((ch, i) => {
         if (!flips[i]) return ch;
         if (ch === '-') return '_';
@@ -112,7 +108,7 @@ export function headerSpelling(name: string): fc.Arbitrary<string> {
 /** The name a CGI/WSGI-style server gives a header: upper case, `-` as `_`. */
 export const cgiName = (header: string): string => header.toUpperCase().replace(/-/g, '_');
 /** A folder name as people and CI runners pick them: letters, digits, dots, dashes, spaces. */
-export const folderName: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,14}[A-Za-z0-9]$/);
+const folderName: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,14}[A-Za-z0-9]$/);
 
 /** A relative folder path of one to five names: where a copy of a policy folder may live. */
 export const folderPath: fc.Arbitrary<string[]> = fc.array(folderName, { minLength: 1, maxLength: 5 });
@@ -122,7 +118,7 @@ export const dataDocument: fc.Arbitrary<Record<string, unknown>> = fc.dictionary
   fc.string({ unit: 'grapheme', maxLength: 8 }),
   fc.jsonValue({ maxDepth: 3 }),
   { minKeys: 1, maxKeys: 6 },
-) as fc.Arbitrary<Record<string, unknown>>;
+);
 
 /** Writes the same JSON value differently: object keys shuffled at every level, and an indentation. */
 export const jsonLayout: fc.Arbitrary<(value: unknown) => string> = fc
@@ -142,11 +138,11 @@ export const jsonLayout: fc.Arbitrary<(value: unknown) => string> = fc
       for (const [key, item] of entries) Object.defineProperty(out, key, { value: shuffle(item), enumerable: true, writable: true, configurable: true });
       return out;
     };
-    return (value: unknown) => JSON.stringify(shuffle(value), null, indent as string | number | undefined);
+    return (value: unknown) => JSON.stringify(shuffle(value), null, indent);
   });
 
 /** A path to a Rego file inside a bundle: "a/b/c.rego". */
-export const regoFileName: fc.Arbitrary<string> = fc
+const regoFileName: fc.Arbitrary<string> = fc
   .array(fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/), { minLength: 1, maxLength: 3 })
   .map((parts) => `${parts.join('/')}.rego`);
 
@@ -154,7 +150,7 @@ export const regoFileName: fc.Arbitrary<string> = fc
 export interface BundleFileSet {
   wasm: Uint8Array;
   data: Record<string, unknown>;
-  sources: Array<[string, Uint8Array]>;
+  sources: [string, Uint8Array][];
 }
 
 export const bundleFileSet: fc.Arbitrary<BundleFileSet> = fc.record({
@@ -200,7 +196,7 @@ export const dotOrReservedId: fc.Arbitrary<string> = fc.constantFrom('.', '..', 
 export function caseVariant(name: string): fc.Arbitrary<string> {
   return fc
     .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
-    .map((upper) => [...name].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
+    .map((upper) => Array.from(name).map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
 }
 
 /** Case variants of the default org other than itself (`Default`, `dEFAULT`, …). */
@@ -220,7 +216,7 @@ export const fillerCookie: fc.Arbitrary<string> = fc
   .map(([name, value]) => `${name}=${value}`);
 
 /** Case variants of an id: all upper, all lower, first letter flipped, every letter flipped. */
-export const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
+const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
   (id: string) => id.toUpperCase(),
   (id: string) => id.toLowerCase(),
   (id: string) => flipCase(id.slice(0, 1)) + id.slice(1),
@@ -228,7 +224,7 @@ export const caseChange: fc.Arbitrary<(id: string) => string> = fc.constantFrom(
 );
 
 function flipCase(s: string): string {
-  return [...s].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
+  return Array.from(s).map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
 }
 
 /** Any spelling of an id that is not the id itself, but may be taken for it: disguised or case-changed. */
@@ -236,7 +232,7 @@ export const lookAlike: fc.Arbitrary<(id: string) => string> = fc.oneof(idDisgui
 
 /** The roles of the default catalogue, spelled exactly, and its one alias. */
 export const CANONICAL_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
-export const ROLE_ALIASES = ['member'] as const;
+const ROLE_ALIASES = ['member'] as const;
 
 /**
  * Strings that are not exactly a role of the catalogue (nor its alias): look-alikes of each role
@@ -279,12 +275,12 @@ const SEED_USERS = ['u1', 'u2', 'u3', 'u4', 'u5'] as const;
 export interface GeneratedOrg {
   id: string;
   status: 'active' | 'suspended' | 'pending_deletion';
-  members: Array<{ user: string; role: 'viewer' | 'editor' | 'admin' | 'member' | 'owner' }>;
+  members: { user: string; role: 'viewer' | 'editor' | 'admin' | 'member' | 'owner' }[];
   shares: never[];
 }
 
 /** One org: a status, distinct members with roles (at most one owner: the first member may be it). */
-export const generatedOrg = (id: string): fc.Arbitrary<GeneratedOrg> =>
+const generatedOrg = (id: string): fc.Arbitrary<GeneratedOrg> =>
   fc
     .record({
       status: fc.constantFrom('active', 'suspended', 'pending_deletion'),
@@ -323,7 +319,7 @@ export const generatedWrite: fc.Arbitrary<GeneratedWrite> = fc.oneof(
  * one in `oneIn` (sparse, so most spellings stay close to a real route), hex case chosen per escape.
  */
 export function percentEncodeSome(value: string, oneIn = 6): fc.Arbitrary<string> {
-  const chars = [...value];
+  const chars = Array.from(value);
   return fc
     .array(fc.tuple(fc.nat(oneIn - 1), fc.boolean()), { minLength: chars.length, maxLength: chars.length })
     .map((choices) =>
@@ -357,7 +353,7 @@ export const loneSurrogate: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Small JSON values of every type, for replacing a field with the wrong one. */
-export const anyJsonValue: fc.Arbitrary<Json> = fc.oneof(
+const anyJsonValue: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, '', [], {}, [1, 'a'], { a: 1 }, 'x'.repeat(5000)),
   fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
 );

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const MAIN = path.resolve('dist', 'cli', 'main.js');
+const MAIN = path.resolve('dist', 'cli', 'main.js');
 
 export interface CommandResult {
   code: number | null;
@@ -18,7 +18,7 @@ export interface Served {
   port: number;
   url: string;
   /** Everything the process wrote to stderr so far. */
-  logs(): string;
+  logs: () => string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
 }
@@ -33,27 +33,30 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
   };
   return {
     /** Runs to completion and collects the output. */
-    run(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+    run: (args: string[], env: Record<string, string> = {}): Promise<CommandResult> => {
       const child = start(args, env);
       let stdout = '';
       let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
     },
     /** `serve --config FILE --port 0`, resolved once it logs that it is listening. */
-    serve(config: string, env: Record<string, string> = {}): Promise<Served> {
+    serve: (config: string, env: Record<string, string> = {}): Promise<Served> => {
       const child = start(['serve', '--config', config, '--port', '0'], env);
-      child.stdout!.resume();
+      child.stdout.resume();
       let logs = '';
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       return new Promise((resolve, reject) => {
-        child.stderr!.on('data', (d) => {
-          logs += d;
+        child.stderr.on('data', (d: Buffer) => {
+          logs += d.toString();
           const m = /"msg":"listening".*"port":(\d+)/.exec(logs);
-          if (m) resolve({ child, port: Number(m[1]), url: `http://127.0.0.1:${m[1]}`, logs: () => logs, exited });
+          if (m) {
+            const port = Number(m[1]);
+            resolve({ child, port, url: `http://127.0.0.1:${port}`, logs: () => logs, exited });
+          }
         });
-        child.once('exit', (code) => reject(new Error(`orgwarden exited with ${code}: ${logs}`)));
+        child.once('exit', (code) => reject(new Error(`orgwarden exited with ${String(code)}: ${logs}`)));
       });
     },
     killAll(): void {

@@ -35,7 +35,7 @@ export async function loadCoreParts(now: number = Date.now()): Promise<CoreParts
 }
 
 /** A directory holding exactly `records` (plus the default org, always there and active). */
-export function directoryOf(records: OrgRecord[]): DirectoryReader {
+function directoryOf(records: OrgRecord[]): DirectoryReader {
   const byId = new Map(records.map((r) => [r.id, r]));
   if (!byId.has(DEFAULT_ORG)) byId.set(DEFAULT_ORG, { id: DEFAULT_ORG, status: 'active', members: [], shares: [] });
   return {

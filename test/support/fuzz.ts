@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 
 /** The seed of every property in this run (fixed by default, so `npm test` is reproducible). */
-export const FUZZ_SEED = Number(process.env.ORGWARDEN_FUZZ_SEED ?? 20261130);
+const FUZZ_SEED = Number(process.env.ORGWARDEN_FUZZ_SEED ?? 20261130);
 
 /**
  * `short` cases under `npm test`; ORGWARDEN_FUZZ_RUNS cases under `npm run fuzz`, at most
@@ -21,8 +21,5 @@ export function fuzzRuns(short: number, longCap = Number.POSITIVE_INFINITY): num
 
 /** fast-check parameters for one property: seeded, verbose on failure, `short` runs by default. */
 export function fuzzParams<T>(short: number, longCap?: number): fc.Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: fuzzRuns(short, longCap), verbose: 1, endOnFailure: false };
+  return { seed: FUZZ_SEED, numRuns: fuzzRuns(short, longCap), verbose: fc.VerbosityLevel.Verbose, endOnFailure: false };
 }
-
-/** Whether this is the long run (a property may widen its generators then). */
-export const LONG_FUZZ = Number.isInteger(Number(process.env.ORGWARDEN_FUZZ_RUNS)) && Number(process.env.ORGWARDEN_FUZZ_RUNS) > 0;

@@ -16,7 +16,7 @@ export const ENDPOINTS = ['/v1/authorize', '/v1/authorize/batch', '/v1/events/fi
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** What one answer showed; `problem` is null when it kept every rule. */
-export interface Verdict {
+interface Verdict {
   allows: number;
   denies: number;
   problem: string | null;
@@ -93,13 +93,13 @@ function decisionProblem(decision: unknown, oracle: Oracle, cred: Credential | n
   const principal = isRecord(decision.principal) ? { id: String(decision.principal.id), kind: String(decision.principal.kind) } : null;
   const effective = typeof decision.effective_org === 'string' ? decision.effective_org : null;
   if (typeof trustedUser === 'string') {
-    if (principal?.id !== trustedUser) return `allowed ${principal?.id} for a job enqueued by ${trustedUser}`;
+    if (principal?.id !== trustedUser) return `allowed ${String(principal?.id)} for a job enqueued by ${trustedUser}`;
   } else {
     if (!cred?.legit) return `allowed with a forged or absent credential (${cred?.sub ?? 'none'})`;
     if (principal?.id !== cred.sub || principal.kind !== cred.kind) return `allowed ${JSON.stringify(principal)} for a credential of ${cred.sub}`;
   }
-  if (!oracle.mayActIn(principal, effective)) return `allowed ${principal?.id} in ${effective}, where it is not a member`;
-  if (typeof namedOrg === 'string' && namedOrg !== effective) return `allowed in ${effective} when the request named ${namedOrg}`;
+  if (!oracle.mayActIn(principal, effective)) return `allowed ${principal.id} in ${String(effective)}, where it is not a member`;
+  if (typeof namedOrg === 'string' && namedOrg !== effective) return `allowed in ${String(effective)} when the request named ${namedOrg}`;
   return null;
 }
 
@@ -162,8 +162,9 @@ function batchCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     bodyCase('/v1/authorize/batch', { items: items.map((i) => i.doc) }, muts, damage, (res, sent) => {
       const body = parseBody(res);
       const results = isRecord(body) && Array.isArray(body.results) ? body.results : null;
-      const sentItems = sent && Array.isArray(sent.items) ? sent.items : null;
-      if (!results || !sentItems || results.length !== sentItems.length) return fail('no results, or not one per item');
+      const sentItems = Array.isArray(sent?.items) ? sent.items : null;
+      if (!results || !sentItems) return fail('no results, or not one per item');
+      if (results.length !== sentItems.length) return fail('no results, or not one per item');
       let allows = 0;
       for (const [i, result] of results.entries()) {
         const item: unknown = sentItems[i];
@@ -251,7 +252,7 @@ function featuresCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     .record({ cred: fc.nat(creds.length - 1), auth: headerValueMutation, garbage: fc.option(hostileText, { nil: undefined }), orgHeader: fc.option(hostileText, { nil: undefined }) })
     .map((r) => {
       const cred = creds[r.cred] as Credential;
-      const headers: Array<[string, string]> = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
+      const headers: [string, string][] = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
       if (r.garbage !== undefined) headers.push(['authorization', onTheWire(`Bearer ${r.garbage}`)]);
       if (r.orgHeader !== undefined) headers.push(['x-org-id', onTheWire(r.orgHeader)]);
       const request: RawRequest = { method: 'GET', path: '/v1/features', headers };
@@ -275,7 +276,7 @@ function featuresCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
     });
 }
 
-const ROUTES: Array<(o: string, u: string) => [string, string]> = [
+const ROUTES: ((o: string, u: string) => [string, string])[] = [
   (o) => ['GET', `/api/orgs/${o}`],
   (o) => ['GET', `/api/orgs/${o}/members`],
   (o, u) => ['DELETE', `/api/orgs/${o}/members/${u}`],
@@ -328,7 +329,7 @@ function forwardAuthCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
         }
       }
       const method = onTheWire(r.method ?? routeMethod);
-      const headers: Array<[string, string]> = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
+      const headers: [string, string][] = [['authorization', onTheWire(authorization(cred.token, r.auth))]];
       if (r.orgHeader !== undefined) headers.push(['x-org-id', onTheWire(r.orgHeader)]);
       if (r.cookie !== undefined) headers.push(['cookie', onTheWire(`org_id=${r.cookie}`)]);
       let request: RawRequest;
@@ -353,7 +354,7 @@ function forwardAuthCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
           const effective = res.headers.get('x-orgwarden-org') ?? null;
           if (!cred.legit) return fail(`forward-auth allowed a forged credential (${cred.sub})`);
           if (principal.id !== cred.sub || principal.kind !== cred.kind) return fail(`allowed ${principal.id} for a credential of ${cred.sub}`);
-          if (!oracle.mayActIn(principal, effective)) return fail(`allowed ${principal.id} in ${effective}, where it is not a member`);
+          if (!oracle.mayActIn(principal, effective)) return fail(`allowed ${principal.id} in ${String(effective)}, where it is not a member`);
           return pass(1, 0);
         },
         toString: () => `${request.method} ${request.path} ${JSON.stringify(request.headers.filter(([n]) => n !== 'authorization'))} as ${cred.sub}${cred.legit ? '' : ' (forged)'}`,

@@ -25,7 +25,7 @@ export type BodyMutation = { op: 'truncate'; at: number } | { op: 'append'; byte
 
 interface Node {
   value: Json;
-  parent: Json[] | { [key: string]: Json } | null;
+  parent: Json[] | Record<string, Json> | null;
   key: string | number | null;
 }
 
@@ -97,29 +97,29 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
       return;
     }
     case 'replace':
-      return set(pick(nodes) as Node, clone(m.value));
+      { set(pick(nodes) as Node, clone(m.value)); return; }
     case 'raw_number':
-      return set(pick(nodes) as Node, placeholder(raws, Buffer.from(m.text)));
+      { set(pick(nodes) as Node, placeholder(raws, Buffer.from(m.text))); return; }
     case 'deep_nesting': {
       const node = pick(nodes) as Node;
       const inner = encode(node.value, raws);
       const open = m.inObjects ? '{"a":'.repeat(m.depth) : '['.repeat(m.depth);
       const close = m.inObjects ? '}'.repeat(m.depth) : ']'.repeat(m.depth);
-      return set(node, placeholder(raws, Buffer.concat([Buffer.from(open), inner, Buffer.from(close)])));
+      set(node, placeholder(raws, Buffer.concat([Buffer.from(open), inner, Buffer.from(close)]))); return;
     }
     case 'add_key': {
       const node = pick(objects);
-      if (node) setOwn(node.value as { [key: string]: Json }, m.key, clone(m.value));
+      if (node) setOwn(node.value as Record<string, Json>, m.key, clone(m.value));
       return;
     }
     case 'duplicate_key': {
       const node = pick(keyed);
       if (!node) return;
-      const parent = node.parent as { [key: string]: Json };
+      const parent = node.parent as Record<string, Json>;
       // The duplicate's key is spliced in raw; JSON readers keep the last of two equal keys.
       const dup = placeholder(raws, Buffer.from(JSON.stringify(node.key)));
       const entries = Object.entries(parent);
-      for (const key of Object.keys(parent)) delete parent[key];
+      for (const key of Object.keys(parent)) Reflect.deleteProperty(parent, key);
       if (m.first) setOwn(parent, dup, clone(m.value));
       for (const [key, value] of entries) setOwn(parent, key, value);
       if (!m.first) setOwn(parent, dup, clone(m.value));
@@ -127,7 +127,7 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
     }
     case 'remove_key': {
       const node = pick(keyed);
-      if (node) delete (node.parent as { [key: string]: Json })[node.key as string];
+      if (node) Reflect.deleteProperty(node.parent as Record<string, Json>, node.key as string);
       return;
     }
     case 'invalid_utf8': {
@@ -152,9 +152,9 @@ function collect(doc: Json): Node[] {
 }
 
 function renameKey(node: Node, to: string): void {
-  const parent = node.parent as { [key: string]: Json };
+  const parent = node.parent as Record<string, Json>;
   const entries = Object.entries(parent);
-  for (const key of Object.keys(parent)) delete parent[key];
+  for (const key of Object.keys(parent)) Reflect.deleteProperty(parent, key);
   for (const [key, value] of entries) setOwn(parent, key === node.key ? to : key, value);
 }
 
@@ -164,18 +164,18 @@ function insert(text: string, pos: number, piece: string): string {
 }
 
 /** Defines an own, enumerable property: `__proto__` becomes a key like any other, as in JSON.parse. */
-function setOwn(obj: { [key: string]: Json }, key: string, value: Json): void {
+function setOwn(obj: Record<string, Json>, key: string, value: Json): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function isObject(value: Json): value is { [key: string]: Json } {
+function isObject(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function clone(value: Json): Json {
   if (Array.isArray(value)) return value.map(clone);
   if (isObject(value)) {
-    const out: { [key: string]: Json } = {};
+    const out: Record<string, Json> = {};
     for (const [key, inner] of Object.entries(value)) setOwn(out, key, clone(inner));
     return out;
   }

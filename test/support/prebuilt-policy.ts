@@ -10,8 +10,6 @@ import { readFileSync } from 'node:fs';
 import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { PREBUILD_COMMAND, PREBUILT_BUNDLE, prebuiltFreshness } from '../../scripts/lib/prebuilt-policy.mjs';
 
-export { PREBUILT_BUNDLE };
-
 /** The prebuilt bundle's bytes and parsed bundle; throws, saying how to fix it, when it is stale. */
 export async function checkedPrebuiltBundle(): Promise<{ archive: Buffer; bundle: PolicyBundle }> {
   const freshness = prebuiltFreshness();

@@ -17,7 +17,7 @@ export interface RawRequest {
   method: string;
   path: string;
   /** Values are sent byte for byte (latin1), as a gateway could. */
-  headers: Array<[string, string]>;
+  headers: [string, string][];
   body?: Buffer;
 }
 

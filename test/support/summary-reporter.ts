@@ -7,7 +7,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 export default class SummaryReporter implements Reporter {
   private line = '';
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(modules: readonly TestModule[], errors: readonly unknown[]): void {
     let passed = 0;
     let failed = errors.length;
     let skipped = 0;

@@ -17,7 +17,7 @@ const good = () => ({ channel: 'websocket', event: { type: 'alert', org: 'acme' 
 const recipientsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, user: 'alice', org: 'acme' }));
 
 describe('400 naming the field', () => {
-  const cases: Array<[string, unknown, RegExp]> = [
+  const cases: [string, unknown, RegExp][] = [
     ['malformed JSON', '{"channel":', /not valid JSON/],
     ['a JSON list', '[]', /request body: must be a JSON object/],
     ['no channel', { ...good(), channel: undefined }, /^channel: must be a string/],
@@ -46,14 +46,14 @@ describe('400 naming the field', () => {
   it.each(cases)('%s', async (_name, body, message) => {
     const res = await postJson(`${s.url}/v1/events/filter`, body);
     expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('invalid_request');
-    expect(res.json.error.message).toMatch(message);
+    expect(res.json?.error?.code).toBe('invalid_request');
+    expect(res.json?.error?.message).toMatch(message);
   });
 
   it('exactly the maximum of recipients is accepted', async () => {
     const res = await postJson(`${s.url}/v1/events/filter`, { ...good(), recipients: recipientsOf(MAX_RECIPIENTS) });
     expect(res.status).toBe(200);
-    expect(res.json.allowed).toHaveLength(MAX_RECIPIENTS);
+    expect(res.json?.allowed).toHaveLength(MAX_RECIPIENTS);
   });
 });
 
@@ -67,8 +67,8 @@ describe('org ids are the policy\'s to judge, per recipient', () => {
     ];
     const res = await postJson(`${s.url}/v1/events/filter`, { ...good(), recipients });
     expect(res.status).toBe(200);
-    expect(res.json.allowed).toEqual(['s1']);
-    expect(res.json.denied).toEqual(['s2', 's3', 's4'].map((id) => ({ id, reason: 'invalid_org' })));
+    expect(res.json?.allowed).toEqual(['s1']);
+    expect(res.json?.denied).toEqual(['s2', 's3', 's4'].map((id) => ({ id, reason: 'invalid_org' })));
   });
 });
 
@@ -76,13 +76,13 @@ describe('size, content type and method', () => {
   it('a body over the cap is 413', async () => {
     const res = await postJson(`${s.url}/v1/events/filter`, { ...good(), recipients: recipientsOf(MAX_RECIPIENTS).map((r) => ({ ...r, user: 'u'.repeat(200) })) });
     expect(res.status).toBe(413);
-    expect(res.json.error.code).toBe('payload_too_large');
+    expect(res.json?.error?.code).toBe('payload_too_large');
   });
 
   it('a non-JSON content type is 415', async () => {
     const res = await postJson(`${s.url}/v1/events/filter`, JSON.stringify(good()), { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
-    expect(res.json.error.code).toBe('unsupported_media_type');
+    expect(res.json?.error?.code).toBe('unsupported_media_type');
   });
 
   it('GET is 405 with Allow: POST', async () => {

@@ -8,7 +8,7 @@ import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { TEST_BUNDLE, postJson } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
 
-type Recipient = { id: string; user: string; org?: string | null };
+interface Recipient { id: string; user: string; org?: string | null }
 const filter = (s: SurfaceApp, event: Record<string, unknown>, recipients: Recipient[], channel = 'websocket') =>
   postJson(`${s.url}/v1/events/filter`, { channel, event, recipients });
 
@@ -36,8 +36,8 @@ describe('multi-tenant on', () => {
       { id: 'erin-globex', user: 'erin', org: 'globex' },
       { id: 'alice-none', user: 'alice' },
     ]);
-    expect(res.json.allowed).toEqual(['alice-acme']);
-    expect(res.json.denied).toEqual([
+    expect(res.json?.allowed).toEqual(['alice-acme']);
+    expect(res.json?.denied).toEqual([
       { id: 'alice-globex', reason: 'cross_org' },
       { id: 'erin-globex', reason: 'cross_org' },
       { id: 'alice-none', reason: 'cross_org' },
@@ -62,8 +62,8 @@ describe('multi-tenant on', () => {
       { id: 'm', user: 'mallory' },
     ];
     const res = await filter(s, { type: 'node.deleted', org: 'acme' }, everyone);
-    expect(res.json.allowed).toEqual(['a', 'b', 'v']);
-    expect(Object.fromEntries(res.json.denied.map((d: { id: string; reason: string }) => [d.id, d.reason]))).toEqual({
+    expect(res.json?.allowed).toEqual(['a', 'b', 'v']);
+    expect(Object.fromEntries(res.json?.denied?.map((d) => [d.id, d.reason]) ?? [])).toEqual({
       e: 'cross_org',
       f: 'cross_org',
       g: 'org_suspended',
@@ -82,8 +82,8 @@ describe('multi-tenant on', () => {
       { id: 'r', user: 'root-admin' },
       { id: 'd', user: 'root-admin', org: 'default' },
     ], channel);
-    expect(res.json.allowed).toEqual([]);
-    expect(res.json.denied.map((d: { reason: string }) => d.reason)).toEqual(['cross_org', 'cross_org', 'cross_org']);
+    expect(res.json?.allowed).toEqual([]);
+    expect(res.json?.denied?.map((d: { reason: string }) => d.reason)).toEqual(['cross_org', 'cross_org', 'cross_org']);
   });
 
   it('an event of the default org reaches every user on the default org, and no one elsewhere', async () => {
@@ -100,7 +100,7 @@ describe('multi-tenant on', () => {
       { id: 'x', user: 'alice', org: 'ghost' },
       { id: 'y', user: 'alice', org: 'acme/../globex' },
     ]);
-    expect(res.json.denied).toEqual([
+    expect(res.json?.denied).toEqual([
       { id: 'x', reason: 'invalid_org' },
       { id: 'y', reason: 'invalid_org' },
     ]);
@@ -108,7 +108,7 @@ describe('multi-tenant on', () => {
 
   it('membership is checked at delivery time: a removed member stops receiving on the next call', async () => {
     const recipients = [{ id: 'carol-1', user: 'carol', org: 'acme' }];
-    expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json.allowed).toEqual(['carol-1']);
+    expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json?.allowed).toEqual(['carol-1']);
     await s.app.directory.removeMember('acme', 'carol');
     expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json).toEqual({
       allowed: [],
@@ -120,7 +120,7 @@ describe('multi-tenant on', () => {
     const record = await s.app.directory.getOrg('globex');
     await s.app.directory.putOrg({ ...record!, status: 'suspended' });
     const res = await filter(s, { type: 'alert', org: 'globex' }, [{ id: 'e', user: 'erin', org: 'globex' }]);
-    expect(res.json.denied).toEqual([{ id: 'e', reason: 'org_suspended' }]);
+    expect(res.json?.denied).toEqual([{ id: 'e', reason: 'org_suspended' }]);
     await s.app.directory.putOrg({ ...record!, status: 'active' });
   });
 
@@ -159,7 +159,7 @@ describe('global event types (listed in the policy data)', () => {
 
   it('a type that is not listed still reaches nobody', async () => {
     const res = await filter(s, { type: 'settings.updated' }, [{ id: 'a', user: 'alice', org: 'acme' }]);
-    expect(res.json.denied).toEqual([{ id: 'a', reason: 'cross_org' }]);
+    expect(res.json?.denied).toEqual([{ id: 'a', reason: 'cross_org' }]);
   });
 
   it('a global type that names an org is an event of that org', async () => {
@@ -196,11 +196,11 @@ describe('multi-tenant off', () => {
 
   it('a connection on a non-default org gets nothing, not even a default-org event', async () => {
     const res = await filter(s, { type: 'alert', org: 'default' }, [{ id: 'b', user: 'alice', org: 'acme' }]);
-    expect(res.json.denied).toEqual([{ id: 'b', reason: 'feature_disabled' }]);
+    expect(res.json?.denied).toEqual([{ id: 'b', reason: 'feature_disabled' }]);
   });
 
   it('an org-less event still reaches nobody', async () => {
     const res = await filter(s, { type: 'settings.updated' }, [{ id: 'a', user: 'alice' }]);
-    expect(res.json.denied).toEqual([{ id: 'a', reason: 'cross_org' }]);
+    expect(res.json?.denied).toEqual([{ id: 'a', reason: 'cross_org' }]);
   });
 });

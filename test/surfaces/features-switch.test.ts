@@ -19,11 +19,12 @@ import { requireAdmin } from '../../src/http/admin-auth.js';
 import { featuresRoutes } from '../../src/http/routes/features.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE, session, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 const tenancySwitch = createLocalTenancySwitch(true);
 let server: HttpServer;
 let url: string;
-const closers: Array<() => Promise<unknown>> = [];
+const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   const config = parseConfig(testConfigDoc());
@@ -50,5 +51,5 @@ it('follows the switch from one request to the next, without a restart', async (
   await tenancySwitch.set(false);
   expect(await get()).toBe('{"multi_tenant":false}');
   await tenancySwitch.set(true);
-  expect(JSON.parse(await get()).orgs).toHaveLength(3);
+  expect((JSON.parse(await get()) as ResponseBody).orgs).toHaveLength(3);
 });

@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
 import { apiToken, session } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
+import type { ResponseBody } from '../support/response-body.js';
 
 const ALL_ORGS = ['default', 'acme', 'globex', 'frozen', 'leaving'];
 
 async function features(url: string, authorization?: string) {
   const res = await fetch(`${url}/v1/features`, { headers: authorization === undefined ? {} : { authorization } });
   const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text), headers: res.headers };
+  return { status: res.status, text, json: JSON.parse(text) as ResponseBody, headers: res.headers };
 }
 
 /** Org ids in the raw body that are not in `own`, matched as quoted JSON strings. */

@@ -27,8 +27,8 @@ describe('multi-tenant on', () => {
     });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ allow: true, reason: 'allowed', status: 200, effective_org: 'acme', role: 'editor', spoof: false });
-    expect(res.json.principal).toEqual({ id: 'carol', kind: 'session' });
-    expect(Object.keys(res.json).sort()).toEqual(
+    expect(res.json?.principal).toEqual({ id: 'carol', kind: 'session' });
+    expect(Object.keys(res.json ?? {}).sort()).toEqual(
       ['allow', 'decision_id', 'detail', 'effective_org', 'multi_tenant', 'policy_revision', 'principal', 'reason', 'role', 'spoof', 'status'],
     );
   });
@@ -58,7 +58,7 @@ describe('multi-tenant on', () => {
 
   it('an enqueuer demoted since no longer holds the role the action needs', async () => {
     const job = { org: 'acme', enqueued_by: { user: 'carol' }, action: 'resource.write' };
-    expect((await authorizeJob(s, job)).json.allow).toBe(true);
+    expect((await authorizeJob(s, job)).json?.allow).toBe(true);
     await s.app.directory.putMember('acme', 'carol', 'viewer');
     expect((await authorizeJob(s, job)).json).toMatchObject({ allow: false, reason: 'insufficient_role', detail: 'editor', role: 'viewer' });
     await s.app.directory.putMember('acme', 'carol', 'editor');
@@ -72,14 +72,14 @@ describe('multi-tenant on', () => {
     await s.app.directory.deleteOrg('globex');
     expect((await authorizeJob(s, job)).json).toMatchObject({ allow: false, reason: 'invalid_org', detail: 'unknown_org' });
     await s.app.directory.putOrg(record!);
-    expect((await authorizeJob(s, job)).json.allow).toBe(true);
+    expect((await authorizeJob(s, job)).json?.allow).toBe(true);
   });
 
   it('a resource of another org is cross_org, even where an accepted share lets a request through', async () => {
     // acme shares node n1 with globex (accepted, viewer): erin may read it in a request, not in a job
     const resource = { type: 'node', id: 'n1', org: 'acme' };
     const request = await postJson(`${s.url}/v1/authorize`, { token: await session('erin'), org: 'globex', action: 'resource.read', resource });
-    expect(request.json.allow).toBe(true);
+    expect(request.json?.allow).toBe(true);
     const job = await authorizeJob(s, { org: 'globex', enqueued_by: { user: 'erin' }, action: 'resource.read', resource });
     expect(job.json).toMatchObject({ allow: false, reason: 'cross_org', effective_org: 'globex' });
   });
@@ -114,7 +114,7 @@ describe('multi-tenant on', () => {
       reason: 'access_denied',
       detail: 'token_org_mismatch',
     });
-    expect((await authorizeJob(s, { org: 'acme', enqueued_by: token, action: 'ai.chat' })).json.reason).toBe('missing_scope');
+    expect((await authorizeJob(s, { org: 'acme', enqueued_by: token, action: 'ai.chat' })).json?.reason).toBe('missing_scope');
   });
 
   it('an unknown action is denied', async () => {
@@ -131,7 +131,7 @@ describe('multi-tenant off', () => {
   afterAll(() => s.stop());
 
   it('a job of the default org runs; a job of another org is feature_disabled', async () => {
-    expect((await authorizeJob(s, { org: 'default', enqueued_by: { user: 'alice' }, action: 'resource.read' })).json.allow).toBe(true);
+    expect((await authorizeJob(s, { org: 'default', enqueued_by: { user: 'alice' }, action: 'resource.read' })).json?.allow).toBe(true);
     const res = await authorizeJob(s, { org: 'acme', enqueued_by: { user: 'alice' }, action: 'resource.read' });
     expect(res.json).toMatchObject({ allow: false, reason: 'feature_disabled', status: 501, multi_tenant: false });
   });
@@ -145,7 +145,7 @@ describe('bad input', () => {
   afterAll(() => s.stop());
 
   const job = { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user: 'alice' }, action: 'resource.read' };
-  const cases: Array<[string, unknown, RegExp]> = [
+  const cases: [string, unknown, RegExp][] = [
     ['no job', {}, /^job: must be a JSON object/],
     ['a field beside job', { job, kind: 'request' }, /^kind: unknown field/],
     ['no job id', { job: { ...job, id: undefined } }, /^job.id: must be a string/],
@@ -171,8 +171,8 @@ describe('bad input', () => {
   it.each(cases)('%s is 400 naming the field', async (_name, body, message) => {
     const res = await postJson(`${s.url}/v1/jobs/authorize`, body);
     expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('invalid_request');
-    expect(res.json.error.message).toMatch(message);
+    expect(res.json?.error?.code).toBe('invalid_request');
+    expect(res.json?.error?.message).toMatch(message);
   });
 
   it('a body over 64 KiB is 413; a non-JSON content type is 415', async () => {

@@ -20,15 +20,15 @@ it('keeps the order of the items and bounds the tasks in flight', async () => {
 });
 
 it('passes each item its index', async () => {
-  expect(await mapLimited(['a', 'b', 'c'], { concurrency: 2, yieldEvery: 1 }, async (item, i) => `${item}${i}`)).toEqual(['a0', 'b1', 'c2']);
+  expect(await mapLimited(['a', 'b', 'c'], { concurrency: 2, yieldEvery: 1 }, (item, i) => Promise.resolve(`${item}${i}`))).toEqual(['a0', 'b1', 'c2']);
 });
 
 it('handles no items', async () => {
-  expect(await mapLimited([], { concurrency: 4, yieldEvery: 8 }, async () => 1)).toEqual([]);
+  expect(await mapLimited([], { concurrency: 4, yieldEvery: 8 }, () => Promise.resolve(1))).toEqual([]);
 });
 
 /** Tasks that settle without I/O, as cached decisions do: only microtasks, never a loop turn. */
-const settled = async (i: number) => i;
+const settled = (i: number) => Promise.resolve(i);
 
 it('starts at most yieldEvery tasks between two turns of the event loop, across all workers', async () => {
   const startsPerTurn: number[] = [0];
