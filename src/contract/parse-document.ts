@@ -41,6 +41,8 @@ export interface DocumentIssue {
   key?: string;
   /** A custom issue's `params`, for a caller whose messages need more than the path. */
   params?: Record<string, unknown>;
+  /** Set on the one issue of a document refused for malformed Unicode (the same as parseDocument's). */
+  malformedUnicode?: true;
 }
 
 export type ParsedAll<T> = { ok: true; value: T } | { ok: false; issues: DocumentIssue[] };
@@ -53,7 +55,7 @@ export type ParsedAll<T> = { ok: true; value: T } | { ok: false; issues: Documen
  */
 export function parseDocumentAll<S extends z.ZodType>(schema: S, value: unknown): ParsedAll<z.output<S>> {
   const malformed = findMalformedUnicode(value);
-  if (malformed !== null) return { ok: false, issues: [{ path: malformed.path, message: malformed.problem }] };
+  if (malformed !== null) return { ok: false, issues: [{ path: malformed.path, message: malformed.problem, malformedUnicode: true }] };
   const result = schema.safeParse(value, { error: defaultMessage });
   const issues = result.success ? [] : result.error.issues.flatMap(toDocumentIssues);
   if (issues.length === 0) {

@@ -30,6 +30,41 @@ export interface ValidationOptions {
   defaultOrg: string;
 }
 
+/**
+ * The parsers of one directory (one default org), with their schemas built once: stores and routes
+ * hold one, because building the schemas costs far more than a parse. The free functions below
+ * build what they need on each call (tests, the seed file).
+ */
+export interface DirectoryValidation {
+  readonly defaultOrg: string;
+  /** Parses a whole directory document. Throws InvalidDirectoryError listing every problem. */
+  parseDirectoryDocument(input: unknown, subject?: string): OrgRecord[];
+  /** Parses one org record (the body of a whole-record write, a record read back from a store). */
+  parseOrgRecord(input: unknown): OrgRecord;
+  /** Validates the arguments of a member write (`PUT .../members/{user}`). */
+  parseMemberWrite(org: unknown, user: unknown, role: unknown): { org: string; user: string; role: StoredRole };
+  /** Validates the arguments of a member removal (`DELETE .../members/{user}`). */
+  parseMemberRef(org: unknown, user: unknown): { org: string; user: string };
+  /** Validates an org id given as an argument (path segment). */
+  parseOrgId(org: unknown): string;
+}
+
+export function directoryValidation(defaultOrg: string): DirectoryValidation {
+  const document = directoryDocumentSchema(defaultOrg);
+  const record = orgRecordSchema(defaultOrg);
+  const memberWrite = memberWriteSchema(defaultOrg);
+  const memberRef = memberRefSchema(defaultOrg);
+  const orgIdArgument = orgIdArgumentSchema(defaultOrg);
+  return {
+    defaultOrg,
+    parseDirectoryDocument: (input, subject = 'directory') => parsed(document, input, subject, { whole: 'document' }).orgs.map(toRecord),
+    parseOrgRecord: (input) => toRecord(parsed(record, input, 'org record', { whole: 'record', prefix: 'record' })),
+    parseMemberWrite: (org, user, role) => parsed(memberWrite, { org, user, role }, 'member write', { whole: 'arguments' }),
+    parseMemberRef: (org, user) => parsed(memberRef, { org, user }, 'member removal', { whole: 'arguments' }),
+    parseOrgId: (org) => parsed(orgIdArgument, { org }, 'org id', { whole: 'arguments' }).org,
+  };
+}
+
 /** Parses a whole directory document. Throws InvalidDirectoryError listing every problem. */
 export function parseDirectoryDocument(input: unknown, options: ValidationOptions, subject = 'directory'): OrgRecord[] {
   return parsed(directoryDocumentSchema(options.defaultOrg), input, subject, { whole: 'document' }).orgs.map(toRecord);
@@ -50,11 +85,6 @@ export function parseMemberRef(org: unknown, user: unknown, options: ValidationO
   return parsed(memberRefSchema(options.defaultOrg), { org, user }, 'member removal', { whole: 'arguments' });
 }
 
-/** Validates an org id given as an argument (path segment). */
-export function parseOrgId(org: unknown, options: ValidationOptions): string {
-  return parsed(orgIdArgumentSchema(options.defaultOrg), { org }, 'org id', { whole: 'arguments' }).org;
-}
-
 /**
  * Whether `id` can name an org whichever org is the default: the grammar, dot-only ids and
  * prototype names. For reads, keys and invalidations, where a case variant of the default org can
@@ -71,7 +101,7 @@ export function isValidUserId(user: unknown): user is string {
 }
 
 /** Where an issue's place is named: `whole` for the document itself, `prefix` before every path. */
-interface Naming {
+export interface Naming {
   whole: string;
   prefix?: string;
 }
@@ -79,8 +109,13 @@ interface Naming {
 /** The document's value, or InvalidDirectoryError naming every problem in today's message form. */
 function parsed<S extends z.ZodType>(schema: S, input: unknown, subject: string, naming: Naming): z.output<S> {
   const result = parseDocumentAll(schema, input);
-  if (!result.ok) throw new InvalidDirectoryError(subject, result.issues.map((issue) => describeIssue(schema, issue, naming)));
+  if (!result.ok) throw new InvalidDirectoryError(subject, directoryIssueMessages(schema, result.issues, naming));
   return result.value;
+}
+
+/** Issues of a directory document in the directory's message form (`orgs[0]: unknown key "x" (allowed: …)`). */
+export function directoryIssueMessages(schema: z.ZodType, issues: readonly DocumentIssue[], naming: Naming): string[] {
+  return issues.map((issue) => describeIssue(schema, issue, naming));
 }
 
 function describeIssue(schema: z.ZodType, issue: DocumentIssue, naming: Naming): string {
