@@ -87,7 +87,7 @@ function walk(value: unknown, atValue: (item: unknown) => string | null, atKey: 
 
 function pathOf(entry: Pending): PropertyKey[] {
   const path: PropertyKey[] = [];
-  for (let at: Pending | null = entry; at?.parent; at = at.parent) path.push(at.step);
+  for (let at = entry; at.parent !== null; at = at.parent) path.push(at.step);
   return path.reverse();
 }
 
@@ -95,7 +95,7 @@ function pathOf(entry: Pending): PropertyKey[] {
  * A field path as quoted back to clients: `job.enqueued_by.user`, `recipients[2].id`,
  * `context["a b"]`. `whole` names the document when the path is empty.
  */
-export function formatPath(path: ReadonlyArray<PropertyKey>, whole: string): string {
+export function formatPath(path: readonly PropertyKey[], whole: string): string {
   let text = '';
   for (const part of path) text = bounded(text + (typeof part === 'number' ? `[${part}]` : segment(String(part))));
   return fieldName(text, whole);

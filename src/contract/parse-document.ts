@@ -84,7 +84,7 @@ interface Described {
   unknown: boolean;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey>, whole: string): Described[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[], whole: string): Described[] {
   return issues.flatMap((issue): Described[] => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {

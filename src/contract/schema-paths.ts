@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 /** The fields the object schema at `path` declares, in order ([] when there is no object there). */
-export function fieldsAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+export function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
   let node: z.core.$ZodType | undefined = schema;
   for (const step of path) node = node === undefined ? undefined : childAt(node, step);
   const inner = node === undefined ? undefined : unwrap(node);
@@ -18,7 +18,7 @@ export function fieldsAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKe
  * Orders two issue paths in document order: a path before the paths inside it, list entries by
  * index, an object's fields in the order its schema declares them (undeclared ones last).
  */
-export function comparePaths(schema: z.core.$ZodType, a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>): number {
+export function comparePaths(schema: z.core.$ZodType, a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
   let node: z.core.$ZodType | undefined = schema;
   for (let i = 0; i < a.length && i < b.length; i++) {
     const x = a[i];

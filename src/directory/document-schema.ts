@@ -67,16 +67,20 @@ const members = list(member).superRefine(
   (entries, ctx) => {
     const seen = new Map<string, number>();
     let owner: { user: string; index: number } | null = null;
-    if (!Array.isArray(entries)) return;
+    if (!isList(entries)) return;
     entries.forEach((entry, index) => {
       if (hasIssue(ctx.issues, index, ['user', 'role']) || !isMapping(entry)) return;
       const first = seen.get(entry.user);
-      if (first !== undefined) return issue(ctx, [index, 'user'], `duplicate member ${quote(entry.user)} (also at ${SIBLING})`, first);
+      if (first !== undefined) {
+        issue(ctx, [index, 'user'], `duplicate member ${quote(entry.user)} (also at ${SIBLING})`, first);
+        return;
+      }
       seen.set(entry.user, index);
       if (entry.role !== 'owner') return;
       if (owner) {
         const other = `${quote(owner.user)} at ${SIBLING}`;
-        return issue(ctx, [index, 'role'], `second owner ${quote(entry.user)}; an org has at most one owner (${other})`, owner.index);
+        issue(ctx, [index, 'role'], `second owner ${quote(entry.user)}; an org has at most one owner (${other})`, owner.index);
+        return;
       }
       owner = { user: entry.user, index };
     });
@@ -136,8 +140,8 @@ export const orgIdArgumentSchema = (defaultOrg: string) => mapping({ org: orgId(
 type Ctx = z.core.$RefinementCtx<unknown[]> | z.core.$RefinementCtx<Record<string, unknown>>;
 
 /** Duplicate `id`s among the entries that have no issue of their own. */
-function uniqueIds(entries: ReadonlyArray<{ id: string }>, ctx: z.core.$RefinementCtx<unknown[]>, what: string): void {
-  if (!Array.isArray(entries)) return;
+function uniqueIds(entries: readonly { id: string }[], ctx: z.core.$RefinementCtx<unknown[]>, what: string): void {
+  if (!isList(entries)) return;
   const seen = new Map<string, number>();
   entries.forEach((entry, index) => {
     if (hasIssue(ctx.issues, index, []) || !isMapping(entry)) return;
@@ -151,7 +155,7 @@ function uniqueIds(entries: ReadonlyArray<{ id: string }>, ctx: z.core.$Refineme
  * Whether the parse so far found an issue at `[step, ...]` (any, when `fields` is empty) or at
  * `[step, field, ...]` for one of `fields` (or at `[step]` itself).
  */
-function hasIssue(issues: ReadonlyArray<{ path?: PropertyKey[] }>, step: PropertyKey, fields: ReadonlyArray<PropertyKey>): boolean {
+function hasIssue(issues: readonly { path?: PropertyKey[] }[], step: PropertyKey, fields: readonly PropertyKey[]): boolean {
   return issues.some(({ path = [] }) => {
     if (path[0] !== step) return false;
     if (fields.length === 0 || path.length === 1) return true;
@@ -172,6 +176,11 @@ function isMapping(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** As isMapping, for lists (not a type guard: the value keeps its parsed type). */
+function isList(value: unknown): boolean {
+  return Array.isArray(value);
+}
+
 function problemText(problem: IdProblem): string {
   return describeIdProblem('', problem).trimStart();
 }
@@ -189,6 +198,15 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return quote(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${String(value)}`;
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return `${typeof value} ${String(value)}`;
+    case 'object':
+      return 'a mapping';
+    default:
+      return `a ${typeof value}`;
+  }
 }

@@ -15,7 +15,7 @@
  * compiler's error for the candidate.
  */
 import { ERROR_CATALOGUE } from '../../contract/errors.js';
-import type { LoadStep, PolicyRollout, PolicySource } from '../../policy-rollout/index.js';
+import type { LoadStep, PolicyRollout } from '../../policy-rollout/index.js';
 import { sendJson } from '../errors.js';
 import { parseShadowBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
