@@ -29,38 +29,66 @@ export function documentHazard(value: unknown, whole: string): string | null {
 
 /** A message naming the first string or key that is not well-formed Unicode, or null. */
 export function malformedUnicode(value: unknown, whole: string): string | null {
-  const pending: { value: unknown; path: string }[] = [{ value, path: '' }];
+  const found = findMalformedUnicode(value);
+  return found === null ? null : `${formatPath(found.path, whole)}: ${found.problem}`;
+}
+
+/** A hazard found at `path` (for a key: the object holding it), with what is wrong there. */
+export interface HazardAt {
+  path: PropertyKey[];
+  problem: string;
+}
+
+/** The first string or key that is not well-formed Unicode, with its path, or null. */
+export function findMalformedUnicode(value: unknown): HazardAt | null {
+  return walk(value, (item) => typeof item === 'string' && !item.isWellFormed() ? 'must be well-formed Unicode (no lone surrogates)' : null,
+    (key) => (key.isWellFormed() ? null : 'keys must be well-formed Unicode (no lone surrogates)'));
+}
+
+/** The first prototype key, with the path of the object holding it (`problem` is the key), or null. */
+export function findPrototypeKey(value: unknown): HazardAt | null {
+  return walk(value, () => null, (key) => (PROTOTYPE_KEYS.has(key) ? key : null));
+}
+
+function prototypeKey(value: unknown): string | null {
+  const found = findPrototypeKey(value);
+  return found === null ? null : `${formatPath([...found.path, found.problem], '')}: key is not allowed`;
+}
+
+interface Pending {
+  value: unknown;
+  parent: Pending | null;
+  step: PropertyKey;
+}
+
+/**
+ * Depth-first over a parsed document; the first value or key a visitor names a problem for, with
+ * its path. Each entry points to its parent instead of carrying its own path, so a deep document
+ * costs memory linear in its size.
+ */
+function walk(value: unknown, atValue: (item: unknown) => string | null, atKey: (key: string) => string | null): HazardAt | null {
+  const pending: Pending[] = [{ value, parent: null, step: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value: item, path } = next;
-    if (typeof item === 'string') {
-      if (!item.isWellFormed()) return `${fieldName(path, whole)}: must be well-formed Unicode (no lone surrogates)`;
-    } else if (Array.isArray(item)) {
-      item.forEach((inner, i) => pending.push({ value: inner, path: bounded(`${path}[${i}]`) }));
+    const item = next.value;
+    const problem = atValue(item);
+    if (problem !== null) return { path: pathOf(next), problem };
+    if (Array.isArray(item)) {
+      item.forEach((inner, i) => pending.push({ value: inner, parent: next, step: i }));
     } else if (item !== null && typeof item === 'object') {
       for (const [key, inner] of Object.entries(item)) {
-        if (!key.isWellFormed()) return `${fieldName(path, whole)}: keys must be well-formed Unicode (no lone surrogates)`;
-        pending.push({ value: inner, path: bounded(path + segment(key)) });
+        const keyProblem = atKey(key);
+        if (keyProblem !== null) return { path: pathOf(next), problem: keyProblem };
+        pending.push({ value: inner, parent: next, step: key });
       }
     }
   }
   return null;
 }
 
-function prototypeKey(value: unknown): string | null {
-  const pending: { value: unknown; path: string }[] = [{ value, path: '' }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value: item, path } = next;
-    if (Array.isArray(item)) {
-      item.forEach((inner, i) => pending.push({ value: inner, path: bounded(`${path}[${i}]`) }));
-    } else if (item !== null && typeof item === 'object') {
-      for (const [key, inner] of Object.entries(item)) {
-        const at = bounded(path + segment(key));
-        if (PROTOTYPE_KEYS.has(key)) return `${fieldName(at, '')}: key is not allowed`;
-        pending.push({ value: inner, path: at });
-      }
-    }
-  }
-  return null;
+function pathOf(entry: Pending): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at = entry; at.parent !== null; at = at.parent) path.push(at.step);
+  return path.reverse();
 }
 
 /**

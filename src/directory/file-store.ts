@@ -13,6 +13,7 @@ import { directoryStderrLogger } from './deps.js';
 import type { Logger } from '../contract/logger.js';
 import { createChangeListeners } from './change-listeners.js';
 import { loadDirectoryFile, serializeDirectory } from './load-file.js';
+import { directoryValidation } from './validate.js';
 import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
@@ -36,6 +37,7 @@ interface Snapshot {
 
 export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
   const { file, defaultOrg } = options;
+  const validation = directoryValidation(defaultOrg);
   const writeFile = deps.writeFile ?? writeFileAtomic;
   const log = deps.log ?? directoryStderrLogger;
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
@@ -97,10 +99,10 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
     getOrg: (id) => whenOpen(() => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null)),
     listOrgsForUser: (user) => whenOpen(() => (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }))),
     // async, so a validation error thrown while building the write becomes a rejection
-    putOrg: async (record) => write(putOrgWrite(record, defaultOrg)),
-    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, defaultOrg)),
-    removeMember: async (org, user) => write(removeMemberWrite(org, user, defaultOrg)),
-    deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
+    putOrg: async (record) => write(putOrgWrite(record, validation)),
+    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, validation)),
+    removeMember: async (org, user) => write(removeMemberWrite(org, user, validation)),
+    deleteOrg: async (org) => write(deleteOrgWrite(org, validation)),
     revision: () => whenOpen(() => revision),
     ping: () => Promise.resolve(!closed),
     onChange: (listener) => listeners.add(listener),

@@ -20,7 +20,7 @@
  */
 import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 import { DirectoryUnavailableError, type OrgRecord } from './types.js';
-import { parseOrgRecord } from './validate.js';
+import { directoryValidation } from './validate.js';
 
 export interface MainApiOptions {
   /** Base URL; https, or http for a loopback host only. */
@@ -50,6 +50,7 @@ export const MAX_USER_ORGS = 10_000;
 export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch): MainApi {
   const base = parseMainApiUrl(options.url);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const validation = directoryValidation(options.defaultOrg);
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'orgwarden' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
 
@@ -96,7 +97,7 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
       const found = await get(['orgs', id], what, signal);
       if (found === null) return null;
       try {
-        const record = parseOrgRecord(found.body, { defaultOrg: options.defaultOrg });
+        const record = validation.parseOrgRecord(found.body);
         if (record.id !== id) throw new Error(`record.id: ${JSON.stringify(record.id)} is not the org asked for`);
         return record;
       } catch (err) {

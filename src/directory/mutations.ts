@@ -6,7 +6,8 @@
  */
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 import type { OrgRecord } from './types.js';
-import { parseMemberRef, parseMemberWrite, parseOrgId, parseOrgRecord } from './validate.js';
+import type { StoredRole } from '../contract/roles.js';
+import type { DirectoryValidation } from './validate.js';
 
 export interface DirectoryWrite {
   org: string;
@@ -14,17 +15,17 @@ export interface DirectoryWrite {
   apply(current: OrgRecord | null): OrgRecord | null;
 }
 
-export function putOrgWrite(record: unknown, defaultOrg: string): DirectoryWrite {
-  if (typeof record === 'object' && record !== null && (record as { id?: unknown }).id === defaultOrg) {
-    throw new DefaultOrgImmutableError(defaultOrg);
+export function putOrgWrite(record: unknown, validation: DirectoryValidation): DirectoryWrite {
+  if (typeof record === 'object' && record !== null && (record as { id?: unknown }).id === validation.defaultOrg) {
+    throw new DefaultOrgImmutableError(validation.defaultOrg);
   }
-  const parsed = parseOrgRecord(record, { defaultOrg });
+  const parsed = validation.parseOrgRecord(record);
   return { org: parsed.id, apply: () => parsed };
 }
 
-export function putMemberWrite(org: unknown, user: unknown, role: unknown, defaultOrg: string): DirectoryWrite {
-  guardDefault(org, defaultOrg);
-  const args = parseMemberWrite(org, user, role, { defaultOrg });
+export function putMemberWrite(org: unknown, user: unknown, role: unknown, validation: DirectoryValidation): DirectoryWrite {
+  guardDefault(org, validation.defaultOrg);
+  const args = validation.parseMemberWrite(org, user, role);
   return {
     org: args.org,
     apply(current) {
@@ -44,18 +45,18 @@ export function putMemberWrite(org: unknown, user: unknown, role: unknown, defau
   };
 }
 
-export function removeMemberWrite(org: unknown, user: unknown, defaultOrg: string): DirectoryWrite {
-  guardDefault(org, defaultOrg);
-  const args = parseMemberRef(org, user, { defaultOrg });
+export function removeMemberWrite(org: unknown, user: unknown, validation: DirectoryValidation): DirectoryWrite {
+  guardDefault(org, validation.defaultOrg);
+  const args = validation.parseMemberRef(org, user);
   return {
     org: args.org,
     apply: (current) => current && { ...current, members: current.members.filter((m) => m.user !== args.user) },
   };
 }
 
-export function deleteOrgWrite(org: unknown, defaultOrg: string): DirectoryWrite {
-  guardDefault(org, defaultOrg);
-  return { org: parseOrgId(org, { defaultOrg }), apply: () => null };
+export function deleteOrgWrite(org: unknown, validation: DirectoryValidation): DirectoryWrite {
+  guardDefault(org, validation.defaultOrg);
+  return { org: validation.parseOrgId(org), apply: () => null };
 }
 
 function guardDefault(org: unknown, defaultOrg: string): void {

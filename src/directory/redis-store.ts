@@ -44,7 +44,7 @@ import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate
 import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type SeedConfirmation, type SeedStatus } from './types.js';
 import { type StoredRole } from '../contract/roles.js';
-import { isValidOrgId, isValidUserId, parseOrgRecord } from './validate.js';
+import { directoryValidation, isValidOrgId, isValidUserId } from './validate.js';
 
 export interface RedisStoreOptions {
   /** Seed file, loaded and validated at start even when the prefix is already seeded. */
@@ -75,6 +75,7 @@ const START_CHECK_ATTEMPTS = 3;
 
 export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
   const { defaultOrg } = options;
+  const validation = directoryValidation(defaultOrg);
   const now = deps.now ?? Date.now;
   const log = deps.log ?? directoryStderrLogger;
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
@@ -229,7 +230,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   function decode(id: string, raw: string): OrgRecord {
     try {
-      const record = parseOrgRecord(JSON.parse(raw), { defaultOrg });
+      const record = validation.parseOrgRecord(JSON.parse(raw));
       if (record.id !== id) throw new Error(`record id ${JSON.stringify(record.id)} under the key of ${JSON.stringify(id)}`);
       return freezeRecord(record);
     } catch (err) {
@@ -312,10 +313,10 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     getOrg,
     listOrgsForUser,
     // async, so a validation error thrown while building the write becomes a rejection
-    putOrg: async (record) => write(putOrgWrite(record, defaultOrg)),
-    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, defaultOrg)),
-    removeMember: async (org, user) => write(removeMemberWrite(org, user, defaultOrg)),
-    deleteOrg: async (org) => write(deleteOrgWrite(org, defaultOrg)),
+    putOrg: async (record) => write(putOrgWrite(record, validation)),
+    putMember: async (org, user, role) => write(putMemberWrite(org, user, role, validation)),
+    removeMember: async (org, user) => write(removeMemberWrite(org, user, validation)),
+    deleteOrg: async (org) => write(deleteOrgWrite(org, validation)),
     async revision() {
       ensureReady();
       return readRevision(writeContext);

@@ -1,17 +1,14 @@
 /**
- * Reads a JSON request body with the contract's rules: a JSON content type (else 415), a size cap
- * checked against Content-Length up front and against the bytes actually received (else 413),
- * well-formed JSON (else 400) and well-formed Unicode in every string, keys included, at any depth
- * (else 400). Never a 500 for bad input.
+ * Reads a JSON request body with the contract's transport rules: a JSON content type (else 415), a
+ * size cap checked against Content-Length up front and against the bytes actually received (else
+ * 413), and well-formed JSON (else 400). Never a 500 for bad input.
  *
- * Every body orgwarden reads (decision routes, surfaces, directory writes, admin) comes through
- * here, so no string that is not well-formed Unicode gets past the HTTP layer, including bodies
- * that have no schema of their own: a lone surrogate (`"\ud800"` is valid JSON) would otherwise
- * reach the policy, whose JSON reader aborts on it. The message is the one `parseDocument`
- * (contract/parse-document.ts) gives for the same document, from the same function.
+ * What the document may contain is not judged here: every caller hands the value to the one
+ * document parser (`parseDocument` or `parseDocumentAll`, contract/parse-document.ts, through the
+ * body parsers in `inbound/`), which refuses malformed Unicode (a lone surrogate, `"\ud800"`, is
+ * valid JSON) and prototype keys before the schema, naming the field.
  */
 import type { IncomingMessage } from 'node:http';
-import { malformedUnicode } from '../contract/document-hazards.js';
 import { ApiError } from './errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -56,8 +53,6 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       } catch {
         reject(new ApiError('invalid_request', 'request body is not valid JSON')); return;
       }
-      const malformed = malformedUnicode(parsed, 'request body');
-      if (malformed !== null) { reject(new ApiError('invalid_request', malformed)); return; }
       resolve(parsed);
     });
   });

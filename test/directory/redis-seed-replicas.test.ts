@@ -72,8 +72,8 @@ describe('Redis lost the directory: two replicas', () => {
     expect((await seed(a, { source: 'file' }, {})).status).toBe(401);
     const bad = await seed(a, { source: 'backup' });
     expect(bad.status).toBe(400);
-    expect(bad.json?.error?.message).toBe('source must be "file" or "empty", got "backup"');
-    expect((await seed(a, {})).json?.error?.message).toMatch(/^source is required/);
+    expect(bad.json?.error?.message).toBe('source: must be "file" or "empty", got "backup"');
+    expect((await seed(a, {})).json?.error?.message).toMatch(/^source: required/);
     expect((await decide(b, 'alice')).reason).toBe('directory_unavailable');
 
     // The runbook: refresh the file from the main API (bob is gone there), then confirm on one replica.

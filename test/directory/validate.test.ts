@@ -177,6 +177,26 @@ describe('parseDirectoryDocument', () => {
     ]);
   });
 
+  it('checks rules between entries for the valid entries even when others are invalid, in document order', () => {
+    expect(
+      docIssues({
+        orgs: [
+          { id: 'acme', status: 'active', members: [{ user: 'bob', role: 'owner' }, { user: 'x', role: 'god' }, { user: 'bob', role: 'viewer' }] },
+          { id: 'globex', status: 'frozen' },
+          { id: 'initech', status: 'active' },
+          null,
+          { id: 'initech', status: 'suspended' },
+        ],
+      }),
+    ).toEqual([
+      'orgs[0].members[1].role: unknown role "god" (expected one of viewer, editor, admin, owner, member)',
+      'orgs[0].members[2].user: duplicate member "bob" (also at orgs[0].members[0])',
+      'orgs[1].status: unknown status "frozen" (expected one of active, suspended, pending_deletion)',
+      'orgs[3]: must be a mapping, got null',
+      'orgs[4].id: duplicate org id "initech" (also at orgs[2])',
+    ]);
+  });
+
   it('reports every error at once, each with its place, in the message too', () => {
     const doc = {
       orgs: [

@@ -15,7 +15,7 @@ import { redisKeys, type RedisKeys } from '../../src/directory/redis-keys.js';
 import { confirmSeed, seedIfEmpty, SeedNotNeededError, type SeedReport } from '../../src/directory/redis-seed.js';
 import { writeToRedis, type RedisWriteContext } from '../../src/directory/redis-write.js';
 import { DirectoryValidationError, type OrgRecord } from '../../src/directory/types.js';
-import { parseOrgRecord } from '../../src/directory/validate.js';
+import { directoryValidation, parseOrgRecord } from '../../src/directory/validate.js';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../directory/helpers.js';
 import { generatedDirectory, generatedWrite, type GeneratedOrg, type GeneratedWrite } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
@@ -70,13 +70,13 @@ function writeContext(client: RedisClient, keys: RedisKeys): RedisWriteContext {
 function toWrite(w: GeneratedWrite, current: OrgRecord | null): DirectoryWrite {
   switch (w.kind) {
     case 'remove_member':
-      return removeMemberWrite(w.org, w.user, DEFAULT_ORG);
+      return removeMemberWrite(w.org, w.user, directoryValidation(DEFAULT_ORG));
     case 'delete_org':
-      return deleteOrgWrite(w.org, DEFAULT_ORG);
+      return deleteOrgWrite(w.org, directoryValidation(DEFAULT_ORG));
     case 'set_role':
-      return putMemberWrite(w.org, w.user, w.role, DEFAULT_ORG);
+      return putMemberWrite(w.org, w.user, w.role, directoryValidation(DEFAULT_ORG));
     case 'set_status':
-      return putOrgWrite({ ...(current ?? { id: w.org, members: [], shares: [] }), status: w.status }, DEFAULT_ORG);
+      return putOrgWrite({ ...(current ?? { id: w.org, members: [], shares: [] }), status: w.status }, directoryValidation(DEFAULT_ORG));
   }
 }
 

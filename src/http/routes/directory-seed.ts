@@ -15,12 +15,12 @@
 import { OrgwardenError } from '../../contract/errors.js';
 import type { DirectoryStore } from '../../directory/types.js';
 import { ApiError, sendJson } from '../errors.js';
+import { parseSeedBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
 import type { ManagementRoute } from '../route-table.js';
 
 const PATH = '/v1/admin/directory/seed';
 const MAX_BODY_BYTES = 1024;
-const SOURCES = ['file', 'empty'] as const;
 
 export interface DirectorySeedRoutesDeps {
   directory: DirectoryStore;
@@ -78,17 +78,4 @@ function seedRefusal(err: unknown, warn: DirectorySeedRoutesDeps['warn']): unkno
     default:
       return err;
   }
-}
-
-/** Exactly `{"source": "file" | "empty"}`. */
-function parseSeedBody(body: unknown): 'file' | 'empty' {
-  const shape = 'body must be {"source": "file" | "empty"}';
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('invalid_request', shape);
-  const unknown = Object.keys(body).filter((key) => key !== 'source');
-  if (unknown.length > 0) throw new ApiError('invalid_request', `unknown field ${JSON.stringify(unknown[0])}; ${shape}`);
-  const source = (body as Record<string, unknown>).source;
-  if (source === undefined) throw new ApiError('invalid_request', `source is required; ${shape}`);
-  if (typeof source !== 'string' || !(SOURCES as readonly string[]).includes(source))
-    throw new ApiError('invalid_request', `source must be "file" or "empty", got ${JSON.stringify(source)}`);
-  return source as 'file' | 'empty';
 }

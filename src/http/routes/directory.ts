@@ -19,11 +19,11 @@
  */
 import type { Request } from 'express';
 import { OrgwardenError } from '../../contract/errors.js';
-import { InvalidDirectoryError } from '../../directory/errors.js';
-import { parseOrgId } from '../../directory/validate.js';
+import { directoryValidation } from '../../directory/validate.js';
 import type { DirectoryStore, OrgRecord } from '../../directory/types.js';
 import type { StoredRole } from '../../contract/roles.js';
 import { ApiError, sendJson } from '../errors.js';
+import { parseMemberBody, parseRecordBody } from '../inbound/directory-bodies.js';
 import { readJsonBody } from '../json-body.js';
 import type { ManagementRoute } from '../route-table.js';
 
@@ -42,6 +42,7 @@ const MEMBER_PATH = '/v1/directory/orgs/:org/members/:user';
 
 export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
   const { directory, maxBodyBytes } = deps;
+  const validation = directoryValidation(deps.defaultOrg);
 
   /** Runs one store call; a store that cannot answer is 503 `unavailable`, its detail logged. */
   async function store<T>(req: Request, call: () => Promise<T>): Promise<T> {
@@ -66,7 +67,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
 
   return [
     route('GET', ORG_PATH, 'directory_org_get', async (req, res) => {
-      const org = parseOrgId(param(req, 'org'), { defaultOrg: deps.defaultOrg }); // a malformed id is a 400 here too, not a 404
+      const org = validation.parseOrgId(param(req, 'org')); // a malformed id is a 400 here too, not a 404
       const record = await store(req, () => directory.getOrg(org));
       if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
       sendJson(res, 200, record);
@@ -75,7 +76,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
       const org = param(req, 'org');
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates the record field by field (and refuses the default org) before writing.
-      sendJson(res, 200, revision(await store(req, () => directory.putOrg(recordFor(org, body) as OrgRecord))));
+      sendJson(res, 200, revision(await store(req, () => directory.putOrg(parseRecordBody(org, body) as OrgRecord))));
     }),
     route('DELETE', ORG_PATH, 'directory_org_delete', async (req, res) => {
       sendJson(res, 200, revision(await store(req, () => directory.deleteOrg(param(req, 'org')))));
@@ -83,7 +84,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
     route('PUT', MEMBER_PATH, 'directory_member_put', async (req, res) => {
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates org, user and role before writing.
-      sendJson(res, 200, revision(await store(req, () => directory.putMember(param(req, 'org'), param(req, 'user'), roleOf(body) as StoredRole))));
+      sendJson(res, 200, revision(await store(req, () => directory.putMember(param(req, 'org'), param(req, 'user'), parseMemberBody(body) as StoredRole))));
     }),
     route('DELETE', MEMBER_PATH, 'directory_member_delete', async (req, res) => {
       sendJson(res, 200, revision(await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user')))));
@@ -94,30 +95,4 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
 /** A path parameter as express decoded it (a string for the routes above). */
 function param(req: Request, name: string): string {
   return String(req.params[name]);
-}
-
-/**
- * The body of a whole-record write; its `id` may be left out (the path names the org) but must
- * not disagree with the path. Everything else is checked by the store's validator.
- */
-function recordFor(org: string, body: unknown): unknown {
-  if (!isPlainObject(body) || body.id === undefined) return isPlainObject(body) ? { ...body, id: org } : body;
-  if (body.id !== org) {
-    throw new InvalidDirectoryError('org record', [`record.id: ${JSON.stringify(body.id)} does not match the org in the path (${JSON.stringify(org)})`]);
-  }
-  return body;
-}
-
-/** `{"role": "<role>"}`; the role itself (required, known) is checked by the store. */
-function roleOf(body: unknown): unknown {
-  if (!isPlainObject(body)) throw new InvalidDirectoryError('member write', ['body: must be a JSON object like {"role": "editor"}']);
-  const extra = Object.keys(body).filter((key) => key !== 'role');
-  if (extra.length > 0) throw new InvalidDirectoryError('member write', extra.map((key) => `body: unknown key ${JSON.stringify(key)} (allowed: role)`));
-  return body.role;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

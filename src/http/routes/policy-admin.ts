@@ -15,8 +15,9 @@
  * compiler's error for the candidate.
  */
 import { ERROR_CATALOGUE } from '../../contract/errors.js';
-import type { LoadStep, PolicyRollout, PolicySource } from '../../policy-rollout/index.js';
-import { ApiError, sendJson } from '../errors.js';
+import type { LoadStep, PolicyRollout } from '../../policy-rollout/index.js';
+import { sendJson } from '../errors.js';
+import { parseShadowBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
 import type { ManagementRoute } from '../route-table.js';
 
@@ -79,19 +80,4 @@ const REJECTED = ERROR_CATALOGUE.policy_rejected.status;
 /** A rejected load, with the step that failed (null when none ran) and the operator's message. */
 function rejected(outcome: { step: LoadStep | null; error: string | null }) {
   return { error: { code: 'policy_rejected', step: outcome.step, message: outcome.error } };
-}
-
-/** `{}`, `{"bundle": PATH}` or `{"dir": PATH}`; undefined means the configured shadow. */
-function parseShadowBody(body: unknown): PolicySource | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
-  const keys = Object.keys(body);
-  if (keys.length === 0) return undefined;
-  const key = keys[0];
-  const value = (body as Record<string, unknown>)[key ?? ''];
-  if (keys.length !== 1 || (key !== 'bundle' && key !== 'dir'))
-    throw new ApiError('invalid_request', 'body must be {}, {"bundle": PATH} or {"dir": PATH}');
-  if (typeof value !== 'string' || value === '' || !value.startsWith('/'))
-    throw new ApiError('invalid_request', `${key} must be an absolute path`);
-  return key === 'bundle' ? { bundle: value } : { dir: value };
 }

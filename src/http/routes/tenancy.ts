@@ -8,6 +8,7 @@ import type { Logger } from '../../contract/logger.js';
 import type { TenancyControl } from '../../tenancy/index.js';
 import { OrgwardenError } from '../../contract/errors.js';
 import { ApiError } from '../errors.js';
+import { parseTenancyBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
 import type { ManagementRoute } from '../route-table.js';
 
@@ -49,15 +50,4 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
       },
     },
   ];
-}
-
-/** Exactly `{"multi_tenant": true|false}`. */
-function parseTenancyBody(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new ApiError('invalid_request', 'body must be {"multi_tenant": true|false}');
-  const unknown = Object.keys(body).filter((key) => key !== 'multi_tenant');
-  if (unknown.length > 0) throw new ApiError('invalid_request', `unknown field ${JSON.stringify(unknown[0])}; body must be {"multi_tenant": true|false}`);
-  const value = (body as Record<string, unknown>).multi_tenant;
-  if (typeof value !== 'boolean') throw new ApiError('invalid_request', 'multi_tenant must be true or false');
-  return value;
 }
