@@ -28,7 +28,7 @@ export function documentHazard(value: unknown, whole: string): string | null {
 }
 
 /** A message naming the first string or key that is not well-formed Unicode, or null. */
-export function malformedUnicode(value: unknown, whole: string): string | null {
+function malformedUnicode(value: unknown, whole: string): string | null {
   const found = findMalformedUnicode(value);
   return found === null ? null : `${formatPath(found.path, whole)}: ${found.problem}`;
 }

@@ -6,7 +6,6 @@
  */
 import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from './errors.js';
 import type { OrgRecord } from './types.js';
-import type { StoredRole } from '../contract/roles.js';
 import type { DirectoryValidation } from './validate.js';
 
 export interface DirectoryWrite {

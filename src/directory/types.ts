@@ -9,14 +9,14 @@ import type { Role, StoredRole } from '../contract/roles.js';
 // stores keep the spelling they were given.
 
 export const ORG_STATUSES = ['active', 'suspended', 'pending_deletion'] as const;
-export type OrgStatus = (typeof ORG_STATUSES)[number];
+type OrgStatus = (typeof ORG_STATUSES)[number];
 
-export interface Member {
+interface Member {
   user: string;
   role: StoredRole;
 }
 
-export interface Share {
+interface Share {
   id: string;
   resource: { type: string; id: string };
   target_org: string;
