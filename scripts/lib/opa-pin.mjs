@@ -57,6 +57,7 @@ function isFile(file) {
   }
 }
 
+/** @param {string} name the command name without the platform's executable suffix */
 function findOnPath(name) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;

@@ -23,7 +23,7 @@ export const PREBUILD_COMMAND = 'npm run policy:prebuild';
 // manifest files. Test modules are ignored by the build (NOT_IN_BUNDLE); routes.yaml is not bundle
 // input. Anything else in the folder cannot change the compiled bundle.
 const BUNDLE_INPUT = /(^|\/)(data\.json|data\.ya?ml|\.manifest|policy\.wasm|plan\.json)$|\.rego$/;
-const NOT_BUNDLE_INPUT = /_test\.rego$/;
+const TEST_MODULE_SUFFIX = '_test.rego';
 
 function walk(dir, prefix = '') {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -36,7 +36,7 @@ function walk(dir, prefix = '') {
 /** The bundle-input files of a policy folder, relative to it, in byte order. */
 export function policySourceFiles(dir = path.join(REPO, POLICY_DIR)) {
   return walk(dir)
-    .filter((name) => BUNDLE_INPUT.test(name) && !NOT_BUNDLE_INPUT.test(name))
+    .filter((name) => BUNDLE_INPUT.test(name) && !name.endsWith(TEST_MODULE_SUFFIX))
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 

@@ -20,6 +20,7 @@ export function canonicalJson(text: string): string {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// eslint-disable-next-line no-control-regex -- JSON forbids raw U+0000..U+001F inside a string; the class rejects them
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const MAX_DEPTH = 10_000; // Go's decoder limit
 
@@ -37,7 +38,7 @@ class Reader {
   }
 
   space(): void {
-    while (this.at < this.text.length && ' \t\n\r'.includes(this.text[this.at]!)) this.at += 1;
+    while (this.at < this.text.length && ' \t\n\r'.includes(this.text.charAt(this.at))) this.at += 1;
   }
 
   value(): string {
@@ -85,8 +86,8 @@ class Reader {
       this.expect('}');
       break;
     }
-    const keys = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    return `{${keys.map((k) => `${encodeString(k)}:${entries.get(k)}`).join(',')}}`;
+    const sorted = [...entries].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return `{${sorted.map(([k, v]) => `${encodeString(k)}:${v}`).join(',')}}`;
   }
 
   private array(): string {

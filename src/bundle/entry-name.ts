@@ -14,6 +14,7 @@
  */
 
 const LEADING_ROOT = /^(\.\/|\/)+/;
+// eslint-disable-next-line no-control-regex -- an entry name with a control character (line break, NUL, DEL) is refused, so the class must name them
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** "/policy.wasm", "./policy.wasm" and "policy.wasm" all become "policy.wasm". */

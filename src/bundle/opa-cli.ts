@@ -60,7 +60,7 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
   } catch (err) {
     // OPA 1.x prints compile errors on stdout, other failures on stderr: report both.
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-    const output = [stdout, stderr].filter((s) => s && s.trim()).join('\n').trim() || (err as Error).message;
+    const output = [stdout, stderr].filter((s) => s?.trim()).join('\n').trim() || (err as Error).message;
     throw new PolicyCompileError(`opa build of ${dir} failed: ${output.split('\n').slice(0, 20).join('\n')}`);
   } finally {
     rmSync(work, { recursive: true, force: true });

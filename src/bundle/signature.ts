@@ -58,19 +58,21 @@ export async function verifyBundleSignature(files: ReadonlyMap<string, Buffer>, 
   const unsupported = [...files.keys()].filter((name) => UNSUPPORTED.has(path.posix.basename(name)));
   if (unsupported.length > 0)
     throw new BundleSignatureError('unsupported_file', `bundle holds ${unsupported.join(', ')}, which orgwarden does not load; build it with opa build (it writes data.json)`);
-  const names = [...files.keys()].filter((name) => name !== SIGNATURES_FILE);
+  const signedFiles = [...files].filter(([name]) => name !== SIGNATURES_FILE);
+  const names = signedFiles.map(([name]) => name);
   const unsigned = names.filter((name) => !listed.has(name));
   if (unsigned.length > 0) throw new BundleSignatureError('file_not_signed', `bundle file(s) not covered by the signature: ${list(unsigned)}`);
   const missing = [...listed.keys()].filter((name) => !files.has(name));
   if (missing.length > 0) throw new BundleSignatureError('file_missing', `file(s) listed in the signature are not in the bundle: ${list(missing)}`);
-  for (const name of names) {
+  for (const [name, bytes] of signedFiles) {
+    const signed = listed.get(name); // never undefined: unsigned files were refused above
     let actual: string;
     try {
-      actual = fileDigest(name, files.get(name)!);
+      actual = fileDigest(name, bytes);
     } catch {
       throw new BundleSignatureError('digest_mismatch', `${name}: not valid JSON, so it cannot match its signed digest`);
     }
-    if (actual !== listed.get(name)) throw new BundleSignatureError('digest_mismatch', `${name}: digest mismatch (signed ${listed.get(name)}, bundle has ${actual})`);
+    if (actual !== signed) throw new BundleSignatureError('digest_mismatch', `${name}: digest mismatch (signed ${signed ?? 'nothing'}, bundle has ${actual})`);
   }
   return { files: names.length, alg: verified.protectedHeader.alg };
 }
@@ -79,10 +81,10 @@ export async function verifyBundleSignature(files: ReadonlyMap<string, Buffer>, 
 export async function signBundleFiles(files: ReadonlyMap<string, Buffer>, signer: { key: KeyObject; alg: string; keyId: string }): Promise<Buffer> {
   const unsupported = [...files.keys()].filter((name) => UNSUPPORTED.has(path.posix.basename(name)));
   if (unsupported.length > 0) throw new BundleSignatureError('unsupported_file', `bundle holds ${unsupported.join(', ')}; build it with opa build (it writes data.json)`);
-  const entries = [...files.keys()]
-    .filter((name) => name !== SIGNATURES_FILE)
-    .sort()
-    .map((name) => ({ name, hash: fileDigest(name, files.get(name)!), algorithm: HASH_ALGORITHM }));
+  const entries = [...files]
+    .filter(([name]) => name !== SIGNATURES_FILE)
+    .sort(([a], [b]) => byCodeUnits(a, b))
+    .map(([name, bytes]) => ({ name, hash: fileDigest(name, bytes), algorithm: HASH_ALGORITHM }));
   const payload = new TextEncoder().encode(JSON.stringify({ files: entries, keyid: signer.keyId }));
   const jws = await new CompactSign(payload).setProtectedHeader({ alg: signer.alg, kid: signer.keyId, typ: 'JWT' }).sign(signer.key);
   return Buffer.from(`${JSON.stringify({ signatures: [jws], plugin: '_default' }, null, 2)}\n`);
@@ -129,6 +131,12 @@ function payloadFiles(payload: Uint8Array): Map<string, string> {
     listed.set(entry.name.replace(/^(\.\/|\/)+/, ''), entry.hash.toLowerCase());
   }
   return listed;
+}
+
+/** The order Array.prototype.sort() gives strings by default: UTF-16 code units. */
+function byCodeUnits(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 function list(names: string[]): string {

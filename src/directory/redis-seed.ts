@@ -139,7 +139,7 @@ export async function confirmSeed(
   records: readonly OrgRecord[],
   options: SeedOptions & { source: SeedSource },
 ): Promise<SeedReport> {
-  const never = { settled: async () => false, present: { outcome: 'present' as const, written: 0, skipped: records.length } };
+  const never = { settled: () => Promise.resolve(false), present: { outcome: 'present' as const, written: 0, skipped: records.length } };
   return withSeedLock(client, keys, options, never, async () => {
     const state = await readPrefixState(client, keys);
     if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();

@@ -263,7 +263,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     return record ?? (id === defaultOrg ? defaultRecord : null);
   }
 
-  async function listOrgsForUser(user: string): Promise<Array<{ id: string; role: StoredRole }>> {
+  async function listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]> {
     ensureReady();
     if (!isValidUserId(user)) return []; // such a user cannot be a member of anything
     const ids = await redis('SMEMBERS', () => commands.smembers(keys.user(user)));
@@ -306,7 +306,7 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
-  await Promise.all([commandsState.firstAttempt(firstCheck), connections.subscriberState.firstAttempt(invalidations.subscribe)]);
+  await Promise.all([commandsState.firstAttempt(firstCheck), connections.subscriberState.firstAttempt(() => invalidations.subscribe())]);
 
   return {
     kind: 'redis',
@@ -324,7 +324,8 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     async ping() {
       if (closed || !verified) return false;
       return commands.ping().then(
-        (reply) => reply === 'PONG',
+        // the reply is typed 'PONG'; it is still checked, as a healthy server's only answer
+        (reply: string) => reply === 'PONG',
         () => false,
       );
     },

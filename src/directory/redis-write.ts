@@ -25,7 +25,7 @@ export interface RedisWriteContext {
   /** Throws DirectoryUnavailableError unless the store may use Redis now. */
   ensureReady(): void;
   /** Runs one Redis call; any failure becomes DirectoryUnavailableError. */
-  call<T>(what: string, run: () => Promise<T>): Promise<T>;
+  call: <T>(what: string, run: () => Promise<T>) => Promise<T>;
   /** Parses a stored record; a corrupt one is DirectoryUnavailableError. */
   decode(org: string, raw: string): OrgRecord;
   /** The org's record has changed in Redis (drop it from this replica's cache, tell listeners). */
@@ -78,7 +78,7 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     ctx.changed(org);
     await addToIndexes(ctx, org, added, next !== null);
     await pruneIndexes(ctx, org, removed, next === null);
-    const revision = Number(await call('INCR', () => client.incr(keys.revision)));
+    const revision = await call('INCR', () => client.incr(keys.revision));
     await call('PUBLISH', () => publishEverywhere(ctx, JSON.stringify({ org, revision })));
     return { revision };
   }
@@ -106,7 +106,10 @@ async function publishEverywhere(ctx: RedisWriteContext, message: string): Promi
   const nodes = (client as Cluster).nodes('all');
   if (nodes.length === 0) throw new Error('no cluster node is known');
   const results = await Promise.allSettled(nodes.map((node) => node.publish(keys.invalidations, message)));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ node: `${nodes[i]!.options.host}:${nodes[i]!.options.port}`, error: String(r.reason) }] : []));
+  const failed = nodes.flatMap((node, i) => {
+    const result = results[i]; // allSettled keeps the order: one result per node
+    return result?.status === 'rejected' ? [{ node: `${String(node.options.host)}:${String(node.options.port)}`, error: String(result.reason) }] : [];
+  });
   if (failed.length === nodes.length) throw (results[0] as PromiseRejectedResult).reason;
   if (failed.length > 0) ctx.log?.warn('invalidation not published on every cluster node', { failed });
 }

@@ -12,8 +12,6 @@ import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shad
 import { loadVerificationKey } from '../bundle/signing-keys.js';
 import { watchPolicySource } from './watcher.js';
 
-const DEFAULT_WATCH_DEBOUNCE_MS = 250;
-
 type ShadowLoadOutcome =
   | { ok: true; at: string; status: ShadowStatus }
   | { ok: false; at: string; source: string; step: LoadStep | null; error: string };
@@ -45,11 +43,12 @@ export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRoll
   const verificationKey = config.public_key_file ? await loadVerificationKey(config.public_key_file) : null;
   const load = (source: PolicySource) =>
     loadCandidate(source, { env: deps.env, verificationKey, now: () => new Date(now()), ...(deps.routeActions ? { routeActions: deps.routeActions() } : {}) });
-  const source: PolicySource = config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle! };
+  // The schema holds exactly one of dir and bundle; watch and watch_debounce_ms have defaults there.
+  const source: PolicySource = config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle };
   const reloader = await createPolicyReloader(source, { load, logger, now });
   const shadow = createShadowPolicy({ logger, now });
-  const watcher = config.watch ?? true
-    ? watchPolicySource(source, () => void reloader.reload('watch'), { debounceMs: config.watch_debounce_ms ?? DEFAULT_WATCH_DEBOUNCE_MS, logger })
+  const watcher = config.watch
+    ? watchPolicySource(source, () => void reloader.reload('watch'), { debounceMs: config.watch_debounce_ms, logger })
     : null;
   let lastShadow: ShadowLoadOutcome | null = null;
 
@@ -84,9 +83,9 @@ export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRoll
     active: reloader.active,
     shadow,
     signed: verificationKey !== null,
-    reload: reloader.reload,
-    lastReload: reloader.lastReload,
-    onReload: reloader.onReload,
+    reload: (trigger) => reloader.reload(trigger),
+    lastReload: () => reloader.lastReload(),
+    onReload: (listener) => reloader.onReload(listener),
     loadShadow,
     lastShadowLoad: () => lastShadow,
     async close() {

@@ -46,11 +46,16 @@ function rotatingConnector(nodes: readonly NodeAddress[]): ConnectorClass {
 
     // Mirrors ioredis's StandaloneConnector (plain TCP), with the node chosen per connection.
     connect(): Promise<Socket> {
-      const node = nodes[attempt++ % nodes.length]!;
+      const node = nodes[attempt++ % nodes.length];
+      // unreachable: createClusterSubscriber refuses an empty seed list
+      if (node === undefined) return Promise.reject(new TypeError('a cluster subscriber needs at least one seed node'));
       this.connecting = true;
       return new Promise((resolve, reject) => {
         process.nextTick(() => {
-          if (!this.connecting) return reject(new Error('Connection is closed.'));
+          if (!this.connecting) {
+            reject(new Error('Connection is closed.'));
+            return;
+          }
           const stream = createConnection({ host: node.host, port: node.port });
           stream.once('error', (err) => {
             this.firstError = err;

@@ -51,7 +51,10 @@ export function trackConnection(client: RedisClient): ConnectionState {
           client.off('ready', onReady);
           resolve();
         };
-        if (client.status === 'ready') return onReady();
+        if (client.status === 'ready') {
+          onReady();
+          return;
+        }
         client.once('ready', onReady);
         client.once('close', onClose);
       }),

@@ -62,11 +62,15 @@ export function createLiveSubscription(subscriber: RedisClient, state: Connectio
       await subscriber.subscribe(handlers.channel);
     } catch (err) {
       if (!closed) handlers.onError(err);
-      return retryLater();
+      retryLater();
+      return;
     }
     if (closed) return;
     // that subscription belonged to a connection that is gone; subscribe over the new one
-    if (epoch !== state.epoch()) return retryLater();
+    if (epoch !== state.epoch()) {
+      retryLater();
+      return;
+    }
     live = true;
     await handlers.onLive();
   }

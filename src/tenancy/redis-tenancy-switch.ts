@@ -76,6 +76,10 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
   let readAgain: FlipSource | null = null;
   let outageLogged = false;
   let badValueLogged: string | null = null;
+  // close() and apply() run from callbacks while a read is awaited, which type narrowing cannot
+  // see: the places that read these flags after an await go through a call.
+  const isClosed = () => closed;
+  const isSynced = () => synced;
 
   function apply(value: boolean, newVersion: number | null, source: FlipSource): void {
     if (newVersion !== null) version = newVersion;
@@ -101,7 +105,8 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
       if (badValueLogged !== fields.multi_tenant)
         log.error('tenancy switch in redis is unreadable; serving single-tenant', { key: keys.state, value: String(fields.multi_tenant).slice(0, 32) });
       badValueLogged = fields.multi_tenant ?? null;
-      return apply(false, readVersion, effectiveSource);
+      apply(false, readVersion, effectiveSource);
+      return;
     }
     badValueLogged = null;
     apply(value, readVersion, effectiveSource);
@@ -116,14 +121,14 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     }
     reading = (async () => {
       let next: FlipSource | null = source;
-      while (next !== null && !closed) {
+      while (next !== null && !isClosed()) {
         readAgain = null;
         try {
           await readShared(next);
           if (outageLogged) log.info('tenancy switch reads redis again', { multi_tenant: state });
           outageLogged = false;
         } catch (err) {
-          if (!outageLogged && !closed)
+          if (!outageLogged && !isClosed())
             log.warn(synced ? 'tenancy switch cannot read redis; keeping the last state read' : 'tenancy switch cannot read redis; serving single-tenant until it answers', {
               multi_tenant: state,
               error: err instanceof Error ? err.message : String(err),
@@ -154,15 +159,15 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
   connections.connect();
   // A healthy start serves the shared state from the first request; an unreachable Redis does not
   // stop the start (the replica serves "off" and keeps trying).
-  await Promise.all([connections.commandsState.firstAttempt(() => reading ?? refresh('sync')), connections.subscriberState.firstAttempt(changes.subscribe)]);
+  await Promise.all([connections.commandsState.firstAttempt(() => reading ?? refresh('sync')), connections.subscriberState.firstAttempt(() => changes.subscribe())]);
   starting = false;
-  if (!synced) await refresh('sync');
+  if (!isSynced()) await refresh('sync');
 
   return {
     isMultiTenant: () => state,
     async set(multiTenant) {
       if (closed) throw new TenancyStoreUnavailableError('tenancy switch is closed');
-      let replies: Array<[Error | null, unknown]> | null;
+      let replies: [Error | null, unknown][] | null;
       try {
         replies = await commands
           .multi()
@@ -180,8 +185,8 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
         log.warn('tenancy switch broadcast failed; other replicas follow within one poll', { error: String(err) });
       });
     },
-    onChange: emitter.onChange,
-    onFlip: emitter.onFlip,
+    onChange: (listener) => emitter.onChange(listener),
+    onFlip: (listener) => emitter.onFlip(listener),
     status: () => ({ multi_tenant: state, store: 'redis', synced, version, ...emitter.counts() }),
     async close() {
       if (closed) return;
