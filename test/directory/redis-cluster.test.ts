@@ -128,7 +128,7 @@ describe('redis cluster: the store', () => {
 
 describe('redis cluster: two replicas', () => {
   it('revocations: A denies at once, B within the deadline', async () => {
-    const [a, b] = await startReplicas(clusterConfig(uniquePrefix()) as unknown as Record<string, unknown>, FIXTURE_DIRECTORY);
+    const [a, b] = await startReplicas(clusterConfig(uniquePrefix()), FIXTURE_DIRECTORY);
     try {
       expect((await revocations(a, b, 'acme', 200, 1000)).count).toBe(200); // figures: bench/revocation.mjs --cluster-nodes
       await mixedWrites(a, b, ['acme', 'globex', 'frozen', 'c1', 'c2', 'c3', 'c4'], 120, 1000);

@@ -36,7 +36,7 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
       children.map(
         (child) =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
             child.once('exit', () => resolve());
             child.kill('SIGKILL');
           }),
@@ -69,7 +69,7 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
         port,
         kill: () =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
             child.once('exit', () => resolve());
             child.kill('SIGKILL');
           }),

@@ -94,7 +94,7 @@ describe('orgwarden policy', () => {
   });
 
   it('usage errors exit 2', async () => {
-    const cases: Array<[string[], RegExp]> = [
+    const cases: [string[], RegExp][] = [
       [['policy'], /Usage: orgwarden policy/],
       [['policy', 'frobnicate'], /unknown policy command "frobnicate"/],
       [['policy', 'sign', '--bundle', TEST_BUNDLE], /policy sign needs --key/],

@@ -113,7 +113,7 @@ export async function rewrite(archive: Buffer, change: (files: Map<string, Buffe
 }
 
 /** The payload of the (single) JWS in a signed archive, decoded. */
-export async function signedPayload(archive: Buffer): Promise<{ files: Array<{ name: string; hash: string; algorithm: string }> }> {
+export async function signedPayload(archive: Buffer): Promise<{ files: { name: string; hash: string; algorithm: string }[] }> {
   const jws = (JSON.parse((await readTarGz(archive)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
   return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString());
 }

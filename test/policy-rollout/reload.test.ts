@@ -80,7 +80,7 @@ describe('POST /v1/admin/policy/reload', () => {
       data.orgwarden.smoke.cases = [];
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
-    const cases: Array<[string, () => void | Promise<void>, string, RegExp]> = [
+    const cases: [string, () => void | Promise<void>, string, RegExp][] = [
       ['not a bundle', () => tmp.publish('failing.tar.gz', Buffer.from('definitely not gzip')), 'read', /not a readable gzip archive/],
       ['no policy.wasm', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.delete('policy.wasm'))), 'read', /bundle has no policy\.wasm/],
       ['a WASM that does not compile', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage')))), 'load', /./],

@@ -69,7 +69,7 @@ describe('the routes step of a reload', () => {
     tmp.publish(
       path.basename(file),
       await withCatalogue((actions) => {
-        actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false } as { org_management: boolean };
+        actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false };
       }),
     );
     const res = await reload(url);

@@ -77,7 +77,7 @@ describe('shadow policy on live traffic', () => {
     app.rollout.shadow.onDisagreement((d) => heard.push(d));
 
     const requests = await traffic();
-    const decisions: Array<{ decision_id: string; policy_revision: string }> = [];
+    const decisions: { decision_id: string; policy_revision: string }[] = [];
     for (const request of requests) {
       const res = await postJson(`${url}/v1/authorize`, request.body);
       expect(res.json?.reason, request.body.action).toBe(request.active); // the active policy decides
@@ -216,7 +216,7 @@ describe('shadow evaluator', () => {
   });
 
   it('the core hands the evaluated input over after deciding; a throwing hook never changes the decision', async () => {
-    const seen: Array<[PolicyInput, Decision]> = [];
+    const seen: [PolicyInput, Decision][] = [];
     const make = (onEvaluated: (input: PolicyInput, decision: Decision) => void) =>
       createAuthorizer({
         tenancy: { default_org: 'default' },

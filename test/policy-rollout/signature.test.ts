@@ -77,7 +77,7 @@ describe('bundle signature verification', () => {
 
   it('malformed .signatures.json: not JSON, wrong shape, two signatures, another plugin', async () => {
     const token = (JSON.parse((await readTarGz(signed)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
-    const cases: Array<[string, RegExp]> = [
+    const cases: [string, RegExp][] = [
       ['not json', /not valid JSON/],
       ['{"signature":"x"}', /must be \{"signatures"/],
       [JSON.stringify({ signatures: [token, token] }), /holds 2 signatures/],
@@ -99,7 +99,7 @@ describe('bundle signature verification', () => {
 
   it('a tampered JWS (payload edited, signature kept), alg none, or HS256 with the public key as secret', async () => {
     const [header, payload, sig] = (JSON.parse((await readTarGz(signed)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!.split('.');
-    const doc = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { files: Array<{ hash: string }> };
+    const doc = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { files: { hash: string }[] };
     doc.files[0]!.hash = '0'.repeat(64);
     const forged = [header, Buffer.from(JSON.stringify(doc)).toString('base64url'), sig].join('.');
     const none = [Buffer.from('{"alg":"none"}').toString('base64url'), payload, ''].join('.');
@@ -155,7 +155,7 @@ describe('bundle signature verification', () => {
 
   it('payload problems, even when the JWS itself verifies: no files list, a weak or missing hash algorithm, a scope, a malformed entry', async () => {
     const files = await listing(unsigned);
-    const cases: Array<[unknown, RegExp]> = [
+    const cases: [unknown, RegExp][] = [
       [{ keyid: 'default' }, /no "files" list/],
       [{ files: files.map((f) => ({ ...f, algorithm: 'MD5' })) }, /hashing algorithm "MD5" is not accepted/],
       [{ files: files.map(({ algorithm: _, ...f }) => f) }, /hashing algorithm undefined is not accepted/],

@@ -103,7 +103,7 @@ describe('kill switch across replicas (shared Redis)', () => {
     const a = await replica(redis);
     const b = await replica(redis);
     const alice = await session('alice');
-    const results: Array<{ on: 'A' | 'B'; started: number; allow: boolean; reason: string }> = [];
+    const results: { on: 'A' | 'B'; started: number; allow: boolean; reason: string }[] = [];
     let running = true;
     const loop = async (on: 'A' | 'B', url: string) => {
       while (running) {
