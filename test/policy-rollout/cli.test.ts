@@ -125,7 +125,7 @@ describe('orgwarden serve: SIGHUP', () => {
 
     tmp.publish('served.tar.gz', Buffer.from('broken'));
     child.kill('SIGHUP');
-    await waitUntil(async () => (await policyStatus(url)).last_reload.ok === false, 10_000, 20);
+    await waitUntil(async () => (await policyStatus(url)).last_reload?.ok === false, 10_000, 20);
     expect(await policyStatus(url)).toMatchObject({ revision: second.revision, last_reload: { ok: false, trigger: 'sighup', step: 'read' } });
     expect(logs()).toContain('"msg":"policy reload failed; the active policy keeps serving"');
 

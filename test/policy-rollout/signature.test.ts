@@ -93,7 +93,7 @@ describe('bundle signature verification', () => {
 
   it('wrong key: signed by another key, or verified against another key', async () => {
     const byOther = await signArchive(unsigned, otherKeys.privateFile);
-    expect(await rejection(byOther)).toMatchObject({ reason: 'signature_invalid', message: expect.stringContaining(keys.publicFile) });
+    expect(await rejection(byOther)).toMatchObject({ reason: 'signature_invalid', message: expect.stringContaining(keys.publicFile) as unknown });
     expect(await rejection(signed, await loadVerificationKey(otherKeys.publicFile))).toMatchObject({ reason: 'signature_invalid' });
   });
 
@@ -116,14 +116,14 @@ describe('bundle signature verification', () => {
       wasm.writeUInt8(wasm.readUInt8(wasm.length - 1) ^ 1, wasm.length - 1);
       f.set('policy.wasm', wasm);
     });
-    expect(await rejection(flipped)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^policy\.wasm: digest mismatch/) });
+    expect(await rejection(flipped)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^policy\.wasm: digest mismatch/) as unknown });
 
     const weakened = await rewrite(signed, (f) => {
       const data = JSON.parse(f.get('data.json')!.toString()) as { orgwarden: { smoke: { cases: unknown[] } } };
       data.orgwarden.smoke.cases.pop();
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
-    expect(await rejection(weakened)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^data\.json: digest mismatch/) });
+    expect(await rejection(weakened)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^data\.json: digest mismatch/) as unknown });
 
     const rego = [...(await readTarGz(signed)).keys()].find((name) => name.endsWith('.rego'))!;
     const edited = await rewrite(signed, (f) => f.set(rego, Buffer.concat([f.get(rego)!, Buffer.from('\n# edited\n')])));
