@@ -11,10 +11,12 @@ import { readTarGz } from '../../src/bundle/tar-read.js';
 import { writeTarGz } from '../../src/bundle/tar-write.js';
 import { fuzzParams } from '../support/fuzz.js';
 
+/** What a name never holds: "/" and the ASCII control characters (U+0000-U+001F, U+007F). */
+const forbidden = (char: string) => char === '/' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f;
 /** A segment of an acceptable name: anything but "/", control characters, "" and dot-only "."/"..". */
 const segment = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
-  .map((text) => text.replace(/[/\u0000-\u001f\u007f]/g, '_'))
+  .map((text) => Array.from(text, (char) => (forbidden(char) ? '_' : char)).join(''))
   .filter((text) => text !== '' && text !== '.' && text !== '..');
 const goodName = fc.array(segment, { minLength: 1, maxLength: 12 }).map((parts) => parts.join('/'));
 /** The spellings of the bundle root in front of a name: "", "/", "./", "//./", ... */

@@ -71,7 +71,7 @@ describe('archive entries', () => {
   });
 
   it('are written the same way every time: the same files give the same bytes', async () => {
-    const files: Array<[string, Buffer]> = [['policy.wasm', Buffer.from('wasm')], [`${'é'.repeat(80)}.rego`, Buffer.from('p')], ['data.json', Buffer.from('{}')]];
+    const files: [string, Buffer][] = [['policy.wasm', Buffer.from('wasm')], [`${'é'.repeat(80)}.rego`, Buffer.from('p')], ['data.json', Buffer.from('{}')]];
     const first = await writeTarGz(files);
     expect((await writeTarGz(files)).equals(first)).toBe(true);
     // fixed mode, owner and time, whoever writes it and when

@@ -21,17 +21,21 @@ let admin: Cluster;
 let tmp: TempDir;
 let file: string;
 
+/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
+const undo: (() => unknown)[] = [];
+
 beforeAll(async () => {
   cluster = await startLocalCluster(3);
+  undo.push(() => cluster.stop());
   admin = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })));
+  undo.push(() => admin.disconnect());
   tmp = await tempDir();
+  undo.push(() => tmp.remove());
   file = await tmp.file('directory.yaml', DIRECTORY_YAML);
 }, 60_000);
 
 afterAll(async () => {
-  admin?.disconnect();
-  await cluster?.stop();
-  await tmp?.remove();
+  for (const step of undo.reverse()) await step();
 });
 
 function clusterConfig(prefix: string, seeds = cluster.seeds): RedisConfig {
@@ -84,7 +88,7 @@ describe('redis cluster: key layout', () => {
       for (const node of admin.nodes('master')) written.push(...(await node.keys(`${prefix}*`)));
       const orgKeys = written.filter((k) => k.includes('{org:'));
       expect(orgKeys.sort()).toEqual(['acme', 'default', 'globex', 'initech'].map((id) => `${prefix}{org:${id}}`));
-      for (const key of orgKeys) expect(await keyslot(key)).toBe(await keyslot(`org:${/\{org:([^}]*)\}/.exec(key)![1]}`));
+      for (const key of orgKeys) expect(await keyslot(key)).toBe(await keyslot(`org:${String(/\{org:([^}]*)\}/.exec(key)![1])}`));
     } finally {
       await store.close();
     }
@@ -128,7 +132,7 @@ describe('redis cluster: the store', () => {
 
 describe('redis cluster: two replicas', () => {
   it('revocations: A denies at once, B within the deadline', async () => {
-    const [a, b] = await startReplicas(clusterConfig(uniquePrefix()) as unknown as Record<string, unknown>, FIXTURE_DIRECTORY);
+    const [a, b] = await startReplicas(clusterConfig(uniquePrefix()), FIXTURE_DIRECTORY);
     try {
       expect((await revocations(a, b, 'acme', 200, 1000)).count).toBe(200); // figures: bench/revocation.mjs --cluster-nodes
       await mixedWrites(a, b, ['acme', 'globex', 'frozen', 'c1', 'c2', 'c3', 'c4'], 120, 1000);

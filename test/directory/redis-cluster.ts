@@ -13,7 +13,7 @@ import { freePort, waitUntil } from './helpers.js';
 
 const run = promisify(execFile);
 
-export interface ClusterNode {
+interface ClusterNode {
   port: number;
   /** SIGKILL: the node is gone (its slots are uncovered; no replicas here). */
   kill(): Promise<void>;
@@ -36,7 +36,10 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
       children.map(
         (child) =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) {
+              resolve();
+              return;
+            }
             child.once('exit', () => resolve());
             child.kill('SIGKILL');
           }),
@@ -69,7 +72,10 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
         port,
         kill: () =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) {
+              resolve();
+              return;
+            }
             child.once('exit', () => resolve());
             child.kill('SIGKILL');
           }),

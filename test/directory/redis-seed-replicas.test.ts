@@ -20,17 +20,21 @@ let file: string;
 let a: Replica;
 let b: Replica;
 
+/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
+const undo: (() => unknown)[] = [];
+
 beforeAll(async () => {
   server = await startScratchRedis();
+  undo.push(() => server.kill());
   tmp = await tempDir();
+  undo.push(() => tmp.remove());
   file = await tmp.file('directory.yaml', await readFile(FIXTURE_DIRECTORY, 'utf8'));
   [a, b] = await startReplicas({ url: server.url, key_prefix: uniquePrefix(), command_timeout_ms: 1000 }, file);
+  undo.push(() => Promise.all([a.app.stop(), b.app.stop()]));
 });
 
 afterAll(async () => {
-  await Promise.all([a?.app.stop(), b?.app.stop()]);
-  await server?.kill();
-  await tmp?.remove();
+  for (const step of undo.reverse()) await step();
 });
 
 async function decide(replica: Replica, user: string): Promise<{ allow: boolean; reason: string | null }> {

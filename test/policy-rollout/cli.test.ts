@@ -94,7 +94,7 @@ describe('orgwarden policy', () => {
   });
 
   it('usage errors exit 2', async () => {
-    const cases: Array<[string[], RegExp]> = [
+    const cases: [string[], RegExp][] = [
       [['policy'], /Usage: orgwarden policy/],
       [['policy', 'frobnicate'], /unknown policy command "frobnicate"/],
       [['policy', 'sign', '--bundle', TEST_BUNDLE], /policy sign needs --key/],
@@ -125,7 +125,7 @@ describe('orgwarden serve: SIGHUP', () => {
 
     tmp.publish('served.tar.gz', Buffer.from('broken'));
     child.kill('SIGHUP');
-    await waitUntil(async () => (await policyStatus(url)).last_reload.ok === false, 10_000, 20);
+    await waitUntil(async () => (await policyStatus(url)).last_reload?.ok === false, 10_000, 20);
     expect(await policyStatus(url)).toMatchObject({ revision: second.revision, last_reload: { ok: false, trigger: 'sighup', step: 'read' } });
     expect(logs()).toContain('"msg":"policy reload failed; the active policy keeps serving"');
 

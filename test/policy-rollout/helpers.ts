@@ -113,18 +113,58 @@ export async function rewrite(archive: Buffer, change: (files: Map<string, Buffe
 }
 
 /** The payload of the (single) JWS in a signed archive, decoded. */
-export async function signedPayload(archive: Buffer): Promise<{ files: Array<{ name: string; hash: string; algorithm: string }> }> {
+export async function signedPayload(archive: Buffer): Promise<{ files: { name: string; hash: string; algorithm: string }[] }> {
   const jws = (JSON.parse((await readTarGz(archive)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
-  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString());
+  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as { files: { name: string; hash: string; algorithm: string }[] };
+}
+
+/**
+ * A reload's outcome as the API reports it: the body of a successful reload, and `last_reload` in a
+ * refusal and in GET /v1/policy. Typed as the wire carries it (every field optional), so a test
+ * names the field it expects and a missing one fails that assertion.
+ */
+interface ReloadReport {
+  ok?: boolean;
+  trigger?: string;
+  at?: string;
+  step?: string | null;
+  error?: string | null;
+  revision?: string | null;
+  active_revision?: string | null;
+  changed?: boolean;
+  smoke?: { cases: number; builtin: number } | null;
+}
+
+/** The refusal of a load (422: the step that failed) or of the caller (401, 403). */
+interface RolloutError {
+  code?: string;
+  message?: string;
+  step?: string | null;
+}
+
+/** POST /v1/admin/policy/reload: the outcome (200), or a refusal with the failed outcome beside it. */
+interface ReloadAnswer extends Omit<ReloadReport, 'error'> {
+  // null in a successful outcome
+  error?: RolloutError | null;
+  last_reload?: ReloadReport;
+}
+
+/** GET /v1/policy: the serving revision, the last reload and the shadow candidate's counts. */
+interface PolicyStatus {
+  revision?: string;
+  entrypoints?: string[];
+  loaded_at?: string;
+  last_reload?: ReloadReport | null;
+  shadow?: Record<string, unknown> | null;
 }
 
 export async function reload(url: string, headers: Record<string, string> = ADMIN) {
   const res = await fetch(`${url}/v1/admin/policy/reload`, { method: 'POST', headers });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as ReloadAnswer };
 }
 
-export async function policyStatus(url: string) {
-  return (await fetch(`${url}/v1/policy`).then((r) => r.json())) as any;
+export async function policyStatus(url: string): Promise<PolicyStatus> {
+  return (await fetch(`${url}/v1/policy`).then((r) => r.json())) as PolicyStatus;
 }
 
 export async function metric(url: string, name: string): Promise<number> {

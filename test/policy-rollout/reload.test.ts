@@ -80,7 +80,7 @@ describe('POST /v1/admin/policy/reload', () => {
       data.orgwarden.smoke.cases = [];
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
-    const cases: Array<[string, () => void | Promise<void>, string, RegExp]> = [
+    const cases: [string, () => void | Promise<void>, string, RegExp][] = [
       ['not a bundle', () => tmp.publish('failing.tar.gz', Buffer.from('definitely not gzip')), 'read', /not a readable gzip archive/],
       ['no policy.wasm', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.delete('policy.wasm'))), 'read', /bundle has no policy\.wasm/],
       ['a WASM that does not compile', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage')))), 'load', /./],
@@ -94,10 +94,10 @@ describe('POST /v1/admin/policy/reload', () => {
       const res = await reload(url);
       expect(res.status, what).toBe(422);
       expect(res.json.error, what).toMatchObject({ code: 'policy_rejected', step });
-      expect(res.json.error.message, what).toMatch(message);
+      expect(res.json.error?.message, what).toMatch(message);
       expect(res.json.last_reload, what).toMatchObject({ ok: false, step, active_revision: v1Revision, changed: false });
       expect(await veraReads(url), what).toMatchObject({ allow: true, policy_revision: v1Revision });
-      expect((await policyStatus(url)).last_reload, what).toMatchObject({ ok: false, trigger: 'api', step, error: res.json.error.message });
+      expect((await policyStatus(url)).last_reload, what).toMatchObject({ ok: false, trigger: 'api', step, error: res.json.error?.message });
       expect(await metric(url, 'orgwarden_policy_load_failures_total'), what).toBe(++failures);
       expect(logger.lines.at(-1), what).toMatchObject({ level: 'error', msg: 'policy reload failed; the active policy keeps serving', fields: { step, trigger: 'api', active_revision: v1Revision } });
     }
@@ -120,17 +120,17 @@ describe('POST /v1/admin/policy/reload', () => {
     const outcomes: string[] = [];
     app.rollout.onReload((o) => outcomes.push(o.trigger));
     tmp.publish('concurrent.tar.gz', stricter);
-    const answers = await Promise.all([...Array(8)].map(() => reload(url)));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => reload(url)));
     const revision = app.policy.current()!.revision;
     expect(revision).not.toBe(v1Revision);
     for (const res of answers) expect(res.json).toMatchObject({ ok: true, active_revision: revision });
     // How many reloads those 8 ran depends on HTTP timing; the coalescing itself, without it:
     // calls made in one turn share one reload, and calls made while it runs share exactly one more.
     outcomes.length = 0;
-    const first = [...Array(4)].map(() => app.rollout.reload('api'));
+    const first = Array.from({ length: 4 }, () => app.rollout.reload('api'));
     await Promise.resolve();
     await Promise.resolve(); // the first reload has started (it reads files); none has finished
-    const second = [...Array(4)].map(() => app.rollout.reload('api'));
+    const second = Array.from({ length: 4 }, () => app.rollout.reload('api'));
     expect(new Set(first).size).toBe(1);
     expect(new Set(second).size).toBe(1);
     expect(second[0]).not.toBe(first[0]);
@@ -178,7 +178,7 @@ describe('reloads are serialized', () => {
     const first = reloader.reload('api');
     await new Promise((resolve) => setTimeout(resolve, 5)); // the first load is running now
     const asked = performance.now();
-    const during = await Promise.all([...Array(9)].map(() => reloader.reload('watch')));
+    const during = await Promise.all(Array.from({ length: 9 }, () => reloader.reload('watch')));
     expect((await first).revision).toBe('rev-2');
     expect(maxRunning).toBe(1);
     expect(loads).toBe(3); // start, the first, one shared by the nine
@@ -194,10 +194,7 @@ describe('reloads are serialized', () => {
       {
         logger: silentLogger,
         now: () => 0,
-        load: async () => {
-          if (fail) throw new PolicyRejectedError('smoke', '1 smoke case(s) failed');
-          return fakeCandidate('good');
-        },
+        load: () => (fail ? Promise.reject(new PolicyRejectedError('smoke', '1 smoke case(s) failed')) : Promise.resolve(fakeCandidate('good'))),
       },
     );
     const heard: unknown[] = [];
@@ -254,7 +251,7 @@ describe('reload on file change (policy.watch)', () => {
     expect(app.rollout.lastReload()).toMatchObject({ ok: false, trigger: 'watch', step: 'compile' });
     const res = await reload(url, ADMIN);
     expect(res.status).toBe(422);
-    expect(res.json.error).toMatchObject({ step: 'compile', message: expect.stringContaining(`opa build of ${dir} failed`) });
+    expect(res.json.error).toMatchObject({ step: 'compile', message: expect.stringContaining(`opa build of ${dir} failed`) as unknown });
     expect(app.policy.current()!.revision).toBe(second);
   });
 });

@@ -132,7 +132,7 @@ describe('docs/policies.md', () => {
     for (const [name, bundle] of [['bundle.tar.gz', archive], ['signed.tar.gz', await signArchive(archive, keyPair(tmp, 'by-hand').privateFile)]] as const) {
       writeFileSync(path.join(where, 'bundle.tar.gz'), bundle);
       const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `rm -rf b; ${recipe!}`], { cwd: where });
-      expect(`sha256:${stdout.trim().split(/\s/)[0]}`, name).toBe(reference.revision);
+      expect(`sha256:${String(stdout.trim().split(/\s/)[0])}`, name).toBe(reference.revision);
     }
   });
 });

@@ -24,7 +24,7 @@ afterAll(() => tmp.remove());
 
 async function withCatalogue(edit: (actions: Record<string, { org_management: boolean }>) => void): Promise<Buffer> {
   return rewrite(readFileSync(TEST_BUNDLE), (files) => {
-    const data = JSON.parse(files.get('data.json')!.toString());
+    const data = JSON.parse(files.get('data.json')!.toString()) as { orgwarden: { catalogue: { actions: Record<string, { org_management: boolean }> } } };
     edit(data.orgwarden.catalogue.actions);
     files.set('data.json', Buffer.from(JSON.stringify(data)));
   });
@@ -49,7 +49,7 @@ describe('the routes step of a reload', () => {
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
-    expect(res.json.error.message).toBe("the route manifest maps routes to actions this policy's catalogue lacks: ai.chat");
+    expect(res.json.error?.message).toBe("the route manifest maps routes to actions this policy's catalogue lacks: ai.chat");
     expect(res.json.last_reload).toMatchObject({ ok: false, step: 'routes', changed: false });
     expect(app.policy.current()!.revision).toBe(revision);
     expect((await chat()).status).toBe(200);
@@ -61,7 +61,7 @@ describe('the routes step of a reload', () => {
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
-    expect(res.json.error.message).toContain('changes org_management of action(s) the route manifest uses (ai.chat)');
+    expect(res.json.error?.message).toContain('changes org_management of action(s) the route manifest uses (ai.chat)');
   });
 
   it('accepts a catalogue that only adds an action', async () => {
@@ -69,7 +69,7 @@ describe('the routes step of a reload', () => {
     tmp.publish(
       path.basename(file),
       await withCatalogue((actions) => {
-        actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false } as { org_management: boolean };
+        actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false };
       }),
     );
     const res = await reload(url);

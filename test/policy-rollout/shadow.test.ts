@@ -46,6 +46,12 @@ async function start(policy: Record<string, unknown> = {}) {
   return { ...started, logger };
 }
 
+/** What GET and POST /v1/admin/policy/shadow answer: the candidate (null when none) and how its last load went. */
+interface ShadowAnswer {
+  shadow?: { source?: string } | null;
+  last_load?: Record<string, unknown> | null;
+}
+
 const shadowRequest = (url: string, body: unknown, headers: Record<string, string> = ADMIN) =>
   postJson(`${url}/v1/admin/policy/shadow`, body, headers);
 
@@ -77,7 +83,7 @@ describe('shadow policy on live traffic', () => {
     app.rollout.shadow.onDisagreement((d) => heard.push(d));
 
     const requests = await traffic();
-    const decisions: Array<{ decision_id: string; policy_revision: string }> = [];
+    const decisions: { decision_id: string; policy_revision: string }[] = [];
     for (const request of requests) {
       const res = await postJson(`${url}/v1/authorize`, request.body);
       expect(res.json?.reason, request.body.action).toBe(request.active); // the active policy decides
@@ -122,9 +128,9 @@ describe('shadow policy on live traffic', () => {
     await shadowRequest(url, { bundle: stricterFile });
     const rejected = await shadowRequest(url, { bundle: pendingFile });
     expect(rejected.status).toBe(422);
-    expect(rejected.json?.error).toMatchObject({ code: 'policy_rejected', step: 'smoke', message: expect.stringContaining('a pending share grants nothing') });
-    const shown = await fetch(`${url}/v1/admin/policy/shadow`, { headers: ADMIN }).then((r) => r.json() as Promise<any>);
-    expect(shown.shadow.source).toBe(`policy.bundle ${stricterFile}`);
+    expect(rejected.json?.error).toMatchObject({ code: 'policy_rejected', step: 'smoke', message: expect.stringContaining('a pending share grants nothing') as unknown });
+    const shown = await fetch(`${url}/v1/admin/policy/shadow`, { headers: ADMIN }).then((r) => r.json() as Promise<ShadowAnswer>);
+    expect(shown.shadow?.source).toBe(`policy.bundle ${stricterFile}`);
     expect(shown.last_load).toMatchObject({ ok: false, step: 'smoke', source: `policy.bundle ${pendingFile}` });
 
     const cleared = await fetch(`${url}/v1/admin/policy/shadow`, { method: 'DELETE', headers: ADMIN }).then((r) => r.json());
@@ -154,7 +160,7 @@ describe('shadow policy on live traffic', () => {
     expect((await shadowRequest(url, {})).json?.shadow).toMatchObject({ evaluated: 0 }); // {} reloads the configured one
     const bodiless = await fetch(`${url}/v1/admin/policy/shadow`, { method: 'POST', headers: ADMIN });
     expect(bodiless.status).toBe(200);
-    expect(((await bodiless.json()) as any).shadow).toMatchObject({ source: `policy.bundle ${stricterFile}` });
+    expect(((await bodiless.json()) as ShadowAnswer).shadow).toMatchObject({ source: `policy.bundle ${stricterFile}` });
 
     const broken = await start({ shadow: { bundle: pendingFile } });
     expect(broken.app.rollout.shadow.status()).toBeNull();
@@ -216,12 +222,12 @@ describe('shadow evaluator', () => {
   });
 
   it('the core hands the evaluated input over after deciding; a throwing hook never changes the decision', async () => {
-    const seen: Array<[PolicyInput, Decision]> = [];
+    const seen: [PolicyInput, Decision][] = [];
     const make = (onEvaluated: (input: PolicyInput, decision: Decision) => void) =>
       createAuthorizer({
         tenancy: { default_org: 'default' },
-        authenticator: { authenticate: async () => ({ ok: false, code: 'token_missing', message: 'no token' }), close: async () => {} },
-        directory: { getOrg: async () => null, listOrgsForUser: async () => [], ping: async () => true } as never,
+        authenticator: { authenticate: () => Promise.resolve({ ok: false, code: 'token_missing', message: 'no token' }), close: () => Promise.resolve() },
+        directory: { getOrg: () => Promise.resolve(null), listOrgsForUser: () => Promise.resolve([]), ping: () => Promise.resolve(true) } as never,
         policy: createActivePolicy(active),
         tenancySwitch: createLocalTenancySwitch(true),
         onEvaluated,

@@ -77,7 +77,7 @@ describe('bundle signature verification', () => {
 
   it('malformed .signatures.json: not JSON, wrong shape, two signatures, another plugin', async () => {
     const token = (JSON.parse((await readTarGz(signed)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
-    const cases: Array<[string, RegExp]> = [
+    const cases: [string, RegExp][] = [
       ['not json', /not valid JSON/],
       ['{"signature":"x"}', /must be \{"signatures"/],
       [JSON.stringify({ signatures: [token, token] }), /holds 2 signatures/],
@@ -93,13 +93,13 @@ describe('bundle signature verification', () => {
 
   it('wrong key: signed by another key, or verified against another key', async () => {
     const byOther = await signArchive(unsigned, otherKeys.privateFile);
-    expect(await rejection(byOther)).toMatchObject({ reason: 'signature_invalid', message: expect.stringContaining(keys.publicFile) });
+    expect(await rejection(byOther)).toMatchObject({ reason: 'signature_invalid', message: expect.stringContaining(keys.publicFile) as unknown });
     expect(await rejection(signed, await loadVerificationKey(otherKeys.publicFile))).toMatchObject({ reason: 'signature_invalid' });
   });
 
   it('a tampered JWS (payload edited, signature kept), alg none, or HS256 with the public key as secret', async () => {
     const [header, payload, sig] = (JSON.parse((await readTarGz(signed)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!.split('.');
-    const doc = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { files: Array<{ hash: string }> };
+    const doc = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { files: { hash: string }[] };
     doc.files[0]!.hash = '0'.repeat(64);
     const forged = [header, Buffer.from(JSON.stringify(doc)).toString('base64url'), sig].join('.');
     const none = [Buffer.from('{"alg":"none"}').toString('base64url'), payload, ''].join('.');
@@ -116,14 +116,14 @@ describe('bundle signature verification', () => {
       wasm.writeUInt8(wasm.readUInt8(wasm.length - 1) ^ 1, wasm.length - 1);
       f.set('policy.wasm', wasm);
     });
-    expect(await rejection(flipped)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^policy\.wasm: digest mismatch/) });
+    expect(await rejection(flipped)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^policy\.wasm: digest mismatch/) as unknown });
 
     const weakened = await rewrite(signed, (f) => {
       const data = JSON.parse(f.get('data.json')!.toString()) as { orgwarden: { smoke: { cases: unknown[] } } };
       data.orgwarden.smoke.cases.pop();
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
-    expect(await rejection(weakened)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^data\.json: digest mismatch/) });
+    expect(await rejection(weakened)).toMatchObject({ reason: 'digest_mismatch', message: expect.stringMatching(/^data\.json: digest mismatch/) as unknown });
 
     const rego = [...(await readTarGz(signed)).keys()].find((name) => name.endsWith('.rego'))!;
     const edited = await rewrite(signed, (f) => f.set(rego, Buffer.concat([f.get(rego)!, Buffer.from('\n# edited\n')])));
@@ -155,7 +155,7 @@ describe('bundle signature verification', () => {
 
   it('payload problems, even when the JWS itself verifies: no files list, a weak or missing hash algorithm, a scope, a malformed entry', async () => {
     const files = await listing(unsigned);
-    const cases: Array<[unknown, RegExp]> = [
+    const cases: [unknown, RegExp][] = [
       [{ keyid: 'default' }, /no "files" list/],
       [{ files: files.map((f) => ({ ...f, algorithm: 'MD5' })) }, /hashing algorithm "MD5" is not accepted/],
       [{ files: files.map(({ algorithm: _, ...f }) => f) }, /hashing algorithm undefined is not accepted/],

@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.remove());
 
-const smokeOf = (data: Record<string, unknown>) => (data.orgwarden as { smoke: { base_input: unknown; cases: Array<Record<string, unknown>> } }).smoke;
+const smokeOf = (data: Record<string, unknown>) => (data.orgwarden as { smoke: { base_input: unknown; cases: Record<string, unknown>[] } }).smoke;
 const withSmoke = (smoke: unknown) => ({ orgwarden: { smoke } });
 
 function failure(run: () => unknown): string {
@@ -75,7 +75,7 @@ describe('smoke cases', () => {
 
   it('malformed case data is refused, naming where', () => {
     const base = smokeOf(packData).base_input;
-    const cases: Array<[unknown, string]> = [
+    const cases: [unknown, string][] = [
       ['x', 'data.orgwarden.smoke: must be an object'],
       [{ base_input: base, cases: [], extra: 1 }, 'data.orgwarden.smoke: unknown key "extra"'],
       [{ cases: [{ name: 'a', want: { allow: true } }] }, 'data.orgwarden.smoke: base_input must be an object (a complete policy input)'],

@@ -58,7 +58,7 @@ describe('the vocabulary step of a policy load', () => {
     tmp.publish('served.tar.gz', await compile(candidatePolicies(tmp, 'no-orgs-list', { [DATA]: ['"orgs.list":', '"orgs.index":'] })));
     const res = await reload(url);
     expect(res.status).toBe(422);
-    expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'vocabulary', message: expect.stringContaining('orgs.list') });
+    expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'vocabulary', message: expect.stringContaining('orgs.list') as unknown });
     expect(app.policy.current()!.revision).toBe(revision);
   });
 });

@@ -25,7 +25,7 @@ async function killConnection(client: RedisClient): Promise<void> {
   const socket = (client as Redis).stream;
   const admin = new Redis(SHARED_REDIS_URL);
   try {
-    await admin.call('CLIENT', 'KILL', 'ADDR', `${socket.localAddress}:${socket.localPort}`);
+    await admin.call('CLIENT', 'KILL', 'ADDR', `${String(socket.localAddress)}:${String(socket.localPort)}`);
   } finally {
     admin.disconnect();
   }
@@ -38,8 +38,9 @@ describe('connection state', () => {
     expect(commandsState.status()).toBe('reconnecting');
     let stepRan = false;
     connections.connect();
-    await commandsState.firstAttempt(async () => {
+    await commandsState.firstAttempt(() => {
       stepRan = true;
+      return Promise.resolve();
     });
     expect({ stepRan, status: commandsState.status(), epoch: commandsState.epoch() }).toEqual({ stepRan: true, status: 'connected', epoch: 0 });
     await killConnection(connections.commands);
@@ -53,8 +54,9 @@ describe('connection state', () => {
     const connections = open(`redis://127.0.0.1:${await freePort()}`);
     connections.connect();
     let stepRan = false;
-    await connections.commandsState.firstAttempt(async () => {
+    await connections.commandsState.firstAttempt(() => {
       stepRan = true;
+      return Promise.resolve();
     });
     expect({ stepRan, status: connections.commandsState.status() }).toEqual({ stepRan: false, status: 'reconnecting' });
   });
@@ -74,7 +76,7 @@ describe('live subscription', () => {
       onError: (err) => void events.push(`error ${String(err)}`),
     });
     connections.connect();
-    await connections.subscriberState.firstAttempt(subscription.subscribe);
+    await connections.subscriberState.firstAttempt(() => subscription.subscribe());
     expect(subscription.isLive()).toBe(true);
 
     const publisher: RedisClient = new Redis(SHARED_REDIS_URL);

@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/bundle/canonical-json.js';
 import { compilePolicyDir } from '../../src/bundle/opa-cli.js';
 import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
-import { readTarGz } from '../../src/bundle/tar-read.js';
 import { writeTarGz } from '../../src/bundle/tar-write.js';
 import { bundleFileSet, byteEdit, dataDocument, folderPath, jsonLayout, type BundleFileSet } from '../support/arbitraries.js';
 import { fuzzParams, fuzzRuns } from '../support/fuzz.js';

@@ -2,12 +2,28 @@
 import type { Logger } from '../../src/contract/logger.js';
 import { postJson } from '../support/app.js';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/**
+ * What GET and PUT /v1/admin/tenancy answer: the switch's state (and `changed` after a PUT), or a
+ * refusal. Typed as the wire carries it (every field optional), so a missing field fails the
+ * assertion that names it.
+ */
+interface TenancyBody {
+  multi_tenant?: boolean;
+  store?: string;
+  synced?: boolean;
+  version?: number | null;
+  flips?: number;
+  last_flip_at?: string | null;
+  changed?: boolean;
+  error?: { code?: string; message?: string };
+}
 
 export async function getTenancy(url: string, headers: Record<string, string> = ADMIN) {
   const res = await fetch(`${url}/v1/admin/tenancy`, { headers });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as TenancyBody };
 }
 
 export async function putTenancy(url: string, body: unknown, headers: Record<string, string> = ADMIN, contentType = 'application/json') {
@@ -17,9 +33,9 @@ export async function putTenancy(url: string, body: unknown, headers: Record<str
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any;
+  let json: TenancyBody | undefined;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as TenancyBody;
   } catch {
     json = undefined;
   }

@@ -86,7 +86,7 @@ describe('kill switch without Redis', () => {
     for (const body of bodies) {
       const res = await putTenancy(url, body);
       expect(res.status, body).toBe(400);
-      expect(res.json.error.code, body).toBe('invalid_request');
+      expect(res.json?.error?.code, body).toBe('invalid_request');
     }
     expect((await putTenancy(url, 'multi_tenant=false', ADMIN, 'application/x-www-form-urlencoded')).status).toBe(415);
     expect((await putTenancy(url, `{"multi_tenant":false,"pad":"${'x'.repeat(2000)}"}`)).status).toBe(413);

@@ -103,7 +103,7 @@ describe('kill switch across replicas (shared Redis)', () => {
     const a = await replica(redis);
     const b = await replica(redis);
     const alice = await session('alice');
-    const results: Array<{ on: 'A' | 'B'; started: number; allow: boolean; reason: string }> = [];
+    const results: { on: 'A' | 'B'; started: number; allow: boolean; reason: string }[] = [];
     let running = true;
     const loop = async (on: 'A' | 'B', url: string) => {
       while (running) {
@@ -112,7 +112,7 @@ describe('kill switch across replicas (shared Redis)', () => {
         results.push({ on, started, allow: decision.allow, reason: decision.reason });
       }
     };
-    const loops = [...Array(4)].flatMap(() => [loop('A', a.url), loop('B', b.url)]);
+    const loops = Array.from({ length: 4 }, () => [loop('A', a.url), loop('B', b.url)]).flat();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const bFlipped = nextFlip(b.app);
@@ -148,7 +148,7 @@ describe('kill switch across replicas (shared Redis)', () => {
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: false, synced: false });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as any).checks).toMatchObject({ tenancy: false });
+    expect(((await ready.json()) as { checks?: Record<string, boolean> }).checks).toMatchObject({ tenancy: false });
     expect(await authorizeAcme(url, await session('alice'))).toMatchObject({ allow: false, reason: 'feature_disabled', multi_tenant: false });
     expect((await putTenancy(url, { multi_tenant: true })).status).toBe(503);
     expect(app.tenancy.isMultiTenant()).toBe(false);
@@ -168,7 +168,7 @@ describe('kill switch across replicas (shared Redis)', () => {
     await server.kill();
     const res = await putTenancy(url, { multi_tenant: false });
     expect(res.status).toBe(503);
-    expect(res.json.error.code).toBe('unavailable');
+    expect(res.json?.error?.code).toBe('unavailable');
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: true, flips: 0 });
     // the tenancy connections count their errors (a failed reconnect attempt is one)
     await waitUntil(async () => /orgwarden_redis_errors_total\{component="tenancy"\} [1-9]/.test(await fetch(`${url}/metrics`).then((r) => r.text())), 2000);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { apiToken, postJson, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
+import type { ResponseBody } from '../support/response-body.js';
 import { deletePrefix, uniquePrefix, waitUntil } from '../directory/helpers.js';
 import { getTenancy, putTenancy } from './helpers.js';
 
@@ -45,7 +46,7 @@ describe('runbook: the kill switch', () => {
 
     // before: multi-tenant
     expect(await decide(b.url, { token: alice, org: 'acme', action: 'org.read' })).toMatchObject({ allow: true, role: 'owner' });
-    expect(JSON.parse(await features(b.url, alice)).orgs.map((o: { id: string }) => o.id)).toEqual(['default', 'acme', 'globex']);
+    expect((JSON.parse(await features(b.url, alice)) as ResponseBody).orgs?.map((o) => o.id)).toEqual(['default', 'acme', 'globex']);
 
     // the procedure: PUT on any replica
     const put = await putTenancy(a.url, { multi_tenant: false });
@@ -78,6 +79,6 @@ describe('runbook: the kill switch', () => {
     expect(await decide(a.url, { token: alice, org: 'acme', action: 'org.read' })).toMatchObject({ allow: true, role: 'owner' });
     expect(await decide(a.url, { token: carol, org: 'acme', action: 'resource.write' })).toMatchObject({ allow: true, role: 'editor' });
     expect(await decide(a.url, { token: boundToAcme, action: 'resource.read' })).toMatchObject({ allow: true, effective_org: 'acme' });
-    expect(JSON.parse(await features(a.url, alice)).orgs.map((o: { id: string }) => o.id)).toEqual(['default', 'acme', 'globex']);
+    expect((JSON.parse(await features(a.url, alice)) as ResponseBody).orgs?.map((o) => o.id)).toEqual(['default', 'acme', 'globex']);
   });
 });
