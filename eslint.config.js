@@ -32,7 +32,13 @@ export default defineConfig(
           // Root config files sit outside tsconfig.json's include; they get the default program.
           // So do the scripts that ship a sibling .d.mts: TypeScript types their importers from
           // the .d.mts and leaves the .mjs itself out of the program.
-          allowDefaultProject: ['*.js', '*.cjs', '*.ts', 'scripts/vocabulary.mjs', 'scripts/lib/*.mjs'],
+          allowDefaultProject: [
+            '*.js',
+            '*.cjs',
+            '*.ts',
+            'scripts/vocabulary.mjs',
+            'scripts/lib/*.mjs',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },

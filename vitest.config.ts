@@ -14,9 +14,25 @@ export default defineConfig({
     projects: [
       // Worker threads start faster than forks; unit tests share no process state (no chdir, no
       // signal handlers, no env changes), which the threads pool requires.
-      { extends: true, test: { name: 'unit', pool: 'threads', include: TEST_FILES, exclude: [...INTEGRATION_FILES], globalSetup: [PREBUILT_POLICY] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          pool: 'threads',
+          include: TEST_FILES,
+          exclude: [...INTEGRATION_FILES],
+          globalSetup: [PREBUILT_POLICY],
+        },
+      },
       // dist/ is built for the tests that run the orgwarden command as a real process.
-      { extends: true, test: { name: 'integration', include: [...INTEGRATION_FILES], globalSetup: [PREBUILT_POLICY, 'test/support/build-dist.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [...INTEGRATION_FILES],
+          globalSetup: [PREBUILT_POLICY, 'test/support/build-dist.ts'],
+        },
+      },
     ],
   },
 });

@@ -13,9 +13,17 @@ import { SignJWT } from 'jose';
 import { buildBenchBundle } from './bench-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    help: { type: 'boolean' },
+  },
+});
 if (values.help) {
-  console.log('Usage: npm run bench -- [--duration SECONDS] [--connections N]   (needs wrk: apt-get install wrk)');
+  console.log(
+    'Usage: npm run bench -- [--duration SECONDS] [--connections N]   (needs wrk: apt-get install wrk)',
+  );
   process.exit(0);
 }
 try {
@@ -50,11 +58,19 @@ const token = await new SignJWT({ sub: 'carol' })
   .setIssuedAt()
   .setExpirationTime('2h')
   .sign(new TextEncoder().encode(SECRET));
-const body = JSON.stringify({ token, org: 'acme', action: 'resource.read', resource: { type: 'node', id: 'n1', org: 'acme' } });
+const body = JSON.stringify({
+  token,
+  org: 'acme',
+  action: 'resource.read',
+  resource: { type: 'node', id: 'n1', org: 'acme' },
+});
 
 function start(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (d) => {
       out += String(d);
@@ -69,9 +85,24 @@ function start(args, env = {}) {
 
 function wrk(port, label, seconds = Number(values.duration)) {
   const script = path.join(work, `${label}.lua`);
-  writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
+  );
   console.log(`bench: wrk ${label} (${seconds}s, ${values.connections} connections, 1 thread)...`);
-  const out = execFileSync('wrk', ['-t1', `-c${values.connections}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/v1/authorize`], { encoding: 'utf8' });
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t1',
+      `-c${values.connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      `http://127.0.0.1:${port}/v1/authorize`,
+    ],
+    { encoding: 'utf8' },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
@@ -81,12 +112,20 @@ function wrk(port, label, seconds = Number(values.duration)) {
 }
 
 async function check(port) {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   const decision = await res.json();
-  if (!decision.allow) throw new Error(`the benchmark request is not allowed: ${JSON.stringify(decision)}`);
+  if (!decision.allow)
+    throw new Error(`the benchmark request is not allowed: ${JSON.stringify(decision)}`);
 }
 
-const orgwarden = await start([path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--config', config], { BENCH_SECRET: SECRET });
+const orgwarden = await start(
+  [path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--config', config],
+  { BENCH_SECRET: SECRET },
+);
 const bare = await start([path.join(root, 'bench', 'bare-server.mjs'), '0']);
 try {
   await check(orgwarden.port);

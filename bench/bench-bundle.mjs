@@ -15,6 +15,10 @@ export function buildBenchBundle(root, name) {
     return { work, bundle };
   }
   console.log('bench: policies/ changed since the prebuilt bundle; building the policy bundle...');
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'opa.mjs'), 'build', '--out', bundle], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'scripts', 'opa.mjs'), 'build', '--out', bundle],
+    { stdio: 'inherit' },
+  );
   return { work, bundle };
 }

@@ -30,7 +30,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: node bench/fanout-fairness.mjs [--yield-every 0,8,16,32,64] [--rounds N] [--recipients 10000] [--fan-outs 3]');
+  console.log(
+    'Usage: node bench/fanout-fairness.mjs [--yield-every 0,8,16,32,64] [--rounds N] [--recipients 10000] [--fan-outs 3]',
+  );
   process.exit(0);
 }
 if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
@@ -51,13 +53,22 @@ const token = await new SignJWT({ sub: 'carol' })
   .setIssuedAt()
   .setExpirationTime('2h')
   .sign(new TextEncoder().encode(SECRET));
-const single = JSON.stringify({ token, org: 'acme', action: 'resource.read', resource: { type: 'node', id: 'n1', org: 'acme' } });
+const single = JSON.stringify({
+  token,
+  org: 'acme',
+  action: 'resource.read',
+  resource: { type: 'node', id: 'n1', org: 'acme' },
+});
 // Distinct users (none of them a member): one policy evaluation per recipient, nothing shared.
 const fanOutBody = (n) =>
   JSON.stringify({
     channel: 'websocket',
     event: { type: 'alert', org: 'acme' },
-    recipients: Array.from({ length: RECIPIENTS }, (_, i) => ({ id: `s${i}`, user: `fan-${n}-user-${i}`, org: 'acme' })),
+    recipients: Array.from({ length: RECIPIENTS }, (_, i) => ({
+      id: `s${i}`,
+      user: `fan-${n}-user-${i}`,
+      org: 'acme',
+    })),
   });
 
 function start(yieldEvery) {
@@ -72,10 +83,14 @@ policy: {bundle: ${JSON.stringify(bundle)}}
 `,
   );
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--config', config], {
-      env: { ...process.env, BENCH_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'node',
+      [path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--config', config],
+      {
+        env: { ...process.env, BENCH_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.resume(); // the decision log: drained, never read
     child.stderr.on('data', (d) => {
@@ -89,11 +104,25 @@ policy: {bundle: ${JSON.stringify(bundle)}}
 
 function post(agent, port, path, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: ${String(res.statusCode)}`))));
-    });
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+            : reject(new Error(`${path}: ${String(res.statusCode)}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -102,7 +131,8 @@ function post(agent, port, path, body) {
 async function timedSingle(agent, port) {
   const started = performance.now();
   const decision = await post(agent, port, '/v1/authorize', single);
-  if (!decision.allow) throw new Error(`the single decision is not an allow: ${JSON.stringify(decision)}`);
+  if (!decision.allow)
+    throw new Error(`the single decision is not an allow: ${JSON.stringify(decision)}`);
   return performance.now() - started;
 }
 
@@ -127,14 +157,16 @@ async function measure(yieldEvery) {
     const during = [];
     const fanOutMs = [];
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < BASELINE_DECISIONS; i++) alone.push(await timedSingle(singles, server.port));
+      for (let i = 0; i < BASELINE_DECISIONS; i++)
+        alone.push(await timedSingle(singles, server.port));
       let running = FAN_OUTS;
       const fanOuts = bodies.map(async (b) => {
         const started = performance.now();
         const result = await post(fans, server.port, '/v1/events/filter', b);
         fanOutMs.push(performance.now() - started);
         running -= 1;
-        if (result.denied.length !== RECIPIENTS) throw new Error('a fan-out did not answer every recipient');
+        if (result.denied.length !== RECIPIENTS)
+          throw new Error('a fan-out did not answer every recipient');
       });
       await pause(5); // the fan-outs' bodies are on their way
       while (running > 0) {
@@ -143,7 +175,12 @@ async function measure(yieldEvery) {
       }
       await Promise.all(fanOuts);
     }
-    return { yieldEvery, alone: summary(alone), during: summary(during), fanOut: summary(fanOutMs) };
+    return {
+      yieldEvery,
+      alone: summary(alone),
+      during: summary(during),
+      fanOut: summary(fanOutMs),
+    };
   } finally {
     singles.destroy();
     fans.destroy();
@@ -151,17 +188,29 @@ async function measure(yieldEvery) {
   }
 }
 
-console.log(`bench: ${FAN_OUTS} fan-outs of ${RECIPIENTS} distinct recipients; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${os.cpus().length} cores`);
+console.log(
+  `bench: ${FAN_OUTS} fan-outs of ${RECIPIENTS} distinct recipients; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; ${os.cpus().length} cores`,
+);
 const rows = [];
 for (const every of values['yield-every'].split(',').map(Number)) {
   console.log(`bench: server.fanout_yield_every = ${every}...`);
   rows.push(await measure(every));
 }
-console.log('\n| fanout_yield_every | single alone p50 / p99 / max | single during fan-outs p50 / p99 / max (n) | fan-out duration p50 / max |');
+console.log(
+  '\n| fanout_yield_every | single alone p50 / p99 / max | single during fan-outs p50 / p99 / max (n) | fan-out duration p50 / max |',
+);
 console.log('| --- | --- | --- | --- |');
 for (const r of rows) {
   console.log(
     `| ${r.yieldEvery === 0 ? '0 (never yields)' : r.yieldEvery} | ${fmt(r.alone.p50)} / ${fmt(r.alone.p99)} / ${fmt(r.alone.max)} | ${fmt(r.during.p50)} / ${fmt(r.during.p99)} / ${fmt(r.during.max)} (${r.during.n}) | ${fmt(r.fanOut.p50)} / ${fmt(r.fanOut.max)} |`,
   );
 }
-console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `\nload average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);

@@ -20,7 +20,9 @@ import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '5' }, help: { type: 'boolean' } },
+});
 if (values.help) {
   console.log('Usage: node bench/jwks-abuse.mjs [--duration SECONDS]');
   process.exit(0);
@@ -38,7 +40,13 @@ const AUDIENCE = 'orgwarden';
 const { privateKey, publicKey } = await generateKeyPair('ES256');
 const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
 const mint = (kid) =>
-  new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+  new SignJWT({ sub: 'alice' })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
 
 let mode = 'fail';
 let fetches = 0;
@@ -98,14 +106,25 @@ const config = (extra = {}) => ({
   let answered = 0;
   const started = performance.now();
   while (performance.now() - started < durationMs) {
-    const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: `k${Math.random()}` })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: `k${Math.random()}` })).toString(
+      'base64url',
+    );
+    const payload = Buffer.from(
+      JSON.stringify({
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: 'x',
+        exp: Math.floor(Date.now() / 1000) + 3600,
+      }),
+    ).toString('base64url');
     const result = await auth.authenticate(`${header}.${payload}.c2lnbmF0dXJl`);
     codes[result.ok ? 'ok' : result.code] = (codes[result.ok ? 'ok' : result.code] ?? 0) + 1;
     answered += 1;
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`flood: ${answered} tokens in ${seconds.toFixed(1)} s (${(answered / seconds).toFixed(0)}/s); key server saw ${fetches} fetches (${(fetches / seconds).toFixed(2)}/s); answers ${JSON.stringify(codes)}`);
+  console.log(
+    `flood: ${answered} tokens in ${seconds.toFixed(1)} s (${(answered / seconds).toFixed(0)}/s); key server saw ${fetches} fetches (${(fetches / seconds).toFixed(2)}/s); answers ${JSON.stringify(codes)}`,
+  );
 }
 
 // 2. an endless JWKS body at refresh time, while known-kid tokens keep verifying
@@ -115,7 +134,8 @@ const config = (extra = {}) => ({
   let clock = Date.now();
   const auth = await createAuthenticator(config(), { env: {}, now: () => clock });
   const token = await mint('bench');
-  if (!(await auth.authenticate(token)).ok) throw new Error('bench: the known token does not verify');
+  if (!(await auth.authenticate(token)).ok)
+    throw new Error('bench: the known token does not verify');
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   mode = 'endless';
@@ -138,7 +158,8 @@ const config = (extra = {}) => ({
   const first = await refresh;
   const rssAfter = process.memoryUsage().rss;
   latencies.sort((a, b) => a - b);
-  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2);
+  const q = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2);
   console.log(
     `oversized: refused after ${refused.ms.toFixed(0)} ms (the refreshing token: ${first.ok ? 'ok on the held set' : first.code}); ` +
       `server sent ~${(streamedBytes / 1024).toFixed(0)} KiB; RSS ${((rssAfter - rssBefore) / 1048576).toFixed(1)} MiB more; ` +

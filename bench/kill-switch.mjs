@@ -44,7 +44,10 @@ const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const prefix = `orgwarden-bench:${randomBytes(6).toString('hex')}:`;
 
 const { work, bundle } = buildBenchBundle(root, 'kill-switch');
-writeFileSync(path.join(work, 'directory.yaml'), 'orgs:\n  - id: bench\n    status: active\n    members:\n      - { user: owner, role: owner }\n');
+writeFileSync(
+  path.join(work, 'directory.yaml'),
+  'orgs:\n  - id: bench\n    status: active\n    members:\n      - { user: owner, role: owner }\n',
+);
 const config = path.join(work, 'orgwarden.yaml');
 writeFileSync(
   config,
@@ -62,7 +65,11 @@ decision_log: {sink: none}
 function start(name) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main, 'serve', '--config', config], {
-      env: { ...process.env, BENCH_SECRET: 'orgwarden-bench-secret-0123456789abcdef', BENCH_ADMIN_TOKEN: ADMIN_TOKEN },
+      env: {
+        ...process.env,
+        BENCH_SECRET: 'orgwarden-bench-secret-0123456789abcdef',
+        BENCH_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -86,7 +93,8 @@ async function put(replica, multiTenant) {
     headers: { ...ADMIN, 'content-type': 'application/json' },
     body: JSON.stringify({ multi_tenant: multiTenant }),
   });
-  if (res.status !== 200) throw new Error(`${replica.name}: PUT answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`${replica.name}: PUT answered ${res.status}: ${await res.text()}`);
 }
 
 function figures(list) {
@@ -109,16 +117,22 @@ try {
     const sent = performance.now();
     const answer = put(a, target).then(() => performance.now());
     while ((await state(b)) !== target) {
-      if (performance.now() - sent > DEADLINE_MS) throw new Error(`B did not follow flip ${i + 1} within ${DEADLINE_MS} ms`);
+      if (performance.now() - sent > DEADLINE_MS)
+        throw new Error(`B did not follow flip ${i + 1} within ${DEADLINE_MS} ms`);
     }
     const followed = performance.now();
     fromSent.push(followed - sent);
     fromAnswered.push(followed - (await answer));
   }
   const f = (x) => `${x.toFixed(2)} ms`;
-  for (const { what, list } of [{ what: 'the PUT sent', list: fromSent }, { what: 'the PUT answered', list: fromAnswered }]) {
+  for (const { what, list } of [
+    { what: 'the PUT sent', list: fromSent },
+    { what: 'the PUT answered', list: fromAnswered },
+  ]) {
     const r = figures(list);
-    console.log(`B follows, measured from ${what}, n=${FLIPS}: p50 ${f(r.p50)}  p99 ${f(r.p99)}  max ${f(r.max)}`);
+    console.log(
+      `B follows, measured from ${what}, n=${FLIPS}: p50 ${f(r.p50)}  p99 ${f(r.p99)}  max ${f(r.max)}`,
+    );
   }
 } catch (error) {
   failed = true;

@@ -13,7 +13,11 @@ import { buildBenchBundle } from './bench-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '7' }, iterations: { type: 'string', default: '20000' } },
+  options: {
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '7' },
+    iterations: { type: 'string', default: '20000' },
+  },
 });
 if (!existsSync(path.join(root, 'dist', 'engine', 'wasm-engine.js'))) {
   console.error('bench: run "npm run build" first');
@@ -33,7 +37,14 @@ const base = {
   requested_org: { id: 'acme', source: 'header' },
   resource: { type: 'node', id: 'n1', org: 'acme' },
   context: {},
-  directory: { available: true, org: { exists: true, status: 'active' }, member_role: 'editor', target_role: null, resource_org: null, resource_shares: [] },
+  directory: {
+    available: true,
+    org: { exists: true, status: 'active' },
+    member_role: 'editor',
+    target_role: null,
+    resource_org: null,
+    resource_shares: [],
+  },
 };
 const CASES = {
   'allow: editor reads a node': base,
@@ -55,7 +66,13 @@ const CASES = {
     ...base,
     action: 'orgs.list',
     resource: null,
-    principal: { id: 'tok', kind: 'api_token', scopes: ['*'], bound_orgs: ['acme', 'globex'], auth_time: null },
+    principal: {
+      id: 'tok',
+      kind: 'api_token',
+      scopes: ['*'],
+      bound_orgs: ['acme', 'globex'],
+      auth_time: null,
+    },
     requested_org: { id: 'acme', source: 'token' },
   },
   'deny: org id Default': { ...base, requested_org: { id: 'Default', source: 'header' } },
@@ -65,7 +82,11 @@ const CASES = {
 function baselineRoot(rev) {
   const dir = path.join(root, '.build', `bench-baseline-${rev.replace(/[^A-Za-z0-9]/g, '_')}`);
   mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', `git -C "${root}" archive "${rev}" policies scripts | tar -x -C "${dir}"`], { stdio: 'inherit' });
+  execFileSync(
+    'sh',
+    ['-c', `git -C "${root}" archive "${rev}" policies scripts | tar -x -C "${dir}"`],
+    { stdio: 'inherit' },
+  );
   return dir;
 }
 
@@ -83,14 +104,22 @@ function measure(engine, input, iterations) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const engines = { current: await engineFrom(root, 'policy-eval') };
-if (values.baseline) engines[`baseline ${values.baseline}`] = await engineFrom(baselineRoot(values.baseline), 'policy-eval-baseline');
+if (values.baseline)
+  engines[`baseline ${values.baseline}`] = await engineFrom(
+    baselineRoot(values.baseline),
+    'policy-eval-baseline',
+  );
 
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
-console.log(`median µs per evaluation, ${rounds} rounds of ${iterations} (rounds alternate between the policies)`);
+console.log(
+  `median µs per evaluation, ${rounds} rounds of ${iterations} (rounds alternate between the policies)`,
+);
 for (const [label, input] of Object.entries(CASES)) {
   const samples = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
-  for (let r = 0; r < rounds; r += 1) for (const [k, engine] of Object.entries(engines)) samples[k].push(measure(engine, input, iterations));
+  for (let r = 0; r < rounds; r += 1)
+    for (const [k, engine] of Object.entries(engines))
+      samples[k].push(measure(engine, input, iterations));
   const cells = Object.entries(samples).map(([k, xs]) => {
     const result = engines[k].evaluate(input);
     return `${k}: ${median(xs).toFixed(1)} µs (${result.ok ? result.decision.reason : 'error'})`;

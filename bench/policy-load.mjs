@@ -12,7 +12,12 @@ import { parseArgs } from 'node:util';
 import { buildBenchBundle } from './bench-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000' }, compiles: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '2000' },
+    compiles: { type: 'string', default: '7' },
+  },
+});
 const iterations = Number(values.iterations);
 const compiles = Number(values.compiles);
 
@@ -38,7 +43,13 @@ const { work, bundle } = buildBenchBundle(root, 'policy-load');
 try {
   const archive = readFileSync(bundle);
   const files = await readTarGz(archive);
-  const baseline = await median(iterations, () => createHash('sha256').update(files.get('policy.wasm')).update('\0').update(files.get('data.json')).digest('hex'));
+  const baseline = await median(iterations, () =>
+    createHash('sha256')
+      .update(files.get('policy.wasm'))
+      .update('\0')
+      .update(files.get('data.json'))
+      .digest('hex'),
+  );
   const revision = await median(iterations, () => policyRevision(files));
   const read = await median(iterations, () => readTarGz(archive));
   const parse = await median(iterations, () => parseBundle(archive, 'bench'));
@@ -46,7 +57,9 @@ try {
   const ms = (v) => `${v.toFixed(3)} ms`;
   console.log(`bundle: ${archive.length} bytes, ${files.size} files`);
   console.log(`baseline sha256(wasm, data)   ${ms(baseline)}`);
-  console.log(`policyRevision                ${ms(revision)}  (${(revision / baseline).toFixed(1)}x the baseline)`);
+  console.log(
+    `policyRevision                ${ms(revision)}  (${(revision / baseline).toFixed(1)}x the baseline)`,
+  );
   console.log(`readTarGz (gunzip, untar)      ${ms(read)}`);
   console.log(`parseBundle (gunzip, revision) ${ms(parse)}`);
   console.log(`compilePolicyDir (opa build)  ${ms(compile)}  (median of ${compiles})`);

@@ -26,9 +26,18 @@ const { decodeParam } = await import(dist('surfaces/forward-auth/path-params.js'
 const OPAQUE = ['/v1/forward-auth'];
 const cases = [
   ['pathOf (before)', () => pathOf('/v1/authorize?explain=true')],
-  ['readRequestTarget /v1/authorize', () => readRequestTarget('/v1/authorize?explain=true', OPAQUE)],
-  ['readRequestTarget directory member path', () => readRequestTarget('/v1/directory/orgs/acme/members/olivia%40example.com', OPAQUE)],
-  ['readRequestTarget forward-auth (Envoy tail)', () => readRequestTarget('/v1/forward-auth/api/orgs/acme/members/bob', OPAQUE)],
+  [
+    'readRequestTarget /v1/authorize',
+    () => readRequestTarget('/v1/authorize?explain=true', OPAQUE),
+  ],
+  [
+    'readRequestTarget directory member path',
+    () => readRequestTarget('/v1/directory/orgs/acme/members/olivia%40example.com', OPAQUE),
+  ],
+  [
+    'readRequestTarget forward-auth (Envoy tail)',
+    () => readRequestTarget('/v1/forward-auth/api/orgs/acme/members/bob', OPAQUE),
+  ],
   ['decodeParam plain id', () => decodeParam('carol')],
   ['decodeParam encoded e-mail id', () => decodeParam('olivia%40example.com')],
   ['decodeParam non-ASCII id', () => decodeParam('zo%C3%AB%20%C3%BC')],

@@ -32,7 +32,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: node bench/revocation.mjs [--count N] [--redis URL | --cluster-nodes host:port,...] [--deadline-ms MS]');
+  console.log(
+    'Usage: node bench/revocation.mjs [--count N] [--redis URL | --cluster-nodes host:port,...] [--deadline-ms MS]',
+  );
   process.exit(0);
 }
 const main = path.join(root, 'dist', 'cli', 'main.js');
@@ -50,7 +52,10 @@ const clusterNodes = values['cluster-nodes']?.split(',').filter(Boolean);
 const prefix = `orgwarden-bench:${randomBytes(6).toString('hex')}:`;
 
 const { work, bundle } = buildBenchBundle(root, 'revocation');
-writeFileSync(path.join(work, 'directory.yaml'), `orgs:\n  - id: ${ORG}\n    status: active\n    members:\n      - { user: owner, role: owner }\n`);
+writeFileSync(
+  path.join(work, 'directory.yaml'),
+  `orgs:\n  - id: ${ORG}\n    status: active\n    members:\n      - { user: owner, role: owner }\n`,
+);
 const redisYaml = clusterNodes
   ? `{cluster_nodes: ${JSON.stringify(clusterNodes)}, key_prefix: "${prefix}"}`
   : `{url: ${JSON.stringify(values.redis)}, key_prefix: "${prefix}"}`;
@@ -85,16 +90,28 @@ function start(name) {
 }
 
 const token = (sub) =>
-  new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bench').setAudience('orgwarden').setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ sub })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('bench')
+    .setAudience('orgwarden')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
 
 async function write(replica, method, pathname, body) {
   const res = await fetch(`${replica.url}/v1/directory/orgs/${pathname}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = await res.json();
-  if (res.status !== 200) throw new Error(`${replica.name}: ${method} ${pathname} answered ${res.status}: ${JSON.stringify(json)}`);
+  if (res.status !== 200)
+    throw new Error(
+      `${replica.name}: ${method} ${pathname} answered ${res.status}: ${JSON.stringify(json)}`,
+    );
   return json.revision;
 }
 
@@ -105,7 +122,8 @@ async function allows(replica, jwt) {
     body: JSON.stringify({ token: jwt, org: ORG, action: 'resource.read' }),
   });
   const decision = await res.json();
-  if (!decision.allow && decision.reason !== 'access_denied') throw new Error(`${replica.name}: unexpected deny ${decision.reason}`);
+  if (!decision.allow && decision.reason !== 'access_denied')
+    throw new Error(`${replica.name}: unexpected deny ${decision.reason}`);
   return decision.allow;
 }
 
@@ -113,7 +131,10 @@ async function allows(replica, jwt) {
 async function poll(replica, jwt, want, since) {
   for (let asked = 1; ; asked++) {
     if ((await allows(replica, jwt)) === want) return [performance.now() - since, asked];
-    if (performance.now() - since > DEADLINE_MS) throw new Error(`${replica.name} did not ${want ? 'allow' : 'deny'} within ${DEADLINE_MS} ms`);
+    if (performance.now() - since > DEADLINE_MS)
+      throw new Error(
+        `${replica.name} did not ${want ? 'allow' : 'deny'} within ${DEADLINE_MS} ms`,
+      );
   }
 }
 
@@ -124,7 +145,10 @@ function figures(list) {
 }
 
 async function removePrefix() {
-  const nodes = clusterNodes?.map((n) => ({ host: n.split(':')[0], port: Number(n.split(':')[1]) }));
+  const nodes = clusterNodes?.map((n) => ({
+    host: n.split(':')[0],
+    port: Number(n.split(':')[1]),
+  }));
   const client = nodes ? new Cluster(nodes) : new Redis(values.redis);
   try {
     const masters = nodes ? client.nodes('master') : [client];
@@ -150,7 +174,9 @@ try {
   const grants = [];
   const revocations = [];
   let firstDecisionDenied = 0;
-  console.log(`bench: ${COUNT} revocations, A -> B, ${clusterNodes ? `Redis Cluster ${clusterNodes.join(',')}` : values.redis}`);
+  console.log(
+    `bench: ${COUNT} revocations, A -> B, ${clusterNodes ? `Redis Cluster ${clusterNodes.join(',')}` : values.redis}`,
+  );
   for (let i = 0; i < COUNT; i++) {
     const user = `member-${i}`;
     const jwt = await token(user);
@@ -159,7 +185,10 @@ try {
     await write(a, 'DELETE', `${ORG}/members/${user}`);
     const answered = performance.now();
     // A is asked at the same time as B starts polling, so neither check delays the other's clock.
-    const [aAllows, [ms, asked]] = await Promise.all([allows(a, jwt), poll(b, jwt, false, answered)]);
+    const [aAllows, [ms, asked]] = await Promise.all([
+      allows(a, jwt),
+      poll(b, jwt, false, answered),
+    ]);
     if (aAllows) {
       failed = true;
       console.error(`A still allowed ${user} after its DELETE answered`);
@@ -170,17 +199,31 @@ try {
   const r = figures(revocations);
   const g = figures(grants);
   const f = (x) => `${x.toFixed(2)} ms`;
-  console.log(`\nrevocation (DELETE answered on A -> B denies), n=${COUNT}: p50 ${f(r.p50)}  p99 ${f(r.p99)}  max ${f(r.max)}`);
-  console.log(`B's first decision after the answer already denied: ${firstDecisionDenied}/${COUNT}`);
-  console.log(`grant (PUT answered on A -> B allows), n=${COUNT}: p50 ${f(g.p50)}  p99 ${f(g.p99)}  max ${f(g.max)}`);
-  console.log(`\n| setup | n | p50 | p99 | max | first decision denied |\n| --- | --- | --- | --- | --- | --- |`);
-  console.log(`| ${clusterNodes ? `Redis Cluster (${clusterNodes.length} seed nodes)` : 'single Redis'} | ${COUNT} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${firstDecisionDenied}/${COUNT} |`);
+  console.log(
+    `\nrevocation (DELETE answered on A -> B denies), n=${COUNT}: p50 ${f(r.p50)}  p99 ${f(r.p99)}  max ${f(r.max)}`,
+  );
+  console.log(
+    `B's first decision after the answer already denied: ${firstDecisionDenied}/${COUNT}`,
+  );
+  console.log(
+    `grant (PUT answered on A -> B allows), n=${COUNT}: p50 ${f(g.p50)}  p99 ${f(g.p99)}  max ${f(g.max)}`,
+  );
+  console.log(
+    `\n| setup | n | p50 | p99 | max | first decision denied |\n| --- | --- | --- | --- | --- | --- |`,
+  );
+  console.log(
+    `| ${clusterNodes ? `Redis Cluster (${clusterNodes.length} seed nodes)` : 'single Redis'} | ${COUNT} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${firstDecisionDenied}/${COUNT} |`,
+  );
 } catch (err) {
   failed = true;
   console.error(`bench: ${err.message}`);
 } finally {
   for (const { child } of replicas) child.kill('SIGTERM');
-  await removePrefix().catch((/** @type {unknown} */ err) => console.error(`bench: cleaning up ${prefix}* failed: ${err instanceof Error ? err.message : String(err)}`));
+  await removePrefix().catch((/** @type {unknown} */ err) =>
+    console.error(
+      `bench: cleaning up ${prefix}* failed: ${err instanceof Error ? err.message : String(err)}`,
+    ),
+  );
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

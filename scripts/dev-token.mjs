@@ -18,9 +18,15 @@ const HELP = `Usage: node scripts/dev-token.mjs --sub USER [options]
 
 const { values } = parseArgs({
   options: {
-    sub: { type: 'string' }, kind: { type: 'string' }, scope: { type: 'string' },
-    org: { type: 'string', multiple: true }, 'auth-age': { type: 'string' }, ttl: { type: 'string' },
-    iss: { type: 'string' }, aud: { type: 'string' }, help: { type: 'boolean' },
+    sub: { type: 'string' },
+    kind: { type: 'string' },
+    scope: { type: 'string' },
+    org: { type: 'string', multiple: true },
+    'auth-age': { type: 'string' },
+    ttl: { type: 'string' },
+    iss: { type: 'string' },
+    aud: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
 if (values.help || !values.sub) {

@@ -17,7 +17,12 @@ import {
   REPO,
   TOOLS_BIN,
 } from './lib/opa-pin.mjs';
-import { PREBUILT_BUNDLE, PREBUILT_RECORD, policySourceDigest, writePrebuiltRecord } from './lib/prebuilt-policy.mjs';
+import {
+  PREBUILT_BUNDLE,
+  PREBUILT_RECORD,
+  policySourceDigest,
+  writePrebuiltRecord,
+} from './lib/prebuilt-policy.mjs';
 
 // Minimum line coverage of the policy files (test files excluded), in percent.
 const COVERAGE_THRESHOLD = 90;
@@ -75,7 +80,9 @@ function ensureOpa() {
     const version = opaVersion(fromEnv);
     if (version === null) fail(`ORGWARDEN_OPA=${fromEnv} is not a runnable opa binary.`);
     if (version !== OPA_VERSION) {
-      console.error(`warning: ORGWARDEN_OPA is OPA ${version}; the policies are pinned to ${OPA_VERSION}.`);
+      console.error(
+        `warning: ORGWARDEN_OPA is OPA ${version}; the policies are pinned to ${OPA_VERSION}.`,
+      );
     }
     return { bin: fromEnv, version };
   }
@@ -129,7 +136,9 @@ function cmdFmt(opa, args) {
       fail('opa fmt --write failed.');
     }
     const changed = listed.stdout.split('\n').filter(Boolean);
-    console.log(changed.length ? `formatted:\n  ${changed.join('\n  ')}` : 'policy files already formatted');
+    console.log(
+      changed.length ? `formatted:\n  ${changed.join('\n  ')}` : 'policy files already formatted',
+    );
     return;
   }
   const result = runOpa(opa, ['fmt', '--list', '--fail', POLICY_DIR]);
@@ -169,7 +178,14 @@ function cmdCheck(opa) {
 function leafCases(result, prefix) {
   const name = prefix ? `${prefix} / ${result.name}` : `${result.package}.${result.name}`;
   const subs = Object.values(result.sub_results ?? {});
-  if (!subs.length) return [{ name, fail: result.fail === true || result.error !== undefined, skip: Boolean(result.skip) }];
+  if (!subs.length)
+    return [
+      {
+        name,
+        fail: result.fail === true || result.error !== undefined,
+        skip: Boolean(result.skip),
+      },
+    ];
   return subs.flatMap((sub) => leafCases({ ...sub, package: result.package }, name));
 }
 
@@ -186,7 +202,8 @@ function reportTests(results) {
     for (const leaf of leafCases(result, '').filter((c) => c.fail && c.name.includes(' / '))) {
       console.log(`  - ${leaf.name.slice(leaf.name.indexOf(' / ') + 3)}`);
     }
-    if (result.error) console.log(`  error: ${result.error.message ?? JSON.stringify(result.error)}`);
+    if (result.error)
+      console.log(`  error: ${result.error.message ?? JSON.stringify(result.error)}`);
     if (result.output) {
       const output = Buffer.from(result.output, 'base64').toString('utf8').trimEnd();
       if (output) console.log(output.replace(/^/gm, '    '));
@@ -243,7 +260,8 @@ function reportCoverage(report) {
   const uncovered = files.filter(([, file]) => (file.not_covered_lines ?? 0) > 0);
   if (uncovered.length) {
     console.log(ok ? 'lines not covered:' : 'coverage below threshold; lines not covered:');
-    for (const [name, file] of uncovered) console.log(`  ${displayName(name)}: ${lineList(file.not_covered)}`);
+    for (const [name, file] of uncovered)
+      console.log(`  ${displayName(name)}: ${lineList(file.not_covered)}`);
   }
   return ok;
 }
@@ -263,7 +281,10 @@ function cmdTest(opa) {
   if (!Array.isArray(results)) fail('opa test did not produce a list of results.');
   if (!reportTests(results)) fail('policy tests failed.');
   // opa prints a coverage report only when every test passes, so coverage is a second run.
-  const coverage = parseJson(runOpa(opa, [...common, '--coverage', POLICY_DIR]), 'opa test --coverage');
+  const coverage = parseJson(
+    runOpa(opa, [...common, '--coverage', POLICY_DIR]),
+    'opa test --coverage',
+  );
   if (!reportCoverage(coverage)) fail(`policy coverage is below ${COVERAGE_THRESHOLD}%.`);
 }
 
@@ -285,7 +306,9 @@ function cmdBuild(opa, args) {
   printCaptured(result);
   if (result.status !== 0) fail('opa build failed.');
   const size = statSync(outPath).size;
-  console.log(`built ${path.relative(process.cwd(), outPath) || outPath} (wasm, ${size} bytes; entrypoints: ${ENTRYPOINTS.join(', ')})`);
+  console.log(
+    `built ${path.relative(process.cwd(), outPath) || outPath} (wasm, ${size} bytes; entrypoints: ${ENTRYPOINTS.join(', ')})`,
+  );
 }
 
 /**
@@ -298,13 +321,19 @@ function cmdPrebuild(opa) {
   const sources = policySourceDigest();
   const partial = `${PREBUILT_BUNDLE}.partial`;
   mkdirSync(path.dirname(PREBUILT_BUNDLE), { recursive: true });
-  const result = spawnSync(process.execPath, [CLI, 'policy', 'build', '--dir', path.join(REPO, POLICY_DIR), '--out', partial], {
-    cwd: REPO,
-    encoding: 'utf8',
-    env: { ...process.env, ORGWARDEN_OPA: opa.bin },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [CLI, 'policy', 'build', '--dir', path.join(REPO, POLICY_DIR), '--out', partial],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ORGWARDEN_OPA: opa.bin },
+    },
+  );
   // stdout is null when the process could not be started at all (result.error says why)
-  const revision = result.error ? undefined : /\(revision (sha256:[0-9a-f]{64})\b/.exec(result.stdout)?.[1];
+  const revision = result.error
+    ? undefined
+    : /\(revision (sha256:[0-9a-f]{64})\b/.exec(result.stdout)?.[1];
   if (result.error || result.status !== 0 || !revision) {
     rmSync(partial, { force: true });
     printCaptured(result);
@@ -312,10 +341,19 @@ function cmdPrebuild(opa) {
   }
   renameSync(partial, PREBUILT_BUNDLE);
   writePrebuiltRecord({ sources, revision });
-  console.log(`prebuilt ${path.relative(REPO, PREBUILT_BUNDLE)} (revision ${revision}); recorded in ${path.relative(REPO, PREBUILT_RECORD)}`);
+  console.log(
+    `prebuilt ${path.relative(REPO, PREBUILT_BUNDLE)} (revision ${revision}); recorded in ${path.relative(REPO, PREBUILT_RECORD)}`,
+  );
 }
 
-const COMMANDS = { ensure: cmdEnsure, fmt: cmdFmt, check: cmdCheck, test: cmdTest, build: cmdBuild, prebuild: cmdPrebuild };
+const COMMANDS = {
+  ensure: cmdEnsure,
+  fmt: cmdFmt,
+  check: cmdCheck,
+  test: cmdTest,
+  build: cmdBuild,
+  prebuild: cmdPrebuild,
+};
 
 function main(argv) {
   const [command, ...args] = argv;

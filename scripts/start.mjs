@@ -20,19 +20,26 @@ const DEV_SECRET = 'orgwarden-dev-secret-not-for-production-0123456789';
 function choosePolicy() {
   const forced = process.env.ORGWARDEN_START_POLICY;
   if (forced !== undefined && !(forced in CONFIGS)) {
-    throw new Error(`ORGWARDEN_START_POLICY must be "dir" or "prebuilt", not ${JSON.stringify(forced)}`);
+    throw new Error(
+      `ORGWARDEN_START_POLICY must be "dir" or "prebuilt", not ${JSON.stringify(forced)}`,
+    );
   }
   if (forced === 'dir') return 'dir';
   if (forced !== 'prebuilt') {
     const opa = findInstalledOpa();
     if (opa) {
-      console.error(`npm start: compiling policies/ with opa ${opa.version} (${opa.bin}); policy edits reload live`);
+      console.error(
+        `npm start: compiling policies/ with opa ${opa.version} (${opa.bin}); policy edits reload live`,
+      );
       return 'dir';
     }
   }
   const freshness = prebuiltFreshness();
-  if (!freshness.fresh) throw new Error(`OPA v${OPA_VERSION} is not installed and ${freshness.reason}`);
-  console.error(`npm start: serving the prebuilt policy bundle (revision ${freshness.record.revision}); OPA is needed only to edit policies`);
+  if (!freshness.fresh)
+    throw new Error(`OPA v${OPA_VERSION} is not installed and ${freshness.reason}`);
+  console.error(
+    `npm start: serving the prebuilt policy bundle (revision ${freshness.record.revision}); OPA is needed only to edit policies`,
+  );
   return 'prebuilt';
 }
 
@@ -47,14 +54,27 @@ function main() {
   }
   // an empty ORGWARDEN_JWT_SECRET counts as unset
   const secret = process.env.ORGWARDEN_JWT_SECRET;
-  const child = spawn(process.execPath, [path.join('dist', 'cli', 'main.js'), 'serve', '--config', CONFIGS[choice], ...process.argv.slice(2)], {
-    cwd: REPO,
-    stdio: 'inherit',
-    // Its own process group: a terminal's Ctrl-C reaches only this process, which passes it on once
-    // (a second SIGINT would end the sidecar before it drains).
-    detached: true,
-    env: { ...process.env, ORGWARDEN_JWT_SECRET: secret === undefined || secret === '' ? DEV_SECRET : secret },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join('dist', 'cli', 'main.js'),
+      'serve',
+      '--config',
+      CONFIGS[choice],
+      ...process.argv.slice(2),
+    ],
+    {
+      cwd: REPO,
+      stdio: 'inherit',
+      // Its own process group: a terminal's Ctrl-C reaches only this process, which passes it on once
+      // (a second SIGINT would end the sidecar before it drains).
+      detached: true,
+      env: {
+        ...process.env,
+        ORGWARDEN_JWT_SECRET: secret === undefined || secret === '' ? DEV_SECRET : secret,
+      },
+    },
+  );
   // The sidecar drains on the first SIGTERM/SIGINT and reloads on every SIGHUP: pass them on that
   // way, and exit as it does.
   let stopping = false;

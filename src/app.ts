@@ -13,7 +13,10 @@ import type { DirectoryStore } from './directory/types.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
 import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
-import { createDocumentAuthorizer, type DocumentAuthorizer } from './http/inbound/document-authorizer.js';
+import {
+  createDocumentAuthorizer,
+  type DocumentAuthorizer,
+} from './http/inbound/document-authorizer.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createDecisionDispatcher } from './http/decision-dispatcher.js';
@@ -38,7 +41,10 @@ import { createHttpServer, type HttpServer, type RequestGuard } from './http/ser
 import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { DECISION_LOG_CLOSE_TIMEOUT_MS, openDecisionLog } from './observability/open-decision-log.js';
+import {
+  DECISION_LOG_CLOSE_TIMEOUT_MS,
+  openDecisionLog,
+} from './observability/open-decision-log.js';
 import { countingRedisErrors } from './observability/redis-errors.js';
 import { createPolicyRollout, type PolicyRollout } from './policy-rollout/index.js';
 import { createTenancyControl, type TenancyControl } from './tenancy/index.js';
@@ -98,7 +104,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         redis: config.redis,
         defaultOrg: config.tenancy.default_org,
         ...(config.directory.http?.token_env
-          ? { mainApiToken: requireSecret(deps.env, config.directory.http.token_env, 'directory.http.token_env') }
+          ? {
+              mainApiToken: requireSecret(
+                deps.env,
+                config.directory.http.token_env,
+                'directory.http.token_env',
+              ),
+            }
           : {}),
       },
       {
@@ -107,7 +119,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         stats: metrics.directoryCacheStats,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
         ...(redisConfig
-          ? { connect: countingRedisErrors((role) => createRedisClient(redisConfig, role, directoryLog), () => metrics.redisError('directory')) }
+          ? {
+              connect: countingRedisErrors(
+                (role) => createRedisClient(redisConfig, role, directoryLog),
+                () => metrics.redisError('directory'),
+              ),
+            }
           : {}),
       },
     );
@@ -116,31 +133,59 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     // Every load, the first one included, goes through the same checked steps (policy-rollout/).
     // Reloads must keep every action the route manifest (loaded once, below) maps to.
     let routeActions: ReadonlyMap<string, boolean> = new Map();
-    const rollout = await createPolicyRollout(config.policy, { env: deps.env, logger, now, routeActions: () => routeActions });
+    const rollout = await createPolicyRollout(config.policy, {
+      env: deps.env,
+      logger,
+      now,
+      routeActions: () => routeActions,
+    });
     closers.push(() => rollout.close());
     rollout.onReload((outcome) => {
       if (!outcome.ok) metrics.policyLoadFailed();
     });
     rollout.shadow.onDisagreement((d) => metrics.shadowDisagreed(d));
     const policy = rollout.active;
-    const routeManifest = await loadForwardAuthManifest(config.policy, { ...policy.current()?.data });
-    if (routeManifest.table) routeActions = routeActionFlags(routeManifest.table, { ...policy.current()?.data });
-    if (routeManifest.table) logger.info('forward-auth routes loaded', { routes: routeManifest.table.routes.length, source: routeManifest.source });
-    else logger.warn('forward-auth has no route manifest and denies every request', { key: 'policy.routes', reason: routeManifest.source });
+    const routeManifest = await loadForwardAuthManifest(config.policy, {
+      ...policy.current()?.data,
+    });
+    if (routeManifest.table)
+      routeActions = routeActionFlags(routeManifest.table, { ...policy.current()?.data });
+    if (routeManifest.table)
+      logger.info('forward-auth routes loaded', {
+        routes: routeManifest.table.routes.length,
+        source: routeManifest.source,
+      });
+    else
+      logger.warn('forward-auth has no route manifest and denies every request', {
+        key: 'policy.routes',
+        reason: routeManifest.source,
+      });
 
     const tenancyLog = withFields(logger, { component: 'tenancy' });
     const tenancySwitch = await createTenancyControl(config, {
       logger,
       now,
       ...(redisConfig
-        ? { connect: countingRedisErrors((role) => createRedisClient(redisConfig, role, tenancyLog), () => metrics.redisError('tenancy')) }
+        ? {
+            connect: countingRedisErrors(
+              (role) => createRedisClient(redisConfig, role, tenancyLog),
+              () => metrics.redisError('tenancy'),
+            ),
+          }
         : {}),
     });
     closers.push(() => tenancySwitch.close());
     tenancySwitch.onFlip((flip) => metrics.tenancyFlipped(flip));
-    metrics.observeState({ isMultiTenant: () => tenancySwitch.isMultiTenant(), activePolicy: () => policy.current() });
+    metrics.observeState({
+      isMultiTenant: () => tenancySwitch.isMultiTenant(),
+      activePolicy: () => policy.current(),
+    });
 
-    const decisionLog = await openDecisionLog(config.decision_log, { counters: metrics.decisionLog, logger, stdout: deps.stdout ?? process.stdout });
+    const decisionLog = await openDecisionLog(config.decision_log, {
+      counters: metrics.decisionLog,
+      logger,
+      stdout: deps.stdout ?? process.stdout,
+    });
     if (decisionLog) closers.push(() => decisionLog.close(DECISION_LOG_CLOSE_TIMEOUT_MS));
 
     const authorizer = createDocumentAuthorizer({
@@ -156,11 +201,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
 
     const onError = (err: unknown) => logger.error('request failed', errorFields(err));
-    const adminToken = config.admin.token_env && deps.env[config.admin.token_env]
-      ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
-      : undefined;
-    if (adminToken === undefined) logger.warn('admin endpoints are disabled: no admin token', { key: 'admin.token_env', env: config.admin.token_env ?? null });
-    const directoryWarn = (msg: string, fields: Record<string, unknown>) => logger.warn(msg, { component: 'directory', ...fields });
+    const adminToken =
+      config.admin.token_env && deps.env[config.admin.token_env]
+        ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
+        : undefined;
+    if (adminToken === undefined)
+      logger.warn('admin endpoints are disabled: no admin token', {
+        key: 'admin.token_env',
+        env: config.admin.token_env ?? null,
+      });
+    const directoryWarn = (msg: string, fields: Record<string, unknown>) =>
+      logger.warn(msg, { component: 'directory', ...fields });
     // Every route, with its operation name and auth level; the guards are applied from this table.
     const table = declareRoutes([
       ...authorizeRoutes({
@@ -170,13 +221,26 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         maxBatchBodyBytes: config.server.max_batch_body_bytes,
         yieldEvery: config.server.fanout_yield_every,
       }),
-      ...eventRoutes({ authorizer, maxBodyBytes: config.server.max_batch_body_bytes, yieldEvery: config.server.fanout_yield_every }),
+      ...eventRoutes({
+        authorizer,
+        maxBodyBytes: config.server.max_batch_body_bytes,
+        yieldEvery: config.server.fanout_yield_every,
+      }),
       ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
-      forwardAuthRoute({ authorizer, tenancy: config.tenancy, routes: routeManifest.table, onRefusal: (r) => metrics.forwardAuthRefused(r) }),
+      forwardAuthRoute({
+        authorizer,
+        tenancy: config.tenancy,
+        routes: routeManifest.table,
+        onRefusal: (r) => metrics.forwardAuthRefused(r),
+      }),
       ...healthRoutes([
         { name: 'policy', check: () => Promise.resolve(policy.current() !== null) },
         // with Redis: also false while the prefix's seed is held or awaits confirmation (reason given)
-        { name: 'directory', check: () => directory.ping(), reason: () => directory.seeding?.status().reason ?? null },
+        {
+          name: 'directory',
+          check: () => directory.ping(),
+          reason: () => directory.seeding?.status().reason ?? null,
+        },
         // with Redis: the kill switch has been read from it (until then this replica serves "off")
         { name: 'tenancy', check: () => Promise.resolve(tenancySwitch.status().synced) },
       ]),
@@ -185,7 +249,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...policyAdminRoutes(rollout),
       ...tenancyAdminRoutes(tenancySwitch, logger),
       ...featuresRoutes({ authorizer }),
-      ...directoryRoutes({ directory, maxBodyBytes: config.server.max_body_bytes, defaultOrg: config.tenancy.default_org, warn: directoryWarn }),
+      ...directoryRoutes({
+        directory,
+        maxBodyBytes: config.server.max_body_bytes,
+        defaultOrg: config.tenancy.default_org,
+        warn: directoryWarn,
+      }),
       ...directorySeedRoutes({ directory, warn: directoryWarn }),
     ]);
     const adminGuard = requireAdmin(adminToken);
@@ -193,7 +262,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const management = createManagementApp({ routes: table.management, adminGuard, onError });
     const guards: RequestGuard[] = [];
     if (config.server.caller_token_env) {
-      guards.push(callerTokenGuard(requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env'), table.publicPaths));
+      guards.push(
+        callerTokenGuard(
+          requireSecret(deps.env, config.server.caller_token_env, 'server.caller_token_env'),
+          table.publicPaths,
+        ),
+      );
     }
     const requestMetrics = createHttpRequestMetrics(metrics.registry, table.operations);
     const http = createHttpServer({
@@ -201,7 +275,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       management,
       guards,
       opaquePrefixes: opaquePrefixesOf(table.decision),
-      onAnswered: (a) => requestMetrics.observe(table.operationOf(a.method, a.path), a.status, a.seconds),
+      onAnswered: (a) =>
+        requestMetrics.observe(table.operationOf(a.method, a.path), a.status, a.seconds),
     });
     const routes = routeInventory(table);
 
@@ -218,14 +293,25 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       async start() {
         const { host, port } = config.server;
         const address = await http.listen(port, host).catch((err: unknown) => {
-          const why = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-          throw new Error(`cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${why}`);
+          const why =
+            err instanceof Error
+              ? ((err as NodeJS.ErrnoException).code ?? err.message)
+              : String(err);
+          throw new Error(
+            `cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${why}`,
+          );
         });
-        logger.info('listening', { host: address.address, port: address.port, multi_tenant: tenancySwitch.isMultiTenant() });
+        logger.info('listening', {
+          host: address.address,
+          port: address.port,
+          multi_tenant: tenancySwitch.isMultiTenant(),
+        });
         return address;
       },
       async stop() {
-        const result = http.server.listening ? await http.close(config.server.shutdown_timeout_s * 1000) : { drained: true };
+        const result = http.server.listening
+          ? await http.close(config.server.shutdown_timeout_s * 1000)
+          : { drained: true };
         await closeAll(closers, logger);
         return result;
       },
@@ -239,7 +325,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
 function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {
   const value = env[name];
-  if (!value || value.length < 16) throw new Error(`${key}: environment variable ${name} must hold a secret of at least 16 characters`);
+  if (!value || value.length < 16)
+    throw new Error(
+      `${key}: environment variable ${name} must hold a secret of at least 16 characters`,
+    );
   return value;
 }
 

@@ -17,7 +17,9 @@ let run: (c: Case) => Promise<void>;
 beforeAll(async () => {
   const engines: Record<string, PolicyEngine> = {};
   for (const name of BROKEN_POLICIES) {
-    const archive = await compilePolicyDir(path.resolve('test/support/fixtures/broken-policies', name));
+    const archive = await compilePolicyDir(
+      path.resolve('test/support/fixtures/broken-policies', name),
+    );
     engines[name] = await createPolicyEngine(await parseBundle(archive, name));
   }
   run = await createCaseRunner(engines);

@@ -19,7 +19,9 @@ const tables = loadDecisionTables(path.resolve('test', 'decision-tables'));
 let run: (c: Case) => Promise<void>;
 
 beforeAll(async () => {
-  run = await createCaseRunner({ default: await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })) });
+  run = await createCaseRunner({
+    default: await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })),
+  });
 });
 
 for (const { file, cases } of tables) {
@@ -40,7 +42,9 @@ describe('the tables themselves', () => {
   });
 
   it('cover every action in the catalogue, and both modes', () => {
-    const catalogue = JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as { actions: Record<string, unknown> };
+    const catalogue = JSON.parse(
+      readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8'),
+    ) as { actions: Record<string, unknown> };
     const used = new Set(all.map((c) => c.request.action));
     expect(Object.keys(catalogue.actions).filter((a) => !used.has(a))).toEqual([]);
     expect(new Set(all.map((c) => c.mode ?? 'multi'))).toEqual(new Set(['multi', 'single']));

@@ -11,7 +11,10 @@ import { INTEGRATION_FILES, TEST_FILES } from './tiers.js';
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const name = path.posix.join(dir, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'dist', '.build', '.tools', '.git'].includes(entry.name) ? [] : filesUnder(name);
+    if (entry.isDirectory())
+      return ['node_modules', 'dist', '.build', '.tools', '.git'].includes(entry.name)
+        ? []
+        : filesUnder(name);
     return entry.isFile() ? [name] : [];
   });
 }
@@ -20,8 +23,21 @@ const ALL_FILES = ['test', 'src', 'bench', 'scripts'].flatMap(filesUnder);
 // The globs of TEST_FILES as a test: "**" followed by a slash is any run of folders, "*" any part
 // of one name.
 function globTest(globs: readonly string[]): (file: string) => boolean {
-  const part = (text: string) => (text === '**/' ? '(?:[^/]+/)*' : text === '*' ? '[^/]*' : text.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  const patterns = globs.map((glob) => new RegExp(`^${glob.split(/(\*\*\/|\*)/).map(part).join('')}$`));
+  const part = (text: string) =>
+    text === '**/'
+      ? '(?:[^/]+/)*'
+      : text === '*'
+        ? '[^/]*'
+        : text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const patterns = globs.map(
+    (glob) =>
+      new RegExp(
+        `^${glob
+          .split(/(\*\*\/|\*)/)
+          .map(part)
+          .join('')}$`,
+      ),
+  );
   return (file) => patterns.some((pattern) => pattern.test(file));
 }
 const isTestFile = globTest(TEST_FILES);
@@ -30,7 +46,9 @@ const TESTS = ALL_FILES.filter((file) => isTestFile(file));
 describe('test tiers', () => {
   it('every integration entry is a test file, listed once', () => {
     expect(INTEGRATION_FILES.filter((file) => !TESTS.includes(file))).toEqual([]);
-    expect(INTEGRATION_FILES.filter((file, at) => INTEGRATION_FILES.indexOf(file) !== at)).toEqual([]);
+    expect(INTEGRATION_FILES.filter((file, at) => INTEGRATION_FILES.indexOf(file) !== at)).toEqual(
+      [],
+    );
   });
 
   it('both tiers together are every test file, and neither is empty', () => {

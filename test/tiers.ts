@@ -37,25 +37,32 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/forward-auth/gateways-hardening.test.ts',
     'test/security/gateway-identity-headers.property.test.ts',
   ],
-  'Prometheus and promtool (the alert rules)': ['test/observability/alert-rules.test.ts', 'test/observability/alerts-e2e.test.ts'],
-  'the pinned OPA CLI (compiles policies other than the prebuilt default, or proves the prebuilt one)': [
-    'test/bundle/prebuilt-bundle.test.ts',
-    'test/decision-tables-broken-policies.test.ts',
-    'test/engine/fail-closed.test.ts',
-    'test/bundle/tar.test.ts',
-    'test/policy-rollout/cli.test.ts',
-    'test/policy-rollout/opa-interop.test.ts',
-    'test/policy-rollout/reload.test.ts',
-    'test/policy-rollout/reproducible-build.test.ts',
-    'test/policy-rollout/shadow.test.ts',
-    'test/policy-rollout/signature.test.ts',
-    'test/policy-rollout/smoke-cases.test.ts',
-    'test/security/bundle-format.property.test.ts',
-    'test/security/bundle-revision.property.test.ts',
+  'Prometheus and promtool (the alert rules)': [
+    'test/observability/alert-rules.test.ts',
+    'test/observability/alerts-e2e.test.ts',
   ],
+  'the pinned OPA CLI (compiles policies other than the prebuilt default, or proves the prebuilt one)':
+    [
+      'test/bundle/prebuilt-bundle.test.ts',
+      'test/decision-tables-broken-policies.test.ts',
+      'test/engine/fail-closed.test.ts',
+      'test/bundle/tar.test.ts',
+      'test/policy-rollout/cli.test.ts',
+      'test/policy-rollout/opa-interop.test.ts',
+      'test/policy-rollout/reload.test.ts',
+      'test/policy-rollout/reproducible-build.test.ts',
+      'test/policy-rollout/shadow.test.ts',
+      'test/policy-rollout/signature.test.ts',
+      'test/policy-rollout/smoke-cases.test.ts',
+      'test/security/bundle-format.property.test.ts',
+      'test/security/bundle-revision.property.test.ts',
+    ],
   // Only Node, but slow: each test starts, kills and restarts sidecar processes from dist/ (built
   // by this tier's global setup), which would take the unit tier past its minute.
-  'the built orgwarden command, run as real processes': ['test/cli/cli.test.ts', 'test/directory/file-crash.test.ts'],
+  'the built orgwarden command, run as real processes': [
+    'test/cli/cli.test.ts',
+    'test/directory/file-crash.test.ts',
+  ],
 };
 
 /** Every integration-tier test file (paths from the repository root). */

@@ -77,7 +77,8 @@ export function findInstalledOpa() {
     const version = opaVersion(fromEnv);
     return version === null ? null : { bin: fromEnv, version };
   }
-  if (existsSync(LOCAL_OPA) && opaVersion(LOCAL_OPA) === OPA_VERSION) return { bin: LOCAL_OPA, version: OPA_VERSION };
+  if (existsSync(LOCAL_OPA) && opaVersion(LOCAL_OPA) === OPA_VERSION)
+    return { bin: LOCAL_OPA, version: OPA_VERSION };
   const onPath = findOnPath('opa');
   if (onPath && opaVersion(onPath) === OPA_VERSION) return { bin: onPath, version: OPA_VERSION };
   return null;

@@ -5,7 +5,8 @@ export interface PrebuiltRecord {
   sources: string;
   revision: string;
 }
-export type PrebuiltFreshness = { fresh: true; record: PrebuiltRecord } | { fresh: false; reason: string };
+export type PrebuiltFreshness =
+  { fresh: true; record: PrebuiltRecord } | { fresh: false; reason: string };
 
 export const PREBUILT_BUNDLE: string;
 export const PREBUILT_RECORD: string;

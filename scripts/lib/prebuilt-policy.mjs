@@ -45,9 +45,14 @@ export function policySourceFiles(dir = path.join(REPO, POLICY_DIR)) {
  * bundle-input files: any change to a rule, a comment, a data value or the pin changes it.
  */
 export function policySourceDigest(dir = path.join(REPO, POLICY_DIR)) {
-  const lines = [`opa ${OPA_VERSION}\n`, ...ENTRYPOINTS.map((entrypoint) => `entrypoint ${entrypoint}\n`)];
+  const lines = [
+    `opa ${OPA_VERSION}\n`,
+    ...ENTRYPOINTS.map((entrypoint) => `entrypoint ${entrypoint}\n`),
+  ];
   for (const name of policySourceFiles(dir)) {
-    const digest = createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex');
+    const digest = createHash('sha256')
+      .update(readFileSync(path.join(dir, name)))
+      .digest('hex');
     lines.push(`${digest}  ${name}\n`);
   }
   return `sha256:${createHash('sha256').update(lines.join(''), 'utf8').digest('hex')}`;
@@ -83,9 +88,16 @@ export function writePrebuiltRecord({ sources, revision }) {
 export function prebuiltFreshness(dir = path.join(REPO, POLICY_DIR)) {
   const record = readPrebuiltRecord();
   const fix = `run "${PREBUILD_COMMAND}" (needs the pinned OPA v${OPA_VERSION}) and commit ${path.relative(REPO, PREBUILT_DIR)}/`;
-  if (!record) return { fresh: false, reason: `${path.relative(REPO, PREBUILT_RECORD)} is missing or unreadable; ${fix}` };
+  if (!record)
+    return {
+      fresh: false,
+      reason: `${path.relative(REPO, PREBUILT_RECORD)} is missing or unreadable; ${fix}`,
+    };
   const sources = policySourceDigest(dir);
   if (record.sources !== sources)
-    return { fresh: false, reason: `the prebuilt policy bundle was compiled from other policy sources or another OPA pin than ${POLICY_DIR}/ has now; ${fix}` };
+    return {
+      fresh: false,
+      reason: `the prebuilt policy bundle was compiled from other policy sources or another OPA pin than ${POLICY_DIR}/ has now; ${fix}`,
+    };
   return { fresh: true, record };
 }

@@ -38,7 +38,9 @@ export function assertAuthConfig(config: AuthConfig): void {
 function assertOneKeySource(config: AuthConfig): void {
   const set = KEY_SOURCE_KEYS.filter((key) => config[key] !== undefined);
   if (set.length !== 1) {
-    throw new TypeError(`auth: exactly one of ${KEY_SOURCE_KEYS.join(', ')} must be set (found ${set.length})`);
+    throw new TypeError(
+      `auth: exactly one of ${KEY_SOURCE_KEYS.join(', ')} must be set (found ${set.length})`,
+    );
   }
   const key = set[0] as (typeof KEY_SOURCE_KEYS)[number];
   if (typeof config[key] !== 'string' || config[key] === '') {
@@ -47,7 +49,11 @@ function assertOneKeySource(config: AuthConfig): void {
 }
 
 function assertAlgorithmList(algorithms: unknown): void {
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every(isNonEmptyString)) {
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every(isNonEmptyString)
+  ) {
     throw new TypeError('auth.algorithms must be a non-empty array of strings');
   }
   if (algorithms.some((alg: string) => alg.toLowerCase() === 'none')) {
@@ -56,7 +62,9 @@ function assertAlgorithmList(algorithms: unknown): void {
 }
 
 function assertStringOrList(value: unknown, key: string): void {
-  const ok = isNonEmptyString(value) || (Array.isArray(value) && value.length > 0 && value.every(isNonEmptyString));
+  const ok =
+    isNonEmptyString(value) ||
+    (Array.isArray(value) && value.length > 0 && value.every(isNonEmptyString));
   if (!ok) throw new TypeError(`auth.${key} must be a non-empty string or array of strings`);
 }
 

@@ -50,7 +50,10 @@ export interface AuthenticatorDeps {
  * source fails the start, not the first request. Throws a TypeError for a config that should
  * not have passed validation, an Error naming the config key for key source setup failures.
  */
-export async function createAuthenticator(input: AuthConfig, deps: AuthenticatorDeps): Promise<Authenticator> {
+export async function createAuthenticator(
+  input: AuthConfig,
+  deps: AuthenticatorDeps,
+): Promise<Authenticator> {
   assertAuthConfig(input);
   // Our own copy: nothing the caller does to its object later changes what we accept.
   const config: AuthConfig = structuredClone(input);
@@ -86,7 +89,12 @@ export async function createAuthenticator(input: AuthConfig, deps: Authenticator
         const keySet = keys.rotating?.view() ?? STATIC_KEY_SET;
         const cached = cache.get(checked.token, nowMs, keySet);
         if (cached) return { ok: true, principal: cached };
-        const verified = await verifyWithKeys(checked.token, keys, verifyOptions(config, nowMs), keySet.generation);
+        const verified = await verifyWithKeys(
+          checked.token,
+          keys,
+          verifyOptions(config, nowMs),
+          keySet.generation,
+        );
         if (!verified.ok) return verified;
         const result = checkClaims(verified.claims, {
           nowSeconds: Math.floor(nowMs / 1000),

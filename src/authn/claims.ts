@@ -26,7 +26,11 @@ export interface ClaimContext {
  * `iat` later than now + tolerance. jose v6 only checks this when `maxTokenAge` is set, so we
  * check it always.
  */
-export function checkIssuedAt(claims: Claims, nowSeconds: number, toleranceSeconds: number): AuthFailure | null {
+export function checkIssuedAt(
+  claims: Claims,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): AuthFailure | null {
   const { iat } = claims;
   if (iat === undefined) return null;
   if (typeof iat !== 'number' || !Number.isFinite(iat)) {
@@ -74,18 +78,24 @@ function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure | strin
   if (orgId !== undefined) {
     const problem = orgIdProblem(orgId, defaultOrg);
     if (problem === 'not_a_string') return fail('claim_invalid', "claim 'org_id' must be a string");
-    if (problem !== null) return fail('org_id_malformed', describeIdProblem("claim 'org_id'", problem));
+    if (problem !== null)
+      return fail('org_id_malformed', describeIdProblem("claim 'org_id'", problem));
   }
   if (orgIds === undefined) {
     return orgId === undefined ? null : [orgId as string];
   }
-  if (!Array.isArray(orgIds) || orgIds.length === 0 || !orgIds.every((id) => typeof id === 'string')) {
+  if (
+    !Array.isArray(orgIds) ||
+    orgIds.length === 0 ||
+    !orgIds.every((id) => typeof id === 'string')
+  ) {
     return fail('claim_invalid', "claim 'org_ids' must be a non-empty array of strings");
   }
   const ids = orgIds;
   for (const id of ids) {
     const problem = orgIdProblem(id, defaultOrg);
-    if (problem !== null) return fail('org_id_malformed', describeIdProblem("every entry of claim 'org_ids'", problem));
+    if (problem !== null)
+      return fail('org_id_malformed', describeIdProblem("every entry of claim 'org_ids'", problem));
   }
   if (orgId !== undefined && !ids.includes(orgId as string)) {
     return fail('claim_invalid', "claim 'org_id' is not among 'org_ids'");
@@ -97,7 +107,11 @@ function readOrgBinding(claims: Claims, defaultOrg: string): AuthFailure | strin
  * `auth_time` is when the user signed in; a sign-in later than now (beyond the clock tolerance)
  * did not happen, and would make a session look fresh for longer than it is.
  */
-function readAuthTime(claims: Claims, nowSeconds: number, toleranceSeconds: number): AuthFailure | number | null {
+function readAuthTime(
+  claims: Claims,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): AuthFailure | number | null {
   const { auth_time: authTime } = claims;
   if (authTime === undefined) return null;
   if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {
@@ -113,7 +127,10 @@ function readAuthTime(claims: Claims, nowSeconds: number, toleranceSeconds: numb
  * Every claim is validated whatever the kind, so a malformed claim is never silently ignored;
  * only then does the kind decide which of them the principal carries.
  */
-export function toPrincipal(claims: Claims, context: ClaimContext): AuthFailure | { ok: true; principal: Principal } {
+export function toPrincipal(
+  claims: Claims,
+  context: ClaimContext,
+): AuthFailure | { ok: true; principal: Principal } {
   const id = readSubject(claims);
   if (typeof id !== 'string') return id;
   const kind = readKind(claims);

@@ -8,14 +8,38 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { fetchUrl, integer, keyFile, secretEnv, stringOrList, type ConfigContext } from '../contract/config-fields.js';
+import {
+  fetchUrl,
+  integer,
+  keyFile,
+  secretEnv,
+  stringOrList,
+  type ConfigContext,
+} from '../contract/config-fields.js';
 import { MIN_SECRET_BYTES } from './keys/hs256-secret.js';
 import { parseJwks } from './keys/jwks-file.js';
 
 /** The key sources of `auth`: exactly one is set. */
-export const KEY_SOURCE_KEYS = ['jwks_url', 'jwks_file', 'public_key_file', 'hs256_secret_env'] as const;
+export const KEY_SOURCE_KEYS = [
+  'jwks_url',
+  'jwks_file',
+  'public_key_file',
+  'hs256_secret_env',
+] as const;
 
-const ALGORITHMS = ['HS256', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const ALGORITHMS = [
+  'HS256',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 export function authConfigSchema(ctx: ConfigContext) {
   return z
@@ -54,21 +78,37 @@ export function authConfigSchema(ctx: ConfigContext) {
       token_cache_ttl_s: integer(1, 3600).default(60),
     })
     .superRefine((auth, issues) => {
-      const add = (path: string[], message: string) => issues.addIssue({ code: 'custom', path, message });
+      const add = (path: string[], message: string) =>
+        issues.addIssue({ code: 'custom', path, message });
       const sources = KEY_SOURCE_KEYS.filter((k) => auth[k] !== undefined);
-      if (sources.length !== 1) add([], `set exactly one of ${KEY_SOURCE_KEYS.join(', ')} (found ${sources.length})`);
+      if (sources.length !== 1)
+        add([], `set exactly one of ${KEY_SOURCE_KEYS.join(', ')} (found ${sources.length})`);
       if (auth.hs256_secret_env !== undefined && !auth.algorithms.every((a) => a === 'HS256'))
-        add(['algorithms'], 'must be [HS256] with hs256_secret_env (never mix shared-secret and public-key algorithms)');
+        add(
+          ['algorithms'],
+          'must be [HS256] with hs256_secret_env (never mix shared-secret and public-key algorithms)',
+        );
       if (auth.hs256_secret_env === undefined && auth.algorithms.includes('HS256'))
-        add(['algorithms'], 'HS256 needs hs256_secret_env; public-key sources take asymmetric algorithms only');
-      if (auth.jwks_cache_max_age_s < auth.jwks_cooldown_s) add(['jwks_cache_max_age_s'], `must be >= auth.jwks_cooldown_s (${auth.jwks_cooldown_s})`);
+        add(
+          ['algorithms'],
+          'HS256 needs hs256_secret_env; public-key sources take asymmetric algorithms only',
+        );
+      if (auth.jwks_cache_max_age_s < auth.jwks_cooldown_s)
+        add(['jwks_cache_max_age_s'], `must be >= auth.jwks_cooldown_s (${auth.jwks_cooldown_s})`);
       if (auth.jwks_failure_backoff_max_s < auth.jwks_failure_backoff_s)
-        add(['jwks_failure_backoff_max_s'], `must be >= auth.jwks_failure_backoff_s (${auth.jwks_failure_backoff_s})`);
+        add(
+          ['jwks_failure_backoff_max_s'],
+          `must be >= auth.jwks_failure_backoff_s (${auth.jwks_failure_backoff_s})`,
+        );
       // The key file was read and parsed by its own check; here: can it verify every algorithm?
       if (ctx.env !== null && auth.public_key_file !== undefined) {
         const key = publicKeyOf(readFileSync(auth.public_key_file, 'utf8'));
         for (const alg of auth.algorithms)
-          if (key && !canVerify(key, alg)) add(['public_key_file'], `the key in ${auth.public_key_file} cannot verify '${alg}' (auth.algorithms)`);
+          if (key && !canVerify(key, alg))
+            add(
+              ['public_key_file'],
+              `the key in ${auth.public_key_file} cannot verify '${alg}' (auth.algorithms)`,
+            );
       }
     });
 }
@@ -86,28 +126,38 @@ function jwksProblem(text: string, file: string): string | null {
 
 /** A PEM public key (SPKI) or X.509 certificate; a private key is refused even next to a certificate. */
 function pemProblem(pem: string, file: string): string | null {
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return `${file} holds a private key; give the public key or certificate`;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+    return `${file} holds a private key; give the public key or certificate`;
   if (!pem.includes('-----BEGIN CERTIFICATE-----') && !pem.includes('-----BEGIN PUBLIC KEY-----'))
     return `${file} is not a PEM public key (SPKI) or X.509 certificate`;
-  return publicKeyOf(pem) ? null : `${file} holds a PEM block that is not a valid public key or certificate`;
+  return publicKeyOf(pem)
+    ? null
+    : `${file} holds a PEM block that is not a valid public key or certificate`;
 }
 
 function publicKeyOf(pem: string): KeyObject | null {
   try {
-    return pem.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    return pem.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(pem).publicKey
+      : createPublicKey(pem);
   } catch {
     return null;
   }
 }
 
-const CURVE_OF: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
+const CURVE_OF: Record<string, string> = {
+  ES256: 'prime256v1',
+  ES384: 'secp384r1',
+  ES512: 'secp521r1',
+};
 
 /** Whether jose can import `key` for `alg` (the same rule, decided without importing). */
 function canVerify(key: KeyObject, alg: string): boolean {
   const type = key.asymmetricKeyType;
   if (alg.startsWith('RS')) return type === 'rsa';
   if (alg.startsWith('PS')) return type === 'rsa' || type === 'rsa-pss';
-  if (alg.startsWith('ES')) return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVE_OF[alg];
+  if (alg.startsWith('ES'))
+    return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVE_OF[alg];
   if (alg === 'EdDSA') return type === 'ed25519' || type === 'ed448';
   return false;
 }

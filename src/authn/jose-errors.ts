@@ -14,7 +14,9 @@ interface JoseLikeError {
 }
 
 export function mapVerifyError(error: unknown): AuthFailure {
-  const { code, claim, reason } = (typeof error === 'object' && error !== null ? error : {}) as JoseLikeError;
+  const { code, claim, reason } = (
+    typeof error === 'object' && error !== null ? error : {}
+  ) as JoseLikeError;
   const name = typeof claim === 'string' && KNOWN_CLAIMS.has(claim) ? claim : null;
 
   switch (code) {

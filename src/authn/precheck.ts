@@ -52,7 +52,12 @@ function checkSize(token: string, maxTokenBytes: number): AuthFailure | null {
 function parseShape(token: string): AuthFailure | { ok: true; header: Record<string, unknown> } {
   const segments = token.split('.');
   const [header64 = '', payload64 = ''] = segments;
-  if (segments.length !== 3 || header64 === '' || payload64 === '' || !segments.every(isBase64url)) {
+  if (
+    segments.length !== 3 ||
+    header64 === '' ||
+    payload64 === '' ||
+    !segments.every(isBase64url)
+  ) {
     return fail('token_malformed', 'token is not a compact JWS of three base64url segments');
   }
   const header = decodeJsonObject(header64);
@@ -68,7 +73,10 @@ function parseShape(token: string): AuthFailure | { ok: true; header: Record<str
 }
 
 /** Step 4: the header may only ask for what we allow. */
-function checkHeader(header: Record<string, unknown>, algorithms: ReadonlySet<string>): AuthFailure | null {
+function checkHeader(
+  header: Record<string, unknown>,
+  algorithms: ReadonlySet<string>,
+): AuthFailure | null {
   const { alg } = header;
   if (typeof alg !== 'string' || alg === '') {
     return fail('token_malformed', "header 'alg' is missing");
@@ -117,7 +125,9 @@ function isBase64url(segment: string): boolean {
 
 function decodeJsonObject(segment: string): Record<string, unknown> | null {
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(segment, 'base64url'));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(
+      Buffer.from(segment, 'base64url'),
+    );
     const value: unknown = JSON.parse(text);
     return isPlainObject(value) ? value : null;
   } catch {

@@ -2,8 +2,7 @@
 import type { AuthErrorCode, Principal } from '../contract/principal.js';
 
 export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; code: AuthErrorCode; message: string };
+  { ok: true; principal: Principal } | { ok: false; code: AuthErrorCode; message: string };
 
 export interface Authenticator {
   /** Never throws for bad tokens: every failure is `{ok:false}` with its own code. */

@@ -17,7 +17,13 @@ export interface VerifiedTokenCache {
   /** `keySet`: the key set held now (default: keys that never change). */
   get(token: string, nowMs: number, keySet?: KeySetView): Principal | undefined;
   /** `keySet`: the key set held when the verification started (default: keys that never change). */
-  put(token: string, principal: Principal, claims: { exp?: unknown; iat?: unknown }, nowMs: number, keySet?: KeySetView): void;
+  put(
+    token: string,
+    principal: Principal,
+    claims: { exp?: unknown; iat?: unknown },
+    nowMs: number,
+    keySet?: KeySetView,
+  ): void;
 }
 
 export interface TokenCacheLimits {
@@ -28,7 +34,10 @@ export interface TokenCacheLimits {
 }
 
 export function createVerifiedTokenCache(limits: TokenCacheLimits): VerifiedTokenCache {
-  const entries = new Map<string, { principal: Principal; validUntilMs: number; generation: number }>();
+  const entries = new Map<
+    string,
+    { principal: Principal; validUntilMs: number; generation: number }
+  >();
   return {
     get(token, nowMs, keySet = STATIC_KEY_SET) {
       const entry = entries.get(token);
@@ -41,7 +50,11 @@ export function createVerifiedTokenCache(limits: TokenCacheLimits): VerifiedToke
     },
     put(token, principal, claims, nowMs, keySet = STATIC_KEY_SET) {
       if (limits.maxEntries <= 0 || typeof claims.exp !== 'number') return;
-      let validUntilMs = Math.min((claims.exp + limits.clockToleranceS) * 1000, nowMs + limits.ttlS * 1000, keySet.freshUntilMs);
+      let validUntilMs = Math.min(
+        (claims.exp + limits.clockToleranceS) * 1000,
+        nowMs + limits.ttlS * 1000,
+        keySet.freshUntilMs,
+      );
       if (limits.maxTokenAgeS > 0 && typeof claims.iat === 'number')
         validUntilMs = Math.min(validUntilMs, (claims.iat + limits.maxTokenAgeS) * 1000);
       if (validUntilMs <= nowMs) return;
@@ -49,7 +62,11 @@ export function createVerifiedTokenCache(limits: TokenCacheLimits): VerifiedToke
         const oldest = entries.keys().next();
         if (!oldest.done) entries.delete(oldest.value);
       }
-      entries.set(token, { principal: Object.freeze({ ...principal }), validUntilMs, generation: keySet.generation });
+      entries.set(token, {
+        principal: Object.freeze({ ...principal }),
+        validUntilMs,
+        generation: keySet.generation,
+      });
     },
   };
 }

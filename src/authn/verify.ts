@@ -33,7 +33,12 @@ export function verifyOptions(config: AuthConfig, nowMs: number): JWTVerifyOptio
  * re-key under the same `kid`. `heldGeneration` is the generation held before this token's
  * verification started.
  */
-export async function verifyWithKeys(token: string, keys: KeySource, options: JWTVerifyOptions, heldGeneration: number): Promise<Verified> {
+export async function verifyWithKeys(
+  token: string,
+  keys: KeySource,
+  options: JWTVerifyOptions,
+  heldGeneration: number,
+): Promise<Verified> {
   const first = await verifySignature(token, keys, options);
   if (first.ok || first.code !== 'signature_invalid' || keys.rotating === undefined) return first;
   const changed = await keys.rotating.refetchAfterSignatureFailure(heldGeneration);
@@ -44,7 +49,11 @@ export async function verifyWithKeys(token: string, keys: KeySource, options: JW
  * The claims set is wrapped rather than returned bare, so no claim the token's author chose can
  * be mistaken for a field of our result.
  */
-async function verifySignature(token: string, keys: KeySource, options: JWTVerifyOptions): Promise<Verified> {
+async function verifySignature(
+  token: string,
+  keys: KeySource,
+  options: JWTVerifyOptions,
+): Promise<Verified> {
   try {
     const { payload } = await jwtVerify(token, keys.getKey, options);
     return { ok: true, claims: payload };
@@ -54,7 +63,11 @@ async function verifySignature(token: string, keys: KeySource, options: JWTVerif
   }
 }
 
-async function verifyWithEach(token: string, candidates: AsyncIterable<CryptoKey>, options: JWTVerifyOptions): Promise<Verified> {
+async function verifyWithEach(
+  token: string,
+  candidates: AsyncIterable<CryptoKey>,
+  options: JWTVerifyOptions,
+): Promise<Verified> {
   let last: unknown;
   for await (const key of candidates) {
     try {

@@ -72,7 +72,10 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     const engine = deps.policy.current();
     const multiTenant = deps.tenancySwitch.isMultiTenant();
     let principal: Principal | null = null;
-    let requested: { id: string; source: OrgSource } = request.named_org ?? { id: defaultOrg, source: 'default' };
+    let requested: { id: string; source: OrgSource } = request.named_org ?? {
+      id: defaultOrg,
+      source: 'default',
+    };
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
     let evaluated: PolicyInput | null = null;
     try {
@@ -83,7 +86,12 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       principal = authn.ok ? authn.principal : null;
       requested = resolveRequestedOrg(request, principal, defaultOrg);
       const fetched = principal
-        ? await readSlice({ principal, org: requested.id, resource: request.resource, targetUser: request.context.target_user })
+        ? await readSlice({
+            principal,
+            org: requested.id,
+            resource: request.resource,
+            targetUser: request.context.target_user,
+          })
         : { slice: UNAVAILABLE_SLICE };
       const input: PolicyInput = {
         kind: request.kind,
@@ -109,7 +117,10 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       if (result.ok && !fetched.slice.available && principal && result.decision.allow)
         result = { ok: false, error: 'policy allowed while the directory was unavailable' };
     } catch (err) {
-      result = { ok: false, error: `decision failed: ${err instanceof Error ? err.message : 'unknown error'}` };
+      result = {
+        ok: false,
+        error: `decision failed: ${err instanceof Error ? err.message : 'unknown error'}`,
+      };
     }
     const policyDecision = result.ok ? result.decision : policyError();
     const decision: Decision = {
@@ -152,7 +163,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   }
 
   const isMultiTenant = () => deps.tenancySwitch.isMultiTenant();
-  const orgsFor = createOrgsFor({ decide, isMultiTenant, directory: deps.directory, defaultOrg, yieldEvery: deps.fanoutYieldEvery ?? DEFAULT_YIELD_EVERY });
+  const orgsFor = createOrgsFor({
+    decide,
+    isMultiTenant,
+    directory: deps.directory,
+    defaultOrg,
+    yieldEvery: deps.fanoutYieldEvery ?? DEFAULT_YIELD_EVERY,
+  });
   return {
     decide,
     orgsFor,
@@ -168,7 +185,11 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
  * lets such a token go on only with actions about itself rather than one org (`orgs.list`);
  * anything else it refuses as `invalid_org` / `org_required`.
  */
-function resolveRequestedOrg(request: DecisionRequest, principal: Principal | null, defaultOrg: string): { id: string; source: OrgSource } {
+function resolveRequestedOrg(
+  request: DecisionRequest,
+  principal: Principal | null,
+  defaultOrg: string,
+): { id: string; source: OrgSource } {
   if (request.named_org) return request.named_org;
   const bound = principal?.kind === 'api_token' ? principal.bound_orgs : null;
   const first = bound?.[0];
@@ -177,7 +198,8 @@ function resolveRequestedOrg(request: DecisionRequest, principal: Principal | nu
 }
 
 function spoofSource(decision: Decision, source: OrgSource): DecisionRecord['spoof_source'] {
-  if (decision.detail === 'token_org_mismatch' || source === 'token' || source === 'default') return 'token_binding';
+  if (decision.detail === 'token_org_mismatch' || source === 'token' || source === 'default')
+    return 'token_binding';
   return source;
 }
 

@@ -40,7 +40,9 @@ export function createSliceReader(directory: DirectoryReader) {
   const fetch = (id: string | null): Promise<OrgRecord | null> =>
     id !== null && ORG_ID_PATTERN.test(id) ? directory.getOrg(id) : Promise.resolve(null);
 
-  return async function readSlice(query: SliceQuery): Promise<{ slice: DirectorySlice; error?: string }> {
+  return async function readSlice(
+    query: SliceQuery,
+  ): Promise<{ slice: DirectorySlice; error?: string }> {
     const { principal, org, resource } = query;
     const resourceOrg = resource?.org != null && resource.org !== org ? resource.org : null;
     let record: OrgRecord | null;
@@ -48,13 +50,26 @@ export function createSliceReader(directory: DirectoryReader) {
     try {
       [record, owner] = await Promise.all([fetch(org), fetch(resourceOrg)]);
     } catch (err) {
-      return { slice: UNAVAILABLE_SLICE, error: err instanceof Error ? err.message : 'directory read failed' };
+      return {
+        slice: UNAVAILABLE_SLICE,
+        error: err instanceof Error ? err.message : 'directory read failed',
+      };
     }
     const shares =
       owner && resource
         ? owner.shares
-            .filter((s) => s.target_org === org && s.resource.type === resource.type && s.resource.id === resource.id)
-            .map((s) => ({ id: s.id, target_org: s.target_org, access_role: s.access_role, state: s.state }))
+            .filter(
+              (s) =>
+                s.target_org === org &&
+                s.resource.type === resource.type &&
+                s.resource.id === resource.id,
+            )
+            .map((s) => ({
+              id: s.id,
+              target_org: s.target_org,
+              access_role: s.access_role,
+              state: s.state,
+            }))
         : [];
     return {
       slice: {
@@ -62,7 +77,8 @@ export function createSliceReader(directory: DirectoryReader) {
         org: { exists: record !== null, status: record?.status ?? null },
         member_role: principal.kind === 'session' ? roleOf(record, principal.id) : null,
         target_role: roleOf(record, query.targetUser),
-        resource_org: resourceOrg === null ? null : { exists: owner !== null, status: owner?.status ?? null },
+        resource_org:
+          resourceOrg === null ? null : { exists: owner !== null, status: owner?.status ?? null },
         resource_shares: shares,
       },
     };

@@ -23,14 +23,21 @@ interface GatewayCredentials {
   cookie: string | undefined;
 }
 
-export type CredentialsRead = { ok: true; value: GatewayCredentials } | { ok: false; message: string };
+export type CredentialsRead =
+  { ok: true; value: GatewayCredentials } | { ok: false; message: string };
 
 /** The credential and the org a gateway's headers name, or why they are ambiguous. */
-export function readGatewayCredentials(headers: HeaderValues, names: { org_header: string; org_cookie: string }): CredentialsRead {
+export function readGatewayCredentials(
+  headers: HeaderValues,
+  names: { org_header: string; org_cookie: string },
+): CredentialsRead {
   const orgHeader = names.org_header.toLowerCase();
   for (const name of ['authorization', orgHeader]) {
     if ((headers(name)?.length ?? 0) > 1) {
-      return { ok: false, message: `${name} is given more than once (header names match case-insensitively)` };
+      return {
+        ok: false,
+        message: `${name} is given more than once (header names match case-insensitively)`,
+      };
     }
   }
   // Several Cookie headers are one cookie list (RFC 6265 §5.4), joined as node:http joins them.
@@ -40,7 +47,11 @@ export function readGatewayCredentials(headers: HeaderValues, names: { org_heade
   }
   return {
     ok: true,
-    value: { authorization: headers('authorization')?.[0], header: headers(orgHeader)?.[0], cookie: cookieValue(cookies, names.org_cookie) },
+    value: {
+      authorization: headers('authorization')?.[0],
+      header: headers(orgHeader)?.[0],
+      cookie: cookieValue(cookies, names.org_cookie),
+    },
   };
 }
 
@@ -66,7 +77,10 @@ function cookieValue(cookieHeader: string | undefined, name: string): string | u
     const eq = part.indexOf('=');
     if (eq === -1) continue;
     if (part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const raw = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       return decodeURIComponent(raw);
     } catch {
@@ -91,7 +105,10 @@ const ORG_PRECEDENCE: readonly NamedOrgSource[] = ['field', 'path', 'header', 'c
  * whose sources are configured (a forward-auth route's `org: [cookie, header]`) passes its own
  * order; sources left out of it are not read.
  */
-export function namedOrg(naming: OrgNaming, precedence: readonly NamedOrgSource[] = ORG_PRECEDENCE): { id: string; source: NamedOrgSource } | null {
+export function namedOrg(
+  naming: OrgNaming,
+  precedence: readonly NamedOrgSource[] = ORG_PRECEDENCE,
+): { id: string; source: NamedOrgSource } | null {
   for (const source of precedence) {
     const id = naming[source];
     if (id !== undefined) return { id, source };

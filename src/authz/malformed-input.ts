@@ -22,13 +22,21 @@ interface InputPart {
 }
 
 /** The whole input: malformed whenever any part is, so it answers when no earlier part did. */
-const WHOLE_INPUT: InputPart = { reason: 'access_denied', detail: MALFORMED_INPUT_DETAIL, of: (i) => i };
+const WHOLE_INPUT: InputPart = {
+  reason: 'access_denied',
+  detail: MALFORMED_INPUT_DETAIL,
+  of: (i) => i,
+};
 
 /** In the contract's check order: the first malformed part decides the reason. */
 const PARTS: readonly InputPart[] = [
   { reason: 'unauthenticated', detail: 'claim_invalid', of: (i) => i.principal },
   { reason: 'unknown_action', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.action },
-  { reason: 'invalid_org', detail: MALFORMED_INPUT_DETAIL, of: (i) => [i.requested_org, i.resource?.org ?? null] },
+  {
+    reason: 'invalid_org',
+    detail: MALFORMED_INPUT_DETAIL,
+    of: (i) => [i.requested_org, i.resource?.org ?? null],
+  },
   { reason: 'directory_unavailable', detail: MALFORMED_INPUT_DETAIL, of: (i) => i.directory },
   // resource type and id, context, and anything else a caller sends
   WHOLE_INPUT,
@@ -37,5 +45,13 @@ const PARTS: readonly InputPart[] = [
 export function malformedInputDeny(input: PolicyInput): PolicyDecision | null {
   if (isWellFormedDeep(input)) return null; // the common case: one pass
   const part = PARTS.find(({ of }) => !isWellFormedDeep(of(input))) ?? WHOLE_INPUT;
-  return { allow: false, reason: part.reason, detail: part.detail, status: REASON_STATUS[part.reason], effective_org: null, role: null, spoof: false };
+  return {
+    allow: false,
+    reason: part.reason,
+    detail: part.detail,
+    status: REASON_STATUS[part.reason],
+    effective_org: null,
+    role: null,
+    spoof: false,
+  };
 }

@@ -17,7 +17,11 @@ export interface MapLimitedOptions {
   yieldEvery: number;
 }
 
-export async function mapLimited<T, R>(items: readonly T[], options: MapLimitedOptions, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  options: MapLimitedOptions,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const turn = createTurnTaker(options.yieldEvery);
   let next = 0;

@@ -40,10 +40,12 @@ export interface OrgsForDeps {
 export function createOrgsFor(deps: OrgsForDeps): (principal: Principal) => Promise<OrgsFor> {
   const { defaultOrg } = deps;
   const defaultFirstThenById = (a: { id: string }, b: { id: string }): number =>
-    Number(b.id === defaultOrg) - Number(a.id === defaultOrg) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    Number(b.id === defaultOrg) - Number(a.id === defaultOrg) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
   async function candidates(principal: Principal): Promise<string[] | null> {
-    if (principal.kind === 'api_token') return principal.bound_orgs?.length ? principal.bound_orgs : [defaultOrg];
+    if (principal.kind === 'api_token')
+      return principal.bound_orgs?.length ? principal.bound_orgs : [defaultOrg];
     try {
       const memberships = await deps.directory.listOrgsForUser(principal.id);
       return [defaultOrg, ...memberships.map((m) => m.id)];
@@ -58,17 +60,31 @@ export function createOrgsFor(deps: OrgsForDeps): (principal: Principal) => Prom
     if (!deps.isMultiTenant()) return { ok: true, multi_tenant: false };
     const orgs = await candidates(principal);
     if (orgs === null) return { ok: false, reason: 'directory_unavailable' };
-    const decisions = await mapLimited([...new Set(orgs)], { concurrency: CONCURRENCY, yieldEvery: deps.yieldEvery }, (id) =>
-      deps.decide({ kind: 'request', trusted_principal: principal, named_org: { id, source: 'field' }, action: LIST_ORGS_ACTION, resource: null, context: {} }),
+    const decisions = await mapLimited(
+      [...new Set(orgs)],
+      { concurrency: CONCURRENCY, yieldEvery: deps.yieldEvery },
+      (id) =>
+        deps.decide({
+          kind: 'request',
+          trusted_principal: principal,
+          named_org: { id, source: 'field' },
+          action: LIST_ORGS_ACTION,
+          resource: null,
+          context: {},
+        }),
     );
     if (decisions.some((d) => !d.multi_tenant)) return { ok: true, multi_tenant: false };
-    if (decisions.some((d) => d.reason === 'directory_unavailable')) return { ok: false, reason: 'directory_unavailable' };
-    if (decisions.some((d) => d.reason === 'policy_error')) return { ok: false, reason: 'policy_error' };
+    if (decisions.some((d) => d.reason === 'directory_unavailable'))
+      return { ok: false, reason: 'directory_unavailable' };
+    if (decisions.some((d) => d.reason === 'policy_error'))
+      return { ok: false, reason: 'policy_error' };
     return {
       ok: true,
       multi_tenant: true,
       orgs: decisions
-        .filter((d): d is Decision & { effective_org: string } => d.allow && d.effective_org !== null)
+        .filter(
+          (d): d is Decision & { effective_org: string } => d.allow && d.effective_org !== null,
+        )
         .map((d) => ({ id: d.effective_org, role: d.role }))
         .sort(defaultFirstThenById),
     };

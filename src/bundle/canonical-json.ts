@@ -38,7 +38,8 @@ class Reader {
   }
 
   space(): void {
-    while (this.at < this.text.length && ' \t\n\r'.includes(this.text.charAt(this.at))) this.at += 1;
+    while (this.at < this.text.length && ' \t\n\r'.includes(this.text.charAt(this.at)))
+      this.at += 1;
   }
 
   value(): string {
@@ -114,7 +115,9 @@ class Reader {
 
   private string(): string {
     // Lone surrogates (from \ud800 escapes) become U+FFFD, as Go's decoder does.
-    return (JSON.parse(this.match(STRING, 'a string')) as string & { toWellFormed(): string }).toWellFormed();
+    return (
+      JSON.parse(this.match(STRING, 'a string')) as string & { toWellFormed(): string }
+    ).toWellFormed();
   }
 
   private match(pattern: RegExp, what: string): string {
@@ -131,7 +134,15 @@ class Reader {
   }
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 /** Go's encoding/json string encoding with SetEscapeHTML(false): <, > and & stay as they are. */
 function encodeString(value: string): string {

@@ -11,6 +11,8 @@ const STRUCTURED = new Set(['data.json', '.manifest']);
 
 /** The hex digest of `bytes` as the bundle file `name`. Throws SyntaxError for a structured file that is not JSON. */
 export function fileDigest(name: string, bytes: Buffer): string {
-  const hashed = STRUCTURED.has(path.posix.basename(name)) ? Buffer.from(canonicalJson(bytes.toString('utf8')), 'utf8') : bytes;
+  const hashed = STRUCTURED.has(path.posix.basename(name))
+    ? Buffer.from(canonicalJson(bytes.toString('utf8')), 'utf8')
+    : bytes;
   return createHash('sha256').update(hashed).digest('hex');
 }

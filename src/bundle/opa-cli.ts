@@ -23,10 +23,14 @@ export class PolicyCompileError extends OrgwardenError {
 
 const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function findOpa(env: Record<string, string | undefined> = process.env): Promise<string> {
-  const candidates = [env.ORGWARDEN_OPA, path.join(packageRoot(), '.tools', 'bin', 'opa'), 'opa'].filter(
-    (c): c is string => !!c,
-  );
+export async function findOpa(
+  env: Record<string, string | undefined> = process.env,
+): Promise<string> {
+  const candidates = [
+    env.ORGWARDEN_OPA,
+    path.join(packageRoot(), '.tools', 'bin', 'opa'),
+    'opa',
+  ].filter((c): c is string => !!c);
   for (const candidate of candidates) {
     if (candidate !== 'opa' && !existsSync(candidate)) continue;
     try {
@@ -46,9 +50,13 @@ export async function findOpa(env: Record<string, string | undefined> = process.
  * Compiles `dir` with `opa build -t wasm` and returns the bundle archive bytes. The same files give
  * the same bytes wherever `dir` is (see `opaBuildArgs`).
  */
-export async function compilePolicyDir(dir: string, env: Record<string, string | undefined> = process.env): Promise<Buffer> {
+export async function compilePolicyDir(
+  dir: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Buffer> {
   if (!existsSync(dir)) throw new PolicyCompileError(`policy.dir ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new PolicyCompileError(`policy.dir ${dir} is not a directory`);
+  if (!statSync(dir).isDirectory())
+    throw new PolicyCompileError(`policy.dir ${dir} is not a directory`);
   const opa = await findOpa(env);
   const work = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-build-'));
   const out = path.join(work, 'bundle.tar.gz');
@@ -60,8 +68,14 @@ export async function compilePolicyDir(dir: string, env: Record<string, string |
   } catch (err) {
     // OPA 1.x prints compile errors on stdout, other failures on stderr: report both.
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-    const output = [stdout, stderr].filter((s) => s?.trim()).join('\n').trim() || (err as Error).message;
-    throw new PolicyCompileError(`opa build of ${dir} failed: ${output.split('\n').slice(0, 20).join('\n')}`);
+    const output =
+      [stdout, stderr]
+        .filter((s) => s?.trim())
+        .join('\n')
+        .trim() || (err as Error).message;
+    throw new PolicyCompileError(
+      `opa build of ${dir} failed: ${output.split('\n').slice(0, 20).join('\n')}`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

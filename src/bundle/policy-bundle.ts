@@ -18,14 +18,20 @@ export interface PolicyBundle {
   source: string;
 }
 
-export async function loadPolicyBundle(config: PolicySource, env?: Record<string, string | undefined>): Promise<PolicyBundle> {
-  if (config.dir) return parseBundle(await compilePolicyDir(config.dir, env), `policy.dir ${config.dir}`);
+export async function loadPolicyBundle(
+  config: PolicySource,
+  env?: Record<string, string | undefined>,
+): Promise<PolicyBundle> {
+  if (config.dir)
+    return parseBundle(await compilePolicyDir(config.dir, env), `policy.dir ${config.dir}`);
   if (config.bundle) {
     let archive: Buffer;
     try {
       archive = await readFile(config.bundle);
     } catch (err) {
-      throw new BundleFormatError(`policy.bundle ${config.bundle} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new BundleFormatError(
+        `policy.bundle ${config.bundle} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     return parseBundle(archive, `policy.bundle ${config.bundle}`);
   }
@@ -35,12 +41,19 @@ export async function loadPolicyBundle(config: PolicySource, env?: Record<string
 export async function parseBundle(archive: Buffer, source: string): Promise<PolicyBundle> {
   const files = await readTarGz(archive);
   const wasm = files.get('policy.wasm');
-  if (!wasm) throw new BundleFormatError(`${source}: bundle has no policy.wasm (build it with opa build -t wasm)`);
+  if (!wasm)
+    throw new BundleFormatError(
+      `${source}: bundle has no policy.wasm (build it with opa build -t wasm)`,
+    );
   // `opa build` merges all data into the root data.json; data files anywhere else would be ignored
   // here, so a bundle carrying them is refused rather than loaded with part of its data missing.
-  const stray = [...files.keys()].filter((name) => /(^|\/)data\.(json|ya?ml)$/.test(name) && name !== 'data.json');
+  const stray = [...files.keys()].filter(
+    (name) => /(^|\/)data\.(json|ya?ml)$/.test(name) && name !== 'data.json',
+  );
   if (stray.length > 0)
-    throw new BundleFormatError(`${source}: bundle has data files other than /data.json (${stray.join(', ')}); build it with opa build`);
+    throw new BundleFormatError(
+      `${source}: bundle has data files other than /data.json (${stray.join(', ')}); build it with opa build`,
+    );
   const dataBytes = files.get('data.json') ?? Buffer.from('{}');
   let data: unknown;
   try {
@@ -54,7 +67,9 @@ export async function parseBundle(archive: Buffer, source: string): Promise<Poli
   try {
     revision = policyRevision(files);
   } catch (err) {
-    throw new BundleFormatError(`${source}: bundle has no content hash (${err instanceof Error ? err.message : String(err)})`);
+    throw new BundleFormatError(
+      `${source}: bundle has no content hash (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   return { wasm, data: data as Record<string, unknown>, revision, files, source };
 }

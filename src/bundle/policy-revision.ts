@@ -27,7 +27,10 @@ const UNLISTABLE_NAME = /[\u0000-\u001f\u007f]|^\//;
 export function revisionListing(files: ReadonlyMap<string, Buffer>): string {
   const listed = [...files].filter(([name]) => !BUNDLE_METADATA_FILES.has(name));
   for (const [name] of listed) {
-    if (name === '' || UNLISTABLE_NAME.test(name)) throw new TypeError(`bundle file name ${JSON.stringify(name)} cannot be listed in a revision`);
+    if (name === '' || UNLISTABLE_NAME.test(name))
+      throw new TypeError(
+        `bundle file name ${JSON.stringify(name)} cannot be listed in a revision`,
+      );
   }
   listed.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
   return listed.map(([name, bytes]) => `${fileDigest(name, bytes)}  ${name}\n`).join('');

@@ -20,25 +20,36 @@ class SigningKeyError extends OrgwardenError {
   }
 }
 
-export async function loadVerificationKey(file: string, what = 'policy.public_key_file'): Promise<VerificationKey> {
+export async function loadVerificationKey(
+  file: string,
+  what = 'policy.public_key_file',
+): Promise<VerificationKey> {
   const pem = await readPem(file, what);
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new SigningKeyError(`${what}: ${file} holds a private key; give the public key`);
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+    throw new SigningKeyError(`${what}: ${file} holds a private key; give the public key`);
   let key: KeyObject;
   try {
-    key = pem.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    key = pem.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(pem).publicKey
+      : createPublicKey(pem);
   } catch {
     throw new SigningKeyError(`${what}: ${file} is not a PEM public key or certificate`);
   }
   return { key, algorithms: algorithmsFor(key, `${what}: ${file}`), source: file };
 }
 
-export async function loadSigningKey(file: string, what = '--key'): Promise<{ key: KeyObject; algorithms: string[] }> {
+export async function loadSigningKey(
+  file: string,
+  what = '--key',
+): Promise<{ key: KeyObject; algorithms: string[] }> {
   const pem = await readPem(file, what);
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw new SigningKeyError(`${what}: ${file} is not a PEM private key (PKCS#8, PKCS#1 or SEC1; unencrypted)`);
+    throw new SigningKeyError(
+      `${what}: ${file} is not a PEM private key (PKCS#8, PKCS#1 or SEC1; unencrypted)`,
+    );
   }
   return { key, algorithms: algorithmsFor(key, `${what}: ${file}`) };
 }
@@ -52,14 +63,25 @@ export function algorithmsFor(key: KeyObject, what: string): string[] {
       return ['PS256', 'PS384', 'PS512'];
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve;
-      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : null;
+      const alg =
+        curve === 'prime256v1'
+          ? 'ES256'
+          : curve === 'secp384r1'
+            ? 'ES384'
+            : curve === 'secp521r1'
+              ? 'ES512'
+              : null;
       if (alg) return [alg];
-      throw new SigningKeyError(`${what}: EC curve ${curve ?? 'unknown'} is not supported (P-256, P-384, P-521)`);
+      throw new SigningKeyError(
+        `${what}: EC curve ${curve ?? 'unknown'} is not supported (P-256, P-384, P-521)`,
+      );
     }
     case 'ed25519':
       return ['EdDSA', 'Ed25519'];
     default:
-      throw new SigningKeyError(`${what}: key type ${key.asymmetricKeyType ?? 'unknown'} is not supported (RSA, EC, Ed25519)`);
+      throw new SigningKeyError(
+        `${what}: key type ${key.asymmetricKeyType ?? 'unknown'} is not supported (RSA, EC, Ed25519)`,
+      );
   }
 }
 
@@ -67,6 +89,8 @@ async function readPem(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new SigningKeyError(`${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new SigningKeyError(
+      `${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }

@@ -22,12 +22,17 @@ export class BundleFormatError extends OrgwardenError {
   }
 }
 
-export async function readTarGz(archive: Buffer, maxUnpackedBytes = MAX_UNPACKED_BYTES): Promise<Map<string, Buffer>> {
+export async function readTarGz(
+  archive: Buffer,
+  maxUnpackedBytes = MAX_UNPACKED_BYTES,
+): Promise<Map<string, Buffer>> {
   let tar: Buffer;
   try {
     tar = gunzipSync(archive, { maxOutputLength: maxUnpackedBytes });
   } catch (err) {
-    throw new BundleFormatError(`bundle is not a readable gzip archive (${(err as Error).message})`);
+    throw new BundleFormatError(
+      `bundle is not a readable gzip archive (${(err as Error).message})`,
+    );
   }
   const files = new Map<string, Buffer>();
   // allowUnknownFormat: pre-POSIX (v7) headers are read as before; checksums are checked regardless
@@ -39,7 +44,8 @@ export async function readTarGz(archive: Buffer, maxUnpackedBytes = MAX_UNPACKED
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
       if (file === null) continue;
-      if (files.has(file)) throw new BundleFormatError(`bundle archive holds ${JSON.stringify(file)} twice`);
+      if (files.has(file))
+        throw new BundleFormatError(`bundle archive holds ${JSON.stringify(file)} twice`);
       files.set(file, Buffer.concat(chunks));
     }
   } catch (err) {
@@ -51,7 +57,10 @@ export async function readTarGz(archive: Buffer, maxUnpackedBytes = MAX_UNPACKED
 /** The file an entry holds, null for a directory; anything else is refused. */
 function acceptedName(header: Header): string | null {
   if (header.type === 'directory') return null;
-  if (header.type !== 'file') throw new BundleFormatError(`bundle archive has a ${header.type} entry (regular files only): ${JSON.stringify(header.name)}`);
+  if (header.type !== 'file')
+    throw new BundleFormatError(
+      `bundle archive has a ${header.type} entry (regular files only): ${JSON.stringify(header.name)}`,
+    );
   const file = normaliseEntryName(header.name);
   const problem = entryNameProblem(file);
   if (problem !== null) throw new BundleFormatError(`bundle archive has ${problem}`);
@@ -62,7 +71,9 @@ function acceptedName(header: Header): string | null {
 function asFormatError(err: unknown): BundleFormatError {
   if (err instanceof BundleFormatError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (message.startsWith('Invalid')) return new BundleFormatError('bundle archive has a corrupt header');
-  if (message.startsWith('Unexpected end')) return new BundleFormatError('bundle archive is truncated');
+  if (message.startsWith('Invalid'))
+    return new BundleFormatError('bundle archive has a corrupt header');
+  if (message.startsWith('Unexpected end'))
+    return new BundleFormatError('bundle archive is truncated');
   return new BundleFormatError(`bundle archive is unreadable (${message})`);
 }

@@ -26,7 +26,21 @@ export async function writeTarGz(files: Iterable<[string, Buffer]>): Promise<Buf
     const name = archiveEntryName(file);
     // `pax: {}` asks for a PAX header holding just the path
     const long = Buffer.byteLength(name, 'utf8') > USTAR_NAME_BYTES ? { pax: {} } : {};
-    archive.entry({ name, size: body.length, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0, uname: '', gname: '', type: 'file', ...long }, body);
+    archive.entry(
+      {
+        name,
+        size: body.length,
+        mode: 0o644,
+        mtime: EPOCH,
+        uid: 0,
+        gid: 0,
+        uname: '',
+        gname: '',
+        type: 'file',
+        ...long,
+      },
+      body,
+    );
   }
   archive.finalize();
   await collected;

@@ -7,12 +7,17 @@ export class UsageError extends OrgwardenError {
   }
 }
 
-export function parseFlags(argv: string[], known: Record<string, 'string' | 'boolean'>): Record<string, string | boolean> {
+export function parseFlags(
+  argv: string[],
+  known: Record<string, 'string' | 'boolean'>,
+): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
   // one iterator: an option's separate value is taken from it, so the loop skips that value
   const args = argv[Symbol.iterator]();
   for (const arg of args) {
-    const [name, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
+    const [name, inline] = arg.startsWith('--')
+      ? arg.slice(2).split(/=(.*)/s, 2)
+      : [undefined, undefined];
     if (name === undefined) throw new UsageError(`unexpected argument "${arg}"`);
     const kind = known[name];
     if (!kind) throw new UsageError(`unknown option --${name}`);
@@ -30,6 +35,7 @@ export function parseFlags(argv: string[], known: Record<string, 'string' | 'boo
 export function parsePort(value: string | boolean | undefined): number | undefined {
   if (value === undefined || typeof value === 'boolean') return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, got "${value}"`);
   return port;
 }

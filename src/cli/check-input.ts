@@ -12,7 +12,12 @@ import { z } from 'zod';
 import type { Principal } from '../contract/principal.js';
 import type { DecisionRequest } from '../contract/decision-request.js';
 import { parseDocument, type Parsed } from '../contract/parse-document.js';
-import { parseAuthorizeBody, questionFields, questionOf, type TenancyNames } from '../http/inbound/authorize-body.js';
+import {
+  parseAuthorizeBody,
+  questionFields,
+  questionOf,
+  type TenancyNames,
+} from '../http/inbound/authorize-body.js';
 
 const principalDocument = z.object({
   id: z.string().min(1),
@@ -25,12 +30,16 @@ const principalDocument = z.object({
 const trustedDocument = z.strictObject({ principal: principalDocument, ...questionFields });
 
 export function parseCheckInput(doc: unknown, names: TenancyNames): Parsed<DecisionRequest> {
-  const hasPrincipal = typeof doc === 'object' && doc !== null && !Array.isArray(doc) && 'principal' in doc;
+  const hasPrincipal =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc) && 'principal' in doc;
   if (!hasPrincipal) return parseAuthorizeBody(doc, names);
   const parsed = parseDocument(trustedDocument, doc, 'input');
   if (!parsed.ok) return parsed;
   const { principal, ...question } = parsed.value;
-  return { ok: true, value: { ...questionOf(question, 'request'), trusted_principal: principalOf(principal) } };
+  return {
+    ok: true,
+    value: { ...questionOf(question, 'request'), trusted_principal: principalOf(principal) },
+  };
 }
 
 function principalOf(doc: z.output<typeof principalDocument>): Principal {

@@ -20,26 +20,39 @@ carry "principal": {"id": "bob", "kind": "session"|"api_token", "scopes": [], "o
 Exit codes: 0 allowed, 1 denied, 2 bad usage, config or input.`;
 
 export async function check(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { config: 'string', input: 'string', 'multi-tenant': 'boolean', help: 'boolean' });
+  const flags = parseFlags(argv, {
+    config: 'string',
+    input: 'string',
+    'multi-tenant': 'boolean',
+    help: 'boolean',
+  });
   if (flags.help) {
     console.log(CHECK_HELP);
     return 0;
   }
-  if (typeof flags.config !== 'string' || typeof flags.input !== 'string') throw new UsageError('check needs --config FILE and --input FILE');
+  if (typeof flags.config !== 'string' || typeof flags.input !== 'string')
+    throw new UsageError('check needs --config FILE and --input FILE');
   const loaded = loadConfigFile(flags.config, { env: process.env });
   // An offline what-if is no decision anyone acted on: it stays out of the decision log, and
   // stdout carries only the decision printed below.
   const offline = { ...loaded, decision_log: { ...loaded.decision_log, sink: 'none' as const } };
-  const config = flags['multi-tenant'] ? { ...offline, tenancy: { ...loaded.tenancy, multi_tenant: true } } : offline;
+  const config = flags['multi-tenant']
+    ? { ...offline, tenancy: { ...loaded.tenancy, multi_tenant: true } }
+    : offline;
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(flags.input, 'utf8'));
   } catch (err) {
-    throw new UsageError(`${flags.input}: ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`);
+    throw new UsageError(
+      `${flags.input}: ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`,
+    );
   }
   const parsed = parseCheckInput(doc, config.tenancy);
   if (!parsed.ok) throw new UsageError(`${flags.input}: ${parsed.message}`);
-  const app = await createApp(config, { env: process.env, logger: createLogger({ level: 'error' }) });
+  const app = await createApp(config, {
+    env: process.env,
+    logger: createLogger({ level: 'error' }),
+  });
   try {
     const decision = await app.authorizer.decide(parsed.value);
     console.log(JSON.stringify(decision, null, 2));

@@ -54,13 +54,21 @@ export async function policy(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const step = err instanceof PolicyRejectedError ? ` at step ${err.step}` : '';
-    console.error(`orgwarden: policy ${sub} failed${step}: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `orgwarden: policy ${sub} failed${step}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return 1;
   }
 }
 
 async function build(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { dir: 'string', out: 'string', key: 'string', 'key-id': 'string', alg: 'string' });
+  const flags = parseFlags(argv, {
+    dir: 'string',
+    out: 'string',
+    key: 'string',
+    'key-id': 'string',
+    alg: 'string',
+  });
   const dir = required(flags, 'dir', 'build');
   const out = required(flags, 'out', 'build');
   let archive = await compilePolicyDir(path.resolve(dir));
@@ -73,12 +81,20 @@ async function build(argv: string[]): Promise<number> {
     signedWith = `, signed ${signed.alg}`;
   }
   await writeAtomically(out, archive);
-  console.log(`built ${out} (revision ${bundle.revision}, ${smoke.cases} smoke cases passed${signedWith})`);
+  console.log(
+    `built ${out} (revision ${bundle.revision}, ${smoke.cases} smoke cases passed${signedWith})`,
+  );
   return 0;
 }
 
 async function sign(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { bundle: 'string', key: 'string', out: 'string', 'key-id': 'string', alg: 'string' });
+  const flags = parseFlags(argv, {
+    bundle: 'string',
+    key: 'string',
+    out: 'string',
+    'key-id': 'string',
+    alg: 'string',
+  });
   const file = required(flags, 'bundle', 'sign');
   required(flags, 'key', 'sign');
   const archive = await readFile(file);
@@ -86,18 +102,29 @@ async function sign(argv: string[]): Promise<number> {
   const signed = await signArchive(archive, flags);
   const out = typeof flags.out === 'string' ? flags.out : file;
   await writeAtomically(out, signed.archive);
-  console.log(`signed ${out} (${signed.files} files, ${signed.alg}, key id ${signed.keyId}; revision ${bundle.revision})`);
+  console.log(
+    `signed ${out} (${signed.files} files, ${signed.alg}, key id ${signed.keyId}; revision ${bundle.revision})`,
+  );
   return 0;
 }
 
 async function verify(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, { bundle: 'string', dir: 'string', 'public-key': 'string' });
-  if ((typeof flags.bundle === 'string') === (typeof flags.dir === 'string')) throw new UsageError('policy verify needs exactly one of --bundle FILE, --dir DIR');
-  const key = typeof flags['public-key'] === 'string' ? await loadVerificationKey(path.resolve(flags['public-key']), '--public-key') : null;
-  const source = typeof flags.bundle === 'string' ? { bundle: path.resolve(flags.bundle) } : { dir: path.resolve(String(flags.dir)) };
+  if ((typeof flags.bundle === 'string') === (typeof flags.dir === 'string'))
+    throw new UsageError('policy verify needs exactly one of --bundle FILE, --dir DIR');
+  const key =
+    typeof flags['public-key'] === 'string'
+      ? await loadVerificationKey(path.resolve(flags['public-key']), '--public-key')
+      : null;
+  const source =
+    typeof flags.bundle === 'string'
+      ? { bundle: path.resolve(flags.bundle) }
+      : { dir: path.resolve(String(flags.dir)) };
   const candidate = await loadCandidate(source, { verificationKey: key, now: () => new Date() });
   const signed = candidate.signed ? 'signature valid, ' : '';
-  console.log(`ok: revision ${candidate.bundle.revision} (${signed}${candidate.smoke.cases} smoke cases and ${candidate.smoke.builtin} built-in cases passed)`);
+  console.log(
+    `ok: revision ${candidate.bundle.revision} (${signed}${candidate.smoke.cases} smoke cases and ${candidate.smoke.builtin} built-in cases passed)`,
+  );
   return 0;
 }
 
@@ -105,12 +132,18 @@ async function signArchive(archive: Buffer, flags: Record<string, string | boole
   const { key, algorithms } = await loadSigningKey(String(flags.key));
   const alg = typeof flags.alg === 'string' ? flags.alg : algorithms[0];
   if (alg === undefined) throw new UsageError('this key offers no signing algorithm');
-  if (!algorithms.includes(alg)) throw new UsageError(`--alg ${alg} cannot be used with this key (${algorithms.join(', ')})`);
+  if (!algorithms.includes(alg))
+    throw new UsageError(`--alg ${alg} cannot be used with this key (${algorithms.join(', ')})`);
   const keyId = typeof flags['key-id'] === 'string' ? flags['key-id'] : 'default';
   const files = await readTarGz(archive);
   files.delete(SIGNATURES_FILE);
   const signatures = await signBundleFiles(files, { key, alg, keyId });
-  return { archive: await writeTarGz([...files, [SIGNATURES_FILE, signatures]]), alg, keyId, files: files.size };
+  return {
+    archive: await writeTarGz([...files, [SIGNATURES_FILE, signatures]]),
+    alg,
+    keyId,
+    files: files.size,
+  };
 }
 
 function required(flags: Record<string, string | boolean>, name: string, command: string): string {
@@ -121,7 +154,10 @@ function required(flags: Record<string, string | boolean>, name: string, command
 
 /** Write beside the target, then rename over it: a watcher or a reader never sees half a bundle. */
 async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = path.join(
+    path.dirname(path.resolve(file)),
+    `.${path.basename(file)}.${process.pid}.tmp`,
+  );
   await writeFile(tmp, bytes);
   await rename(tmp, file);
 }

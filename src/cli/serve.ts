@@ -20,7 +20,10 @@ export async function serve(argv: string[]): Promise<number> {
   }
   if (typeof flags.config !== 'string') throw new UsageError('serve needs --config FILE');
   const port = parsePort(flags.port);
-  const config = loadConfigFile(flags.config, { env: process.env, ...(port !== undefined ? { port } : {}) });
+  const config = loadConfigFile(flags.config, {
+    env: process.env,
+    ...(port !== undefined ? { port } : {}),
+  });
   const logger = createLogger();
   // Process and Node.js metrics (CPU, memory, event-loop lag, GC) belong to the process, not to
   // an app: prom-client starts monitors that are never stopped, so they are set up once, here.

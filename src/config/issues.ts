@@ -16,7 +16,10 @@ export function describeIssues(issues: readonly Issue[], schema: z.core.$ZodType
       const known = knownKeysAt(schema, issue.path);
       return issue.keys.map((key) => {
         const near = nearestKey(key, known);
-        return { path: formatPath([...issue.path, key]), message: `unknown key \`${key}\`${near ? ` — did you mean \`${near}\`?` : ''}` };
+        return {
+          path: formatPath([...issue.path, key]),
+          message: `unknown key \`${key}\`${near ? ` — did you mean \`${near}\`?` : ''}`,
+        };
       });
     }
     return [{ path: formatPath(issue.path), message: messageOf(issue) }];
@@ -25,7 +28,8 @@ export function describeIssues(issues: readonly Issue[], schema: z.core.$ZodType
 
 function messageOf(issue: Issue): string {
   const input: unknown = issue.input;
-  if (input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) return 'is required';
+  if (input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union'))
+    return 'is required';
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${EXPECTED[issue.expected] ?? `a ${issue.expected}`}, got ${describe(input)}`;
@@ -36,7 +40,9 @@ function messageOf(issue: Issue): string {
     case 'too_big':
       return `must be <= ${issue.maximum}`;
     case 'invalid_format':
-      return issue.format === 'regex' && 'pattern' in issue ? `${JSON.stringify(input)} does not match ${String(issue.pattern)}` : issue.message;
+      return issue.format === 'regex' && 'pattern' in issue
+        ? `${JSON.stringify(input)} does not match ${String(issue.pattern)}`
+        : issue.message;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}, got ${JSON.stringify(input)}`;
     default:
@@ -53,10 +59,15 @@ const EXPECTED: Record<string, string> = {
   object: 'a mapping',
 };
 
-const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
 
 function formatPath(path: readonly PathKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (out, key) =>
+      typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key),
+    '',
+  );
 }
 
 /** The inner schemas a wrapper holds, as zod's definitions name them. */

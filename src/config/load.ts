@@ -31,13 +31,21 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Config 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      },
+    ]);
   }
   let doc: unknown;
   try {
     doc = parse(text, { uniqueKeys: true, maxAliasCount: 50 });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? (err.message.split('\n')[0] ?? 'invalid YAML') : 'invalid YAML';
+    const message =
+      err instanceof YAMLParseError
+        ? (err.message.split('\n')[0] ?? 'invalid YAML')
+        : 'invalid YAML';
     throw new ConfigError(file, [{ path: '', message }]);
   }
   return parseConfig(doc ?? {}, { env: process.env, ...options, file, checkEnvironment: true });
@@ -67,12 +75,17 @@ export function parseConfig(doc: unknown, options: ParseOptions = {}): Config {
   const issues: ConfigIssue[] = result.success ? [] : describeIssues(result.error.issues, schema);
   const port = portOverride(options.port, env.ORGWARDEN_PORT, issues);
   if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
-  const config = port === undefined ? result.data : { ...result.data, server: { ...result.data.server, port } };
+  const config =
+    port === undefined ? result.data : { ...result.data, server: { ...result.data.server, port } };
   return deepFreeze(config);
 }
 
 /** `--port` wins over ORGWARDEN_PORT, which wins over `server.port`. */
-function portOverride(flag: number | undefined, envPort: string | undefined, issues: ConfigIssue[]): number | undefined {
+function portOverride(
+  flag: number | undefined,
+  envPort: string | undefined,
+  issues: ConfigIssue[],
+): number | undefined {
   if (flag !== undefined) return flag;
   if (envPort === undefined || envPort === '') return undefined;
   const port = Number(envPort);
@@ -85,7 +98,9 @@ function portOverride(flag: number | undefined, envPort: string | undefined, iss
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])));
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([k, v]) => (v === null ? [] : [[k, withoutNulls(v)]])),
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -30,12 +30,18 @@ export function configSchema(ctx: ConfigContext) {
           issues.addIssue({
             code: 'custom',
             path: ['directory', 'seed'],
-            message: 'confirm needs redis: without redis, directory.file is the directory itself and is never seeded',
+            message:
+              'confirm needs redis: without redis, directory.file is the directory itself and is never seeded',
           });
       },
       // A rule across sections runs whenever the sections it reads are valid, so its problem is
       // reported together with any problem elsewhere.
-      { when: (payload) => payload.issues.every((issue) => !['directory', 'redis'].includes(String(issue.path?.[0]))) },
+      {
+        when: (payload) =>
+          payload.issues.every(
+            (issue) => !['directory', 'redis'].includes(String(issue.path?.[0])),
+          ),
+      },
     );
 }
 

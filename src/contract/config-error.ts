@@ -16,6 +16,9 @@ export class ConfigError extends OrgwardenError {
     readonly file: string,
     readonly issues: readonly ConfigIssue[],
   ) {
-    super('invalid_config', issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'));
+    super(
+      'invalid_config',
+      issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ''}${i.message}`).join('\n'),
+    );
   }
 }

@@ -40,36 +40,55 @@ export const stringOrList = z.union([z.string(), z.array(z.string()).min(1)], {
  * The name of an env var holding a secret of at least `minLength` characters (UTF-8 bytes when
  * `unit` is 'bytes'). With an environment, the variable must be set and long enough.
  */
-export function secretEnv(ctx: ConfigContext, minLength: number, unit: 'characters' | 'bytes' = 'characters') {
+export function secretEnv(
+  ctx: ConfigContext,
+  minLength: number,
+  unit: 'characters' | 'bytes' = 'characters',
+) {
   return z
     .string()
     .regex(ENV_NAME)
     .check((payload) => {
       if (ctx.env === null) return;
       const value = ctx.env[payload.value];
-      const length = value === undefined ? 0 : unit === 'bytes' ? Buffer.byteLength(value) : value.length;
-      if (value === undefined || value === '') problem(payload, `environment variable ${payload.value} is not set`);
-      else if (length < minLength) problem(payload, `environment variable ${payload.value} must hold a secret of at least ${minLength} ${unit}`);
+      const length =
+        value === undefined ? 0 : unit === 'bytes' ? Buffer.byteLength(value) : value.length;
+      if (value === undefined || value === '')
+        problem(payload, `environment variable ${payload.value} is not set`);
+      else if (length < minLength)
+        problem(
+          payload,
+          `environment variable ${payload.value} must hold a secret of at least ${minLength} ${unit}`,
+        );
     });
 }
 
 /** A path, resolved against the config file's folder. */
 export function configPath(ctx: ConfigContext) {
-  return z.string().min(1).transform((p) => path.resolve(ctx.baseDir, p));
+  return z
+    .string()
+    .min(1)
+    .transform((p) => path.resolve(ctx.baseDir, p));
 }
 
 /**
  * A key file: a path (resolved) that, with an environment, must be readable and pass `inspect`,
  * which returns what is wrong with its text or null.
  */
-export function keyFile(ctx: ConfigContext, inspect: (text: string, file: string) => string | null) {
+export function keyFile(
+  ctx: ConfigContext,
+  inspect: (text: string, file: string) => string | null,
+) {
   return configPath(ctx).check((payload) => {
     if (ctx.env === null) return;
     let text: string;
     try {
       text = readFileSync(payload.value, 'utf8');
     } catch (err) {
-      problem(payload, `cannot read ${payload.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      problem(
+        payload,
+        `cannot read ${payload.value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
       return;
     }
     const found = inspect(text, payload.value);
@@ -96,8 +115,12 @@ function fetchUrlProblem(value: string, base: boolean): string | null {
     return `'${value}' is not a URL`;
   }
   if (url.username !== '' || url.password !== '') return 'credentials in the URL are not allowed';
-  if (base && (url.search !== '' || url.hash !== '')) return 'a query or fragment is not allowed (it is a base URL)';
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  if (base && (url.search !== '' || url.hash !== ''))
+    return 'a query or fragment is not allowed (it is a base URL)';
+  const loopback =
+    url.hostname === 'localhost' ||
+    url.hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
   if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return null;
   return `'${url.protocol}//${url.host}' must use https (http is allowed only for a loopback host)`;
 }

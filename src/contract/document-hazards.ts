@@ -12,7 +12,11 @@
  */
 
 /** Keys refused wherever they appear in an inbound document. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 /** Longest field path quoted back to the client (a path is client-controlled). */
 const MAX_PATH_CHARS = 120;
@@ -41,18 +45,30 @@ export interface HazardAt {
 
 /** The first string or key that is not well-formed Unicode, with its path, or null. */
 export function findMalformedUnicode(value: unknown): HazardAt | null {
-  return walk(value, (item) => typeof item === 'string' && !item.isWellFormed() ? 'must be well-formed Unicode (no lone surrogates)' : null,
-    (key) => (key.isWellFormed() ? null : 'keys must be well-formed Unicode (no lone surrogates)'));
+  return walk(
+    value,
+    (item) =>
+      typeof item === 'string' && !item.isWellFormed()
+        ? 'must be well-formed Unicode (no lone surrogates)'
+        : null,
+    (key) => (key.isWellFormed() ? null : 'keys must be well-formed Unicode (no lone surrogates)'),
+  );
 }
 
 /** The first prototype key, with the path of the object holding it (`problem` is the key), or null. */
 export function findPrototypeKey(value: unknown): HazardAt | null {
-  return walk(value, () => null, (key) => (PROTOTYPE_KEYS.has(key) ? key : null));
+  return walk(
+    value,
+    () => null,
+    (key) => (PROTOTYPE_KEYS.has(key) ? key : null),
+  );
 }
 
 function prototypeKey(value: unknown): string | null {
   const found = findPrototypeKey(value);
-  return found === null ? null : `${formatPath([...found.path, found.problem], '')}: key is not allowed`;
+  return found === null
+    ? null
+    : `${formatPath([...found.path, found.problem], '')}: key is not allowed`;
 }
 
 interface Pending {
@@ -66,7 +82,11 @@ interface Pending {
  * its path. Each entry points to its parent instead of carrying its own path, so a deep document
  * costs memory linear in its size.
  */
-function walk(value: unknown, atValue: (item: unknown) => string | null, atKey: (key: string) => string | null): HazardAt | null {
+function walk(
+  value: unknown,
+  atValue: (item: unknown) => string | null,
+  atKey: (key: string) => string | null,
+): HazardAt | null {
   const pending: Pending[] = [{ value, parent: null, step: '' }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const item = next.value;
@@ -97,7 +117,8 @@ function pathOf(entry: Pending): PropertyKey[] {
  */
 export function formatPath(path: readonly PropertyKey[], whole: string): string {
   let text = '';
-  for (const part of path) text = bounded(text + (typeof part === 'number' ? `[${part}]` : segment(String(part))));
+  for (const part of path)
+    text = bounded(text + (typeof part === 'number' ? `[${part}]` : segment(String(part))));
   return fieldName(text, whole);
 }
 

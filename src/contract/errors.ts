@@ -32,7 +32,11 @@ const PUBLIC = {
   method_not_allowed: { status: 405, message: 'method not allowed', clientMessage: true },
   conflict: { status: 409, message: 'conflict', clientMessage: true },
   payload_too_large: { status: 413, message: 'request body too large', clientMessage: true },
-  unsupported_media_type: { status: 415, message: 'content type must be application/json', clientMessage: true },
+  unsupported_media_type: {
+    status: 415,
+    message: 'content type must be application/json',
+    clientMessage: true,
+  },
   policy_rejected: { status: 422, message: 'the policy was rejected', clientMessage: true },
   internal: { status: 500, message: 'internal error', clientMessage: false },
   feature_disabled: { status: 501, message: 'this feature is disabled', clientMessage: true },
@@ -44,34 +48,112 @@ export type PublicErrorCode = keyof typeof PUBLIC;
 /** Codes of the components, each the refinement of a public code. */
 const REFINED = {
   // directory writes (contract §2): the `reason` values the main API switches on
-  invalid_record: { status: 400, as: 'invalid_request', message: 'invalid record', clientMessage: true },
-  default_org_immutable: { status: 400, as: 'invalid_request', message: 'the default org is immutable', clientMessage: true },
-  org_not_found: { status: 404, as: 'not_found', message: 'org does not exist', clientMessage: true },
-  seed_not_needed: { status: 409, as: 'conflict', message: 'the directory is already seeded', clientMessage: true },
+  invalid_record: {
+    status: 400,
+    as: 'invalid_request',
+    message: 'invalid record',
+    clientMessage: true,
+  },
+  default_org_immutable: {
+    status: 400,
+    as: 'invalid_request',
+    message: 'the default org is immutable',
+    clientMessage: true,
+  },
+  org_not_found: {
+    status: 404,
+    as: 'not_found',
+    message: 'org does not exist',
+    clientMessage: true,
+  },
+  seed_not_needed: {
+    status: 409,
+    as: 'conflict',
+    message: 'the directory is already seeded',
+    clientMessage: true,
+  },
   // stores and key sources that cannot answer: their messages name hosts, URLs and library errors
-  directory_unavailable: { status: 503, as: 'unavailable', message: 'the directory store is unavailable', clientMessage: false },
-  tenancy_store_unavailable: { status: 503, as: 'unavailable', message: 'the tenancy switch store is unavailable', clientMessage: false },
-  keys_unavailable: { status: 503, as: 'unavailable', message: 'signing keys are unavailable', clientMessage: false },
-  jwks_fetch_failed: { status: 503, as: 'unavailable', message: 'signing keys are unavailable', clientMessage: false },
+  directory_unavailable: {
+    status: 503,
+    as: 'unavailable',
+    message: 'the directory store is unavailable',
+    clientMessage: false,
+  },
+  tenancy_store_unavailable: {
+    status: 503,
+    as: 'unavailable',
+    message: 'the tenancy switch store is unavailable',
+    clientMessage: false,
+  },
+  keys_unavailable: {
+    status: 503,
+    as: 'unavailable',
+    message: 'signing keys are unavailable',
+    clientMessage: false,
+  },
+  jwks_fetch_failed: {
+    status: 503,
+    as: 'unavailable',
+    message: 'signing keys are unavailable',
+    clientMessage: false,
+  },
   // policy loads: the messages quote the compiler and the smoke cases, for the operator's log
-  policy_compile_failed: { status: 422, as: 'policy_rejected', message: 'the policy does not compile', clientMessage: false },
-  smoke_failed: { status: 422, as: 'policy_rejected', message: 'the policy failed its smoke cases', clientMessage: false },
+  policy_compile_failed: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the policy does not compile',
+    clientMessage: false,
+  },
+  smoke_failed: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the policy failed its smoke cases',
+    clientMessage: false,
+  },
   // the bundle format (bundle/): archives, signatures and keys a policy load or a CLI command reads;
   // the messages name files of the server, for the operator
-  bundle_invalid: { status: 422, as: 'policy_rejected', message: 'the policy bundle is not valid', clientMessage: false },
-  bundle_signature_invalid: { status: 422, as: 'policy_rejected', message: 'the policy bundle signature is not valid', clientMessage: false },
-  signing_key_invalid: { status: 422, as: 'policy_rejected', message: 'the signing key is not valid', clientMessage: false },
+  bundle_invalid: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the policy bundle is not valid',
+    clientMessage: false,
+  },
+  bundle_signature_invalid: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the policy bundle signature is not valid',
+    clientMessage: false,
+  },
+  signing_key_invalid: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the signing key is not valid',
+    clientMessage: false,
+  },
   // config and the files validated like it (the route manifest, part of a policy pack): the
   // messages name files and keys of the server, for the operator; over HTTP only a reload meets it
-  invalid_config: { status: 422, as: 'policy_rejected', message: 'the configuration is not valid', clientMessage: false },
+  invalid_config: {
+    status: 422,
+    as: 'policy_rejected',
+    message: 'the configuration is not valid',
+    clientMessage: false,
+  },
   // command line: never answered over HTTP; the status says what kind of mistake it is
-  usage_error: { status: 400, as: 'invalid_request', message: 'invalid command line', clientMessage: true },
+  usage_error: {
+    status: 400,
+    as: 'invalid_request',
+    message: 'invalid command line',
+    clientMessage: true,
+  },
 } as const satisfies Record<string, CatalogueEntry & { as: PublicErrorCode }>;
 
 export type ErrorCode = PublicErrorCode | keyof typeof REFINED;
 
 /** Every code with its status, public code and client message. */
-export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = { ...PUBLIC, ...REFINED };
+export const ERROR_CATALOGUE: Readonly<Record<ErrorCode, CatalogueEntry>> = {
+  ...PUBLIC,
+  ...REFINED,
+};
 
 export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as readonly ErrorCode[];
 
@@ -89,7 +171,10 @@ export class OrgwardenError extends Error {
 
   constructor(code: ErrorCode, message?: string, options: OrgwardenErrorOptions = {}) {
     const entry = ERROR_CATALOGUE[code];
-    super(message ?? entry.message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? entry.message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.status = entry.status;
@@ -110,6 +195,10 @@ export interface ErrorBody {
 
 export function errorBody(err: OrgwardenError): ErrorBody {
   const entry = ERROR_CATALOGUE[err.code];
-  const error = { ...err.fields, code: entry.as ?? (err.code as PublicErrorCode), message: err.clientMessage };
+  const error = {
+    ...err.fields,
+    code: entry.as ?? (err.code as PublicErrorCode),
+    message: err.clientMessage,
+  };
   return { error: entry.as ? { ...error, reason: err.code } : error };
 }

@@ -42,7 +42,8 @@ const PROBLEM_TEXT: Record<IdProblem, string> = {
   too_long: `must be at most ${MAX_ID_LENGTH} characters`,
   not_well_formed_unicode: 'must be well-formed Unicode (no lone surrogates)',
   surrounding_whitespace: 'must not start or end with whitespace',
-  invisible_or_control_character: 'must not contain control, zero-width or other invisible characters',
+  invisible_or_control_character:
+    'must not contain control, zero-width or other invisible characters',
   not_nfc: 'must be in Unicode normalisation form NFC',
   dot_only: 'must not consist of dots only',
   reserved_name: 'must not be __proto__, constructor or prototype',
@@ -80,7 +81,8 @@ export function orgIdProblem(value: unknown, defaultOrg: string): IdProblem | nu
   if (!ORG_ID_PATTERN.test(value)) return value.length === 0 ? 'empty' : 'outside_org_id_grammar';
   if (DOTS_ONLY.test(value)) return 'dot_only';
   if (RESERVED_IDS.has(value)) return 'reserved_name';
-  if (value !== defaultOrg && value.toLowerCase() === defaultOrg.toLowerCase()) return 'default_org_look_alike';
+  if (value !== defaultOrg && value.toLowerCase() === defaultOrg.toLowerCase())
+    return 'default_org_look_alike';
   return null;
 }
 

@@ -24,10 +24,16 @@ export function stderrLogger(component: string): Logger {
 
 /** A logger that adds `fields` (e.g. `{component: 'directory'}`) to every line of `logger`. */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
-  const emit = (level: LogLevel) => (msg: string, more?: Record<string, unknown>) => logger[level](msg, { ...fields, ...more });
+  const emit = (level: LogLevel) => (msg: string, more?: Record<string, unknown>) =>
+    logger[level](msg, { ...fields, ...more });
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
 /** A logger that writes nothing: the default where a log is optional. */
 const discard = (): void => undefined;
-export const silentLogger: Logger = { debug: discard, info: discard, warn: discard, error: discard };
+export const silentLogger: Logger = {
+  debug: discard,
+  info: discard,
+  warn: discard,
+  error: discard,
+};

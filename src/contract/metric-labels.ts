@@ -4,7 +4,12 @@
  */
 
 /** Forward-auth refusals before any decision: the request could not be mapped to one. */
-export const REQUEST_REFUSALS = ['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const;
+export const REQUEST_REFUSALS = [
+  'invalid_request',
+  'invalid_path',
+  'unknown_route',
+  'org_mismatch',
+] as const;
 export type RequestRefusal = (typeof REQUEST_REFUSALS)[number];
 
 /**

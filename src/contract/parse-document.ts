@@ -15,12 +15,22 @@
  * issue with its path, in document order.
  */
 import type { z } from 'zod';
-import { documentHazard, findMalformedUnicode, findPrototypeKey, formatPath, PROTOTYPE_KEYS } from './document-hazards.js';
+import {
+  documentHazard,
+  findMalformedUnicode,
+  findPrototypeKey,
+  formatPath,
+  PROTOTYPE_KEYS,
+} from './document-hazards.js';
 import { comparePaths } from './schema-paths.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-export function parseDocument<S extends z.ZodType>(schema: S, value: unknown, whole = 'request body'): Parsed<z.output<S>> {
+export function parseDocument<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  whole = 'request body',
+): Parsed<z.output<S>> {
   const hazard = documentHazard(value, whole);
   if (hazard !== null) return { ok: false, message: hazard };
   const result = schema.safeParse(value, { error: defaultMessage });
@@ -53,14 +63,22 @@ export type ParsedAll<T> = { ok: true; value: T } | { ok: false; issues: Documen
  * strict objects are reported with the schema's other issues; anywhere else (a record's keys) they
  * are refused once the schema has nothing else to say.
  */
-export function parseDocumentAll<S extends z.ZodType>(schema: S, value: unknown): ParsedAll<z.output<S>> {
+export function parseDocumentAll<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): ParsedAll<z.output<S>> {
   const malformed = findMalformedUnicode(value);
-  if (malformed !== null) return { ok: false, issues: [{ path: malformed.path, message: malformed.problem, malformedUnicode: true }] };
+  if (malformed !== null)
+    return {
+      ok: false,
+      issues: [{ path: malformed.path, message: malformed.problem, malformedUnicode: true }],
+    };
   const result = schema.safeParse(value, { error: defaultMessage });
   const issues = result.success ? [] : result.error.issues.flatMap(toDocumentIssues);
   if (issues.length === 0) {
     const prototype = findPrototypeKey(value);
-    if (prototype !== null) issues.push({ path: prototype.path, key: prototype.problem, message: 'key is not allowed' });
+    if (prototype !== null)
+      issues.push({ path: prototype.path, key: prototype.problem, message: 'key is not allowed' });
   }
   if (result.success && issues.length === 0) return { ok: true, value: result.data };
   // Array.prototype.sort is stable: issues at one path keep the order the schema found them in.
@@ -69,9 +87,14 @@ export function parseDocumentAll<S extends z.ZodType>(schema: S, value: unknown)
 
 function toDocumentIssues(issue: z.core.$ZodIssue): DocumentIssue[] {
   const path = [...issue.path];
-  if (issue.code === 'custom' && issue.params !== undefined) return [{ path, message: issue.message, params: issue.params }];
+  if (issue.code === 'custom' && issue.params !== undefined)
+    return [{ path, message: issue.message, params: issue.params }];
   if (issue.code !== 'unrecognized_keys') return [{ path, message: issue.message }];
-  return issue.keys.map((key) => ({ path, key, message: PROTOTYPE_KEYS.has(key) ? 'key is not allowed' : 'unknown field' }));
+  return issue.keys.map((key) => ({
+    path,
+    key,
+    message: PROTOTYPE_KEYS.has(key) ? 'key is not allowed' : 'unknown field',
+  }));
 }
 
 /** A refusal built outside zod (a cross-field rule), in the same form as parseDocument's. */
@@ -84,7 +107,11 @@ interface Described {
   unknown: boolean;
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[], whole: string): Described[] {
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[],
+  whole: string,
+): Described[] {
   return issues.flatMap((issue): Described[] => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
@@ -96,8 +123,12 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pr
     if (issue.code === 'invalid_union') {
       // The one branch the value had the shape of (e.g. an object where a string or an object is
       // allowed) says what is wrong inside it; otherwise the union's own message.
-      const shaped = issue.errors.filter((branch) => !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
-      if (shaped.length === 1 && shaped[0] !== undefined) return describeIssues(shaped[0], path, whole);
+      const shaped = issue.errors.filter(
+        (branch) =>
+          !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
+      );
+      if (shaped.length === 1 && shaped[0] !== undefined)
+        return describeIssues(shaped[0], path, whole);
     }
     return [{ text: `${formatPath(path, whole)}: ${issue.message}`, unknown: false }];
   });
@@ -108,7 +139,8 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.expected === 'nonoptional') return 'required';
-      if (issue.expected === 'object' || issue.expected === 'record') return 'must be a JSON object';
+      if (issue.expected === 'object' || issue.expected === 'record')
+        return 'must be a JSON object';
       if (issue.expected === 'array') return 'must be a list';
       return `must be a ${issue.expected}`;
     case 'too_big':

@@ -16,13 +16,17 @@ function catalogueOf(data: Readonly<Record<string, unknown>>): Record<string, un
 }
 
 /** The action catalogue from the loaded policy's data (`data.orgwarden.catalogue.actions`). */
-export function catalogueFromPolicyData(data: Readonly<Record<string, unknown>>): ActionCatalogue | null {
+export function catalogueFromPolicyData(
+  data: Readonly<Record<string, unknown>>,
+): ActionCatalogue | null {
   const actions = catalogueOf(data)?.actions;
   if (!isObject(actions)) return null;
   const out = new Map<string, { org_management: boolean }>();
   for (const [name, entry] of Object.entries(actions)) {
     // Anything but an explicit `false` counts as org management: the narrower, more invisible answer.
-    out.set(name, { org_management: (entry as { org_management?: unknown } | null)?.org_management !== false });
+    out.set(name, {
+      org_management: (entry as { org_management?: unknown } | null)?.org_management !== false,
+    });
   }
   return out;
 }
@@ -46,4 +50,5 @@ export function vocabularyGaps(data: Readonly<Record<string, unknown>>): Vocabul
   };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -60,7 +60,12 @@ export interface PolicyDecision {
  * `PolicyDecision`, and this type is `never` (so the assignment fails) unless the catalogue data
  * lists every key of `PolicyDecision`.
  */
-type ExactKeys<T, Listed> = [keyof T] extends [Listed] ? ([Listed] extends [keyof T] ? readonly (keyof T)[] : never) : never;
+type ExactKeys<T, Listed> = [keyof T] extends [Listed]
+  ? [Listed] extends [keyof T]
+    ? readonly (keyof T)[]
+    : never
+  : never;
 
 /** The keys of `PolicyDecision`, exactly: the catalogue data's `decision_keys`. */
-export const POLICY_DECISION_KEYS: ExactKeys<PolicyDecision, (typeof DECISION_KEYS)[number]> = DECISION_KEYS;
+export const POLICY_DECISION_KEYS: ExactKeys<PolicyDecision, (typeof DECISION_KEYS)[number]> =
+  DECISION_KEYS;

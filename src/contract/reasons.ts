@@ -12,4 +12,5 @@ export type DenyReason = Exclude<Reason, 'allowed'>;
 
 export const REASONS = Object.keys(REASON_STATUS) as Reason[];
 
-export const isReason = (value: unknown): value is Reason => typeof value === 'string' && Object.hasOwn(REASON_STATUS, value);
+export const isReason = (value: unknown): value is Reason =>
+  typeof value === 'string' && Object.hasOwn(REASON_STATUS, value);

@@ -13,7 +13,10 @@ export type StoredRole = Role | RoleAlias;
 
 /** Lowest rank first. */
 export const ROLES = (Object.keys(ROLE_RANK) as Role[]).sort((a, b) => ROLE_RANK[a] - ROLE_RANK[b]);
-export const STORED_ROLES: readonly StoredRole[] = [...ROLES, ...(Object.keys(ROLE_ALIASES) as RoleAlias[])];
+export const STORED_ROLES: readonly StoredRole[] = [
+  ...ROLES,
+  ...(Object.keys(ROLE_ALIASES) as RoleAlias[]),
+];
 
 /** The role a stored spelling means. */
 export function normaliseRole(stored: StoredRole): Role {

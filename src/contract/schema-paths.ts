@@ -18,7 +18,11 @@ export function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]):
  * Orders two issue paths in document order: a path before the paths inside it, list entries by
  * index, an object's fields in the order its schema declares them (undeclared ones last).
  */
-export function comparePaths(schema: z.core.$ZodType, a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
+export function comparePaths(
+  schema: z.core.$ZodType,
+  a: readonly PropertyKey[],
+  b: readonly PropertyKey[],
+): number {
   let node: z.core.$ZodType | undefined = schema;
   for (let i = 0; i < a.length && i < b.length; i++) {
     const x = a[i];
@@ -40,7 +44,8 @@ function rank(fields: readonly string[], step: PropertyKey | undefined): number 
 
 function childAt(schema: z.core.$ZodType, step: PropertyKey): z.core.$ZodType | undefined {
   const node = unwrap(schema);
-  if (node instanceof z.core.$ZodObject && typeof step === 'string') return node._zod.def.shape[step];
+  if (node instanceof z.core.$ZodObject && typeof step === 'string')
+    return node._zod.def.shape[step];
   if (node instanceof z.core.$ZodArray) return node._zod.def.element;
   if (node instanceof z.core.$ZodRecord) return node._zod.def.valueType;
   return undefined;
@@ -50,7 +55,12 @@ function childAt(schema: z.core.$ZodType, step: PropertyKey): z.core.$ZodType | 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let node = schema;
   for (;;) {
-    if (node instanceof z.core.$ZodOptional || node instanceof z.core.$ZodNullable || node instanceof z.core.$ZodDefault) node = node._zod.def.innerType;
+    if (
+      node instanceof z.core.$ZodOptional ||
+      node instanceof z.core.$ZodNullable ||
+      node instanceof z.core.$ZodDefault
+    )
+      node = node._zod.def.innerType;
     else if (node instanceof z.core.$ZodPipe) node = node._zod.def.in;
     else return node;
   }

@@ -13,7 +13,10 @@ export type FileWriter = (file: string, data: string) => Promise<void>;
  */
 export const writeFileAtomic: FileWriter = async (file, data) => {
   const target = await realpath(file).catch(() => file);
-  const mode = await stat(target).then((s) => s.mode & 0o777, () => 0o644);
+  const mode = await stat(target).then(
+    (s) => s.mode & 0o777,
+    () => 0o644,
+  );
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -40,7 +43,9 @@ export async function removeStaleTempFiles(file: string): Promise<number> {
   const target = await realpath(file).catch(() => file);
   const prefix = `.${basename(target)}.`;
   const names = await readdir(dirname(target)).catch(() => [] as string[]);
-  const stale = names.filter((n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)));
+  const stale = names.filter(
+    (n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)),
+  );
   await Promise.all(stale.map((n) => unlink(join(dirname(target), n)).catch(() => undefined)));
   return stale.length;
 }

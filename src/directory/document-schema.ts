@@ -13,7 +13,13 @@
  * A value is never normalised into an accepted one: the store keeps exactly what decisions compare.
  */
 import { z } from 'zod';
-import { describeIdProblem, type IdProblem, ORG_ID_GRAMMAR_TEXT, orgIdProblem, userIdProblem } from '../contract/ids.js';
+import {
+  describeIdProblem,
+  type IdProblem,
+  ORG_ID_GRAMMAR_TEXT,
+  orgIdProblem,
+  userIdProblem,
+} from '../contract/ids.js';
 import { STORED_ROLES, type StoredRole } from '../contract/roles.js';
 import { ORG_STATUSES } from './types.js';
 
@@ -23,17 +29,27 @@ export const SIBLING = '{sibling}';
 
 /** A mapping with exactly these fields (an unknown or prototype key is an issue of its own). */
 const mapping = <S extends z.core.$ZodLooseShape>(shape: S) =>
-  z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? requiredOr(iss.input, `must be a mapping, got ${describe(iss.input)}`) : undefined) });
+  z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'invalid_type'
+        ? requiredOr(iss.input, `must be a mapping, got ${describe(iss.input)}`)
+        : undefined,
+  });
 
-const list = <T extends z.core.SomeType>(element: T) => z.array(element, { error: (iss) => `must be a list, got ${describe(iss.input)}` });
+const list = <T extends z.core.SomeType>(element: T) =>
+  z.array(element, { error: (iss) => `must be a list, got ${describe(iss.input)}` });
 
-const string = () => z.string({ error: (iss) => requiredOr(iss.input, `must be a string, got ${describe(iss.input)}`) });
+const string = () =>
+  z.string({
+    error: (iss) => requiredOr(iss.input, `must be a string, got ${describe(iss.input)}`),
+  });
 
 /** User ids, share ids, resource types and ids: canonical ids. */
 const identifier = () =>
   string().check((ctx) => {
     const problem = userIdProblem(ctx.value);
-    if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: problemText(problem) });
+    if (problem !== null)
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: problemText(problem) });
   });
 
 const orgId = (defaultOrg: string) =>
@@ -49,15 +65,25 @@ const orgId = (defaultOrg: string) =>
 
 const role = () =>
   z.enum(STORED_ROLES as [StoredRole, ...StoredRole[]], {
-    error: (iss) => requiredOr(iss.input, `unknown role ${describe(iss.input)} (expected one of ${STORED_ROLES.join(', ')})`),
+    error: (iss) =>
+      requiredOr(
+        iss.input,
+        `unknown role ${describe(iss.input)} (expected one of ${STORED_ROLES.join(', ')})`,
+      ),
   });
 
 const status = z
-  .enum(ORG_STATUSES, { error: (iss) => `unknown status ${describe(iss.input)} (expected one of ${ORG_STATUSES.join(', ')})` })
+  .enum(ORG_STATUSES, {
+    error: (iss) =>
+      `unknown status ${describe(iss.input)} (expected one of ${ORG_STATUSES.join(', ')})`,
+  })
   .optional();
 
 const state = z.enum(SHARE_STATES, {
-  error: (iss) => (iss.input === undefined ? 'required (accepted or pending)' : `unknown state ${describe(iss.input)} (expected accepted or pending)`),
+  error: (iss) =>
+    iss.input === undefined
+      ? 'required (accepted or pending)'
+      : `unknown state ${describe(iss.input)} (expected accepted or pending)`,
 });
 
 const member = mapping({ user: identifier(), role: role() });
@@ -72,14 +98,24 @@ const members = list(member).superRefine(
       if (hasIssue(ctx.issues, index, ['user', 'role']) || !isMapping(entry)) return;
       const first = seen.get(entry.user);
       if (first !== undefined) {
-        issue(ctx, [index, 'user'], `duplicate member ${quote(entry.user)} (also at ${SIBLING})`, first);
+        issue(
+          ctx,
+          [index, 'user'],
+          `duplicate member ${quote(entry.user)} (also at ${SIBLING})`,
+          first,
+        );
         return;
       }
       seen.set(entry.user, index);
       if (entry.role !== 'owner') return;
       if (owner) {
         const other = `${quote(owner.user)} at ${SIBLING}`;
-        issue(ctx, [index, 'role'], `second owner ${quote(entry.user)}; an org has at most one owner (${other})`, owner.index);
+        issue(
+          ctx,
+          [index, 'role'],
+          `second owner ${quote(entry.user)}; an org has at most one owner (${other})`,
+          owner.index,
+        );
         return;
       }
       owner = { user: entry.user, index };
@@ -99,22 +135,37 @@ const share = (defaultOrg: string) =>
 
 /** Shares: unique ids (among the entries valid on their own). */
 const shares = (defaultOrg: string) =>
-  list(share(defaultOrg)).superRefine((entries, ctx) => uniqueIds(entries, ctx, 'share id'), { when: () => true });
+  list(share(defaultOrg)).superRefine((entries, ctx) => uniqueIds(entries, ctx, 'share id'), {
+    when: () => true,
+  });
 
 /** One org record: `status` may be left out only by the default org, which is always active. */
 export const orgRecordSchema = (defaultOrg: string) =>
-  mapping({ id: orgId(defaultOrg), status, members: members.optional(), shares: shares(defaultOrg).optional() }).superRefine(
+  mapping({
+    id: orgId(defaultOrg),
+    status,
+    members: members.optional(),
+    shares: shares(defaultOrg).optional(),
+  }).superRefine(
     (record, ctx) => {
       if (!isMapping(record) || hasIssue(ctx.issues, 'id', [])) return;
       if (record.id === defaultOrg) {
-        if (record.status !== undefined && record.status !== 'active' && !hasIssue(ctx.issues, 'status', [])) {
+        if (
+          record.status !== undefined &&
+          record.status !== 'active' &&
+          !hasIssue(ctx.issues, 'status', [])
+        ) {
           issue(ctx, ['status'], `the default org ${quote(defaultOrg)} is always active`);
         }
       } else if (record.status === undefined && !hasIssue(ctx.issues, 'status', [])) {
         issue(ctx, ['status'], `required (one of ${ORG_STATUSES.join(', ')})`);
       }
       (Array.isArray(record.shares) ? record.shares : []).forEach((entry, index) => {
-        if (isMapping(entry) && entry.target_org === record.id && !hasIssue(ctx.issues, 'shares', [index, 'target_org'])) {
+        if (
+          isMapping(entry) &&
+          entry.target_org === record.id &&
+          !hasIssue(ctx.issues, 'shares', [index, 'target_org'])
+        ) {
           issue(ctx, ['shares', index, 'target_org'], 'an org cannot share with itself');
         }
       });
@@ -127,26 +178,36 @@ export const directoryDocumentSchema = (defaultOrg: string) =>
   mapping({
     orgs: z
       .array(orgRecordSchema(defaultOrg), {
-        error: (iss) => (iss.input === undefined ? 'required (use "orgs: []" for an empty directory)' : `must be a list, got ${describe(iss.input)}`),
+        error: (iss) =>
+          iss.input === undefined
+            ? 'required (use "orgs: []" for an empty directory)'
+            : `must be a list, got ${describe(iss.input)}`,
       })
       .superRefine((entries, ctx) => uniqueIds(entries, ctx, 'org id'), { when: () => true }),
   });
 
 /** The arguments of a member write or removal, as one document. */
-export const memberWriteSchema = (defaultOrg: string) => mapping({ org: orgId(defaultOrg), user: identifier(), role: role() });
-export const memberRefSchema = (defaultOrg: string) => mapping({ org: orgId(defaultOrg), user: identifier() });
+export const memberWriteSchema = (defaultOrg: string) =>
+  mapping({ org: orgId(defaultOrg), user: identifier(), role: role() });
+export const memberRefSchema = (defaultOrg: string) =>
+  mapping({ org: orgId(defaultOrg), user: identifier() });
 export const orgIdArgumentSchema = (defaultOrg: string) => mapping({ org: orgId(defaultOrg) });
 
 type Ctx = z.core.$RefinementCtx<unknown[]> | z.core.$RefinementCtx<Record<string, unknown>>;
 
 /** Duplicate `id`s among the entries that have no issue of their own. */
-function uniqueIds(entries: readonly { id: string }[], ctx: z.core.$RefinementCtx<unknown[]>, what: string): void {
+function uniqueIds(
+  entries: readonly { id: string }[],
+  ctx: z.core.$RefinementCtx<unknown[]>,
+  what: string,
+): void {
   if (!isList(entries)) return;
   const seen = new Map<string, number>();
   entries.forEach((entry, index) => {
     if (hasIssue(ctx.issues, index, []) || !isMapping(entry)) return;
     const first = seen.get(entry.id);
-    if (first !== undefined) issue(ctx, [index, 'id'], `duplicate ${what} ${quote(entry.id)} (also at ${SIBLING})`, first);
+    if (first !== undefined)
+      issue(ctx, [index, 'id'], `duplicate ${what} ${quote(entry.id)} (also at ${SIBLING})`, first);
     else seen.set(entry.id, index);
   });
 }
@@ -155,7 +216,11 @@ function uniqueIds(entries: readonly { id: string }[], ctx: z.core.$RefinementCt
  * Whether the parse so far found an issue at `[step, ...]` (any, when `fields` is empty) or at
  * `[step, field, ...]` for one of `fields` (or at `[step]` itself).
  */
-function hasIssue(issues: readonly { path?: PropertyKey[] }[], step: PropertyKey, fields: readonly PropertyKey[]): boolean {
+function hasIssue(
+  issues: readonly { path?: PropertyKey[] }[],
+  step: PropertyKey,
+  fields: readonly PropertyKey[],
+): boolean {
   return issues.some(({ path = [] }) => {
     if (path[0] !== step) return false;
     if (fields.length === 0 || path.length === 1) return true;
@@ -168,7 +233,13 @@ function hasIssue(issues: readonly { path?: PropertyKey[] }[], step: PropertyKey
  * entry of the same list the message names where it says SIBLING (validate.ts writes its path).
  */
 function issue(ctx: Ctx, path: PropertyKey[], message: string, sibling?: number): void {
-  ctx.addIssue({ code: 'custom', path, message, input: ctx.value, ...(sibling === undefined ? {} : { params: { sibling } }) });
+  ctx.addIssue({
+    code: 'custom',
+    path,
+    message,
+    input: ctx.value,
+    ...(sibling === undefined ? {} : { params: { sibling } }),
+  });
 }
 
 /** The rules above run even after issues (`when`), so the value may not have its type: guard. */

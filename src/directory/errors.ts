@@ -18,7 +18,10 @@ export class InvalidDirectoryError extends DirectoryValidationError {
 /** The default org cannot be updated, deleted or have members managed (contract: `default_org_immutable`). */
 export class DefaultOrgImmutableError extends DirectoryValidationError {
   constructor(org: string) {
-    super('default_org_immutable', `default org is immutable: "${org}" cannot be updated, deleted or have members managed`);
+    super(
+      'default_org_immutable',
+      `default org is immutable: "${org}" cannot be updated, deleted or have members managed`,
+    );
   }
 }
 

@@ -14,7 +14,13 @@ import type { Logger } from '../contract/logger.js';
 import { createChangeListeners } from './change-listeners.js';
 import { loadDirectoryFile, serializeDirectory } from './load-file.js';
 import { directoryValidation } from './validate.js';
-import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
+import {
+  deleteOrgWrite,
+  putMemberWrite,
+  putOrgWrite,
+  removeMemberWrite,
+  type DirectoryWrite,
+} from './mutations.js';
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
 import { type StoredRole } from '../contract/roles.js';
@@ -35,7 +41,10 @@ interface Snapshot {
   byUser: ReadonlyMap<string, readonly { id: string; role: StoredRole }[]>;
 }
 
-export async function createFileStore(options: FileStoreOptions, deps: FileStoreDeps = {}): Promise<DirectoryStore> {
+export async function createFileStore(
+  options: FileStoreOptions,
+  deps: FileStoreDeps = {},
+): Promise<DirectoryStore> {
   const { file, defaultOrg } = options;
   const validation = directoryValidation(defaultOrg);
   const writeFile = deps.writeFile ?? writeFileAtomic;
@@ -49,7 +58,8 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
   const listeners = createChangeListeners(log);
   log.info('directory loaded', { file, orgs: snapshot.orgs.size });
   const stale = await removeStaleTempFiles(file);
-  if (stale > 0) log.warn('removed temp files left by an interrupted write', { file, count: stale });
+  if (stale > 0)
+    log.warn('removed temp files left by an interrupted write', { file, count: stale });
 
   function serialized<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task);
@@ -70,7 +80,11 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
       try {
         await writeFile(file, serializeDirectory(orgs.values()));
       } catch (err) {
-        log.error('directory write-back failed; nothing changed', { file, org: change.org, error: String(err) });
+        log.error('directory write-back failed; nothing changed', {
+          file,
+          org: change.org,
+          error: String(err),
+        });
         throw new DirectoryUnavailableError(`cannot write directory file ${file}`, { cause: err });
       }
       snapshot = buildSnapshot([...orgs.values()]);
@@ -96,8 +110,10 @@ export async function createFileStore(options: FileStoreOptions, deps: FileStore
 
   return {
     kind: 'file',
-    getOrg: (id) => whenOpen(() => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null)),
-    listOrgsForUser: (user) => whenOpen(() => (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }))),
+    getOrg: (id) =>
+      whenOpen(() => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null)),
+    listOrgsForUser: (user) =>
+      whenOpen(() => (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }))),
     // async, so a validation error thrown while building the write becomes a rejection
     putOrg: async (record) => write(putOrgWrite(record, validation)),
     putMember: async (org, user, role) => write(putMemberWrite(org, user, role, validation)),

@@ -48,18 +48,31 @@ export interface HttpReadThroughDeps {
   mainApi?: MainApi;
 }
 
-export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThroughOptions, deps: HttpReadThroughDeps = {}): DirectoryStore {
+export function withHttpReadThrough(
+  inner: DirectoryStore,
+  options: HttpReadThroughOptions,
+  deps: HttpReadThroughDeps = {},
+): DirectoryStore {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? directoryStderrLogger;
   const mainApi =
     deps.mainApi ??
     createMainApi(
-      { url: options.url, timeoutMs: options.timeout_ms, defaultOrg: options.defaultOrg, ...(options.token ? { token: options.token } : {}) },
+      {
+        url: options.url,
+        timeoutMs: options.timeout_ms,
+        defaultOrg: options.defaultOrg,
+        ...(options.token ? { token: options.token } : {}),
+      },
       deps.fetch ?? globalThis.fetch,
     );
   const ttlMs = options.ttl_s * 1000;
   const orgs = createTtlCache<OrgRecord | null>({ ttlMs, maxEntries: options.maxEntries, now });
-  const userOrgs = createTtlCache<readonly string[]>({ ttlMs, maxEntries: options.maxEntries, now });
+  const userOrgs = createTtlCache<readonly string[]>({
+    ttlMs,
+    maxEntries: options.maxEntries,
+    now,
+  });
   const inFlightOrgs = new Map<string, Promise<OrgRecord | null>>();
   const inFlightUsers = new Map<string, Promise<readonly string[]>>();
   const closing = new AbortController();
@@ -100,7 +113,10 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
         },
         (err: unknown) => {
           inFlight.delete(key);
-          log.warn('main API read failed', { key, error: err instanceof Error ? err.message : String(err) });
+          log.warn('main API read failed', {
+            key,
+            error: err instanceof Error ? err.message : String(err),
+          });
           throw err;
         },
       );
@@ -115,7 +131,8 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
       return record && freezeRecord(record);
     });
 
-  const pulledUserOrgs = (user: string) => shared(user, userOrgs, inFlightUsers, () => mainApi.fetchUserOrgs(user, closing.signal));
+  const pulledUserOrgs = (user: string) =>
+    shared(user, userOrgs, inFlightUsers, () => mainApi.fetchUserOrgs(user, closing.signal));
 
   async function getOrg(id: string): Promise<OrgRecord | null> {
     ensureOpen();
@@ -148,7 +165,10 @@ export function withHttpReadThrough(inner: DirectoryStore, options: HttpReadThro
   }
 
   /** A write goes to the store; whatever this replica fetched for that org is no longer the answer. */
-  async function written(org: unknown, write: Promise<{ revision: number }>): Promise<{ revision: number }> {
+  async function written(
+    org: unknown,
+    write: Promise<{ revision: number }>,
+  ): Promise<{ revision: number }> {
     try {
       return await write;
     } finally {

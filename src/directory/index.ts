@@ -36,7 +36,10 @@ export interface DirectoryStoreDeps {
   fetch?: typeof fetch;
 }
 
-export async function createDirectoryStore(config: DirectoryStoreConfig, deps: DirectoryStoreDeps = {}): Promise<DirectoryStore> {
+export async function createDirectoryStore(
+  config: DirectoryStoreConfig,
+  deps: DirectoryStoreDeps = {},
+): Promise<DirectoryStore> {
   const { directory, redis, defaultOrg } = config;
   const store = redis
     ? await createRedisStore(
@@ -56,7 +59,11 @@ export async function createDirectoryStore(config: DirectoryStoreConfig, deps: D
     const { url, ttl_s, timeout_ms } = directory.http;
     const options = { url, ttl_s, timeout_ms, defaultOrg, maxEntries: directory.cache_max_entries };
     const token = config.mainApiToken === undefined ? {} : { token: config.mainApiToken };
-    const wrapped = withHttpReadThrough(store, { ...options, ...token }, { ...deps, log: deps.log ?? directoryStderrLogger });
+    const wrapped = withHttpReadThrough(
+      store,
+      { ...options, ...token },
+      { ...deps, log: deps.log ?? directoryStderrLogger },
+    );
     // The read-through decorates reads only; the seed state and its confirmation are the store's.
     return store.seeding ? { ...wrapped, seeding: store.seeding } : wrapped;
   } catch (err) {

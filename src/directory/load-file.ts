@@ -28,7 +28,10 @@ export async function loadDirectoryFile(file: string, defaultOrg: string): Promi
 export function parseDirectoryYaml(text: string, defaultOrg: string, subject: string): OrgRecord[] {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new InvalidDirectoryError(subject, doc.errors.map((e) => `YAML: ${e.message.split('\n', 1)[0] ?? ''}`));
+    throw new InvalidDirectoryError(
+      subject,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n', 1)[0] ?? ''}`),
+    );
   }
   // maxAliasCount bounds alias expansion ("billion laughs").
   return parseDirectoryDocument(doc.toJS({ maxAliasCount: 100 }), { defaultOrg }, subject);

@@ -58,7 +58,11 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
    * `{body}` (parsed JSON) for a 200, `null` for a 404; throws DirectoryUnavailableError otherwise.
    * The body is wrapped so that a 200 with the JSON `null` can never read as a 404.
    */
-  async function get(segments: readonly string[], what: string, signal?: AbortSignal): Promise<{ body: unknown } | null> {
+  async function get(
+    segments: readonly string[],
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<{ body: unknown } | null> {
     const url = readUrl(base, segments);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let res: Response;
@@ -75,18 +79,28 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
       }
       if (res.status !== 200) {
         await res.body?.cancel().catch(() => undefined);
-        throw new DirectoryUnavailableError(`directory unavailable: main API answered ${res.status} for ${what}`);
+        throw new DirectoryUnavailableError(
+          `directory unavailable: main API answered ${res.status} for ${what}`,
+        );
       }
       text = await readCapped(res, maxBodyBytes);
     } catch (err) {
       if (err instanceof DirectoryUnavailableError) throw err;
-      const why = timeout.aborted ? `timed out after ${options.timeoutMs} ms` : `failed: ${errorMessage(err)}`;
-      throw new DirectoryUnavailableError(`directory unavailable: main API request for ${what} ${why}`, { cause: err });
+      const why = timeout.aborted
+        ? `timed out after ${options.timeoutMs} ms`
+        : `failed: ${errorMessage(err)}`;
+      throw new DirectoryUnavailableError(
+        `directory unavailable: main API request for ${what} ${why}`,
+        { cause: err },
+      );
     }
     try {
       return { body: JSON.parse(text) as unknown };
     } catch (err) {
-      throw new DirectoryUnavailableError(`directory unavailable: main API sent a body that is not JSON for ${what}`, { cause: err });
+      throw new DirectoryUnavailableError(
+        `directory unavailable: main API sent a body that is not JSON for ${what}`,
+        { cause: err },
+      );
     }
   }
 
@@ -98,10 +112,14 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
       if (found === null) return null;
       try {
         const record = validation.parseOrgRecord(found.body);
-        if (record.id !== id) throw new Error(`record.id: ${JSON.stringify(record.id)} is not the org asked for`);
+        if (record.id !== id)
+          throw new Error(`record.id: ${JSON.stringify(record.id)} is not the org asked for`);
         return record;
       } catch (err) {
-        throw new DirectoryUnavailableError(`directory unavailable: main API sent a malformed record for ${what}: ${errorMessage(err)}`, { cause: err });
+        throw new DirectoryUnavailableError(
+          `directory unavailable: main API sent a malformed record for ${what}: ${errorMessage(err)}`,
+          { cause: err },
+        );
       }
     },
     async fetchUserOrgs(user, signal) {
@@ -110,13 +128,20 @@ export function createMainApi(options: MainApiOptions, fetchImpl: typeof fetch):
       const found = await get(['users', user, 'orgs'], what, signal);
       if (found === null) return [];
       const { body } = found;
-      const list = typeof body === 'object' && body !== null ? (body as { orgs?: unknown }).orgs : undefined;
+      const list =
+        typeof body === 'object' && body !== null ? (body as { orgs?: unknown }).orgs : undefined;
       if (!Array.isArray(list) || list.length > MAX_USER_ORGS) {
-        throw new DirectoryUnavailableError(`directory unavailable: main API sent a malformed list for ${what} (expected {"orgs": [{"id": …}, …]})`);
+        throw new DirectoryUnavailableError(
+          `directory unavailable: main API sent a malformed list for ${what} (expected {"orgs": [{"id": …}, …]})`,
+        );
       }
-      const ids = list.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined));
+      const ids = list.map((entry: unknown) =>
+        typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined,
+      );
       if (!ids.every((id) => isAcceptableOrgId(id, options.defaultOrg))) {
-        throw new DirectoryUnavailableError(`directory unavailable: main API sent a malformed list for ${what} (an entry without a valid org id)`);
+        throw new DirectoryUnavailableError(
+          `directory unavailable: main API sent a malformed list for ${what} (an entry without a valid org id)`,
+        );
       }
       return [...new Set(ids)];
     },
@@ -132,14 +157,19 @@ export function readUrl(base: string, segments: readonly string[]): URL {
   const baseUrl = new URL(base);
   const basePath = baseUrl.pathname.replace(/\/+$/, '');
   const url = new URL(`${basePath}/${segments.map(encodeURIComponent).join('/')}`, baseUrl.origin);
-  const rest = url.pathname.startsWith(`${basePath}/`) ? url.pathname.slice(basePath.length + 1).split('/') : null;
+  const rest = url.pathname.startsWith(`${basePath}/`)
+    ? url.pathname.slice(basePath.length + 1).split('/')
+    : null;
   const exact =
     url.origin === baseUrl.origin &&
     url.search === '' &&
     rest !== null &&
     rest.length === segments.length &&
     rest.every((segment, i) => safeDecode(segment) === segments[i]);
-  if (!exact) throw new DirectoryUnavailableError('directory unavailable: refused a main API path that does not have the expected shape');
+  if (!exact)
+    throw new DirectoryUnavailableError(
+      'directory unavailable: refused a main API path that does not have the expected shape',
+    );
   return url;
 }
 
@@ -159,11 +189,18 @@ export function parseMainApiUrl(value: string): string {
   } catch {
     throw new Error(`directory.http.url: '${value}' is not a URL`);
   }
-  if (url.username !== '' || url.password !== '') throw new Error('directory.http.url: credentials in the URL are not allowed');
-  if (url.search !== '' || url.hash !== '') throw new Error('directory.http.url: a query or fragment is not allowed (it is a base URL)');
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  if (url.username !== '' || url.password !== '')
+    throw new Error('directory.http.url: credentials in the URL are not allowed');
+  if (url.search !== '' || url.hash !== '')
+    throw new Error('directory.http.url: a query or fragment is not allowed (it is a base URL)');
+  const loopback =
+    url.hostname === 'localhost' ||
+    url.hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
   if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
-    throw new Error(`directory.http.url: '${url.protocol}//${url.host}' must use https (http is allowed only for a loopback host)`);
+    throw new Error(
+      `directory.http.url: '${url.protocol}//${url.host}' must use https (http is allowed only for a loopback host)`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -172,14 +209,19 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw new DirectoryUnavailableError(`directory unavailable: main API response exceeds ${maxBytes} bytes`);
+    throw new DirectoryUnavailableError(
+      `directory unavailable: main API response exceeds ${maxBytes} bytes`,
+    );
   }
   if (!res.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > maxBytes) throw new DirectoryUnavailableError(`directory unavailable: main API response exceeds ${maxBytes} bytes`);
+    if (size > maxBytes)
+      throw new DirectoryUnavailableError(
+        `directory unavailable: main API response exceeds ${maxBytes} bytes`,
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -15,14 +15,23 @@ export interface DirectoryWrite {
 }
 
 export function putOrgWrite(record: unknown, validation: DirectoryValidation): DirectoryWrite {
-  if (typeof record === 'object' && record !== null && (record as { id?: unknown }).id === validation.defaultOrg) {
+  if (
+    typeof record === 'object' &&
+    record !== null &&
+    (record as { id?: unknown }).id === validation.defaultOrg
+  ) {
     throw new DefaultOrgImmutableError(validation.defaultOrg);
   }
   const parsed = validation.parseOrgRecord(record);
   return { org: parsed.id, apply: () => parsed };
 }
 
-export function putMemberWrite(org: unknown, user: unknown, role: unknown, validation: DirectoryValidation): DirectoryWrite {
+export function putMemberWrite(
+  org: unknown,
+  user: unknown,
+  role: unknown,
+  validation: DirectoryValidation,
+): DirectoryWrite {
   guardDefault(org, validation.defaultOrg);
   const args = validation.parseMemberWrite(org, user, role);
   return {
@@ -38,18 +47,26 @@ export function putMemberWrite(org: unknown, user: unknown, role: unknown, valid
       }
       const member = { user: args.user, role: args.role };
       const index = current.members.findIndex((m) => m.user === args.user);
-      const members = index < 0 ? [...current.members, member] : current.members.map((m, i) => (i === index ? member : m));
+      const members =
+        index < 0
+          ? [...current.members, member]
+          : current.members.map((m, i) => (i === index ? member : m));
       return { ...current, members };
     },
   };
 }
 
-export function removeMemberWrite(org: unknown, user: unknown, validation: DirectoryValidation): DirectoryWrite {
+export function removeMemberWrite(
+  org: unknown,
+  user: unknown,
+  validation: DirectoryValidation,
+): DirectoryWrite {
   guardDefault(org, validation.defaultOrg);
   const args = validation.parseMemberRef(org, user);
   return {
     org: args.org,
-    apply: (current) => current && { ...current, members: current.members.filter((m) => m.user !== args.user) },
+    apply: (current) =>
+      current && { ...current, members: current.members.filter((m) => m.user !== args.user) },
   };
 }
 

@@ -18,15 +18,20 @@ import type { Clock } from './deps.js';
 import type { Logger } from '../contract/logger.js';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
-import { holdsDirectory, markerAuthor, newMarker, readPrefixState, seedIfEmpty } from './redis-seed.js';
+import {
+  holdsDirectory,
+  markerAuthor,
+  newMarker,
+  readPrefixState,
+  seedIfEmpty,
+} from './redis-seed.js';
 import type { OrgRecord } from './types.js';
 
 /** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
 export type SeedMode = 'if_empty' | 'confirm';
 
 export type GateState =
-  | { ready: true }
-  | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
+  { ready: true } | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
 
 export interface SeedGate {
   /** Looks at the prefix (seeding it when the mode allows); rejects only when Redis fails. */
@@ -42,17 +47,29 @@ export interface SeedGateOptions {
   lockTtlMs?: number;
 }
 
-const CONFIRM_HINT = 'confirm a seed with POST /v1/admin/directory/seed or `orgwarden directory seed --config FILE`';
+const CONFIRM_HINT =
+  'confirm a seed with POST /v1/admin/directory/seed or `orgwarden directory seed --config FILE`';
 
-export function createSeedGate(client: RedisClient, keys: RedisKeys, options: SeedGateOptions): SeedGate {
+export function createSeedGate(
+  client: RedisClient,
+  keys: RedisKeys,
+  options: SeedGateOptions,
+): SeedGate {
   const { records, now, log } = options;
   /** The marker this replica last accepted; non-null once it has seen the prefix hold a directory. */
   let knownMarker: string | null = null;
   let seenDirectory = false;
 
   async function hold(reason: string): Promise<GateState> {
-    await client.set(keys.seedHold, JSON.stringify({ at: new Date(now()).toISOString(), reason }), 'NX');
-    log.error('directory data in redis was lost: no replica serves it until an operator confirms a seed', { reason });
+    await client.set(
+      keys.seedHold,
+      JSON.stringify({ at: new Date(now()).toISOString(), reason }),
+      'NX',
+    );
+    log.error(
+      'directory data in redis was lost: no replica serves it until an operator confirms a seed',
+      { reason },
+    );
     return held(await client.get(keys.seedHold));
   }
 
@@ -71,7 +88,9 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
     // Someone seeded the prefix again without an operator after this replica had seen it: only a
     // loss of the data can have made that possible, and the seed may have revived revoked members.
     if (knownMarker !== null && marker !== knownMarker && markerAuthor(marker) === 'start') {
-      return hold('the redis prefix was seeded again automatically after this replica had seen its directory');
+      return hold(
+        'the redis prefix was seeded again automatically after this replica had seen its directory',
+      );
     }
     knownMarker = marker;
     seenDirectory = true;
@@ -80,12 +99,21 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
 
   async function restoreMarker(): Promise<GateState> {
     await client.set(keys.seeded, knownMarker ?? newMarker('restored', now), 'NX');
-    log.warn('directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written', {
-      written: 0,
-      skipped: records.length,
-    });
+    log.warn(
+      'directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written',
+      {
+        written: 0,
+        skipped: records.length,
+      },
+    );
     const marker = await client.get(keys.seeded);
-    return marker === null ? { ready: false, state: 'awaiting_confirmation', reason: 'the seeded marker vanished while being restored' } : accept(marker);
+    return marker === null
+      ? {
+          ready: false,
+          state: 'awaiting_confirmation',
+          reason: 'the seeded marker vanished while being restored',
+        }
+      : accept(marker);
   }
 
   async function check(): Promise<GateState> {
@@ -98,15 +126,30 @@ export function createSeedGate(client: RedisClient, keys: RedisKeys, options: Se
       return hold('the redis prefix is empty although this replica had seen its directory');
     }
     if (options.mode === 'confirm') {
-      return { ready: false, state: 'awaiting_confirmation', reason: `the redis prefix holds no directory and directory.seed is confirm; ${CONFIRM_HINT}` };
+      return {
+        ready: false,
+        state: 'awaiting_confirmation',
+        reason: `the redis prefix holds no directory and directory.seed is confirm; ${CONFIRM_HINT}`,
+      };
     }
-    const report = await seedIfEmpty(client, keys, records, { now, ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}) });
-    if (report.outcome === 'seeded') log.warn('directory seeded into redis from directory.file (directory.seed: if_empty)', { written: report.written, skipped: report.skipped });
+    const report = await seedIfEmpty(client, keys, records, {
+      now,
+      ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
+    });
+    if (report.outcome === 'seeded')
+      log.warn('directory seeded into redis from directory.file (directory.seed: if_empty)', {
+        written: report.written,
+        skipped: report.skipped,
+      });
     const after = await readPrefixState(client, keys);
     if (after.hold !== null) return held(after.hold);
     if (after.marker !== null) return accept(after.marker);
     if (after.anchored || (await holdsDirectory(client, keys))) return restoreMarker();
-    return { ready: false, state: 'awaiting_confirmation', reason: 'the redis prefix is still empty after seeding' };
+    return {
+      ready: false,
+      state: 'awaiting_confirmation',
+      reason: 'the redis prefix is still empty after seeding',
+    };
   }
 
   return { check };

@@ -49,7 +49,10 @@ export interface SeedOptions {
 /** The prefix is seeded and in service: an operator's seed would change nothing. */
 export class SeedNotNeededError extends OrgwardenError {
   constructor() {
-    super('seed_not_needed', 'the redis prefix already holds a directory in service (seeded marker present, no hold); nothing was written');
+    super(
+      'seed_not_needed',
+      'the redis prefix already holds a directory in service (seeded marker present, no hold); nothing was written',
+    );
   }
 }
 
@@ -72,7 +75,10 @@ export interface PrefixState {
 export async function readPrefixState(client: RedisClient, keys: RedisKeys): Promise<PrefixState> {
   const [marker, hold] = await Promise.all([client.get(keys.seeded), client.get(keys.seedHold)]);
   if (marker !== null) return { marker, hold, anchored: true };
-  const [revision, orgs] = await Promise.all([client.exists(keys.revision), client.exists(keys.orgs)]);
+  const [revision, orgs] = await Promise.all([
+    client.exists(keys.revision),
+    client.exists(keys.orgs),
+  ]);
   return { marker, hold, anchored: revision + orgs > 0 };
 }
 
@@ -105,7 +111,12 @@ export function markerAuthor(marker: string): SeededBy | 'unknown' {
 }
 
 export function newMarker(by: SeededBy, now: Clock, source?: SeedSource): string {
-  return JSON.stringify({ id: randomBytes(8).toString('hex'), at: new Date(now()).toISOString(), by, ...(source ? { source } : {}) });
+  return JSON.stringify({
+    id: randomBytes(8).toString('hex'),
+    at: new Date(now()).toISOString(),
+    by,
+    ...(source ? { source } : {}),
+  });
 }
 
 /**
@@ -113,14 +124,20 @@ export function newMarker(by: SeededBy, now: Clock, source?: SeedSource): string
  * `present` without writing when the prefix holds a directory or is held, including when another
  * replica seeded it meanwhile.
  */
-export async function seedIfEmpty(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], options: SeedOptions): Promise<SeedReport> {
+export async function seedIfEmpty(
+  client: RedisClient,
+  keys: RedisKeys,
+  records: readonly OrgRecord[],
+  options: SeedOptions,
+): Promise<SeedReport> {
   const present: SeedReport = { outcome: 'present', written: 0, skipped: records.length };
   const settled = async () => {
     const state = await readPrefixState(client, keys);
     return state.marker !== null || state.hold !== null;
   };
   return withSeedLock(client, keys, options, { settled, present }, async () => {
-    if ((await client.exists(keys.seedHold)) === 1 || (await holdsDirectory(client, keys))) return present;
+    if ((await client.exists(keys.seedHold)) === 1 || (await holdsDirectory(client, keys)))
+      return present;
     const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
     await client.incr(keys.revision);
     await client.set(keys.seeded, newMarker('start', options.now, 'file'));
@@ -139,7 +156,10 @@ export async function confirmSeed(
   records: readonly OrgRecord[],
   options: SeedOptions & { source: SeedSource },
 ): Promise<SeedReport> {
-  const never = { settled: () => Promise.resolve(false), present: { outcome: 'present' as const, written: 0, skipped: records.length } };
+  const never = {
+    settled: () => Promise.resolve(false),
+    present: { outcome: 'present' as const, written: 0, skipped: records.length },
+  };
   return withSeedLock(client, keys, options, never, async () => {
     const state = await readPrefixState(client, keys);
     if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();
@@ -182,15 +202,29 @@ async function withSeedLock(
 }
 
 /** Each record by SEED_RECORD; the indexes only for the records written (they are supersets anyway). */
-async function writeRecords(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], batchSize: number): Promise<SeedReport> {
+async function writeRecords(
+  client: RedisClient,
+  keys: RedisKeys,
+  records: readonly OrgRecord[],
+  batchSize: number,
+): Promise<SeedReport> {
   let written = 0;
   for (let i = 0; i < records.length; i += batchSize) {
     await Promise.all(
       records.slice(i, i + batchSize).map(async (record) => {
-        const wrote = await client.eval(SEED_RECORD, 2, keys.org(record.id), keys.tombstone(record.id), JSON.stringify(record));
+        const wrote = await client.eval(
+          SEED_RECORD,
+          2,
+          keys.org(record.id),
+          keys.tombstone(record.id),
+          JSON.stringify(record),
+        );
         if (wrote !== 1) return;
         written += 1;
-        await Promise.all([client.sadd(keys.orgs, record.id), ...record.members.map((m) => client.sadd(keys.user(m.user), record.id))]);
+        await Promise.all([
+          client.sadd(keys.orgs, record.id),
+          ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),
+        ]);
       }),
     );
   }

@@ -36,13 +36,25 @@ import { type CacheStats } from '../contract/metric-labels.js';
 import { createChangeListeners } from './change-listeners.js';
 import { InvalidDirectoryError } from './errors.js';
 import { loadDirectoryFile } from './load-file.js';
-import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from './mutations.js';
+import {
+  deleteOrgWrite,
+  putMemberWrite,
+  putOrgWrite,
+  removeMemberWrite,
+  type DirectoryWrite,
+} from './mutations.js';
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
 import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
 import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type SeedConfirmation, type SeedStatus } from './types.js';
+import {
+  DirectoryUnavailableError,
+  type DirectoryStore,
+  type OrgRecord,
+  type SeedConfirmation,
+  type SeedStatus,
+} from './types.js';
 import { type StoredRole } from '../contract/roles.js';
 import { directoryValidation, isValidOrgId, isValidUserId } from './validate.js';
 
@@ -73,7 +85,10 @@ const WATCH_MS = 1000;
 const RECHECK_MS = 500;
 const START_CHECK_ATTEMPTS = 3;
 
-export async function createRedisStore(options: RedisStoreOptions, deps: RedisStoreDeps = {}): Promise<DirectoryStore> {
+export async function createRedisStore(
+  options: RedisStoreOptions,
+  deps: RedisStoreDeps = {},
+): Promise<DirectoryStore> {
   const { defaultOrg } = options;
   const validation = directoryValidation(defaultOrg);
   const now = deps.now ?? Date.now;
@@ -83,7 +98,11 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   const keys = redisKeys(options.redis.key_prefix);
   const seedMode = options.seed ?? 'if_empty';
-  const cache = createTtlCache<OrgRecord | null>({ ttlMs: options.cache_ttl_ms, maxEntries: options.cache_max_entries, now });
+  const cache = createTtlCache<OrgRecord | null>({
+    ttlMs: options.cache_ttl_ms,
+    maxEntries: options.cache_max_entries,
+    now,
+  });
   const defaultRecord = syntheticDefaultOrg(defaultOrg);
   const listeners = createChangeListeners(log);
   const connections = createRedisConnections(connect);
@@ -118,7 +137,10 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
         if (!closed && epoch === commandsState.epoch()) settle(state);
       } catch (err) {
         const message = errorMessage(err);
-        if (message !== lastCheckError) log.warn('directory: cannot check the redis prefix (keeping the last state)', { error: message });
+        if (message !== lastCheckError)
+          log.warn('directory: cannot check the redis prefix (keeping the last state)', {
+            error: message,
+          });
         lastCheckError = message;
       } finally {
         verifying = null;
@@ -131,12 +153,14 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
   /** Applies a check's outcome; a replica that may not serve drops its cache at once. */
   function settle(state: GateState): void {
     if (state.ready) {
-      if (!verified && status.state !== 'unavailable') log.info('directory served again', { previous: status.state });
+      if (!verified && status.state !== 'unavailable')
+        log.info('directory served again', { previous: status.state });
       verified = true;
       status = { state: 'ready', reason: null };
       return;
     }
-    if (verified || status.reason !== state.reason) log.warn('directory not served', { state: state.state, reason: state.reason });
+    if (verified || status.reason !== state.reason)
+      log.warn('directory not served', { state: state.state, reason: state.reason });
     verified = false;
     cache.clear();
     status = { state: state.state, reason: state.reason };
@@ -157,16 +181,20 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     if (checkTimer) clearTimeout(checkTimer);
     checkTimer = null;
     if (closed || !commandsState.isConnected()) return;
-    checkTimer = setTimeout(() => {
-      checkTimer = null;
-      if (!closed && commandsState.isConnected()) void verify();
-    }, verified ? WATCH_MS : RECHECK_MS);
+    checkTimer = setTimeout(
+      () => {
+        checkTimer = null;
+        if (!closed && commandsState.isConnected()) void verify();
+      },
+      verified ? WATCH_MS : RECHECK_MS,
+    );
     checkTimer.unref();
   }
 
   async function confirm(source: SeedSource): Promise<SeedConfirmation> {
     ensureOpen();
-    if (!commandsState.isConnected()) throw new DirectoryUnavailableError('directory unavailable: redis is unreachable');
+    if (!commandsState.isConnected())
+      throw new DirectoryUnavailableError('directory unavailable: redis is unreachable');
     // Read now, not at start: the runbook has the operator refresh the file before confirming.
     const records = source === 'file' ? (await readSeedFile()).map(freezeRecord) : [];
     let report;
@@ -174,13 +202,22 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       report = await confirmSeed(commands, keys, records, { now, source });
     } catch (err) {
       if (err instanceof SeedNotNeededError) throw err;
-      throw new DirectoryUnavailableError(`directory unavailable: redis seed failed: ${errorMessage(err)}`, { cause: err });
+      throw new DirectoryUnavailableError(
+        `directory unavailable: redis seed failed: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
-    log.warn('directory seed confirmed by an operator', { source, written: report.written, skipped: report.skipped });
+    log.warn('directory seed confirmed by an operator', {
+      source,
+      written: report.written,
+      skipped: report.skipped,
+    });
     // This replica serves from the answer on; the others hear it now (or re-check within RECHECK_MS).
     await verifying;
     await verify();
-    await commands.publish(keys.invalidations, JSON.stringify({ seed: 'confirmed' })).catch(() => undefined);
+    await commands
+      .publish(keys.invalidations, JSON.stringify({ seed: 'confirmed' }))
+      .catch(() => undefined);
     return { source, written: report.written, skipped: report.skipped };
   }
 
@@ -190,23 +227,30 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     status = { state: 'unavailable', reason: 'the redis connection is lost' };
   });
   /** Live while invalidations are flowing: only then may the cache be read and filled. */
-  const invalidations = createLiveSubscription(connections.subscriber, connections.subscriberState, {
-    channel: keys.invalidations,
-    retryMs: RETRY_DELAY_MS,
-    onLive: () => cache.clear(), // whatever happened while we were not listening
-    onLost: () => cache.clear(),
-    onError: (err) => log.warn('directory cache disabled: cannot subscribe to invalidations', { error: String(err) }),
-    onMessage(message) {
-      const org = parseInvalidation(message);
-      if (org === null) {
-        cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
-        if (!verified && commandsState.isConnected()) void verify();
-        return;
-      }
-      cache.delete(org);
-      notify(org);
+  const invalidations = createLiveSubscription(
+    connections.subscriber,
+    connections.subscriberState,
+    {
+      channel: keys.invalidations,
+      retryMs: RETRY_DELAY_MS,
+      onLive: () => cache.clear(), // whatever happened while we were not listening
+      onLost: () => cache.clear(),
+      onError: (err) =>
+        log.warn('directory cache disabled: cannot subscribe to invalidations', {
+          error: String(err),
+        }),
+      onMessage(message) {
+        const org = parseInvalidation(message);
+        if (org === null) {
+          cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
+          if (!verified && commandsState.isConnected()) void verify();
+          return;
+        }
+        cache.delete(org);
+        notify(org);
+      },
     },
-  });
+  );
 
   const notify = (org: string) => listeners.notify(org);
 
@@ -216,7 +260,10 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
 
   function ensureReady(): void {
     ensureOpen();
-    if (!verified) throw new DirectoryUnavailableError(`directory not ready: ${status.reason ?? 'redis is unreachable'}`);
+    if (!verified)
+      throw new DirectoryUnavailableError(
+        `directory not ready: ${status.reason ?? 'redis is unreachable'}`,
+      );
   }
 
   /** Runs a Redis call; any failure means the directory cannot answer. */
@@ -224,18 +271,27 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
     try {
       return await call();
     } catch (err) {
-      throw new DirectoryUnavailableError(`directory unavailable: redis ${what} failed: ${errorMessage(err)}`, { cause: err });
+      throw new DirectoryUnavailableError(
+        `directory unavailable: redis ${what} failed: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
   }
 
   function decode(id: string, raw: string): OrgRecord {
     try {
       const record = validation.parseOrgRecord(JSON.parse(raw));
-      if (record.id !== id) throw new Error(`record id ${JSON.stringify(record.id)} under the key of ${JSON.stringify(id)}`);
+      if (record.id !== id)
+        throw new Error(
+          `record id ${JSON.stringify(record.id)} under the key of ${JSON.stringify(id)}`,
+        );
       return freezeRecord(record);
     } catch (err) {
       log.error('corrupt directory record in redis', { org: id, error: errorMessage(err) });
-      throw new DirectoryUnavailableError(`directory unavailable: corrupt record for org ${JSON.stringify(id)}`, { cause: err });
+      throw new DirectoryUnavailableError(
+        `directory unavailable: corrupt record for org ${JSON.stringify(id)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -306,7 +362,10 @@ export async function createRedisStore(options: RedisStoreOptions, deps: RedisSt
       if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
-  await Promise.all([commandsState.firstAttempt(firstCheck), connections.subscriberState.firstAttempt(() => invalidations.subscribe())]);
+  await Promise.all([
+    commandsState.firstAttempt(firstCheck),
+    connections.subscriberState.firstAttempt(() => invalidations.subscribe()),
+  ]);
 
   return {
     kind: 'redis',

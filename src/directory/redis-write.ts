@@ -54,7 +54,10 @@ end
 return 1`;
 const MAX_ATTEMPTS = 5;
 
-export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrite): Promise<{ revision: number }> {
+export async function writeToRedis(
+  ctx: RedisWriteContext,
+  change: DirectoryWrite,
+): Promise<{ revision: number }> {
   const { client, keys, call } = ctx;
   const { org } = change;
   const key = keys.org(org);
@@ -70,7 +73,15 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     await addToIndexes(ctx, org, added, next !== null);
     const deletedAt = new Date(ctx.now()).toISOString();
     const applied = await call('EVAL', () =>
-      client.eval(COMPARE_AND_SET, 2, key, keys.tombstone(org), raw ?? '', next ? JSON.stringify(next) : '', deletedAt),
+      client.eval(
+        COMPARE_AND_SET,
+        2,
+        key,
+        keys.tombstone(org),
+        raw ?? '',
+        next ? JSON.stringify(next) : '',
+        deletedAt,
+      ),
     );
     if (applied !== 1) continue;
     // From here on the record has changed, even if a later step fails: this replica must not
@@ -82,7 +93,9 @@ export async function writeToRedis(ctx: RedisWriteContext, change: DirectoryWrit
     await call('PUBLISH', () => publishEverywhere(ctx, JSON.stringify({ org, revision })));
     return { revision };
   }
-  throw new DirectoryUnavailableError(`directory unavailable: org ${JSON.stringify(org)} kept changing during the write`);
+  throw new DirectoryUnavailableError(
+    `directory unavailable: org ${JSON.stringify(org)} kept changing during the write`,
+  );
 }
 
 /**
@@ -105,29 +118,61 @@ async function publishEverywhere(ctx: RedisWriteContext, message: string): Promi
   }
   const nodes = (client as Cluster).nodes('all');
   if (nodes.length === 0) throw new Error('no cluster node is known');
-  const results = await Promise.allSettled(nodes.map((node) => node.publish(keys.invalidations, message)));
+  const results = await Promise.allSettled(
+    nodes.map((node) => node.publish(keys.invalidations, message)),
+  );
   const failed = nodes.flatMap((node, i) => {
     const result = results[i]; // allSettled keeps the order: one result per node
-    return result?.status === 'rejected' ? [{ node: `${String(node.options.host)}:${String(node.options.port)}`, error: String(result.reason) }] : [];
+    return result?.status === 'rejected'
+      ? [
+          {
+            node: `${String(node.options.host)}:${String(node.options.port)}`,
+            error: String(result.reason),
+          },
+        ]
+      : [];
   });
   if (failed.length === nodes.length) throw (results[0] as PromiseRejectedResult).reason;
-  if (failed.length > 0) ctx.log?.warn('invalidation not published on every cluster node', { failed });
+  if (failed.length > 0)
+    ctx.log?.warn('invalidation not published on every cluster node', { failed });
 }
 
-export async function readRevision(ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>): Promise<number> {
+export async function readRevision(
+  ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>,
+): Promise<number> {
   const raw = await ctx.call('GET', () => ctx.client.get(ctx.keys.revision));
   return raw === null ? 0 : Number(raw);
 }
 
-async function addToIndexes(ctx: RedisWriteContext, org: string, users: string[], exists: boolean): Promise<void> {
+async function addToIndexes(
+  ctx: RedisWriteContext,
+  org: string,
+  users: string[],
+  exists: boolean,
+): Promise<void> {
   const { client, keys } = ctx;
-  await ctx.call('SADD', () => Promise.all([...users.map((u) => client.sadd(keys.user(u), org)), exists ? client.sadd(keys.orgs, org) : null]));
+  await ctx.call('SADD', () =>
+    Promise.all([
+      ...users.map((u) => client.sadd(keys.user(u), org)),
+      exists ? client.sadd(keys.orgs, org) : null,
+    ]),
+  );
 }
 
-async function pruneIndexes(ctx: RedisWriteContext, org: string, users: string[], deleted: boolean): Promise<void> {
+async function pruneIndexes(
+  ctx: RedisWriteContext,
+  org: string,
+  users: string[],
+  deleted: boolean,
+): Promise<void> {
   if (users.length === 0 && !deleted) return;
   const { client, keys } = ctx;
-  await ctx.call('SREM', () => Promise.all([...users.map((u) => client.srem(keys.user(u), org)), deleted ? client.srem(keys.orgs, org) : null]));
+  await ctx.call('SREM', () =>
+    Promise.all([
+      ...users.map((u) => client.srem(keys.user(u), org)),
+      deleted ? client.srem(keys.orgs, org) : null,
+    ]),
+  );
   const raw = await ctx.call('GET', () => client.get(keys.org(org)));
   const latest = raw === null ? null : ctx.decode(org, raw);
   const back = usersOf(latest).filter((u) => users.includes(u));

@@ -42,7 +42,11 @@ export interface DirectoryValidation {
   /** Parses one org record (the body of a whole-record write, a record read back from a store). */
   parseOrgRecord(input: unknown): OrgRecord;
   /** Validates the arguments of a member write (`PUT .../members/{user}`). */
-  parseMemberWrite(org: unknown, user: unknown, role: unknown): { org: string; user: string; role: StoredRole };
+  parseMemberWrite(
+    org: unknown,
+    user: unknown,
+    role: unknown,
+  ): { org: string; user: string; role: StoredRole };
   /** Validates the arguments of a member removal (`DELETE .../members/{user}`). */
   parseMemberRef(org: unknown, user: unknown): { org: string; user: string };
   /** Validates an org id given as an argument (path segment). */
@@ -57,32 +61,60 @@ export function directoryValidation(defaultOrg: string): DirectoryValidation {
   const orgIdArgument = orgIdArgumentSchema(defaultOrg);
   return {
     defaultOrg,
-    parseDirectoryDocument: (input, subject = 'directory') => parsed(document, input, subject, { whole: 'document' }).orgs.map(toRecord),
-    parseOrgRecord: (input) => toRecord(parsed(record, input, 'org record', { whole: 'record', prefix: 'record' })),
-    parseMemberWrite: (org, user, role) => parsed(memberWrite, { org, user, role }, 'member write', { whole: 'arguments' }),
-    parseMemberRef: (org, user) => parsed(memberRef, { org, user }, 'member removal', { whole: 'arguments' }),
+    parseDirectoryDocument: (input, subject = 'directory') =>
+      parsed(document, input, subject, { whole: 'document' }).orgs.map(toRecord),
+    parseOrgRecord: (input) =>
+      toRecord(parsed(record, input, 'org record', { whole: 'record', prefix: 'record' })),
+    parseMemberWrite: (org, user, role) =>
+      parsed(memberWrite, { org, user, role }, 'member write', { whole: 'arguments' }),
+    parseMemberRef: (org, user) =>
+      parsed(memberRef, { org, user }, 'member removal', { whole: 'arguments' }),
     parseOrgId: (org) => parsed(orgIdArgument, { org }, 'org id', { whole: 'arguments' }).org,
   };
 }
 
 /** Parses a whole directory document. Throws InvalidDirectoryError listing every problem. */
-export function parseDirectoryDocument(input: unknown, options: ValidationOptions, subject = 'directory'): OrgRecord[] {
-  return parsed(directoryDocumentSchema(options.defaultOrg), input, subject, { whole: 'document' }).orgs.map(toRecord);
+export function parseDirectoryDocument(
+  input: unknown,
+  options: ValidationOptions,
+  subject = 'directory',
+): OrgRecord[] {
+  return parsed(directoryDocumentSchema(options.defaultOrg), input, subject, {
+    whole: 'document',
+  }).orgs.map(toRecord);
 }
 
 /** Parses one org record (the body of a whole-record write). */
 export function parseOrgRecord(input: unknown, options: ValidationOptions): OrgRecord {
-  return toRecord(parsed(orgRecordSchema(options.defaultOrg), input, 'org record', { whole: 'record', prefix: 'record' }));
+  return toRecord(
+    parsed(orgRecordSchema(options.defaultOrg), input, 'org record', {
+      whole: 'record',
+      prefix: 'record',
+    }),
+  );
 }
 
 /** Validates the arguments of a member write (`PUT .../members/{user}`). */
-export function parseMemberWrite(org: unknown, user: unknown, role: unknown, options: ValidationOptions): { org: string; user: string; role: StoredRole } {
-  return parsed(memberWriteSchema(options.defaultOrg), { org, user, role }, 'member write', { whole: 'arguments' });
+export function parseMemberWrite(
+  org: unknown,
+  user: unknown,
+  role: unknown,
+  options: ValidationOptions,
+): { org: string; user: string; role: StoredRole } {
+  return parsed(memberWriteSchema(options.defaultOrg), { org, user, role }, 'member write', {
+    whole: 'arguments',
+  });
 }
 
 /** Validates the arguments of a member removal (`DELETE .../members/{user}`). */
-export function parseMemberRef(org: unknown, user: unknown, options: ValidationOptions): { org: string; user: string } {
-  return parsed(memberRefSchema(options.defaultOrg), { org, user }, 'member removal', { whole: 'arguments' });
+export function parseMemberRef(
+  org: unknown,
+  user: unknown,
+  options: ValidationOptions,
+): { org: string; user: string } {
+  return parsed(memberRefSchema(options.defaultOrg), { org, user }, 'member removal', {
+    whole: 'arguments',
+  });
 }
 
 /**
@@ -107,26 +139,40 @@ export interface Naming {
 }
 
 /** The document's value, or InvalidDirectoryError naming every problem in today's message form. */
-function parsed<S extends z.ZodType>(schema: S, input: unknown, subject: string, naming: Naming): z.output<S> {
+function parsed<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  subject: string,
+  naming: Naming,
+): z.output<S> {
   const result = parseDocumentAll(schema, input);
-  if (!result.ok) throw new InvalidDirectoryError(subject, directoryIssueMessages(schema, result.issues, naming));
+  if (!result.ok)
+    throw new InvalidDirectoryError(subject, directoryIssueMessages(schema, result.issues, naming));
   return result.value;
 }
 
 /** Issues of a directory document in the directory's message form (`orgs[0]: unknown key "x" (allowed: …)`). */
-export function directoryIssueMessages(schema: z.ZodType, issues: readonly DocumentIssue[], naming: Naming): string[] {
+export function directoryIssueMessages(
+  schema: z.ZodType,
+  issues: readonly DocumentIssue[],
+  naming: Naming,
+): string[] {
   return issues.map((issue) => describeIssue(schema, issue, naming));
 }
 
 function describeIssue(schema: z.ZodType, issue: DocumentIssue, naming: Naming): string {
-  const where = (path: PropertyKey[]) => formatPath(naming.prefix === undefined ? path : [naming.prefix, ...path], naming.whole);
+  const where = (path: PropertyKey[]) =>
+    formatPath(naming.prefix === undefined ? path : [naming.prefix, ...path], naming.whole);
   const at = where(issue.path);
   if (issue.key !== undefined) {
     if (PROTOTYPE_KEYS.has(issue.key)) return `${at}: forbidden key ${quote(issue.key)}`;
     return `${at}: unknown key ${quote(issue.key)} (allowed: ${fieldsAt(schema, issue.path).join(', ')})`;
   }
   const sibling = issue.params?.sibling;
-  const message = typeof sibling === 'number' ? issue.message.replace(SIBLING, where([...issue.path.slice(0, -2), sibling])) : issue.message;
+  const message =
+    typeof sibling === 'number'
+      ? issue.message.replace(SIBLING, where([...issue.path.slice(0, -2), sibling]))
+      : issue.message;
   return `${at}: ${message}`;
 }
 

@@ -27,17 +27,26 @@ export interface Evaluator {
   evaluate(input: unknown, entrypoint: string): unknown;
 }
 
-export async function createPolicyEngine(bundle: PolicyBundle, now: () => Date = () => new Date()): Promise<PolicyEngine> {
+export async function createPolicyEngine(
+  bundle: PolicyBundle,
+  now: () => Date = () => new Date(),
+): Promise<PolicyEngine> {
   const policy = await loadPolicy(bundle.wasm, { ...MEMORY });
   const available = Object.keys((policy.entrypoints as Record<string, number> | undefined) ?? {});
   const missing = POLICY_ENTRYPOINTS.filter((e) => !available.includes(e));
   if (missing.length > 0)
-    throw new Error(`${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`);
+    throw new Error(
+      `${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`,
+    );
   policy.setData(bundle.data);
   return engineOver(policy, bundle, now());
 }
 
-export function engineOver(evaluator: Evaluator, bundle: Pick<PolicyBundle, 'revision' | 'data'>, loadedAt: Date): PolicyEngine {
+export function engineOver(
+  evaluator: Evaluator,
+  bundle: Pick<PolicyBundle, 'revision' | 'data'>,
+  loadedAt: Date,
+): PolicyEngine {
   return {
     revision: bundle.revision,
     entrypoints: POLICY_ENTRYPOINTS,
@@ -45,7 +54,8 @@ export function engineOver(evaluator: Evaluator, bundle: Pick<PolicyBundle, 'rev
     data: bundle.data,
     evaluate(input: PolicyInput): CheckedDecision {
       // The policy's JSON reader aborts on a lone surrogate: such an input is never handed over.
-      if (!isWellFormedDeep(input)) return { ok: false, error: 'policy input holds a string that is not well-formed Unicode' };
+      if (!isWellFormedDeep(input))
+        return { ok: false, error: 'policy input holds a string that is not well-formed Unicode' };
       let resultSet: unknown;
       try {
         resultSet = evaluator.evaluate(input, DECISION_ENTRYPOINT);

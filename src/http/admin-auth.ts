@@ -11,15 +11,32 @@ import type { RequestGuard } from './server.js';
 
 export function requireAdmin(adminToken: string | undefined): RequestGuard {
   return (req, res) => {
-    if (adminToken === undefined) return refuse(req, res, new ApiError('forbidden', 'admin endpoints are disabled (admin.token_env is not set)'));
+    if (adminToken === undefined)
+      return refuse(
+        req,
+        res,
+        new ApiError('forbidden', 'admin endpoints are disabled (admin.token_env is not set)'),
+      );
     const given = bearerToken(req.headers.authorization);
-    if (given === undefined) return refuse(req, res, new ApiError('unauthorized', 'admin token required (Authorization: Bearer …)'), { 'www-authenticate': 'Bearer' });
-    if (!secretsEqual(given, adminToken)) return refuse(req, res, new ApiError('forbidden', 'admin token is not valid'));
+    if (given === undefined)
+      return refuse(
+        req,
+        res,
+        new ApiError('unauthorized', 'admin token required (Authorization: Bearer …)'),
+        { 'www-authenticate': 'Bearer' },
+      );
+    if (!secretsEqual(given, adminToken))
+      return refuse(req, res, new ApiError('forbidden', 'admin token is not valid'));
     return false;
   };
 }
 
-function refuse(req: Parameters<RequestGuard>[0], res: Parameters<RequestGuard>[1], err: ApiError, headers: Record<string, string> = {}): true {
+function refuse(
+  req: Parameters<RequestGuard>[0],
+  res: Parameters<RequestGuard>[1],
+  err: ApiError,
+  headers: Record<string, string> = {},
+): true {
   req.resume();
   sendError(res, err, headers);
   return true;

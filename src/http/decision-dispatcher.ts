@@ -19,7 +19,10 @@ export interface DecisionDispatcherDeps {
 /** Returns false when the path is no decision route (the management app answers it). */
 export type DecisionDispatcher = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export function createDecisionDispatcher(routes: readonly DecisionRoute[], deps: DecisionDispatcherDeps): DecisionDispatcher {
+export function createDecisionDispatcher(
+  routes: readonly DecisionRoute[],
+  deps: DecisionDispatcherDeps,
+): DecisionDispatcher {
   const compiled = routes.map((route) => ({ route, matches: compilePath(route.path) }));
   return function dispatch(req, res) {
     const path = pathOf(req.url);

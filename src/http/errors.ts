@@ -5,7 +5,12 @@
  * the log, never to the client.
  */
 import type { ServerResponse } from 'node:http';
-import { errorBody, OrgwardenError, type OrgwardenErrorOptions, type PublicErrorCode } from '../contract/errors.js';
+import {
+  errorBody,
+  OrgwardenError,
+  type OrgwardenErrorOptions,
+  type PublicErrorCode,
+} from '../contract/errors.js';
 
 /** An error the HTTP layer raises itself: a public code and a message written for the client. */
 export class ApiError extends OrgwardenError {
@@ -14,7 +19,12 @@ export class ApiError extends OrgwardenError {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -26,7 +36,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Answers `err` with its catalogue status and `{"error": {code, message[, reason]}}`. */
-export function sendError(res: ServerResponse, err: OrgwardenError, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  err: OrgwardenError,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, err.status, errorBody(err), headers);
 }
 

@@ -18,12 +18,14 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     const type = req.headers['content-type'];
     if (!type || !JSON_TYPE.test(type)) {
       req.resume();
-      reject(new ApiError('unsupported_media_type', 'content type must be application/json')); return;
+      reject(new ApiError('unsupported_media_type', 'content type must be application/json'));
+      return;
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       req.resume();
-      reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`)); return;
+      reject(new ApiError('payload_too_large', `request body exceeds ${maxBytes} bytes`));
+      return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -46,12 +48,16 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     req.on('end', () => {
       if (failed) return;
       const text = Buffer.concat(chunks, size).toString('utf8');
-      if (text.trim() === '') { reject(new ApiError('invalid_request', 'request body is empty')); return; }
+      if (text.trim() === '') {
+        reject(new ApiError('invalid_request', 'request body is empty'));
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        reject(new ApiError('invalid_request', 'request body is not valid JSON')); return;
+        reject(new ApiError('invalid_request', 'request body is not valid JSON'));
+        return;
       }
       resolve(parsed);
     });

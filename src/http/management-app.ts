@@ -12,7 +12,12 @@
  *   its router: `/V1/admin/tenancy` is not `/v1/admin/tenancy`, the same reading the caller-token
  *   guard and the decision dispatcher have.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { OrgwardenError } from '../contract/errors.js';
 import { answerError, ApiError, sendError } from './errors.js';
 import type { ManagementRoute } from './route-table.js';
@@ -37,9 +42,11 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
   app.set('strict routing', true);
 
   const router = express.Router({ caseSensitive: true, strict: true });
-  const guarded = (guard: RequestGuard): RequestHandler => (req, res, next) => {
-    if (!guard(req, res)) next();
-  };
+  const guarded =
+    (guard: RequestGuard): RequestHandler =>
+    (req, res, next) => {
+      if (!guard(req, res)) next();
+    };
   for (const route of deps.routes) {
     if (route.method === 'ANY') continue; // refused by declareRoutes; never a management route
     const handle: RequestHandler = async (req, res) => route.handle(req, res);
@@ -50,7 +57,14 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     const allow = methods.join(', ');
     router.all(path, (req, res) => {
       req.resume();
-      sendError(res, new ApiError('method_not_allowed', `${req.method} is not allowed on ${path} (allowed: ${allow})`), { allow });
+      sendError(
+        res,
+        new ApiError(
+          'method_not_allowed',
+          `${req.method} is not allowed on ${path} (allowed: ${allow})`,
+        ),
+        { allow },
+      );
     });
   }
   app.use(router);
@@ -59,7 +73,13 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     sendError(res, new ApiError('not_found', `no route for ${req.method} ${req.path}`));
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    answerError(res, isBadPathEncoding(err) ? new ApiError('invalid_request', 'path: malformed percent-encoding') : err, deps.onError);
+    answerError(
+      res,
+      isBadPathEncoding(err)
+        ? new ApiError('invalid_request', 'path: malformed percent-encoding')
+        : err,
+      deps.onError,
+    );
   });
   return app;
 }
@@ -73,5 +93,8 @@ function methodsByPath(routes: readonly ManagementRoute[]): Map<string, string[]
 /** Express refuses a path parameter it cannot percent-decode with a 400 error of its own. */
 function isBadPathEncoding(err: unknown): boolean {
   if (err instanceof OrgwardenError) return false;
-  return err instanceof URIError || (typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 400);
+  return (
+    err instanceof URIError ||
+    (typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 400)
+  );
 }

@@ -10,14 +10,19 @@ import { OTHER_OPERATION } from './route-table.js';
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 
 /** Request duration buckets in seconds: 100 µs … 10 s (a batch or a fan-out takes longer than one decision). */
-const HTTP_DURATION_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+const HTTP_DURATION_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+];
 
 export interface HttpRequestMetrics {
   /** Count one answered request of `operation` (an undeclared one counts as `other`). */
   observe(operation: string, status: number, seconds: number): void;
 }
 
-export function createHttpRequestMetrics(registry: Registry, operations: readonly string[]): HttpRequestMetrics {
+export function createHttpRequestMetrics(
+  registry: Registry,
+  operations: readonly string[],
+): HttpRequestMetrics {
   const registers = [registry];
   const known = new Set([...operations, OTHER_OPERATION]);
   const requests = new Counter({

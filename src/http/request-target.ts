@@ -27,11 +27,18 @@ export type RequestTarget = { ok: true; url: string } | { ok: false; message: st
 const SCHEME_OR_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /** The canonical origin-form target (`path` or `path?query`), or why the target is refused. */
-export function readRequestTarget(url: string | undefined, opaquePrefixes: readonly string[]): RequestTarget {
+export function readRequestTarget(
+  url: string | undefined,
+  opaquePrefixes: readonly string[],
+): RequestTarget {
   const raw = url ?? '';
   if (raw === '*') return fail('asterisk-form (*) is not served; send a path');
   if (!raw.startsWith('/')) {
-    return fail(SCHEME_OR_AUTHORITY.test(raw) ? 'absolute-form and authority-form targets are not served; send the path only' : 'must be a path starting with /');
+    return fail(
+      SCHEME_OR_AUTHORITY.test(raw)
+        ? 'absolute-form and authority-form targets are not served; send the path only'
+        : 'must be a path starting with /',
+    );
   }
   const q = raw.indexOf('?');
   const path = q === -1 ? raw : raw.slice(0, q);

@@ -15,5 +15,11 @@ export interface RegisteredRoute {
 }
 
 export function routeInventory(table: RouteTable): RegisteredRoute[] {
-  return table.routes.map(({ method, path, operation, auth, surface }) => ({ method, path, operation, auth, surface }));
+  return table.routes.map(({ method, path, operation, auth, surface }) => ({
+    method,
+    path,
+    operation,
+    auth,
+    surface,
+  }));
 }

@@ -14,7 +14,10 @@ export function compilePath(declared: string): PathMatcher {
   const segments = declared.split('/');
   return (path) => {
     const given = path.split('/');
-    return given.length === segments.length && segments.every((s, i) => (s.startsWith(':') ? given[i] !== '' : s === given[i]));
+    return (
+      given.length === segments.length &&
+      segments.every((s, i) => (s.startsWith(':') ? given[i] !== '' : s === given[i]))
+    );
   };
 }
 

@@ -74,15 +74,21 @@ export function declareRoutes(routes: readonly Route[]): RouteTable {
     const key = `${route.method} ${route.path}`;
     if (seen.has(key)) throw new TypeError(`route ${key}: declared twice`);
     seen.set(key, route);
-    if (operations.has(route.operation)) throw new TypeError(`route ${key}: operation "${route.operation}" is already declared`);
+    if (operations.has(route.operation))
+      throw new TypeError(`route ${key}: operation "${route.operation}" is already declared`);
     operations.add(route.operation);
   }
   const publicPaths = new Set(routes.filter((r) => r.auth === 'public').map((r) => r.path));
   for (const route of routes) {
     if (publicPaths.has(route.path) && route.auth !== 'public')
-      throw new TypeError(`route ${route.method} ${route.path}: the path has a public route, so it cannot be "${route.auth}" (the caller guard reads paths)`);
+      throw new TypeError(
+        `route ${route.method} ${route.path}: the path has a public route, so it cannot be "${route.auth}" (the caller guard reads paths)`,
+      );
   }
-  const matchers: { route: Route; matches: PathMatcher }[] = routes.map((route) => ({ route, matches: compilePath(route.path) }));
+  const matchers: { route: Route; matches: PathMatcher }[] = routes.map((route) => ({
+    route,
+    matches: compilePath(route.path),
+  }));
   return {
     routes,
     decision: routes.filter((r): r is DecisionRoute => r.surface === 'decision'),
@@ -91,7 +97,9 @@ export function declareRoutes(routes: readonly Route[]): RouteTable {
     operations: [...operations],
     operationOf(method, path) {
       if (path === null) return OTHER_OPERATION;
-      const hit = matchers.find(({ route, matches }) => methodMatches(route, method) && matches(path));
+      const hit = matchers.find(
+        ({ route, matches }) => methodMatches(route, method) && matches(path),
+      );
       return hit ? hit.route.operation : OTHER_OPERATION;
     },
   };
@@ -107,14 +115,25 @@ function methodMatches(route: Route, method: string): boolean {
 function checkRoute(route: Route): void {
   const untyped: Record<'method' | 'path', unknown> = route;
   const name = `route ${String(untyped.method)} ${String(untyped.path)}`;
-  if (!(ROUTE_METHODS as readonly unknown[]).includes(route.method)) throw new TypeError(`${name}: method must be one of ${ROUTE_METHODS.join(', ')}`);
-  if (typeof route.path !== 'string' || !route.path.startsWith('/')) throw new TypeError(`${name}: path must start with /`);
+  if (!(ROUTE_METHODS as readonly unknown[]).includes(route.method))
+    throw new TypeError(`${name}: method must be one of ${ROUTE_METHODS.join(', ')}`);
+  if (typeof route.path !== 'string' || !route.path.startsWith('/'))
+    throw new TypeError(`${name}: path must start with /`);
   if (!(AUTH_LEVELS as readonly unknown[]).includes(route.auth))
-    throw new TypeError(`${name}: no auth level; declare one of ${AUTH_LEVELS.join(', ')} (authentication is the default, opting out is explicit)`);
-  if (typeof route.operation !== 'string' || !OPERATION_NAME.test(route.operation) || route.operation === OTHER_OPERATION)
-    throw new TypeError(`${name}: no operation name; declare a snake_case name other than "${OTHER_OPERATION}"`);
+    throw new TypeError(
+      `${name}: no auth level; declare one of ${AUTH_LEVELS.join(', ')} (authentication is the default, opting out is explicit)`,
+    );
+  if (
+    typeof route.operation !== 'string' ||
+    !OPERATION_NAME.test(route.operation) ||
+    route.operation === OTHER_OPERATION
+  )
+    throw new TypeError(
+      `${name}: no operation name; declare a snake_case name other than "${OTHER_OPERATION}"`,
+    );
   if (typeof route.handle !== 'function') throw new TypeError(`${name}: no handler`);
   if (route.surface === 'management' && (route.method === 'ANY' || route.path.endsWith('/*')))
     throw new TypeError(`${name}: ANY and prefix paths are for decision routes only`);
-  if (route.surface === 'decision' && route.path.includes('/:')) throw new TypeError(`${name}: decision routes take no path parameters`);
+  if (route.surface === 'decision' && route.path.includes('/:'))
+    throw new TypeError(`${name}: decision routes take no path parameters`);
 }

@@ -47,7 +47,14 @@ export function createHttpServer(options: {
     let path: string | null = null;
     const { onAnswered } = options;
     if (onAnswered) {
-      res.on('finish', () => onAnswered({ method: req.method ?? '', path, status: res.statusCode, seconds: (performance.now() - started) / 1000 }));
+      res.on('finish', () =>
+        onAnswered({
+          method: req.method ?? '',
+          path,
+          status: res.statusCode,
+          seconds: (performance.now() - started) / 1000,
+        }),
+      );
     }
     res.on('close', () => {
       inFlight--;

@@ -20,7 +20,12 @@ export function decisionLogConfigSchema(ctx: ConfigContext) {
     })
     .superRefine((log, issues) => {
       if ((log.sink === 'file') !== (log.file !== undefined))
-        issues.addIssue({ code: 'custom', path: ['file'], message: log.sink === 'file' ? 'is required with sink: file' : 'is only allowed with sink: file' });
+        issues.addIssue({
+          code: 'custom',
+          path: ['file'],
+          message:
+            log.sink === 'file' ? 'is required with sink: file' : 'is only allowed with sink: file',
+        });
     })
     .prefault({});
 }

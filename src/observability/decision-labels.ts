@@ -36,7 +36,9 @@ export function decisionLabels(record: DecisionRecord): DecisionLabels {
       reason: isReason(decision.reason) ? decision.reason : 'other',
     },
     spoofSource:
-      decision.spoof && !SERVER_KINDS.has(record.kind) ? (SPOOF_SOURCES.find((s) => s === record.spoof_source) ?? 'other') : null,
+      decision.spoof && !SERVER_KINDS.has(record.kind)
+        ? (SPOOF_SOURCES.find((s) => s === record.spoof_source) ?? 'other')
+        : null,
     orgSwitchFailure: orgSwitchFailure(record),
   };
 }
@@ -50,6 +52,11 @@ export function decisionLabels(record: DecisionRecord): DecisionLabels {
  */
 export function orgSwitchFailure(record: DecisionRecord): DecisionLabels['orgSwitchFailure'] {
   const { reason, detail } = record.decision;
-  if (reason !== 'access_denied' || SERVER_KINDS.has(record.kind) || !EXPLICIT_SOURCES.has(record.requested_org.source)) return null;
+  if (
+    reason !== 'access_denied' ||
+    SERVER_KINDS.has(record.kind) ||
+    !EXPLICIT_SOURCES.has(record.requested_org.source)
+  )
+    return null;
   return ORG_SWITCH_DETAILS.find((d) => d === detail) ?? null;
 }

@@ -56,12 +56,21 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
     decision_id: decision.decision_id,
     time: record.time.toISOString(),
     kind: record.kind,
-    principal: decision.principal ? { id: text(decision.principal.id, 'principal.id'), kind: decision.principal.kind } : null,
-    requested_org: { id: text(record.requested_org.id, 'requested_org.id'), source: record.requested_org.source },
+    principal: decision.principal
+      ? { id: text(decision.principal.id, 'principal.id'), kind: decision.principal.kind }
+      : null,
+    requested_org: {
+      id: text(record.requested_org.id, 'requested_org.id'),
+      source: record.requested_org.source,
+    },
     effective_org: text(decision.effective_org, 'effective_org'),
     action: text(record.action, 'action'),
     resource: record.resource
-      ? { type: text(record.resource.type, 'resource.type'), id: text(record.resource.id, 'resource.id'), org: text(record.resource.org, 'resource.org') }
+      ? {
+          type: text(record.resource.type, 'resource.type'),
+          id: text(record.resource.id, 'resource.id'),
+          org: text(record.resource.org, 'resource.org'),
+        }
       : null,
     allow: decision.allow,
     reason: decision.reason,
@@ -86,6 +95,8 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
 function boundedText(value: string): string {
   if (value.length <= MAX_FIELD_CHARS) return value.toWellFormed();
   // Cut first (a field may be megabytes long), then mend: only the head is ever copied.
-  const cut = /[\uD800-\uDBFF]/.test(value.charAt(MAX_FIELD_CHARS - 1)) ? MAX_FIELD_CHARS - 1 : MAX_FIELD_CHARS;
+  const cut = /[\uD800-\uDBFF]/.test(value.charAt(MAX_FIELD_CHARS - 1))
+    ? MAX_FIELD_CHARS - 1
+    : MAX_FIELD_CHARS;
   return value.slice(0, cut).toWellFormed();
 }

@@ -49,9 +49,12 @@ export interface DecisionLog extends DecisionObserver {
 
 export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLogDeps): DecisionLog {
   const { bufferEntries, bufferBytes, sampleAllowsOneIn } = options;
-  if (!Number.isInteger(bufferEntries) || bufferEntries < 1) throw new TypeError('bufferEntries must be a positive integer');
-  if (!Number.isInteger(bufferBytes) || bufferBytes < 1) throw new TypeError('bufferBytes must be a positive integer');
-  if (!Number.isInteger(sampleAllowsOneIn) || sampleAllowsOneIn < 1) throw new TypeError('sampleAllowsOneIn must be a positive integer');
+  if (!Number.isInteger(bufferEntries) || bufferEntries < 1)
+    throw new TypeError('bufferEntries must be a positive integer');
+  if (!Number.isInteger(bufferBytes) || bufferBytes < 1)
+    throw new TypeError('bufferBytes must be a positive integer');
+  if (!Number.isInteger(sampleAllowsOneIn) || sampleAllowsOneIn < 1)
+    throw new TypeError('sampleAllowsOneIn must be a positive integer');
   const { sink, counters } = deps;
   const random = deps.random ?? Math.random;
 
@@ -67,12 +70,24 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
   const idleWaiters = new Set<() => void>();
 
   function onDecision(record: DecisionRecord): void {
-    if (closed) { counters.dropped('closed', 1); return; }
-    if (record.decision.allow && sampleAllowsOneIn > 1 && random() * sampleAllowsOneIn >= 1) { counters.sampledOut(); return; }
-    if (waiting.length + writing >= bufferEntries) { counters.dropped('buffer_full', 1); return; }
+    if (closed) {
+      counters.dropped('closed', 1);
+      return;
+    }
+    if (record.decision.allow && sampleAllowsOneIn > 1 && random() * sampleAllowsOneIn >= 1) {
+      counters.sampledOut();
+      return;
+    }
+    if (waiting.length + writing >= bufferEntries) {
+      counters.dropped('buffer_full', 1);
+      return;
+    }
     const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
     const bytes = Buffer.byteLength(line);
-    if (waitingBytes + writingBytes + bytes > bufferBytes) { counters.dropped('buffer_full', 1); return; }
+    if (waitingBytes + writingBytes + bytes > bufferBytes) {
+      counters.dropped('buffer_full', 1);
+      return;
+    }
     waiting.push(line);
     waitingBytes += bytes;
     schedule();

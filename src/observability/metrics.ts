@@ -13,14 +13,22 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DecisionObserver } from '../contract/decision.js';
 import { DECISION_KINDS } from '../contract/decision-kinds.js';
-import { CACHE_LAYERS, CACHE_OUTCOMES, REQUEST_REFUSALS, type CacheStats, type RequestRefusal } from '../contract/metric-labels.js';
+import {
+  CACHE_LAYERS,
+  CACHE_OUTCOMES,
+  REQUEST_REFUSALS,
+  type CacheStats,
+  type RequestRefusal,
+} from '../contract/metric-labels.js';
 import { SPOOF_SOURCES } from '../contract/org-sources.js';
 import { REASONS } from '../contract/reasons.js';
 import { FLIP_SOURCES, type FlipSource } from '../contract/tenancy-switch.js';
 import { decisionLabels, ORG_SWITCH_DETAILS } from './decision-labels.js';
 
 /** Decision latency buckets in seconds: 25 µs … 100 ms. */
-const DECISION_LATENCY_BUCKETS_S = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const DECISION_LATENCY_BUCKETS_S = [
+  0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+];
 
 /** Redis-backed components; add yours here when it starts counting its Redis errors. */
 const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
@@ -174,16 +182,20 @@ export function createMetrics(registry: Registry): Metrics {
 
   for (const kind of DECISION_KINDS) {
     latency.zero({ kind });
-    for (const reason of REASONS) decisions.inc({ kind, decision: reason === 'allowed' ? 'allow' : 'deny', reason }, 0);
+    for (const reason of REASONS)
+      decisions.inc({ kind, decision: reason === 'allowed' ? 'allow' : 'deny', reason }, 0);
   }
   for (const source of SPOOF_SOURCES) spoofs.inc({ source }, 0);
   for (const detail of ORG_SWITCH_DETAILS) orgSwitchFailures.inc({ detail }, 0);
-  for (const layer of CACHE_LAYERS) for (const outcome of CACHE_OUTCOMES) cacheLookups.inc({ layer, outcome }, 0);
+  for (const layer of CACHE_LAYERS)
+    for (const outcome of CACHE_OUTCOMES) cacheLookups.inc({ layer, outcome }, 0);
   for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
   for (const cause of DECISION_LOG_DROP_CAUSES) logDropped.inc({ cause }, 0);
   for (const refusal of REQUEST_REFUSALS) forwardAuthRefusals.inc({ refusal }, 0);
-  for (const to of ['on', 'off']) for (const source of FLIP_SOURCES) tenancyFlips.inc({ to, source }, 0);
-  for (const differs of ['allow', 'reason']) for (const shadow of ['allow', 'deny']) shadowDisagreements.inc({ differs, shadow }, 0);
+  for (const to of ['on', 'off'])
+    for (const source of FLIP_SOURCES) tenancyFlips.inc({ to, source }, 0);
+  for (const differs of ['allow', 'reason'])
+    for (const shadow of ['allow', 'deny']) shadowDisagreements.inc({ differs, shadow }, 0);
 
   return {
     registry,
@@ -204,10 +216,20 @@ export function createMetrics(registry: Registry): Metrics {
     },
     redisError: (component) => redisErrors.inc({ component }),
     policyLoadFailed: () => policyLoadFailures.inc(),
-    shadowDisagreed: (d) => shadowDisagreements.inc({ differs: d.differs === 'allow' ? 'allow' : 'reason', shadow: d.shadow.allow ? 'allow' : 'deny' }),
+    shadowDisagreed: (d) =>
+      shadowDisagreements.inc({
+        differs: d.differs === 'allow' ? 'allow' : 'reason',
+        shadow: d.shadow.allow ? 'allow' : 'deny',
+      }),
     tenancyFlipped: (flip) =>
-      tenancyFlips.inc({ to: flip.multi_tenant ? 'on' : 'off', source: (FLIP_SOURCES as readonly string[]).includes(flip.source) ? flip.source : 'other' }),
-    forwardAuthRefused: (refusal) => forwardAuthRefusals.inc({ refusal: (REQUEST_REFUSALS as readonly string[]).includes(refusal) ? refusal : 'other' }),
+      tenancyFlips.inc({
+        to: flip.multi_tenant ? 'on' : 'off',
+        source: (FLIP_SOURCES as readonly string[]).includes(flip.source) ? flip.source : 'other',
+      }),
+    forwardAuthRefused: (refusal) =>
+      forwardAuthRefusals.inc({
+        refusal: (REQUEST_REFUSALS as readonly string[]).includes(refusal) ? refusal : 'other',
+      }),
     observeState(sources) {
       state = sources;
     },

@@ -18,20 +18,34 @@ export interface OpenDecisionLogDeps {
   random?: () => number;
 }
 
-export async function openDecisionLog(config: DecisionLogConfig, deps: OpenDecisionLogDeps): Promise<DecisionLog | null> {
+export async function openDecisionLog(
+  config: DecisionLogConfig,
+  deps: OpenDecisionLogDeps,
+): Promise<DecisionLog | null> {
   if (config.sink === 'none') return null;
-  if (config.sink === 'file' && config.file === undefined) throw new TypeError('decision_log.file is required with sink: file');
-  const sink = config.sink === 'file' ? await fileSink(config.file as string) : streamSink(deps.stdout, { end: false });
+  if (config.sink === 'file' && config.file === undefined)
+    throw new TypeError('decision_log.file is required with sink: file');
+  const sink =
+    config.sink === 'file'
+      ? await fileSink(config.file as string)
+      : streamSink(deps.stdout, { end: false });
   const { logger } = deps;
   return createDecisionLog(
-    { bufferEntries: config.buffer_entries, bufferBytes: config.buffer_bytes, sampleAllowsOneIn: config.sample_allows_one_in },
+    {
+      bufferEntries: config.buffer_entries,
+      bufferBytes: config.buffer_bytes,
+      sampleAllowsOneIn: config.sample_allows_one_in,
+    },
     {
       sink,
       counters: deps.counters,
       ...(deps.random ? { random: deps.random } : {}),
       onSinkState: (state) =>
         state.failing
-          ? logger.warn('decision log sink is failing; entries are being dropped', { sink: config.sink, ...errorFields(state.error) })
+          ? logger.warn('decision log sink is failing; entries are being dropped', {
+              sink: config.sink,
+              ...errorFields(state.error),
+            })
           : logger.info('decision log sink recovered', { sink: config.sink }),
     },
   );

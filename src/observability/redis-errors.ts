@@ -7,7 +7,10 @@
  */
 import type { RedisClientFactory } from '../redis/client.js';
 
-export function countingRedisErrors(factory: RedisClientFactory, onError: () => void): RedisClientFactory {
+export function countingRedisErrors(
+  factory: RedisClientFactory,
+  onError: () => void,
+): RedisClientFactory {
   return (role) => {
     const client = factory(role);
     client.on('error', () => onError());

@@ -24,13 +24,21 @@ export function policyConfigSchema(ctx: ConfigContext) {
       shadow: z.strictObject(policySourceShape(ctx)).optional(),
     })
     .superRefine((policy, issues) => {
-      const add = (path: string[], message: string) => issues.addIssue({ code: 'custom', path, message });
+      const add = (path: string[], message: string) =>
+        issues.addIssue({ code: 'custom', path, message });
       if (!hasOneSource(policy)) add([], 'set exactly one of dir, bundle');
       if (policy.public_key_file !== undefined && policy.dir !== undefined)
-        add(['public_key_file'], 'needs policy.bundle: only a bundle carries a signature (build and sign one with orgwarden policy build --key)');
-      if (policy.shadow && !hasOneSource(policy.shadow)) add(['shadow'], 'set exactly one of dir, bundle');
+        add(
+          ['public_key_file'],
+          'needs policy.bundle: only a bundle carries a signature (build and sign one with orgwarden policy build --key)',
+        );
+      if (policy.shadow && !hasOneSource(policy.shadow))
+        add(['shadow'], 'set exactly one of dir, bundle');
       if (policy.shadow?.dir !== undefined && policy.public_key_file !== undefined)
-        add(['shadow', 'dir'], 'policy.public_key_file is set, so the shadow must be a signed bundle too');
+        add(
+          ['shadow', 'dir'],
+          'policy.public_key_file is set, so the shadow must be a signed bundle too',
+        );
     })
     .prefault({});
 }
@@ -39,10 +47,13 @@ export type PolicyConfig = z.output<ReturnType<typeof policyConfigSchema>>;
 
 /** What `loadVerificationKey` would refuse in this PEM, found synchronously; null when it is usable. */
 function verificationKeyProblem(pem: string, file: string): string | null {
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return `${file} holds a private key; give the public key`;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+    return `${file} holds a private key; give the public key`;
   let key: KeyObject;
   try {
-    key = pem.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    key = pem.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(pem).publicKey
+      : createPublicKey(pem);
   } catch {
     return `${file} is not a PEM public key or certificate`;
   }

@@ -6,7 +6,13 @@
 import type { PolicyConfig } from './config.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
 import type { Logger } from '../contract/logger.js';
-import { PolicyRejectedError, describeSource, loadCandidate, type LoadStep, type PolicySource } from './policy-loader.js';
+import {
+  PolicyRejectedError,
+  describeSource,
+  loadCandidate,
+  type LoadStep,
+  type PolicySource,
+} from './policy-loader.js';
 import { createPolicyReloader, type ReloadOutcome, type ReloadTrigger } from './reloader.js';
 import { createShadowPolicy, type ShadowPolicy, type ShadowStatus } from './shadow.js';
 import { loadVerificationKey } from '../bundle/signing-keys.js';
@@ -38,17 +44,31 @@ export interface PolicyRolloutDeps {
   routeActions?: () => ReadonlyMap<string, boolean>;
 }
 
-export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRolloutDeps): Promise<PolicyRollout> {
+export async function createPolicyRollout(
+  config: PolicyConfig,
+  deps: PolicyRolloutDeps,
+): Promise<PolicyRollout> {
   const { logger, now } = deps;
-  const verificationKey = config.public_key_file ? await loadVerificationKey(config.public_key_file) : null;
+  const verificationKey = config.public_key_file
+    ? await loadVerificationKey(config.public_key_file)
+    : null;
   const load = (source: PolicySource) =>
-    loadCandidate(source, { env: deps.env, verificationKey, now: () => new Date(now()), ...(deps.routeActions ? { routeActions: deps.routeActions() } : {}) });
+    loadCandidate(source, {
+      env: deps.env,
+      verificationKey,
+      now: () => new Date(now()),
+      ...(deps.routeActions ? { routeActions: deps.routeActions() } : {}),
+    });
   // The schema holds exactly one of dir and bundle; watch and watch_debounce_ms have defaults there.
-  const source: PolicySource = config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle };
+  const source: PolicySource =
+    config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle };
   const reloader = await createPolicyReloader(source, { load, logger, now });
   const shadow = createShadowPolicy({ logger, now });
   const watcher = config.watch
-    ? watchPolicySource(source, () => void reloader.reload('watch'), { debounceMs: config.watch_debounce_ms, logger })
+    ? watchPolicySource(source, () => void reloader.reload('watch'), {
+        debounceMs: config.watch_debounce_ms,
+        logger,
+      })
     : null;
   let lastShadow: ShadowLoadOutcome | null = null;
 
@@ -58,17 +78,34 @@ export async function createPolicyRollout(config: PolicyConfig, deps: PolicyRoll
     const run = shadowQueue.then(async (): Promise<ShadowLoadOutcome> => {
       const at = new Date(now()).toISOString();
       const candidateSource = requested ?? config.shadow;
-      if (!candidateSource) return (lastShadow = { ok: false, at, source: 'none', step: null, error: 'no shadow source given and policy.shadow is not configured' });
+      if (!candidateSource)
+        return (lastShadow = {
+          ok: false,
+          at,
+          source: 'none',
+          step: null,
+          error: 'no shadow source given and policy.shadow is not configured',
+        });
       const label = describeSource(candidateSource);
       try {
         const candidate = await load(candidateSource);
         const status = shadow.set(candidate.engine, label);
-        logger.info('shadow policy loaded', { component: 'policy', revision: status.revision, source: label, smoke_cases: candidate.smoke.cases });
+        logger.info('shadow policy loaded', {
+          component: 'policy',
+          revision: status.revision,
+          source: label,
+          smoke_cases: candidate.smoke.cases,
+        });
         return (lastShadow = { ok: true, at, status });
       } catch (err) {
         const step = err instanceof PolicyRejectedError ? err.step : null;
         const error = err instanceof Error ? err.message : String(err);
-        logger.error('shadow policy rejected; the previous shadow (if any) stays', { component: 'policy', source: label, step, error });
+        logger.error('shadow policy rejected; the previous shadow (if any) stays', {
+          component: 'policy',
+          source: label,
+          step,
+          error,
+        });
         return (lastShadow = { ok: false, at, source: label, step, error });
       }
     });

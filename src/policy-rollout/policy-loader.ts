@@ -19,7 +19,8 @@ import { verifyBundleSignature } from '../bundle/signature.js';
 import type { VerificationKey } from '../bundle/signing-keys.js';
 import { runSmokeCases, type SmokeReport } from './smoke-cases.js';
 
-export type LoadStep = 'compile' | 'read' | 'signature' | 'load' | 'vocabulary' | 'routes' | 'smoke';
+export type LoadStep =
+  'compile' | 'read' | 'signature' | 'load' | 'vocabulary' | 'routes' | 'smoke';
 
 export class PolicyRejectedError extends OrgwardenError {
   constructor(
@@ -57,15 +58,24 @@ export interface CandidateOptions {
 }
 
 export function describeSource(source: PolicySource): string {
-  return source.dir !== undefined ? `policy.dir ${source.dir}` : `policy.bundle ${source.bundle ?? '?'}`;
+  return source.dir !== undefined
+    ? `policy.dir ${source.dir}`
+    : `policy.bundle ${source.bundle ?? '?'}`;
 }
 
-export async function loadCandidate(source: PolicySource, options: CandidateOptions): Promise<Candidate> {
+export async function loadCandidate(
+  source: PolicySource,
+  options: CandidateOptions,
+): Promise<Candidate> {
   const key = options.verificationKey;
   let bundle: PolicyBundle;
   if (source.dir !== undefined) {
     const dir = source.dir;
-    if (key) throw new PolicyRejectedError('signature', `${describeSource(source)}: policy.public_key_file is set, so only signed bundles load; build and sign a bundle (orgwarden policy build --key)`);
+    if (key)
+      throw new PolicyRejectedError(
+        'signature',
+        `${describeSource(source)}: policy.public_key_file is set, so only signed bundles load; build and sign a bundle (orgwarden policy build --key)`,
+      );
     bundle = await step('compile', () => loadPolicyBundle({ dir }, options.env));
   } else if (source.bundle !== undefined) {
     const file = source.bundle;
@@ -91,26 +101,41 @@ export async function loadCandidate(source: PolicySource, options: CandidateOpti
 function checkVocabulary(data: Record<string, unknown>): void {
   const gaps = vocabularyGaps(data);
   const problems = [
-    ...(gaps.actions.length > 0 ? [`lacks action(s) the code relies on: ${gaps.actions.join(', ')}`] : []),
-    ...(gaps.reasons.length > 0 ? [`lacks reason(s), or gives them another status than the code: ${gaps.reasons.join(', ')}`] : []),
+    ...(gaps.actions.length > 0
+      ? [`lacks action(s) the code relies on: ${gaps.actions.join(', ')}`]
+      : []),
+    ...(gaps.reasons.length > 0
+      ? [`lacks reason(s), or gives them another status than the code: ${gaps.reasons.join(', ')}`]
+      : []),
   ];
   if (problems.length > 0) throw new Error(`this policy's catalogue ${problems.join('; ')}`);
 }
 
-function checkRouteActions(data: Record<string, unknown>, required: ReadonlyMap<string, boolean>): void {
+function checkRouteActions(
+  data: Record<string, unknown>,
+  required: ReadonlyMap<string, boolean>,
+): void {
   const catalogue = catalogueFromPolicyData(data);
   const missing = [...required.keys()].filter((action) => !catalogue?.has(action));
   if (missing.length > 0)
-    throw new Error(`the route manifest maps routes to actions this policy's catalogue lacks: ${missing.join(', ')}`);
-  const changed = [...required].filter(([action, orgManagement]) => catalogue?.get(action)?.org_management !== orgManagement).map(([a]) => a);
+    throw new Error(
+      `the route manifest maps routes to actions this policy's catalogue lacks: ${missing.join(', ')}`,
+    );
+  const changed = [...required]
+    .filter(([action, orgManagement]) => catalogue?.get(action)?.org_management !== orgManagement)
+    .map(([a]) => a);
   if (changed.length > 0)
-    throw new Error(`this policy changes org_management of action(s) the route manifest uses (${changed.join(', ')}); restart to reload the manifest with it`);
+    throw new Error(
+      `this policy changes org_management of action(s) the route manifest uses (${changed.join(', ')}); restart to reload the manifest with it`,
+    );
 }
 
 async function step<T>(name: LoadStep, run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw new PolicyRejectedError(name, err instanceof Error ? err.message : String(err), { cause: err });
+    throw new PolicyRejectedError(name, err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
   }
 }

@@ -10,7 +10,13 @@
  */
 import { createActivePolicy, type ActivePolicy } from '../engine/active-policy.js';
 import type { Logger } from '../contract/logger.js';
-import { PolicyRejectedError, describeSource, type Candidate, type LoadStep, type PolicySource } from './policy-loader.js';
+import {
+  PolicyRejectedError,
+  describeSource,
+  type Candidate,
+  type LoadStep,
+  type PolicySource,
+} from './policy-loader.js';
 import type { SmokeReport } from './smoke-cases.js';
 
 export type ReloadTrigger = 'start' | 'api' | 'watch' | 'sighup';
@@ -49,7 +55,10 @@ export interface ReloaderDeps {
 }
 
 /** Loads the policy once (a failure rejects: there is nothing to serve) and returns the reloader. */
-export async function createPolicyReloader(source: PolicySource, deps: ReloaderDeps): Promise<PolicyReloader> {
+export async function createPolicyReloader(
+  source: PolicySource,
+  deps: ReloaderDeps,
+): Promise<PolicyReloader> {
   const { logger, now } = deps;
   const active = createActivePolicy();
   const listeners = new Set<(outcome: ReloadOutcome) => void>();
@@ -67,17 +76,53 @@ export async function createPolicyReloader(source: PolicySource, deps: ReloaderD
       const revision = candidate.bundle.revision;
       const changed = revision !== previous;
       if (changed) active.swap(candidate.engine);
-      outcome = { ok: true, trigger, at, duration_ms: elapsed(started), step: null, error: null, revision, active_revision: revision, changed, smoke: candidate.smoke };
+      outcome = {
+        ok: true,
+        trigger,
+        at,
+        duration_ms: elapsed(started),
+        step: null,
+        error: null,
+        revision,
+        active_revision: revision,
+        changed,
+        smoke: candidate.smoke,
+      };
       logger.info(changed ? 'policy activated' : 'policy reloaded: unchanged', {
-        component: 'policy', trigger, revision, previous_revision: previous, source: describeSource(source), smoke_cases: candidate.smoke.cases, signed: candidate.signed,
+        component: 'policy',
+        trigger,
+        revision,
+        previous_revision: previous,
+        source: describeSource(source),
+        smoke_cases: candidate.smoke.cases,
+        signed: candidate.signed,
       });
     } catch (err) {
       const step = err instanceof PolicyRejectedError ? err.step : null;
       const error = err instanceof Error ? err.message : String(err);
-      outcome = { ok: false, trigger, at, duration_ms: elapsed(started), step, error, revision: null, active_revision: previous, changed: false, smoke: null };
-      logger.error(previous ? 'policy reload failed; the active policy keeps serving' : 'policy load failed', {
-        component: 'policy', trigger, step, error, active_revision: previous, source: describeSource(source),
-      });
+      outcome = {
+        ok: false,
+        trigger,
+        at,
+        duration_ms: elapsed(started),
+        step,
+        error,
+        revision: null,
+        active_revision: previous,
+        changed: false,
+        smoke: null,
+      };
+      logger.error(
+        previous ? 'policy reload failed; the active policy keeps serving' : 'policy load failed',
+        {
+          component: 'policy',
+          trigger,
+          step,
+          error,
+          active_revision: previous,
+          source: describeSource(source),
+        },
+      );
     }
     last = outcome;
     for (const listener of listeners) {
@@ -102,7 +147,11 @@ export async function createPolicyReloader(source: PolicySource, deps: ReloaderD
   }
 
   const first = await reload('start');
-  if (!first.ok) throw new PolicyRejectedError(first.step ?? 'load', `${describeSource(source)}: rejected at step ${first.step ?? 'load'}: ${first.error ?? 'failed'}`);
+  if (!first.ok)
+    throw new PolicyRejectedError(
+      first.step ?? 'load',
+      `${describeSource(source)}: rejected at step ${first.step ?? 'load'}: ${first.error ?? 'failed'}`,
+    );
 
   return {
     active,

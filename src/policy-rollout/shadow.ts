@@ -20,7 +20,11 @@ const DEFAULT_QUEUE_MAX = 1000;
 const DEFAULT_LOGS_PER_SECOND = 20;
 const BATCH = 200;
 
-interface Outcome { allow: boolean; reason: string; detail: string | null }
+interface Outcome {
+  allow: boolean;
+  reason: string;
+  detail: string | null;
+}
 
 export interface ShadowDisagreement {
   decision_id: string;
@@ -65,7 +69,12 @@ interface Slot {
   status: ShadowStatus;
 }
 
-export function createShadowPolicy(deps: { logger: Logger; now?: () => number; queueMax?: number; logsPerSecond?: number }): ShadowPolicy {
+export function createShadowPolicy(deps: {
+  logger: Logger;
+  now?: () => number;
+  queueMax?: number;
+  logsPerSecond?: number;
+}): ShadowPolicy {
   const now = deps.now ?? Date.now;
   const queueMax = deps.queueMax ?? DEFAULT_QUEUE_MAX;
   const logsPerSecond = deps.logsPerSecond ?? DEFAULT_LOGS_PER_SECOND;
@@ -79,10 +88,21 @@ export function createShadowPolicy(deps: { logger: Logger; now?: () => number; q
   function evaluate(item: { slot: Slot; input: PolicyInput; decision: Decision }): void {
     const { slot: s, input, decision } = item;
     const result = s.engine.evaluate(input);
-    const shadow: Outcome = result.ok ? { allow: result.decision.allow, reason: result.decision.reason, detail: result.decision.detail } : { allow: false, reason: 'policy_error', detail: null };
+    const shadow: Outcome = result.ok
+      ? {
+          allow: result.decision.allow,
+          reason: result.decision.reason,
+          detail: result.decision.detail,
+        }
+      : { allow: false, reason: 'policy_error', detail: null };
     s.status.evaluated += 1;
     if (!result.ok) s.status.errors += 1;
-    const differs = shadow.allow !== decision.allow ? 'allow' : shadow.reason !== decision.reason ? 'reason' : null;
+    const differs =
+      shadow.allow !== decision.allow
+        ? 'allow'
+        : shadow.reason !== decision.reason
+          ? 'reason'
+          : null;
     if (differs === null) {
       s.status.agreed += 1;
       return;
@@ -94,10 +114,16 @@ export function createShadowPolicy(deps: { logger: Logger; now?: () => number; q
       action: input.action,
       requested_org: input.requested_org.id,
       differs,
-      active: { allow: decision.allow, reason: decision.reason, detail: decision.detail, revision: decision.policy_revision },
+      active: {
+        allow: decision.allow,
+        reason: decision.reason,
+        detail: decision.detail,
+        revision: decision.policy_revision,
+      },
       shadow: { ...shadow, revision: s.engine.revision },
     };
-    if (mayLog()) deps.logger.warn('shadow policy disagrees', { component: 'policy', ...disagreement });
+    if (mayLog())
+      deps.logger.warn('shadow policy disagrees', { component: 'policy', ...disagreement });
     else s.status.logs_suppressed += 1;
     for (const listener of listeners) {
       try {
@@ -151,8 +177,15 @@ export function createShadowPolicy(deps: { logger: Logger; now?: () => number; q
       slot = {
         engine,
         status: {
-          revision: engine.revision, source, loaded_at: new Date(now()).toISOString(),
-          evaluated: 0, agreed: 0, disagreed: { allow: 0, reason: 0 }, errors: 0, dropped: 0, logs_suppressed: 0,
+          revision: engine.revision,
+          source,
+          loaded_at: new Date(now()).toISOString(),
+          evaluated: 0,
+          agreed: 0,
+          disagreed: { allow: 0, reason: 0 },
+          errors: 0,
+          dropped: 0,
+          logs_suppressed: 0,
         },
       };
       return { ...slot.status };

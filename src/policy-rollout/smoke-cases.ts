@@ -51,14 +51,24 @@ const BUILTIN: SmokeCase[] = [
       requested_org: { id: 'default', source: 'default' },
       resource: null,
       context: {},
-      directory: { available: false, org: { exists: false, status: null }, member_role: null, target_role: null, resource_org: null, resource_shares: [] },
+      directory: {
+        available: false,
+        org: { exists: false, status: null },
+        member_role: null,
+        target_role: null,
+        resource_org: null,
+        resource_shares: [],
+      },
     },
     want: { allow: false },
   },
   { name: 'built-in: an empty input is denied', input: {}, want: { allow: false } },
 ];
 
-export function runSmokeCases(engine: PolicyEngine, data: Readonly<Record<string, unknown>>): SmokeReport {
+export function runSmokeCases(
+  engine: PolicyEngine,
+  data: Readonly<Record<string, unknown>>,
+): SmokeReport {
   const own = readCases(data);
   const failures: string[] = [];
   for (const smoke of [...BUILTIN, ...own]) {
@@ -70,13 +80,19 @@ export function runSmokeCases(engine: PolicyEngine, data: Readonly<Record<string
       continue;
     }
     const decision = result.decision as unknown as Record<string, unknown>;
-    const wrong = Object.entries(smoke.want).filter(([key, want]) => JSON.stringify(decision[key]) !== JSON.stringify(want));
+    const wrong = Object.entries(smoke.want).filter(
+      ([key, want]) => JSON.stringify(decision[key]) !== JSON.stringify(want),
+    );
     if (wrong.length > 0)
-      failures.push(`"${smoke.name}": ${wrong.map(([key, want]) => `${key} is ${JSON.stringify(decision[key])}, want ${JSON.stringify(want)}`).join('; ')}`);
+      failures.push(
+        `"${smoke.name}": ${wrong.map(([key, want]) => `${key} is ${JSON.stringify(decision[key])}, want ${JSON.stringify(want)}`).join('; ')}`,
+      );
   }
   if (failures.length > 0) {
     const more = failures.length > MAX_LISTED ? ` (and ${failures.length - MAX_LISTED} more)` : '';
-    throw new SmokeCaseError(`${failures.length} smoke case(s) failed: ${failures.slice(0, MAX_LISTED).join(' | ')}${more}`);
+    throw new SmokeCaseError(
+      `${failures.length} smoke case(s) failed: ${failures.slice(0, MAX_LISTED).join(' | ')}${more}`,
+    );
   }
   return { cases: own.length, builtin: BUILTIN.length };
 }
@@ -93,7 +109,8 @@ export function readCases(data: Readonly<Record<string, unknown>>): SmokeCase[] 
   const extra = Object.keys(smoke).filter((k) => !['about', 'base_input', 'cases'].includes(k));
   if (extra.length > 0) bad(`unknown key ${JSON.stringify(extra[0])}`);
   if (!isObject(smoke.base_input)) bad('base_input must be an object (a complete policy input)');
-  if (!Array.isArray(smoke.cases) || smoke.cases.length === 0) bad('cases must be a non-empty list');
+  if (!Array.isArray(smoke.cases) || smoke.cases.length === 0)
+    bad('cases must be a non-empty list');
   const names = new Set<string>();
   return (smoke.cases as unknown[]).map((entry, i) => {
     const where = `cases[${i}]`;
@@ -101,13 +118,17 @@ export function readCases(data: Readonly<Record<string, unknown>>): SmokeCase[] 
     const extraKeys = Object.keys(entry).filter((k) => !['name', 'input', 'want'].includes(k));
     if (extraKeys.length > 0) bad(`${where}: unknown key ${JSON.stringify(extraKeys[0])}`);
     const { name, input, want } = entry;
-    if (typeof name !== 'string' || name === '') return bad(`${where}.name must be a non-empty string`);
+    if (typeof name !== 'string' || name === '')
+      return bad(`${where}.name must be a non-empty string`);
     if (names.has(name)) bad(`${where}: duplicate name ${JSON.stringify(name)}`);
     names.add(name);
-    if (input !== undefined && !isObject(input)) bad(`${where} ("${name}").input must be an object (a patch)`);
-    if (!isObject(want) || Object.keys(want).length === 0) return bad(`${where} ("${name}").want must be a non-empty object`);
+    if (input !== undefined && !isObject(input))
+      bad(`${where} ("${name}").input must be an object (a patch)`);
+    if (!isObject(want) || Object.keys(want).length === 0)
+      return bad(`${where} ("${name}").want must be a non-empty object`);
     const unknownField = Object.keys(want).find((k) => !DECISION_KEYS.has(k));
-    if (unknownField) bad(`${where} ("${name}").want: ${JSON.stringify(unknownField)} is not a decision field`);
+    if (unknownField)
+      bad(`${where} ("${name}").want: ${JSON.stringify(unknownField)} is not a decision field`);
     return { name, input: mergePatch(smoke.base_input, input ?? {}), want };
   });
 }
@@ -118,9 +139,15 @@ export function mergePatch(base: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     // defineProperty: a "__proto__" key in the data stays a plain key
-    Object.defineProperty(out, key, { value: mergePatch(base[key], value), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: mergePatch(base[key], value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -17,32 +17,49 @@ export interface PolicyWatcher {
   close(): void;
 }
 
-export function watchPolicySource(source: PolicySource, onChange: () => void, options: { debounceMs: number; logger: Logger }): PolicyWatcher {
+export function watchPolicySource(
+  source: PolicySource,
+  onChange: () => void,
+  options: { debounceMs: number; logger: Logger },
+): PolicyWatcher {
   const target = source.dir ?? path.dirname(source.bundle ?? '.');
   const name = source.bundle !== undefined ? path.basename(source.bundle) : null;
   let timer: NodeJS.Timeout | null = null;
   let watcher: FSWatcher | null = null;
 
-  const relevant = (filename: string | null) => name === null || filename === null || filename === name || filename.startsWith('..');
+  const relevant = (filename: string | null) =>
+    name === null || filename === null || filename === name || filename.startsWith('..');
 
   try {
-    watcher = watch(target, { recursive: source.dir !== undefined, persistent: false }, (_event, filename) => {
-      if (!relevant(filename)) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        timer = null;
-        onChange();
-      }, options.debounceMs);
-      timer.unref();
-    });
+    watcher = watch(
+      target,
+      { recursive: source.dir !== undefined, persistent: false },
+      (_event, filename) => {
+        if (!relevant(filename)) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = null;
+          onChange();
+        }, options.debounceMs);
+        timer.unref();
+      },
+    );
     watcher.on('error', (err) => {
-      options.logger.warn('policy watcher stopped; reload with SIGHUP or POST /v1/admin/policy/reload', { component: 'policy', error: err.message });
+      options.logger.warn(
+        'policy watcher stopped; reload with SIGHUP or POST /v1/admin/policy/reload',
+        { component: 'policy', error: err.message },
+      );
       watcher?.close();
     });
   } catch (err) {
-    options.logger.warn('policy watcher could not start; reload with SIGHUP or POST /v1/admin/policy/reload', {
-      component: 'policy', path: target, error: err instanceof Error ? err.message : String(err),
-    });
+    options.logger.warn(
+      'policy watcher could not start; reload with SIGHUP or POST /v1/admin/policy/reload',
+      {
+        component: 'policy',
+        path: target,
+        error: err instanceof Error ? err.message : String(err),
+      },
+    );
   }
 
   return {

@@ -37,7 +37,11 @@ export type RedisClientFactory = (role: RedisRole) => RedisClient;
 const FIRST_RECONNECT_DELAY_MS = 50;
 
 /** Bounded exponential backoff with jitter: 50, 100, 200, ... ms, never above `maxMs`. */
-export function reconnectDelay(attempt: number, maxMs: number, random: () => number = Math.random): number {
+export function reconnectDelay(
+  attempt: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const exponential = FIRST_RECONNECT_DELAY_MS * 2 ** Math.min(Math.max(attempt - 1, 0), 20);
   const jitter = Math.floor(random() * FIRST_RECONNECT_DELAY_MS);
   return Math.min(exponential + jitter, maxMs);
@@ -59,7 +63,11 @@ function redisClientOptions(config: RedisConnectionConfig, role: RedisRole): Red
   };
 }
 
-export function createRedisClient(config: RedisConnectionConfig, role: RedisRole, log: Logger): RedisClient {
+export function createRedisClient(
+  config: RedisConnectionConfig,
+  role: RedisRole,
+  log: Logger,
+): RedisClient {
   const options = redisClientOptions(config, role);
   let client: RedisClient;
   if (config.cluster_nodes && config.cluster_nodes.length > 0 && role === 'subscriber') {

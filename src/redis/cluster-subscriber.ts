@@ -48,7 +48,8 @@ function rotatingConnector(nodes: readonly NodeAddress[]): ConnectorClass {
     connect(): Promise<Socket> {
       const node = nodes[attempt++ % nodes.length];
       // unreachable: createClusterSubscriber refuses an empty seed list
-      if (node === undefined) return Promise.reject(new TypeError('a cluster subscriber needs at least one seed node'));
+      if (node === undefined)
+        return Promise.reject(new TypeError('a cluster subscriber needs at least one seed node'));
       this.connecting = true;
       return new Promise((resolve, reject) => {
         process.nextTick(() => {

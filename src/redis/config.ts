@@ -10,16 +10,28 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/0';
 export const redisConfigSchema = z
   .strictObject({
     /** Single-node URL; absent when `cluster_nodes` is set. */
-    url: z.string().regex(/^rediss?:\/\/\S+$/).optional(),
-    key_prefix: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/).default('orgwarden:'),
-    cluster_nodes: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/)).min(1).optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/)
+      .optional(),
+    key_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]{1,64}$/)
+      .default('orgwarden:'),
+    cluster_nodes: z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/))
+      .min(1)
+      .optional(),
     command_timeout_ms: integer(5, 10000).default(50),
     connect_timeout_ms: integer(10, 60000).default(1000),
     max_reconnect_delay_ms: integer(10, 60000).default(2000),
   })
   .superRefine((redis, ctx) => {
-    if (redis.cluster_nodes && redis.url !== undefined) ctx.addIssue({ code: 'custom', message: 'set url or cluster_nodes, not both', path: [] });
+    if (redis.cluster_nodes && redis.url !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'set url or cluster_nodes, not both', path: [] });
   })
-  .transform((redis) => (redis.cluster_nodes || redis.url !== undefined ? redis : { ...redis, url: DEFAULT_REDIS_URL }));
+  .transform((redis) =>
+    redis.cluster_nodes || redis.url !== undefined ? redis : { ...redis, url: DEFAULT_REDIS_URL },
+  );
 
 export type RedisConfig = z.output<typeof redisConfigSchema>;

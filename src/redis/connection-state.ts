@@ -33,7 +33,12 @@ export function trackConnection(client: RedisClient): ConnectionState {
   client.on('close', () => {
     lost += 1;
   });
-  const status = (): ConnectionStatus => (client.status === 'ready' ? 'connected' : client.status === 'end' ? 'unavailable' : 'reconnecting');
+  const status = (): ConnectionStatus =>
+    client.status === 'ready'
+      ? 'connected'
+      : client.status === 'end'
+        ? 'unavailable'
+        : 'reconnecting';
   return {
     status,
     isConnected: () => client.status === 'ready',

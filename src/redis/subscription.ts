@@ -34,7 +34,11 @@ export interface LiveSubscription {
   close(): void;
 }
 
-export function createLiveSubscription(subscriber: RedisClient, state: ConnectionState, handlers: SubscriptionHandlers): LiveSubscription {
+export function createLiveSubscription(
+  subscriber: RedisClient,
+  state: ConnectionState,
+  handlers: SubscriptionHandlers,
+): LiveSubscription {
   let live = false;
   let closed = false;
   let subscribing: Promise<void> | null = null;

@@ -17,7 +17,12 @@ export const tenancyConfigSchema = z
       .check((payload) => {
         if (!ORG_ID_PATTERN.test(payload.value)) return; // the grammar's own problem is reported
         const found = orgIdProblem(payload.value, payload.value);
-        if (found !== null) payload.issues.push({ code: 'custom', message: describeIdProblem('the default org', found), input: payload.value });
+        if (found !== null)
+          payload.issues.push({
+            code: 'custom',
+            message: describeIdProblem('the default org', found),
+            input: payload.value,
+          });
       }),
     org_header: z
       .string()

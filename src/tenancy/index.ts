@@ -17,7 +17,10 @@ export interface TenancyControlDeps {
   pollIntervalMs?: number;
 }
 
-export async function createTenancyControl(config: { tenancy: TenancyConfig; redis?: RedisConfig | undefined }, deps: TenancyControlDeps): Promise<TenancyControl> {
+export async function createTenancyControl(
+  config: { tenancy: TenancyConfig; redis?: RedisConfig | undefined },
+  deps: TenancyControlDeps,
+): Promise<TenancyControl> {
   const { logger } = deps;
   const log = withFields(logger, { component: 'tenancy' });
   const control = config.redis
@@ -42,9 +45,18 @@ export async function createTenancyControl(config: { tenancy: TenancyConfig; red
     });
   });
   const status = control.status();
-  logger.info('tenancy switch ready', { component: 'tenancy', multi_tenant: status.multi_tenant, store: status.store, synced: status.synced });
+  logger.info('tenancy switch ready', {
+    component: 'tenancy',
+    multi_tenant: status.multi_tenant,
+    store: status.store,
+    synced: status.synced,
+  });
   return control;
 }
 
-export { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys } from './redis-tenancy-switch.js';
+export {
+  TenancyStoreUnavailableError,
+  createRedisTenancySwitch,
+  tenancyKeys,
+} from './redis-tenancy-switch.js';
 export type { TenancyControl, TenancyFlip } from './tenancy-control.js';

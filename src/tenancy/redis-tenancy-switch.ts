@@ -58,7 +58,10 @@ export function tenancyKeys(prefix: string) {
   return { state: `${prefix}tenancy`, channel: `${prefix}tenancy:changed` };
 }
 
-export async function createRedisTenancySwitch(options: RedisTenancyOptions, deps: RedisTenancyDeps = {}): Promise<TenancyControl> {
+export async function createRedisTenancySwitch(
+  options: RedisTenancyOptions,
+  deps: RedisTenancyDeps = {},
+): Promise<TenancyControl> {
   const now = deps.now ?? Date.now;
   const log = deps.log ?? stderrLogger('tenancy');
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
@@ -95,7 +98,10 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     if (fields.multi_tenant === undefined) {
       const seed = synced ? state : options.initial;
       if ((await commands.hsetnx(keys.state, 'multi_tenant', String(seed))) === 1)
-        log.info('tenancy switch seeded in redis', { multi_tenant: seed, from: synced ? 'last_read_state' : 'config' });
+        log.info('tenancy switch seeded in redis', {
+          multi_tenant: seed,
+          from: synced ? 'last_read_state' : 'config',
+        });
       fields = await commands.hgetall(keys.state);
     }
     const value = parseBool(fields.multi_tenant);
@@ -103,7 +109,10 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     const effectiveSource = synced ? source : 'sync';
     if (value === null) {
       if (badValueLogged !== fields.multi_tenant)
-        log.error('tenancy switch in redis is unreadable; serving single-tenant', { key: keys.state, value: String(fields.multi_tenant).slice(0, 32) });
+        log.error('tenancy switch in redis is unreadable; serving single-tenant', {
+          key: keys.state,
+          value: String(fields.multi_tenant).slice(0, 32),
+        });
       badValueLogged = fields.multi_tenant ?? null;
       apply(false, readVersion, effectiveSource);
       return;
@@ -129,10 +138,15 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
           outageLogged = false;
         } catch (err) {
           if (!outageLogged && !isClosed())
-            log.warn(synced ? 'tenancy switch cannot read redis; keeping the last state read' : 'tenancy switch cannot read redis; serving single-tenant until it answers', {
-              multi_tenant: state,
-              error: err instanceof Error ? err.message : String(err),
-            });
+            log.warn(
+              synced
+                ? 'tenancy switch cannot read redis; keeping the last state read'
+                : 'tenancy switch cannot read redis; serving single-tenant until it answers',
+              {
+                multi_tenant: state,
+                error: err instanceof Error ? err.message : String(err),
+              },
+            );
           outageLogged = true;
         }
         next = readAgain;
@@ -150,16 +164,25 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
     retryMs: SUBSCRIBE_RETRY_MS,
     onLive: () => refresh('sync'),
     onMessage: () => void refresh('broadcast'),
-    onError: (err) => log.warn('tenancy switch cannot subscribe to changes; following by polling', { error: String(err) }),
+    onError: (err) =>
+      log.warn('tenancy switch cannot subscribe to changes; following by polling', {
+        error: String(err),
+      }),
   });
   commands.on('ready', () => void refresh('sync'));
-  const poll = setInterval(() => void refresh('poll'), deps.pollIntervalMs ?? TENANCY_POLL_INTERVAL_MS);
+  const poll = setInterval(
+    () => void refresh('poll'),
+    deps.pollIntervalMs ?? TENANCY_POLL_INTERVAL_MS,
+  );
   poll.unref();
 
   connections.connect();
   // A healthy start serves the shared state from the first request; an unreachable Redis does not
   // stop the start (the replica serves "off" and keeps trying).
-  await Promise.all([connections.commandsState.firstAttempt(() => reading ?? refresh('sync')), connections.subscriberState.firstAttempt(() => changes.subscribe())]);
+  await Promise.all([
+    connections.commandsState.firstAttempt(() => reading ?? refresh('sync')),
+    connections.subscriberState.firstAttempt(() => changes.subscribe()),
+  ]);
   starting = false;
   if (!isSynced()) await refresh('sync');
 
@@ -171,19 +194,34 @@ export async function createRedisTenancySwitch(options: RedisTenancyOptions, dep
       try {
         replies = await commands
           .multi()
-          .hset(keys.state, 'multi_tenant', String(multiTenant), 'changed_at', new Date(now()).toISOString())
+          .hset(
+            keys.state,
+            'multi_tenant',
+            String(multiTenant),
+            'changed_at',
+            new Date(now()).toISOString(),
+          )
           .hincrby(keys.state, 'version', 1)
           .exec();
       } catch (err) {
-        throw new TenancyStoreUnavailableError(`redis did not accept the change: ${err instanceof Error ? err.message : String(err)}`);
+        throw new TenancyStoreUnavailableError(
+          `redis did not accept the change: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       const failed = replies?.find(([err]) => err !== null);
-      if (!replies || failed) throw new TenancyStoreUnavailableError(`redis did not accept the change: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+      if (!replies || failed)
+        throw new TenancyStoreUnavailableError(
+          `redis did not accept the change: ${failed?.[0]?.message ?? 'transaction aborted'}`,
+        );
       const written = parseVersion(String(replies[1]?.[1]));
       apply(multiTenant, written, 'admin');
-      commands.publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written })).catch((err: unknown) => {
-        log.warn('tenancy switch broadcast failed; other replicas follow within one poll', { error: String(err) });
-      });
+      commands
+        .publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written }))
+        .catch((err: unknown) => {
+          log.warn('tenancy switch broadcast failed; other replicas follow within one poll', {
+            error: String(err),
+          });
+        });
     },
     onChange: (listener) => emitter.onChange(listener),
     onFlip: (listener) => emitter.onFlip(listener),

@@ -48,7 +48,13 @@ export function createFlipEmitter(now: () => number) {
     emit(multiTenant: boolean, source: FlipSource, version: number | null): void {
       flips += 1;
       lastFlipAt = new Date(now());
-      const flip: TenancyFlip = { multi_tenant: multiTenant, previous: !multiTenant, source, at: lastFlipAt, version };
+      const flip: TenancyFlip = {
+        multi_tenant: multiTenant,
+        previous: !multiTenant,
+        source,
+        at: lastFlipAt,
+        version,
+      };
       for (const listener of changeListeners) safely(() => listener(multiTenant));
       for (const listener of flipListeners) safely(() => listener(flip));
     },
@@ -77,7 +83,10 @@ function safely(call: () => void): void {
 }
 
 /** Without Redis: the switch lives in this process and starts from `tenancy.multi_tenant`. */
-export function createLocalTenancyControl(initial: boolean, now: () => number = Date.now): TenancyControl {
+export function createLocalTenancyControl(
+  initial: boolean,
+  now: () => number = Date.now,
+): TenancyControl {
   const local = createLocalTenancySwitch(initial);
   const emitter = createFlipEmitter(now);
   // The local switch calls its listeners only on a real change, and only `set` changes it.
@@ -87,7 +96,13 @@ export function createLocalTenancyControl(initial: boolean, now: () => number = 
     set: (multiTenant) => local.set(multiTenant),
     onChange: (listener) => emitter.onChange(listener),
     onFlip: (listener) => emitter.onFlip(listener),
-    status: () => ({ multi_tenant: local.isMultiTenant(), store: 'memory', synced: true, version: null, ...emitter.counts() }),
+    status: () => ({
+      multi_tenant: local.isMultiTenant(),
+      store: 'memory',
+      synced: true,
+      version: null,
+      ...emitter.counts(),
+    }),
     async close() {
       emitter.clear();
       await local.close();

@@ -5,16 +5,34 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { Authenticator } from '../../src/authn/types.js';
-import { TEST_SECRET, createTestKeys, mintHs256, testClaims, type TestKeys } from '../support/tokens.js';
+import {
+  TEST_SECRET,
+  createTestKeys,
+  mintHs256,
+  testClaims,
+  type TestKeys,
+} from '../support/tokens.js';
 import { expectFailure } from './expect.js';
-import { NOW, NOW_S, authConfig, b64url, hs256Authenticator, rawToken, recordingFetch, signHs256Raw, tempDir } from './helpers.js';
+import {
+  NOW,
+  NOW_S,
+  authConfig,
+  b64url,
+  hs256Authenticator,
+  rawToken,
+  recordingFetch,
+  signHs256Raw,
+  tempDir,
+} from './helpers.js';
 
 const claims = (extra: Record<string, unknown> = {}) => testClaims({ sub: 'alice', ...extra }, NOW);
-const mint = (extra: Record<string, unknown> = {}) => mintHs256(TEST_SECRET, { sub: 'alice', ...extra }, { now: NOW });
+const mint = (extra: Record<string, unknown> = {}) =>
+  mintHs256(TEST_SECRET, { sub: 'alice', ...extra }, { now: NOW });
 /** A compact JWS's header, payload and signature; throws when it does not have exactly three parts. */
 function partsOf(token: string): [string, string, string] {
   const [header, payload, signature, ...rest] = token.split('.');
-  if (header === undefined || payload === undefined || signature === undefined || rest.length > 0) throw new Error(`not a compact JWS: ${token}`);
+  if (header === undefined || payload === undefined || signature === undefined || rest.length > 0)
+    throw new Error(`not a compact JWS: ${token}`);
   return [header, payload, signature];
 }
 
@@ -70,7 +88,11 @@ describe('input that is not a token', () => {
   });
 
   it('a header without alg → token_malformed', async () => {
-    expectFailure(await auth.authenticate(signHs256Raw({ typ: 'JWT' }, claims())), 'token_malformed', 'alg');
+    expectFailure(
+      await auth.authenticate(signHs256Raw({ typ: 'JWT' }, claims())),
+      'token_malformed',
+      'alg',
+    );
   });
 
   it('a header with a lone surrogate (kid "\\ud800", spelled as a JSON escape) → token_malformed', async () => {
@@ -82,7 +104,11 @@ describe('input that is not a token', () => {
   });
 
   it('a kid that is not a string → token_malformed', async () => {
-    expectFailure(await auth.authenticate(signHs256Raw({ alg: 'HS256', kid: 7 }, claims())), 'token_malformed', 'kid');
+    expectFailure(
+      await auth.authenticate(signHs256Raw({ alg: 'HS256', kid: 7 }, claims())),
+      'token_malformed',
+      'kid',
+    );
   });
 });
 
@@ -112,24 +138,42 @@ describe('size', () => {
 });
 
 describe('algorithm attacks', () => {
-  it.each(['none', 'None', 'NONE', 'nOnE'])('unsigned token with alg %j → algorithm_not_allowed', async (alg) => {
-    const token = rawToken({ alg, typ: 'JWT' }, claims());
-    expect(token.endsWith('.')).toBe(true);
-    expectFailure(await auth.authenticate(token), 'algorithm_not_allowed', 'alg');
-  });
+  it.each(['none', 'None', 'NONE', 'nOnE'])(
+    'unsigned token with alg %j → algorithm_not_allowed',
+    async (alg) => {
+      const token = rawToken({ alg, typ: 'JWT' }, claims());
+      expect(token.endsWith('.')).toBe(true);
+      expectFailure(await auth.authenticate(token), 'algorithm_not_allowed', 'alg');
+    },
+  );
 
   it('alg none with a forged signature segment → algorithm_not_allowed', async () => {
-    expectFailure(await auth.authenticate(rawToken({ alg: 'none' }, claims(), 'c2ln')), 'algorithm_not_allowed', 'alg');
+    expectFailure(
+      await auth.authenticate(rawToken({ alg: 'none' }, claims(), 'c2ln')),
+      'algorithm_not_allowed',
+      'alg',
+    );
   });
 
   it('an algorithm outside the allow-list → algorithm_not_allowed', async () => {
     const keys = await createTestKeys('ES256');
-    expectFailure(await auth.authenticate(await keys.mint({ sub: 'alice' }, { now: NOW })), 'algorithm_not_allowed', 'alg');
-    expectFailure(await auth.authenticate(signHs256Raw({ alg: 'HS512' }, claims())), 'algorithm_not_allowed', 'alg');
+    expectFailure(
+      await auth.authenticate(await keys.mint({ sub: 'alice' }, { now: NOW })),
+      'algorithm_not_allowed',
+      'alg',
+    );
+    expectFailure(
+      await auth.authenticate(signHs256Raw({ alg: 'HS512' }, claims())),
+      'algorithm_not_allowed',
+      'alg',
+    );
   });
 
   it('an empty signature with an allowed alg → signature_invalid', async () => {
-    expectFailure(await auth.authenticate(rawToken({ alg: 'HS256' }, claims())), 'signature_invalid');
+    expectFailure(
+      await auth.authenticate(rawToken({ alg: 'HS256' }, claims())),
+      'signature_invalid',
+    );
   });
 
   describe('RS256 → HS256 confusion (public key PEM used as the HMAC secret)', () => {
@@ -144,28 +188,39 @@ describe('algorithm attacks', () => {
     afterAll(() => files.cleanup());
 
     it('is refused by the allow-list: algorithm_not_allowed', async () => {
-      const rs256 = await createAuthenticator(authConfig({ public_key_file: pemPath }, { algorithms: ['RS256'] }), {
-        env: {},
-        now: () => NOW,
-      });
+      const rs256 = await createAuthenticator(
+        authConfig({ public_key_file: pemPath }, { algorithms: ['RS256'] }),
+        {
+          env: {},
+          now: () => NOW,
+        },
+      );
       const forged = await mintHs256(rsa.spkiPem, { sub: 'admin' }, { now: NOW });
       expectFailure(await rs256.authenticate(forged), 'algorithm_not_allowed', 'alg');
       // The real key still works.
-      expect((await rs256.authenticate(await rsa.mint({ sub: 'alice' }, { now: NOW }))).ok).toBe(true);
+      expect((await rs256.authenticate(await rsa.mint({ sub: 'alice' }, { now: NOW }))).ok).toBe(
+        true,
+      );
     });
 
     it('an HMAC signature under an RS256 header → signature_invalid', async () => {
-      const rs256 = await createAuthenticator(authConfig({ public_key_file: pemPath }, { algorithms: ['RS256'] }), {
-        env: {},
-        now: () => NOW,
-      });
+      const rs256 = await createAuthenticator(
+        authConfig({ public_key_file: pemPath }, { algorithms: ['RS256'] }),
+        {
+          env: {},
+          now: () => NOW,
+        },
+      );
       const forged = signHs256Raw({ alg: 'RS256' }, claims({ sub: 'admin' }), rsa.spkiPem);
       expectFailure(await rs256.authenticate(forged), 'signature_invalid');
     });
 
     it('a config allowing HS256 next to a public key does not start', async () => {
       await expect(
-        createAuthenticator(authConfig({ public_key_file: pemPath }, { algorithms: ['RS256', 'HS256'] }), { env: {} }),
+        createAuthenticator(
+          authConfig({ public_key_file: pemPath }, { algorithms: ['RS256', 'HS256'] }),
+          { env: {} },
+        ),
       ).rejects.toThrow(/auth\.algorithms: 'HS256' cannot be used with auth\.public_key_file/);
     });
   });
@@ -179,22 +234,34 @@ describe('key selection attacks', () => {
     files = tempDir();
     trusted = await createTestKeys('ES256', { kid: 'trusted' });
     const path = files.write('jwks.json', JSON.stringify(trusted.jwks));
-    jwksAuth = await createAuthenticator(authConfig({ jwks_file: path }, { algorithms: ['ES256'] }), { env: {}, now: () => NOW });
+    jwksAuth = await createAuthenticator(
+      authConfig({ jwks_file: path }, { algorithms: ['ES256'] }),
+      { env: {}, now: () => NOW },
+    );
   });
   afterAll(() => files.cleanup());
 
   it('unknown kid against a JWKS → key_not_found', async () => {
-    const token = await trusted.mint({ sub: 'alice' }, { now: NOW, header: { kid: 'no-such-key' } });
+    const token = await trusted.mint(
+      { sub: 'alice' },
+      { now: NOW, header: { kid: 'no-such-key' } },
+    );
     expectFailure(await jwksAuth.authenticate(token), 'key_not_found', 'kid');
   });
 
   it("an attacker's key under the trusted kid → signature_invalid", async () => {
     const attacker = await createTestKeys('ES256', { kid: 'trusted' });
-    expectFailure(await jwksAuth.authenticate(await attacker.mint({ sub: 'admin' }, { now: NOW })), 'signature_invalid');
+    expectFailure(
+      await jwksAuth.authenticate(await attacker.mint({ sub: 'admin' }, { now: NOW })),
+      'signature_invalid',
+    );
   });
 
   describe('headers that carry or point to a key are refused and never fetched', () => {
-    const remoteConfig = authConfig({ jwks_url: 'https://keys.example.test/.well-known/jwks.json' }, { algorithms: ['ES256'] });
+    const remoteConfig = authConfig(
+      { jwks_url: 'https://keys.example.test/.well-known/jwks.json' },
+      { algorithms: ['ES256'] },
+    );
     let attacker: TestKeys;
     beforeAll(async () => {
       attacker = await createTestKeys('ES256');
@@ -212,7 +279,11 @@ describe('key selection attacks', () => {
       const header = Object.fromEntries(cases())[name] as Record<string, unknown>;
       const recorder = recordingFetch();
       const globalFetch = vi.spyOn(globalThis, 'fetch');
-      const remote = await createAuthenticator(remoteConfig, { env: {}, now: () => NOW, fetch: recorder.fetch });
+      const remote = await createAuthenticator(remoteConfig, {
+        env: {},
+        now: () => NOW,
+        fetch: recorder.fetch,
+      });
       const token = await attacker.mint({ sub: 'admin' }, { now: NOW, header });
       expectFailure(await remote.authenticate(token), 'header_not_allowed', name);
       expect(recorder.calls).toEqual([]);
@@ -221,13 +292,23 @@ describe('key selection attacks', () => {
 
     it('(control: the recorder does see the fetch for an ordinary token)', async () => {
       const recorder = recordingFetch();
-      const remote = await createAuthenticator(remoteConfig, { env: {}, now: () => NOW, fetch: recorder.fetch });
-      expectFailure(await remote.authenticate(await attacker.mint({ sub: 'alice' }, { now: NOW })), 'keys_unavailable');
+      const remote = await createAuthenticator(remoteConfig, {
+        env: {},
+        now: () => NOW,
+        fetch: recorder.fetch,
+      });
+      expectFailure(
+        await remote.authenticate(await attacker.mint({ sub: 'alice' }, { now: NOW })),
+        'keys_unavailable',
+      );
       expect(recorder.calls).toEqual(['https://keys.example.test/.well-known/jwks.json']);
     });
 
     it('an embedded jwk is refused even on a source that never fetches', async () => {
-      const token = await attacker.mint({ sub: 'admin' }, { now: NOW, header: { jwk: attacker.publicJwk } });
+      const token = await attacker.mint(
+        { sub: 'admin' },
+        { now: NOW, header: { jwk: attacker.publicJwk } },
+      );
       expectFailure(await jwksAuth.authenticate(token), 'header_not_allowed', 'jwk');
     });
   });
@@ -235,7 +316,10 @@ describe('key selection attacks', () => {
 
 describe('critical header extensions', () => {
   it('unknown crit → header_not_allowed', async () => {
-    const token = signHs256Raw({ alg: 'HS256', crit: ['urn:example:ext'], 'urn:example:ext': true }, claims());
+    const token = signHs256Raw(
+      { alg: 'HS256', crit: ['urn:example:ext'], 'urn:example:ext': true },
+      claims(),
+    );
     expectFailure(await auth.authenticate(token), 'header_not_allowed', 'crit');
   });
 
@@ -259,17 +343,32 @@ describe('integrity', () => {
   });
 
   it('a token signed with another secret → signature_invalid', async () => {
-    const token = await mintHs256('another-secret-that-is-also-32-bytes-long', { sub: 'alice' }, { now: NOW });
+    const token = await mintHs256(
+      'another-secret-that-is-also-32-bytes-long',
+      { sub: 'alice' },
+      { now: NOW },
+    );
     expectFailure(await auth.authenticate(token), 'signature_invalid');
   });
 
   it('a signed payload that is not JSON → token_malformed', async () => {
-    expectFailure(await auth.authenticate(signHs256Raw({ alg: 'HS256' }, 'not json')), 'token_malformed');
-    expectFailure(await auth.authenticate(signHs256Raw({ alg: 'HS256' }, [claims()])), 'token_malformed');
+    expectFailure(
+      await auth.authenticate(signHs256Raw({ alg: 'HS256' }, 'not json')),
+      'token_malformed',
+    );
+    expectFailure(
+      await auth.authenticate(signHs256Raw({ alg: 'HS256' }, [claims()])),
+      'token_malformed',
+    );
   });
 
   it('claims named like our result fields cannot forge a result', async () => {
-    const token = await mint({ ok: false, code: 'token_missing', message: 'x', principal: { id: 'root' } });
+    const token = await mint({
+      ok: false,
+      code: 'token_missing',
+      message: 'x',
+      principal: { id: 'root' },
+    });
     const result = await auth.authenticate(token);
     expect(result.ok).toBe(true);
     expect(result.ok && result.principal.id).toBe('alice');
@@ -283,21 +382,37 @@ describe('lifetime', () => {
   });
 
   it('nbf in the future → token_not_yet_valid', async () => {
-    expectFailure(await auth.authenticate(await mint({ nbf: NOW_S + 31 })), 'token_not_yet_valid', 'nbf');
+    expectFailure(
+      await auth.authenticate(await mint({ nbf: NOW_S + 31 })),
+      'token_not_yet_valid',
+      'nbf',
+    );
   });
 
   it('iat in the future → token_issued_in_future (jose alone would accept it)', async () => {
-    expectFailure(await auth.authenticate(await mint({ iat: NOW_S + 31 })), 'token_issued_in_future', 'iat');
+    expectFailure(
+      await auth.authenticate(await mint({ iat: NOW_S + 31 })),
+      'token_issued_in_future',
+      'iat',
+    );
   });
 
   it('iat in the future with max_token_age_s set → token_issued_in_future (here jose catches it)', async () => {
     const aged = await hs256Authenticator({ max_token_age_s: 600 });
-    expectFailure(await aged.authenticate(await mint({ iat: NOW_S + 31 })), 'token_issued_in_future', 'iat');
+    expectFailure(
+      await aged.authenticate(await mint({ iat: NOW_S + 31 })),
+      'token_issued_in_future',
+      'iat',
+    );
   });
 
   it('iat older than max_token_age_s → token_too_old', async () => {
     const aged = await hs256Authenticator({ max_token_age_s: 600 });
-    expectFailure(await aged.authenticate(await mint({ iat: NOW_S - 631 })), 'token_too_old', 'iat');
+    expectFailure(
+      await aged.authenticate(await mint({ iat: NOW_S - 631 })),
+      'token_too_old',
+      'iat',
+    );
   });
 
   it('no iat while max_token_age_s is set → claim_missing', async () => {
@@ -332,11 +447,19 @@ describe('required and addressed claims', () => {
   });
 
   it('wrong iss → claim_invalid', async () => {
-    expectFailure(await auth.authenticate(await mint({ iss: 'https://evil.example' })), 'claim_invalid', 'iss');
+    expectFailure(
+      await auth.authenticate(await mint({ iss: 'https://evil.example' })),
+      'claim_invalid',
+      'iss',
+    );
   });
 
   it('wrong aud → claim_invalid', async () => {
-    expectFailure(await auth.authenticate(await mint({ aud: 'another-service' })), 'claim_invalid', 'aud');
+    expectFailure(
+      await auth.authenticate(await mint({ aud: 'another-service' })),
+      'claim_invalid',
+      'aud',
+    );
     expectFailure(await auth.authenticate(await mint({ aud: ['a', 'b'] })), 'claim_invalid', 'aud');
   });
 });
@@ -352,7 +475,11 @@ describe('our claims', () => {
     ['org_ids not an array', { kind: 'api_token', org_ids: 'acme' }, 'org_ids'],
     ['org_ids empty', { kind: 'api_token', org_ids: [] }, 'org_ids'],
     ['org_ids with a non-string', { kind: 'api_token', org_ids: ['acme', 5] }, 'org_ids'],
-    ['org_id outside org_ids', { kind: 'api_token', org_id: 'gamma', org_ids: ['acme', 'beta'] }, 'org_id'],
+    [
+      'org_id outside org_ids',
+      { kind: 'api_token', org_id: 'gamma', org_ids: ['acme', 'beta'] },
+      'org_id',
+    ],
     ['auth_time not a number', { auth_time: 'yesterday' }, 'auth_time'],
   ])('%s → claim_invalid', async (_, extra, claim) => {
     expectFailure(await auth.authenticate(await mint(extra)), 'claim_invalid', claim);
@@ -378,10 +505,18 @@ describe('our claims', () => {
     ['org_id too long', { kind: 'api_token', org_id: 'o'.repeat(65) }, 'org_id'],
     ['org_id dot-only', { kind: 'api_token', org_id: '..' }, 'org_id'],
     ['org_id a prototype name', { kind: 'api_token', org_id: 'constructor' }, 'org_id'],
-    ['org_id a case variant of the default org', { kind: 'api_token', org_id: 'Default' }, 'org_id'],
+    [
+      'org_id a case variant of the default org',
+      { kind: 'api_token', org_id: 'Default' },
+      'org_id',
+    ],
     ['org_ids with a bad id', { kind: 'api_token', org_ids: ['acme', '../beta'] }, 'org_ids'],
     ['org_ids with a dot-only id', { kind: 'api_token', org_ids: ['acme', '.'] }, 'org_ids'],
-    ['org_ids with a default look-alike', { kind: 'api_token', org_ids: ['acme', 'DEFAULT'] }, 'org_ids'],
+    [
+      'org_ids with a default look-alike',
+      { kind: 'api_token', org_ids: ['acme', 'DEFAULT'] },
+      'org_ids',
+    ],
     ['malformed org claim on a session', { org_id: 'no spaces allowed' }, 'org_id'],
   ])('%s → org_id_malformed', async (_, extra, claim) => {
     expectFailure(await auth.authenticate(await mint(extra)), 'org_id_malformed', claim);
@@ -391,7 +526,11 @@ describe('our claims', () => {
     const bound = await auth.authenticate(await mint({ kind: 'api_token', org_id: 'default' }));
     expect(bound.ok && bound.principal.bound_orgs).toEqual(['default']);
     const main = await hs256Authenticator({}, { defaultOrg: 'main' });
-    expectFailure(await main.authenticate(await mint({ kind: 'api_token', org_id: 'MAIN' })), 'org_id_malformed', 'org_id');
+    expectFailure(
+      await main.authenticate(await mint({ kind: 'api_token', org_id: 'MAIN' })),
+      'org_id_malformed',
+      'org_id',
+    );
     const other = await main.authenticate(await mint({ kind: 'api_token', org_id: 'Default' }));
     expect(other.ok && other.principal.bound_orgs).toEqual(['Default']);
   });
@@ -416,13 +555,21 @@ describe('auth_time (sign-in time)', () => {
   });
 
   it('is refused in the future for an API token too (every claim is checked whatever the kind)', async () => {
-    expectFailure(await auth.authenticate(await mint({ kind: 'api_token', auth_time: NOW_S + 3600 })), 'auth_time_in_future', 'auth_time');
+    expectFailure(
+      await auth.authenticate(await mint({ kind: 'api_token', auth_time: NOW_S + 3600 })),
+      'auth_time_in_future',
+      'auth_time',
+    );
   });
 
   it('follows the configured tolerance', async () => {
     const strict = await hs256Authenticator({ clock_tolerance_s: 0 });
     expect((await strict.authenticate(await mint({ auth_time: NOW_S }))).ok).toBe(true);
-    expectFailure(await strict.authenticate(await mint({ auth_time: NOW_S + 1 })), 'auth_time_in_future', 'auth_time');
+    expectFailure(
+      await strict.authenticate(await mint({ auth_time: NOW_S + 1 })),
+      'auth_time_in_future',
+      'auth_time',
+    );
   });
 });
 
@@ -431,9 +578,24 @@ describe('authenticate never throws', () => {
     const token = await mint();
     const [h, p, s] = partsOf(token);
     const inputs: unknown[] = [
-      `${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}..${s}`, `${p}.${h}.${s}`, token.toUpperCase(),
-      token.replace(/.$/, '!'), `${h}.${p}.${s}=`, '\u0000.\u0000.\u0000', new String(token),
-      Object.create(null), new Proxy({}, { get: () => { throw new Error('boom'); } }),
+      `${h}.${p}`,
+      `${h}.${p}.${s}.${s}`,
+      `${h}..${s}`,
+      `${p}.${h}.${s}`,
+      token.toUpperCase(),
+      token.replace(/.$/, '!'),
+      `${h}.${p}.${s}=`,
+      '\u0000.\u0000.\u0000',
+      new String(token),
+      Object.create(null),
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('boom');
+          },
+        },
+      ),
     ];
     for (const input of inputs) {
       const result = await auth.authenticate(input as never);

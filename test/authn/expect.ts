@@ -7,7 +7,12 @@ import type { AuthErrorCode, Principal } from '../../src/contract/principal.js';
  * The result is a failure with exactly `code`; its message names `claim` when given, and never
  * carries the token or a jose message (ours never use double quotes; jose's do).
  */
-export function expectFailure(result: AuthResult, code: AuthErrorCode, claim?: string, token?: unknown): void {
+export function expectFailure(
+  result: AuthResult,
+  code: AuthErrorCode,
+  claim?: string,
+  token?: unknown,
+): void {
   expect(result).toMatchObject({ ok: false, code });
   if (result.ok) return;
   expect(Object.keys(result).sort()).toEqual(['code', 'message', 'ok']);

@@ -22,7 +22,10 @@ const NO_KEY_SOURCE = {
 };
 
 /** Config defaults as the schema sets them; `source` picks the one key source. */
-export function authConfig(source: Partial<AuthConfig> = {}, overrides: Partial<AuthConfig> = {}): AuthConfig {
+export function authConfig(
+  source: Partial<AuthConfig> = {},
+  overrides: Partial<AuthConfig> = {},
+): AuthConfig {
   const keySource = Object.keys(source).some((key) => key in NO_KEY_SOURCE)
     ? source
     : { hs256_secret_env: TEST_SECRET_ENV, ...source };
@@ -52,7 +55,10 @@ export function authConfig(source: Partial<AuthConfig> = {}, overrides: Partial<
 export const TEST_ENV = { [TEST_SECRET_ENV]: TEST_SECRET };
 
 /** An authenticator on the dev HS256 source with the fixed clock. */
-export function hs256Authenticator(overrides: Partial<AuthConfig> = {}, deps: Partial<AuthenticatorDeps> = {}): Promise<Authenticator> {
+export function hs256Authenticator(
+  overrides: Partial<AuthConfig> = {},
+  deps: Partial<AuthenticatorDeps> = {},
+): Promise<Authenticator> {
   return createAuthenticator(authConfig({}, overrides), { env: TEST_ENV, now: () => NOW, ...deps });
 }
 
@@ -70,13 +76,21 @@ export function rawToken(header: unknown, payload: unknown, signature = ''): str
  * HS256 over arbitrary header and payload, signed by hand, so tests can build tokens jose's
  * signer refuses to produce (unknown `crit`, non-JSON payload) that still carry a valid MAC.
  */
-export function signHs256Raw(header: unknown, payload: unknown, secret: string | Buffer = TEST_SECRET): string {
+export function signHs256Raw(
+  header: unknown,
+  payload: unknown,
+  secret: string | Buffer = TEST_SECRET,
+): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 /** A temp dir removed by `cleanup()`. */
-export function tempDir(): { dir: string; write(name: string, content: string): string; cleanup(): void } {
+export function tempDir(): {
+  dir: string;
+  write(name: string, content: string): string;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'orgwarden-authn-'));
   return {
     dir,
@@ -100,7 +114,9 @@ export function recordingFetch(): { fetch: typeof fetch; calls: string[] } {
 }
 
 /** A real HTTP server on 127.0.0.1, port 0. `requests` lists the paths it was asked for. */
-export async function startServer(handler: RequestListener): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+export async function startServer(
+  handler: RequestListener,
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');

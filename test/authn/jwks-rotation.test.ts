@@ -43,12 +43,20 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** An authenticator on the key server, its clock at `clock.t` (ms since NOW). */
-async function rotatingSetup(overrides = {}): Promise<{ auth: Authenticator; clock: { t: number }; fetches: () => number }> {
+async function rotatingSetup(
+  overrides = {},
+): Promise<{ auth: Authenticator; clock: { t: number }; fetches: () => number }> {
   const clock = { t: 0 };
   const path = `/jwks-${Math.random().toString(36).slice(2)}`;
   const config = authConfig(
     { jwks_url: `${server.url}${path}` },
-    { algorithms: ['ES256'], jwks_cooldown_s: COOLDOWN_S, jwks_cache_max_age_s: MAX_AGE_S, token_cache_ttl_s: 3600, ...overrides },
+    {
+      algorithms: ['ES256'],
+      jwks_cooldown_s: COOLDOWN_S,
+      jwks_cache_max_age_s: MAX_AGE_S,
+      token_cache_ttl_s: 3600,
+      ...overrides,
+    },
   );
   const auth = await createAuthenticator(config, { env: {}, now: () => NOW + clock.t });
   return { auth, clock, fetches: () => server.requests.filter((url) => url === path).length };
@@ -121,7 +129,10 @@ describe('removing a key', () => {
   });
 
   it('the bound is jwks_cache_max_age_s whatever token_cache_ttl_s says', async () => {
-    const { auth, clock } = await rotatingSetup({ token_cache_ttl_s: 3600, jwks_cache_max_age_s: 20 });
+    const { auth, clock } = await rotatingSetup({
+      token_cache_ttl_s: 3600,
+      jwks_cache_max_age_s: 20,
+    });
     served = jwksOf(a);
     const tokenA = await a.mint({ sub: 'alice', ...LIFETIME });
     expect(await ok(auth, tokenA)).toBe(true);

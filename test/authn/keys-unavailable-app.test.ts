@@ -4,7 +4,13 @@
  * surface, never "your token is invalid" (401); once the endpoint answers, the same token is allowed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_AUDIENCE, TEST_ISSUER, createTestKeys, jwksOf, type TestKeys } from '../support/tokens.js';
+import {
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  createTestKeys,
+  jwksOf,
+  type TestKeys,
+} from '../support/tokens.js';
 import { postJson, startTestApp } from '../support/app.js';
 import type { App } from '../../src/app.js';
 import { startServer } from './helpers.js';
@@ -27,7 +33,14 @@ beforeAll(async () => {
   ({ app, url } = await startTestApp({
     multiTenant: true,
     now: () => clock,
-    extra: { auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, algorithms: ['ES256'], jwks_url: `${keyServer.url}/jwks` } },
+    extra: {
+      auth: {
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+        algorithms: ['ES256'],
+        jwks_url: `${keyServer.url}/jwks`,
+      },
+    },
   }));
 });
 afterAll(async () => {
@@ -38,17 +51,34 @@ afterAll(async () => {
 describe('the identity provider is down and no keys are held', () => {
   it('authorize: keys_unavailable, status 503, not unauthenticated; features: 503; then allowed once keys come back', async () => {
     const token = await keys.mint({ sub: 'alice' });
-    const denied = await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.read' });
+    const denied = await postJson(`${url}/v1/authorize`, {
+      token,
+      org: 'acme',
+      action: 'org.read',
+    });
     expect(denied.status).toBe(200);
-    expect(denied.json).toMatchObject({ allow: false, reason: 'keys_unavailable', status: 503, detail: null });
+    expect(denied.json).toMatchObject({
+      allow: false,
+      reason: 'keys_unavailable',
+      status: 503,
+      detail: null,
+    });
 
-    const features = await fetch(`${url}/v1/features`, { headers: { authorization: `Bearer ${token}` } });
+    const features = await fetch(`${url}/v1/features`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(features.status).toBe(503);
-    expect(await features.json()).toEqual({ error: { code: 'unavailable', message: 'signing keys are unavailable' } });
+    expect(await features.json()).toEqual({
+      error: { code: 'unavailable', message: 'signing keys are unavailable' },
+    });
 
     up = true;
     clock += 60_000; // past the failure backoff
-    const allowed = await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.read' });
+    const allowed = await postJson(`${url}/v1/authorize`, {
+      token,
+      org: 'acme',
+      action: 'org.read',
+    });
     expect(allowed.json).toMatchObject({ allow: true, reason: 'allowed' });
   });
 });

@@ -4,7 +4,8 @@ import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
 import { expectFailure, expectPrincipal } from './expect.js';
 import { NOW, NOW_S, hs256Authenticator } from './helpers.js';
 
-const mint = (claims: Record<string, unknown>, now = NOW) => mintHs256(TEST_SECRET, claims, { now });
+const mint = (claims: Record<string, unknown>, now = NOW) =>
+  mintHs256(TEST_SECRET, claims, { now });
 
 describe('sessions', () => {
   it('a session token → session principal, unbound', async () => {
@@ -45,11 +46,14 @@ describe('sessions', () => {
 });
 
 describe('API tokens', () => {
-  const api = (extra: Record<string, unknown>) => mint({ sub: 'tok_1', kind: 'api_token', ...extra });
+  const api = (extra: Record<string, unknown>) =>
+    mint({ sub: 'tok_1', kind: 'api_token', ...extra });
 
   it('scopes are split on spaces, empties dropped', async () => {
     const auth = await hs256Authenticator();
-    const result = await auth.authenticate(await api({ scope: ' settings:read  monitoring:write ai:chat ', org_id: 'acme' }));
+    const result = await auth.authenticate(
+      await api({ scope: ' settings:read  monitoring:write ai:chat ', org_id: 'acme' }),
+    );
     expectPrincipal(result, {
       id: 'tok_1',
       kind: 'api_token',
@@ -61,14 +65,18 @@ describe('API tokens', () => {
 
   it('org_ids binds to several orgs', async () => {
     const auth = await hs256Authenticator();
-    const result = await auth.authenticate(await api({ scope: '*', org_ids: ['acme', 'beta.eu', 'g_1-x'] }));
+    const result = await auth.authenticate(
+      await api({ scope: '*', org_ids: ['acme', 'beta.eu', 'g_1-x'] }),
+    );
     expect(result.ok && result.principal.bound_orgs).toEqual(['acme', 'beta.eu', 'g_1-x']);
     expect(result.ok && result.principal.scopes).toEqual(['*']);
   });
 
   it('org_id together with an org_ids that contains it → org_ids', async () => {
     const auth = await hs256Authenticator();
-    const result = await auth.authenticate(await api({ org_id: 'beta', org_ids: ['acme', 'beta'] }));
+    const result = await auth.authenticate(
+      await api({ org_id: 'beta', org_ids: ['acme', 'beta'] }),
+    );
     expect(result.ok && result.principal.bound_orgs).toEqual(['acme', 'beta']);
   });
 
@@ -102,7 +110,11 @@ describe('issuer and audience lists', () => {
       issuer: ['https://old.example.test', 'https://auth.example.test'],
       audience: ['orgwarden', 'orgwarden-staging'],
     });
-    const old = await mint({ sub: 'alice', iss: 'https://old.example.test', aud: ['other', 'orgwarden-staging'] });
+    const old = await mint({
+      sub: 'alice',
+      iss: 'https://old.example.test',
+      aud: ['other', 'orgwarden-staging'],
+    });
     expect((await auth.authenticate(old)).ok).toBe(true);
   });
 });
@@ -113,7 +125,11 @@ describe('the injected clock and its tolerance (30 s)', () => {
     const at = (ms: number) => hs256Authenticator({}, { now: () => ms });
     expect((await (await at(NOW)).authenticate(token)).ok).toBe(true);
     expectFailure(await (await at(NOW + 2 * 3600_000)).authenticate(token), 'token_expired', 'exp');
-    expectFailure(await (await at(NOW - 3600_000)).authenticate(token), 'token_issued_in_future', 'iat');
+    expectFailure(
+      await (await at(NOW - 3600_000)).authenticate(token),
+      'token_issued_in_future',
+      'iat',
+    );
   });
 
   it.each<[string, Record<string, unknown>, boolean]>([
@@ -130,15 +146,27 @@ describe('the injected clock and its tolerance (30 s)', () => {
 
   it('with zero tolerance exp must be strictly in the future', async () => {
     const auth = await hs256Authenticator({ clock_tolerance_s: 0 });
-    expectFailure(await auth.authenticate(await mint({ sub: 'alice', exp: NOW_S })), 'token_expired', 'exp');
+    expectFailure(
+      await auth.authenticate(await mint({ sub: 'alice', exp: NOW_S })),
+      'token_expired',
+      'exp',
+    );
     expect((await auth.authenticate(await mint({ sub: 'alice', exp: NOW_S + 1 }))).ok).toBe(true);
-    expectFailure(await auth.authenticate(await mint({ sub: 'alice', iat: NOW_S + 1 })), 'token_issued_in_future', 'iat');
+    expectFailure(
+      await auth.authenticate(await mint({ sub: 'alice', iat: NOW_S + 1 })),
+      'token_issued_in_future',
+      'iat',
+    );
   });
 
   it('max_token_age_s counts from iat, with the tolerance', async () => {
     const auth = await hs256Authenticator({ max_token_age_s: 600 });
     expect((await auth.authenticate(await mint({ sub: 'alice', iat: NOW_S - 630 }))).ok).toBe(true);
-    expectFailure(await auth.authenticate(await mint({ sub: 'alice', iat: NOW_S - 631 })), 'token_too_old', 'iat');
+    expectFailure(
+      await auth.authenticate(await mint({ sub: 'alice', iat: NOW_S - 631 })),
+      'token_too_old',
+      'iat',
+    );
   });
 });
 

@@ -5,7 +5,13 @@ import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
 import { NOW, NOW_S, TEST_ENV, authConfig } from './helpers.js';
 import { createAuthenticator } from '../../src/authn/index.js';
 
-const alice: Principal = { id: 'alice', kind: 'session', scopes: [], bound_orgs: null, auth_time: null };
+const alice: Principal = {
+  id: 'alice',
+  kind: 'session',
+  scopes: [],
+  bound_orgs: null,
+  auth_time: null,
+};
 const limits = { maxEntries: 2, ttlS: 60, clockToleranceS: 30, maxTokenAgeS: 0 };
 
 describe('verified-token cache', () => {
@@ -61,7 +67,10 @@ describe('the authenticator with its cache', () => {
     expect((await authn.authenticate(token)).ok).toBe(true);
     const i = token.length - 5; // inside the signature, away from base64 padding bits
     const changed = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
-    expect(await authn.authenticate(changed)).toMatchObject({ ok: false, code: 'signature_invalid' });
+    expect(await authn.authenticate(changed)).toMatchObject({
+      ok: false,
+      code: 'signature_invalid',
+    });
     expect((await authn.authenticate(token)).ok).toBe(true);
   });
 });

@@ -15,7 +15,34 @@ const document = fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' });
 
 /** Texts near JSON: tokens, escapes, digits and stray characters, so many parse and many do not. */
 const nearJson = fc
-  .array(fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '"a"', '"\\u00e9"', '"\\ud800"', '\\', '0', '1', '-', '.', 'e', '+', 'true', 'null', ' ', '\n', '\u0001', 'x'), { maxLength: 16 })
+  .array(
+    fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '"a"',
+      '"\\u00e9"',
+      '"\\ud800"',
+      '\\',
+      '0',
+      '1',
+      '-',
+      '.',
+      'e',
+      '+',
+      'true',
+      'null',
+      ' ',
+      '\n',
+      '\u0001',
+      'x',
+    ),
+    { maxLength: 16 },
+  )
   .map((tokens) => tokens.join(''));
 
 const isJson = (text: string) => {
@@ -35,7 +62,11 @@ function keysSorted(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(keysSorted);
   if (value === null || typeof value !== 'object') return true;
   const keys = Object.keys(value).filter((key) => !/^(0|[1-9]\d*)$/.test(key));
-  return keys.every((key, i) => i === 0 || Buffer.compare(Buffer.from(keys[i - 1]!), Buffer.from(key)) < 0) && Object.values(value).every(keysSorted);
+  return (
+    keys.every(
+      (key, i) => i === 0 || Buffer.compare(Buffer.from(keys[i - 1]!), Buffer.from(key)) < 0,
+    ) && Object.values(value).every(keysSorted)
+  );
 }
 
 describe('canonical JSON, generated', () => {
@@ -54,7 +85,11 @@ describe('canonical JSON, generated', () => {
         const canonical = canonicalJson(one(value));
         expect(canonicalJson(other(value))).toBe(canonical);
         // no whitespace outside strings (JSON.stringify spells strings as Go does, but for U+2028/2029, which Go escapes)
-        expect(canonical).toBe(JSON.stringify(JSON.parse(canonical)).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+        expect(canonical).toBe(
+          JSON.stringify(JSON.parse(canonical))
+            .replace(/\u2028/g, '\\u2028')
+            .replace(/\u2029/g, '\\u2029'),
+        );
         expect(keysSorted(JSON.parse(canonical))).toBe(true);
       }),
       fuzzParams(500),
@@ -73,17 +108,23 @@ describe('canonical JSON, generated', () => {
 
   it('accepts exactly the texts JSON.parse accepts, and refuses the others with a SyntaxError', () => {
     fc.assert(
-      fc.property(fc.oneof(nearJson, document.map((value) => JSON.stringify(value))), (text) => {
-        let outcome: 'accepted' | 'refused';
-        try {
-          canonicalJson(text);
-          outcome = 'accepted';
-        } catch (err) {
-          expect(err).toBeInstanceOf(SyntaxError);
-          outcome = 'refused';
-        }
-        expect(outcome, JSON.stringify(text)).toBe(isJson(text) ? 'accepted' : 'refused');
-      }),
+      fc.property(
+        fc.oneof(
+          nearJson,
+          document.map((value) => JSON.stringify(value)),
+        ),
+        (text) => {
+          let outcome: 'accepted' | 'refused';
+          try {
+            canonicalJson(text);
+            outcome = 'accepted';
+          } catch (err) {
+            expect(err).toBeInstanceOf(SyntaxError);
+            outcome = 'refused';
+          }
+          expect(outcome, JSON.stringify(text)).toBe(isJson(text) ? 'accepted' : 'refused');
+        },
+      ),
       fuzzParams(2000),
     );
   });

@@ -14,7 +14,9 @@ describe('the prebuilt policy bundle', () => {
   it('is byte for byte what the pinned OPA compiles from policies/ (npm run policy:prebuild rebuilds it)', async () => {
     const { archive, bundle } = await checkedPrebuiltBundle();
     const compiled = await compilePolicyDir(path.resolve('policies'));
-    expect((await parseBundle(compiled, 'policies/')).revision, 'revision of a fresh compile').toBe(bundle.revision);
+    expect((await parseBundle(compiled, 'policies/')).revision, 'revision of a fresh compile').toBe(
+      bundle.revision,
+    );
     expect(compiled.length, 'archive size').toBe(archive.length);
     expect(compiled.equals(archive), 'archive bytes').toBe(true);
   });

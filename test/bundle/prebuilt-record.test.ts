@@ -10,7 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OPA_VERSION as ENGINE_OPA_VERSION } from '../../src/bundle/opa-cli.js';
 import { POLICY_ENTRYPOINTS } from '../../src/bundle/entrypoints.js';
 import { ENTRYPOINTS, OPA_VERSION } from '../../scripts/lib/opa-pin.mjs';
-import { policySourceDigest, policySourceFiles, prebuiltFreshness } from '../../scripts/lib/prebuilt-policy.mjs';
+import {
+  policySourceDigest,
+  policySourceFiles,
+  prebuiltFreshness,
+} from '../../scripts/lib/prebuilt-policy.mjs';
 import { checkedPrebuiltBundle } from '../support/prebuilt-policy.js';
 
 const POLICIES = path.resolve('policies');
@@ -42,7 +46,9 @@ describe('the prebuilt policy bundle record', () => {
     const files = policySourceFiles(POLICIES);
     expect(files).toContain('orgwarden/authz/decision.rego');
     expect(files).toContain('orgwarden/catalogue/data.json');
-    expect(files.filter((name) => name.endsWith('_test.rego') || name === 'routes.yaml')).toEqual([]);
+    expect(files.filter((name) => name.endsWith('_test.rego') || name === 'routes.yaml')).toEqual(
+      [],
+    );
   });
 
   it.each([

@@ -43,20 +43,34 @@ describe('bundle archive', () => {
 
   it('rejects what is not a bundle, with a message naming the source', async () => {
     await expect(readTarGz(Buffer.from('not gzip'))).rejects.toThrow(BundleFormatError);
-    await expect(readTarGz(gzipSync(Buffer.alloc(512, 'x')))).rejects.toThrow('bundle archive has a corrupt header');
-    await expect(parseBundle(gzipSync(Buffer.alloc(1024)), 'policy.bundle b.tar.gz')).rejects.toThrow(
+    await expect(readTarGz(gzipSync(Buffer.alloc(512, 'x')))).rejects.toThrow(
+      'bundle archive has a corrupt header',
+    );
+    await expect(
+      parseBundle(gzipSync(Buffer.alloc(1024)), 'policy.bundle b.tar.gz'),
+    ).rejects.toThrow(
       'policy.bundle b.tar.gz: bundle has no policy.wasm (build it with opa build -t wasm)',
     );
     const truncated = readFileSync(TEST_BUNDLE);
-    await expect(readTarGz(truncated.subarray(0, truncated.length - 40))).rejects.toThrow(BundleFormatError);
-    const cut = gzipSync(gunzipSync(await writeTarGz([['policy.wasm', Buffer.alloc(2000, 1)]])).subarray(0, 1024));
-    await expect(readTarGz(cut)).rejects.toThrow(new BundleFormatError('bundle archive is truncated'));
+    await expect(readTarGz(truncated.subarray(0, truncated.length - 40))).rejects.toThrow(
+      BundleFormatError,
+    );
+    const cut = gzipSync(
+      gunzipSync(await writeTarGz([['policy.wasm', Buffer.alloc(2000, 1)]])).subarray(0, 1024),
+    );
+    await expect(readTarGz(cut)).rejects.toThrow(
+      new BundleFormatError('bundle archive is truncated'),
+    );
   });
 
   it('stops unpacking at the size cap, so a gzip bomb never reaches memory whole', async () => {
-    const bomb = gzipSync(Buffer.concat([rawEntry('/policy.wasm', ''), Buffer.alloc(8 * 1024 * 1024)]));
+    const bomb = gzipSync(
+      Buffer.concat([rawEntry('/policy.wasm', ''), Buffer.alloc(8 * 1024 * 1024)]),
+    );
     expect(bomb.length).toBeLessThan(64 * 1024);
-    await expect(readTarGz(bomb, 1024 * 1024)).rejects.toThrow(/^bundle is not a readable gzip archive \(.*(larger|buffer)/i);
+    await expect(readTarGz(bomb, 1024 * 1024)).rejects.toThrow(
+      /^bundle is not a readable gzip archive \(.*(larger|buffer)/i,
+    );
   });
 });
 
@@ -65,34 +79,87 @@ describe('archive entries', () => {
     const dir = scratch();
     const long = `${'d'.repeat(120)}/data.json`;
     const out = path.join(dir, 'b.tar.gz');
-    writeFileSync(out, await writeTarGz([['policy.wasm', Buffer.from('wasm')], ['/a/b.rego', Buffer.from('p')], ['./.manifest', Buffer.from('{}')], [long, Buffer.from('{}')]]));
-    expect(execFileSync('tar', ['-tzf', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')).toEqual(['/policy.wasm', '/a/b.rego', '/.manifest', `/${long}`]);
-    expect([...(await readTarGz(readFileSync(out))).keys()]).toEqual(['policy.wasm', 'a/b.rego', '.manifest', long]);
+    writeFileSync(
+      out,
+      await writeTarGz([
+        ['policy.wasm', Buffer.from('wasm')],
+        ['/a/b.rego', Buffer.from('p')],
+        ['./.manifest', Buffer.from('{}')],
+        [long, Buffer.from('{}')],
+      ]),
+    );
+    expect(
+      execFileSync('tar', ['-tzf', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n'),
+    ).toEqual(['/policy.wasm', '/a/b.rego', '/.manifest', `/${long}`]);
+    expect([...(await readTarGz(readFileSync(out))).keys()]).toEqual([
+      'policy.wasm',
+      'a/b.rego',
+      '.manifest',
+      long,
+    ]);
   });
 
   it('are written the same way every time: the same files give the same bytes', async () => {
-    const files: [string, Buffer][] = [['policy.wasm', Buffer.from('wasm')], [`${'é'.repeat(80)}.rego`, Buffer.from('p')], ['data.json', Buffer.from('{}')]];
+    const files: [string, Buffer][] = [
+      ['policy.wasm', Buffer.from('wasm')],
+      [`${'é'.repeat(80)}.rego`, Buffer.from('p')],
+      ['data.json', Buffer.from('{}')],
+    ];
     const first = await writeTarGz(files);
     expect((await writeTarGz(files)).equals(first)).toBe(true);
     // fixed mode, owner and time, whoever writes it and when
     const header = gunzipSync(first).subarray(0, 512);
-    const octal = (from: number, length: number) => parseInt(header.subarray(from, from + length).toString('latin1').replace(/[\0 ]/g, '') || '0', 8);
-    expect({ mode: octal(100, 8), uid: octal(108, 8), gid: octal(116, 8), mtime: octal(136, 12) }).toEqual({ mode: 0o644, uid: 0, gid: 0, mtime: 0 });
+    const octal = (from: number, length: number) =>
+      parseInt(
+        header
+          .subarray(from, from + length)
+          .toString('latin1')
+          .replace(/[\0 ]/g, '') || '0',
+        8,
+      );
+    expect({
+      mode: octal(100, 8),
+      uid: octal(108, 8),
+      gid: octal(116, 8),
+      mtime: octal(136, 12),
+    }).toEqual({ mode: 0o644, uid: 0, gid: 0, mtime: 0 });
     expect(header.subarray(265, 329).every((byte) => byte === 0)).toBe(true); // no user or group name
   });
 
   it('refuse a file that appears twice (with or without the leading slash) and a name with a control character', async () => {
-    const twice = gzipSync(Buffer.concat([rawEntry('/policy.wasm', 'a'), rawEntry('policy.wasm', 'b'), Buffer.alloc(1024)]));
-    await expect(readTarGz(twice)).rejects.toThrow(new BundleFormatError('bundle archive holds "policy.wasm" twice'));
+    const twice = gzipSync(
+      Buffer.concat([
+        rawEntry('/policy.wasm', 'a'),
+        rawEntry('policy.wasm', 'b'),
+        Buffer.alloc(1024),
+      ]),
+    );
+    await expect(readTarGz(twice)).rejects.toThrow(
+      new BundleFormatError('bundle archive holds "policy.wasm" twice'),
+    );
     const newline = gzipSync(Buffer.concat([rawEntry('/x\n.rego', 'p'), Buffer.alloc(1024)]));
-    await expect(readTarGz(newline)).rejects.toThrow(new BundleFormatError('bundle archive has a file name with a control character: "x\\n.rego"'));
-    await expect(readTarGz(gzipSync(Buffer.concat([rawEntry('/', 'p'), Buffer.alloc(1024)])))).rejects.toThrow(new BundleFormatError('bundle archive has a file without a name'));
+    await expect(readTarGz(newline)).rejects.toThrow(
+      new BundleFormatError('bundle archive has a file name with a control character: "x\\n.rego"'),
+    );
+    await expect(
+      readTarGz(gzipSync(Buffer.concat([rawEntry('/', 'p'), Buffer.alloc(1024)]))),
+    ).rejects.toThrow(new BundleFormatError('bundle archive has a file without a name'));
   });
 
-  it('refuse a name that climbs out of the bundle root or could name another entry\'s file', async () => {
-    for (const name of ['../policy.wasm', '/x/../policy.wasm', 'a/./b.rego', 'a//b.rego', 'a/b.rego/']) {
+  it("refuse a name that climbs out of the bundle root or could name another entry's file", async () => {
+    for (const name of [
+      '../policy.wasm',
+      '/x/../policy.wasm',
+      'a/./b.rego',
+      'a//b.rego',
+      'a/b.rego/',
+    ]) {
       const archive = gzipSync(Buffer.concat([rawEntry(name, 'p'), Buffer.alloc(1024)]));
-      await expect(readTarGz(archive), name).rejects.toThrow('bundle archive has a file name with an empty, "." or ".." segment');
+      await expect(readTarGz(archive), name).rejects.toThrow(
+        'bundle archive has a file name with an empty, "." or ".." segment',
+      );
     }
   });
 
@@ -102,9 +169,19 @@ describe('archive entries', () => {
     symlinkSync('/etc/passwd', path.join(dir, 'data.json'));
     const out = path.join(dir, 'b.tar.gz');
     execFileSync('tar', ['-czf', out, '-C', dir, 'policy.wasm', 'data.json']);
-    await expect(readTarGz(readFileSync(out))).rejects.toThrow(new BundleFormatError('bundle archive has a symlink entry (regular files only): "data.json"'));
-    const hard = gzipSync(Buffer.concat([rawEntry('policy.wasm', 'wasm'), rawEntry('data.json', '', '1'), Buffer.alloc(1024)]));
-    await expect(readTarGz(hard)).rejects.toThrow(new BundleFormatError('bundle archive has a link entry (regular files only): "data.json"'));
+    await expect(readTarGz(readFileSync(out))).rejects.toThrow(
+      new BundleFormatError('bundle archive has a symlink entry (regular files only): "data.json"'),
+    );
+    const hard = gzipSync(
+      Buffer.concat([
+        rawEntry('policy.wasm', 'wasm'),
+        rawEntry('data.json', '', '1'),
+        Buffer.alloc(1024),
+      ]),
+    );
+    await expect(readTarGz(hard)).rejects.toThrow(
+      new BundleFormatError('bundle archive has a link entry (regular files only): "data.json"'),
+    );
   });
 });
 
@@ -143,7 +220,12 @@ describe('bundle data', () => {
     );
 
     const policies = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-bad-rego-'));
-    writeFileSync(path.join(policies, 'p.rego'), 'package orgwarden.authz\n\ndecision := x if { x := undefined_thing }\n');
-    await expect(compilePolicyDir(policies)).rejects.toThrow(/opa build of .* failed: .*undefined_thing/s);
+    writeFileSync(
+      path.join(policies, 'p.rego'),
+      'package orgwarden.authz\n\ndecision := x if { x := undefined_thing }\n',
+    );
+    await expect(compilePolicyDir(policies)).rejects.toThrow(
+      /opa build of .* failed: .*undefined_thing/s,
+    );
   });
 });

@@ -12,7 +12,9 @@ import { createCommandRunner } from '../support/command.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN } });
+const orgwarden = createCommandRunner({
+  env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN },
+});
 const run = orgwarden.run;
 afterEach(() => orgwarden.killAll());
 
@@ -28,7 +30,9 @@ describe('orgwarden serve', () => {
     const file = writeConfig({ ...testConfigDoc(), tenancy: { multi_tenat: true } });
     const { code, stderr } = await run(['serve', '--config', file]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`orgwarden: config error: ${file}: tenancy.multi_tenat: unknown key \`multi_tenat\` — did you mean \`multi_tenant\`?`);
+    expect(stderr.trim()).toBe(
+      `orgwarden: config error: ${file}: tenancy.multi_tenat: unknown key \`multi_tenat\` — did you mean \`multi_tenant\`?`,
+    );
   });
 
   it('stops with exit code 2 naming a wrong type', async () => {
@@ -40,8 +44,15 @@ describe('orgwarden serve', () => {
 
   it('exits 2 listing every config problem at once, env secrets and URLs included', async () => {
     const doc = testConfigDoc();
-    const file = writeConfig({ ...doc, server: { port: 'eighty' }, directory: { ...(doc.directory as object), http: { url: 'http://10.0.0.1/api' } } });
-    const { code, stderr } = await run(['serve', '--config', file], { [TEST_SECRET_ENV]: '', ORGWARDEN_ADMIN_TOKEN: '' });
+    const file = writeConfig({
+      ...doc,
+      server: { port: 'eighty' },
+      directory: { ...(doc.directory as object), http: { url: 'http://10.0.0.1/api' } },
+    });
+    const { code, stderr } = await run(['serve', '--config', file], {
+      [TEST_SECRET_ENV]: '',
+      ORGWARDEN_ADMIN_TOKEN: '',
+    });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n').sort()).toEqual(
       [
@@ -63,7 +74,9 @@ describe('orgwarden serve', () => {
     await new Promise((r) => socket.once('connect', r));
     let response = '';
     socket.on('data', (d: Buffer) => (response += d.toString()));
-    socket.write(`POST /v1/authorize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(
+      `POST /v1/authorize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
     socket.write(body.slice(0, 10));
     await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
@@ -105,7 +118,9 @@ describe('orgwarden serve: process metrics', () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toMatch(/^orgwarden_process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^orgwarden_nodejs_eventloop_lag_p99_seconds \d/m);
-    expect(text).toMatch(/^orgwarden_decisions_total\{kind="request",decision="allow",reason="allowed"\} 0$/m);
+    expect(text).toMatch(
+      /^orgwarden_decisions_total\{kind="request",decision="allow",reason="allowed"\} 0$/m,
+    );
   });
 });
 
@@ -118,25 +133,57 @@ describe('orgwarden check', () => {
 
   it('prints an allow and exits 0', async () => {
     const config = writeConfig(testConfigDoc());
-    const { code, stdout } = await run(['check', '--config', config, '--input', input({ token: await session('alice'), org: 'acme', action: 'org.delete' })]);
+    const { code, stdout } = await run([
+      'check',
+      '--config',
+      config,
+      '--input',
+      input({ token: await session('alice'), org: 'acme', action: 'org.delete' }),
+    ]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ allow: true, reason: 'allowed', effective_org: 'acme', role: 'owner' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      allow: true,
+      reason: 'allowed',
+      effective_org: 'acme',
+      role: 'owner',
+    });
   });
 
   it('takes a principal instead of a token and exits 1 on a deny', async () => {
     const config = writeConfig(testConfigDoc());
-    const { code, stdout } = await run(['check', '--config', config, '--input', input({ principal: { id: 'bob' }, org: 'acme', action: 'org.delete' })]);
+    const { code, stdout } = await run([
+      'check',
+      '--config',
+      config,
+      '--input',
+      input({ principal: { id: 'bob' }, org: 'acme', action: 'org.delete' }),
+    ]);
     expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toMatchObject({ allow: false, reason: 'insufficient_role', role: 'admin' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      allow: false,
+      reason: 'insufficient_role',
+      role: 'admin',
+    });
   });
 
   it('exits 2 on a config problem, an unset admin token included', async () => {
     const config = writeConfig(testConfigDoc());
-    const { code, stderr } = await run(['check', '--config', config, '--input', input({ principal: { id: 'bob' }, org: 'acme', action: 'org.read' })], {
-      ORGWARDEN_ADMIN_TOKEN: '',
-    });
+    const { code, stderr } = await run(
+      [
+        'check',
+        '--config',
+        config,
+        '--input',
+        input({ principal: { id: 'bob' }, org: 'acme', action: 'org.read' }),
+      ],
+      {
+        ORGWARDEN_ADMIN_TOKEN: '',
+      },
+    );
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`orgwarden: config error: ${config}: admin.token_env: environment variable ORGWARDEN_ADMIN_TOKEN is not set`);
+    expect(stderr.trim()).toBe(
+      `orgwarden: config error: ${config}: admin.token_env: environment variable ORGWARDEN_ADMIN_TOKEN is not set`,
+    );
   });
 
   it('says what is wrong with a bad input file and exits 2', async () => {

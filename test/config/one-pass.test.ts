@@ -31,8 +31,10 @@ function writeYaml(dir: string, doc: unknown): string {
 }
 
 const ecKeys = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const pem = (key: { export(o: { type: 'spki' | 'pkcs8'; format: 'pem' }): string | Buffer }, type: 'spki' | 'pkcs8') =>
-  String(key.export({ type, format: 'pem' }));
+const pem = (
+  key: { export(o: { type: 'spki' | 'pkcs8'; format: 'pem' }): string | Buffer },
+  type: 'spki' | 'pkcs8',
+) => String(key.export({ type, format: 'pem' }));
 
 describe('config: every problem in one pass', () => {
   it('lists five different faults as five lines, each naming the file and the key', () => {
@@ -40,7 +42,12 @@ describe('config: every problem in one pass', () => {
     const file = writeYaml(dir, {
       server: { port: 'eighty' },
       tenancy: { multi_tenat: true },
-      auth: { issuer: 'i', audience: 'a', algorithms: ['ES256'], jwks_url: 'http://idp.example/jwks' },
+      auth: {
+        issuer: 'i',
+        audience: 'a',
+        algorithms: ['ES256'],
+        jwks_url: 'http://idp.example/jwks',
+      },
       directory: { file: 'directory.yaml' },
       policy: { bundle: 'b.tar.gz', public_key_file: 'missing.pem' },
       admin: { token_env: 'ORGWARDEN_ADMIN_TOKEN' },
@@ -60,11 +67,18 @@ describe('config: every problem in one pass', () => {
     const file = writeYaml(tmpDir(), {
       server: { caller_token_env: 'CALLER' },
       auth: { issuer: 'i', audience: 'a', algorithms: ['HS256'], hs256_secret_env: 'JWT_SECRET' },
-      directory: { file: 'd.yaml', http: { url: 'https://main.example/api?x=1', token_env: 'MAIN_API_TOKEN' } },
+      directory: {
+        file: 'd.yaml',
+        http: { url: 'https://main.example/api?x=1', token_env: 'MAIN_API_TOKEN' },
+      },
       policy: { dir: 'p' },
       admin: { token_env: 'ADMIN' },
     });
-    expect(problemsOf(file, { CALLER: 'short', JWT_SECRET: 'x'.repeat(31), ADMIN: 'a'.repeat(16) }).map((l) => l.slice(file.length + 2)).sort()).toEqual(
+    expect(
+      problemsOf(file, { CALLER: 'short', JWT_SECRET: 'x'.repeat(31), ADMIN: 'a'.repeat(16) })
+        .map((l) => l.slice(file.length + 2))
+        .sort(),
+    ).toEqual(
       [
         'server.caller_token_env: environment variable CALLER must hold a secret of at least 16 characters',
         'auth.hs256_secret_env: environment variable JWT_SECRET must hold a secret of at least 32 bytes',
@@ -83,10 +97,19 @@ describe('config: every problem in one pass', () => {
     const base = { directory: { file: 'd.yaml' }, policy: { bundle: 'b.tar.gz' } };
     const auth = { issuer: 'i', audience: 'a' };
 
-    const jwks = writeYaml(dir, { ...base, auth: { ...auth, algorithms: ['ES256'], jwks_file: 'jwks.json' } });
-    expect(problemsOf(jwks)).toEqual([`${jwks}: auth.jwks_file: ${path.join(dir, 'jwks.json')} is not valid JSON`]);
+    const jwks = writeYaml(dir, {
+      ...base,
+      auth: { ...auth, algorithms: ['ES256'], jwks_file: 'jwks.json' },
+    });
+    expect(problemsOf(jwks)).toEqual([
+      `${jwks}: auth.jwks_file: ${path.join(dir, 'jwks.json')} is not valid JSON`,
+    ]);
 
-    const signed = writeYaml(dir, { ...base, auth: { ...auth, algorithms: ['ES256'], public_key_file: 'private.pem' }, policy: { bundle: 'b', public_key_file: 'private.pem' } });
+    const signed = writeYaml(dir, {
+      ...base,
+      auth: { ...auth, algorithms: ['ES256'], public_key_file: 'private.pem' },
+      policy: { bundle: 'b', public_key_file: 'private.pem' },
+    });
     expect(problemsOf(signed).sort()).toEqual(
       [
         `${signed}: auth.public_key_file: ${path.join(dir, 'private.pem')} holds a private key; give the public key or certificate`,
@@ -94,10 +117,19 @@ describe('config: every problem in one pass', () => {
       ].sort(),
     );
 
-    const mismatch = writeYaml(dir, { ...base, auth: { ...auth, algorithms: ['ES256', 'RS256'], public_key_file: 'ec.pem' } });
-    expect(problemsOf(mismatch)).toEqual([`${mismatch}: auth.public_key_file: the key in ${path.join(dir, 'ec.pem')} cannot verify 'RS256' (auth.algorithms)`]);
+    const mismatch = writeYaml(dir, {
+      ...base,
+      auth: { ...auth, algorithms: ['ES256', 'RS256'], public_key_file: 'ec.pem' },
+    });
+    expect(problemsOf(mismatch)).toEqual([
+      `${mismatch}: auth.public_key_file: the key in ${path.join(dir, 'ec.pem')} cannot verify 'RS256' (auth.algorithms)`,
+    ]);
 
-    const good = writeYaml(dir, { ...base, auth: { ...auth, algorithms: ['ES256'], public_key_file: 'ec.pem' }, policy: { bundle: 'b', public_key_file: 'ec.pem' } });
+    const good = writeYaml(dir, {
+      ...base,
+      auth: { ...auth, algorithms: ['ES256'], public_key_file: 'ec.pem' },
+      policy: { bundle: 'b', public_key_file: 'ec.pem' },
+    });
     expect(loadConfigFile(good, { env: {} }).auth.public_key_file).toBe(path.join(dir, 'ec.pem'));
   });
 
@@ -122,6 +154,8 @@ describe('config: every problem in one pass', () => {
       admin: { token_env: 'UNSET_ADMIN' },
     };
     expect(parseConfig(doc).admin.token_env).toBe('UNSET_ADMIN');
-    expect(() => parseConfig(doc, { checkEnvironment: true })).toThrow('admin.token_env: environment variable UNSET_ADMIN is not set');
+    expect(() => parseConfig(doc, { checkEnvironment: true })).toThrow(
+      'admin.token_env: environment variable UNSET_ADMIN is not set',
+    );
   });
 });

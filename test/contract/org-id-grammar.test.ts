@@ -19,7 +19,7 @@ describe('the org id grammar', () => {
     }
   });
 
-  it('has the policy\'s length limit', () => {
+  it("has the policy's length limit", () => {
     expect(maxLength).toBeGreaterThan(0);
     expect(ORG_ID_PATTERN.test('a'.repeat(maxLength))).toBe(true);
     expect(ORG_ID_PATTERN.test('a'.repeat(maxLength + 1))).toBe(false);
@@ -27,6 +27,8 @@ describe('the org id grammar', () => {
 
   it('is described in words and as a pattern from the one definition', () => {
     expect(ORG_ID_GRAMMAR_TEXT).toBe(`1-${maxLength} characters from A-Z a-z 0-9 . _ -`);
-    expect(describeIdProblem('org', 'outside_org_id_grammar')).toBe(`org must match ${ORG_ID_PATTERN.source}`);
+    expect(describeIdProblem('org', 'outside_org_id_grammar')).toBe(
+      `org must match ${ORG_ID_PATTERN.source}`,
+    );
   });
 });

@@ -25,7 +25,9 @@ const metrics = doc('metrics.md');
 describe('docs/policies.md', () => {
   it('has the reasons table of the data, status for status', () => {
     const table = codeTable(policies, '## Reasons');
-    expect(Object.fromEntries([...table].map(([reason, status]) => [reason, Number(status)]))).toEqual(data.reasons);
+    expect(
+      Object.fromEntries([...table].map(([reason, status]) => [reason, Number(status)])),
+    ).toEqual(data.reasons);
   });
 
   it('lists, for each reason, the detail codes of the data and no others', () => {
@@ -35,8 +37,14 @@ describe('docs/policies.md', () => {
       const listed = codesIn(table.get(reason) ?? '');
       // `null` is a detail's absence; an org's status passes through as the detail of org_suspended
       const passThrough: readonly string[] = reason === 'org_suspended' ? ORG_STATUSES : [];
-      expect(listed.filter((c) => c !== 'null' && !codes.includes(c) && !passThrough.includes(c)), reason).toEqual([]);
-      expect(codes.filter((c) => !listed.includes(c)), `${reason}: not in docs/policies.md`).toEqual([]);
+      expect(
+        listed.filter((c) => c !== 'null' && !codes.includes(c) && !passThrough.includes(c)),
+        reason,
+      ).toEqual([]);
+      expect(
+        codes.filter((c) => !listed.includes(c)),
+        `${reason}: not in docs/policies.md`,
+      ).toEqual([]);
     }
   });
 
@@ -44,7 +52,8 @@ describe('docs/policies.md', () => {
     const cell = rowCell(policies, '`roles`');
     const ranked = Object.entries(data.roles).map(([role, rank]) => `\`${role}\` ${rank}`);
     expect(cell).toContain(ranked.join(' < '));
-    for (const [alias, role] of Object.entries(data.role_aliases)) expect(rowCell(policies, '`role_aliases`')).toContain(`\`${alias}\` → \`${role}\``);
+    for (const [alias, role] of Object.entries(data.role_aliases))
+      expect(rowCell(policies, '`role_aliases`')).toContain(`\`${alias}\` → \`${role}\``);
   });
 });
 

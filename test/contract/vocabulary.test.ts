@@ -11,7 +11,13 @@ import { ACTIONS_THE_CODE_USES } from '../../src/contract/actions.js';
 import { DECISION_KINDS } from '../../src/contract/decision-kinds.js';
 import { POLICY_DECISION_KEYS } from '../../src/contract/policy-io.js';
 import { DETAIL_CODES, REASON_STATUS } from '../../src/contract/reasons.js';
-import { ROLE_ALIASES, ROLE_RANK, ROLES, STORED_ROLES, normaliseRole } from '../../src/contract/roles.js';
+import {
+  ROLE_ALIASES,
+  ROLE_RANK,
+  ROLES,
+  STORED_ROLES,
+  normaliseRole,
+} from '../../src/contract/roles.js';
 import { ORG_SWITCH_DETAILS } from '../../src/observability/decision-labels.js';
 
 interface CatalogueData {
@@ -55,8 +61,12 @@ describe('the vocabulary, generated from the catalogue data', () => {
   });
 
   it('refuses malformed data instead of generating from it', () => {
-    expect(() => renderVocabulary({ ...data, details: { no_such_reason: ['x'] } })).toThrow(/"details" is missing or malformed/);
-    expect(() => renderVocabulary({ ...data, role_aliases: { member: 'superuser' } })).toThrow(/"role_aliases"/);
+    expect(() => renderVocabulary({ ...data, details: { no_such_reason: ['x'] } })).toThrow(
+      /"details" is missing or malformed/,
+    );
+    expect(() => renderVocabulary({ ...data, role_aliases: { member: 'superuser' } })).toThrow(
+      /"role_aliases"/,
+    );
     const { decision_kinds: _dropped, ...withoutKinds } = data;
     expect(() => renderVocabulary(withoutKinds)).toThrow(/"decision_kinds"/);
   });

@@ -62,7 +62,9 @@ describe('createTtlCache', () => {
 describe('reconnectDelay', () => {
   it('grows exponentially from 50 ms and never exceeds the cap', () => {
     const noJitter = () => 0;
-    expect([1, 2, 3, 4, 5].map((n) => reconnectDelay(n, 2000, noJitter))).toEqual([50, 100, 200, 400, 800]);
+    expect([1, 2, 3, 4, 5].map((n) => reconnectDelay(n, 2000, noJitter))).toEqual([
+      50, 100, 200, 400, 800,
+    ]);
     expect(reconnectDelay(7, 2000, noJitter)).toBe(2000);
     expect(reconnectDelay(1000, 2000, () => 0.999)).toBe(2000);
     expect(reconnectDelay(1, 2000, () => 0.5)).toBe(75);

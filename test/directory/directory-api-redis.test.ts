@@ -24,7 +24,10 @@ beforeAll(async () => {
   undo.push(() => redis.kill());
   admin = new Redis(redis.url);
   undo.push(() => admin.disconnect());
-  [a, b] = await startReplicas({ url: redis.url, key_prefix: prefix, command_timeout_ms: 1000 }, FIXTURE_DIRECTORY);
+  [a, b] = await startReplicas(
+    { url: redis.url, key_prefix: prefix, command_timeout_ms: 1000 },
+    FIXTURE_DIRECTORY,
+  );
   undo.push(() => Promise.all([a.app.stop(), b.app.stop()]));
 });
 
@@ -38,7 +41,12 @@ async function dump(): Promise<Record<string, unknown>> {
   const entries = await Promise.all(
     keys.map(async (key) => {
       const type = await admin.type(key);
-      const value = type === 'set' ? (await admin.smembers(key)).sort() : type === 'hash' ? await admin.hgetall(key) : await admin.get(key);
+      const value =
+        type === 'set'
+          ? (await admin.smembers(key)).sort()
+          : type === 'hash'
+            ? await admin.hgetall(key)
+            : await admin.get(key);
       return [key, value] as const;
     }),
   );
@@ -48,7 +56,10 @@ async function dump(): Promise<Record<string, unknown>> {
 async function call(replica: Replica, method: string, path: string, body?: unknown) {
   const res = await fetch(`${replica.url}/v1/directory/orgs/${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: (await res.json()) as ResponseBody };
@@ -65,11 +76,29 @@ describe('directory API on a shared Redis', () => {
 
   it('refused writes leave every key in Redis as it was', async () => {
     const before = await dump();
-    expect(Object.keys(before)).toEqual(expect.arrayContaining([`${prefix}{org:acme}`, `${prefix}orgs`, `${prefix}revision`, `${prefix}user:bob`]));
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining([
+        `${prefix}{org:acme}`,
+        `${prefix}orgs`,
+        `${prefix}revision`,
+        `${prefix}user:bob`,
+      ]),
+    );
     const refused: [string, string, unknown, number][] = [
       ['PUT', 'acme/members/bob', { role: 'root' }, 400],
       ['PUT', 'acme/members/bob', { role: 'owner' }, 400],
-      ['PUT', 'acme', { status: 'active', members: [{ user: 'x', role: 'owner' }, { user: 'y', role: 'owner' }] }, 400],
+      [
+        'PUT',
+        'acme',
+        {
+          status: 'active',
+          members: [
+            { user: 'x', role: 'owner' },
+            { user: 'y', role: 'owner' },
+          ],
+        },
+        400,
+      ],
       ['PUT', 'bad%20id', { status: 'active' }, 400],
       ['PUT', 'default/members/bob', { role: 'viewer' }, 400],
       ['DELETE', 'default', undefined, 400],
@@ -87,7 +116,15 @@ describe('directory API on a shared Redis', () => {
     expect(put.status).toBe(503);
     expect(put.json.error?.code).toBe('unavailable');
     expect((await call(b, 'GET', 'acme')).status).toBe(503);
-    const decision = await postJson(`${b.url}/v1/authorize`, { token: await session('alice'), org: 'acme', action: 'resource.read' });
-    expect(decision.json).toMatchObject({ allow: false, reason: 'directory_unavailable', status: 503 });
+    const decision = await postJson(`${b.url}/v1/authorize`, {
+      token: await session('alice'),
+      org: 'acme',
+      action: 'resource.read',
+    });
+    expect(decision.json).toMatchObject({
+      allow: false,
+      reason: 'directory_unavailable',
+      status: 503,
+    });
   });
 });

@@ -15,12 +15,19 @@ describe('examples/directory.yaml', () => {
       { user: 'carol', role: 'editor' },
       { user: 'dave', role: 'member' },
     ]);
-    expect(byId.get('acme')?.shares.map((s) => [s.id, s.target_org, s.access_role, s.state])).toEqual([
+    expect(
+      byId.get('acme')?.shares.map((s) => [s.id, s.target_org, s.access_role, s.state]),
+    ).toEqual([
       ['s1', 'globex', 'viewer', 'accepted'],
       ['s2', 'globex', 'editor', 'pending'],
     ]);
     expect(byId.get('globex')?.members[0]).toEqual({ user: 'erin', role: 'owner' });
     expect(byId.get('initech')?.status).toBe('suspended');
-    expect(byId.get('default')).toEqual({ id: 'default', status: 'active', members: [{ user: 'alice', role: 'admin' }], shares: [] });
+    expect(byId.get('default')).toEqual({
+      id: 'default',
+      status: 'active',
+      members: [{ user: 'alice', role: 'admin' }],
+      shares: [],
+    });
   });
 });

@@ -22,7 +22,9 @@ const TEMP_FILE = /^\.directory\.yaml\.[0-9a-f]+\.tmp$/;
 let tmp: TempDir;
 let file: string;
 let config: string;
-const orgwarden = createCommandRunner({ env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN } });
+const orgwarden = createCommandRunner({
+  env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN },
+});
 const serve = () => orgwarden.serve(config);
 
 beforeEach(async () => {
@@ -39,7 +41,10 @@ beforeEach(async () => {
   }));
   file = await tmp.file('directory.yaml', stringify({ orgs }));
   config = path.join(tmp.dir, 'orgwarden.yaml');
-  await writeFile(config, stringify({ ...testConfigDoc({ directoryFile: file }), decision_log: { sink: 'none' } }));
+  await writeFile(
+    config,
+    stringify({ ...testConfigDoc({ directoryFile: file }), decision_log: { sink: 'none' } }),
+  );
 });
 
 afterEach(async () => {
@@ -78,7 +83,9 @@ describe('file store: a crash during a write-back', () => {
       if (after === before) {
         outcomes.push(leftovers.length > 0 ? 'killed mid-write' : 'killed before the write');
       } else {
-        const acme = parseDirectoryYaml(after, 'default', 'after the crash').find((o) => o.id === 'org-7');
+        const acme = parseDirectoryYaml(after, 'default', 'after the crash').find(
+          (o) => o.id === 'org-7',
+        );
         expect(acme?.members.at(-1)).toEqual({ user: `crash-${attempt}`, role: 'admin' }); // the whole new file
         outcomes.push('killed after the rename');
       }
@@ -91,7 +98,11 @@ describe('file store: a crash during a write-back', () => {
     const { url } = await serve();
     expect((await readdir(tmp.dir)).filter((name) => TEMP_FILE.test(name))).toEqual([]);
     expect((await memberWrite(url, 'after-restart')).status).toBe(200);
-    const decision = await postJson(`${url}/v1/authorize`, { token: await session('after-restart'), org: 'org-7', action: 'org.update' });
+    const decision = await postJson(`${url}/v1/authorize`, {
+      token: await session('after-restart'),
+      org: 'org-7',
+      action: 'org.update',
+    });
     expect(decision.json).toMatchObject({ allow: true });
     const final = parseDirectoryYaml(await readFile(file, 'utf8'), 'default', 'final');
     expect(final).toHaveLength(parseDirectoryYaml(original, 'default', 'original').length);

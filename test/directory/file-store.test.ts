@@ -2,10 +2,19 @@ import { lstat, readdir, readFile, readlink, stat, symlink, chmod } from 'node:f
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic, type FileWriter } from '../../src/directory/atomic-write.js';
-import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from '../../src/directory/errors.js';
+import {
+  DefaultOrgImmutableError,
+  InvalidDirectoryError,
+  OrgNotFoundError,
+} from '../../src/directory/errors.js';
 import { createFileStore } from '../../src/directory/file-store.js';
 import { parseDirectoryYaml } from '../../src/directory/load-file.js';
-import { DirectoryUnavailableError, DirectoryValidationError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
+import {
+  DirectoryUnavailableError,
+  DirectoryValidationError,
+  type DirectoryStore,
+  type OrgRecord,
+} from '../../src/directory/types.js';
 import { ACME_RECORD, DIRECTORY_YAML, memoryLog, tempDir, type TempDir } from './helpers.js';
 
 let tmp: TempDir;
@@ -23,7 +32,10 @@ afterEach(async () => {
 });
 
 async function open(deps: { writeFile?: FileWriter } = {}, path = file): Promise<DirectoryStore> {
-  const store = await createFileStore({ file: path, defaultOrg: 'default' }, { log: memoryLog(), ...deps });
+  const store = await createFileStore(
+    { file: path, defaultOrg: 'default' },
+    { log: memoryLog(), ...deps },
+  );
   stores.push(store);
   return store;
 }
@@ -51,7 +63,12 @@ describe('file store: loading', () => {
       shares: [],
     });
     const empty = await open({}, await tmp.file('empty.yaml', 'orgs: []\n'));
-    expect(await empty.getOrg('default')).toEqual({ id: 'default', status: 'active', members: [], shares: [] });
+    expect(await empty.getOrg('default')).toEqual({
+      id: 'default',
+      status: 'active',
+      members: [],
+      shares: [],
+    });
     expect(await empty.getOrg('acme')).toBeNull();
   });
 
@@ -70,21 +87,48 @@ describe('file store: loading', () => {
   });
 
   it('refuses to start on an invalid file, with every error', async () => {
-    const bad = await tmp.file('bad.yaml', 'orgs:\n  - { id: "a b", status: active }\n  - { id: c, status: gone }\n');
+    const bad = await tmp.file(
+      'bad.yaml',
+      'orgs:\n  - { id: "a b", status: active }\n  - { id: c, status: gone }\n',
+    );
     const error = await open({}, bad).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(InvalidDirectoryError);
-    expect((error as Error).message).toContain(`invalid directory file ${bad} (2 errors): orgs[0].id: invalid org id "a b"`);
-    expect((error as InvalidDirectoryError).issues[1]).toMatch(/^orgs\[1\]\.status: unknown status "gone"/);
+    expect((error as Error).message).toContain(
+      `invalid directory file ${bad} (2 errors): orgs[0].id: invalid org id "a b"`,
+    );
+    expect((error as InvalidDirectoryError).issues[1]).toMatch(
+      /^orgs\[1\]\.status: unknown status "gone"/,
+    );
   });
 });
 
 describe('file store: a seed with a non-canonical id', () => {
   it.each([
-    ['a member with a trailing space', 'orgs:\n  - { id: acme, status: active, members: [{ user: "alice ", role: owner }] }\n', 'orgs[0].members[0].user: must not start or end with whitespace'],
-    ['a member with a zero-width joiner', 'orgs:\n  - { id: acme, status: active, members: [{ user: "ali\\u200dce", role: owner }] }\n', 'orgs[0].members[0].user: must not contain control, zero-width or other invisible characters'],
-    ['a dot-only org', 'orgs:\n  - { id: "..", status: active }\n', 'orgs[0].id: must not consist of dots only (got "..")'],
-    ['a default look-alike org', 'orgs:\n  - { id: Default, status: active }\n', 'orgs[0].id: must not be a case variant of the default org (got "Default")'],
-    ['a share to a prototype name', 'orgs:\n  - { id: acme, status: active, shares: [{ id: s1, resource: { type: node, id: n1 }, target_org: __proto__, access_role: viewer, state: accepted }] }\n', 'orgs[0].shares[0].target_org: must not be __proto__, constructor or prototype (got "__proto__")'],
+    [
+      'a member with a trailing space',
+      'orgs:\n  - { id: acme, status: active, members: [{ user: "alice ", role: owner }] }\n',
+      'orgs[0].members[0].user: must not start or end with whitespace',
+    ],
+    [
+      'a member with a zero-width joiner',
+      'orgs:\n  - { id: acme, status: active, members: [{ user: "ali\\u200dce", role: owner }] }\n',
+      'orgs[0].members[0].user: must not contain control, zero-width or other invisible characters',
+    ],
+    [
+      'a dot-only org',
+      'orgs:\n  - { id: "..", status: active }\n',
+      'orgs[0].id: must not consist of dots only (got "..")',
+    ],
+    [
+      'a default look-alike org',
+      'orgs:\n  - { id: Default, status: active }\n',
+      'orgs[0].id: must not be a case variant of the default org (got "Default")',
+    ],
+    [
+      'a share to a prototype name',
+      'orgs:\n  - { id: acme, status: active, shares: [{ id: s1, resource: { type: node, id: n1 }, target_org: __proto__, access_role: viewer, state: accepted }] }\n',
+      'orgs[0].shares[0].target_org: must not be __proto__, constructor or prototype (got "__proto__")',
+    ],
   ])('%s refuses to load, naming the file and the key path', async (_, yaml, issue) => {
     const bad = await tmp.file('bad-ids.yaml', yaml);
     const error = await open({}, bad).catch((err: unknown) => err);
@@ -123,7 +167,9 @@ describe('file store: writes', () => {
     expect(await store.putMember('acme', 'carol', 'editor')).toEqual({ revision: 1 });
     expect((await store.getOrg('acme'))?.members.at(-1)).toEqual({ user: 'carol', role: 'editor' });
     expect(await store.putMember('acme', 'carol', 'admin')).toEqual({ revision: 2 });
-    expect((await store.getOrg('acme'))?.members.filter((m) => m.user === 'carol')).toEqual([{ user: 'carol', role: 'admin' }]);
+    expect((await store.getOrg('acme'))?.members.filter((m) => m.user === 'carol')).toEqual([
+      { user: 'carol', role: 'admin' },
+    ]);
     expect(await store.removeMember('acme', 'bob')).toEqual({ revision: 3 });
     // `shares` may be left out of a record, as in the file
     const hooli = { id: 'hooli', status: 'active', members: [{ user: 'gavin', role: 'owner' }] };
@@ -159,7 +205,10 @@ describe('file store: writes', () => {
   });
 
   it.each([
-    ['putOrg', (s: DirectoryStore) => s.putOrg({ id: 'default', status: 'active', members: [], shares: [] })],
+    [
+      'putOrg',
+      (s: DirectoryStore) => s.putOrg({ id: 'default', status: 'active', members: [], shares: [] }),
+    ],
     ['putMember', (s: DirectoryStore) => s.putMember('default', 'bob', 'admin')],
     ['removeMember', (s: DirectoryStore) => s.removeMember('default', 'alice')],
     ['deleteOrg', (s: DirectoryStore) => s.deleteOrg('default')],
@@ -176,12 +225,42 @@ describe('file store: writes', () => {
   });
 
   it.each([
-    ['an invalid record', (s: DirectoryStore) => s.putOrg({ id: 'acme', status: 'active', members: [{ user: 'x', role: 'root' as 'viewer' }], shares: [] }), InvalidDirectoryError],
-    ['a malformed org id', (s: DirectoryStore) => s.putMember('../etc', 'bob', 'viewer'), InvalidDirectoryError],
-    ['an unknown role', (s: DirectoryStore) => s.putMember('acme', 'bob', 'superuser' as 'viewer'), InvalidDirectoryError],
-    ['a second owner', (s: DirectoryStore) => s.putMember('acme', 'bob', 'owner'), InvalidDirectoryError],
-    ['a member of a missing org', (s: DirectoryStore) => s.putMember('nope', 'bob', 'viewer'), OrgNotFoundError],
-    ['a record with unknown keys', (s: DirectoryStore) => s.putOrg({ id: 'x', status: 'active', admin: true } as never), InvalidDirectoryError],
+    [
+      'an invalid record',
+      (s: DirectoryStore) =>
+        s.putOrg({
+          id: 'acme',
+          status: 'active',
+          members: [{ user: 'x', role: 'root' as 'viewer' }],
+          shares: [],
+        }),
+      InvalidDirectoryError,
+    ],
+    [
+      'a malformed org id',
+      (s: DirectoryStore) => s.putMember('../etc', 'bob', 'viewer'),
+      InvalidDirectoryError,
+    ],
+    [
+      'an unknown role',
+      (s: DirectoryStore) => s.putMember('acme', 'bob', 'superuser' as 'viewer'),
+      InvalidDirectoryError,
+    ],
+    [
+      'a second owner',
+      (s: DirectoryStore) => s.putMember('acme', 'bob', 'owner'),
+      InvalidDirectoryError,
+    ],
+    [
+      'a member of a missing org',
+      (s: DirectoryStore) => s.putMember('nope', 'bob', 'viewer'),
+      OrgNotFoundError,
+    ],
+    [
+      'a record with unknown keys',
+      (s: DirectoryStore) => s.putOrg({ id: 'x', status: 'active', admin: true } as never),
+      InvalidDirectoryError,
+    ],
   ])('rejects %s and changes nothing', async (_name, write, type) => {
     const store = await open();
     const before = await readFile(file, 'utf8');
@@ -200,7 +279,13 @@ describe('file store: writes', () => {
     // re-stating the current owner is fine, and so is a transfer as one whole-record write
     expect(await store.putMember('acme', 'alice', 'owner')).toEqual({ revision: 0 });
     const acme = (await store.getOrg('acme'))!;
-    const transferred = acme.members.map((m) => (m.user === 'alice' ? { ...m, role: 'admin' as const } : m.user === 'bob' ? { ...m, role: 'owner' as const } : m));
+    const transferred = acme.members.map((m) =>
+      m.user === 'alice'
+        ? { ...m, role: 'admin' as const }
+        : m.user === 'bob'
+          ? { ...m, role: 'owner' as const }
+          : m,
+    );
     expect(await store.putOrg({ ...acme, members: transferred })).toEqual({ revision: 1 });
   });
 
@@ -230,11 +315,18 @@ describe('file store: writes', () => {
 
   it('keeps working after a failed write-back', async () => {
     let fail = true;
-    const store = await open({ writeFile: (path, data) => (fail ? Promise.reject(new Error('EIO')) : writeFileAtomic(path, data)) });
-    await expect(store.putMember('acme', 'carol', 'viewer')).rejects.toBeInstanceOf(DirectoryUnavailableError);
+    const store = await open({
+      writeFile: (path, data) =>
+        fail ? Promise.reject(new Error('EIO')) : writeFileAtomic(path, data),
+    });
+    await expect(store.putMember('acme', 'carol', 'viewer')).rejects.toBeInstanceOf(
+      DirectoryUnavailableError,
+    );
     fail = false;
     expect(await store.putMember('acme', 'carol', 'viewer')).toEqual({ revision: 1 });
-    expect((await onDisk()).find((o) => o.id === 'acme')?.members.map((m) => m.user)).toContain('carol');
+    expect((await onDisk()).find((o) => o.id === 'acme')?.members.map((m) => m.user)).toContain(
+      'carol',
+    );
   });
 
   it('serializes concurrent writes: one write-back at a time, none lost', async () => {
@@ -252,7 +344,9 @@ describe('file store: writes', () => {
     const results = await Promise.all(users.map((u) => store.putMember('globex', u, 'viewer')));
 
     expect(maxActive).toBe(1);
-    expect(results.map((r) => r.revision).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(results.map((r) => r.revision).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
     const members = (await onDisk()).find((o) => o.id === 'globex')?.members.map((m) => m.user);
     expect(members).toEqual(['erin', 'alice', ...users]);
   });
@@ -261,7 +355,9 @@ describe('file store: writes', () => {
     const store = await open();
     await store.close();
     await expect(store.getOrg('acme')).rejects.toBeInstanceOf(DirectoryUnavailableError);
-    await expect(store.putMember('acme', 'x', 'viewer')).rejects.toBeInstanceOf(DirectoryUnavailableError);
+    await expect(store.putMember('acme', 'x', 'viewer')).rejects.toBeInstanceOf(
+      DirectoryUnavailableError,
+    );
     expect(await store.ping()).toBe(false);
   });
 });

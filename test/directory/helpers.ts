@@ -42,7 +42,15 @@ export const ACME_RECORD = {
     { user: 'bob', role: 'admin' },
     { user: 'dave', role: 'member' },
   ],
-  shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted' }],
+  shares: [
+    {
+      id: 's1',
+      resource: { type: 'node', id: 'n1' },
+      target_org: 'globex',
+      access_role: 'viewer',
+      state: 'accepted',
+    },
+  ],
 };
 
 export interface TempDir {
@@ -65,12 +73,20 @@ export async function tempDir(): Promise<TempDir> {
 }
 
 /** Collects log lines instead of printing them. */
-export function memoryLog(): Logger & { lines: { level: string; message: string; fields?: Record<string, unknown> }[] } {
+export function memoryLog(): Logger & {
+  lines: { level: string; message: string; fields?: Record<string, unknown> }[];
+} {
   const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
   const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     lines.push({ level, message, ...(fields ? { fields } : {}) });
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), lines };
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    lines,
+  };
 }
 
 export function uniquePrefix(): string {
@@ -130,13 +146,28 @@ export async function startScratchRedis(requestedPort?: number): Promise<Scratch
   if (port === 6379) throw new Error('refusing to start a scratch redis on the shared port');
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}/0`;
   await waitUntil(async () => {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
@@ -162,11 +193,16 @@ export async function startScratchRedis(requestedPort?: number): Promise<Scratch
 }
 
 /** Polls until `check` is true; fails after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 5): Promise<number> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 5,
+): Promise<number> {
   const started = performance.now();
   for (;;) {
     if (await check()) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -42,8 +42,12 @@ export async function startFakeMainApi(): Promise<FakeMainApi> {
     const answer = answers.get(path) ?? api.fallback;
     const send = () => {
       if (res.destroyed) return;
-      const payload = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+      const payload =
+        typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
+      res.writeHead(answer.status ?? 200, {
+        'content-type': 'application/json',
+        ...answer.headers,
+      });
       res.end(payload);
     };
     if (answer.delayMs) setTimeout(send, answer.delayMs).unref();

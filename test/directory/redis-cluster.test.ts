@@ -12,7 +12,14 @@ import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { RedisConfig } from '../../src/redis/config.js';
 import type { DirectoryStore, OrgRecord } from '../../src/directory/types.js';
 import { FIXTURE_DIRECTORY } from '../support/app.js';
-import { DIRECTORY_YAML, memoryLog, tempDir, uniquePrefix, waitUntil, type TempDir } from './helpers.js';
+import {
+  DIRECTORY_YAML,
+  memoryLog,
+  tempDir,
+  uniquePrefix,
+  waitUntil,
+  type TempDir,
+} from './helpers.js';
 import { startLocalCluster, type LocalCluster } from './redis-cluster.js';
 import { mixedWrites, revocations, startReplicas } from './replica-scenarios.js';
 
@@ -27,7 +34,9 @@ const undo: (() => unknown)[] = [];
 beforeAll(async () => {
   cluster = await startLocalCluster(3);
   undo.push(() => cluster.stop());
-  admin = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })));
+  admin = new Cluster(
+    cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })),
+  );
   undo.push(() => admin.disconnect());
   tmp = await tempDir();
   undo.push(() => tmp.remove());
@@ -39,17 +48,34 @@ afterAll(async () => {
 });
 
 function clusterConfig(prefix: string, seeds = cluster.seeds): RedisConfig {
-  return { cluster_nodes: [...seeds], key_prefix: prefix, command_timeout_ms: 1000, connect_timeout_ms: 1000, max_reconnect_delay_ms: 100 };
+  return {
+    cluster_nodes: [...seeds],
+    key_prefix: prefix,
+    command_timeout_ms: 1000,
+    connect_timeout_ms: 1000,
+    max_reconnect_delay_ms: 100,
+  };
 }
 
-async function openStore(prefix: string, seeds?: string[], stats?: CacheStats): Promise<DirectoryStore> {
+async function openStore(
+  prefix: string,
+  seeds?: string[],
+  stats?: CacheStats,
+): Promise<DirectoryStore> {
   return createRedisStore(
-    { file, defaultOrg: 'default', redis: clusterConfig(prefix, seeds), cache_ttl_ms: 600_000, cache_max_entries: 100 },
+    {
+      file,
+      defaultOrg: 'default',
+      redis: clusterConfig(prefix, seeds),
+      cache_ttl_ms: 600_000,
+      cache_max_entries: 100,
+    },
     { log: memoryLog(), ...(stats ? { stats } : {}) },
   );
 }
 
-const keyslot = async (key: string) => Number(await cluster.cli(cluster.nodes[0]!.port, 'cluster', 'keyslot', key));
+const keyslot = async (key: string) =>
+  Number(await cluster.cli(cluster.nodes[0]!.port, 'cluster', 'keyslot', key));
 
 /** The port of the master that serves `slot`. */
 async function ownerOf(slot: number): Promise<number> {
@@ -87,8 +113,13 @@ describe('redis cluster: key layout', () => {
       const written: string[] = [];
       for (const node of admin.nodes('master')) written.push(...(await node.keys(`${prefix}*`)));
       const orgKeys = written.filter((k) => k.includes('{org:'));
-      expect(orgKeys.sort()).toEqual(['acme', 'default', 'globex', 'initech'].map((id) => `${prefix}{org:${id}}`));
-      for (const key of orgKeys) expect(await keyslot(key)).toBe(await keyslot(`org:${String(/\{org:([^}]*)\}/.exec(key)![1])}`));
+      expect(orgKeys.sort()).toEqual(
+        ['acme', 'default', 'globex', 'initech'].map((id) => `${prefix}{org:${id}}`),
+      );
+      for (const key of orgKeys)
+        expect(await keyslot(key)).toBe(
+          await keyslot(`org:${String(/\{org:([^}]*)\}/.exec(key)![1])}`),
+        );
     } finally {
       await store.close();
     }
@@ -101,7 +132,11 @@ describe('redis cluster: the store', () => {
     const [a, b] = await Promise.all([openStore(prefix), openStore(prefix)]);
     try {
       expect(await a.revision()).toBe(1);
-      expect((await b.getOrg('acme'))?.members.map((m) => m.user)).toEqual(['alice', 'bob', 'dave']);
+      expect((await b.getOrg('acme'))?.members.map((m) => m.user)).toEqual([
+        'alice',
+        'bob',
+        'dave',
+      ]);
       expect(await a.getOrg('nope')).toBeNull();
       expect(await a.listOrgsForUser('alice')).toEqual([
         { id: 'acme', role: 'owner' },
@@ -110,7 +145,12 @@ describe('redis cluster: the store', () => {
       ]);
 
       const users = Array.from({ length: 6 }, (_, i) => i);
-      await Promise.all(users.flatMap((i) => [a.putMember('globex', `a${i}`, 'viewer'), b.putMember('globex', `b${i}`, 'editor')]));
+      await Promise.all(
+        users.flatMap((i) => [
+          a.putMember('globex', `a${i}`, 'viewer'),
+          b.putMember('globex', `b${i}`, 'editor'),
+        ]),
+      );
       const globex = JSON.parse((await admin.get(`${prefix}{org:globex}`))!) as OrgRecord;
       expect(globex.members).toHaveLength(2 + 12);
       expect(await a.revision()).toBe(13);
@@ -143,23 +183,34 @@ describe('redis cluster: two replicas', () => {
 });
 
 describe('redis cluster: a node is lost', () => {
-  it('the subscriber\'s node: the cache is dropped at once, then it subscribes on another node; writes elsewhere go on', async () => {
+  it("the subscriber's node: the cache is dropped at once, then it subscribes on another node; writes elsewhere go on", async () => {
     // The subscriber connects to the first seed first: that node is the one we kill. Everything
     // this test touches afterwards (the org, a user index, the revision) lives on other nodes.
     const victim = cluster.nodes[0]!;
     const elsewhere = async (key: string) => (await ownerOf(await keyslot(key))) !== victim.port;
     let prefix = uniquePrefix();
-    while (!((await elsewhere(`${prefix}revision`)) && (await elsewhere(`${prefix}orgs`)))) prefix = uniquePrefix();
+    while (!((await elsewhere(`${prefix}revision`)) && (await elsewhere(`${prefix}orgs`))))
+      prefix = uniquePrefix();
     let org = '';
     for (let i = 0; !org; i++) if (await elsewhere(`${prefix}{org:probe-${i}}`)) org = `probe-${i}`;
     let user = '';
-    for (let i = 0; !user; i++) if (await elsewhere(`${prefix}user:quinn-${i}`)) user = `quinn-${i}`;
+    for (let i = 0; !user; i++)
+      if (await elsewhere(`${prefix}user:quinn-${i}`)) user = `quinn-${i}`;
 
     const events: string[] = [];
-    const store = await openStore(prefix, undefined, (layer, outcome) => events.push(`${layer}:${outcome}`));
+    const store = await openStore(prefix, undefined, (layer, outcome) =>
+      events.push(`${layer}:${outcome}`),
+    );
     try {
-      expect(await cluster.cli(victim.port, 'client', 'list')).toMatch(/name=orgwarden-directory-subscriber .*sub=1/);
-      await store.putOrg({ id: org, status: 'active', members: [{ user: 'pat', role: 'owner' }], shares: [] });
+      expect(await cluster.cli(victim.port, 'client', 'list')).toMatch(
+        /name=orgwarden-directory-subscriber .*sub=1/,
+      );
+      await store.putOrg({
+        id: org,
+        status: 'active',
+        members: [{ user: 'pat', role: 'owner' }],
+        shares: [],
+      });
       const cacheServes = async () => {
         events.length = 0;
         try {
@@ -177,7 +228,11 @@ describe('redis cluster: a node is lost', () => {
       // A change whose invalidation this replica cannot hear (its subscription is gone).
       const record = JSON.parse((await admin.get(`${prefix}{org:${org}}`))!) as OrgRecord;
       await admin.set(`${prefix}{org:${org}}`, JSON.stringify({ ...record, status: 'suspended' }));
-      await waitUntil(async () => (await store.getOrg(org).catch(() => null))?.status === 'suspended', 2000, 5);
+      await waitUntil(
+        async () => (await store.getOrg(org).catch(() => null))?.status === 'suspended',
+        2000,
+        5,
+      );
 
       // Subscribed again, on a surviving node: the cache serves again and invalidations arrive.
       await waitUntil(cacheServes, 5000, 20);
@@ -187,7 +242,15 @@ describe('redis cluster: a node is lost', () => {
 
       // Writes whose keys live on surviving masters go on (the invalidation is published on the
       // nodes that are left).
-      await waitUntil(() => store.putMember(org, user, 'viewer').then(() => true, () => false), 5000, 50);
+      await waitUntil(
+        () =>
+          store.putMember(org, user, 'viewer').then(
+            () => true,
+            () => false,
+          ),
+        5000,
+        50,
+      );
       expect((await store.getOrg(org))?.members.map((m) => m.user)).toEqual(['pat', user]);
     } finally {
       await store.close();

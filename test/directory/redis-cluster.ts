@@ -30,7 +30,8 @@ export interface LocalCluster {
 export async function startLocalCluster(size = 3): Promise<LocalCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'orgwarden-cluster-'));
   const children: ChildProcess[] = [];
-  const cli = async (port: number, ...args: string[]) => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
+  const cli = async (port: number, ...args: string[]) =>
+    (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
   const stop = async () => {
     await Promise.all(
       children.map(
@@ -59,11 +60,25 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
       const child = spawn(
         'redis-server',
         [
-          '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir, `nodes-${i}.conf`), '--cluster-node-timeout', '15000',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${i}.conf`),
+          '--cluster-node-timeout',
+          '15000',
           // With a node gone, the other nodes keep serving their own slots (no replicas here).
-          '--cluster-require-full-coverage', 'no',
-          '--save', '', '--appendonly', 'no', '--dir', dir,
+          '--cluster-require-full-coverage',
+          'no',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
         ],
         { stdio: 'ignore' },
       );
@@ -81,11 +96,35 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
           }),
       };
     });
-    for (const { port } of nodes) await waitUntil(() => cli(port, 'ping').then((r) => r === 'PONG', () => false), 5000, 20);
+    for (const { port } of nodes)
+      await waitUntil(
+        () =>
+          cli(port, 'ping').then(
+            (r) => r === 'PONG',
+            () => false,
+          ),
+        5000,
+        20,
+      );
     const seeds = ports.map((p) => `127.0.0.1:${p}`);
-    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...seeds,
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     for (const { port } of nodes) {
-      await waitUntil(() => cli(port, 'cluster', 'info').then((info) => info.includes('cluster_state:ok'), () => false), 10_000, 50);
+      await waitUntil(
+        () =>
+          cli(port, 'cluster', 'info').then(
+            (info) => info.includes('cluster_state:ok'),
+            () => false,
+          ),
+        10_000,
+        50,
+      );
     }
     return { nodes, seeds, cli, stop };
   } catch (err) {

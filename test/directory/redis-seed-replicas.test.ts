@@ -9,7 +9,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIRECTORY, postJson, session } from '../support/app.js';
-import { startScratchRedis, tempDir, uniquePrefix, waitUntil, type ScratchRedis, type TempDir } from './helpers.js';
+import {
+  startScratchRedis,
+  tempDir,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+  type TempDir,
+} from './helpers.js';
 import { ADMIN_TOKEN, startReplicas, write, type Replica } from './replica-scenarios.js';
 
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -29,7 +36,10 @@ beforeAll(async () => {
   tmp = await tempDir();
   undo.push(() => tmp.remove());
   file = await tmp.file('directory.yaml', await readFile(FIXTURE_DIRECTORY, 'utf8'));
-  [a, b] = await startReplicas({ url: server.url, key_prefix: uniquePrefix(), command_timeout_ms: 1000 }, file);
+  [a, b] = await startReplicas(
+    { url: server.url, key_prefix: uniquePrefix(), command_timeout_ms: 1000 },
+    file,
+  );
   undo.push(() => Promise.all([a.app.stop(), b.app.stop()]));
 });
 
@@ -37,8 +47,15 @@ afterAll(async () => {
   for (const step of undo.reverse()) await step();
 });
 
-async function decide(replica: Replica, user: string): Promise<{ allow: boolean; reason: string | null }> {
-  const res = await postJson(`${replica.url}/v1/authorize`, { token: await session(user), org: 'acme', action: 'resource.read' });
+async function decide(
+  replica: Replica,
+  user: string,
+): Promise<{ allow: boolean; reason: string | null }> {
+  const res = await postJson(`${replica.url}/v1/authorize`, {
+    token: await session(user),
+    org: 'acme',
+    action: 'resource.read',
+  });
   expect(res.status).toBe(200);
   return { allow: res.json?.allow as boolean, reason: res.json?.reason ?? null };
 }
@@ -57,15 +74,27 @@ describe('Redis lost the directory: two replicas', () => {
     redis.disconnect();
 
     // From the loss on, bob is never allowed; each replica ends on directory_unavailable.
-    await waitUntil(async () => {
-      const answers = await Promise.all([decide(a, 'bob'), decide(b, 'bob'), decide(a, 'alice'), decide(b, 'alice')]);
-      for (const answer of answers.slice(0, 2)) expect(answer.allow).toBe(false);
-      return answers.every((answer) => answer.reason === 'directory_unavailable');
-    }, 5000, 20);
+    await waitUntil(
+      async () => {
+        const answers = await Promise.all([
+          decide(a, 'bob'),
+          decide(b, 'bob'),
+          decide(a, 'alice'),
+          decide(b, 'alice'),
+        ]);
+        for (const answer of answers.slice(0, 2)) expect(answer.allow).toBe(false);
+        return answers.every((answer) => answer.reason === 'directory_unavailable');
+      },
+      5000,
+      20,
+    );
     for (const r of [a, b]) {
       const ready = await fetch(`${r.url}/readyz`);
       expect(ready.status).toBe(503);
-      const body = (await ready.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> };
+      const body = (await ready.json()) as {
+        checks: Record<string, boolean>;
+        reasons?: Record<string, string>;
+      };
       expect(body.checks.directory).toBe(false);
       expect(body.reasons?.directory).toMatch(/^seed held: the redis prefix is empty/);
       const status = await fetch(`${r.url}/v1/admin/directory/seed`, { headers: ADMIN });
@@ -81,12 +110,20 @@ describe('Redis lost the directory: two replicas', () => {
     expect((await decide(b, 'alice')).reason).toBe('directory_unavailable');
 
     // The runbook: refresh the file from the main API (bob is gone there), then confirm on one replica.
-    const refreshed = (await readFile(file, 'utf8')).replace(/^\s*- \{ user: bob, role: admin \}\n/m, '');
+    const refreshed = (await readFile(file, 'utf8')).replace(
+      /^\s*- \{ user: bob, role: admin \}\n/m,
+      '',
+    );
     expect(refreshed).not.toMatch(/user: bob/);
     await writeFile(file, refreshed);
     const confirmed = await seed(a, { source: 'file' });
     expect(confirmed.status).toBe(200);
-    expect(confirmed.json).toMatchObject({ source: 'file', skipped: 0, state: 'ready', reason: null });
+    expect(confirmed.json).toMatchObject({
+      source: 'file',
+      skipped: 0,
+      state: 'ready',
+      reason: null,
+    });
     expect(confirmed.json?.written).toBeGreaterThan(0);
 
     await waitUntil(async () => (await decide(b, 'alice')).allow, 3000, 20);

@@ -10,9 +10,23 @@ import { createRedisStore } from '../../src/directory/redis-store.js';
 import { loadDirectoryFile } from '../../src/directory/load-file.js';
 import { redisKeys } from '../../src/directory/redis-keys.js';
 import { seedIfEmpty, SeedNotNeededError } from '../../src/directory/redis-seed.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
+import {
+  DirectoryUnavailableError,
+  type DirectoryStore,
+  type OrgRecord,
+} from '../../src/directory/types.js';
 import type { SeedMode } from '../../src/directory/redis-seed-gate.js';
-import { DIRECTORY_YAML, memoryLog, redisConfig, startScratchRedis, tempDir, uniquePrefix, waitUntil, type ScratchRedis, type TempDir } from './helpers.js';
+import {
+  DIRECTORY_YAML,
+  memoryLog,
+  redisConfig,
+  startScratchRedis,
+  tempDir,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+  type TempDir,
+} from './helpers.js';
 
 /** The seed of DIRECTORY_YAML holds four orgs (acme, globex, initech, default). */
 const FILE_ORGS = 4;
@@ -63,14 +77,18 @@ async function open(options: OpenOptions): Promise<DirectoryStore> {
   return store;
 }
 
-async function recordsUnder(prefix: string, redis: Redis = admin): Promise<Record<string, OrgRecord>> {
+async function recordsUnder(
+  prefix: string,
+  redis: Redis = admin,
+): Promise<Record<string, OrgRecord>> {
   const keys = (await redis.keys(`${prefix}{org:*}`)).filter((k) => k.endsWith('}'));
   const out: Record<string, OrgRecord> = {};
   for (const key of keys.sort()) out[key] = JSON.parse((await redis.get(key))!) as OrgRecord;
   return out;
 }
 
-const members = async (store: DirectoryStore, org: string) => (await store.getOrg(org))?.members.map((m) => m.user);
+const members = async (store: DirectoryStore, org: string) =>
+  (await store.getOrg(org))?.members.map((m) => m.user);
 const stateOf = (store: DirectoryStore) => store.seeding!.status().state;
 
 describe('redis seed: a lost marker', () => {
@@ -79,7 +97,12 @@ describe('redis seed: a lost marker', () => {
     const a = await open({ prefix });
     await a.removeMember('acme', 'bob');
     await a.deleteOrg('globex');
-    await a.putOrg({ id: 'initech', status: 'suspended', members: [{ user: 'mallory', role: 'viewer' }], shares: [] });
+    await a.putOrg({
+      id: 'initech',
+      status: 'suspended',
+      members: [{ user: 'mallory', role: 'viewer' }],
+      shares: [],
+    });
     await a.close();
     const before = await recordsUnder(prefix);
 
@@ -92,9 +115,9 @@ describe('redis seed: a lost marker', () => {
     expect(await recordsUnder(prefix)).toEqual(before);
     expect(await members(b, 'acme')).toEqual(['alice', 'dave']);
     expect(await b.getOrg('globex')).toBeNull();
-    expect(log.lines.filter((l) => l.level === 'warn' && l.message.includes('seed skipped'))).toEqual([
-      expect.objectContaining({ fields: { written: 0, skipped: FILE_ORGS } }),
-    ]);
+    expect(
+      log.lines.filter((l) => l.level === 'warn' && l.message.includes('seed skipped')),
+    ).toEqual([expect.objectContaining({ fields: { written: 0, skipped: FILE_ORGS } })]);
     expect(log.lines.some((l) => l.message.includes('seeded into redis'))).toBe(false);
     expect(await admin.exists(`${prefix}seeded`)).toBe(1);
   });
@@ -112,7 +135,9 @@ describe('redis seed: a lost marker', () => {
     expect(await admin.get(`${prefix}seeded`)).toBe(marker); // the replica remembered it
     expect(await recordsUnder(prefix)).toEqual(before);
     expect(stateOf(a)).toBe('ready');
-    expect(log.lines.some((l) => l.level === 'warn' && l.message.includes('seed skipped'))).toBe(true);
+    expect(log.lines.some((l) => l.level === 'warn' && l.message.includes('seed skipped'))).toBe(
+      true,
+    );
   });
 });
 
@@ -131,14 +156,23 @@ describe('redis seed: the first start on an empty prefix', () => {
   it('waits for the operator with directory.seed: confirm, writing nothing and denying until then', async () => {
     const prefix = uniquePrefix();
     const store = await open({ prefix, seed: 'confirm' });
-    expect(store.seeding!.status()).toEqual({ state: 'awaiting_confirmation', reason: expect.stringMatching(/directory\.seed is confirm/) as unknown });
+    expect(store.seeding!.status()).toEqual({
+      state: 'awaiting_confirmation',
+      reason: expect.stringMatching(/directory\.seed is confirm/) as unknown,
+    });
     await expect(store.getOrg('acme')).rejects.toBeInstanceOf(DirectoryUnavailableError);
     await expect(store.getOrg('acme')).rejects.toThrow(/directory\.seed is confirm/);
-    await expect(store.putMember('acme', 'x', 'viewer')).rejects.toBeInstanceOf(DirectoryUnavailableError);
+    await expect(store.putMember('acme', 'x', 'viewer')).rejects.toBeInstanceOf(
+      DirectoryUnavailableError,
+    );
     expect(await store.ping()).toBe(false);
     expect(await admin.keys(`${prefix}*`)).toEqual([]);
 
-    expect(await store.seeding!.confirm('file')).toEqual({ source: 'file', written: FILE_ORGS, skipped: 0 });
+    expect(await store.seeding!.confirm('file')).toEqual({
+      source: 'file',
+      written: FILE_ORGS,
+      skipped: 0,
+    });
     expect(stateOf(store)).toBe('ready');
     expect(await members(store, 'acme')).toEqual(['alice', 'bob', 'dave']);
     // in service now: a second confirmation is refused and writes nothing
@@ -151,7 +185,9 @@ describe('redis seed: the first start on an empty prefix', () => {
     const prefix = uniquePrefix();
     const logs = [memoryLog(), memoryLog(), memoryLog(), memoryLog()];
     const replicas = await Promise.all(logs.map((log) => open({ prefix, log })));
-    const seeded = logs.flatMap((log) => log.lines.filter((l) => l.message.includes('seeded into redis')));
+    const seeded = logs.flatMap((log) =>
+      log.lines.filter((l) => l.message.includes('seeded into redis')),
+    );
     expect(seeded).toHaveLength(1);
     expect(seeded[0]!.fields).toEqual({ written: FILE_ORGS, skipped: 0 });
     expect(await admin.get(`${prefix}revision`)).toBe('1');
@@ -192,7 +228,12 @@ describe('redis seed: the data was lost', () => {
     expect(await c.seeding!.confirm('empty')).toEqual({ source: 'empty', written: 0, skipped: 0 });
     await waitUntil(() => [a, b, c].every((r) => stateOf(r) === 'ready'), 3000);
     for (const replica of [a, b, c]) expect(await replica.getOrg('acme')).toBeNull();
-    await a.putOrg({ id: 'acme', status: 'active', members: [{ user: 'alice', role: 'owner' }], shares: [] });
+    await a.putOrg({
+      id: 'acme',
+      status: 'active',
+      members: [{ user: 'alice', role: 'owner' }],
+      shares: [],
+    });
     await waitUntil(async () => (await members(b, 'acme'))?.join() === 'alice', 2000);
   });
 
@@ -205,10 +246,13 @@ describe('redis seed: the data was lost', () => {
     // it (here the seed such a replica runs, done at once so it lands before a's next check).
     await admin.flushdb();
     const seedFile = await loadDirectoryFile(file, 'default');
-    expect((await seedIfEmpty(admin, redisKeys(prefix), seedFile, { now: Date.now })).outcome).toBe('seeded');
+    expect((await seedIfEmpty(admin, redisKeys(prefix), seedFile, { now: Date.now })).outcome).toBe(
+      'seeded',
+    );
     const b = await open({ prefix });
 
     await waitUntil(() => stateOf(a) === 'held' && stateOf(b) === 'held', 5000);
-    for (const replica of [a, b]) await expect(replica.getOrg('acme')).rejects.toThrow(/seeded again automatically/);
+    for (const replica of [a, b])
+      await expect(replica.getOrg('acme')).rejects.toThrow(/seeded again automatically/);
   });
 });

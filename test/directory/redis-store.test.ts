@@ -1,11 +1,19 @@
 /** The Redis store against the real Redis at 127.0.0.1:6379, each test under its own key prefix. */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DefaultOrgImmutableError, InvalidDirectoryError, OrgNotFoundError } from '../../src/directory/errors.js';
+import {
+  DefaultOrgImmutableError,
+  InvalidDirectoryError,
+  OrgNotFoundError,
+} from '../../src/directory/errors.js';
 import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { createDirectoryStore } from '../../src/directory/index.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from '../../src/directory/types.js';
+import {
+  DirectoryUnavailableError,
+  type DirectoryStore,
+  type OrgRecord,
+} from '../../src/directory/types.js';
 import {
   ACME_RECORD,
   DIRECTORY_YAML,
@@ -43,7 +51,11 @@ afterEach(async () => {
 
 afterAll(async () => {
   for (const p of prefixes) await deletePrefix(p);
-  expect(await admin.keys('orgwarden-test:*').then((keys) => keys.filter((k) => prefixes.some((p) => k.startsWith(p))))).toEqual([]);
+  expect(
+    await admin
+      .keys('orgwarden-test:*')
+      .then((keys) => keys.filter((k) => prefixes.some((p) => k.startsWith(p)))),
+  ).toEqual([]);
   admin.disconnect();
   await tmp.remove();
 });
@@ -78,9 +90,18 @@ describe('redis store: seeding', () => {
   it('seeds an empty prefix from the file, with the documented key layout', async () => {
     const store = await open();
     expect(store.kind).toBe('redis');
-    expect(await admin.smembers(`${prefix}orgs`).then((ids) => ids.sort())).toEqual(['acme', 'default', 'globex', 'initech']);
+    expect(await admin.smembers(`${prefix}orgs`).then((ids) => ids.sort())).toEqual([
+      'acme',
+      'default',
+      'globex',
+      'initech',
+    ]);
     expect((await stored('acme'))?.members.map((m) => m.user)).toEqual(['alice', 'bob', 'dave']);
-    expect(await admin.smembers(`${prefix}user:alice`).then((ids) => ids.sort())).toEqual(['acme', 'default', 'globex']);
+    expect(await admin.smembers(`${prefix}user:alice`).then((ids) => ids.sort())).toEqual([
+      'acme',
+      'default',
+      'globex',
+    ]);
     expect(await admin.get(`${prefix}revision`)).toBe('1');
     expect(await admin.exists(`${prefix}seeded`)).toBe(1);
     expect(await admin.exists(`${prefix}seed-lock`)).toBe(0);
@@ -102,7 +123,8 @@ describe('redis store: seeding', () => {
   it('seeds once when replicas start together', async () => {
     const replicas = await Promise.all([open(), open(), open(), open()]);
     expect(await admin.get(`${prefix}revision`)).toBe('1'); // each seed INCRs once
-    for (const replica of replicas) expect((await replica.getOrg('globex'))?.members).toHaveLength(2);
+    for (const replica of replicas)
+      expect((await replica.getOrg('globex'))?.members).toHaveLength(2);
   });
 
   it('still validates the seed file when the prefix is seeded', async () => {
@@ -123,7 +145,12 @@ describe('redis store: reads', () => {
 
   it('synthesizes the default org when the file does not list it', async () => {
     const store = await open({ seedFile: await tmp.file('plain.yaml', 'orgs: []\n') });
-    expect(await store.getOrg('default')).toEqual({ id: 'default', status: 'active', members: [], shares: [] });
+    expect(await store.getOrg('default')).toEqual({
+      id: 'default',
+      status: 'active',
+      members: [],
+      shares: [],
+    });
   });
 
   it('lists memberships, ignoring index entries the records do not confirm', async () => {
@@ -134,17 +161,29 @@ describe('redis store: reads', () => {
       { id: 'globex', role: 'viewer' },
     ]);
     await admin.sadd(`${prefix}user:alice`, 'initech', 'ghost', 'bad id');
-    expect((await store.listOrgsForUser('alice')).map((o) => o.id)).toEqual(['acme', 'default', 'globex']);
+    expect((await store.listOrgsForUser('alice')).map((o) => o.id)).toEqual([
+      'acme',
+      'default',
+      'globex',
+    ]);
     expect(await store.listOrgsForUser('nobody')).toEqual([]);
     expect(await store.listOrgsForUser('')).toEqual([]);
   });
 
   it('fails closed on a corrupt record', async () => {
     const store = await open();
-    await admin.set(`${prefix}{org:broken}`, '{"id":"broken","status":"active","members":[{"user":"x","role":"god"}]}');
-    await admin.set(`${prefix}{org:moved}`, JSON.stringify({ id: 'acme', status: 'active', members: [], shares: [] }));
+    await admin.set(
+      `${prefix}{org:broken}`,
+      '{"id":"broken","status":"active","members":[{"user":"x","role":"god"}]}',
+    );
+    await admin.set(
+      `${prefix}{org:moved}`,
+      JSON.stringify({ id: 'acme', status: 'active', members: [], shares: [] }),
+    );
     await expect(store.getOrg('broken')).rejects.toBeInstanceOf(DirectoryUnavailableError);
-    await expect(store.getOrg('moved')).rejects.toThrow('directory unavailable: corrupt record for org "moved"');
+    await expect(store.getOrg('moved')).rejects.toThrow(
+      'directory unavailable: corrupt record for org "moved"',
+    );
   });
 });
 
@@ -162,7 +201,14 @@ describe('redis store: writes', () => {
     expect(await admin.smembers(`${prefix}user:bob`)).toEqual([]);
     expect(await store.listOrgsForUser('bob')).toEqual([]);
 
-    expect(await store.putOrg({ id: 'hooli', status: 'active', members: [{ user: 'bob', role: 'owner' }], shares: [] })).toEqual({ revision: 4 });
+    expect(
+      await store.putOrg({
+        id: 'hooli',
+        status: 'active',
+        members: [{ user: 'bob', role: 'owner' }],
+        shares: [],
+      }),
+    ).toEqual({ revision: 4 });
     expect(await store.listOrgsForUser('bob')).toEqual([{ id: 'hooli', role: 'owner' }]);
 
     expect(await store.deleteOrg('globex')).toEqual({ revision: 5 });
@@ -186,13 +232,23 @@ describe('redis store: writes', () => {
   it('rejects invalid and forbidden writes and changes nothing', async () => {
     const store = await open();
     const before = await stored('acme');
-    await expect(store.putMember('default', 'bob', 'viewer')).rejects.toBeInstanceOf(DefaultOrgImmutableError);
+    await expect(store.putMember('default', 'bob', 'viewer')).rejects.toBeInstanceOf(
+      DefaultOrgImmutableError,
+    );
     await expect(store.deleteOrg('default')).rejects.toBeInstanceOf(DefaultOrgImmutableError);
-    await expect(store.putOrg({ id: 'default', status: 'active', members: [], shares: [] })).rejects.toBeInstanceOf(DefaultOrgImmutableError);
-    await expect(store.putMember('acme', 'bob', 'owner')).rejects.toBeInstanceOf(InvalidDirectoryError);
-    await expect(store.putMember('acme', 'bob', 'root' as 'viewer')).rejects.toBeInstanceOf(InvalidDirectoryError);
+    await expect(
+      store.putOrg({ id: 'default', status: 'active', members: [], shares: [] }),
+    ).rejects.toBeInstanceOf(DefaultOrgImmutableError);
+    await expect(store.putMember('acme', 'bob', 'owner')).rejects.toBeInstanceOf(
+      InvalidDirectoryError,
+    );
+    await expect(store.putMember('acme', 'bob', 'root' as 'viewer')).rejects.toBeInstanceOf(
+      InvalidDirectoryError,
+    );
     await expect(store.putMember('nope', 'bob', 'viewer')).rejects.toBeInstanceOf(OrgNotFoundError);
-    await expect(store.putOrg({ id: 'x y', status: 'active', members: [], shares: [] })).rejects.toBeInstanceOf(InvalidDirectoryError);
+    await expect(
+      store.putOrg({ id: 'x y', status: 'active', members: [], shares: [] }),
+    ).rejects.toBeInstanceOf(InvalidDirectoryError);
     expect(await stored('acme')).toEqual(before);
     expect(await store.revision()).toBe(1);
   });
@@ -200,9 +256,16 @@ describe('redis store: writes', () => {
   it('loses no update when two replicas write the same org at once', async () => {
     const [a, b] = await Promise.all([open(), open()]);
     const users = Array.from({ length: 8 }, (_, i) => i);
-    await Promise.all(users.flatMap((i) => [a.putMember('globex', `a${i}`, 'viewer'), b.putMember('globex', `b${i}`, 'editor')]));
+    await Promise.all(
+      users.flatMap((i) => [
+        a.putMember('globex', `a${i}`, 'viewer'),
+        b.putMember('globex', `b${i}`, 'editor'),
+      ]),
+    );
     const members = (await stored('globex'))!.members.map((m) => m.user).sort();
-    expect(members).toEqual(['alice', 'erin', ...users.map((i) => `a${i}`), ...users.map((i) => `b${i}`)].sort());
+    expect(members).toEqual(
+      ['alice', 'erin', ...users.map((i) => `a${i}`), ...users.map((i) => `b${i}`)].sort(),
+    );
     expect(await a.revision()).toBe(17);
     for (const i of users) expect(await admin.smembers(`${prefix}user:b${i}`)).toEqual(['globex']);
   });
@@ -216,7 +279,11 @@ describe('redis store: replicas and the cache', () => {
     b.onChange((org) => changedOnB.push(org));
 
     await a.removeMember('acme', 'bob');
-    const took = await waitUntil(async () => !(await b.getOrg('acme'))?.members.some((m) => m.user === 'bob'), 1000, 1);
+    const took = await waitUntil(
+      async () => !(await b.getOrg('acme'))?.members.some((m) => m.user === 'bob'),
+      1000,
+      1,
+    );
     expect(took).toBeLessThan(100);
     expect(changedOnB).toContain('acme');
 
@@ -235,19 +302,33 @@ describe('redis store: replicas and the cache', () => {
 
   it('reports memory and redis hits and misses', async () => {
     const events: string[] = [];
-    const [a, b] = [await open({ stats: (layer, outcome) => events.push(`${layer}:${outcome}`) }), await open()];
+    const [a, b] = [
+      await open({ stats: (layer, outcome) => events.push(`${layer}:${outcome}`) }),
+      await open(),
+    ];
     await a.getOrg('acme');
     await a.getOrg('acme');
     await a.getOrg('nope');
     await a.getOrg('nope'); // "no such org" is cached too
-    expect(events).toEqual(['memory:miss', 'redis:hit', 'memory:hit', 'memory:miss', 'redis:miss', 'memory:hit']);
+    expect(events).toEqual([
+      'memory:miss',
+      'redis:hit',
+      'memory:hit',
+      'memory:miss',
+      'redis:miss',
+      'memory:hit',
+    ]);
 
     events.length = 0;
     await b.putMember('acme', 'zed', 'viewer');
-    await waitUntil(async () => {
-      events.length = 0;
-      return (await a.getOrg('acme'))!.members.some((m) => m.user === 'zed');
-    }, 1000, 1);
+    await waitUntil(
+      async () => {
+        events.length = 0;
+        return (await a.getOrg('acme'))!.members.some((m) => m.user === 'zed');
+      },
+      1000,
+      1,
+    );
     expect(events).toEqual(['memory:miss', 'redis:hit']);
   });
 

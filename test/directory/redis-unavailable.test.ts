@@ -6,7 +6,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import { DirectoryUnavailableError, type DirectoryStore } from '../../src/directory/types.js';
-import { DIRECTORY_YAML, freePort, memoryLog, redisConfig, startScratchRedis, tempDir, uniquePrefix, waitUntil, type ScratchRedis, type TempDir } from './helpers.js';
+import {
+  DIRECTORY_YAML,
+  freePort,
+  memoryLog,
+  redisConfig,
+  startScratchRedis,
+  tempDir,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+  type TempDir,
+} from './helpers.js';
 
 const DENY_WITHIN_MS = 200;
 
@@ -31,7 +42,13 @@ afterAll(async () => {
 
 async function open(url: string, log = memoryLog()): Promise<DirectoryStore> {
   const store = await createRedisStore(
-    { file, defaultOrg: 'default', redis: redisConfig(uniquePrefix(), { url }), cache_ttl_ms: 5000, cache_max_entries: 100 },
+    {
+      file,
+      defaultOrg: 'default',
+      redis: redisConfig(uniquePrefix(), { url }),
+      cache_ttl_ms: 5000,
+      cache_max_entries: 100,
+    },
     { log },
   );
   stores.push(store);
@@ -69,10 +86,14 @@ describe('redis store: Redis unavailable', () => {
     expect(await timeToDeny(() => store.getOrg('default'))).toBeLessThan(DENY_WITHIN_MS);
     expect(await timeToDeny(() => store.listOrgsForUser('alice'))).toBeLessThan(DENY_WITHIN_MS);
     expect(await timeToDeny(() => store.revision())).toBeLessThan(DENY_WITHIN_MS);
-    expect(await timeToDeny(() => store.putMember('acme', 'x', 'viewer'))).toBeLessThan(DENY_WITHIN_MS);
+    expect(await timeToDeny(() => store.putMember('acme', 'x', 'viewer'))).toBeLessThan(
+      DENY_WITHIN_MS,
+    );
     expect(await store.ping()).toBe(false);
     // the outage is logged once per connection, not once per reconnect attempt
-    expect(log.lines.filter((l) => l.message === 'redis connection error').length).toBeLessThanOrEqual(2);
+    expect(
+      log.lines.filter((l) => l.message === 'redis connection error').length,
+    ).toBeLessThanOrEqual(2);
   });
 
   it('denies within 200 ms once a live Redis is killed, cached entries included', async () => {
@@ -121,8 +142,16 @@ describe('redis store: Redis unavailable', () => {
     await expect(store.getOrg('acme')).rejects.toBeInstanceOf(DirectoryUnavailableError);
     expect(await store.ping()).toBe(false);
 
-    expect(await store.seeding!.confirm('file')).toEqual({ source: 'file', written: 4, skipped: 0 });
-    expect((await store.getOrg('acme'))?.members.map((m) => m.user)).toEqual(['alice', 'bob', 'dave']);
+    expect(await store.seeding!.confirm('file')).toEqual({
+      source: 'file',
+      written: 4,
+      skipped: 0,
+    });
+    expect((await store.getOrg('acme'))?.members.map((m) => m.user)).toEqual([
+      'alice',
+      'bob',
+      'dave',
+    ]);
     expect(await store.ping()).toBe(true);
   });
 });

@@ -16,7 +16,10 @@ export interface Replica {
 }
 
 /** Two apps on one Redis prefix; the cache TTL is long, so only invalidations can make B see a write. */
-export async function startReplicas(redis: Record<string, unknown>, directoryFile: string): Promise<[Replica, Replica]> {
+export async function startReplicas(
+  redis: Record<string, unknown>,
+  directoryFile: string,
+): Promise<[Replica, Replica]> {
   const options = { redis, extra: { directory: { file: directoryFile, cache_ttl_ms: 600_000 } } };
   const a = await startTestApp(options);
   try {
@@ -28,30 +31,46 @@ export async function startReplicas(redis: Record<string, unknown>, directoryFil
   }
 }
 
-export async function write(replica: Replica, method: 'PUT' | 'DELETE', path: string, body?: unknown): Promise<number> {
+export async function write(
+  replica: Replica,
+  method: 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<number> {
   const res = await fetch(`${replica.url}/v1/directory/orgs/${path}`, {
     method,
     headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await res.json()) as { revision?: number; error?: unknown };
-  if (res.status !== 200) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  if (res.status !== 200)
+    throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
   return json.revision!;
 }
 
 async function allows(replica: Replica, token: string, org: string): Promise<boolean> {
-  const res = await postJson(`${replica.url}/v1/authorize`, { token, org, action: 'resource.read' });
+  const res = await postJson(`${replica.url}/v1/authorize`, {
+    token,
+    org,
+    action: 'resource.read',
+  });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
-  if (!res.json?.allow && res.json?.reason !== 'access_denied') throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
+  if (!res.json?.allow && res.json?.reason !== 'access_denied')
+    throw new Error(`unexpected deny: ${String(res.json?.reason)}`);
   return res.json.allow === true;
 }
 
 /** Polls until `check` is true; returns the milliseconds it took, or throws after `deadlineMs`. */
-async function until(check: () => Promise<boolean>, deadlineMs: number, what: string): Promise<number> {
+async function until(
+  check: () => Promise<boolean>,
+  deadlineMs: number,
+  what: string,
+): Promise<number> {
   const started = performance.now();
   for (;;) {
     if (await check()) return performance.now() - started;
-    if (performance.now() - started > deadlineMs) throw new Error(`${what}: not within ${deadlineMs} ms`);
+    if (performance.now() - started > deadlineMs)
+      throw new Error(`${what}: not within ${deadlineMs} ms`);
   }
 }
 
@@ -66,7 +85,13 @@ export interface RevocationFigures {
  * `count` revocations of a fresh member of `org`: add on A, wait until B allows, DELETE on A; A must
  * deny at once, B within `deadlineMs`. Returns B's revocation latencies (from the DELETE answer).
  */
-export async function revocations(a: Replica, b: Replica, org: string, count: number, deadlineMs: number): Promise<RevocationFigures> {
+export async function revocations(
+  a: Replica,
+  b: Replica,
+  org: string,
+  count: number,
+  deadlineMs: number,
+): Promise<RevocationFigures> {
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const user = `revoked-${i}`;
@@ -75,8 +100,14 @@ export async function revocations(a: Replica, b: Replica, org: string, count: nu
     await until(() => allows(b, token, org), deadlineMs, `B allows ${user} after the grant`);
     await write(a, 'DELETE', `${org}/members/${user}`);
     const answered = performance.now();
-    expect(await allows(a, token, org), `A still allows ${user} after its DELETE answered`).toBe(false);
-    await until(async () => !(await allows(b, token, org)), deadlineMs, `B denies ${user} after the DELETE`);
+    expect(await allows(a, token, org), `A still allows ${user} after its DELETE answered`).toBe(
+      false,
+    );
+    await until(
+      async () => !(await allows(b, token, org)),
+      deadlineMs,
+      `B denies ${user} after the DELETE`,
+    );
     latencies.push(performance.now() - answered);
   }
   return summarize(latencies);
@@ -94,7 +125,13 @@ function summarize(latencies: number[]): RevocationFigures {
  * are warm. After every write both replicas must agree on every org (and the default org, which is
  * never written) within `deadlineMs`.
  */
-export async function mixedWrites(a: Replica, b: Replica, writable: string[], steps: number, deadlineMs: number): Promise<void> {
+export async function mixedWrites(
+  a: Replica,
+  b: Replica,
+  writable: string[],
+  steps: number,
+  deadlineMs: number,
+): Promise<void> {
   const orgs = [...writable, 'default'];
   let seed = 42;
   const random = (n: number) => {
@@ -113,7 +150,9 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     const user = users[random(users.length)]!;
     const choice = existing.has(org) ? random(5) : 0;
     if (choice === 0) {
-      const members = users.filter(() => random(2) === 0).map((u) => ({ user: u, role: roles[random(roles.length)]! }));
+      const members = users
+        .filter(() => random(2) === 0)
+        .map((u) => ({ user: u, role: roles[random(roles.length)]! }));
       await write(writer, 'PUT', org, { status: statuses[random(statuses.length)], members });
       existing.add(org);
     } else if (choice === 1 || choice === 2) {
@@ -127,8 +166,18 @@ export async function mixedWrites(a: Replica, b: Replica, writable: string[], st
     // The writer reads its own write at once; the other replica within the propagation bound.
     const expected = await Promise.all(orgs.map((id) => writer.app.directory.getOrg(id)));
     let seen: (OrgRecord | null)[] = [];
-    await until(async () => same((seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))), expected), deadlineMs, `replicas agree after step ${step}`).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify({ org, choice, expected, seen })}`);
+    await until(
+      async () =>
+        same(
+          (seen = await Promise.all(orgs.map((id) => reader.app.directory.getOrg(id)))),
+          expected,
+        ),
+      deadlineMs,
+      `replicas agree after step ${step}`,
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${(err as Error).message}: ${JSON.stringify({ org, choice, expected, seen })}`,
+      );
     });
   }
   const read = (r: Replica) => Promise.all(orgs.map((id) => r.app.directory.getOrg(id)));

@@ -16,7 +16,10 @@ let b: Replica | undefined;
 beforeAll(async () => {
   // A command timeout far above Redis's real latency: a loaded test machine must not turn into
   // directory_unavailable here (the fail-fast path has its own tests).
-  [a, b] = await startReplicas({ url: SHARED_REDIS_URL, key_prefix: prefix, command_timeout_ms: 1000 }, FIXTURE_DIRECTORY);
+  [a, b] = await startReplicas(
+    { url: SHARED_REDIS_URL, key_prefix: prefix, command_timeout_ms: 1000 },
+    FIXTURE_DIRECTORY,
+  );
 });
 
 afterAll(async () => {

@@ -3,7 +3,12 @@ import { parse } from 'yaml';
 import { InvalidDirectoryError } from '../../src/directory/errors.js';
 import { parseDirectoryYaml } from '../../src/directory/load-file.js';
 import { DirectoryValidationError } from '../../src/directory/types.js';
-import { parseDirectoryDocument, parseMemberRef, parseMemberWrite, parseOrgRecord } from '../../src/directory/validate.js';
+import {
+  parseDirectoryDocument,
+  parseMemberRef,
+  parseMemberWrite,
+  parseOrgRecord,
+} from '../../src/directory/validate.js';
 
 const options = { defaultOrg: 'default' };
 
@@ -20,9 +25,22 @@ function issuesOf(run: () => unknown): string[] {
 }
 
 const docIssues = (doc: unknown) => issuesOf(() => parseDirectoryDocument(doc, options));
-const org = (fields: Record<string, unknown>) => ({ orgs: [{ id: 'acme', status: 'active', members: [], shares: [], ...fields }] });
+const org = (fields: Record<string, unknown>) => ({
+  orgs: [{ id: 'acme', status: 'active', members: [], shares: [], ...fields }],
+});
 const share = (fields: Record<string, unknown>) =>
-  org({ shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted', ...fields }] });
+  org({
+    shares: [
+      {
+        id: 's1',
+        resource: { type: 'node', id: 'n1' },
+        target_org: 'globex',
+        access_role: 'viewer',
+        state: 'accepted',
+        ...fields,
+      },
+    ],
+  });
 
 describe('parseDirectoryDocument', () => {
   it('accepts a valid document and builds fresh records', () => {
@@ -36,7 +54,15 @@ describe('parseDirectoryDocument', () => {
               { user: 'alice', role: 'owner' },
               { user: 'dave', role: 'member' },
             ],
-            shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'member', state: 'pending' }],
+            shares: [
+              {
+                id: 's1',
+                resource: { type: 'node', id: 'n1' },
+                target_org: 'globex',
+                access_role: 'member',
+                state: 'pending',
+              },
+            ],
           },
           { id: 'globex', status: 'pending_deletion' },
           { id: 'default', members: [{ user: 'alice', role: 'admin' }] },
@@ -53,7 +79,15 @@ describe('parseDirectoryDocument', () => {
           { user: 'dave', role: 'member' },
         ],
         // a share grants no legacy role: member is stored as what it means
-        shares: [{ id: 's1', resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'pending' }],
+        shares: [
+          {
+            id: 's1',
+            resource: { type: 'node', id: 'n1' },
+            target_org: 'globex',
+            access_role: 'viewer',
+            state: 'pending',
+          },
+        ],
       },
       { id: 'globex', status: 'pending_deletion', members: [], shares: [] },
       { id: 'default', status: 'active', members: [{ user: 'alice', role: 'admin' }], shares: [] },
@@ -69,10 +103,18 @@ describe('parseDirectoryDocument', () => {
     ['a list', [], ['document: must be a mapping, got a list']],
     ['no orgs', {}, ['orgs: required (use "orgs: []" for an empty directory)']],
     ['orgs not a list', { orgs: { acme: {} } }, ['orgs: must be a list, got a mapping']],
-    ['unknown top-level key', { orgs: [], users: [] }, ['document: unknown key "users" (allowed: orgs)']],
+    [
+      'unknown top-level key',
+      { orgs: [], users: [] },
+      ['document: unknown key "users" (allowed: orgs)'],
+    ],
     ['org not a mapping', { orgs: ['acme'] }, ['orgs[0]: must be a mapping, got "acme"']],
     ['missing id', { orgs: [{ status: 'active' }] }, ['orgs[0].id: required']],
-    ['numeric id', { orgs: [{ id: 42, status: 'active' }] }, ['orgs[0].id: must be a string, got number 42']],
+    [
+      'numeric id',
+      { orgs: [{ id: 42, status: 'active' }] },
+      ['orgs[0].id: must be a string, got number 42'],
+    ],
     [
       'malformed id',
       { orgs: [{ id: 'ac me', status: 'active' }] },
@@ -83,38 +125,132 @@ describe('parseDirectoryDocument', () => {
       { orgs: [{ id: 'a'.repeat(65), status: 'active' }] },
       [`orgs[0].id: invalid org id "${'a'.repeat(64)}…" (1-64 characters from A-Z a-z 0-9 . _ -)`],
     ],
-    ['missing status', { orgs: [{ id: 'acme' }] }, ['orgs[0].status: required (one of active, suspended, pending_deletion)']],
+    [
+      'missing status',
+      { orgs: [{ id: 'acme' }] },
+      ['orgs[0].status: required (one of active, suspended, pending_deletion)'],
+    ],
     [
       'unknown status',
       org({ status: 'frozen' }),
-      ['orgs[0].status: unknown status "frozen" (expected one of active, suspended, pending_deletion)'],
+      [
+        'orgs[0].status: unknown status "frozen" (expected one of active, suspended, pending_deletion)',
+      ],
     ],
-    ['default org not active', { orgs: [{ id: 'default', status: 'suspended' }] }, ['orgs[0].status: the default org "default" is always active']],
-    ['unknown org key', org({ owner: 'alice' }), ['orgs[0]: unknown key "owner" (allowed: id, status, members, shares)']],
-    ['members not a list', org({ members: 'alice' }), ['orgs[0].members: must be a list, got "alice"']],
+    [
+      'default org not active',
+      { orgs: [{ id: 'default', status: 'suspended' }] },
+      ['orgs[0].status: the default org "default" is always active'],
+    ],
+    [
+      'unknown org key',
+      org({ owner: 'alice' }),
+      ['orgs[0]: unknown key "owner" (allowed: id, status, members, shares)'],
+    ],
+    [
+      'members not a list',
+      org({ members: 'alice' }),
+      ['orgs[0].members: must be a list, got "alice"'],
+    ],
     [
       'unknown role',
       org({ members: [{ user: 'mallory', role: 'superuser' }] }),
-      ['orgs[0].members[0].role: unknown role "superuser" (expected one of viewer, editor, admin, owner, member)'],
+      [
+        'orgs[0].members[0].role: unknown role "superuser" (expected one of viewer, editor, admin, owner, member)',
+      ],
     ],
-    ['missing role', org({ members: [{ user: 'mallory' }] }), ['orgs[0].members[0].role: required']],
+    [
+      'missing role',
+      org({ members: [{ user: 'mallory' }] }),
+      ['orgs[0].members[0].role: required'],
+    ],
     ['missing user', org({ members: [{ role: 'viewer' }] }), ['orgs[0].members[0].user: required']],
-    ['numeric user', org({ members: [{ user: 123, role: 'viewer' }] }), ['orgs[0].members[0].user: must be a string, got number 123']],
-    ['empty user', org({ members: [{ user: '', role: 'viewer' }] }), ['orgs[0].members[0].user: must not be empty']],
-    ['user too long', org({ members: [{ user: 'u'.repeat(257), role: 'viewer' }] }), ['orgs[0].members[0].user: must be at most 256 characters']],
-    ['control characters', org({ members: [{ user: 'bo\nb', role: 'viewer' }] }), ['orgs[0].members[0].user: must not contain control, zero-width or other invisible characters']],
-    ['a trailing newline', org({ members: [{ user: 'bob\n', role: 'viewer' }] }), ['orgs[0].members[0].user: must not start or end with whitespace']],
-    ['a zero-width space', org({ members: [{ user: 'b\u200bob', role: 'viewer' }] }), ['orgs[0].members[0].user: must not contain control, zero-width or other invisible characters']],
-    ['a decomposed user', org({ members: [{ user: 'zoe\u0308', role: 'viewer' }] }), ['orgs[0].members[0].user: must be in Unicode normalisation form NFC']],
-    ['a dot-only user', org({ members: [{ user: '..', role: 'viewer' }] }), ['orgs[0].members[0].user: must not consist of dots only']],
-    ['a prototype-named user', org({ members: [{ user: 'constructor', role: 'viewer' }] }), ['orgs[0].members[0].user: must not be __proto__, constructor or prototype']],
-    ['a lone surrogate in a user', org({ members: [{ user: 'bob\ud800', role: 'viewer' }] }), ['orgs[0].members[0].user: must be well-formed Unicode (no lone surrogates)']],
-    ['a share id with surrounding space', share({ id: ' s1' }), ['orgs[0].shares[0].id: must not start or end with whitespace']],
-    ['a dot-only share target', share({ target_org: '..' }), ['orgs[0].shares[0].target_org: must not consist of dots only (got "..")']],
-    ['a share target that is a default look-alike', share({ target_org: 'DEFAULT' }), ['orgs[0].shares[0].target_org: must not be a case variant of the default org (got "DEFAULT")']],
-    ['a dot-only org id', { orgs: [{ id: '.', status: 'active' }] }, ['orgs[0].id: must not consist of dots only (got ".")']],
-    ['an org id named prototype', { orgs: [{ id: 'prototype', status: 'active' }] }, ['orgs[0].id: must not be __proto__, constructor or prototype (got "prototype")']],
-    ['an org id that is a default look-alike', { orgs: [{ id: 'Default', status: 'active' }] }, ['orgs[0].id: must not be a case variant of the default org (got "Default")']],
+    [
+      'numeric user',
+      org({ members: [{ user: 123, role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must be a string, got number 123'],
+    ],
+    [
+      'empty user',
+      org({ members: [{ user: '', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must not be empty'],
+    ],
+    [
+      'user too long',
+      org({ members: [{ user: 'u'.repeat(257), role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must be at most 256 characters'],
+    ],
+    [
+      'control characters',
+      org({ members: [{ user: 'bo\nb', role: 'viewer' }] }),
+      [
+        'orgs[0].members[0].user: must not contain control, zero-width or other invisible characters',
+      ],
+    ],
+    [
+      'a trailing newline',
+      org({ members: [{ user: 'bob\n', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must not start or end with whitespace'],
+    ],
+    [
+      'a zero-width space',
+      org({ members: [{ user: 'b\u200bob', role: 'viewer' }] }),
+      [
+        'orgs[0].members[0].user: must not contain control, zero-width or other invisible characters',
+      ],
+    ],
+    [
+      'a decomposed user',
+      org({ members: [{ user: 'zoe\u0308', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must be in Unicode normalisation form NFC'],
+    ],
+    [
+      'a dot-only user',
+      org({ members: [{ user: '..', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must not consist of dots only'],
+    ],
+    [
+      'a prototype-named user',
+      org({ members: [{ user: 'constructor', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must not be __proto__, constructor or prototype'],
+    ],
+    [
+      'a lone surrogate in a user',
+      org({ members: [{ user: 'bob\ud800', role: 'viewer' }] }),
+      ['orgs[0].members[0].user: must be well-formed Unicode (no lone surrogates)'],
+    ],
+    [
+      'a share id with surrounding space',
+      share({ id: ' s1' }),
+      ['orgs[0].shares[0].id: must not start or end with whitespace'],
+    ],
+    [
+      'a dot-only share target',
+      share({ target_org: '..' }),
+      ['orgs[0].shares[0].target_org: must not consist of dots only (got "..")'],
+    ],
+    [
+      'a share target that is a default look-alike',
+      share({ target_org: 'DEFAULT' }),
+      [
+        'orgs[0].shares[0].target_org: must not be a case variant of the default org (got "DEFAULT")',
+      ],
+    ],
+    [
+      'a dot-only org id',
+      { orgs: [{ id: '.', status: 'active' }] },
+      ['orgs[0].id: must not consist of dots only (got ".")'],
+    ],
+    [
+      'an org id named prototype',
+      { orgs: [{ id: 'prototype', status: 'active' }] },
+      ['orgs[0].id: must not be __proto__, constructor or prototype (got "prototype")'],
+    ],
+    [
+      'an org id that is a default look-alike',
+      { orgs: [{ id: 'Default', status: 'active' }] },
+      ['orgs[0].id: must not be a case variant of the default org (got "Default")'],
+    ],
     [
       'unknown member key',
       org({ members: [{ user: 'bob', role: 'viewer', since: 2020 }] }),
@@ -122,18 +258,38 @@ describe('parseDirectoryDocument', () => {
     ],
     [
       'duplicate member',
-      org({ members: [{ user: 'bob', role: 'viewer' }, { user: 'bob', role: 'admin' }] }),
+      org({
+        members: [
+          { user: 'bob', role: 'viewer' },
+          { user: 'bob', role: 'admin' },
+        ],
+      }),
       ['orgs[0].members[1].user: duplicate member "bob" (also at orgs[0].members[0])'],
     ],
     [
       'two owners',
-      org({ members: [{ user: 'alice', role: 'owner' }, { user: 'bob', role: 'owner' }] }),
-      ['orgs[0].members[1].role: second owner "bob"; an org has at most one owner ("alice" at orgs[0].members[0])'],
+      org({
+        members: [
+          { user: 'alice', role: 'owner' },
+          { user: 'bob', role: 'owner' },
+        ],
+      }),
+      [
+        'orgs[0].members[1].role: second owner "bob"; an org has at most one owner ("alice" at orgs[0].members[0])',
+      ],
     ],
     ['shares not a list', org({ shares: {} }), ['orgs[0].shares: must be a list, got a mapping']],
     ['share missing id', share({ id: undefined }), ['orgs[0].shares[0].id: required']],
-    ['share resource not a mapping', share({ resource: 'n1' }), ['orgs[0].shares[0].resource: must be a mapping, got "n1"']],
-    ['share resource missing id', share({ resource: { type: 'node' } }), ['orgs[0].shares[0].resource.id: required']],
+    [
+      'share resource not a mapping',
+      share({ resource: 'n1' }),
+      ['orgs[0].shares[0].resource: must be a mapping, got "n1"'],
+    ],
+    [
+      'share resource missing id',
+      share({ resource: { type: 'node' } }),
+      ['orgs[0].shares[0].resource.id: required'],
+    ],
     [
       'share resource unknown key',
       share({ resource: { type: 'node', id: 'n1', org: 'acme' } }),
@@ -142,28 +298,47 @@ describe('parseDirectoryDocument', () => {
     [
       'share target malformed',
       share({ target_org: 'glo bex' }),
-      ['orgs[0].shares[0].target_org: invalid org id "glo bex" (1-64 characters from A-Z a-z 0-9 . _ -)'],
+      [
+        'orgs[0].shares[0].target_org: invalid org id "glo bex" (1-64 characters from A-Z a-z 0-9 . _ -)',
+      ],
     ],
-    ['share to itself', share({ target_org: 'acme' }), ['orgs[0].shares[0].target_org: an org cannot share with itself']],
+    [
+      'share to itself',
+      share({ target_org: 'acme' }),
+      ['orgs[0].shares[0].target_org: an org cannot share with itself'],
+    ],
     [
       'share unknown role',
       share({ access_role: 'root' }),
-      ['orgs[0].shares[0].access_role: unknown role "root" (expected one of viewer, editor, admin, owner, member)'],
+      [
+        'orgs[0].shares[0].access_role: unknown role "root" (expected one of viewer, editor, admin, owner, member)',
+      ],
     ],
     [
       'share unknown state',
       share({ state: 'declined' }),
       ['orgs[0].shares[0].state: unknown state "declined" (expected accepted or pending)'],
     ],
-    ['share missing state', share({ state: undefined }), ['orgs[0].shares[0].state: required (accepted or pending)']],
+    [
+      'share missing state',
+      share({ state: undefined }),
+      ['orgs[0].shares[0].state: required (accepted or pending)'],
+    ],
     [
       'share unknown key',
       share({ expires: 'never' }),
-      ['orgs[0].shares[0]: unknown key "expires" (allowed: id, resource, target_org, access_role, state)'],
+      [
+        'orgs[0].shares[0]: unknown key "expires" (allowed: id, resource, target_org, access_role, state)',
+      ],
     ],
     [
       'duplicate org id',
-      { orgs: [{ id: 'acme', status: 'active' }, { id: 'acme', status: 'suspended' }] },
+      {
+        orgs: [
+          { id: 'acme', status: 'active' },
+          { id: 'acme', status: 'suspended' },
+        ],
+      },
       ['orgs[1].id: duplicate org id "acme" (also at orgs[0])'],
     ],
   ])('reports %s', (_name, doc, expected) => {
@@ -171,17 +346,37 @@ describe('parseDirectoryDocument', () => {
   });
 
   it('reports a duplicate share id', () => {
-    const s = { resource: { type: 'node', id: 'n1' }, target_org: 'globex', access_role: 'viewer', state: 'accepted' };
-    expect(docIssues(org({ shares: [{ id: 's1', ...s }, { id: 's1', ...s }] }))).toEqual([
-      'orgs[0].shares[1].id: duplicate share id "s1" (also at orgs[0].shares[0])',
-    ]);
+    const s = {
+      resource: { type: 'node', id: 'n1' },
+      target_org: 'globex',
+      access_role: 'viewer',
+      state: 'accepted',
+    };
+    expect(
+      docIssues(
+        org({
+          shares: [
+            { id: 's1', ...s },
+            { id: 's1', ...s },
+          ],
+        }),
+      ),
+    ).toEqual(['orgs[0].shares[1].id: duplicate share id "s1" (also at orgs[0].shares[0])']);
   });
 
   it('checks rules between entries for the valid entries even when others are invalid, in document order', () => {
     expect(
       docIssues({
         orgs: [
-          { id: 'acme', status: 'active', members: [{ user: 'bob', role: 'owner' }, { user: 'x', role: 'god' }, { user: 'bob', role: 'viewer' }] },
+          {
+            id: 'acme',
+            status: 'active',
+            members: [
+              { user: 'bob', role: 'owner' },
+              { user: 'x', role: 'god' },
+              { user: 'bob', role: 'viewer' },
+            ],
+          },
           { id: 'globex', status: 'frozen' },
           { id: 'initech', status: 'active' },
           null,
@@ -202,7 +397,14 @@ describe('parseDirectoryDocument', () => {
       orgs: [
         { id: 'acme', status: 'active', members: [{ user: 'alice', role: 'owner' }] },
         { id: 'bad id', status: 'active' },
-        { id: 'globex', status: 'active', members: [{ user: 'erin', role: 'superuser' }, { user: '', role: 'viewer' }] },
+        {
+          id: 'globex',
+          status: 'active',
+          members: [
+            { user: 'erin', role: 'superuser' },
+            { user: '', role: 'viewer' },
+          ],
+        },
         { id: 'initech', status: 'sleeping', shares: [{ id: 's1' }] },
       ],
       extra: true,
@@ -220,14 +422,24 @@ describe('parseDirectoryDocument', () => {
       'orgs[3].shares[0].state: required (accepted or pending)',
     ]);
     const run = () => parseDirectoryDocument(doc, options, 'directory file dir.yaml');
-    expect(run).toThrow(/^invalid directory file dir\.yaml \(9 errors\): document: unknown key "extra"/);
+    expect(run).toThrow(
+      /^invalid directory file dir\.yaml \(9 errors\): document: unknown key "extra"/,
+    );
     expect(run).toThrow('; orgs[2].members[0].role: unknown role "superuser"');
   });
 
   describe('prototype pollution', () => {
     it.each([
-      ['at the top level', '{"orgs": [], "__proto__": {"polluted": true}}', 'document: forbidden key "__proto__"'],
-      ['in an org', '{"orgs": [{"id": "acme", "status": "active", "__proto__": {"status": "active"}}]}', 'orgs[0]: forbidden key "__proto__"'],
+      [
+        'at the top level',
+        '{"orgs": [], "__proto__": {"polluted": true}}',
+        'document: forbidden key "__proto__"',
+      ],
+      [
+        'in an org',
+        '{"orgs": [{"id": "acme", "status": "active", "__proto__": {"status": "active"}}]}',
+        'orgs[0]: forbidden key "__proto__"',
+      ],
       [
         'in a member',
         '{"orgs": [{"id": "acme", "status": "active", "members": [{"user": "a", "role": "viewer", "constructor": {"prototype": {}}}]}]}',
@@ -244,9 +456,12 @@ describe('parseDirectoryDocument', () => {
     });
 
     it('rejects __proto__ in YAML and nothing leaks into Object.prototype', () => {
-      const yaml = 'orgs:\n  - id: acme\n    status: active\n    __proto__:\n      polluted: true\n';
+      const yaml =
+        'orgs:\n  - id: acme\n    status: active\n    __proto__:\n      polluted: true\n';
       expect(docIssues(parse(yaml))).toEqual(['orgs[0]: forbidden key "__proto__"']);
-      expect(() => parseDirectoryYaml(yaml, 'default', 'directory')).toThrow(/orgs\[0\]: forbidden key "__proto__"/);
+      expect(() => parseDirectoryYaml(yaml, 'default', 'directory')).toThrow(
+        /orgs\[0\]: forbidden key "__proto__"/,
+      );
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   });
@@ -254,23 +469,36 @@ describe('parseDirectoryDocument', () => {
 
 describe('parseDirectoryYaml', () => {
   it('reports YAML syntax errors and duplicate keys with their line', () => {
-    expect(() => parseDirectoryYaml('orgs:\n  - id: a\n    id: b\n', 'default', 'directory file x.yaml')).toThrow(
+    expect(() =>
+      parseDirectoryYaml('orgs:\n  - id: a\n    id: b\n', 'default', 'directory file x.yaml'),
+    ).toThrow(
       /^invalid directory file x\.yaml \(1 error\): YAML: Map keys must be unique at line 3/,
     );
     expect(() => parseDirectoryYaml('orgs: [\n', 'default', 'f')).toThrow(InvalidDirectoryError);
   });
 
   it('treats an empty file as an invalid document', () => {
-    expect(() => parseDirectoryYaml('', 'default', 'f')).toThrow('invalid f (1 error): document: must be a mapping, got null');
+    expect(() => parseDirectoryYaml('', 'default', 'f')).toThrow(
+      'invalid f (1 error): document: must be a mapping, got null',
+    );
   });
 });
 
 describe('parseOrgRecord', () => {
   it('validates one record with "record" as its place', () => {
-    expect(issuesOf(() => parseOrgRecord({ id: 'acme', status: 'active', members: [{ user: 'a', role: 'god' }] }, options))).toEqual([
+    expect(
+      issuesOf(() =>
+        parseOrgRecord(
+          { id: 'acme', status: 'active', members: [{ user: 'a', role: 'god' }] },
+          options,
+        ),
+      ),
+    ).toEqual([
       'record.members[0].role: unknown role "god" (expected one of viewer, editor, admin, owner, member)',
     ]);
-    expect(issuesOf(() => parseOrgRecord('acme', options))).toEqual(['record: must be a mapping, got "acme"']);
+    expect(issuesOf(() => parseOrgRecord('acme', options))).toEqual([
+      'record: must be a mapping, got "acme"',
+    ]);
   });
 });
 
@@ -281,8 +509,14 @@ describe('member write arguments', () => {
       'user: must not be empty',
       'role: unknown role "boss" (expected one of viewer, editor, admin, owner, member)',
     ]);
-    expect(parseMemberWrite('acme', 'bob', 'member', options)).toEqual({ org: 'acme', user: 'bob', role: 'member' });
-    expect(issuesOf(() => parseMemberRef('acme', 'x\u0000', options))).toEqual(['user: must not contain control, zero-width or other invisible characters']);
+    expect(parseMemberWrite('acme', 'bob', 'member', options)).toEqual({
+      org: 'acme',
+      user: 'bob',
+      role: 'member',
+    });
+    expect(issuesOf(() => parseMemberRef('acme', 'x\u0000', options))).toEqual([
+      'user: must not contain control, zero-width or other invisible characters',
+    ]);
   });
 
   it('refuses non-canonical ids in both arguments, naming each', () => {
@@ -294,6 +528,9 @@ describe('member write arguments', () => {
       'org: must not be a case variant of the default org (got "Default")',
       'user: must not be __proto__, constructor or prototype',
     ]);
-    expect(parseMemberRef('Default', 'bob', { defaultOrg: 'main' })).toEqual({ org: 'Default', user: 'bob' });
+    expect(parseMemberRef('Default', 'bob', { defaultOrg: 'main' })).toEqual({
+      org: 'Default',
+      user: 'bob',
+    });
   });
 });

@@ -44,24 +44,34 @@ const brokenEngines: Record<string, PolicyEngine> = {};
 
 beforeAll(async () => {
   for (const name of ['malformed', 'undefined', 'conflict']) {
-    brokenEngines[name] = await createPolicyEngine(await parseBundle(await compilePolicyDir(path.join(BROKEN, name)), name));
+    brokenEngines[name] = await createPolicyEngine(
+      await parseBundle(await compilePolicyDir(path.join(BROKEN, name)), name),
+    );
   }
 });
 
 describe('compiled WASM failure shapes', () => {
   it('a malformed allow document is not an allow', () => {
     const result = brokenEngines.malformed!.evaluate(input());
-    expect(result).toEqual({ ok: false, error: 'policy decision status undefined does not match reason allowed' });
+    expect(result).toEqual({
+      ok: false,
+      error: 'policy decision status undefined does not match reason allowed',
+    });
   });
 
   it('an undefined decision ([]) is an error', () => {
-    expect(brokenEngines.undefined!.evaluate(input())).toEqual({ ok: false, error: 'policy decision is undefined' });
+    expect(brokenEngines.undefined!.evaluate(input())).toEqual({
+      ok: false,
+      error: 'policy decision is undefined',
+    });
   });
 
   it('an evaluation-time abort (thrown string) is an error', () => {
     const result = brokenEngines.conflict!.evaluate(input());
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toMatch(/^policy evaluation failed: abort: .*var assignment conflict/);
+    expect(!result.ok && result.error).toMatch(
+      /^policy evaluation failed: abort: .*var assignment conflict/,
+    );
   });
 
   it('memory growth past the cap is an error, and the engine keeps serving afterwards', async () => {
@@ -80,14 +90,28 @@ describe('strings that are not well-formed Unicode', () => {
     const bundle = await loadPolicyBundle({ bundle: TEST_BUNDLE });
     const raw = await loadPolicy(bundle.wasm);
     raw.setData(bundle.data);
-    expect(() => raw.evaluate(input({ context: { note: '\ud800' } }), 'orgwarden/authz/decision') as unknown).toThrow();
+    expect(
+      () =>
+        raw.evaluate(input({ context: { note: '\ud800' } }), 'orgwarden/authz/decision') as unknown,
+    ).toThrow();
   });
 
   it('never reach the evaluator: the engine reports them as an error of its own', () => {
     let calls = 0;
-    const engine = engineOver({ evaluate: () => (calls += 1) }, { revision: 'sha256:test', data: {} }, new Date(0));
-    for (const bad of [input({ action: '\udfff' }), input({ context: { ['k\ud800']: 'v' } }), input({ requested_org: { id: 'a\udbff', source: 'path' } })]) {
-      expect(engine.evaluate(bad)).toEqual({ ok: false, error: 'policy input holds a string that is not well-formed Unicode' });
+    const engine = engineOver(
+      { evaluate: () => (calls += 1) },
+      { revision: 'sha256:test', data: {} },
+      new Date(0),
+    );
+    for (const bad of [
+      input({ action: '\udfff' }),
+      input({ context: { ['k\ud800']: 'v' } }),
+      input({ requested_org: { id: 'a\udbff', source: 'path' } }),
+    ]) {
+      expect(engine.evaluate(bad)).toEqual({
+        ok: false,
+        error: 'policy input holds a string that is not well-formed Unicode',
+      });
     }
     expect(calls).toBe(0);
   });
@@ -113,7 +137,11 @@ describe('evaluator shapes only a stub can produce', () => {
     ['two results', stub([{ result: {} }, { result: {} }]), 'policy returned more than one result'],
     ['no result key', stub([{}]), 'policy result has no value'],
     ['a thrown string', thrower('boom'), 'policy evaluation failed: abort: boom'],
-    ['a thrown RangeError', thrower(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded')), 'policy evaluation failed: RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded'],
+    [
+      'a thrown RangeError',
+      thrower(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded')),
+      'policy evaluation failed: RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded',
+    ],
     ['a thrown non-error', thrower(42), 'policy evaluation failed: unknown error'],
   ])('%s', (_name, engine, error) => {
     expect(engine.evaluate(input())).toEqual({ ok: false, error });
@@ -121,19 +149,55 @@ describe('evaluator shapes only a stub can produce', () => {
 });
 
 describe('decision schema', () => {
-  const good = { allow: false, reason: 'access_denied', detail: 'not_member', status: 403, effective_org: null, role: null, spoof: true };
+  const good = {
+    allow: false,
+    reason: 'access_denied',
+    detail: 'not_member',
+    status: 403,
+    effective_org: null,
+    role: null,
+    spoof: true,
+  };
   it('accepts the exact document', () => {
     expect(checkDecision(good)).toEqual({ ok: true, decision: good });
   });
   it.each([
     ['an extra key', { ...good, admin: true }, 'policy decision has unexpected keys: admin'],
-    ['an unknown reason', { ...good, reason: 'because' }, 'policy decision has unknown reason "because"'],
-    ['allow with a deny reason', { ...good, allow: true }, 'policy decision allow and reason disagree'],
-    ['a deny with reason allowed', { ...good, reason: 'allowed', status: 200 }, 'policy decision allow and reason disagree'],
-    ['a status that does not match', { ...good, status: 200 }, 'policy decision status 200 does not match reason access_denied'],
-    ['allow as a string', { ...good, allow: 'false' }, 'policy decision field allow has the wrong type'],
-    ['spoof missing', { ...good, spoof: undefined }, 'policy decision field spoof has the wrong type'],
-    ['an allow without an effective org', { ...good, allow: true, reason: 'allowed', status: 200, spoof: false }, 'policy allowed without an effective org or with spoof set'],
+    [
+      'an unknown reason',
+      { ...good, reason: 'because' },
+      'policy decision has unknown reason "because"',
+    ],
+    [
+      'allow with a deny reason',
+      { ...good, allow: true },
+      'policy decision allow and reason disagree',
+    ],
+    [
+      'a deny with reason allowed',
+      { ...good, reason: 'allowed', status: 200 },
+      'policy decision allow and reason disagree',
+    ],
+    [
+      'a status that does not match',
+      { ...good, status: 200 },
+      'policy decision status 200 does not match reason access_denied',
+    ],
+    [
+      'allow as a string',
+      { ...good, allow: 'false' },
+      'policy decision field allow has the wrong type',
+    ],
+    [
+      'spoof missing',
+      { ...good, spoof: undefined },
+      'policy decision field spoof has the wrong type',
+    ],
+    [
+      'an allow without an effective org',
+      { ...good, allow: true, reason: 'allowed', status: 200, spoof: false },
+      'policy allowed without an effective org or with spoof set',
+    ],
     ['an array', [good], 'policy decision is not an object'],
   ])('rejects %s', (_name, value, error) => {
     expect(checkDecision(value)).toEqual({ ok: false, error });
@@ -141,27 +205,62 @@ describe('decision schema', () => {
 });
 
 describe('through the decision core', () => {
-  const principal = { id: 'alice', kind: 'session' as const, scopes: [], bound_orgs: null, auth_time: null };
+  const principal = {
+    id: 'alice',
+    kind: 'session' as const,
+    scopes: [],
+    bound_orgs: null,
+    auth_time: null,
+  };
   const directory = {
-    getOrg: (id: string) => Promise.resolve({ id, status: 'active' as const, members: [{ user: 'alice', role: 'owner' as const }], shares: [] }),
+    getOrg: (id: string) =>
+      Promise.resolve({
+        id,
+        status: 'active' as const,
+        members: [{ user: 'alice', role: 'owner' as const }],
+        shares: [],
+      }),
     listOrgsForUser: () => Promise.resolve([]),
   };
   const decideWith = (engine: PolicyEngine | null) =>
     createAuthorizer({
       tenancy: { default_org: 'default' },
-      authenticator: { authenticate: () => Promise.resolve({ ok: true, principal }), close: () => Promise.resolve() },
+      authenticator: {
+        authenticate: () => Promise.resolve({ ok: true, principal }),
+        close: () => Promise.resolve(),
+      },
       directory,
       policy: createActivePolicy(engine),
       tenancySwitch: createLocalTenancySwitch(true),
-    }).decide({ kind: 'request', token: 't', named_org: { id: 'acme', source: 'header' }, action: 'org.read', resource: null, context: {} });
+    }).decide({
+      kind: 'request',
+      token: 't',
+      named_org: { id: 'acme', source: 'header' },
+      action: 'org.read',
+      resource: null,
+      context: {},
+    });
 
-  it.each(['malformed', 'undefined', 'conflict'])('the %s policy denies with policy_error (500)', async (name) => {
-    const decision = await decideWith(brokenEngines[name]!);
-    expect(decision).toMatchObject({ allow: false, reason: 'policy_error', status: 500, effective_org: null, spoof: false });
-    expect(decision.principal).toEqual({ id: 'alice', kind: 'session' });
-  });
+  it.each(['malformed', 'undefined', 'conflict'])(
+    'the %s policy denies with policy_error (500)',
+    async (name) => {
+      const decision = await decideWith(brokenEngines[name]!);
+      expect(decision).toMatchObject({
+        allow: false,
+        reason: 'policy_error',
+        status: 500,
+        effective_org: null,
+        spoof: false,
+      });
+      expect(decision.principal).toEqual({ id: 'alice', kind: 'session' });
+    },
+  );
 
   it('no active policy denies with policy_error', async () => {
-    expect(await decideWith(null)).toMatchObject({ allow: false, reason: 'policy_error', policy_revision: null });
+    expect(await decideWith(null)).toMatchObject({
+      allow: false,
+      reason: 'policy_error',
+      policy_revision: null,
+    });
   });
 });

@@ -50,31 +50,55 @@ describe('denyAnswer', () => {
     policy_error: [500, 500],
   };
   it('covers every deny reason of the contract', () => {
-    expect(Object.keys(expected).sort()).toEqual(Object.keys(REASON_STATUS).filter((r) => r !== 'allowed').sort());
+    expect(Object.keys(expected).sort()).toEqual(
+      Object.keys(REASON_STATUS)
+        .filter((r) => r !== 'allowed')
+        .sort(),
+    );
   });
-  it.each(Object.entries(expected))('%s answers %j (plain route, org route)', (reason, [onPlain, onOrg]) => {
-    const a = denyAnswer(decision(reason as Reason), plain);
-    const b = denyAnswer(decision(reason as Reason), orgRoute);
-    expect([a.status, b.status]).toEqual([onPlain, onOrg]);
-    for (const answer of [a, b]) {
-      expect(answer.body?.error).toBe(answer.status === 404 ? 'not_found' : reason);
-      expect(answer.body?.message).toEqual(expect.any(String));
-      expect(answer.headers['x-orgwarden-error']).toBe(answer.body?.error);
-      expect(answer.headers['x-orgwarden-decision-id']).toBe('01J0000000000000000000000A');
-      expect(answer.headers['x-orgwarden-user']).toBeUndefined();
-    }
-  });
+  it.each(Object.entries(expected))(
+    '%s answers %j (plain route, org route)',
+    (reason, [onPlain, onOrg]) => {
+      const a = denyAnswer(decision(reason as Reason), plain);
+      const b = denyAnswer(decision(reason as Reason), orgRoute);
+      expect([a.status, b.status]).toEqual([onPlain, onOrg]);
+      for (const answer of [a, b]) {
+        expect(answer.body?.error).toBe(answer.status === 404 ? 'not_found' : reason);
+        expect(answer.body?.message).toEqual(expect.any(String));
+        expect(answer.headers['x-orgwarden-error']).toBe(answer.body?.error);
+        expect(answer.headers['x-orgwarden-decision-id']).toBe('01J0000000000000000000000A');
+        expect(answer.headers['x-orgwarden-user']).toBeUndefined();
+      }
+    },
+  );
 
   it('makes a multi-tenant-off org route invisible whether its org comes from the path or its action is org management', () => {
-    expect(denyAnswer(decision('feature_disabled'), { orgRoute: true, orgFromPath: false, hadToken: true }).status).toBe(404);
+    expect(
+      denyAnswer(decision('feature_disabled'), {
+        orgRoute: true,
+        orgFromPath: false,
+        hadToken: true,
+      }).status,
+    ).toBe(404);
     // invalid_org is a 404 only for an org named in the path: a bad header org is the client's mistake.
-    expect(denyAnswer(decision('invalid_org'), { orgRoute: true, orgFromPath: false, hadToken: true }).status).toBe(403);
+    expect(
+      denyAnswer(decision('invalid_org'), { orgRoute: true, orgFromPath: false, hadToken: true })
+        .status,
+    ).toBe(403);
   });
 
   it('challenges 401s: Bearer without a token, error="invalid_token" with one, step-up for a stale session', () => {
-    expect(denyAnswer(decision('unauthenticated'), { ...plain, hadToken: false }).headers['www-authenticate']).toBe('Bearer');
-    expect(denyAnswer(decision('unauthenticated'), plain).headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-    expect(denyAnswer(decision('fresh_session_required'), plain).headers['www-authenticate']).toBe('Bearer error="insufficient_user_authentication"');
+    expect(
+      denyAnswer(decision('unauthenticated'), { ...plain, hadToken: false }).headers[
+        'www-authenticate'
+      ],
+    ).toBe('Bearer');
+    expect(denyAnswer(decision('unauthenticated'), plain).headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token"',
+    );
+    expect(denyAnswer(decision('fresh_session_required'), plain).headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_user_authentication"',
+    );
   });
 
   it('asks the client to retry shortly when the directory is unavailable', () => {
@@ -92,7 +116,13 @@ describe('denyAnswer', () => {
 
 describe('allowAnswer', () => {
   it('carries user, org, role, principal kind and decision id, and no body', () => {
-    const a = allowAnswer(decision('allowed', { effective_org: 'acme', role: 'admin', principal: { id: 'bob', kind: 'session' } }));
+    const a = allowAnswer(
+      decision('allowed', {
+        effective_org: 'acme',
+        role: 'admin',
+        principal: { id: 'bob', kind: 'session' },
+      }),
+    );
     expect(a).toEqual({
       status: 200,
       headers: {
@@ -107,15 +137,28 @@ describe('allowAnswer', () => {
   });
 
   it('gives an API token an empty role and percent-encodes ids a header cannot carry', () => {
-    const a = allowAnswer(decision('allowed', { effective_org: 'acme', principal: { id: 'tok 1\r\nX-Evil: 1', kind: 'api_token' } }));
+    const a = allowAnswer(
+      decision('allowed', {
+        effective_org: 'acme',
+        principal: { id: 'tok 1\r\nX-Evil: 1', kind: 'api_token' },
+      }),
+    );
     expect(a.headers['x-orgwarden-role']).toBe('');
     expect(a.headers['x-orgwarden-user']).toBe('tok%201%0D%0AX-Evil%3A%201');
   });
 });
 
 describe('refusalAnswer', () => {
-  it.each(['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const)('%s is a 403 with its own code and no decision id', (code) => {
-    const a = refusalAnswer(code, 'why');
-    expect(a).toEqual({ status: 403, headers: { 'x-orgwarden-error': code }, body: { error: code, message: 'why' }, refusal: code });
-  });
+  it.each(['invalid_request', 'invalid_path', 'unknown_route', 'org_mismatch'] as const)(
+    '%s is a 403 with its own code and no decision id',
+    (code) => {
+      const a = refusalAnswer(code, 'why');
+      expect(a).toEqual({
+        status: 403,
+        headers: { 'x-orgwarden-error': code },
+        body: { error: code, message: 'why' },
+        refusal: code,
+      });
+    },
+  );
 });

@@ -12,26 +12,36 @@ import { catalogueFromPolicyData } from '../../src/contract/policy-catalogue.js'
 
 const DOC = readFileSync(path.resolve('docs', 'gateways.md'), 'utf8');
 const catalogue = catalogueFromPolicyData({
-  orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as unknown },
+  orgwarden: {
+    catalogue: JSON.parse(
+      readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8'),
+    ) as unknown,
+  },
 })!;
 
 /** `<!-- snippet: PATH -->` followed by a fenced block: PATH → the block's text. */
 function embeddedSnippets(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of DOC.matchAll(/<!-- snippet: (\S+) -->\n```[a-z]*\n([\s\S]*?)```\n/g)) out.set(m[1] as string, m[2] as string);
+  for (const m of DOC.matchAll(/<!-- snippet: (\S+) -->\n```[a-z]*\n([\s\S]*?)```\n/g))
+    out.set(m[1] as string, m[2] as string);
   return out;
 }
 
 describe('docs/gateways.md', () => {
   it('embeds every file of deploy/gateways/, each exactly as it is', () => {
     const snippets = embeddedSnippets();
-    const files = readdirSync(path.resolve('deploy', 'gateways')).map((f) => `deploy/gateways/${f}`).sort();
+    const files = readdirSync(path.resolve('deploy', 'gateways'))
+      .map((f) => `deploy/gateways/${f}`)
+      .sort();
     expect([...snippets.keys()].sort()).toEqual(files);
-    for (const [file, text] of snippets) expect(text, file).toBe(readFileSync(path.resolve(file), 'utf8'));
+    for (const [file, text] of snippets)
+      expect(text, file).toBe(readFileSync(path.resolve(file), 'utf8'));
   });
 
   it('shows YAML snippets that parse', () => {
-    for (const [file, text] of embeddedSnippets()) if (/\.ya?ml$/.test(file)) expect(() => parse(text, { uniqueKeys: true }) as unknown, file).not.toThrow();
+    for (const [file, text] of embeddedSnippets())
+      if (/\.ya?ml$/.test(file))
+        expect(() => parse(text, { uniqueKeys: true }) as unknown, file).not.toThrow();
   });
 
   it('shows a manifest example that orgwarden accepts', () => {
@@ -50,6 +60,8 @@ describe('docs/gateways.md', () => {
       '  - { method: PUT, path: "/api/orgs/{org}", action: org.update, org: [path] }',
       '  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }',
     ];
-    expect(() => parseRouteManifest(`routes:\n${entries.join('\n')}\n`, file!, catalogue)).toThrow(`${file!}: ${line!}`);
+    expect(() => parseRouteManifest(`routes:\n${entries.join('\n')}\n`, file!, catalogue)).toThrow(
+      `${file!}: ${line!}`,
+    );
   });
 });

@@ -25,7 +25,13 @@ export async function freePort(): Promise<number> {
 
 /** Finds a gateway binary on PATH or in the sbin folders (Debian puts nginx in /usr/sbin). */
 function findBinary(name: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(path.delimiter),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    '/usr/bin',
+  ];
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -36,7 +42,9 @@ function findBinary(name: string): string {
       // not here
     }
   }
-  throw new Error(`${name} is not installed (looked in PATH and the sbin folders); install it (.ci/run: apt-get install -y nginx caddy)`);
+  throw new Error(
+    `${name} is not installed (looked in PATH and the sbin folders); install it (.ci/run: apt-get install -y nginx caddy)`,
+  );
 }
 
 export interface Received {
@@ -87,16 +95,19 @@ export async function startUpstream(): Promise<Upstream> {
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
     const protocol = req.headers.upgrade ?? '';
     record(req, '', protocol);
-    socket.end(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -121,10 +132,11 @@ export async function startStalledListener(): Promise<StalledListener> {
   return {
     port: (server.address() as AddressInfo).port,
     accepted: () => accepted,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -151,7 +163,10 @@ export interface NginxOptions {
   ipv6?: boolean;
 }
 
-export async function startNginx(targets: GatewayTargets, options: NginxOptions = {}): Promise<Gateway> {
+export async function startNginx(
+  targets: GatewayTargets,
+  options: NginxOptions = {},
+): Promise<Gateway> {
   const bin = findBinary('nginx');
   const dir = tempDir('orgwarden-nginx-');
   const port = await freePort();
@@ -176,13 +191,20 @@ ${options.ipv6 ? `        listen [::1]:${port};\n` : ''}${(options.serverDirecti
 }
 `;
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const child = spawn(bin, ['-p', dir, '-c', 'nginx.conf', '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    bin,
+    ['-p', dir, '-c', 'nginx.conf', '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return running('nginx', child, port, dir);
 }
 
-export async function startCaddy(targets: GatewayTargets, options: { ipv6?: boolean } = {}): Promise<Gateway> {
+export async function startCaddy(
+  targets: GatewayTargets,
+  options: { ipv6?: boolean } = {},
+): Promise<Gateway> {
   const bin = findBinary('caddy');
   const dir = tempDir('orgwarden-caddy-');
   const port = await freePort();
@@ -197,17 +219,21 @@ http://127.0.0.1:${port} {
 }
 `;
   writeFileSync(path.join(dir, 'Caddyfile'), caddyfile);
-  const child = spawn(bin, ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      ORGWARDEN_ADDR: `127.0.0.1:${targets.orgwardenPort}`,
-      APP_ADDR: `127.0.0.1:${targets.appPort}`,
-      HOME: dir,
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      XDG_DATA_HOME: path.join(dir, 'data'),
+  const child = spawn(
+    bin,
+    ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ORGWARDEN_ADDR: `127.0.0.1:${targets.orgwardenPort}`,
+        APP_ADDR: `127.0.0.1:${targets.appPort}`,
+        HOME: dir,
+        XDG_CONFIG_HOME: path.join(dir, 'config'),
+        XDG_DATA_HOME: path.join(dir, 'data'),
+      },
     },
-  });
+  );
   return running('caddy', child, port, dir);
 }
 
@@ -218,15 +244,22 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-async function running(name: string, child: ChildProcess, port: number, dir: string): Promise<Gateway> {
+async function running(
+  name: string,
+  child: ChildProcess,
+  port: number,
+  dir: string,
+): Promise<Gateway> {
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.on('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   // Read through a function: the flag is set in a callback, which narrowing does not follow.
   const hasExited = () => exited;
   const stop = async () => {
@@ -274,11 +307,25 @@ export interface RawResponse {
  */
 export function rawRequest(
   port: number,
-  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number; host?: string },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string | string[]>;
+    body?: string;
+    timeoutMs?: number;
+    host?: string;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: options.host ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {}, agent: false },
+      {
+        host: options.host ?? '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers ?? {},
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -297,7 +344,9 @@ export function rawRequest(
     req.on('error', reject);
     const { timeoutMs } = options;
     if (timeoutMs !== undefined) {
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${timeoutMs} ms`)));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Error(`no answer from 127.0.0.1:${port} within ${timeoutMs} ms`)),
+      );
     }
     req.end(options.body);
   });
@@ -325,9 +374,14 @@ export function rawExchange(port: number, lines: string[]): Promise<RawExchange>
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head: head.slice(0, end) });
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0),
+        head: head.slice(0, end),
+      });
     });
     socket.on('error', reject);
-    socket.on('close', () => reject(new Error(`connection closed before a response head: ${JSON.stringify(head)}`)));
+    socket.on('close', () =>
+      reject(new Error(`connection closed before a response head: ${JSON.stringify(head)}`)),
+    );
   });
 }

@@ -11,7 +11,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { DecisionLogEntry } from '../../src/observability/decision-log-entry.js';
 import { session, startTestApp, TEST_BUNDLE } from '../support/app.js';
-import { rawRequest, startCaddy, startNginx, startUpstream, type Gateway, type GatewayTargets, type Received, type Upstream } from './gateway-harness.js';
+import {
+  rawRequest,
+  startCaddy,
+  startNginx,
+  startUpstream,
+  type Gateway,
+  type GatewayTargets,
+  type Received,
+  type Upstream,
+} from './gateway-harness.js';
 import { bearer, DEFAULT_ROUTES } from './helpers.js';
 
 const DIRECTORY = path.resolve('test', 'support', 'fixtures', 'directory-encoded-ids.yaml');
@@ -25,7 +34,10 @@ beforeAll(async () => {
   const { app } = await startTestApp({
     multiTenant: true,
     directoryFile: DIRECTORY,
-    extra: { policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES }, decision_log: { sink: 'file', file: path.join(logDir, 'decisions.log') } },
+    extra: {
+      policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES },
+      decision_log: { sink: 'file', file: path.join(logDir, 'decisions.log') },
+    },
   });
   orgwarden = { app, port: (app.http.server.address() as { port: number }).port };
   upstream = await startUpstream();
@@ -40,7 +52,11 @@ beforeEach(() => {
 });
 
 /** The path as the upstream's router sees it: each segment percent-decoded once. */
-const routedSegments = (r: Received): string[] => (r.url.split('?')[0] ?? '').split('/').slice(1).map((s) => decodeURIComponent(s));
+const routedSegments = (r: Received): string[] =>
+  (r.url.split('?')[0] ?? '')
+    .split('/')
+    .slice(1)
+    .map((s) => decodeURIComponent(s));
 
 async function loggedDecision(id: string): Promise<DecisionLogEntry | undefined> {
   const deadline = Date.now() + 5000;
@@ -51,7 +67,11 @@ async function loggedDecision(id: string): Promise<DecisionLogEntry | undefined>
     } catch {
       // not written yet
     }
-    const entry = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DecisionLogEntry).find((e) => e.decision_id === id);
+    const entry = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DecisionLogEntry)
+      .find((e) => e.decision_id === id);
     if (entry) return entry;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -75,19 +95,39 @@ describe.each<[string, (t: GatewayTargets) => Promise<Gateway>]>([
     return () => gateway.stop();
   });
 
-  it.each(ORGS)('denies an admin of %s removing the owner %j named percent-encoded; the upstream receives nothing', async (org, owner) => {
-    const res = await rawRequest(gateway.port, { method: 'DELETE', path: `/api/orgs/${org}/members/${encodeURIComponent(owner)}`, headers: bearer(bob) });
-    expect(res.status, res.body).toBe(403);
-    expect(upstream.received).toEqual([]);
-  });
+  it.each(ORGS)(
+    'denies an admin of %s removing the owner %j named percent-encoded; the upstream receives nothing',
+    async (org, owner) => {
+      const res = await rawRequest(gateway.port, {
+        method: 'DELETE',
+        path: `/api/orgs/${org}/members/${encodeURIComponent(owner)}`,
+        headers: bearer(bob),
+      });
+      expect(res.status, res.body).toBe(403);
+      expect(upstream.received).toEqual([]);
+    },
+  );
 
-  it.each(ORGS)('lets an admin of %s remove a regular member named percent-encoded; the upstream decodes that member', async (org, _owner, member) => {
-    const res = await rawRequest(gateway.port, { method: 'DELETE', path: `/api/orgs/${org}/members/${encodeURIComponent(member)}`, headers: bearer(bob) });
-    expect(res.status, res.body).toBe(200);
-    expect(upstream.received).toHaveLength(1);
-    const got = upstream.received[0]!;
-    expect(routedSegments(got)).toEqual(['api', 'orgs', org, 'members', member]);
-    const decision = await loggedDecision(String(got.headers['x-orgwarden-decision-id']));
-    expect(decision).toMatchObject({ kind: 'forward_auth', action: 'org.members.remove', principal: { id: 'bob' }, effective_org: org, allow: true });
-  });
+  it.each(ORGS)(
+    'lets an admin of %s remove a regular member named percent-encoded; the upstream decodes that member',
+    async (org, _owner, member) => {
+      const res = await rawRequest(gateway.port, {
+        method: 'DELETE',
+        path: `/api/orgs/${org}/members/${encodeURIComponent(member)}`,
+        headers: bearer(bob),
+      });
+      expect(res.status, res.body).toBe(200);
+      expect(upstream.received).toHaveLength(1);
+      const got = upstream.received[0]!;
+      expect(routedSegments(got)).toEqual(['api', 'orgs', org, 'members', member]);
+      const decision = await loggedDecision(String(got.headers['x-orgwarden-decision-id']));
+      expect(decision).toMatchObject({
+        kind: 'forward_auth',
+        action: 'org.members.remove',
+        principal: { id: 'bob' },
+        effective_org: org,
+        allow: true,
+      });
+    },
+  );
 });

@@ -28,7 +28,11 @@ let stalled: StalledListener;
 let alice: string;
 
 beforeAll(async () => {
-  [orgwarden, upstream, stalled] = await Promise.all([startForwardAuthApp({ multiTenant: true }), startUpstream(), startStalledListener()]);
+  [orgwarden, upstream, stalled] = await Promise.all([
+    startForwardAuthApp({ multiTenant: true }),
+    startUpstream(),
+    startStalledListener(),
+  ]);
   alice = await session('alice');
 });
 afterAll(async () => {
@@ -51,7 +55,12 @@ const GATEWAYS: [string, Start, Quirks][] = [
 ];
 
 /** A GET of an org route alice (owner of acme) may read, with extra header lines. */
-const request = (port: number, extra: string[], path = '/api/orgs/acme/members', token: string | null = alice) => [
+const request = (
+  port: number,
+  extra: string[],
+  path = '/api/orgs/acme/members',
+  token: string | null = alice,
+) => [
   `GET ${path} HTTP/1.1`,
   `Host: 127.0.0.1:${port}`,
   ...(token ? [`Authorization: Bearer ${token}`] : []),
@@ -60,7 +69,11 @@ const request = (port: number, extra: string[], path = '/api/orgs/acme/members',
 ];
 // Connection: close comes last and a second Connection line would be merged: the upgrade cases
 // carry their own Connection line first, which is what h2c smugglers send.
-const H2C = ['Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA', 'Connection: Upgrade, HTTP2-Settings'];
+const H2C = [
+  'Upgrade: h2c',
+  'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA',
+  'Connection: Upgrade, HTTP2-Settings',
+];
 
 describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   let gateway: Gateway;
@@ -86,41 +99,82 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
     const refused: [string, string[]][] = [
       ['h2c in capitals', ['Upgrade: H2C', 'Connection: Upgrade']],
       ['h2c without HTTP2-Settings', ['Upgrade: h2c', 'Connection: Upgrade']],
-      ['HTTP2-Settings without Upgrade', ['HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA', 'Connection: HTTP2-Settings']],
+      [
+        'HTTP2-Settings without Upgrade',
+        ['HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA', 'Connection: HTTP2-Settings'],
+      ],
       ['websocket listed with h2c', ['Upgrade: websocket, h2c', 'Connection: Upgrade']],
       ['h2c listed with websocket', ['Upgrade: h2c, websocket', 'Connection: Upgrade']],
       ['a TLS upgrade', ['Upgrade: TLS/1.2', 'Connection: Upgrade']],
       ['a made-up protocol', ['Upgrade: orgwarden-tunnel', 'Connection: Upgrade']],
     ];
-    it.each(refused)('refuses %s (400 upgrade_refused); the upstream never sees it', async (_case, lines) => {
-      const res = await rawExchange(gateway.port, request(gateway.port, lines));
-      expect(res.status, res.head).toBe(400);
-      expect(res.head).toMatch(/content-type: application\/json/i);
-      expect(upstream.received).toEqual([]);
-    });
+    it.each(refused)(
+      'refuses %s (400 upgrade_refused); the upstream never sees it',
+      async (_case, lines) => {
+        const res = await rawExchange(gateway.port, request(gateway.port, lines));
+        expect(res.status, res.head).toBe(400);
+        expect(res.head).toMatch(/content-type: application\/json/i);
+        expect(upstream.received).toEqual([]);
+      },
+    );
 
     it('never hands the upstream an upgrade other than websocket, whatever the Upgrade lines say', async () => {
-      for (const lines of [['Upgrade: websocket', 'Upgrade: h2c'], ['Upgrade: h2c', 'Upgrade: websocket']]) {
-        const res = await rawExchange(gateway.port, request(gateway.port, [...lines, 'Connection: Upgrade']));
+      for (const lines of [
+        ['Upgrade: websocket', 'Upgrade: h2c'],
+        ['Upgrade: h2c', 'Upgrade: websocket'],
+      ]) {
+        const res = await rawExchange(
+          gateway.port,
+          request(gateway.port, [...lines, 'Connection: Upgrade']),
+        );
         // Refused (Caddy; NGINX when h2c comes first), or forwarded as a plain request (NGINX's
         // proxy_pass drops Upgrade): never switched.
         expect(res.status, res.head).not.toBe(101);
       }
-      expect(upstream.received.filter((r) => r.upgrade !== undefined && r.upgrade.toLowerCase() !== 'websocket')).toEqual([]);
+      expect(
+        upstream.received.filter(
+          (r) => r.upgrade !== undefined && r.upgrade.toLowerCase() !== 'websocket',
+        ),
+      ).toEqual([]);
       expect(upstream.received.filter((r) => /h2c/i.test(r.headers.upgrade ?? ''))).toEqual([]);
     });
 
     it(`${quirks.tunnelsWebsocket ? 'passes' : 'forwards without its Upgrade'} a websocket handshake that orgwarden allows`, async () => {
-      const res = await rawExchange(gateway.port, request(gateway.port, ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']));
+      const res = await rawExchange(
+        gateway.port,
+        request(gateway.port, [
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          'Sec-WebSocket-Version: 13',
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        ]),
+      );
       expect(res.status, res.head).toBe(quirks.tunnelsWebsocket ? 101 : 200);
       expect(upstream.received).toHaveLength(1);
       const got = upstream.received[0]!;
       expect(got.upgrade).toBe(quirks.tunnelsWebsocket ? 'websocket' : undefined);
-      expect([got.headers['x-orgwarden-user'], got.headers['x-orgwarden-org'], got.headers['x-orgwarden-role']]).toEqual(['alice', 'acme', 'owner']);
+      expect([
+        got.headers['x-orgwarden-user'],
+        got.headers['x-orgwarden-org'],
+        got.headers['x-orgwarden-role'],
+      ]).toEqual(['alice', 'acme', 'owner']);
     });
 
     it('answers a websocket handshake orgwarden denies with the deny; the upstream never sees it', async () => {
-      const res = await rawExchange(gateway.port, request(gateway.port, ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='], '/api/orgs/acme/members', null));
+      const res = await rawExchange(
+        gateway.port,
+        request(
+          gateway.port,
+          [
+            'Upgrade: websocket',
+            'Connection: Upgrade',
+            'Sec-WebSocket-Version: 13',
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+          ],
+          '/api/orgs/acme/members',
+          null,
+        ),
+      );
       expect(res.status, res.head).toBe(401);
       expect(upstream.received).toEqual([]);
     });
@@ -130,13 +184,17 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
     const accepted = stalled.accepted();
     // Without a timeout on the check, NGINX would wait 60 s and Caddy for ever: the client's
     // own 10 s deadline would fail this test first.
-    const res = await rawRequest(stalledGateway.port, { path: '/api/orgs/acme/members', headers: bearer(alice), timeoutMs: 10_000 });
+    const res = await rawRequest(stalledGateway.port, {
+      path: '/api/orgs/acme/members',
+      headers: bearer(alice),
+      timeoutMs: 10_000,
+    });
     expect(res.status).toBe(quirks.stalled);
     expect(stalled.accepted()).toBeGreaterThan(accepted);
     expect(upstream.received).toEqual([]);
   });
 
-  it('tells the upstream the connection\'s address, never the client\'s X-Forwarded-For, X-Real-IP or Forwarded', async () => {
+  it("tells the upstream the connection's address, never the client's X-Forwarded-For, X-Real-IP or Forwarded", async () => {
     const res = await rawRequest(gateway.port, {
       path: '/api/orgs/acme/members',
       headers: {
@@ -151,7 +209,12 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
     expect(res.status).toBe(200);
     const got = upstream.received[0]!;
     expect(got.remoteAddress).toBe('127.0.0.1');
-    expect(got.headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1', forwarded: 'for=127.0.0.1;proto=http', 'x-forwarded-proto': 'http' });
+    expect(got.headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-real-ip': '127.0.0.1',
+      forwarded: 'for=127.0.0.1;proto=http',
+      'x-forwarded-proto': 'http',
+    });
     const values = got.rawHeaders.filter((_v, i) => i % 2 === 1).join('\n');
     expect(values).not.toMatch(/203\.0\.113\.7|evil\.example|https/);
   });
@@ -164,9 +227,21 @@ describe.each<[string, (t: GatewayTargets) => Promise<Gateway>]>([
   it('gives the upstream Forwarded with the address quoted in brackets, as RFC 7239 wants', async () => {
     const gateway = await start({ orgwardenPort: orgwarden.port, appPort: upstream.port });
     try {
-      const res = await rawRequest(gateway.port, { host: '::1', path: '/api/orgs/acme/members', headers: { ...bearer(alice), Host: `127.0.0.1:${gateway.port}`, Forwarded: 'for=203.0.113.7' } });
+      const res = await rawRequest(gateway.port, {
+        host: '::1',
+        path: '/api/orgs/acme/members',
+        headers: {
+          ...bearer(alice),
+          Host: `127.0.0.1:${gateway.port}`,
+          Forwarded: 'for=203.0.113.7',
+        },
+      });
       expect(res.status, gateway.output()).toBe(200);
-      expect(upstream.received[0]!.headers).toMatchObject({ forwarded: 'for="[::1]";proto=http', 'x-forwarded-for': '::1', 'x-real-ip': '::1' });
+      expect(upstream.received[0]!.headers).toMatchObject({
+        forwarded: 'for="[::1]";proto=http',
+        'x-forwarded-for': '::1',
+        'x-real-ip': '::1',
+      });
     } finally {
       await gateway.stop();
     }
@@ -178,9 +253,15 @@ describe('nginx server settings around the snippet', () => {
     // The documented reason the snippet needs ignore_invalid_headers on (the default): NGINX
     // keeps the invalid header, and its lower-case key drops the `_`, so no proxy_set_header
     // line can replace it.
-    const gateway = await startNginx({ orgwardenPort: orgwarden.port, appPort: upstream.port }, { serverDirectives: ['ignore_invalid_headers off;'] });
+    const gateway = await startNginx(
+      { orgwardenPort: orgwarden.port, appPort: upstream.port },
+      { serverDirectives: ['ignore_invalid_headers off;'] },
+    );
     try {
-      const res = await rawRequest(gateway.port, { path: '/api/orgs/acme/members', headers: { ...bearer(alice), X_Orgwarden_Role: 'viewer' } });
+      const res = await rawRequest(gateway.port, {
+        path: '/api/orgs/acme/members',
+        headers: { ...bearer(alice), X_Orgwarden_Role: 'viewer' },
+      });
       expect(res.status).toBe(200);
       expect(upstream.received[0]!.headers.x_orgwarden_role).toBe('viewer');
     } finally {

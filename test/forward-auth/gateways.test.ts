@@ -9,7 +9,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { MAX_URI_LENGTH } from '../../src/surfaces/forward-auth/normalise-path.js';
 import { apiToken, session } from '../support/app.js';
-import { freePort, rawRequest, startCaddy, startNginx, startUpstream, type Gateway, type GatewayTargets, type Received, type Upstream } from './gateway-harness.js';
+import {
+  freePort,
+  rawRequest,
+  startCaddy,
+  startNginx,
+  startUpstream,
+  type Gateway,
+  type GatewayTargets,
+  type Received,
+  type Upstream,
+} from './gateway-harness.js';
 import { bearer, startForwardAuthApp } from './helpers.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -19,7 +29,11 @@ let upstream: Upstream;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  [multi, single, upstream] = await Promise.all([startForwardAuthApp({ multiTenant: true }), startForwardAuthApp({ multiTenant: false }), startUpstream()]);
+  [multi, single, upstream] = await Promise.all([
+    startForwardAuthApp({ multiTenant: true }),
+    startForwardAuthApp({ multiTenant: false }),
+    startUpstream(),
+  ]);
   for (const user of ['alice', 'carol', 'vera', 'mallory']) tokens[user] = await session(user);
   tokens.acmeToken = await apiToken('tok-acme', { scope: '*', org_id: 'acme' });
 });
@@ -33,7 +47,8 @@ beforeEach(() => {
 /** Every value the upstream got for a header name, whatever its case. */
 const headerValues = (r: Received, name: string): string[] => {
   const out: string[] = [];
-  for (let i = 0; i < r.rawHeaders.length; i += 2) if (r.rawHeaders[i]?.toLowerCase() === name) out.push(r.rawHeaders[i + 1] ?? '');
+  for (let i = 0; i < r.rawHeaders.length; i += 2)
+    if (r.rawHeaders[i]?.toLowerCase() === name) out.push(r.rawHeaders[i + 1] ?? '');
   return out;
 };
 
@@ -53,15 +68,34 @@ interface GatewayQuirks {
   stripsOtherIdentityHeaders: boolean;
 }
 const GATEWAYS: [string, Start, GatewayQuirks][] = [
-  ['nginx', startNginx, { encodedNul: 400, orgwardenDown: 503, message401: 'authentication required', stripsOtherIdentityHeaders: false }],
-  ['caddy', startCaddy, { encodedNul: 403, orgwardenDown: 502, message401: 'a valid bearer token is required', stripsOtherIdentityHeaders: true }],
+  [
+    'nginx',
+    startNginx,
+    {
+      encodedNul: 400,
+      orgwardenDown: 503,
+      message401: 'authentication required',
+      stripsOtherIdentityHeaders: false,
+    },
+  ],
+  [
+    'caddy',
+    startCaddy,
+    {
+      encodedNul: 403,
+      orgwardenDown: 502,
+      message401: 'a valid bearer token is required',
+      stripsOtherIdentityHeaders: true,
+    },
+  ],
 ];
 
 describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   let gateway: Gateway;
   let singleTenant: Gateway;
   let down: Gateway;
-  const send = (g: Gateway, options: Parameters<typeof rawRequest>[1]) => rawRequest(g.port, options);
+  const send = (g: Gateway, options: Parameters<typeof rawRequest>[1]) =>
+    rawRequest(g.port, options);
 
   beforeAll(async () => {
     const dead = await freePort();
@@ -76,8 +110,11 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
     };
   });
 
-  it('lets an allowed request reach the upstream unchanged, with orgwarden\'s identity headers', async () => {
-    const res = await send(gateway, { path: '/api/orgs/acme/members?page=2', headers: bearer(tokens.alice!) });
+  it("lets an allowed request reach the upstream unchanged, with orgwarden's identity headers", async () => {
+    const res = await send(gateway, {
+      path: '/api/orgs/acme/members?page=2',
+      headers: bearer(tokens.alice!),
+    });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ upstream: true });
     expect(upstream.received).toHaveLength(1);
@@ -95,14 +132,25 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
 
   it('passes the request body through to the upstream (the check itself carries none)', async () => {
     const body = JSON.stringify({ prompt: 'hello' });
-    const res = await send(gateway, { method: 'POST', path: '/api/ai/chat', headers: { ...bearer(tokens.carol!), 'x-org-id': 'acme', 'content-type': 'application/json' }, body });
+    const res = await send(gateway, {
+      method: 'POST',
+      path: '/api/ai/chat',
+      headers: { ...bearer(tokens.carol!), 'x-org-id': 'acme', 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(200);
-    expect(upstream.received.map((r) => [r.method, r.url, r.body, r.headers['x-orgwarden-org'], r.headers['x-orgwarden-role']])).toEqual([
-      ['POST', '/api/ai/chat', body, 'acme', 'editor'],
-    ]);
+    expect(
+      upstream.received.map((r) => [
+        r.method,
+        r.url,
+        r.body,
+        r.headers['x-orgwarden-org'],
+        r.headers['x-orgwarden-role'],
+      ]),
+    ).toEqual([['POST', '/api/ai/chat', body, 'acme', 'editor']]);
   });
 
-  it('never lets client-forged X-Orgwarden-* headers reach the upstream: each arrives once, with orgwarden\'s value', async () => {
+  it("never lets client-forged X-Orgwarden-* headers reach the upstream: each arrives once, with orgwarden's value", async () => {
     const res = await send(gateway, {
       path: '/api/orgs/acme/members',
       headers: {
@@ -124,16 +172,28 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   });
 
   it(`${quirks.stripsOtherIdentityHeaders ? 'removes' : 'cannot remove'} client-sent X-Orgwarden-* headers that orgwarden does not set`, async () => {
-    const res = await send(gateway, { path: '/api/orgs/acme/members', headers: { ...bearer(tokens.alice!), 'X-Orgwarden-Scopes': '*', 'X-Orgwarden-Error': 'none' } });
+    const res = await send(gateway, {
+      path: '/api/orgs/acme/members',
+      headers: { ...bearer(tokens.alice!), 'X-Orgwarden-Scopes': '*', 'X-Orgwarden-Error': 'none' },
+    });
     expect(res.status).toBe(200);
     const got = upstream.received[0]!;
-    expect(headerValues(got, 'x-orgwarden-scopes')).toEqual(quirks.stripsOtherIdentityHeaders ? [] : ['*']);
+    expect(headerValues(got, 'x-orgwarden-scopes')).toEqual(
+      quirks.stripsOtherIdentityHeaders ? [] : ['*'],
+    );
     // The NGINX snippet blanks the one other name orgwarden itself uses.
     expect(headerValues(got, 'x-orgwarden-error')).toEqual([]);
   });
 
   it('never lets a forged role reach the upstream for an API token (whose role is empty)', async () => {
-    const res = await send(gateway, { path: '/api/resources/node/n1', headers: { ...bearer(tokens.acmeToken!), 'X-Orgwarden-Role': 'owner', 'X-Orgwarden-Org': 'globex' } });
+    const res = await send(gateway, {
+      path: '/api/resources/node/n1',
+      headers: {
+        ...bearer(tokens.acmeToken!),
+        'X-Orgwarden-Role': 'owner',
+        'X-Orgwarden-Org': 'globex',
+      },
+    });
     expect(res.status).toBe(200);
     const got = upstream.received[0]!;
     expect(headerValues(got, 'x-orgwarden-org')).toEqual(['acme']);
@@ -151,9 +211,16 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   });
 
   it('answers 403 to a non-member and to a role below the action; the upstream never sees them', async () => {
-    const spoof = await send(gateway, { path: '/api/orgs/acme/members', headers: { ...bearer(tokens.mallory!), 'X-Orgwarden-Org': 'acme' } });
+    const spoof = await send(gateway, {
+      path: '/api/orgs/acme/members',
+      headers: { ...bearer(tokens.mallory!), 'X-Orgwarden-Org': 'acme' },
+    });
     expect([spoof.status, spoof.json?.error]).toEqual([403, 'access_denied']);
-    const viewer = await send(gateway, { method: 'DELETE', path: '/api/orgs/acme', headers: bearer(tokens.vera!) });
+    const viewer = await send(gateway, {
+      method: 'DELETE',
+      path: '/api/orgs/acme',
+      headers: bearer(tokens.vera!),
+    });
     expect([viewer.status, viewer.json?.error]).toEqual([403, 'insufficient_role']);
     expect(upstream.received).toHaveLength(0);
   });
@@ -197,18 +264,29 @@ describe.each(GATEWAYS)('%s in front of orgwarden', (_name, start, quirks) => {
   });
 
   it('answers 404 to org routes while multi-tenant is off; the data plane still works in the default org', async () => {
-    for (const [method, path] of [['GET', '/api/orgs'], ['GET', '/api/orgs/acme'], ['DELETE', '/api/orgs/acme/members/bob'], ['GET', '/api/admin/orgs/default/billing-state']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/orgs'],
+      ['GET', '/api/orgs/acme'],
+      ['DELETE', '/api/orgs/acme/members/bob'],
+      ['GET', '/api/admin/orgs/default/billing-state'],
+    ] as const) {
       const res = await send(singleTenant, { method, path, headers: bearer(tokens.alice!) });
       expect([path, res.status, res.json?.error]).toEqual([path, 404, 'not_found']);
     }
     expect(upstream.received).toHaveLength(0);
-    const data = await send(singleTenant, { path: '/api/resources/node/n1', headers: bearer(tokens.alice!) });
+    const data = await send(singleTenant, {
+      path: '/api/resources/node/n1',
+      headers: bearer(tokens.alice!),
+    });
     expect(data.status).toBe(200);
     expect(upstream.received.map((r) => r.headers['x-orgwarden-org'])).toEqual(['default']);
   });
 
   it('fails closed when orgwarden is unreachable: an error, and the upstream never sees the request', async () => {
-    const res = await send(down, { path: '/api/orgs/acme/members', headers: bearer(tokens.alice!) });
+    const res = await send(down, {
+      path: '/api/orgs/acme/members',
+      headers: bearer(tokens.alice!),
+    });
     expect(res.status).toBe(quirks.orgwardenDown);
     expect(upstream.received).toHaveLength(0);
   });

@@ -10,7 +10,10 @@ import { rawRequest, type RawResponse } from './gateway-harness.js';
 
 export const DEFAULT_ROUTES = path.resolve('policies', 'routes.yaml');
 
-export async function startForwardAuthApp(options: { multiTenant: boolean; routes?: string | null }): Promise<{ app: App; port: number }> {
+export async function startForwardAuthApp(options: {
+  multiTenant: boolean;
+  routes?: string | null;
+}): Promise<{ app: App; port: number }> {
   const routes = options.routes === undefined ? DEFAULT_ROUTES : options.routes;
   const { app } = await startTestApp({
     multiTenant: options.multiTenant,
@@ -25,15 +28,38 @@ export type Style = 'nginx' | 'traefik' | 'caddy' | 'envoy';
 export const STYLES: Style[] = ['nginx', 'traefik', 'caddy', 'envoy'];
 
 /** A forward-auth check as the gateway of `style` sends it for the original `method` and `uri`. */
-export function check(port: number, style: Style, method: string, uri: string, headers: Record<string, string | string[]> = {}): Promise<RawResponse> {
+export function check(
+  port: number,
+  style: Style,
+  method: string,
+  uri: string,
+  headers: Record<string, string | string[]> = {},
+): Promise<RawResponse> {
   switch (style) {
     case 'nginx':
       // auth_request: the subrequest keeps the original method; the URI travels in a header.
-      return rawRequest(port, { method, path: '/v1/forward-auth', headers: { 'x-original-method': method, 'x-original-uri': uri, ...headers } });
+      return rawRequest(port, {
+        method,
+        path: '/v1/forward-auth',
+        headers: { 'x-original-method': method, 'x-original-uri': uri, ...headers },
+      });
     case 'traefik':
-      return rawRequest(port, { method: 'GET', path: '/v1/forward-auth', headers: { 'X-Forwarded-Method': method, 'X-Forwarded-Uri': uri, 'X-Forwarded-Proto': 'https', ...headers } });
+      return rawRequest(port, {
+        method: 'GET',
+        path: '/v1/forward-auth',
+        headers: {
+          'X-Forwarded-Method': method,
+          'X-Forwarded-Uri': uri,
+          'X-Forwarded-Proto': 'https',
+          ...headers,
+        },
+      });
     case 'caddy':
-      return rawRequest(port, { method: 'GET', path: '/v1/forward-auth', headers: { 'X-Forwarded-Method': method, 'X-Forwarded-Uri': uri, ...headers } });
+      return rawRequest(port, {
+        method: 'GET',
+        path: '/v1/forward-auth',
+        headers: { 'X-Forwarded-Method': method, 'X-Forwarded-Uri': uri, ...headers },
+      });
     case 'envoy':
       // ext_authz (HTTP) with path_prefix /v1/forward-auth: original method, prefix + original path.
       return rawRequest(port, { method, path: `/v1/forward-auth${uri}`, headers });

@@ -10,13 +10,22 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
 import { loadForwardAuthManifest } from '../../src/surfaces/forward-auth/load-manifest.js';
-import { parseRouteManifest, RouteManifestError } from '../../src/surfaces/forward-auth/manifest.js';
+import {
+  parseRouteManifest,
+  RouteManifestError,
+} from '../../src/surfaces/forward-auth/manifest.js';
 import { catalogueFromPolicyData } from '../../src/contract/policy-catalogue.js';
 import type { RouteTable } from '../../src/surfaces/forward-auth/route-table.js';
 import { createTestApp, TEST_BUNDLE } from '../support/app.js';
 import { DEFAULT_ROUTES } from './helpers.js';
 
-const CATALOGUE_DATA = { orgwarden: { catalogue: JSON.parse(readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8')) as unknown } };
+const CATALOGUE_DATA = {
+  orgwarden: {
+    catalogue: JSON.parse(
+      readFileSync(path.resolve('policies/orgwarden/catalogue/data.json'), 'utf8'),
+    ) as unknown,
+  },
+};
 const catalogue = catalogueFromPolicyData(CATALOGUE_DATA)!;
 const FILE = '/etc/orgwarden/routes.yaml';
 
@@ -37,7 +46,9 @@ const segments = (p: string) => (p === '/' ? [] : p.slice(1).split('/'));
 
 describe('the default manifest (policies/routes.yaml)', () => {
   it('covers exactly the routes of the product API, each with its action', () => {
-    const routes = defaultTable().routes.flatMap((r) => r.methods.map((m) => `${m} ${r.pattern} ${r.action}`));
+    const routes = defaultTable().routes.flatMap((r) =>
+      r.methods.map((m) => `${m} ${r.pattern} ${r.action}`),
+    );
     expect(routes.sort()).toEqual(
       [
         'GET /api/orgs orgs.list',
@@ -67,18 +78,25 @@ describe('the default manifest (policies/routes.yaml)', () => {
     );
   });
 
-  it('takes the org from the path for every /api/orgs/{org} and admin route, from header then cookie for the data plane, and from nowhere for the caller\'s own orgs', () => {
-    const orgOf = Object.fromEntries(defaultTable().routes.map((r) => [`${r.methods.join('|')} ${r.pattern}`, r.org.join(',')]));
+  it("takes the org from the path for every /api/orgs/{org} and admin route, from header then cookie for the data plane, and from nowhere for the caller's own orgs", () => {
+    const orgOf = Object.fromEntries(
+      defaultTable().routes.map((r) => [`${r.methods.join('|')} ${r.pattern}`, r.org.join(',')]),
+    );
     for (const [route, org] of Object.entries(orgOf)) {
       if (route.includes('{org}')) expect(org, route).toBe('path');
-      else if (route.includes('/api/resources/') || route.includes('/api/ai/')) expect(org, route).toBe('header,cookie');
+      else if (route.includes('/api/resources/') || route.includes('/api/ai/'))
+        expect(org, route).toBe('header,cookie');
       else expect(org, route).toBe('');
     }
   });
 
   it('marks org routes (org from the path, or an org-management action) and only those', () => {
-    const orgRoutes = defaultTable().routes.filter((r) => r.orgRoute).map((r) => r.action);
-    const others = defaultTable().routes.filter((r) => !r.orgRoute).map((r) => r.action);
+    const orgRoutes = defaultTable()
+      .routes.filter((r) => r.orgRoute)
+      .map((r) => r.action);
+    const others = defaultTable()
+      .routes.filter((r) => !r.orgRoute)
+      .map((r) => r.action);
     expect(orgRoutes).toContain('orgs.list');
     expect(orgRoutes).toContain('org.billing.read');
     expect(orgRoutes).toHaveLength(17);
@@ -94,8 +112,18 @@ describe('matching', () => {
     ['DELETE', '/api/orgs/acme/members/bob', 'org.members.remove', { org: 'acme', user: 'bob' }],
     ['GET', '/api/orgs/acme/shares/incoming', 'org.shares.incoming.list', { org: 'acme' }],
     ['DELETE', '/api/orgs/acme/shares/s1', 'org.shares.delete', { org: 'acme', share: 's1' }],
-    ['DELETE', '/api/orgs/acme/shares/incoming/s1', 'org.shares.incoming.decline', { org: 'acme', share: 's1' }],
-    ['POST', '/api/orgs/acme/shares/incoming/s1/accept', 'org.shares.incoming.accept', { org: 'acme', share: 's1' }],
+    [
+      'DELETE',
+      '/api/orgs/acme/shares/incoming/s1',
+      'org.shares.incoming.decline',
+      { org: 'acme', share: 's1' },
+    ],
+    [
+      'POST',
+      '/api/orgs/acme/shares/incoming/s1/accept',
+      'org.shares.incoming.accept',
+      { org: 'acme', share: 's1' },
+    ],
     ['GET', '/api/admin/orgs/acme/billing-state', 'org.billing.read', { org: 'acme' }],
     ['DELETE', '/api/resources/node/n1', 'resource.write', { type: 'node', id: 'n1' }],
     ['POST', '/api/ai/execute/stream', 'ai.execute', {}],
@@ -110,7 +138,11 @@ describe('matching', () => {
     const get = table.match('GET', segments('/api/orgs/acme/shares/incoming'));
     expect(get.ok && get.route.action).toBe('org.shares.incoming.list');
     // DELETE is routed for /shares/{share} but not for /shares/incoming: not routed, no fallback.
-    expect(table.match('DELETE', segments('/api/orgs/acme/shares/incoming'))).toEqual({ ok: false, reason: 'method_not_routed', methods: ['GET'] });
+    expect(table.match('DELETE', segments('/api/orgs/acme/shares/incoming'))).toEqual({
+      ok: false,
+      reason: 'method_not_routed',
+      methods: ['GET'],
+    });
   });
 
   it('prefers the literal whatever the order of the entries in the file', () => {
@@ -119,7 +151,10 @@ describe('matching', () => {
       '  - { method: GET, path: "/x/{org}/shares/incoming", action: org.shares.incoming.list, org: [path] }',
     ];
     for (const order of [entries, [...entries].reverse()]) {
-      const match = parse(`routes:\n${order.join('\n')}\n`).match('GET', segments('/x/acme/shares/incoming'));
+      const match = parse(`routes:\n${order.join('\n')}\n`).match(
+        'GET',
+        segments('/x/acme/shares/incoming'),
+      );
       expect(match.ok && match.route.action).toBe('org.shares.incoming.list');
     }
   });
@@ -151,32 +186,156 @@ describe('validation: every problem, named by file, entry and key', () => {
   const cases: [string, string, unknown[]][] = [
     ['an unknown top-level key', 'routes: []\nversion: 2\n', ['version: is not a known key']],
     ['routes that are not a list', 'routes: {}\n', ['routes: must be a list of routes']],
-    ['a manifest that is not a mapping', '- GET /api/orgs\n', [': must be a mapping with a "routes" list']],
-    ['an entry that is not a mapping', 'routes:\n  - GET /api/orgs\n', ['routes[0]: must be a mapping with method, path, action and org']],
-    ['an unknown entry key', 'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [], public: true }\n', ['routes[0].public: is not a known key (GET /api/orgs)']],
-    ['a lower-case method', 'routes:\n  - { method: get, path: /api/orgs, action: orgs.list, org: [] }\n', ['routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case), got "get" (get /api/orgs)']],
-    ['an unknown method in a list', 'routes:\n  - { method: [GET, FETCH], path: /api/orgs, action: orgs.list, org: [] }\n', ['routes[0].method[1]: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case), got "FETCH" (GET|FETCH /api/orgs)']],
-    ['a method listed twice', 'routes:\n  - { method: [GET, GET], path: /api/orgs, action: orgs.list, org: [] }\n', ['routes[0].method: lists GET twice (GET|GET /api/orgs)']],
-    ['a missing path', 'routes:\n  - { method: GET, action: orgs.list, org: [] }\n', ['routes[0].path: is required (a string such as /api/orgs/{org})']],
-    ['a path without a leading slash', 'routes:\n  - { method: GET, path: api/orgs, action: orgs.list, org: [] }\n', ['routes[0].path: "api/orgs" must start with / (GET api/orgs)']],
-    ['a parameter inside a segment', 'routes:\n  - { method: GET, path: "/api/org-{org}", action: org.read, org: [] }\n', ['routes[0].path: "/api/org-{org}": segment "org-{org}" is neither a literal (A-Z a-z 0-9 . _ ~ -) nor a whole-segment parameter ({name}) (GET /api/org-{org})']],
-    ['a trailing slash', 'routes:\n  - { method: GET, path: /api/orgs/, action: orgs.list, org: [] }\n', ['routes[0].path: "/api/orgs/" has an empty segment (double or trailing slash) (GET /api/orgs/)']],
-    ['a dot segment', 'routes:\n  - { method: GET, path: /api/../orgs, action: orgs.list, org: [] }\n', ['routes[0].path: "/api/../orgs" has a dot segment (GET /api/../orgs)']],
-    ['a parameter named twice', 'routes:\n  - { method: GET, path: "/a/{id}/b/{id}", action: ai.chat, org: [] }\n', ['routes[0].path: "/a/{id}/b/{id}" names the parameter {id} twice (GET /a/{id}/b/{id})']],
-    ['an action missing from the catalogue', 'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }\n', ['routes[0].action: "org.raed" is not in the action catalogue (GET /api/orgs/{org})']],
-    ['a missing action', 'routes:\n  - { method: GET, path: /api/orgs, org: [] }\n', ['routes[0].action: is required (an action of the catalogue) (GET /api/orgs)']],
-    ['a missing org', 'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list }\n', ['routes[0].org: is required: [path], a list of header and cookie in order of precedence, or [] (GET /api/orgs)']],
-    ['an unknown org source', 'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [query] }\n', ['routes[0].org: unknown org source "query" (path, header, cookie) (GET /api/orgs)']],
-    ['org from the path without {org}', 'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [path] }\n', ['routes[0].org: takes the org from the path, but the path has no {org} parameter (GET /api/orgs)']],
-    ['{org} in the path with the org from the header', 'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [header] }\n', ['routes[0].org: must be [path]: the path has an {org} parameter, and the org the upstream acts on is the one to authorize (GET /api/orgs/{org})']],
-    ['[path] with another source', 'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path, header] }\n', ['routes[0].org: [path] stands alone: the path names the org (the org header is compared to it) (GET /api/orgs/{org})']],
-    ['a resource id from a parameter the path lacks', 'routes:\n  - { method: GET, path: "/api/resources/{type}", action: resource.read, org: [header], resource: { type: "{type}", id: "{id}" } }\n', ['routes[0].resource.id: refers to {id}, which the path does not have (GET /api/resources/{type})']],
-    ['an unknown resource key', 'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { type: node, id: "{id}", org: acme } }\n', ['routes[0].resource.org: is not a known key (type, id) (GET /r/{id})']],
-    ['a resource without a type', 'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { id: "{id}" } }\n', ['routes[0].resource.type: is required (GET /r/{id})']],
-    ['a malformed literal value', 'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { type: "no de", id: "{id}" } }\n', ['routes[0].resource.type: "no de" is neither "{param}" nor a literal (A-Z a-z 0-9 . _ : -) (GET /r/{id})']],
-    ['a bad context name', 'routes:\n  - { method: DELETE, path: "/m/{org}/{user}", action: org.members.remove, org: [path], context: { Target-User: "{user}" } }\n', ['routes[0].context.Target-User: is not a valid context name (DELETE /m/{org}/{user})']],
-    ['the same route twice under other parameter names', 'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path] }\n  - { method: [PUT, GET], path: "/api/orgs/{id}", action: org.update, org: [] }\n', ['routes[1]: GET /api/orgs/{id} duplicates routes[0] (GET /api/orgs/{org})']],
-    ['a duplicate YAML key', 'routes:\n  - { method: GET, method: POST, path: /api/orgs, action: orgs.list, org: [] }\n', [': Map keys must be unique at line 2, column 20:']],
+    [
+      'a manifest that is not a mapping',
+      '- GET /api/orgs\n',
+      [': must be a mapping with a "routes" list'],
+    ],
+    [
+      'an entry that is not a mapping',
+      'routes:\n  - GET /api/orgs\n',
+      ['routes[0]: must be a mapping with method, path, action and org'],
+    ],
+    [
+      'an unknown entry key',
+      'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [], public: true }\n',
+      ['routes[0].public: is not a known key (GET /api/orgs)'],
+    ],
+    [
+      'a lower-case method',
+      'routes:\n  - { method: get, path: /api/orgs, action: orgs.list, org: [] }\n',
+      [
+        'routes[0].method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case), got "get" (get /api/orgs)',
+      ],
+    ],
+    [
+      'an unknown method in a list',
+      'routes:\n  - { method: [GET, FETCH], path: /api/orgs, action: orgs.list, org: [] }\n',
+      [
+        'routes[0].method[1]: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (upper case), got "FETCH" (GET|FETCH /api/orgs)',
+      ],
+    ],
+    [
+      'a method listed twice',
+      'routes:\n  - { method: [GET, GET], path: /api/orgs, action: orgs.list, org: [] }\n',
+      ['routes[0].method: lists GET twice (GET|GET /api/orgs)'],
+    ],
+    [
+      'a missing path',
+      'routes:\n  - { method: GET, action: orgs.list, org: [] }\n',
+      ['routes[0].path: is required (a string such as /api/orgs/{org})'],
+    ],
+    [
+      'a path without a leading slash',
+      'routes:\n  - { method: GET, path: api/orgs, action: orgs.list, org: [] }\n',
+      ['routes[0].path: "api/orgs" must start with / (GET api/orgs)'],
+    ],
+    [
+      'a parameter inside a segment',
+      'routes:\n  - { method: GET, path: "/api/org-{org}", action: org.read, org: [] }\n',
+      [
+        'routes[0].path: "/api/org-{org}": segment "org-{org}" is neither a literal (A-Z a-z 0-9 . _ ~ -) nor a whole-segment parameter ({name}) (GET /api/org-{org})',
+      ],
+    ],
+    [
+      'a trailing slash',
+      'routes:\n  - { method: GET, path: /api/orgs/, action: orgs.list, org: [] }\n',
+      [
+        'routes[0].path: "/api/orgs/" has an empty segment (double or trailing slash) (GET /api/orgs/)',
+      ],
+    ],
+    [
+      'a dot segment',
+      'routes:\n  - { method: GET, path: /api/../orgs, action: orgs.list, org: [] }\n',
+      ['routes[0].path: "/api/../orgs" has a dot segment (GET /api/../orgs)'],
+    ],
+    [
+      'a parameter named twice',
+      'routes:\n  - { method: GET, path: "/a/{id}/b/{id}", action: ai.chat, org: [] }\n',
+      ['routes[0].path: "/a/{id}/b/{id}" names the parameter {id} twice (GET /a/{id}/b/{id})'],
+    ],
+    [
+      'an action missing from the catalogue',
+      'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }\n',
+      ['routes[0].action: "org.raed" is not in the action catalogue (GET /api/orgs/{org})'],
+    ],
+    [
+      'a missing action',
+      'routes:\n  - { method: GET, path: /api/orgs, org: [] }\n',
+      ['routes[0].action: is required (an action of the catalogue) (GET /api/orgs)'],
+    ],
+    [
+      'a missing org',
+      'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list }\n',
+      [
+        'routes[0].org: is required: [path], a list of header and cookie in order of precedence, or [] (GET /api/orgs)',
+      ],
+    ],
+    [
+      'an unknown org source',
+      'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [query] }\n',
+      ['routes[0].org: unknown org source "query" (path, header, cookie) (GET /api/orgs)'],
+    ],
+    [
+      'org from the path without {org}',
+      'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [path] }\n',
+      [
+        'routes[0].org: takes the org from the path, but the path has no {org} parameter (GET /api/orgs)',
+      ],
+    ],
+    [
+      '{org} in the path with the org from the header',
+      'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [header] }\n',
+      [
+        'routes[0].org: must be [path]: the path has an {org} parameter, and the org the upstream acts on is the one to authorize (GET /api/orgs/{org})',
+      ],
+    ],
+    [
+      '[path] with another source',
+      'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path, header] }\n',
+      [
+        'routes[0].org: [path] stands alone: the path names the org (the org header is compared to it) (GET /api/orgs/{org})',
+      ],
+    ],
+    [
+      'a resource id from a parameter the path lacks',
+      'routes:\n  - { method: GET, path: "/api/resources/{type}", action: resource.read, org: [header], resource: { type: "{type}", id: "{id}" } }\n',
+      [
+        'routes[0].resource.id: refers to {id}, which the path does not have (GET /api/resources/{type})',
+      ],
+    ],
+    [
+      'an unknown resource key',
+      'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { type: node, id: "{id}", org: acme } }\n',
+      ['routes[0].resource.org: is not a known key (type, id) (GET /r/{id})'],
+    ],
+    [
+      'a resource without a type',
+      'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { id: "{id}" } }\n',
+      ['routes[0].resource.type: is required (GET /r/{id})'],
+    ],
+    [
+      'a malformed literal value',
+      'routes:\n  - { method: GET, path: "/r/{id}", action: resource.read, org: [header], resource: { type: "no de", id: "{id}" } }\n',
+      [
+        'routes[0].resource.type: "no de" is neither "{param}" nor a literal (A-Z a-z 0-9 . _ : -) (GET /r/{id})',
+      ],
+    ],
+    [
+      'a bad context name',
+      'routes:\n  - { method: DELETE, path: "/m/{org}/{user}", action: org.members.remove, org: [path], context: { Target-User: "{user}" } }\n',
+      ['routes[0].context.Target-User: is not a valid context name (DELETE /m/{org}/{user})'],
+    ],
+    [
+      'the same route twice under other parameter names',
+      'routes:\n  - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path] }\n  - { method: [PUT, GET], path: "/api/orgs/{id}", action: org.update, org: [] }\n',
+      ['routes[1]: GET /api/orgs/{id} duplicates routes[0] (GET /api/orgs/{org})'],
+    ],
+    [
+      'a duplicate YAML key',
+      'routes:\n  - { method: GET, method: POST, path: /api/orgs, action: orgs.list, org: [] }\n',
+      [': Map keys must be unique at line 2, column 20:'],
+    ],
     ['a YAML syntax error', 'routes: [\n', [expect.stringMatching(/^: /) as unknown]],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
@@ -224,27 +383,37 @@ describe('loading at start', () => {
   });
 
   it('has no manifest with a bundle and no policy.routes', async () => {
-    expect(await loadForwardAuthManifest({ bundle: TEST_BUNDLE }, CATALOGUE_DATA)).toEqual({ table: null, source: 'none: policy.bundle without policy.routes' });
+    expect(await loadForwardAuthManifest({ bundle: TEST_BUNDLE }, CATALOGUE_DATA)).toEqual({
+      table: null,
+      source: 'none: policy.bundle without policy.routes',
+    });
   });
 
   it('refuses a policy.routes that cannot be read, naming it', async () => {
     const file = path.join(tmp(), 'missing.yaml');
-    await expect(loadForwardAuthManifest({ bundle: TEST_BUNDLE, routes: file }, CATALOGUE_DATA)).rejects.toThrow(
-      `${file}: cannot read the route manifest (ENOENT)`,
-    );
+    await expect(
+      loadForwardAuthManifest({ bundle: TEST_BUNDLE, routes: file }, CATALOGUE_DATA),
+    ).rejects.toThrow(`${file}: cannot read the route manifest (ENOENT)`);
   });
 
   it('refuses to check routes against a policy without an action catalogue', async () => {
-    await expect(loadForwardAuthManifest({ bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES }, {})).rejects.toThrow(
+    await expect(
+      loadForwardAuthManifest({ bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES }, {}),
+    ).rejects.toThrow(
       `${DEFAULT_ROUTES}: the loaded policy has no action catalogue to check the routes against`,
     );
   });
 
   it('stops the app from starting on an invalid manifest, with a config error naming the file and the entry', async () => {
     const file = path.join(tmp(), 'routes.yaml');
-    writeFileSync(file, 'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [] }\n  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }\n');
+    writeFileSync(
+      file,
+      'routes:\n  - { method: GET, path: /api/orgs, action: orgs.list, org: [] }\n  - { method: GET, path: "/api/orgs/{org}", action: org.raed, org: [path] }\n',
+    );
     const started = createTestApp({ extra: { policy: { bundle: TEST_BUNDLE, routes: file } } });
     await expect(started).rejects.toBeInstanceOf(ConfigError);
-    await expect(started).rejects.toThrow(`${file}: routes[1].action: "org.raed" is not in the action catalogue (GET /api/orgs/{org})`);
+    await expect(started).rejects.toThrow(
+      `${file}: routes[1].action: "org.raed" is not in the action catalogue (GET /api/orgs/{org})`,
+    );
   });
 });

@@ -14,15 +14,35 @@ describe('normalisePath accepts', () => {
     ['an empty query', '/api/orgs?', ['api', 'orgs']],
     ['encoded unreserved characters, decoded once', '/api/org%73/%61cme', ['api', 'orgs', 'acme']],
     ['lower-case hex for unreserved characters', '/api/%6frgs', ['api', 'orgs']],
-    ['other escapes, kept with upper-case hex', '/api/resources/doc/a%20b%3a', ['api', 'resources', 'doc', 'a%20b%3A']],
-    ['UTF-8 escapes, kept', '/api/resources/doc/caf%C3%A9', ['api', 'resources', 'doc', 'caf%C3%A9']],
-    ['sub-delims and colons raw', "/api/resources/doc/a:b@c!$&'()*+,=", ['api', 'resources', 'doc', "a:b@c!$&'()*+,="]],
-    ['dots inside a segment', '/api/orgs/acme.corp/..x/x..', ['api', 'orgs', 'acme.corp', '..x', 'x..']],
+    [
+      'other escapes, kept with upper-case hex',
+      '/api/resources/doc/a%20b%3a',
+      ['api', 'resources', 'doc', 'a%20b%3A'],
+    ],
+    [
+      'UTF-8 escapes, kept',
+      '/api/resources/doc/caf%C3%A9',
+      ['api', 'resources', 'doc', 'caf%C3%A9'],
+    ],
+    [
+      'sub-delims and colons raw',
+      "/api/resources/doc/a:b@c!$&'()*+,=",
+      ['api', 'resources', 'doc', "a:b@c!$&'()*+,="],
+    ],
+    [
+      'dots inside a segment',
+      '/api/orgs/acme.corp/..x/x..',
+      ['api', 'orgs', 'acme.corp', '..x', 'x..'],
+    ],
     ['mixed case, as is (matching is case-sensitive)', '/API/Orgs', ['API', 'Orgs']],
   ];
   it.each(cases)('%s', (_name, uri, segments) => {
     const result = normalisePath(uri);
-    expect(result).toEqual({ ok: true, path: segments.length ? `/${segments.join('/')}` : '/', segments });
+    expect(result).toEqual({
+      ok: true,
+      path: segments.length ? `/${segments.join('/')}` : '/',
+      segments,
+    });
   });
 
   it(`a URI of exactly ${MAX_URI_LENGTH} characters`, () => {
@@ -38,14 +58,26 @@ describe('normalisePath refuses', () => {
     ['a leading dot-dot', '/../api/orgs', 'dot segment (. or ..)'],
     ['a dot segment', '/api/orgs/acme/./members', 'dot segment (. or ..)'],
     ['a trailing dot-dot', '/api/orgs/acme/..', 'dot segment (. or ..)'],
-    ['an encoded dot-dot (%2E%2E), after decoding', '/api/orgs/acme/%2E%2E/globex', 'dot segment (. or ..)'],
+    [
+      'an encoded dot-dot (%2E%2E), after decoding',
+      '/api/orgs/acme/%2E%2E/globex',
+      'dot segment (. or ..)',
+    ],
     ['a half-encoded dot-dot (.%2e)', '/api/orgs/acme/.%2e/globex', 'dot segment (. or ..)'],
     ['an encoded slash', '/api/orgs/acme%2F..%2Fglobex', 'encoded slash (%2F)'],
     ['an encoded slash in lower case', '/api/orgs/acme%2f..%2fglobex', 'encoded slash (%2F)'],
     ['an encoded backslash', '/api/orgs/acme%5C..%5Cglobex', 'encoded backslash (%5C)'],
-    ['a double-encoded slash (%252F)', '/api/orgs/acme%252F..%252Fglobex', 'encoded percent sign (%25: double encoding)'],
+    [
+      'a double-encoded slash (%252F)',
+      '/api/orgs/acme%252F..%252Fglobex',
+      'encoded percent sign (%25: double encoding)',
+    ],
     ['an encoded NUL', '/api/orgs/acme%00', 'encoded control character'],
-    ['an encoded newline', '/api/orgs/acme%0d%0aX-Orgwarden-Org:%20globex', 'encoded control character'],
+    [
+      'an encoded newline',
+      '/api/orgs/acme%0d%0aX-Orgwarden-Org:%20globex',
+      'encoded control character',
+    ],
     ['an encoded DEL', '/api/orgs/acme%7F', 'encoded control character'],
     ['a raw NUL', '/api/orgs/acme\u0000', 'control character'],
     ['a raw tab', '/api/orgs/\tacme', 'control character'],
@@ -63,7 +95,11 @@ describe('normalisePath refuses', () => {
     ['a relative path', 'api/orgs/acme', 'must start with /'],
     ['an absolute URL', 'http://evil.example/api/orgs/acme', 'must start with /'],
     ['an empty URI', '', 'must start with /'],
-    ['an overlong URI', `/api/resources/doc/${'a'.repeat(MAX_URI_LENGTH)}`, `longer than ${MAX_URI_LENGTH} characters`],
+    [
+      'an overlong URI',
+      `/api/resources/doc/${'a'.repeat(MAX_URI_LENGTH)}`,
+      `longer than ${MAX_URI_LENGTH} characters`,
+    ],
     ['too many segments', '/a'.repeat(65), 'more than 64 segments'],
   ];
   it.each(cases)('%s', (_name, uri, message) => {
@@ -73,7 +109,11 @@ describe('normalisePath refuses', () => {
 
 describe('normalisePath with keepEncodedReserved (the management surface)', () => {
   it('keeps escapes a forward-auth path refuses, as escapes inside their segment', () => {
-    expect(normalisePath('/v1/directory/orgs/acme/members/a%2fb%5C%25%00', { keepEncodedReserved: true })).toEqual({
+    expect(
+      normalisePath('/v1/directory/orgs/acme/members/a%2fb%5C%25%00', {
+        keepEncodedReserved: true,
+      }),
+    ).toEqual({
       ok: true,
       path: '/v1/directory/orgs/acme/members/a%2Fb%5C%25%00',
       segments: ['v1', 'directory', 'orgs', 'acme', 'members', 'a%2Fb%5C%25%00'],
@@ -82,7 +122,11 @@ describe('normalisePath with keepEncodedReserved (the management surface)', () =
   });
 
   it('still decodes unreserved escapes and refuses every change of shape', () => {
-    expect(normalisePath('/%761/policy', { keepEncodedReserved: true })).toEqual({ ok: true, path: '/v1/policy', segments: ['v1', 'policy'] });
+    expect(normalisePath('/%761/policy', { keepEncodedReserved: true })).toEqual({
+      ok: true,
+      path: '/v1/policy',
+      segments: ['v1', 'policy'],
+    });
     for (const [uri, message] of [
       ['/x/%2E%2e/v1/policy', 'dot segment (. or ..)'],
       ['//v1/policy', 'empty segment (double or trailing slash)'],

@@ -23,8 +23,19 @@ const good = () => ({ token: aliceToken, org: 'acme', action: 'org.read' });
 
 async function referenceDecisions() {
   const allow = await postJson(`${url}/v1/authorize`, good());
-  const deny = await postJson(`${url}/v1/authorize`, { token: malloryToken, org: 'acme', action: 'org.read' });
-  return [allow.json, deny.json].map((body) => ({ a: body?.allow, reason: body?.reason, detail: body?.detail, effective_org: body?.effective_org, role: body?.role, spoof: body?.spoof }));
+  const deny = await postJson(`${url}/v1/authorize`, {
+    token: malloryToken,
+    org: 'acme',
+    action: 'org.read',
+  });
+  return [allow.json, deny.json].map((body) => ({
+    a: body?.allow,
+    reason: body?.reason,
+    detail: body?.detail,
+    effective_org: body?.effective_org,
+    role: body?.role,
+    spoof: body?.spoof,
+  }));
 }
 
 describe('POST /v1/authorize rejects bad input with 400 and the error document', () => {
@@ -34,20 +45,56 @@ describe('POST /v1/authorize rejects bad input with 400 and the error document',
     ['a JSON array', '[]', /request body: must be a JSON object/],
     ['a JSON string', '"hello"', /must be a JSON object/],
     ['null', 'null', /must be a JSON object/],
-    ['both token and headers', { token: 't', headers: {}, action: 'org.read' }, /exactly one of token and headers/],
+    [
+      'both token and headers',
+      { token: 't', headers: {}, action: 'org.read' },
+      /exactly one of token and headers/,
+    ],
     ['neither token nor headers', { action: 'org.read' }, /exactly one of token and headers/],
     ['a missing action', { token: 't' }, /action: must be a string/],
     ['a numeric action', { token: 't', action: 7 }, /action: must be a string/],
     ['a numeric token', { token: 12, action: 'org.read' }, /token: must be a string/],
-    ['an object org', { token: 't', org: { id: 'acme' }, action: 'org.read' }, /org: must be a string/],
-    ['a list resource', { token: 't', action: 'org.read', resource: ['node'] }, /resource: must be a JSON object/],
-    ['a numeric resource org', { token: 't', action: 'org.read', resource: { org: 1 } }, /resource.org: must be a string/],
-    ['an unknown resource field', { token: 't', action: 'org.read', resource: { owner: 'x' } }, /resource.owner: unknown field/],
-    ['a non-string context value', { token: 't', action: 'org.read', context: { target_role: 1 } }, /context.target_role: must be a string/],
-    ['an unknown top-level field', { token: 't', action: 'org.read', admin: true }, /admin: unknown field/],
+    [
+      'an object org',
+      { token: 't', org: { id: 'acme' }, action: 'org.read' },
+      /org: must be a string/,
+    ],
+    [
+      'a list resource',
+      { token: 't', action: 'org.read', resource: ['node'] },
+      /resource: must be a JSON object/,
+    ],
+    [
+      'a numeric resource org',
+      { token: 't', action: 'org.read', resource: { org: 1 } },
+      /resource.org: must be a string/,
+    ],
+    [
+      'an unknown resource field',
+      { token: 't', action: 'org.read', resource: { owner: 'x' } },
+      /resource.owner: unknown field/,
+    ],
+    [
+      'a non-string context value',
+      { token: 't', action: 'org.read', context: { target_role: 1 } },
+      /context.target_role: must be a string/,
+    ],
+    [
+      'an unknown top-level field',
+      { token: 't', action: 'org.read', admin: true },
+      /admin: unknown field/,
+    ],
     ['a wrong kind', { kind: 'job', token: 't', action: 'org.read' }, /kind: must be "request"/],
-    ['a header that is not a string', { headers: { authorization: ['Bearer x'] }, action: 'org.read' }, /headers.authorization: must be a string/],
-    ['an overlong field', { token: 'x'.repeat(5000), action: 'org.read' }, /token: longer than 4096 characters/],
+    [
+      'a header that is not a string',
+      { headers: { authorization: ['Bearer x'] }, action: 'org.read' },
+      /headers.authorization: must be a string/,
+    ],
+    [
+      'an overlong field',
+      { token: 'x'.repeat(5000), action: 'org.read' },
+      /token: longer than 4096 characters/,
+    ],
   ];
   it.each(cases)('%s', async (_name, body, message) => {
     const res = await postJson(`${url}/v1/authorize`, body);
@@ -59,11 +106,44 @@ describe('POST /v1/authorize rejects bad input with 400 and the error document',
 
 describe('ambiguous naming and non-canonical ids are 400, and change no later decision', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['two org headers differing in case', () => ({ headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' }, action: 'org.read' }), /^headers: x-org-id is given more than once/],
-    ['two org cookies', () => ({ headers: { authorization: `Bearer ${aliceToken}`, cookie: 'org_id=acme; org_id=globex' }, action: 'org.read' }), /^headers: the org_id cookie is given more than once$/],
-    ['two authorization headers differing in case', () => ({ headers: { Authorization: `Bearer ${aliceToken}`, authorization: `Bearer ${malloryToken}` }, action: 'org.read' }), /^headers: authorization is given more than once/],
-    ['a target user with a zero-width space', () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'b\u200bob' } }), /^context.target_user: must not contain control, zero-width/],
-    ['a target user with a trailing space', () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'bob ' } }), /^context.target_user: must not start or end with whitespace$/],
+    [
+      'two org headers differing in case',
+      () => ({
+        headers: {
+          authorization: `Bearer ${aliceToken}`,
+          'X-Org-ID': 'acme',
+          'x-org-id': 'globex',
+        },
+        action: 'org.read',
+      }),
+      /^headers: x-org-id is given more than once/,
+    ],
+    [
+      'two org cookies',
+      () => ({
+        headers: { authorization: `Bearer ${aliceToken}`, cookie: 'org_id=acme; org_id=globex' },
+        action: 'org.read',
+      }),
+      /^headers: the org_id cookie is given more than once$/,
+    ],
+    [
+      'two authorization headers differing in case',
+      () => ({
+        headers: { Authorization: `Bearer ${aliceToken}`, authorization: `Bearer ${malloryToken}` },
+        action: 'org.read',
+      }),
+      /^headers: authorization is given more than once/,
+    ],
+    [
+      'a target user with a zero-width space',
+      () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'b\u200bob' } }),
+      /^context.target_user: must not contain control, zero-width/,
+    ],
+    [
+      'a target user with a trailing space',
+      () => ({ ...good(), action: 'org.members.remove', context: { target_user: 'bob ' } }),
+      /^context.target_user: must not start or end with whitespace$/,
+    ],
   ];
   it.each(cases)('%s', async (_name, body, message) => {
     const before = await referenceDecisions();
@@ -75,21 +155,49 @@ describe('ambiguous naming and non-canonical ids are 400, and change no later de
   });
 
   it('in a batch, the ambiguous item alone gets the error entry', async () => {
-    const ambiguous = { headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' }, action: 'org.read' };
+    const ambiguous = {
+      headers: { authorization: `Bearer ${aliceToken}`, 'X-Org-ID': 'acme', 'x-org-id': 'globex' },
+      action: 'org.read',
+    };
     const res = await postJson(`${url}/v1/authorize/batch`, { items: [good(), ambiguous] });
     expect(res.status).toBe(200);
     expect(res.json?.results?.[0]).toMatchObject({ allow: true, effective_org: 'acme' });
-    expect(res.json?.results?.[1]?.error).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^items\[1\]: headers: x-org-id is given more than once/) as unknown });
+    expect(res.json?.results?.[1]?.error).toEqual({
+      code: 'invalid_request',
+      message: expect.stringMatching(
+        /^items\[1\]: headers: x-org-id is given more than once/,
+      ) as unknown,
+    });
   });
 });
 
 describe('prototype pollution keys', () => {
   const polluted = [
-    ['__proto__ at the top', `{"token":"t","action":"org.read","__proto__":{"allow":true}}`, /__proto__: key is not allowed/],
-    ['constructor at the top', `{"token":"t","action":"org.read","constructor":{"prototype":{"allow":true}}}`, /constructor: key is not allowed/],
-    ['__proto__ in context', `{"token":"t","action":"org.read","context":{"__proto__":{"isAdmin":"yes"}}}`, /context.__proto__: key is not allowed/],
-    ['__proto__ in headers', `{"headers":{"__proto__":{"x-org-id":"acme"}},"action":"org.read"}`, /headers.__proto__: key is not allowed/],
-    ['prototype in resource', `{"token":"t","action":"org.read","resource":{"prototype":{"org":"x"}}}`, /resource.prototype: key is not allowed/],
+    [
+      '__proto__ at the top',
+      `{"token":"t","action":"org.read","__proto__":{"allow":true}}`,
+      /__proto__: key is not allowed/,
+    ],
+    [
+      'constructor at the top',
+      `{"token":"t","action":"org.read","constructor":{"prototype":{"allow":true}}}`,
+      /constructor: key is not allowed/,
+    ],
+    [
+      '__proto__ in context',
+      `{"token":"t","action":"org.read","context":{"__proto__":{"isAdmin":"yes"}}}`,
+      /context.__proto__: key is not allowed/,
+    ],
+    [
+      '__proto__ in headers',
+      `{"headers":{"__proto__":{"x-org-id":"acme"}},"action":"org.read"}`,
+      /headers.__proto__: key is not allowed/,
+    ],
+    [
+      'prototype in resource',
+      `{"token":"t","action":"org.read","resource":{"prototype":{"org":"x"}}}`,
+      /resource.prototype: key is not allowed/,
+    ],
   ] as const;
 
   it.each(polluted)('%s is rejected with 400', async (_name, raw, message) => {
@@ -104,7 +212,10 @@ describe('prototype pollution keys', () => {
 
 describe('size and content type', () => {
   it('a body over 64 KiB is 413, by Content-Length', async () => {
-    const res = await postJson(`${url}/v1/authorize`, { ...good(), context: { pad: 'x'.repeat(70 * 1024) } });
+    const res = await postJson(`${url}/v1/authorize`, {
+      ...good(),
+      context: { pad: 'x'.repeat(70 * 1024) },
+    });
     expect(res.status).toBe(413);
     expect(res.json?.error?.code).toBe('payload_too_large');
   });
@@ -138,11 +249,15 @@ describe('size and content type', () => {
       body: JSON.stringify(good()),
     });
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'unsupported_media_type',
+    );
   });
 
   it('application/json with a charset is accepted', async () => {
-    const res = await postJson(`${url}/v1/authorize`, good(), { 'content-type': 'application/json; charset=utf-8' });
+    const res = await postJson(`${url}/v1/authorize`, good(), {
+      'content-type': 'application/json; charset=utf-8',
+    });
     expect(res.status).toBe(200);
     expect(res.json?.allow).toBe(true);
   });
@@ -163,20 +278,34 @@ describe('size and content type', () => {
 describe('POST /v1/authorize/batch', () => {
   it('answers in order, with an error entry for a bad item only', async () => {
     const res = await postJson(`${url}/v1/authorize/batch`, {
-      items: [good(), { token: aliceToken, action: 5 }, { token: malloryToken, org: 'acme', action: 'org.read' }],
+      items: [
+        good(),
+        { token: aliceToken, action: 5 },
+        { token: malloryToken, org: 'acme', action: 'org.read' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.json?.results).toHaveLength(3);
     expect(res.json?.results?.[0]).toMatchObject({ allow: true, effective_org: 'acme' });
-    expect(res.json?.results?.[1]).toEqual({ error: { code: 'invalid_request', message: 'items[1]: action: must be a string' } });
-    expect(res.json?.results?.[2]).toMatchObject({ allow: false, reason: 'access_denied', spoof: true });
+    expect(res.json?.results?.[1]).toEqual({
+      error: { code: 'invalid_request', message: 'items[1]: action: must be a string' },
+    });
+    expect(res.json?.results?.[2]).toMatchObject({
+      allow: false,
+      reason: 'access_denied',
+      spoof: true,
+    });
   });
 
   it.each([
     ['items missing', {}, /items: must be a list/],
     ['items not a list', { items: {} }, /items: must be a list/],
     ['an unknown field', { items: [], extra: 1 }, /extra: unknown field/],
-    ['more than 1000 items', { items: Array.from({ length: 1001 }, () => ({})) }, /at most 1000 items/],
+    [
+      'more than 1000 items',
+      { items: Array.from({ length: 1001 }, () => ({})) },
+      /at most 1000 items/,
+    ],
   ])('%s is 400', async (_name, body, message) => {
     const res = await postJson(`${url}/v1/authorize/batch`, body);
     expect(res.status).toBe(400);
@@ -185,7 +314,11 @@ describe('POST /v1/authorize/batch', () => {
 
   it('malformed JSON is 400 and a wrong content type 415', async () => {
     expect((await postJson(`${url}/v1/authorize/batch`, '{"items": [')).status).toBe(400);
-    const res = await fetch(`${url}/v1/authorize/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const res = await fetch(`${url}/v1/authorize/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
   });
 });

@@ -28,7 +28,8 @@ afterAll(async () => {
   await app.stop();
 });
 
-const authorize = (headers: Record<string, string>) => postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' }, headers);
+const authorize = (headers: Record<string, string>) =>
+  postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' }, headers);
 
 describe('caller token', () => {
   it('the decision API binds to loopback by default', () => {
@@ -38,11 +39,18 @@ describe('caller token', () => {
   });
 
   it('POST /v1/authorize: missing or wrong token is 401 and decides nothing; the right one decides', async () => {
-    const refused: Record<string, string>[] = [{}, { 'x-orgwarden-caller-token': 'wrong' }, { 'x-orgwarden-caller-token': `${CALLER_TOKEN}x` }, { 'x-orgwarden-caller-token': '' }];
+    const refused: Record<string, string>[] = [
+      {},
+      { 'x-orgwarden-caller-token': 'wrong' },
+      { 'x-orgwarden-caller-token': `${CALLER_TOKEN}x` },
+      { 'x-orgwarden-caller-token': '' },
+    ];
     for (const headers of refused) {
       const res = await authorize(headers);
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: { code: 'unauthorized', message: 'missing or wrong x-orgwarden-caller-token' } });
+      expect(res.json).toEqual({
+        error: { code: 'unauthorized', message: 'missing or wrong x-orgwarden-caller-token' },
+      });
     }
     // the end user's credential in Authorization does not stand in for the caller token
     expect((await authorize({ authorization: `Bearer ${CALLER_TOKEN}` })).status).toBe(401);
@@ -55,22 +63,40 @@ describe('caller token', () => {
     const batch = await postJson(`${url}/v1/authorize/batch`, { items: [] });
     expect(batch.status).toBe(401);
     expect((await fetch(`${url}/v1/policy`)).status).toBe(401);
-    expect((await fetch(`${url}/v1/policy`, { headers: { 'x-orgwarden-caller-token': CALLER_TOKEN } })).status).toBe(200);
-    expect((await fetch(`${url}/v1/features`, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${url}/v1/policy`, { headers: { 'x-orgwarden-caller-token': CALLER_TOKEN } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${url}/v1/features`, { headers: { authorization: `Bearer ${alice}` } })).status,
+    ).toBe(401);
   });
 
   it('admin routes need the caller token and the admin token; without the caller token nothing changes', async () => {
     const put = (headers: Record<string, string>) =>
-      fetch(`${url}/v1/admin/tenancy`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: '{"multi_tenant":false}' });
+      fetch(`${url}/v1/admin/tenancy`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"multi_tenant":false}',
+      });
     expect((await put(ADMIN)).status).toBe(401);
     expect((await put({ ...ADMIN, 'x-orgwarden-caller-token': 'wrong' })).status).toBe(401);
     expect(app.tenancy.isMultiTenant()).toBe(true);
-    expect((await fetch(`${url}/v1/admin/policy/reload`, { method: 'POST', headers: ADMIN })).status).toBe(401);
+    expect(
+      (await fetch(`${url}/v1/admin/policy/reload`, { method: 'POST', headers: ADMIN })).status,
+    ).toBe(401);
     expect(app.rollout.lastReload()?.trigger).toBe('start');
 
     // the caller token alone is not an admin token
     expect((await put({ 'x-orgwarden-caller-token': CALLER_TOKEN })).status).toBe(401);
-    expect((await put({ 'x-orgwarden-caller-token': CALLER_TOKEN, authorization: 'Bearer wrong-admin-token-000000' })).status).toBe(403);
+    expect(
+      (
+        await put({
+          'x-orgwarden-caller-token': CALLER_TOKEN,
+          authorization: 'Bearer wrong-admin-token-000000',
+        })
+      ).status,
+    ).toBe(403);
     expect(app.tenancy.isMultiTenant()).toBe(true);
 
     const both = await put({ ...ADMIN, 'x-orgwarden-caller-token': CALLER_TOKEN });
@@ -88,7 +114,14 @@ describe('caller token', () => {
 
   it('a configured caller token env var that is unset or short stops the start, naming the key', async () => {
     await expect(
-      startTestApp({ extra: { server: { host: '127.0.0.1', port: 0, caller_token_env: 'ORGWARDEN_CALLER_TOKEN' } }, env: { ORGWARDEN_CALLER_TOKEN: 'short' } }),
-    ).rejects.toThrow('server.caller_token_env: environment variable ORGWARDEN_CALLER_TOKEN must hold a secret of at least 16 characters');
+      startTestApp({
+        extra: {
+          server: { host: '127.0.0.1', port: 0, caller_token_env: 'ORGWARDEN_CALLER_TOKEN' },
+        },
+        env: { ORGWARDEN_CALLER_TOKEN: 'short' },
+      }),
+    ).rejects.toThrow(
+      'server.caller_token_env: environment variable ORGWARDEN_CALLER_TOKEN must hold a secret of at least 16 characters',
+    );
   });
 });

@@ -7,7 +7,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, ERROR_CODES, OrgwardenError, type ErrorCode } from '../../src/contract/errors.js';
+import {
+  ERROR_CATALOGUE,
+  ERROR_CODES,
+  OrgwardenError,
+  type ErrorCode,
+} from '../../src/contract/errors.js';
 import { DirectoryUnavailableError } from '../../src/directory/types.js';
 import { requireAdmin } from '../../src/http/admin-auth.js';
 import { createDecisionDispatcher } from '../../src/http/decision-dispatcher.js';
@@ -63,15 +68,47 @@ const logged: unknown[] = [];
 beforeAll(async () => {
   const errorFor = (req: http.IncomingMessage): Error => {
     const code = new URL(req.url ?? '/', 'http://x').searchParams.get('code') as ErrorCode;
-    return code === 'directory_unavailable' ? new DirectoryUnavailableError(DETAIL) : new OrgwardenError(code, DETAIL);
+    return code === 'directory_unavailable'
+      ? new DirectoryUnavailableError(DETAIL)
+      : new OrgwardenError(code, DETAIL);
   };
   const table = declareRoutes([
-    { surface: 'decision', method: 'POST', path: '/raw', operation: 'raw', auth: 'caller', handle: (req) => Promise.reject(errorFor(req)) },
-    { surface: 'decision', method: 'POST', path: '/raw-bug', operation: 'raw_bug', auth: 'caller', handle: () => Promise.reject(new Error(DETAIL)) },
-    { surface: 'management', method: 'POST', path: '/express', operation: 'express', auth: 'caller', handle: (req) => {
-      throw errorFor(req);
-    } },
-    { surface: 'management', method: 'POST', path: '/express-bug', operation: 'express_bug', auth: 'caller', handle: () => { throw new Error(DETAIL); } },
+    {
+      surface: 'decision',
+      method: 'POST',
+      path: '/raw',
+      operation: 'raw',
+      auth: 'caller',
+      handle: (req) => Promise.reject(errorFor(req)),
+    },
+    {
+      surface: 'decision',
+      method: 'POST',
+      path: '/raw-bug',
+      operation: 'raw_bug',
+      auth: 'caller',
+      handle: () => Promise.reject(new Error(DETAIL)),
+    },
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/express',
+      operation: 'express',
+      auth: 'caller',
+      handle: (req) => {
+        throw errorFor(req);
+      },
+    },
+    {
+      surface: 'management',
+      method: 'POST',
+      path: '/express-bug',
+      operation: 'express_bug',
+      auth: 'caller',
+      handle: () => {
+        throw new Error(DETAIL);
+      },
+    },
   ]);
   const onError = (err: unknown) => logged.push(err);
   const adminGuard = requireAdmin(undefined);
@@ -84,9 +121,15 @@ beforeAll(async () => {
 });
 afterAll(() => server.close(1000));
 
-async function call(path: string): Promise<{ status: number; body: unknown; contentType: string | null }> {
+async function call(
+  path: string,
+): Promise<{ status: number; body: unknown; contentType: string | null }> {
   const res = await fetch(`${base}${path}`, { method: 'POST' });
-  return { status: res.status, body: await res.json(), contentType: res.headers.get('content-type') };
+  return {
+    status: res.status,
+    body: await res.json(),
+    contentType: res.headers.get('content-type'),
+  };
 }
 
 describe('the catalogue', () => {
@@ -124,7 +167,10 @@ describe.each([
   it('anything else is a bug: 500 internal with our message, the error logged', async () => {
     logged.length = 0;
     const answer = await call(bugPath);
-    expect([answer.status, answer.body]).toEqual([500, { error: { code: 'internal', message: 'internal error' } }]);
+    expect([answer.status, answer.body]).toEqual([
+      500,
+      { error: { code: 'internal', message: 'internal error' } },
+    ]);
     expect(logged).toHaveLength(1);
   });
 });

@@ -6,7 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { startScratchRedis, uniquePrefix, waitUntil, type ScratchRedis } from '../directory/helpers.js';
+import {
+  startScratchRedis,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+} from '../directory/helpers.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 
 const BOUND_MS = 200;
@@ -20,12 +25,19 @@ afterEach(async () => {
 async function setup() {
   const redis = await startScratchRedis();
   servers.push(redis);
-  const { app, url } = await startTestApp({ multiTenant: true, redis: { url: redis.url, key_prefix: uniquePrefix() } });
+  const { app, url } = await startTestApp({
+    multiTenant: true,
+    redis: { url: redis.url, key_prefix: uniquePrefix() },
+  });
   apps.push(app);
   const token = await session('carol');
   const ask = async () => {
     const started = performance.now();
-    const res = await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'resource.read' });
+    const res = await postJson(`${url}/v1/authorize`, {
+      token,
+      org: 'acme',
+      action: 'resource.read',
+    });
     return { ...res, ms: performance.now() - started };
   };
   await waitUntil(async () => (await ask()).json?.allow === true, 5000);
@@ -45,7 +57,9 @@ describe('Redis unreachable', () => {
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(BOUND_MS);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks.directory).toBe(false);
+    expect(((await ready.json()) as { checks: Record<string, boolean> }).checks.directory).toBe(
+      false,
+    );
   });
 
   it('hung (SIGSTOP): directory_unavailable within 200 ms once cached entries are gone, and recovery after', async () => {

@@ -20,7 +20,9 @@ afterAll(() => app.stop());
 async function requests(): Promise<Map<string, number>> {
   const metric = app.metrics.registry.getSingleMetric('orgwarden_http_requests_total');
   const values = metric ? (await metric.get()).values : [];
-  return new Map(values.map((v) => [`${String(v.labels.operation)} ${String(v.labels.status_class)}`, v.value]));
+  return new Map(
+    values.map((v) => [`${String(v.labels.operation)} ${String(v.labels.status_class)}`, v.value]),
+  );
 }
 
 const operations = () => [...new Set(app.routes.map((r) => r.operation)), 'other'];
@@ -32,10 +34,20 @@ describe('orgwarden_http_requests_total', () => {
       const metric = fresh.app.metrics.registry.getSingleMetric('orgwarden_http_requests_total');
       const values = metric ? (await metric.get()).values : [];
       const expected = operations().flatMap((op) => STATUS_CLASSES.map((cls) => `${op} ${cls}`));
-      expect(values.map((v) => `${String(v.labels.operation)} ${String(v.labels.status_class)}`).sort()).toEqual(expected.sort());
+      expect(
+        values.map((v) => `${String(v.labels.operation)} ${String(v.labels.status_class)}`).sort(),
+      ).toEqual(expected.sort());
       expect(values.every((v) => v.value === 0)).toBe(true);
-      const duration = fresh.app.metrics.registry.getSingleMetric('orgwarden_http_request_duration_seconds');
-      const counts = duration ? (await duration.get()).values.filter((v) => (v as { metricName?: string }).metricName === 'orgwarden_http_request_duration_seconds_count') : [];
+      const duration = fresh.app.metrics.registry.getSingleMetric(
+        'orgwarden_http_request_duration_seconds',
+      );
+      const counts = duration
+        ? (await duration.get()).values.filter(
+            (v) =>
+              (v as { metricName?: string }).metricName ===
+              'orgwarden_http_request_duration_seconds_count',
+          )
+        : [];
       expect(counts.map((v) => String(v.labels.operation)).sort()).toEqual(operations().sort());
     } finally {
       await fresh.app.stop();
@@ -45,7 +57,9 @@ describe('orgwarden_http_requests_total', () => {
   it('counts a request under the operation it reached, by status class; an undeclared path is other', async () => {
     const before = await requests();
     const token = await session('alice');
-    expect((await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.read' })).status).toBe(200);
+    expect(
+      (await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.read' })).status,
+    ).toBe(200);
     expect((await postJson(`${url}/v1/authorize`, { token, action: 7 })).status).toBe(400);
     expect((await fetch(`${url}/v1/directory/orgs/acme`)).status).toBe(401);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -67,11 +81,14 @@ describe('orgwarden_http_requests_total', () => {
 describe('docs/metrics.md', () => {
   const doc = readFileSync(path.resolve('docs', 'metrics.md'), 'utf8');
   it('describes both metrics', () => {
-    for (const name of ['orgwarden_http_requests_total', 'orgwarden_http_request_duration_seconds']) expect(doc).toContain(`\`${name}\``);
+    for (const name of ['orgwarden_http_requests_total', 'orgwarden_http_request_duration_seconds'])
+      expect(doc).toContain(`\`${name}\``);
   });
   it('lists every operation where it lists the operation label values', () => {
     const line = doc.split('\n').find((l) => l.startsWith('| `operation` |')) ?? '';
-    const listed = new Set([...line.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((v) => v !== 'operation'));
+    const listed = new Set(
+      [...line.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((v) => v !== 'operation'),
+    );
     expect([...listed].sort()).toEqual(operations().sort());
   });
 });

@@ -15,16 +15,44 @@ describe('readRequestTarget accepts', () => {
     ['a path with a query, kept as sent', '/v1/policy?x=/../y&z=%2F', '/v1/policy?x=/../y&z=%2F'],
     ['the root', '/', '/'],
     ['encoded unreserved characters, decoded once', '/%761/%70olicy', '/v1/policy'],
-    ['other escapes, kept with upper-case hex', '/v1/directory/orgs/acme/members/olivia%40example.com', '/v1/directory/orgs/acme/members/olivia%40example.com'],
-    ['lower-case hex of other escapes, upper-cased', '/v1/directory/orgs/acme/members/zo%c3%ab', '/v1/directory/orgs/acme/members/zo%C3%AB'],
+    [
+      'other escapes, kept with upper-case hex',
+      '/v1/directory/orgs/acme/members/olivia%40example.com',
+      '/v1/directory/orgs/acme/members/olivia%40example.com',
+    ],
+    [
+      'lower-case hex of other escapes, upper-cased',
+      '/v1/directory/orgs/acme/members/zo%c3%ab',
+      '/v1/directory/orgs/acme/members/zo%C3%AB',
+    ],
     ['a case variant, as is (routing is case-sensitive)', '/V1/Policy', '/V1/Policy'],
     // Inside a segment these are part of a parameter value, which the route decodes once and judges.
-    ['an encoded slash in a user id, kept', '/v1/directory/orgs/acme/members/a%2fb', '/v1/directory/orgs/acme/members/a%2Fb'],
-    ['an encoded slash where a separator was, kept (no route: 404 behind the guard)', '/v1%2Fpolicy', '/v1%2Fpolicy'],
+    [
+      'an encoded slash in a user id, kept',
+      '/v1/directory/orgs/acme/members/a%2fb',
+      '/v1/directory/orgs/acme/members/a%2Fb',
+    ],
+    [
+      'an encoded slash where a separator was, kept (no route: 404 behind the guard)',
+      '/v1%2Fpolicy',
+      '/v1%2Fpolicy',
+    ],
     ['an encoded backslash, kept', '/v1%5cpolicy', '/v1%5Cpolicy'],
-    ['an encoded percent sign, kept (decoded once by the route: %40)', '/v1/directory/orgs/acme/members/a%2540b', '/v1/directory/orgs/acme/members/a%2540b'],
-    ['an encoded control character, kept for the route to refuse', '/v1/directory/orgs/acme/members/x%01y', '/v1/directory/orgs/acme/members/x%01y'],
-    ['the tail of a prefix route, exactly as sent', '/v1/forward-auth//api/../orgs%2F', '/v1/forward-auth//api/../orgs%2F'],
+    [
+      'an encoded percent sign, kept (decoded once by the route: %40)',
+      '/v1/directory/orgs/acme/members/a%2540b',
+      '/v1/directory/orgs/acme/members/a%2540b',
+    ],
+    [
+      'an encoded control character, kept for the route to refuse',
+      '/v1/directory/orgs/acme/members/x%01y',
+      '/v1/directory/orgs/acme/members/x%01y',
+    ],
+    [
+      'the tail of a prefix route, exactly as sent',
+      '/v1/forward-auth//api/../orgs%2F',
+      '/v1/forward-auth//api/../orgs%2F',
+    ],
     ['the bare prefix of a prefix route', '/v1/forward-auth?x=1', '/v1/forward-auth?x=1'],
   ];
   it.each(cases)('%s', (_name, url, canonical) => {
@@ -34,10 +62,26 @@ describe('readRequestTarget accepts', () => {
 
 describe('readRequestTarget refuses', () => {
   const cases: [string, string | undefined, string][] = [
-    ['absolute-form', 'http://127.0.0.1:8282/v1/policy', 'absolute-form and authority-form targets are not served; send the path only'],
-    ['absolute-form, upper-case scheme', 'HTTP://host/V1/admin/tenancy', 'absolute-form and authority-form targets are not served; send the path only'],
-    ['absolute-form of a prefix route', 'http://host/v1/forward-auth/api/orgs', 'absolute-form and authority-form targets are not served; send the path only'],
-    ['authority-form', 'host:8282', 'absolute-form and authority-form targets are not served; send the path only'],
+    [
+      'absolute-form',
+      'http://127.0.0.1:8282/v1/policy',
+      'absolute-form and authority-form targets are not served; send the path only',
+    ],
+    [
+      'absolute-form, upper-case scheme',
+      'HTTP://host/V1/admin/tenancy',
+      'absolute-form and authority-form targets are not served; send the path only',
+    ],
+    [
+      'absolute-form of a prefix route',
+      'http://host/v1/forward-auth/api/orgs',
+      'absolute-form and authority-form targets are not served; send the path only',
+    ],
+    [
+      'authority-form',
+      'host:8282',
+      'absolute-form and authority-form targets are not served; send the path only',
+    ],
     ['asterisk-form', '*', 'asterisk-form (*) is not served; send a path'],
     ['an empty target', '', 'must be a path starting with /'],
     ['no target at all', undefined, 'must be a path starting with /'],
@@ -51,7 +95,11 @@ describe('readRequestTarget refuses', () => {
     ['a path parameter', '/v1/policy;x=1', 'path parameter (;)'],
     ['a raw control character', '/v1/policy\u0001', 'control character'],
     ['a malformed escape', '/v1/policy%zz', 'malformed percent-encoding'],
-    ['a case variant of the prefix route with a bad tail (it is no prefix route)', '/V1/forward-auth//x', 'empty segment (double or trailing slash)'],
+    [
+      'a case variant of the prefix route with a bad tail (it is no prefix route)',
+      '/V1/forward-auth//x',
+      'empty segment (double or trailing slash)',
+    ],
   ];
   it.each(cases)('%s', (_name, url, message) => {
     expect(readRequestTarget(url, OPAQUE)).toEqual({ ok: false, message });
@@ -61,9 +109,25 @@ describe('readRequestTarget refuses', () => {
 describe('opaquePrefixesOf', () => {
   it('takes the prefixes of decision routes registered as prefix/*', () => {
     const handle = () => Promise.resolve();
-    expect(opaquePrefixesOf([
-      { surface: 'decision', method: 'POST', path: '/v1/authorize', operation: 'authorize', auth: 'caller', handle },
-      { surface: 'decision', method: 'ANY', path: '/v1/forward-auth/*', operation: 'forward_auth', auth: 'caller', handle },
-    ])).toEqual(['/v1/forward-auth']);
+    expect(
+      opaquePrefixesOf([
+        {
+          surface: 'decision',
+          method: 'POST',
+          path: '/v1/authorize',
+          operation: 'authorize',
+          auth: 'caller',
+          handle,
+        },
+        {
+          surface: 'decision',
+          method: 'ANY',
+          path: '/v1/forward-auth/*',
+          operation: 'forward_auth',
+          auth: 'caller',
+          handle,
+        },
+      ]),
+    ).toEqual(['/v1/forward-auth']);
   });
 });

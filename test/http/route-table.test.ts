@@ -8,7 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareRoutes, type Route } from '../../src/http/route-table.js';
 import { sendRaw } from '../support/raw-http.js';
-import { CALLER_HEADER, CALLER_TOKEN, concreteMethod, concretePath, GUARD_REFUSAL, observableState, requestFor, startWalkApp, type WalkApp } from '../support/route-walk.js';
+import {
+  CALLER_HEADER,
+  CALLER_TOKEN,
+  concreteMethod,
+  concretePath,
+  GUARD_REFUSAL,
+  observableState,
+  requestFor,
+  startWalkApp,
+  type WalkApp,
+} from '../support/route-walk.js';
 
 const TABLE = [
   'POST /v1/authorize authorize caller',
@@ -46,7 +56,9 @@ const WRONG_ADMIN = { authorization: 'Bearer not-the-admin-token-0123456789' };
 
 describe('the table', () => {
   it('declares every route with its operation and auth level', () => {
-    expect(walk.app.routes.map((r) => `${r.method} ${r.path} ${r.operation} ${r.auth}`)).toEqual(TABLE);
+    expect(walk.app.routes.map((r) => `${r.method} ${r.path} ${r.operation} ${r.auth}`)).toEqual(
+      TABLE,
+    );
   });
 });
 
@@ -63,8 +75,16 @@ describe('each auth level is enforced', () => {
     for (const route of walk.app.routes.filter((r) => r.auth !== 'public')) {
       const method = concreteMethod(route);
       const path = concretePath(route);
-      const answer = await sendRaw(walk.port, { method, target: path, ...requestFor(walk, method, path) });
-      expect([`${method} ${path}`, answer.status, answer.json]).toEqual([`${method} ${path}`, 401, GUARD_REFUSAL]);
+      const answer = await sendRaw(walk.port, {
+        method,
+        target: path,
+        ...requestFor(walk, method, path),
+      });
+      expect([`${method} ${path}`, answer.status, answer.json]).toEqual([
+        `${method} ${path}`,
+        401,
+        GUARD_REFUSAL,
+      ]);
     }
     expect(await observableState(walk)).toEqual(before);
   });
@@ -76,12 +96,29 @@ describe('each auth level is enforced', () => {
       const path = concretePath(route);
       const { body } = requestFor(walk, method, path);
       const send = (headers: Record<string, string>) =>
-        sendRaw(walk.port, { method, target: path, headers: { [CALLER_HEADER]: CALLER_TOKEN, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body } : {}) });
+        sendRaw(walk.port, {
+          method,
+          target: path,
+          headers: {
+            [CALLER_HEADER]: CALLER_TOKEN,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+            ...headers,
+          },
+          ...(body ? { body } : {}),
+        });
       const none = await send({});
-      expect([`${method} ${path}`, none.status, (none.json as { error: { code: string } }).error.code]).toEqual([`${method} ${path}`, 401, 'unauthorized']);
+      expect([
+        `${method} ${path}`,
+        none.status,
+        (none.json as { error: { code: string } }).error.code,
+      ]).toEqual([`${method} ${path}`, 401, 'unauthorized']);
       expect(none.headers['www-authenticate']).toBe('Bearer');
       const wrong = await send(WRONG_ADMIN);
-      expect([`${method} ${path}`, wrong.status, (wrong.json as { error: { code: string } }).error.code]).toEqual([`${method} ${path}`, 403, 'forbidden']);
+      expect([
+        `${method} ${path}`,
+        wrong.status,
+        (wrong.json as { error: { code: string } }).error.code,
+      ]).toEqual([`${method} ${path}`, 403, 'forbidden']);
     }
     expect(await observableState(walk)).toEqual(before);
   });
@@ -91,7 +128,12 @@ describe('each auth level is enforced', () => {
       const method = concreteMethod(route);
       const path = concretePath(route);
       const { headers, body } = requestFor(walk, method, path);
-      const answer = await sendRaw(walk.port, { method, target: path, headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN }, ...(body ? { body } : {}) });
+      const answer = await sendRaw(walk.port, {
+        method,
+        target: path,
+        headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN },
+        ...(body ? { body } : {}),
+      });
       expect([`${method} ${path}`, answer.status]).toEqual([`${method} ${path}`, 200]);
     }
   });
@@ -99,26 +141,48 @@ describe('each auth level is enforced', () => {
 
 describe('a table the server would not start with', () => {
   const handle = () => Promise.resolve();
-  const route = (over: Record<string, unknown>): Route => ({ surface: 'decision', method: 'POST', path: '/v1/x', operation: 'x', auth: 'caller', handle, ...over });
+  const route = (over: Record<string, unknown>): Route => ({
+    surface: 'decision',
+    method: 'POST',
+    path: '/v1/x',
+    operation: 'x',
+    auth: 'caller',
+    handle,
+    ...over,
+  });
   it.each([
-    ['no auth level', { auth: undefined }, 'route POST /v1/x: no auth level; declare one of public, caller, admin'],
+    [
+      'no auth level',
+      { auth: undefined },
+      'route POST /v1/x: no auth level; declare one of public, caller, admin',
+    ],
     ['an unknown auth level', { auth: 'none' }, 'route POST /v1/x: no auth level'],
     ['no operation name', { operation: undefined }, 'route POST /v1/x: no operation name'],
     ['an empty operation name', { operation: '' }, 'route POST /v1/x: no operation name'],
     ['the reserved operation name', { operation: 'other' }, 'route POST /v1/x: no operation name'],
     ['no handler', { handle: undefined }, 'route POST /v1/x: no handler'],
     ['an unknown method', { method: 'PATCH' }, 'route PATCH /v1/x: method must be one of'],
-    ['ANY on express', { surface: 'management', method: 'ANY' }, 'route ANY /v1/x: ANY and prefix paths are for decision routes only'],
+    [
+      'ANY on express',
+      { surface: 'management', method: 'ANY' },
+      'route ANY /v1/x: ANY and prefix paths are for decision routes only',
+    ],
   ])('%s', (_name, over, message) => {
     expect(() => declareRoutes([route(over)])).toThrow(message);
   });
 
   it('two routes with one method and path, or one operation name twice', () => {
-    expect(() => declareRoutes([route({}), route({ operation: 'y' })])).toThrow('route POST /v1/x: declared twice');
-    expect(() => declareRoutes([route({}), route({ path: '/v1/y' })])).toThrow('route POST /v1/y: operation "x" is already declared');
+    expect(() => declareRoutes([route({}), route({ operation: 'y' })])).toThrow(
+      'route POST /v1/x: declared twice',
+    );
+    expect(() => declareRoutes([route({}), route({ path: '/v1/y' })])).toThrow(
+      'route POST /v1/y: operation "x" is already declared',
+    );
   });
 
   it('a path public for one method and not for another (the caller guard reads paths only)', () => {
-    expect(() => declareRoutes([route({ auth: 'public', method: 'GET', operation: 'y' }), route({})])).toThrow('route POST /v1/x: the path has a public route');
+    expect(() =>
+      declareRoutes([route({ auth: 'public', method: 'GET', operation: 'y' }), route({})]),
+    ).toThrow('route POST /v1/x: the path has a public route');
   });
 });

@@ -30,7 +30,10 @@ beforeAll(async () => {
 });
 afterAll(() => walk.app.stop());
 
-const alternateCase = (p: string) => Array.from(p).map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+const alternateCase = (p: string) =>
+  Array.from(p)
+    .map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase()))
+    .join('');
 
 /** Spellings of a registered path; `port` for absolute-form. */
 const SPELLINGS: [string, (path: string, port: number) => string][] = [
@@ -40,7 +43,10 @@ const SPELLINGS: [string, (path: string, port: number) => string][] = [
   ['mixed case', alternateCase],
   ['%76 for the v of /v1 (decoded: the same path)', (p) => p.replace(/^\/v/, '/%76')],
   ['absolute-form', (p, port) => `http://127.0.0.1:${port}${p}`],
-  ['absolute-form, upper-case scheme and path', (p, port) => `HTTP://127.0.0.1:${port}${p.toUpperCase()}`],
+  [
+    'absolute-form, upper-case scheme and path',
+    (p, port) => `HTTP://127.0.0.1:${port}${p.toUpperCase()}`,
+  ],
   ['a trailing slash', (p) => `${p}/`],
   ['a // prefix', (p) => `/${p}`],
   ['%2F for the slash after /v1 (one segment: no route)', (p) => p.replace(/^\/v1\//, '/v1%2F')],
@@ -54,7 +60,16 @@ const SPELLINGS: [string, (path: string, port: number) => string][] = [
 describe('the route inventory', () => {
   it('lists the decision routes and the express routes, as registered', () => {
     const listed = walk.app.routes.map((r) => `${r.method} ${r.path}`);
-    for (const route of ['POST /v1/authorize', 'ANY /v1/forward-auth/*', 'GET /healthz', 'GET /metrics', 'PUT /v1/admin/tenancy', 'GET /v1/admin/tenancy', 'PUT /v1/directory/orgs/:org/members/:user', 'GET /v1/features'])
+    for (const route of [
+      'POST /v1/authorize',
+      'ANY /v1/forward-auth/*',
+      'GET /healthz',
+      'GET /metrics',
+      'PUT /v1/admin/tenancy',
+      'GET /v1/admin/tenancy',
+      'PUT /v1/directory/orgs/:org/members/:user',
+      'GET /v1/features',
+    ])
       expect(listed).toContain(route);
     expect(walk.app.routes.filter((r) => r.surface === 'decision').length).toBeGreaterThan(0);
   });
@@ -67,39 +82,77 @@ describe('without the caller token, no spelling of a guarded route reaches its h
       const method = concreteMethod(route);
       const path = concretePath(route);
       const target = spell(path, walk.port);
-      const answer = await sendRaw(walk.port, { method, target, ...requestFor(walk, method, path) });
-      expect(refusedBeforeAnyRoute(answer), `${method} ${target} → ${answer.status} ${answer.body}`).toBe(true);
+      const answer = await sendRaw(walk.port, {
+        method,
+        target,
+        ...requestFor(walk, method, path),
+      });
+      expect(
+        refusedBeforeAnyRoute(answer),
+        `${method} ${target} → ${answer.status} ${answer.body}`,
+      ).toBe(true);
     }
     expect(await observableState(walk)).toEqual(before);
   });
 
-  it('the registered spelling and case variants get the guard\'s 401, absolute-form a 400 naming the form', async () => {
+  it("the registered spelling and case variants get the guard's 401, absolute-form a 400 naming the form", async () => {
     for (const route of guardedRoutes(walk.app)) {
       const method = concreteMethod(route);
       const path = concretePath(route);
       for (const target of [path, path.replace(/^\/v1\//, '/V1/')]) {
-        const answer = await sendRaw(walk.port, { method, target, ...requestFor(walk, method, path) });
+        const answer = await sendRaw(walk.port, {
+          method,
+          target,
+          ...requestFor(walk, method, path),
+        });
         expect([target, answer.status, answer.json]).toEqual([target, 401, GUARD_REFUSAL]);
       }
-      const absolute = await sendRaw(walk.port, { method, target: `http://127.0.0.1:${walk.port}${path}`, ...requestFor(walk, method, path) });
+      const absolute = await sendRaw(walk.port, {
+        method,
+        target: `http://127.0.0.1:${walk.port}${path}`,
+        ...requestFor(walk, method, path),
+      });
       expect(absolute.status).toBe(400);
       expect(absolute.json).toEqual({
-        error: { code: 'invalid_request', message: 'request target refused: absolute-form and authority-form targets are not served; send the path only' },
+        error: {
+          code: 'invalid_request',
+          message:
+            'request target refused: absolute-form and authority-form targets are not served; send the path only',
+        },
       });
     }
   });
 
   it('an asterisk-form target is refused before routing, an authority-form one is never served', async () => {
     const asterisk = await sendRaw(walk.port, { method: 'OPTIONS', target: '*' });
-    expect([asterisk.status, asterisk.json]).toEqual([400, { error: { code: 'invalid_request', message: 'request target refused: asterisk-form (*) is not served; send a path' } }]);
-    const authority = await sendRaw(walk.port, { method: 'CONNECT', target: `127.0.0.1:${walk.port}` });
+    expect([asterisk.status, asterisk.json]).toEqual([
+      400,
+      {
+        error: {
+          code: 'invalid_request',
+          message: 'request target refused: asterisk-form (*) is not served; send a path',
+        },
+      },
+    ]);
+    const authority = await sendRaw(walk.port, {
+      method: 'CONNECT',
+      target: `127.0.0.1:${walk.port}`,
+    });
     expect(authority.status === 0 || authority.status >= 400).toBe(true);
   });
 
   it('a path that is no route needs the caller token too (opting out is explicit)', async () => {
-    expect((await sendRaw(walk.port, { method: 'GET', target: '/v2/anything' })).json).toEqual(GUARD_REFUSAL);
-    expect((await sendRaw(walk.port, { method: 'GET', target: '/nothing-here' })).json).toEqual(GUARD_REFUSAL);
-    const withToken = await sendRaw(walk.port, { method: 'GET', target: '/nothing-here', headers: { [CALLER_HEADER]: CALLER_TOKEN } });
+    expect((await sendRaw(walk.port, { method: 'GET', target: '/v2/anything' })).json).toEqual(
+      GUARD_REFUSAL,
+    );
+    expect((await sendRaw(walk.port, { method: 'GET', target: '/nothing-here' })).json).toEqual(
+      GUARD_REFUSAL,
+    );
+    const withToken = await sendRaw(walk.port, {
+      method: 'GET',
+      target: '/nothing-here',
+      headers: { [CALLER_HEADER]: CALLER_TOKEN },
+    });
     expect(withToken.status).toBe(404);
   });
 });
@@ -109,12 +162,24 @@ describe('public routes', () => {
     expect(publicPaths(walk.app).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
   });
 
-  it.each(['/healthz', '/readyz', '/metrics'])('%s answers without the caller token, only as registered', async (path) => {
-    expect((await sendRaw(walk.port, { method: 'GET', target: path })).status).toBe(200);
-    expect((await sendRaw(walk.port, { method: 'GET', target: path.toUpperCase() })).json).toEqual(GUARD_REFUSAL);
-    expect((await sendRaw(walk.port, { method: 'GET', target: `${path}/` })).status).toBe(400);
-    expect((await sendRaw(walk.port, { method: 'GET', target: `http://127.0.0.1:${walk.port}${path}` })).status).toBe(400);
-  });
+  it.each(['/healthz', '/readyz', '/metrics'])(
+    '%s answers without the caller token, only as registered',
+    async (path) => {
+      expect((await sendRaw(walk.port, { method: 'GET', target: path })).status).toBe(200);
+      expect(
+        (await sendRaw(walk.port, { method: 'GET', target: path.toUpperCase() })).json,
+      ).toEqual(GUARD_REFUSAL);
+      expect((await sendRaw(walk.port, { method: 'GET', target: `${path}/` })).status).toBe(400);
+      expect(
+        (
+          await sendRaw(walk.port, {
+            method: 'GET',
+            target: `http://127.0.0.1:${walk.port}${path}`,
+          })
+        ).status,
+      ).toBe(400);
+    },
+  );
 });
 
 describe('with the caller token', () => {
@@ -123,7 +188,12 @@ describe('with the caller token', () => {
       const method = concreteMethod(route);
       const path = concretePath(route);
       const request = requestFor(walk, method, path);
-      const answer = await sendRaw(walk.port, { method, target: path.replace(/^\/v1\//, '/V1/'), headers: { ...request.headers, [CALLER_HEADER]: CALLER_TOKEN }, ...(request.body ? { body: request.body } : {}) });
+      const answer = await sendRaw(walk.port, {
+        method,
+        target: path.replace(/^\/v1\//, '/V1/'),
+        headers: { ...request.headers, [CALLER_HEADER]: CALLER_TOKEN },
+        ...(request.body ? { body: request.body } : {}),
+      });
       expect([`${method} ${path}`, answer.status]).toEqual([`${method} ${path}`, 404]);
     }
     expect(walk.app.tenancy.isMultiTenant()).toBe(true);
@@ -132,7 +202,12 @@ describe('with the caller token', () => {
   it('/v1/authorize decides, and an encoded unreserved character is the same path', async () => {
     for (const target of ['/v1/authorize', '/%761/%61uthorize']) {
       const { headers, body } = requestFor(walk, 'POST', '/v1/authorize');
-      const answer = await sendRaw(walk.port, { method: 'POST', target, headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN }, ...(body ? { body } : {}) });
+      const answer = await sendRaw(walk.port, {
+        method: 'POST',
+        target,
+        headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN },
+        ...(body ? { body } : {}),
+      });
       expect(answer.status).toBe(200);
       expect(answer.json).toMatchObject({ allow: true, effective_org: 'acme' });
     }
@@ -144,8 +219,14 @@ describe('with the caller token', () => {
       const method = concreteMethod(route);
       const path = concretePath(route);
       const { headers, body } = requestFor(walk, method, path);
-      const answer = await sendRaw(walk.port, { method, target: path, headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN }, ...(body ? { body } : {}) });
-      const message = (answer.json as { error?: { message?: string } } | undefined)?.error?.message ?? '';
+      const answer = await sendRaw(walk.port, {
+        method,
+        target: path,
+        headers: { ...headers, [CALLER_HEADER]: CALLER_TOKEN },
+        ...(body ? { body } : {}),
+      });
+      const message =
+        (answer.json as { error?: { message?: string } } | undefined)?.error?.message ?? '';
       expect(refusedBeforeAnyRoute(answer), `${method} ${path}: ${answer.body}`).toBe(false);
       expect(message.startsWith('no route for'), `${method} ${path}: ${answer.body}`).toBe(false);
     }

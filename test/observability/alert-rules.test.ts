@@ -25,7 +25,9 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 const alerts = (): Rule[] =>
-  (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+  (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups
+    .flatMap((g) => g.rules)
+    .filter((r) => r.alert);
 
 describe('promtool', () => {
   it('accepts the rules file', async () => {
@@ -34,7 +36,9 @@ describe('promtool', () => {
   });
 
   it('passes the rules unit tests', async () => {
-    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch((err: unknown) => err as { stdout?: string; stderr?: string });
+    const result = await run('promtool', ['test', 'rules', RULE_TESTS]).catch(
+      (err: unknown) => err as { stdout?: string; stderr?: string },
+    );
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toContain('SUCCESS');
   });
 });

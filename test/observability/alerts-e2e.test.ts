@@ -36,15 +36,19 @@ interface Rule {
 
 /** The shipped spoof rule with test-sized windows; fails if the rule no longer has the expected shape. */
 function shortWindowSpoofRule(): Rule {
-  const doc = parse(readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8')) as { groups: { rules: Rule[] }[] };
+  const doc = parse(
+    readFileSync(resolve('deploy', 'prometheus', 'orgwarden-rules.yml'), 'utf8'),
+  ) as { groups: { rules: Rule[] }[] };
   const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === ALERT);
   if (!rule) throw new Error(`${ALERT} is not in the rules file`);
   let expr = rule.expr;
   for (const [pattern, replacement] of SHORT_WINDOWS) {
-    if (!expr.match(pattern)) throw new Error(`${ALERT}: expected ${String(pattern)} in its expression`);
+    if (!expr.match(pattern))
+      throw new Error(`${ALERT}: expected ${String(pattern)} in its expression`);
     expr = expr.replace(pattern, replacement);
   }
-  if (/\[(?!10s\]|1m\])[^\]]*\]|offset (?!10s\))/.test(expr)) throw new Error(`${ALERT}: a window was left unshortened: ${expr}`);
+  if (/\[(?!10s\]|1m\])[^\]]*\]|offset (?!10s\))/.test(expr))
+    throw new Error(`${ALERT}: a window was left unshortened: ${expr}`);
   if (rule.for !== '2m') throw new Error(`${ALERT}: expected for: 2m, found ${String(rule.for)}`);
   return { ...rule, expr, for: SHORT_FOR };
 }
@@ -72,7 +76,9 @@ async function promGet<T>(path: string): Promise<T> {
 }
 
 async function query(expr: string): Promise<number | undefined> {
-  const data = await promGet<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const data = await promGet<{ result: { value: [number, string] }[] }>(
+    `/api/v1/query?query=${encodeURIComponent(expr)}`,
+  );
   const first = data.result[0];
   return first ? Number(first.value[1]) : undefined;
 }
@@ -87,31 +93,55 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   ({ app, url: appUrl } = await startTestApp({ multiTenant: true }));
   const appPort = new URL(appUrl).port;
-  writeFileSync(join(dir, 'rules.yml'), stringify({ groups: [{ name: 'orgwarden-e2e', rules: [shortWindowSpoofRule()] }] }));
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    stringify({ groups: [{ name: 'orgwarden-e2e', rules: [shortWindowSpoofRule()] }] }),
+  );
   writeFileSync(
     join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [{ job_name: 'orgwarden', static_configs: [{ targets: [`127.0.0.1:${appPort}`] }] }],
+      scrape_configs: [
+        { job_name: 'orgwarden', static_configs: [{ targets: [`127.0.0.1:${appPort}`] }] },
+      ],
     }),
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
   const child = spawn(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   prometheus = child;
   child.stderr.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`)),
+    ),
+  );
   exited.catch(() => undefined);
   await Promise.race([
     exited,
-    waitFor('prometheus to be ready', async () => ((await fetch(`${promUrl}/-/ready`).catch(() => null))?.status === 200 ? true : undefined), 30_000, 100),
+    waitFor(
+      'prometheus to be ready',
+      async () =>
+        (await fetch(`${promUrl}/-/ready`).catch(() => null))?.status === 200 ? true : undefined,
+      30_000,
+      100,
+    ),
   ]);
-  await waitFor('the orgwarden target to be up', async () => ((await query('up{job="orgwarden"}')) === 1 ? true : undefined), 20_000, 200);
+  await waitFor(
+    'the orgwarden target to be up',
+    async () => ((await query('up{job="orgwarden"}')) === 1 ? true : undefined),
+    20_000,
+    200,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -130,8 +160,16 @@ describe('spoof alert on a real Prometheus', () => {
   it('stays quiet under normal traffic, then fires on a burst of spoofed requests', async () => {
     const alice = await session('alice');
     const mallory = await session('mallory');
-    const allow = () => postJson(`${appUrl}/v1/authorize`, { headers: { authorization: `Bearer ${alice}`, 'x-org-id': 'acme' }, action: 'org.read' });
-    const spoof = () => postJson(`${appUrl}/v1/authorize`, { headers: { authorization: `Bearer ${mallory}`, 'x-org-id': 'acme' }, action: 'org.read' });
+    const allow = () =>
+      postJson(`${appUrl}/v1/authorize`, {
+        headers: { authorization: `Bearer ${alice}`, 'x-org-id': 'acme' },
+        action: 'org.read',
+      });
+    const spoof = () =>
+      postJson(`${appUrl}/v1/authorize`, {
+        headers: { authorization: `Bearer ${mallory}`, 'x-org-id': 'acme' },
+        action: 'org.read',
+      });
 
     // Normal traffic for 15 s: ten allows a second and one stray spoof (a user with a stale org id).
     let allows = 0;
@@ -144,10 +182,19 @@ describe('spoof alert on a real Prometheus', () => {
       await sleep(100);
     }
     // Prometheus has seen exactly this traffic, and the rule has been evaluated on it.
-    await waitFor('prometheus to scrape the normal traffic', async () =>
-      (await query('sum(orgwarden_decisions_total{decision="allow"})')) === allows ? true : undefined, 10_000, 200);
+    await waitFor(
+      'prometheus to scrape the normal traffic',
+      async () =>
+        (await query('sum(orgwarden_decisions_total{decision="allow"})')) === allows
+          ? true
+          : undefined,
+      10_000,
+      200,
+    );
     expect(await query('sum(orgwarden_spoof_attempts_total)')).toBe(1);
-    const rules = await promGet<{ groups: { rules: { name: string; health: string; lastEvaluation: string }[] }[] }>('/api/v1/rules');
+    const rules = await promGet<{
+      groups: { rules: { name: string; health: string; lastEvaluation: string }[] }[];
+    }>('/api/v1/rules');
     const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.name === ALERT);
     expect(rule?.health).toBe('ok');
     expect(Date.now() - Date.parse(rule?.lastEvaluation ?? '')).toBeLessThan(10_000);
@@ -160,7 +207,10 @@ describe('spoof alert on a real Prometheus', () => {
     const deadline = started + 60_000;
     let lastCheck = 0;
     while (!firing) {
-      if (Date.now() > deadline) throw new Error(`${ALERT} did not fire within 60 s of ${spoofs} spoofed requests; alerts: ${JSON.stringify(await spoofAlerts())}\n${promLog}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${ALERT} did not fire within 60 s of ${spoofs} spoofed requests; alerts: ${JSON.stringify(await spoofAlerts())}\n${promLog}`,
+        );
       const res = await spoof();
       expect(res.json).toMatchObject({ allow: false, reason: 'access_denied', spoof: true });
       spoofs += 1;
@@ -171,8 +221,14 @@ describe('spoof alert on a real Prometheus', () => {
       }
       await sleep(50);
     }
-    expect(firing.labels).toMatchObject({ alertname: ALERT, job: 'orgwarden', severity: 'critical' });
-    expect(firing.annotations.summary).toMatch(/^Spoof attempts spiking: \d+\.\d\d\/s naming orgs the caller may not act in \(orgwarden\)$/);
+    expect(firing.labels).toMatchObject({
+      alertname: ALERT,
+      job: 'orgwarden',
+      severity: 'critical',
+    });
+    expect(firing.annotations.summary).toMatch(
+      /^Spoof attempts spiking: \d+\.\d\d\/s naming orgs the caller may not act in \(orgwarden\)$/,
+    );
     expect(Number(firing.value)).toBeGreaterThan(0.2);
   }, 120_000);
 });

@@ -4,7 +4,15 @@
  * from a file that is a pipe nobody reads: decisions keep flowing, drops are counted exactly.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -45,7 +53,10 @@ describe('decision log to a file', () => {
   beforeAll(async () => {
     ({ app, url } = await startTestApp({
       multiTenant: true,
-      extra: { decision_log: { sink: 'file', file }, server: { host: '127.0.0.1', port: 0, caller_token_env: 'ORGWARDEN_CALLER_TOKEN' } },
+      extra: {
+        decision_log: { sink: 'file', file },
+        server: { host: '127.0.0.1', port: 0, caller_token_env: 'ORGWARDEN_CALLER_TOKEN' },
+      },
       env: { ORGWARDEN_CALLER_TOKEN: CALLER_TOKEN },
     }));
     const alice = await session('alice');
@@ -59,14 +70,47 @@ describe('decision log to a file', () => {
       return res.json;
     };
     responses.push(await post('/v1/authorize', { token: alice, org: 'acme', action: 'org.read' }));
-    responses.push(await post('/v1/authorize', { headers: { authorization: `Bearer ${mallory}`, 'x-org-id': 'acme' }, action: 'org.read' }));
-    responses.push(await post('/v1/authorize', { headers: { Authorization: `Bearer ${alice}`, cookie: `org_id=globex; session=${alice}` }, action: 'org.read' }));
-    responses.push(await post('/v1/authorize', { token: tok, action: 'resource.read', resource: { type: 'node', id: 'n9', org: 'acme' } }));
-    responses.push(...(await post('/v1/authorize/batch', { items: [{ token: alice, org: 'acme', action: 'org.update' }, { token: `${alice}x`, org: 'acme', action: 'org.read' }] }))?.results ?? []);
+    responses.push(
+      await post('/v1/authorize', {
+        headers: { authorization: `Bearer ${mallory}`, 'x-org-id': 'acme' },
+        action: 'org.read',
+      }),
+    );
+    responses.push(
+      await post('/v1/authorize', {
+        headers: { Authorization: `Bearer ${alice}`, cookie: `org_id=globex; session=${alice}` },
+        action: 'org.read',
+      }),
+    );
+    responses.push(
+      await post('/v1/authorize', {
+        token: tok,
+        action: 'resource.read',
+        resource: { type: 'node', id: 'n9', org: 'acme' },
+      }),
+    );
+    responses.push(
+      ...((
+        await post('/v1/authorize/batch', {
+          items: [
+            { token: alice, org: 'acme', action: 'org.update' },
+            { token: `${alice}x`, org: 'acme', action: 'org.read' },
+          ],
+        })
+      )?.results ?? []),
+    );
     // a policy that throws: the decision is policy_error, the cause goes to the log only
     const healthy = app.policy.current();
     app.policy.swap(
-      engineOver({ evaluate: () => { throw new Error('kaboom in the policy'); } }, { revision: 'sha256:broken', data: {} }, new Date()),
+      engineOver(
+        {
+          evaluate: () => {
+            throw new Error('kaboom in the policy');
+          },
+        },
+        { revision: 'sha256:broken', data: {} },
+        new Date(),
+      ),
     );
     const failed = await post('/v1/authorize', { token: alice, org: 'acme', action: 'org.read' });
     expect(failed).toMatchObject({ allow: false, reason: 'policy_error' });
@@ -74,16 +118,29 @@ describe('decision log to a file', () => {
     responses.push(failed);
     if (healthy) app.policy.swap(healthy);
 
-    await waitFor('every entry written', async () => ((await logCounters(url)).written === responses.length ? true : undefined));
+    await waitFor('every entry written', async () =>
+      (await logCounters(url)).written === responses.length ? true : undefined,
+    );
     await app.stop();
     text = readFileSync(file, 'utf8');
-    lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   });
 
   it('writes one JSON line per decision, in order, with the decision ids the callers got', () => {
     expect(responses).toHaveLength(7);
     expect(lines.map((l) => l.decision_id)).toEqual(responses.map((r) => r?.decision_id));
-    expect(lines.map((l) => l.kind)).toEqual(['request', 'request', 'request', 'request', 'batch_item', 'batch_item', 'request']);
+    expect(lines.map((l) => l.kind)).toEqual([
+      'request',
+      'request',
+      'request',
+      'request',
+      'batch_item',
+      'batch_item',
+      'request',
+    ]);
   });
 
   it('records principal, requested and effective org, action, resource, outcome, revision and latency', () => {
@@ -110,14 +167,37 @@ describe('decision log to a file', () => {
       latency_ms: expect.any(Number) as unknown,
     });
     expect(allow?.latency_ms).toBeGreaterThan(0);
-    expect(spoof).toMatchObject({ principal: { id: 'mallory' }, requested_org: { id: 'acme', source: 'header' }, effective_org: null, allow: false, reason: 'access_denied', detail: 'not_member', spoof: true, spoof_source: 'header' });
-    expect(cookie).toMatchObject({ requested_org: { id: 'globex', source: 'cookie' }, effective_org: 'globex', allow: true, role: 'viewer' });
-    expect(token).toMatchObject({ principal: { id: 'tok-acme', kind: 'api_token' }, requested_org: { id: 'acme', source: 'token' }, resource: { type: 'node', id: 'n9', org: 'acme' }, allow: true });
+    expect(spoof).toMatchObject({
+      principal: { id: 'mallory' },
+      requested_org: { id: 'acme', source: 'header' },
+      effective_org: null,
+      allow: false,
+      reason: 'access_denied',
+      detail: 'not_member',
+      spoof: true,
+      spoof_source: 'header',
+    });
+    expect(cookie).toMatchObject({
+      requested_org: { id: 'globex', source: 'cookie' },
+      effective_org: 'globex',
+      allow: true,
+      role: 'viewer',
+    });
+    expect(token).toMatchObject({
+      principal: { id: 'tok-acme', kind: 'api_token' },
+      requested_org: { id: 'acme', source: 'token' },
+      resource: { type: 'node', id: 'n9', org: 'acme' },
+      allow: true,
+    });
     expect(lines[5]).toMatchObject({ principal: null, reason: 'unauthenticated' });
   });
 
   it('logs the cause of a policy_error (which callers never see)', () => {
-    expect(lines[6]).toMatchObject({ reason: 'policy_error', policy_revision: 'sha256:broken', error: 'policy evaluation failed: Error: kaboom in the policy' });
+    expect(lines[6]).toMatchObject({
+      reason: 'policy_error',
+      policy_revision: 'sha256:broken',
+      error: 'policy evaluation failed: Error: kaboom in the policy',
+    });
     expect(lines.filter((l) => 'error' in l)).toHaveLength(1);
   });
 
@@ -137,23 +217,54 @@ describe('back-pressure', () => {
         chunks += 1; // never calls back
       },
     });
-    const config = parseConfig(testConfigDoc({ multiTenant: true, extra: { decision_log: { sink: 'stdout', buffer_entries: 5 } } }), { env: {} });
-    const app = await createApp(config, { env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN }, logger: silentLogger, stdout: stuck });
+    const config = parseConfig(
+      testConfigDoc({
+        multiTenant: true,
+        extra: { decision_log: { sink: 'stdout', buffer_entries: 5 } },
+      }),
+      { env: {} },
+    );
+    const app = await createApp(config, {
+      env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: ADMIN_TOKEN },
+      logger: silentLogger,
+      stdout: stuck,
+    });
     const address = await app.start();
     const url = `http://127.0.0.1:${address.port}`;
     try {
       const alice = await session('alice');
       const mallory = await session('mallory');
       for (let i = 0; i < 20; i++) {
-        const res = await postJson(`${url}/v1/authorize`, { token: i % 2 ? mallory : alice, org: 'acme', action: 'org.read' });
+        const res = await postJson(`${url}/v1/authorize`, {
+          token: i % 2 ? mallory : alice,
+          org: 'acme',
+          action: 'org.read',
+        });
         expect(res.status).toBe(200);
         expect(res.json?.reason).toBe(i % 2 ? 'access_denied' : 'allowed');
       }
       expect(chunks).toBe(1);
-      expect(await logCounters(url)).toEqual({ written: 0, buffer_full: 15, sink_error: 0, sampled_out: 0 });
+      expect(await logCounters(url)).toEqual({
+        written: 0,
+        buffer_full: 15,
+        sink_error: 0,
+        sampled_out: 0,
+      });
       const { samples } = await scrape(url);
-      expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'request', decision: 'allow', reason: 'allowed' })).toBe(10);
-      expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'request', decision: 'deny', reason: 'access_denied' })).toBe(10);
+      expect(
+        valueOf(samples, 'orgwarden_decisions_total', {
+          kind: 'request',
+          decision: 'allow',
+          reason: 'allowed',
+        }),
+      ).toBe(10);
+      expect(
+        valueOf(samples, 'orgwarden_decisions_total', {
+          kind: 'request',
+          decision: 'deny',
+          reason: 'access_denied',
+        }),
+      ).toBe(10);
     } finally {
       await app.stop();
     }
@@ -165,10 +276,17 @@ describe('back-pressure', () => {
     // A reader that never reads, so the writer can open the pipe and then fills it.
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const BUFFER = 50;
-    const { app, url } = await startTestApp({ multiTenant: true, extra: { decision_log: { sink: 'file', file: fifo, buffer_entries: BUFFER } } });
+    const { app, url } = await startTestApp({
+      multiTenant: true,
+      extra: { decision_log: { sink: 'file', file: fifo, buffer_entries: BUFFER } },
+    });
     try {
       const alice = await session('alice');
-      const items = Array.from({ length: 250 }, () => ({ token: alice, org: 'acme', action: 'org.read' }));
+      const items = Array.from({ length: 250 }, () => ({
+        token: alice,
+        org: 'acme',
+        action: 'org.read',
+      }));
       const BATCHES = 4;
       for (let b = 0; b < BATCHES; b++) {
         const res = await postJson(`${url}/v1/authorize/batch`, { items });
@@ -187,24 +305,29 @@ describe('back-pressure', () => {
       // Unblock: read everything; the held entries follow.
       let received = '';
       const chunk = Buffer.alloc(65536);
-      const settled = await waitFor('the held entries to be written and read', async () => {
-        for (;;) {
-          try {
-            const n = readSync(reader, chunk, 0, chunk.length, null);
-            if (n <= 0) break;
-            received += chunk.toString('utf8', 0, n);
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
-            throw err;
+      const settled = await waitFor(
+        'the held entries to be written and read',
+        async () => {
+          for (;;) {
+            try {
+              const n = readSync(reader, chunk, 0, chunk.length, null);
+              if (n <= 0) break;
+              received += chunk.toString('utf8', 0, n);
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
+              throw err;
+            }
           }
-        }
-        const c = await logCounters(url);
-        const lines = received.split('\n').length - 1;
-        return c.written + c.buffer_full === total && lines === c.written ? c : undefined;
-      }, 10_000);
+          const c = await logCounters(url);
+          const lines = received.split('\n').length - 1;
+          return c.written + c.buffer_full === total && lines === c.written ? c : undefined;
+        },
+        10_000,
+      );
       expect(settled.buffer_full).toBe(stuck.buffer_full);
       expect(settled.written).toBe(stuck.written + BUFFER);
-      for (const line of received.trimEnd().split('\n')) expect(JSON.parse(line)).toMatchObject({ kind: 'batch_item', allow: true });
+      for (const line of received.trimEnd().split('\n'))
+        expect(JSON.parse(line)).toMatchObject({ kind: 'batch_item', allow: true });
     } finally {
       await app.stop();
       closeSync(reader);

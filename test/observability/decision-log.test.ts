@@ -75,12 +75,28 @@ describe('decision log entry', () => {
   });
 
   it('carries the failure cause of a policy_error', () => {
-    const r = record({ decision: { allow: false, reason: 'policy_error', status: 500, effective_org: null, role: null }, error: 'policy evaluation failed: abort: x' });
-    expect(decisionLogEntry(r)).toMatchObject({ reason: 'policy_error', error: 'policy evaluation failed: abort: x' });
+    const r = record({
+      decision: {
+        allow: false,
+        reason: 'policy_error',
+        status: 500,
+        effective_org: null,
+        role: null,
+      },
+      error: 'policy evaluation failed: abort: x',
+    });
+    expect(decisionLogEntry(r)).toMatchObject({
+      reason: 'policy_error',
+      error: 'policy evaluation failed: abort: x',
+    });
   });
 
   it('copies from an allow-list: fields added to a record later are not logged', () => {
-    const r = { ...record(), token: 'eyJ.secret.token', decision: { ...record().decision, raw_authorization: 'Bearer x' } };
+    const r = {
+      ...record(),
+      token: 'eyJ.secret.token',
+      decision: { ...record().decision, raw_authorization: 'Bearer x' },
+    };
     const line = JSON.stringify(decisionLogEntry(r));
     expect(line).not.toContain('eyJ.secret.token');
     expect(line).not.toContain('Bearer');
@@ -92,15 +108,35 @@ describe('free-text fields are bounded', () => {
     const long = (c: string) => c.repeat(MAX_FIELD_CHARS + 100);
     const entry = decisionLogEntry(
       record({
-        decision: { ...deny().decision, principal: { id: long('p'), kind: 'session' }, detail: long('d') },
+        decision: {
+          ...deny().decision,
+          principal: { id: long('p'), kind: 'session' },
+          detail: long('d'),
+        },
         requested_org: { id: long('o'), source: 'header' },
         action: long('a'),
         resource: { type: 'node', id: long('i'), org: long('r') },
         error: long('e'),
       }),
     );
-    expect(entry.truncated).toEqual(['principal.id', 'requested_org.id', 'action', 'resource.id', 'resource.org', 'detail', 'error']);
-    for (const value of [entry.principal?.id, entry.requested_org.id, entry.action, entry.resource?.id, entry.resource?.org, entry.detail, entry.error]) {
+    expect(entry.truncated).toEqual([
+      'principal.id',
+      'requested_org.id',
+      'action',
+      'resource.id',
+      'resource.org',
+      'detail',
+      'error',
+    ]);
+    for (const value of [
+      entry.principal?.id,
+      entry.requested_org.id,
+      entry.action,
+      entry.resource?.id,
+      entry.resource?.org,
+      entry.detail,
+      entry.error,
+    ]) {
       expect(value).toHaveLength(MAX_FIELD_CHARS);
     }
     expect(entry.resource?.type).toBe('node');
@@ -114,7 +150,12 @@ describe('free-text fields are bounded', () => {
 
   it('never cuts a surrogate pair in half, and replaces lone surrogates: the line is well-formed', () => {
     const rocket = '\ud83d\ude80';
-    const entry = decisionLogEntry(record({ action: `${'a'.repeat(MAX_FIELD_CHARS - 1)}${rocket}`, requested_org: { id: 'x\ud800y', source: 'field' } }));
+    const entry = decisionLogEntry(
+      record({
+        action: `${'a'.repeat(MAX_FIELD_CHARS - 1)}${rocket}`,
+        requested_org: { id: 'x\ud800y', source: 'field' },
+      }),
+    );
     expect(entry.action).toBe('a'.repeat(MAX_FIELD_CHARS - 1));
     expect(entry.requested_org.id).toBe('x\ufffdy');
     expect(entry.truncated).toEqual(['action']);
@@ -126,8 +167,15 @@ describe('bounded buffer, in bytes', () => {
   it('with a sink that never confirms: holds at most bufferBytes of lines, drops and counts the rest', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 10_000, bufferBytes: 16 * 1024, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
-    const big = () => record({ action: 'x'.repeat(100_000), requested_org: { id: 'y'.repeat(100_000), source: 'field' } });
+    const log = createDecisionLog(
+      { bufferEntries: 10_000, bufferBytes: 16 * 1024, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c },
+    );
+    const big = () =>
+      record({
+        action: 'x'.repeat(100_000),
+        requested_org: { id: 'y'.repeat(100_000), source: 'field' },
+      });
     for (let i = 0; i < 200; i++) log.onDecision(big());
     await tick();
     expect(log.heldBytes).toBeLessThanOrEqual(16 * 1024);
@@ -141,7 +189,10 @@ describe('bounded buffer, in bytes', () => {
   it('frees the bytes once the sink confirms them', async () => {
     const { counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 10_000, bufferBytes: 4096, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog(
+      { bufferEntries: 10_000, bufferBytes: 4096, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c },
+    );
     for (let i = 0; i < 50; i++) log.onDecision(record());
     await tick();
     const held = log.heldBytes;
@@ -157,21 +208,33 @@ describe('bounded buffer', () => {
   it('with a sink that never confirms: holds exactly bufferEntries, drops and counts the rest, never blocks', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 5, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog(
+      { bufferEntries: 5, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c },
+    );
     for (let i = 0; i < 3; i++) log.onDecision(record());
     await tick(); // the first three are now being written
     expect(sink.pending).toHaveLength(1);
     for (let i = 0; i < 17; i++) log.onDecision(record());
     await tick();
     expect(log.held).toBe(5);
-    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 15, sink_error: 0, closed: 0 });
+    expect(counts).toEqual({
+      written: 0,
+      sampled_out: 0,
+      buffer_full: 15,
+      sink_error: 0,
+      closed: 0,
+    });
     expect(await log.flush(10)).toBe(false);
   });
 
   it('writes what it held once the sink catches up, then takes new entries again', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 4, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog(
+      { bufferEntries: 4, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c },
+    );
     log.onDecision(record());
     await tick();
     for (let i = 0; i < 5; i++) log.onDecision(record()); // 3 fit, 2 dropped
@@ -185,7 +248,13 @@ describe('bounded buffer', () => {
     sink.confirm();
     expect(await log.flush(1000)).toBe(true);
     expect(sink.lines).toHaveLength(5);
-    expect(counts).toEqual({ written: 5, sampled_out: 0, buffer_full: 2, sink_error: 0, closed: 0 });
+    expect(counts).toEqual({
+      written: 5,
+      sampled_out: 0,
+      buffer_full: 2,
+      sink_error: 0,
+      closed: 0,
+    });
     for (const line of sink.lines) expect(JSON.parse(line)).toHaveProperty('decision_id');
   });
 
@@ -195,7 +264,11 @@ describe('bounded buffer', () => {
     const states: string[] = [];
     const log = createDecisionLog(
       { bufferEntries: 100, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
-      { sink: sink.sink, counters: c, onSinkState: (s) => states.push(s.failing ? `failing: ${s.error.message}` : 'ok') },
+      {
+        sink: sink.sink,
+        counters: c,
+        onSinkState: (s) => states.push(s.failing ? `failing: ${s.error.message}` : 'ok'),
+      },
     );
     log.onDecision(record());
     log.onDecision(record());
@@ -207,7 +280,13 @@ describe('bounded buffer', () => {
     log.onDecision(record());
     await tick();
     sink.confirm();
-    expect(counts).toEqual({ written: 1, sampled_out: 0, buffer_full: 0, sink_error: 3, closed: 0 });
+    expect(counts).toEqual({
+      written: 1,
+      sampled_out: 0,
+      buffer_full: 0,
+      sink_error: 3,
+      closed: 0,
+    });
     expect(states).toEqual(['failing: EPIPE', 'ok']);
   });
 
@@ -219,7 +298,10 @@ describe('bounded buffer', () => {
       },
       close: () => Promise.resolve(),
     };
-    const log = createDecisionLog({ bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink, counters: c });
+    const log = createDecisionLog(
+      { bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
+      { sink, counters: c },
+    );
     expect(() => log.onDecision(record())).not.toThrow();
     await tick();
     expect(counts.sink_error).toBe(1);
@@ -228,16 +310,31 @@ describe('bounded buffer', () => {
   it('on close: flushes what it can, counts the rest as closed (once), and drops later entries as closed', async () => {
     const { counts, counters: c } = counters();
     const sink = manualSink();
-    const log = createDecisionLog({ bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 }, { sink: sink.sink, counters: c });
+    const log = createDecisionLog(
+      { bufferEntries: 10, bufferBytes: 1 << 20, sampleAllowsOneIn: 1 },
+      { sink: sink.sink, counters: c },
+    );
     log.onDecision(record());
     await tick();
     log.onDecision(record());
     log.onDecision(record());
     await log.close(20);
-    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 0, sink_error: 0, closed: 3 });
+    expect(counts).toEqual({
+      written: 0,
+      sampled_out: 0,
+      buffer_full: 0,
+      sink_error: 0,
+      closed: 3,
+    });
     sink.confirm(); // the sink wakes up after all: not counted twice
     log.onDecision(record());
-    expect(counts).toEqual({ written: 0, sampled_out: 0, buffer_full: 0, sink_error: 0, closed: 4 });
+    expect(counts).toEqual({
+      written: 0,
+      sampled_out: 0,
+      buffer_full: 0,
+      sink_error: 0,
+      closed: 4,
+    });
   });
 });
 
@@ -257,8 +354,22 @@ describe('sampling', () => {
     await tick();
     sink.confirm();
     expect(drawn).toBe(6); // denies do not even draw
-    expect(counts).toEqual({ written: 7, sampled_out: 4, buffer_full: 0, sink_error: 0, closed: 0 });
-    expect(sink.lines.map((l) => (JSON.parse(l) as { allow: unknown }).allow)).toEqual([true, true, false, false, false, false, false]);
+    expect(counts).toEqual({
+      written: 7,
+      sampled_out: 4,
+      buffer_full: 0,
+      sink_error: 0,
+      closed: 0,
+    });
+    expect(sink.lines.map((l) => (JSON.parse(l) as { allow: unknown }).allow)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -270,9 +381,13 @@ describe('stream sink', () => {
       },
     });
     const sink = streamSink(stream, { end: false });
-    const first = await new Promise<Error | null | undefined>((resolve) => sink.write('a\n', resolve));
+    const first = await new Promise<Error | null | undefined>((resolve) =>
+      sink.write('a\n', resolve),
+    );
     expect(first?.message).toBe('EPIPE');
-    const second = await new Promise<Error | null | undefined>((resolve) => sink.write('b\n', resolve));
+    const second = await new Promise<Error | null | undefined>((resolve) =>
+      sink.write('b\n', resolve),
+    );
     expect(second).toBeInstanceOf(Error);
     await sink.close(10);
   });

@@ -14,7 +14,10 @@ describe('directory cache lookups with a Redis directory', () => {
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await startTestApp({ multiTenant: true, redis: { url: 'redis://127.0.0.1:6379/0', key_prefix: prefix } }));
+    ({ app, url } = await startTestApp({
+      multiTenant: true,
+      redis: { url: 'redis://127.0.0.1:6379/0', key_prefix: prefix },
+    }));
   });
   afterAll(async () => {
     await app.stop();
@@ -25,22 +28,37 @@ describe('directory cache lookups with a Redis directory', () => {
     const alice = await session('alice');
     const lookups = async () => {
       const { samples } = await scrape(url);
-      const v = (layer: string, outcome: string) => valueOf(samples, 'orgwarden_directory_cache_lookups_total', { layer, outcome });
-      return { memory_hit: v('memory', 'hit'), memory_miss: v('memory', 'miss'), redis_hit: v('redis', 'hit'), redis_miss: v('redis', 'miss') };
+      const v = (layer: string, outcome: string) =>
+        valueOf(samples, 'orgwarden_directory_cache_lookups_total', { layer, outcome });
+      return {
+        memory_hit: v('memory', 'hit'),
+        memory_miss: v('memory', 'miss'),
+        redis_hit: v('redis', 'hit'),
+        redis_miss: v('redis', 'miss'),
+      };
     };
     const before = await lookups();
     expect(before).toEqual({ memory_hit: 0, memory_miss: 0, redis_hit: 0, redis_miss: 0 });
 
-    const first = await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
+    const first = await postJson(`${url}/v1/authorize`, {
+      token: alice,
+      org: 'acme',
+      action: 'org.read',
+    });
     expect(first.json?.reason).toBe('allowed');
     expect(await lookups()).toEqual({ memory_hit: 0, memory_miss: 1, redis_hit: 1, redis_miss: 0 });
 
-    for (let i = 0; i < 3; i++) await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
+    for (let i = 0; i < 3; i++)
+      await postJson(`${url}/v1/authorize`, { token: alice, org: 'acme', action: 'org.read' });
     expect(await lookups()).toEqual({ memory_hit: 3, memory_miss: 1, redis_hit: 1, redis_miss: 0 });
 
     // an org Redis does not have: a miss in both layers, then a cached "no such org"
     for (let i = 0; i < 2; i++) {
-      const res = await postJson(`${url}/v1/authorize`, { token: alice, org: 'nope', action: 'org.read' });
+      const res = await postJson(`${url}/v1/authorize`, {
+        token: alice,
+        org: 'nope',
+        action: 'org.read',
+      });
       expect(res.json?.reason).toBe('invalid_org');
     }
     expect(await lookups()).toEqual({ memory_hit: 4, memory_miss: 2, redis_hit: 1, redis_miss: 1 });
@@ -52,12 +70,18 @@ describe('Redis errors', () => {
     const port = await freePort();
     const { app, url } = await startTestApp({
       multiTenant: true,
-      redis: { url: `redis://127.0.0.1:${port}/0`, key_prefix: uniquePrefix(), max_reconnect_delay_ms: 50 },
+      redis: {
+        url: `redis://127.0.0.1:${port}/0`,
+        key_prefix: uniquePrefix(),
+        max_reconnect_delay_ms: 50,
+      },
     });
     try {
       await waitFor('two redis errors of each component', async () => {
         const { samples } = await scrape(url);
-        const directory = valueOf(samples, 'orgwarden_redis_errors_total', { component: 'directory' });
+        const directory = valueOf(samples, 'orgwarden_redis_errors_total', {
+          component: 'directory',
+        });
         const tenancy = valueOf(samples, 'orgwarden_redis_errors_total', { component: 'tenancy' });
         return directory >= 2 && tenancy >= 2 ? true : undefined;
       });
@@ -65,11 +89,20 @@ describe('Redis errors', () => {
       // asks about the default org, which needs the directory in either mode.)
       const alice = await session('alice');
       for (let i = 0; i < 2; i++) {
-        const res = await postJson(`${url}/v1/authorize`, { token: alice, action: 'resource.read' });
+        const res = await postJson(`${url}/v1/authorize`, {
+          token: alice,
+          action: 'resource.read',
+        });
         expect(res.json?.reason).toBe('directory_unavailable');
       }
       const { samples } = await scrape(url);
-      expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'request', decision: 'deny', reason: 'directory_unavailable' })).toBe(2);
+      expect(
+        valueOf(samples, 'orgwarden_decisions_total', {
+          kind: 'request',
+          decision: 'deny',
+          reason: 'directory_unavailable',
+        }),
+      ).toBe(2);
     } finally {
       await app.stop();
     }

@@ -45,7 +45,10 @@ describe('state gauges through the admin endpoints', () => {
   it('orgwarden_multi_tenant_flips_total counts every flip, and a PUT that changes nothing is no flip', async () => {
     const flips = async () => {
       const { samples } = await scrape(url);
-      return { off: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'off', source: 'admin' }), on: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'on', source: 'admin' }) };
+      return {
+        off: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'off', source: 'admin' }),
+        on: valueOf(samples, 'orgwarden_multi_tenant_flips_total', { to: 'on', source: 'admin' }),
+      };
     };
     const before = await flips();
     expect((await request('PUT', '/v1/admin/tenancy', { multi_tenant: false })).status).toBe(200);
@@ -57,7 +60,9 @@ describe('state gauges through the admin endpoints', () => {
   it('a failed reload counts one load failure and leaves the active revision reported', async () => {
     const before = (await scrape(url)).samples;
     const revision = app.policy.current()?.revision;
-    expect(seriesOf(before, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([revision]);
+    expect(seriesOf(before, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([
+      revision,
+    ]);
     expect(valueOf(before, 'orgwarden_policy_load_failures_total')).toBe(0);
     const loadedAt = valueOf(before, 'orgwarden_policy_last_load_success_timestamp_seconds');
 
@@ -65,14 +70,20 @@ describe('state gauges through the admin endpoints', () => {
     expect((await request('POST', '/v1/admin/policy/reload')).status).toBe(422);
     const after = (await scrape(url)).samples;
     expect(valueOf(after, 'orgwarden_policy_load_failures_total')).toBe(1);
-    expect(seriesOf(after, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([revision]);
+    expect(seriesOf(after, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([
+      revision,
+    ]);
     expect(valueOf(after, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(loadedAt);
 
     copyFileSync(TEST_BUNDLE, bundle);
     expect((await request('POST', '/v1/admin/policy/reload')).status).toBe(200);
     const healed = (await scrape(url)).samples;
     expect(valueOf(healed, 'orgwarden_policy_load_failures_total')).toBe(1);
-    expect(seriesOf(healed, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([app.policy.current()?.revision]);
-    expect(valueOf(healed, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe((app.policy.current()?.loadedAt.getTime() ?? 0) / 1000);
+    expect(seriesOf(healed, 'orgwarden_policy_info').map((s) => s.labels.revision)).toEqual([
+      app.policy.current()?.revision,
+    ]);
+    expect(valueOf(healed, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(
+      (app.policy.current()?.loadedAt.getTime() ?? 0) / 1000,
+    );
   });
 });

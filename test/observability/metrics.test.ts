@@ -27,13 +27,21 @@ describe('state gauges', () => {
 
     active = { revision: 'sha256:aaa', loadedAt: new Date(1_700_000_000_500) };
     samples = await read(metrics.registry);
-    expect(seriesOf(samples, 'orgwarden_policy_info').map((s) => s.labels)).toEqual([{ revision: 'sha256:aaa' }]);
-    expect(valueOf(samples, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(1_700_000_000.5);
+    expect(seriesOf(samples, 'orgwarden_policy_info').map((s) => s.labels)).toEqual([
+      { revision: 'sha256:aaa' },
+    ]);
+    expect(valueOf(samples, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(
+      1_700_000_000.5,
+    );
 
     active = { revision: 'sha256:bbb', loadedAt: new Date(1_700_000_060_000) };
     samples = await read(metrics.registry);
-    expect(seriesOf(samples, 'orgwarden_policy_info').map((s) => s.labels)).toEqual([{ revision: 'sha256:bbb' }]);
-    expect(valueOf(samples, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(1_700_000_060);
+    expect(seriesOf(samples, 'orgwarden_policy_info').map((s) => s.labels)).toEqual([
+      { revision: 'sha256:bbb' },
+    ]);
+    expect(valueOf(samples, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(
+      1_700_000_060,
+    );
   });
 });
 
@@ -52,8 +60,18 @@ describe('hooks for other components', () => {
     expect(valueOf(samples, 'orgwarden_redis_errors_total', { component: 'directory' })).toBe(1);
     expect(valueOf(samples, 'orgwarden_redis_errors_total', { component: 'tenancy' })).toBe(2);
     expect(valueOf(samples, 'orgwarden_redis_errors_total', { component: 'policy' })).toBe(0);
-    expect(valueOf(samples, 'orgwarden_directory_cache_lookups_total', { layer: 'memory', outcome: 'hit' })).toBe(1);
-    expect(valueOf(samples, 'orgwarden_directory_cache_lookups_total', { layer: 'redis', outcome: 'miss' })).toBe(1);
+    expect(
+      valueOf(samples, 'orgwarden_directory_cache_lookups_total', {
+        layer: 'memory',
+        outcome: 'hit',
+      }),
+    ).toBe(1);
+    expect(
+      valueOf(samples, 'orgwarden_directory_cache_lookups_total', {
+        layer: 'redis',
+        outcome: 'miss',
+      }),
+    ).toBe(1);
   });
 
   it('keep two apps apart: each registry counts only its own decisions', async () => {
@@ -80,7 +98,13 @@ describe('labels stay bounded', () => {
     const text = await metrics.registry.metrics();
     expect(text).not.toMatch(/alice|acme/);
     const samples = parseMetrics(text);
-    expect(valueOf(samples, 'orgwarden_decisions_total', { kind: 'other', decision: 'deny', reason: 'other' })).toBe(1);
+    expect(
+      valueOf(samples, 'orgwarden_decisions_total', {
+        kind: 'other',
+        decision: 'deny',
+        reason: 'other',
+      }),
+    ).toBe(1);
     expect(valueOf(samples, 'orgwarden_spoof_attempts_total', { source: 'other' })).toBe(1);
   });
 });
@@ -88,25 +112,82 @@ describe('labels stay bounded', () => {
 describe('org-switch failure', () => {
   it('is access_denied (not_member or token_org_mismatch) for an org the client named', () => {
     const cases: [string, Parameters<typeof record>[0], string | null][] = [
-      ['header, not a member', { requested_org: { id: 'acme', source: 'header' }, ...deny() }, 'not_member'],
-      ['cookie, not a member', { requested_org: { id: 'acme', source: 'cookie' }, ...deny() }, 'not_member'],
-      ['path, not a member', { requested_org: { id: 'acme', source: 'path' }, ...deny() }, 'not_member'],
-      ['field, token not bound', { requested_org: { id: 'acme', source: 'field' }, ...deny({ detail: 'token_org_mismatch' }) }, 'token_org_mismatch'],
-      ['no org named: the default org', { requested_org: { id: 'default', source: 'default' }, ...deny({ detail: 'token_org_mismatch' }) }, null],
-      ['no org named: the token binding', { requested_org: { id: 'acme', source: 'token' }, ...deny() }, null],
-      ['an org that does not exist', { requested_org: { id: 'nope', source: 'header' }, ...deny({ reason: 'invalid_org', detail: 'org_not_found', spoof: false }) }, null],
-      ['a suspended org', { requested_org: { id: 'frozen', source: 'header' }, ...deny({ reason: 'org_suspended', detail: 'suspended', spoof: false }) }, null],
+      [
+        'header, not a member',
+        { requested_org: { id: 'acme', source: 'header' }, ...deny() },
+        'not_member',
+      ],
+      [
+        'cookie, not a member',
+        { requested_org: { id: 'acme', source: 'cookie' }, ...deny() },
+        'not_member',
+      ],
+      [
+        'path, not a member',
+        { requested_org: { id: 'acme', source: 'path' }, ...deny() },
+        'not_member',
+      ],
+      [
+        'field, token not bound',
+        {
+          requested_org: { id: 'acme', source: 'field' },
+          ...deny({ detail: 'token_org_mismatch' }),
+        },
+        'token_org_mismatch',
+      ],
+      [
+        'no org named: the default org',
+        {
+          requested_org: { id: 'default', source: 'default' },
+          ...deny({ detail: 'token_org_mismatch' }),
+        },
+        null,
+      ],
+      [
+        'no org named: the token binding',
+        { requested_org: { id: 'acme', source: 'token' }, ...deny() },
+        null,
+      ],
+      [
+        'an org that does not exist',
+        {
+          requested_org: { id: 'nope', source: 'header' },
+          ...deny({ reason: 'invalid_org', detail: 'org_not_found', spoof: false }),
+        },
+        null,
+      ],
+      [
+        'a suspended org',
+        {
+          requested_org: { id: 'frozen', source: 'header' },
+          ...deny({ reason: 'org_suspended', detail: 'suspended', spoof: false }),
+        },
+        null,
+      ],
       ['an allow', { requested_org: { id: 'acme', source: 'header' } }, null],
-      ['an event recipient no longer a member (server-side)', { kind: 'event', requested_org: { id: 'acme', source: 'field' }, ...deny() }, null],
-      ['a job of a removed admin (server-side)', { kind: 'job', requested_org: { id: 'acme', source: 'field' }, ...deny() }, null],
+      [
+        'an event recipient no longer a member (server-side)',
+        { kind: 'event', requested_org: { id: 'acme', source: 'field' }, ...deny() },
+        null,
+      ],
+      [
+        'a job of a removed admin (server-side)',
+        { kind: 'job', requested_org: { id: 'acme', source: 'field' }, ...deny() },
+        null,
+      ],
     ];
-    for (const [name, overrides, expected] of cases) expect(orgSwitchFailure(record(overrides)), name).toBe(expected);
+    for (const [name, overrides, expected] of cases)
+      expect(orgSwitchFailure(record(overrides)), name).toBe(expected);
   });
 });
 
 describe('server-side decisions', () => {
   it('an event or job denied access_denied is no spoof attempt (the org came from the server)', () => {
-    const spoofed = { requested_org: { id: 'acme', source: 'field' as const }, spoof_source: 'field' as const, ...deny() };
+    const spoofed = {
+      requested_org: { id: 'acme', source: 'field' as const },
+      spoof_source: 'field' as const,
+      ...deny(),
+    };
     expect(decisionLabels(record({ ...spoofed, kind: 'event' })).spoofSource).toBeNull();
     expect(decisionLabels(record({ ...spoofed, kind: 'job' })).spoofSource).toBeNull();
     expect(decisionLabels(record({ ...spoofed, kind: 'request' })).spoofSource).toBe('field');

@@ -14,7 +14,18 @@ import { createCommandRunner } from '../support/command.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { waitUntil } from '../directory/helpers.js';
-import { PACK_SMOKE_CASES, PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, keyPair, policyStatus, scratch, type KeyPair, type Scratch } from './helpers.js';
+import {
+  PACK_SMOKE_CASES,
+  PENDING_SHARES_GRANT,
+  STRICTER_ROLES,
+  candidatePolicies,
+  compile,
+  keyPair,
+  policyStatus,
+  scratch,
+  type KeyPair,
+  type Scratch,
+} from './helpers.js';
 
 // The command under test is the built one, as an operator runs it. It is built into a folder of
 // its own, so it never races another test file rebuilding dist/ while a child loads it; that
@@ -30,7 +41,17 @@ let runner: ReturnType<typeof createCommandRunner>;
 
 beforeAll(async () => {
   rmSync(OUT, { recursive: true, force: true });
-  execFileSync(process.execPath, [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', OUT], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      path.resolve('node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      OUT,
+    ],
+    { stdio: 'pipe' },
+  );
   opaEnv = { ORGWARDEN_OPA: await findOpa() };
   runner = createCommandRunner({ main: MAIN, env: { ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
   tmp = scratch();
@@ -48,45 +69,116 @@ const orgwarden = (args: string[]) => runner.run(args);
 describe('orgwarden policy', () => {
   it('build compiles, checks the smoke cases and signs; verify accepts it with the right key only', async () => {
     const out = tmp.path('built.tar.gz');
-    const built = await orgwarden(['policy', 'build', '--dir', 'policies', '--out', out, '--key', keys.privateFile]);
+    const built = await orgwarden([
+      'policy',
+      'build',
+      '--dir',
+      'policies',
+      '--out',
+      out,
+      '--key',
+      keys.privateFile,
+    ]);
     expect(built.stderr).toBe('');
     expect(built.code).toBe(0);
-    expect(built.stdout).toMatch(new RegExp(`^built .*built\\.tar\\.gz \\(revision sha256:[0-9a-f]{64}, ${PACK_SMOKE_CASES} smoke cases passed, signed ES256\\)\\n$`));
+    expect(built.stdout).toMatch(
+      new RegExp(
+        `^built .*built\\.tar\\.gz \\(revision sha256:[0-9a-f]{64}, ${PACK_SMOKE_CASES} smoke cases passed, signed ES256\\)\\n$`,
+      ),
+    );
 
-    const ok = await orgwarden(['policy', 'verify', '--bundle', out, '--public-key', keys.publicFile]);
+    const ok = await orgwarden([
+      'policy',
+      'verify',
+      '--bundle',
+      out,
+      '--public-key',
+      keys.publicFile,
+    ]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`^ok: revision sha256:[0-9a-f]{64} \\(signature valid, ${PACK_SMOKE_CASES} smoke cases and 2 built-in cases passed\\)\\n$`));
+    expect(ok.stdout).toMatch(
+      new RegExp(
+        `^ok: revision sha256:[0-9a-f]{64} \\(signature valid, ${PACK_SMOKE_CASES} smoke cases and 2 built-in cases passed\\)\\n$`,
+      ),
+    );
 
-    const wrongKey = await orgwarden(['policy', 'verify', '--bundle', out, '--public-key', other.publicFile]);
+    const wrongKey = await orgwarden([
+      'policy',
+      'verify',
+      '--bundle',
+      out,
+      '--public-key',
+      other.publicFile,
+    ]);
     expect(wrongKey.code).toBe(1);
-    expect(wrongKey.stderr).toMatch(/^orgwarden: policy verify failed at step signature: the bundle signature does not verify/);
+    expect(wrongKey.stderr).toMatch(
+      /^orgwarden: policy verify failed at step signature: the bundle signature does not verify/,
+    );
   });
 
   it('sign adds a signature in place (or to --out); an unsigned bundle does not verify against a key', async () => {
     const file = tmp.write('to-sign.tar.gz', readFileSync(TEST_BUNDLE));
-    const unsigned = await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile]);
+    const unsigned = await orgwarden([
+      'policy',
+      'verify',
+      '--bundle',
+      file,
+      '--public-key',
+      keys.publicFile,
+    ]);
     expect(unsigned.code).toBe(1);
     expect(unsigned.stderr).toContain('at step signature: bundle has no .signatures.json');
 
     const copy = tmp.path('signed-copy.tar.gz');
-    const toOut = await orgwarden(['policy', 'sign', '--bundle', file, '--key', keys.privateFile, '--out', copy, '--key-id', 'release-2025']);
+    const toOut = await orgwarden([
+      'policy',
+      'sign',
+      '--bundle',
+      file,
+      '--key',
+      keys.privateFile,
+      '--out',
+      copy,
+      '--key-id',
+      'release-2025',
+    ]);
     expect(toOut.code).toBe(0);
-    expect(toOut.stdout).toMatch(/^signed .*signed-copy\.tar\.gz \(\d+ files, ES256, key id release-2025; revision sha256:/);
-    expect((await orgwarden(['policy', 'verify', '--bundle', copy, '--public-key', keys.publicFile])).code).toBe(0);
-    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(1); // input untouched
+    expect(toOut.stdout).toMatch(
+      /^signed .*signed-copy\.tar\.gz \(\d+ files, ES256, key id release-2025; revision sha256:/,
+    );
+    expect(
+      (await orgwarden(['policy', 'verify', '--bundle', copy, '--public-key', keys.publicFile]))
+        .code,
+    ).toBe(0);
+    expect(
+      (await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile]))
+        .code,
+    ).toBe(1); // input untouched
 
-    expect((await orgwarden(['policy', 'sign', '--bundle', file, '--key', keys.privateFile])).code).toBe(0);
-    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(0);
+    expect(
+      (await orgwarden(['policy', 'sign', '--bundle', file, '--key', keys.privateFile])).code,
+    ).toBe(0);
+    expect(
+      (await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile]))
+        .code,
+    ).toBe(0);
     // re-signing with another key replaces the signature
-    expect((await orgwarden(['policy', 'sign', '--bundle', file, '--key', other.privateFile])).code).toBe(0);
-    expect((await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile])).code).toBe(1);
+    expect(
+      (await orgwarden(['policy', 'sign', '--bundle', file, '--key', other.privateFile])).code,
+    ).toBe(0);
+    expect(
+      (await orgwarden(['policy', 'verify', '--bundle', file, '--public-key', keys.publicFile]))
+        .code,
+    ).toBe(1);
   });
 
   it('a policy failing its smoke cases is refused by build (nothing written) and verify', async () => {
     const out = tmp.path('never.tar.gz');
     const built = await orgwarden(['policy', 'build', '--dir', pendingDir, '--out', out]);
     expect(built.code).toBe(1);
-    expect(built.stderr).toContain('orgwarden: policy build failed: 1 smoke case(s) failed: "a pending share grants nothing"');
+    expect(built.stderr).toContain(
+      'orgwarden: policy build failed: 1 smoke case(s) failed: "a pending share grants nothing"',
+    );
     expect(existsSync(out)).toBe(false);
     const verified = await orgwarden(['policy', 'verify', '--dir', pendingDir]);
     expect(verified.code).toBe(1);
@@ -99,22 +191,52 @@ describe('orgwarden policy', () => {
       [['policy', 'frobnicate'], /unknown policy command "frobnicate"/],
       [['policy', 'sign', '--bundle', TEST_BUNDLE], /policy sign needs --key/],
       [['policy', 'verify'], /exactly one of --bundle FILE, --dir DIR/],
-      [['policy', 'sign', '--bundle', TEST_BUNDLE, '--key', keys.privateFile, '--alg', 'RS256', '--out', '/dev/null'], /--alg RS256 cannot be used with this key \(ES256\)/],
+      [
+        [
+          'policy',
+          'sign',
+          '--bundle',
+          TEST_BUNDLE,
+          '--key',
+          keys.privateFile,
+          '--alg',
+          'RS256',
+          '--out',
+          '/dev/null',
+        ],
+        /--alg RS256 cannot be used with this key \(ES256\)/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await orgwarden(args);
       expect(code, args.join(' ')).toBe(2);
       expect(`${stdout}${stderr}`, args.join(' ')).toMatch(message);
     }
-    expect((await orgwarden(['policy', 'sign', '--bundle', tmp.write('junk.tar.gz', 'junk'), '--key', keys.privateFile])).code).toBe(1);
+    expect(
+      (
+        await orgwarden([
+          'policy',
+          'sign',
+          '--bundle',
+          tmp.write('junk.tar.gz', 'junk'),
+          '--key',
+          keys.privateFile,
+        ])
+      ).code,
+    ).toBe(1);
   });
 });
 
 describe('orgwarden serve: SIGHUP', () => {
   it('reloads the policy; a failing one is refused and the active one keeps serving; SIGTERM still exits 0', async () => {
     const bundle = tmp.publish('served.tar.gz', readFileSync(TEST_BUNDLE));
-    const config = tmp.write('orgwarden.yaml', stringify({ ...testConfigDoc(), policy: { bundle, watch: false } }));
-    const { child, url, exited, logs } = await runner.serve(config, { ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' });
+    const config = tmp.write(
+      'orgwarden.yaml',
+      stringify({ ...testConfigDoc(), policy: { bundle, watch: false } }),
+    );
+    const { child, url, exited, logs } = await runner.serve(config, {
+      ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789',
+    });
     const first = (await policyStatus(url)).revision as string;
 
     tmp.publish('served.tar.gz', await compile(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)));
@@ -126,7 +248,10 @@ describe('orgwarden serve: SIGHUP', () => {
     tmp.publish('served.tar.gz', Buffer.from('broken'));
     child.kill('SIGHUP');
     await waitUntil(async () => (await policyStatus(url)).last_reload?.ok === false, 10_000, 20);
-    expect(await policyStatus(url)).toMatchObject({ revision: second.revision, last_reload: { ok: false, trigger: 'sighup', step: 'read' } });
+    expect(await policyStatus(url)).toMatchObject({
+      revision: second.revision,
+      last_reload: { ok: false, trigger: 'sighup', step: 'read' },
+    });
     expect(logs()).toContain('"msg":"policy reload failed; the active policy keeps serving"');
 
     child.kill('SIGTERM');

@@ -15,7 +15,9 @@ import { writeTarGz } from '../../src/bundle/tar-write.js';
 export const POLICIES = path.resolve('policies');
 /** How many smoke cases the default pack carries (read from its data, so adding one changes no test). */
 export const PACK_SMOKE_CASES: number = (
-  JSON.parse(readFileSync(path.join(POLICIES, 'orgwarden', 'smoke', 'data.json'), 'utf8')) as { cases: unknown[] }
+  JSON.parse(readFileSync(path.join(POLICIES, 'orgwarden', 'smoke', 'data.json'), 'utf8')) as {
+    cases: unknown[];
+  }
 ).cases.length;
 export const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -49,7 +51,11 @@ export function scratch(): Scratch {
 }
 
 /** A copy of the default pack with `edits` applied (file relative to policies/ → [from, to]). */
-export function candidatePolicies(into: Scratch, name: string, edits: Record<string, [string, string]>): string {
+export function candidatePolicies(
+  into: Scratch,
+  name: string,
+  edits: Record<string, [string, string]>,
+): string {
   const dir = path.join(into.dir, name);
   cpSync(POLICIES, dir, { recursive: true });
   for (const [file, [from, to]] of Object.entries(edits)) {
@@ -63,12 +69,18 @@ export function candidatePolicies(into: Scratch, name: string, edits: Record<str
 
 /** One rule changed: a role must exceed the action's minimum, not reach it. Passes the smoke cases. */
 export const STRICTER_ROLES: Record<string, [string, string]> = {
-  'orgwarden/authz/roles.rego': ['role_sufficient if role_rank(member_role) >= role_rank(required_role)', 'role_sufficient if role_rank(member_role) > role_rank(required_role)'],
+  'orgwarden/authz/roles.rego': [
+    'role_sufficient if role_rank(member_role) >= role_rank(required_role)',
+    'role_sufficient if role_rank(member_role) > role_rank(required_role)',
+  ],
 };
 
 /** One rule changed: pending shares grant access too. A tenant-isolation bug the smoke cases catch. */
 export const PENDING_SHARES_GRANT: Record<string, [string, string]> = {
-  'orgwarden/authz/shares.rego': ['\tshare.state == "accepted"', '\tshare.state in {"accepted", "pending"}'],
+  'orgwarden/authz/shares.rego': [
+    '\tshare.state == "accepted"',
+    '\tshare.state in {"accepted", "pending"}',
+  ],
 };
 
 export const compile = (dir: string) => compilePolicyDir(dir);
@@ -80,7 +92,11 @@ export interface KeyPair {
   publicFile: string;
 }
 
-export function keyPair(into: Scratch, name: string, type: 'ec' | 'rsa' | 'ed25519' = 'ec'): KeyPair {
+export function keyPair(
+  into: Scratch,
+  name: string,
+  type: 'ec' | 'rsa' | 'ed25519' = 'ec',
+): KeyPair {
   const generated =
     type === 'ec'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -97,25 +113,44 @@ export function keyPair(into: Scratch, name: string, type: 'ec' | 'rsa' | 'ed255
   };
 }
 
-export async function signArchive(archive: Buffer, keyFile: string, options: { alg?: string; keyId?: string } = {}): Promise<Buffer> {
+export async function signArchive(
+  archive: Buffer,
+  keyFile: string,
+  options: { alg?: string; keyId?: string } = {},
+): Promise<Buffer> {
   const { key, algorithms } = await loadSigningKey(keyFile);
   const files = await readTarGz(archive);
   files.delete(SIGNATURES_FILE);
-  const signatures = await signBundleFiles(files, { key, alg: options.alg ?? algorithms[0]!, keyId: options.keyId ?? 'default' });
+  const signatures = await signBundleFiles(files, {
+    key,
+    alg: options.alg ?? algorithms[0]!,
+    keyId: options.keyId ?? 'default',
+  });
   return await writeTarGz([...files, [SIGNATURES_FILE, signatures]]);
 }
 
 /** Rewrites an archive: `change` gets the files and may edit, add or delete entries. */
-export async function rewrite(archive: Buffer, change: (files: Map<string, Buffer>) => void): Promise<Buffer> {
+export async function rewrite(
+  archive: Buffer,
+  change: (files: Map<string, Buffer>) => void,
+): Promise<Buffer> {
   const files = await readTarGz(archive);
   change(files);
   return await writeTarGz(files);
 }
 
 /** The payload of the (single) JWS in a signed archive, decoded. */
-export async function signedPayload(archive: Buffer): Promise<{ files: { name: string; hash: string; algorithm: string }[] }> {
-  const jws = (JSON.parse((await readTarGz(archive)).get(SIGNATURES_FILE)!.toString()) as { signatures: string[] }).signatures[0]!;
-  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as { files: { name: string; hash: string; algorithm: string }[] };
+export async function signedPayload(
+  archive: Buffer,
+): Promise<{ files: { name: string; hash: string; algorithm: string }[] }> {
+  const jws = (
+    JSON.parse((await readTarGz(archive)).get(SIGNATURES_FILE)!.toString()) as {
+      signatures: string[];
+    }
+  ).signatures[0]!;
+  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as {
+    files: { name: string; hash: string; algorithm: string }[];
+  };
 }
 
 /**

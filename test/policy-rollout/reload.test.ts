@@ -18,7 +18,20 @@ import { postJson, session, startTestApp } from '../support/app.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { waitUntil } from '../directory/helpers.js';
 import { memoryLogger } from '../tenancy/helpers.js';
-import { ADMIN, PACK_SMOKE_CASES, PENDING_SHARES_GRANT, STRICTER_ROLES, candidatePolicies, compile, metric, policyStatus, reload, rewrite, scratch, type Scratch } from './helpers.js';
+import {
+  ADMIN,
+  PACK_SMOKE_CASES,
+  PENDING_SHARES_GRANT,
+  STRICTER_ROLES,
+  candidatePolicies,
+  compile,
+  metric,
+  policyStatus,
+  reload,
+  rewrite,
+  scratch,
+  type Scratch,
+} from './helpers.js';
 
 let tmp: Scratch;
 let v1: Buffer;
@@ -49,7 +62,13 @@ async function start(bundleName: string, policy: Record<string, unknown> = { wat
 
 /** vera is a viewer of acme: the default pack lets her read a resource, the stricter candidate does not. */
 async function veraReads(url: string) {
-  return (await postJson(`${url}/v1/authorize`, { token: await session('vera'), org: 'acme', action: 'resource.read' })).json as { allow: boolean; reason: string; policy_revision: string };
+  return (
+    await postJson(`${url}/v1/authorize`, {
+      token: await session('vera'),
+      org: 'acme',
+      action: 'resource.read',
+    })
+  ).json as { allow: boolean; reason: string; policy_revision: string };
 }
 
 describe('POST /v1/admin/policy/reload', () => {
@@ -57,9 +76,22 @@ describe('POST /v1/admin/policy/reload', () => {
     const { url } = await start('unchanged.tar.gz');
     const res = await reload(url);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ ok: true, trigger: 'api', changed: false, revision: v1Revision, active_revision: v1Revision, step: null, error: null, smoke: { cases: PACK_SMOKE_CASES, builtin: 2 } });
+    expect(res.json).toMatchObject({
+      ok: true,
+      trigger: 'api',
+      changed: false,
+      revision: v1Revision,
+      active_revision: v1Revision,
+      step: null,
+      error: null,
+      smoke: { cases: PACK_SMOKE_CASES, builtin: 2 },
+    });
     const status = await policyStatus(url);
-    expect(status).toMatchObject({ revision: v1Revision, last_reload: { ok: true, trigger: 'api', step: null, error: null, changed: false }, shadow: null });
+    expect(status).toMatchObject({
+      revision: v1Revision,
+      last_reload: { ok: true, trigger: 'api', step: null, error: null, changed: false },
+      shadow: null,
+    });
   });
 
   it('a new bundle becomes active for the next decision', async () => {
@@ -69,23 +101,59 @@ describe('POST /v1/admin/policy/reload', () => {
     const res = await reload(url);
     expect(res.json).toMatchObject({ ok: true, changed: true });
     expect(res.json.revision).not.toBe(v1Revision);
-    expect(await veraReads(url)).toMatchObject({ allow: false, reason: 'insufficient_role', policy_revision: res.json.revision });
+    expect(await veraReads(url)).toMatchObject({
+      allow: false,
+      reason: 'insufficient_role',
+      policy_revision: res.json.revision,
+    });
     expect((await policyStatus(url)).revision).toBe(res.json.revision);
   });
 
   it('a policy failing any step never becomes active: 422 naming the step, the old one serves, last_reload, log and metric show it', async () => {
     const { url, file, logger } = await start('failing.tar.gz');
     const weakenedSmoke = await rewrite(v1, (f) => {
-      const data = JSON.parse(f.get('data.json')!.toString()) as { orgwarden: { smoke: { cases: unknown[] } } };
+      const data = JSON.parse(f.get('data.json')!.toString()) as {
+        orgwarden: { smoke: { cases: unknown[] } };
+      };
       data.orgwarden.smoke.cases = [];
       f.set('data.json', Buffer.from(JSON.stringify(data)));
     });
     const cases: [string, () => void | Promise<void>, string, RegExp][] = [
-      ['not a bundle', () => tmp.publish('failing.tar.gz', Buffer.from('definitely not gzip')), 'read', /not a readable gzip archive/],
-      ['no policy.wasm', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.delete('policy.wasm'))), 'read', /bundle has no policy\.wasm/],
-      ['a WASM that does not compile', async () => tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage')))), 'load', /./],
-      ['a tenant-isolation regression (pending shares grant)', () => tmp.publish('failing.tar.gz', pendingShares), 'smoke', /"a pending share grants nothing": allow is true, want false/],
-      ['smoke cases emptied', () => tmp.publish('failing.tar.gz', weakenedSmoke), 'smoke', /cases must be a non-empty list/],
+      [
+        'not a bundle',
+        () => tmp.publish('failing.tar.gz', Buffer.from('definitely not gzip')),
+        'read',
+        /not a readable gzip archive/,
+      ],
+      [
+        'no policy.wasm',
+        async () =>
+          tmp.publish('failing.tar.gz', await rewrite(v1, (f) => f.delete('policy.wasm'))),
+        'read',
+        /bundle has no policy\.wasm/,
+      ],
+      [
+        'a WASM that does not compile',
+        async () =>
+          tmp.publish(
+            'failing.tar.gz',
+            await rewrite(v1, (f) => f.set('policy.wasm', Buffer.from('\0asm garbage'))),
+          ),
+        'load',
+        /./,
+      ],
+      [
+        'a tenant-isolation regression (pending shares grant)',
+        () => tmp.publish('failing.tar.gz', pendingShares),
+        'smoke',
+        /"a pending share grants nothing": allow is true, want false/,
+      ],
+      [
+        'smoke cases emptied',
+        () => tmp.publish('failing.tar.gz', weakenedSmoke),
+        'smoke',
+        /cases must be a non-empty list/,
+      ],
       ['an emptied file', () => writeFileSync(file, ''), 'read', /not a readable gzip archive/],
     ];
     let failures = await metric(url, 'orgwarden_policy_load_failures_total');
@@ -95,11 +163,28 @@ describe('POST /v1/admin/policy/reload', () => {
       expect(res.status, what).toBe(422);
       expect(res.json.error, what).toMatchObject({ code: 'policy_rejected', step });
       expect(res.json.error?.message, what).toMatch(message);
-      expect(res.json.last_reload, what).toMatchObject({ ok: false, step, active_revision: v1Revision, changed: false });
-      expect(await veraReads(url), what).toMatchObject({ allow: true, policy_revision: v1Revision });
-      expect((await policyStatus(url)).last_reload, what).toMatchObject({ ok: false, trigger: 'api', step, error: res.json.error?.message });
+      expect(res.json.last_reload, what).toMatchObject({
+        ok: false,
+        step,
+        active_revision: v1Revision,
+        changed: false,
+      });
+      expect(await veraReads(url), what).toMatchObject({
+        allow: true,
+        policy_revision: v1Revision,
+      });
+      expect((await policyStatus(url)).last_reload, what).toMatchObject({
+        ok: false,
+        trigger: 'api',
+        step,
+        error: res.json.error?.message,
+      });
       expect(await metric(url, 'orgwarden_policy_load_failures_total'), what).toBe(++failures);
-      expect(logger.lines.at(-1), what).toMatchObject({ level: 'error', msg: 'policy reload failed; the active policy keeps serving', fields: { step, trigger: 'api', active_revision: v1Revision } });
+      expect(logger.lines.at(-1), what).toMatchObject({
+        level: 'error',
+        msg: 'policy reload failed; the active policy keeps serving',
+        fields: { step, trigger: 'api', active_revision: v1Revision },
+      });
     }
     // and a good one still goes in afterwards
     tmp.publish('failing.tar.gz', stricter);
@@ -110,7 +195,9 @@ describe('POST /v1/admin/policy/reload', () => {
     const { app, url } = await start('guarded.tar.gz');
     tmp.publish('guarded.tar.gz', stricter);
     expect((await reload(url, {})).status).toBe(401);
-    expect((await reload(url, { authorization: 'Bearer wrong-admin-token-0000' })).status).toBe(403);
+    expect((await reload(url, { authorization: 'Bearer wrong-admin-token-0000' })).status).toBe(
+      403,
+    );
     expect(app.rollout.lastReload()).toMatchObject({ trigger: 'start' });
     expect(app.policy.current()!.revision).toBe(v1Revision);
   });
@@ -123,7 +210,8 @@ describe('POST /v1/admin/policy/reload', () => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => reload(url)));
     const revision = app.policy.current()!.revision;
     expect(revision).not.toBe(v1Revision);
-    for (const res of answers) expect(res.json).toMatchObject({ ok: true, active_revision: revision });
+    for (const res of answers)
+      expect(res.json).toMatchObject({ ok: true, active_revision: revision });
     // How many reloads those 8 ran depends on HTTP timing; the coalescing itself, without it:
     // calls made in one turn share one reload, and calls made while it runs share exactly one more.
     outcomes.length = 0;
@@ -144,14 +232,23 @@ describe('POST /v1/admin/policy/reload', () => {
     const v2 = (await reload(url)).json.revision as string;
     expect(await veraReads(url)).toMatchObject({ allow: false, policy_revision: v2 });
     tmp.publish('rollback.tar.gz', v1); // the previous bundle, kept beside the new one
-    expect((await reload(url)).json).toMatchObject({ ok: true, changed: true, revision: v1Revision });
+    expect((await reload(url)).json).toMatchObject({
+      ok: true,
+      changed: true,
+      revision: v1Revision,
+    });
     expect(await veraReads(url)).toMatchObject({ allow: true, policy_revision: v1Revision });
   });
 });
 
 describe('reloads are serialized', () => {
   const fakeCandidate = (revision: string): Candidate =>
-    ({ engine: { revision } as PolicyEngine, bundle: { revision }, smoke: { cases: 0, builtin: 2 }, signed: false }) as unknown as Candidate;
+    ({
+      engine: { revision } as PolicyEngine,
+      bundle: { revision },
+      smoke: { cases: 0, builtin: 2 },
+      signed: false,
+    }) as unknown as Candidate;
 
   it('never two loads at once; requests made during a load share one more load that starts after it', async () => {
     let running = 0;
@@ -182,7 +279,8 @@ describe('reloads are serialized', () => {
     expect((await first).revision).toBe('rev-2');
     expect(maxRunning).toBe(1);
     expect(loads).toBe(3); // start, the first, one shared by the nine
-    for (const outcome of during) expect(outcome).toMatchObject({ ok: true, revision: 'rev-3', trigger: 'watch' });
+    for (const outcome of during)
+      expect(outcome).toMatchObject({ ok: true, revision: 'rev-3', trigger: 'watch' });
     expect(startedAt[2]!).toBeGreaterThan(asked);
     expect(reloader.active.current()!.revision).toBe('rev-3');
   });
@@ -194,7 +292,10 @@ describe('reloads are serialized', () => {
       {
         logger: silentLogger,
         now: () => 0,
-        load: () => (fail ? Promise.reject(new PolicyRejectedError('smoke', '1 smoke case(s) failed')) : Promise.resolve(fakeCandidate('good'))),
+        load: () =>
+          fail
+            ? Promise.reject(new PolicyRejectedError('smoke', '1 smoke case(s) failed'))
+            : Promise.resolve(fakeCandidate('good')),
       },
     );
     const heard: unknown[] = [];
@@ -203,14 +304,31 @@ describe('reloads are serialized', () => {
     });
     reloader.onReload((o) => heard.push([o.ok, o.step]));
     fail = true;
-    expect(await reloader.reload('sighup')).toMatchObject({ ok: false, step: 'smoke', error: '1 smoke case(s) failed', active_revision: 'good', at: new Date(0).toISOString() });
+    expect(await reloader.reload('sighup')).toMatchObject({
+      ok: false,
+      step: 'smoke',
+      error: '1 smoke case(s) failed',
+      active_revision: 'good',
+      at: new Date(0).toISOString(),
+    });
     expect(reloader.active.current()!.revision).toBe('good');
     expect(heard).toEqual([[false, 'smoke']]);
   });
 
   it('a policy that cannot load at start stops the start, naming the step', async () => {
-    const err = await createPolicyReloader({ bundle: '/x' }, { logger: silentLogger, now: Date.now, load: () => Promise.reject(new PolicyRejectedError('read', 'cannot be read')) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'policy_rejected', step: 'read', message: 'policy.bundle /x: rejected at step read: cannot be read' });
+    const err = await createPolicyReloader(
+      { bundle: '/x' },
+      {
+        logger: silentLogger,
+        now: Date.now,
+        load: () => Promise.reject(new PolicyRejectedError('read', 'cannot be read')),
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'policy_rejected',
+      step: 'read',
+      message: 'policy.bundle /x: rejected at step read: cannot be read',
+    });
   });
 });
 
@@ -225,7 +343,11 @@ describe('reload on file change (policy.watch)', () => {
     await waitUntil(() => app.rollout.lastReload()?.ok === false, 10_000);
     expect(app.rollout.lastReload()).toMatchObject({ ok: false, trigger: 'watch', step: 'smoke' });
     expect(app.policy.current()!.revision).toBe(v2);
-    expect((await policyStatus(url)).last_reload).toMatchObject({ ok: false, trigger: 'watch', step: 'smoke' });
+    expect((await policyStatus(url)).last_reload).toMatchObject({
+      ok: false,
+      trigger: 'watch',
+      step: 'smoke',
+    });
     // other files in the same folder do not trigger reloads
     const before = app.rollout.lastReload();
     tmp.write('unrelated.txt', 'x');
@@ -236,7 +358,10 @@ describe('reload on file change (policy.watch)', () => {
   it('policy.dir: editing a Rego file recompiles and activates it; a compile error is refused (step compile, also via the API)', async () => {
     const dir = candidatePolicies(tmp, 'live', {});
     const logger = memoryLogger();
-    const { app, url } = await startTestApp({ extra: { policy: { dir, watch: true, watch_debounce_ms: 100 } }, logger });
+    const { app, url } = await startTestApp({
+      extra: { policy: { dir, watch: true, watch_debounce_ms: 100 } },
+      logger,
+    });
     apps.push(app);
     const first = app.policy.current()!.revision;
     const roles = path.join(dir, 'orgwarden', 'authz', 'roles.rego');
@@ -248,10 +373,17 @@ describe('reload on file change (policy.watch)', () => {
     const second = app.policy.current()!.revision;
     writeFileSync(roles, `${readFileSync(roles, 'utf8')}\nthis is not rego\n`);
     await waitUntil(() => app.rollout.lastReload()?.ok === false, 20_000, 20);
-    expect(app.rollout.lastReload()).toMatchObject({ ok: false, trigger: 'watch', step: 'compile' });
+    expect(app.rollout.lastReload()).toMatchObject({
+      ok: false,
+      trigger: 'watch',
+      step: 'compile',
+    });
     const res = await reload(url, ADMIN);
     expect(res.status).toBe(422);
-    expect(res.json.error).toMatchObject({ step: 'compile', message: expect.stringContaining(`opa build of ${dir} failed`) as unknown });
+    expect(res.json.error).toMatchObject({
+      step: 'compile',
+      message: expect.stringContaining(`opa build of ${dir} failed`) as unknown,
+    });
     expect(app.policy.current()!.revision).toBe(second);
   });
 });

@@ -16,7 +16,16 @@ import { PolicyCompileError, compilePolicyDir, findOpa } from '../../src/bundle/
 import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { readTarGz } from '../../src/bundle/tar-read.js';
 import { createCommandRunner } from '../support/command.js';
-import { POLICIES, STRICTER_ROLES, candidatePolicies, keyPair, rewrite, scratch, signArchive, type Scratch } from './helpers.js';
+import {
+  POLICIES,
+  STRICTER_ROLES,
+  candidatePolicies,
+  keyPair,
+  rewrite,
+  scratch,
+  signArchive,
+  type Scratch,
+} from './helpers.js';
 
 const run = promisify(execFile);
 let tmp: Scratch;
@@ -51,30 +60,49 @@ describe('the same policy files, built anywhere', () => {
     for (const bundle of [bundleA, bundleB]) {
       expect(bundle.wasm.includes(Buffer.from(tmp.dir))).toBe(false);
       expect([...bundle.files.keys()].sort()).toEqual([...reference.files.keys()].sort());
-      expect([...bundle.files.keys()].filter((name) => name.endsWith('.rego')).every((name) => name.startsWith('orgwarden/authz/'))).toBe(true);
+      expect(
+        [...bundle.files.keys()]
+          .filter((name) => name.endsWith('.rego'))
+          .every((name) => name.startsWith('orgwarden/authz/')),
+      ).toBe(true);
     }
   });
 
   it('npm run policy:build writes the very bundle the sidecar compiles from policy.dir', async () => {
     const out = tmp.path('policy-build.tar.gz');
-    await run(process.execPath, [path.resolve('scripts', 'opa.mjs'), 'build', '--out', out], { env: { ...process.env, ORGWARDEN_OPA: await findOpa() } });
+    await run(process.execPath, [path.resolve('scripts', 'opa.mjs'), 'build', '--out', out], {
+      env: { ...process.env, ORGWARDEN_OPA: await findOpa() },
+    });
     expect(readFileSync(out).equals(archive)).toBe(true);
   });
 
   it('orgwarden policy build reports the same revision, from a relative or an absolute --dir', async () => {
     const runner = createCommandRunner({ env: { ORGWARDEN_OPA: await findOpa() } });
     for (const dir of ['policies', copyAt('elsewhere', 'policies')]) {
-      const built = await runner.run(['policy', 'build', '--dir', dir, '--out', tmp.path('cli.tar.gz')]);
+      const built = await runner.run([
+        'policy',
+        'build',
+        '--dir',
+        dir,
+        '--out',
+        tmp.path('cli.tar.gz'),
+      ]);
       expect(built.stderr).toBe('');
       expect(built.stdout).toContain(`(revision ${reference.revision}, `);
-      expect((await parseBundle(readFileSync(tmp.path('cli.tar.gz')), 'cli')).revision).toBe(reference.revision);
+      expect((await parseBundle(readFileSync(tmp.path('cli.tar.gz')), 'cli')).revision).toBe(
+        reference.revision,
+      );
     }
   });
 
   it('a missing policy.dir, or one that is a file, is refused naming it', async () => {
-    await expect(compilePolicyDir(tmp.path('absent'))).rejects.toThrow(new PolicyCompileError(`policy.dir ${tmp.path('absent')} does not exist`));
+    await expect(compilePolicyDir(tmp.path('absent'))).rejects.toThrow(
+      new PolicyCompileError(`policy.dir ${tmp.path('absent')} does not exist`),
+    );
     const file = tmp.write('not-a-dir', 'x');
-    await expect(compilePolicyDir(file)).rejects.toThrow(new PolicyCompileError(`policy.dir ${file} is not a directory`));
+    await expect(compilePolicyDir(file)).rejects.toThrow(
+      new PolicyCompileError(`policy.dir ${file} is not a directory`),
+    );
   });
 });
 
@@ -82,7 +110,11 @@ describe('what the revision covers', () => {
   it('is sha256 of the sorted sha256sum-style listing of every file except .manifest and .signatures.json', () => {
     const listing = revisionListing(reference.files);
     const lines = listing.trimEnd().split('\n');
-    expect(lines.map((line) => line.slice(66))).toEqual([...reference.files.keys()].filter((n) => !['.manifest', '.signatures.json'].includes(n)).sort());
+    expect(lines.map((line) => line.slice(66))).toEqual(
+      [...reference.files.keys()]
+        .filter((n) => !['.manifest', '.signatures.json'].includes(n))
+        .sort(),
+    );
     expect(lines.every((line) => /^[0-9a-f]{64} {2}\S/.test(line))).toBe(true);
     const wasmLine = lines.find((line) => line.endsWith('  policy.wasm'))!;
     expect(wasmLine.slice(0, 64)).toBe(createHashHex(reference.wasm));
@@ -90,9 +122,19 @@ describe('what the revision covers', () => {
   });
 
   it('changes with a one-byte change of a rule (>= to >) or of a value in data.json', async () => {
-    const stricter = await parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)), 'stricter');
+    const stricter = await parseBundle(
+      await compilePolicyDir(candidatePolicies(tmp, 'stricter', STRICTER_ROLES)),
+      'stricter',
+    );
     expect(stricter.revision).not.toBe(reference.revision);
-    const data = await parseBundle(await compilePolicyDir(candidatePolicies(tmp, 'data', { 'orgwarden/catalogue/data.json': ['"viewer": 1,', '"viewer": 2,'] })), 'data');
+    const data = await parseBundle(
+      await compilePolicyDir(
+        candidatePolicies(tmp, 'data', {
+          'orgwarden/catalogue/data.json': ['"viewer": 1,', '"viewer": 2,'],
+        }),
+      ),
+      'data',
+    );
     expect(data.revision).not.toBe(reference.revision);
     expect(data.wasm.equals(reference.wasm)).toBe(true); // the data is not compiled into the WASM: the revision covers it anyway
   });
@@ -101,8 +143,17 @@ describe('what the revision covers', () => {
     const dir = copyAt('relaid');
     const file = path.join(dir, 'orgwarden', 'catalogue', 'data.json');
     const reversed = (v: unknown): unknown =>
-      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
-    writeFileSync(file, JSON.stringify(reversed(JSON.parse(readFileSync(file, 'utf8'))), null, '\t'));
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reversed(x)]),
+          )
+        : v;
+    writeFileSync(
+      file,
+      JSON.stringify(reversed(JSON.parse(readFileSync(file, 'utf8'))), null, '\t'),
+    );
     expect((await parseBundle(await compilePolicyDir(dir), dir)).revision).toBe(reference.revision);
   });
 
@@ -115,9 +166,13 @@ describe('what the revision covers', () => {
       const entries = [...files].reverse();
       files.clear();
       for (const [name, bytes] of entries) files.set(name, bytes);
-      files.set('data.json', Buffer.from(JSON.stringify(JSON.parse(files.get('data.json')!.toString()), null, 2)));
+      files.set(
+        'data.json',
+        Buffer.from(JSON.stringify(JSON.parse(files.get('data.json')!.toString()), null, 2)),
+      );
     });
-    for (const variant of [signed, resigned, repacked]) expect((await parseBundle(variant, 'variant')).revision).toBe(reference.revision);
+    for (const variant of [signed, resigned, repacked])
+      expect((await parseBundle(variant, 'variant')).revision).toBe(reference.revision);
     expect(policyRevision(await readTarGz(repacked))).toBe(reference.revision);
   });
 });
@@ -129,9 +184,14 @@ describe('docs/policies.md', () => {
     expect(recipe).toBeDefined();
     const where = path.join(tmp.dir, 'by-hand');
     mkdirSync(where);
-    for (const [name, bundle] of [['bundle.tar.gz', archive], ['signed.tar.gz', await signArchive(archive, keyPair(tmp, 'by-hand').privateFile)]] as const) {
+    for (const [name, bundle] of [
+      ['bundle.tar.gz', archive],
+      ['signed.tar.gz', await signArchive(archive, keyPair(tmp, 'by-hand').privateFile)],
+    ] as const) {
       writeFileSync(path.join(where, 'bundle.tar.gz'), bundle);
-      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `rm -rf b; ${recipe!}`], { cwd: where });
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `rm -rf b; ${recipe!}`], {
+        cwd: where,
+      });
       expect(`sha256:${String(stdout.trim().split(/\s/)[0])}`, name).toBe(reference.revision);
     }
   });

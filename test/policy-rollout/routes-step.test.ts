@@ -22,9 +22,13 @@ afterEach(async () => {
 });
 afterAll(() => tmp.remove());
 
-async function withCatalogue(edit: (actions: Record<string, { org_management: boolean }>) => void): Promise<Buffer> {
+async function withCatalogue(
+  edit: (actions: Record<string, { org_management: boolean }>) => void,
+): Promise<Buffer> {
   return rewrite(readFileSync(TEST_BUNDLE), (files) => {
-    const data = JSON.parse(files.get('data.json')!.toString()) as { orgwarden: { catalogue: { actions: Record<string, { org_management: boolean }> } } };
+    const data = JSON.parse(files.get('data.json')!.toString()) as {
+      orgwarden: { catalogue: { actions: Record<string, { org_management: boolean }> } };
+    };
     edit(data.orgwarden.catalogue.actions);
     files.set('data.json', Buffer.from(JSON.stringify(data)));
   });
@@ -32,11 +36,23 @@ async function withCatalogue(edit: (actions: Record<string, { org_management: bo
 
 async function start(name: string) {
   const file = tmp.publish(name, readFileSync(TEST_BUNDLE));
-  const started = await startTestApp({ multiTenant: true, extra: { policy: { bundle: file, routes: path.resolve('policies', 'routes.yaml'), watch: false } } });
+  const started = await startTestApp({
+    multiTenant: true,
+    extra: {
+      policy: { bundle: file, routes: path.resolve('policies', 'routes.yaml'), watch: false },
+    },
+  });
   apps.push(started.app);
   const token = await session('carol');
   const chat = () =>
-    fetch(`${started.url}/v1/forward-auth`, { headers: { 'x-forwarded-method': 'POST', 'x-forwarded-uri': '/api/ai/chat', 'x-org-id': 'acme', authorization: `Bearer ${token}` } });
+    fetch(`${started.url}/v1/forward-auth`, {
+      headers: {
+        'x-forwarded-method': 'POST',
+        'x-forwarded-uri': '/api/ai/chat',
+        'x-org-id': 'acme',
+        authorization: `Bearer ${token}`,
+      },
+    });
   return { ...started, file, chat };
 }
 
@@ -49,7 +65,9 @@ describe('the routes step of a reload', () => {
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
-    expect(res.json.error?.message).toBe("the route manifest maps routes to actions this policy's catalogue lacks: ai.chat");
+    expect(res.json.error?.message).toBe(
+      "the route manifest maps routes to actions this policy's catalogue lacks: ai.chat",
+    );
     expect(res.json.last_reload).toMatchObject({ ok: false, step: 'routes', changed: false });
     expect(app.policy.current()!.revision).toBe(revision);
     expect((await chat()).status).toBe(200);
@@ -57,11 +75,16 @@ describe('the routes step of a reload', () => {
 
   it("refuses a flip of a route action's org_management flag", async () => {
     const { url, file } = await start('flip-flag.tar.gz');
-    tmp.publish(path.basename(file), await withCatalogue((actions) => (actions['ai.chat']!.org_management = true)));
+    tmp.publish(
+      path.basename(file),
+      await withCatalogue((actions) => (actions['ai.chat']!.org_management = true)),
+    );
     const res = await reload(url);
     expect(res.status).toBe(422);
     expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'routes' });
-    expect(res.json.error?.message).toContain('changes org_management of action(s) the route manifest uses (ai.chat)');
+    expect(res.json.error?.message).toContain(
+      'changes org_management of action(s) the route manifest uses (ai.chat)',
+    );
   });
 
   it('accepts a catalogue that only adds an action', async () => {
@@ -69,7 +92,10 @@ describe('the routes step of a reload', () => {
     tmp.publish(
       path.basename(file),
       await withCatalogue((actions) => {
-        actions['reports.export'] = { ...(actions['resource.read'] as object), org_management: false };
+        actions['reports.export'] = {
+          ...(actions['resource.read'] as object),
+          org_management: false,
+        };
       }),
     );
     const res = await reload(url);

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine, engineOver, type PolicyEngine } from '../../src/engine/wasm-engine.js';
-import { SmokeCaseError, mergePatch, readCases, runSmokeCases } from '../../src/policy-rollout/smoke-cases.js';
+import {
+  SmokeCaseError,
+  mergePatch,
+  readCases,
+  runSmokeCases,
+} from '../../src/policy-rollout/smoke-cases.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { PACK_SMOKE_CASES, compile, scratch, type Scratch } from './helpers.js';
 
@@ -24,7 +29,8 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.remove());
 
-const smokeOf = (data: Record<string, unknown>) => (data.orgwarden as { smoke: { base_input: unknown; cases: Record<string, unknown>[] } }).smoke;
+const smokeOf = (data: Record<string, unknown>) =>
+  (data.orgwarden as { smoke: { base_input: unknown; cases: Record<string, unknown>[] } }).smoke;
 const withSmoke = (smoke: unknown) => ({ orgwarden: { smoke } });
 
 function failure(run: () => unknown): string {
@@ -60,9 +66,19 @@ describe('smoke cases', () => {
 
   it('a failing case names the case and every field that differs; more than five are summarised', () => {
     const smoke = smokeOf(packData);
-    const wrong = { ...smoke, cases: smoke.cases.map((c) => ({ ...c, want: { ...(c.want as object), allow: !(c.want as { allow: boolean }).allow } })) };
+    const wrong = {
+      ...smoke,
+      cases: smoke.cases.map((c) => ({
+        ...c,
+        want: { ...(c.want as object), allow: !(c.want as { allow: boolean }).allow },
+      })),
+    };
     const message = failure(() => runSmokeCases(pack, withSmoke(wrong)));
-    expect(message.startsWith(`${PACK_SMOKE_CASES} smoke case(s) failed: "a member acts in its own org": allow is true, want false | `)).toBe(true);
+    expect(
+      message.startsWith(
+        `${PACK_SMOKE_CASES} smoke case(s) failed: "a member acts in its own org": allow is true, want false | `,
+      ),
+    ).toBe(true);
     expect(message.endsWith(`(and ${PACK_SMOKE_CASES - 5} more)`)).toBe(true);
   });
 
@@ -70,7 +86,9 @@ describe('smoke cases', () => {
     const erroring = engineOver({ evaluate: () => null }, { revision: 'x', data: {} }, new Date());
     expect(runSmokeCases(erroring, {})).toEqual({ cases: 0, builtin: 2 }); // the built-in cases only want a deny
     const message = failure(() => runSmokeCases(erroring, packData));
-    expect(message).toMatch(/"a member acts in its own org": policy error \(policy returned no result set\)/);
+    expect(message).toMatch(
+      /"a member acts in its own org": policy error \(policy returned no result set\)/,
+    );
   });
 
   it('malformed case data is refused, naming where', () => {
@@ -78,22 +96,55 @@ describe('smoke cases', () => {
     const cases: [unknown, string][] = [
       ['x', 'data.orgwarden.smoke: must be an object'],
       [{ base_input: base, cases: [], extra: 1 }, 'data.orgwarden.smoke: unknown key "extra"'],
-      [{ cases: [{ name: 'a', want: { allow: true } }] }, 'data.orgwarden.smoke: base_input must be an object (a complete policy input)'],
+      [
+        { cases: [{ name: 'a', want: { allow: true } }] },
+        'data.orgwarden.smoke: base_input must be an object (a complete policy input)',
+      ],
       [{ base_input: base, cases: [] }, 'data.orgwarden.smoke: cases must be a non-empty list'],
       [{ base_input: base, cases: ['x'] }, 'data.orgwarden.smoke: cases[0] must be an object'],
-      [{ base_input: base, cases: [{ want: { allow: true } }] }, 'data.orgwarden.smoke: cases[0].name must be a non-empty string'],
-      [{ base_input: base, cases: [{ name: 'a', want: { allow: true } }, { name: 'a', want: { allow: true } }] }, 'data.orgwarden.smoke: cases[1]: duplicate name "a"'],
-      [{ base_input: base, cases: [{ name: 'a', input: [], want: { allow: true } }] }, 'data.orgwarden.smoke: cases[0] ("a").input must be an object (a patch)'],
-      [{ base_input: base, cases: [{ name: 'a', want: {} }] }, 'data.orgwarden.smoke: cases[0] ("a").want must be a non-empty object'],
-      [{ base_input: base, cases: [{ name: 'a', want: { allowed: true } }] }, 'data.orgwarden.smoke: cases[0] ("a").want: "allowed" is not a decision field'],
-      [{ base_input: base, cases: [{ name: 'a', want: { allow: true }, expect: 1 }] }, 'data.orgwarden.smoke: cases[0]: unknown key "expect"'],
+      [
+        { base_input: base, cases: [{ want: { allow: true } }] },
+        'data.orgwarden.smoke: cases[0].name must be a non-empty string',
+      ],
+      [
+        {
+          base_input: base,
+          cases: [
+            { name: 'a', want: { allow: true } },
+            { name: 'a', want: { allow: true } },
+          ],
+        },
+        'data.orgwarden.smoke: cases[1]: duplicate name "a"',
+      ],
+      [
+        { base_input: base, cases: [{ name: 'a', input: [], want: { allow: true } }] },
+        'data.orgwarden.smoke: cases[0] ("a").input must be an object (a patch)',
+      ],
+      [
+        { base_input: base, cases: [{ name: 'a', want: {} }] },
+        'data.orgwarden.smoke: cases[0] ("a").want must be a non-empty object',
+      ],
+      [
+        { base_input: base, cases: [{ name: 'a', want: { allowed: true } }] },
+        'data.orgwarden.smoke: cases[0] ("a").want: "allowed" is not a decision field',
+      ],
+      [
+        { base_input: base, cases: [{ name: 'a', want: { allow: true }, expect: 1 }] },
+        'data.orgwarden.smoke: cases[0]: unknown key "expect"',
+      ],
     ];
-    for (const [smoke, message] of cases) expect(failure(() => readCases(withSmoke(smoke)))).toBe(message);
+    for (const [smoke, message] of cases)
+      expect(failure(() => readCases(withSmoke(smoke)))).toBe(message);
   });
 
   it('a patch merges objects key by key; null, lists and scalars replace; "__proto__" stays a plain key', () => {
-    expect(mergePatch({ a: { b: 1, c: 2 }, l: [1, 2], p: { x: 1 } }, { a: { c: 3 }, l: [9], p: null })).toEqual({ a: { b: 1, c: 3 }, l: [9], p: null });
-    const merged = mergePatch({}, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+    expect(
+      mergePatch({ a: { b: 1, c: 2 }, l: [1, 2], p: { x: 1 } }, { a: { c: 3 }, l: [9], p: null }),
+    ).toEqual({ a: { b: 1, c: 3 }, l: [9], p: null });
+    const merged = mergePatch({}, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(merged)).toEqual(['__proto__']);
     expect((merged as { polluted?: boolean }).polluted).toBeUndefined();
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();

@@ -23,30 +23,49 @@ afterEach(async () => {
 });
 afterAll(() => tmp.remove());
 
-async function rejection(name: string, edits: Record<string, [string, string]>): Promise<PolicyRejectedError> {
+async function rejection(
+  name: string,
+  edits: Record<string, [string, string]>,
+): Promise<PolicyRejectedError> {
   const bundle = tmp.write(`${name}.tar.gz`, await compile(candidatePolicies(tmp, name, edits)));
-  const err: unknown = await loadCandidate({ bundle }, { verificationKey: null, now: () => new Date() }).catch((e: unknown) => e);
+  const err: unknown = await loadCandidate(
+    { bundle },
+    { verificationKey: null, now: () => new Date() },
+  ).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(PolicyRejectedError);
   return err as PolicyRejectedError;
 }
 
 describe('the vocabulary step of a policy load', () => {
   it('refuses a catalogue that renames an action the code names, naming it', async () => {
-    const err = await rejection('no-events', { [DATA]: ['"events.receive":', '"events.deliver":'] });
+    const err = await rejection('no-events', {
+      [DATA]: ['"events.receive":', '"events.deliver":'],
+    });
     expect(err.step).toBe('vocabulary');
-    expect(err.message).toBe("this policy's catalogue lacks action(s) the code relies on: events.receive");
+    expect(err.message).toBe(
+      "this policy's catalogue lacks action(s) the code relies on: events.receive",
+    );
   });
 
   it('refuses a catalogue without a reason, or with another status for one, naming each', async () => {
     const err = await rejection('fewer-reasons', { [DATA]: ['"keys_unavailable": 503,\n', ''] });
     expect(err.step).toBe('vocabulary');
-    expect(err.message).toBe("this policy's catalogue lacks reason(s), or gives them another status than the code: keys_unavailable");
-    const changed = await rejection('other-status', { [DATA]: ['"cross_org": 403,', '"cross_org": 404,'] });
-    expect(changed.message).toBe("this policy's catalogue lacks reason(s), or gives them another status than the code: cross_org");
+    expect(err.message).toBe(
+      "this policy's catalogue lacks reason(s), or gives them another status than the code: keys_unavailable",
+    );
+    const changed = await rejection('other-status', {
+      [DATA]: ['"cross_org": 403,', '"cross_org": 404,'],
+    });
+    expect(changed.message).toBe(
+      "this policy's catalogue lacks reason(s), or gives them another status than the code: cross_org",
+    );
   });
 
   it('accepts the default pack', async () => {
-    const candidate = await loadCandidate({ bundle: TEST_BUNDLE }, { verificationKey: null, now: () => new Date() });
+    const candidate = await loadCandidate(
+      { bundle: TEST_BUNDLE },
+      { verificationKey: null, now: () => new Date() },
+    );
     expect(candidate.engine.revision).toMatch(/^sha256:/);
   });
 
@@ -55,10 +74,19 @@ describe('the vocabulary step of a policy load', () => {
     const { app, url } = await startTestApp({ extra: { policy: { bundle: file, watch: false } } });
     apps.push(app);
     const revision = app.policy.current()!.revision;
-    tmp.publish('served.tar.gz', await compile(candidatePolicies(tmp, 'no-orgs-list', { [DATA]: ['"orgs.list":', '"orgs.index":'] })));
+    tmp.publish(
+      'served.tar.gz',
+      await compile(
+        candidatePolicies(tmp, 'no-orgs-list', { [DATA]: ['"orgs.list":', '"orgs.index":'] }),
+      ),
+    );
     const res = await reload(url);
     expect(res.status).toBe(422);
-    expect(res.json.error).toMatchObject({ code: 'policy_rejected', step: 'vocabulary', message: expect.stringContaining('orgs.list') as unknown });
+    expect(res.json.error).toMatchObject({
+      code: 'policy_rejected',
+      step: 'vocabulary',
+      message: expect.stringContaining('orgs.list') as unknown,
+    });
     expect(app.policy.current()!.revision).toBe(revision);
   });
 });

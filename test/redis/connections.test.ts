@@ -8,14 +8,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisClient, type RedisClient } from '../../src/redis/client.js';
 import { createRedisConnections, type RedisConnections } from '../../src/redis/connections.js';
 import { createLiveSubscription } from '../../src/redis/subscription.js';
-import { freePort, memoryLog, redisConfig, SHARED_REDIS_URL, uniquePrefix, waitUntil } from '../directory/helpers.js';
+import {
+  freePort,
+  memoryLog,
+  redisConfig,
+  SHARED_REDIS_URL,
+  uniquePrefix,
+  waitUntil,
+} from '../directory/helpers.js';
 
 const opened: RedisConnections[] = [];
 afterEach(() => opened.splice(0).forEach((connections) => connections.disconnect()));
 
 function open(url = SHARED_REDIS_URL): RedisConnections {
   const config = { ...redisConfig(uniquePrefix()), url };
-  const connections = createRedisConnections((role) => createRedisClient(config, role, memoryLog()));
+  const connections = createRedisConnections((role) =>
+    createRedisClient(config, role, memoryLog()),
+  );
   opened.push(connections);
   return connections;
 }
@@ -25,7 +34,12 @@ async function killConnection(client: RedisClient): Promise<void> {
   const socket = (client as Redis).stream;
   const admin = new Redis(SHARED_REDIS_URL);
   try {
-    await admin.call('CLIENT', 'KILL', 'ADDR', `${String(socket.localAddress)}:${String(socket.localPort)}`);
+    await admin.call(
+      'CLIENT',
+      'KILL',
+      'ADDR',
+      `${String(socket.localAddress)}:${String(socket.localPort)}`,
+    );
   } finally {
     admin.disconnect();
   }
@@ -42,7 +56,11 @@ describe('connection state', () => {
       stepRan = true;
       return Promise.resolve();
     });
-    expect({ stepRan, status: commandsState.status(), epoch: commandsState.epoch() }).toEqual({ stepRan: true, status: 'connected', epoch: 0 });
+    expect({ stepRan, status: commandsState.status(), epoch: commandsState.epoch() }).toEqual({
+      stepRan: true,
+      status: 'connected',
+      epoch: 0,
+    });
     await killConnection(connections.commands);
     await waitUntil(() => commandsState.epoch() === 1, 2000);
     await waitUntil(() => commandsState.isConnected(), 5000);
@@ -58,7 +76,10 @@ describe('connection state', () => {
       stepRan = true;
       return Promise.resolve();
     });
-    expect({ stepRan, status: connections.commandsState.status() }).toEqual({ stepRan: false, status: 'reconnecting' });
+    expect({ stepRan, status: connections.commandsState.status() }).toEqual({
+      stepRan: false,
+      status: 'reconnecting',
+    });
   });
 });
 
@@ -67,14 +88,18 @@ describe('live subscription', () => {
     const connections = open();
     const channel = `${uniquePrefix()}nudge`;
     const events: string[] = [];
-    const subscription = createLiveSubscription(connections.subscriber, connections.subscriberState, {
-      channel,
-      retryMs: 50,
-      onLive: () => void events.push('live'),
-      onLost: () => void events.push('lost'),
-      onMessage: (message) => void events.push(`message ${message}`),
-      onError: (err) => void events.push(`error ${String(err)}`),
-    });
+    const subscription = createLiveSubscription(
+      connections.subscriber,
+      connections.subscriberState,
+      {
+        channel,
+        retryMs: 50,
+        onLive: () => void events.push('live'),
+        onLost: () => void events.push('lost'),
+        onMessage: (message) => void events.push(`message ${message}`),
+        onError: (err) => void events.push(`error ${String(err)}`),
+      },
+    );
     connections.connect();
     await connections.subscriberState.firstAttempt(() => subscription.subscribe());
     expect(subscription.isLive()).toBe(true);

@@ -19,70 +19,108 @@ import { fuzzParams } from '../support/fuzz.js';
 const fieldText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', minLength: MAX_FIELD_CHARS - 2, maxLength: MAX_FIELD_CHARS + 2 }),
-  fc.tuple(fc.constantFrom('a', 'é', '\u{1F680}', '\u0000', '"'), fc.integer({ min: 1, max: 50_000 })).map(([c, n]) => c.repeat(n)),
-  fc.tuple(fc.string({ maxLength: 300 }), loneSurrogate, fc.nat()).map(([s, u, at]) => s.slice(0, at % (s.length + 1)) + u + s.slice(at % (s.length + 1))),
+  fc
+    .tuple(
+      fc.constantFrom('a', 'é', '\u{1F680}', '\u0000', '"'),
+      fc.integer({ min: 1, max: 50_000 }),
+    )
+    .map(([c, n]) => c.repeat(n)),
+  fc
+    .tuple(fc.string({ maxLength: 300 }), loneSurrogate, fc.nat())
+    .map(([s, u, at]) => s.slice(0, at % (s.length + 1)) + u + s.slice(at % (s.length + 1))),
 );
 
-const FIELDS = ['principal.id', 'requested_org.id', 'effective_org', 'action', 'resource.type', 'resource.id', 'resource.org', 'detail', 'role', 'error'] as const;
+const FIELDS = [
+  'principal.id',
+  'requested_org.id',
+  'effective_org',
+  'action',
+  'resource.type',
+  'resource.id',
+  'resource.org',
+  'detail',
+  'role',
+  'error',
+] as const;
 type Field = (typeof FIELDS)[number];
 
-const hostileRecord = fc.record({ allow: fc.boolean(), texts: fc.tuple(...FIELDS.map(() => fieldText)) }).map(({ allow, texts }) => {
-  const t = Object.fromEntries(FIELDS.map((f, i) => [f, texts[i] as string])) as Record<Field, string>;
-  const r: DecisionRecord = record({
-    decision: {
-      allow,
-      reason: allow ? 'allowed' : 'access_denied',
-      status: allow ? 200 : 403,
-      principal: { id: t['principal.id'], kind: 'session' },
-      effective_org: t.effective_org,
-      detail: t.detail,
-      role: t.role,
-    },
-    requested_org: { id: t['requested_org.id'], source: 'header' },
-    action: t.action,
-    resource: { type: t['resource.type'], id: t['resource.id'], org: t['resource.org'] },
-    error: t.error,
+const hostileRecord = fc
+  .record({ allow: fc.boolean(), texts: fc.tuple(...FIELDS.map(() => fieldText)) })
+  .map(({ allow, texts }) => {
+    const t = Object.fromEntries(FIELDS.map((f, i) => [f, texts[i] as string])) as Record<
+      Field,
+      string
+    >;
+    const r: DecisionRecord = record({
+      decision: {
+        allow,
+        reason: allow ? 'allowed' : 'access_denied',
+        status: allow ? 200 : 403,
+        principal: { id: t['principal.id'], kind: 'session' },
+        effective_org: t.effective_org,
+        detail: t.detail,
+        role: t.role,
+      },
+      requested_org: { id: t['requested_org.id'], source: 'header' },
+      action: t.action,
+      resource: { type: t['resource.type'], id: t['resource.id'], org: t['resource.org'] },
+      error: t.error,
+    });
+    return { record: r, cut: FIELDS.filter((f) => t[f].length > MAX_FIELD_CHARS) };
   });
-  return { record: r, cut: FIELDS.filter((f) => t[f].length > MAX_FIELD_CHARS) };
-});
 
 function valueAt(entry: Record<string, unknown>, field: Field): unknown {
-  return field.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | null)?.[key], entry);
+  return field
+    .split('.')
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | null)?.[key], entry);
 }
 
 describe('decision log memory under a stalled sink', () => {
   it('never holds more than its byte bound; every record is held or counted; lines are bounded and marked', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(hostileRecord, { minLength: 1, maxLength: 60 }), fc.integer({ min: 65_536, max: 262_144 }), async (records, bufferBytes) => {
-        const dropped: Record<DecisionLogDropCause, number> = { buffer_full: 0, sink_error: 0, closed: 0 };
-        const chunks: string[] = [];
-        const log = createDecisionLog(
-          { bufferEntries: 10_000, bufferBytes, sampleAllowsOneIn: 1 },
-          {
-            sink: { write: (chunk) => void chunks.push(chunk), close: () => Promise.resolve() }, // never confirms
-            counters: { written: () => undefined, dropped: (cause, n) => (dropped[cause] += n), sampledOut: () => undefined },
-          },
-        );
-        for (const r of records) {
-          log.onDecision(r.record);
+      fc.asyncProperty(
+        fc.array(hostileRecord, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 65_536, max: 262_144 }),
+        async (records, bufferBytes) => {
+          const dropped: Record<DecisionLogDropCause, number> = {
+            buffer_full: 0,
+            sink_error: 0,
+            closed: 0,
+          };
+          const chunks: string[] = [];
+          const log = createDecisionLog(
+            { bufferEntries: 10_000, bufferBytes, sampleAllowsOneIn: 1 },
+            {
+              sink: { write: (chunk) => void chunks.push(chunk), close: () => Promise.resolve() }, // never confirms
+              counters: {
+                written: () => undefined,
+                dropped: (cause, n) => (dropped[cause] += n),
+                sampledOut: () => undefined,
+              },
+            },
+          );
+          for (const r of records) {
+            log.onDecision(r.record);
+            expect(log.heldBytes).toBeLessThanOrEqual(bufferBytes);
+          }
+          await new Promise((resolve) => setImmediate(resolve));
           expect(log.heldBytes).toBeLessThanOrEqual(bufferBytes);
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-        expect(log.heldBytes).toBeLessThanOrEqual(bufferBytes);
-        expect(log.held + dropped.buffer_full).toBe(records.length);
+          expect(log.held + dropped.buffer_full).toBe(records.length);
 
-        const lines = chunks.join('').split('\n').filter(Boolean);
-        expect(lines).toHaveLength(log.held);
-        for (const line of lines) {
-          expect(line.isWellFormed()).toBe(true);
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          const source = records.find((r) => r.record.decision.decision_id === entry.decision_id);
-          expect(source).toBeDefined();
-          for (const field of FIELDS) expect(String(valueAt(entry, field)).length).toBeLessThanOrEqual(MAX_FIELD_CHARS);
-          if (source?.cut.length) expect(entry.truncated).toEqual(source.cut);
-          else expect(entry).not.toHaveProperty('truncated');
-        }
-      }),
+          const lines = chunks.join('').split('\n').filter(Boolean);
+          expect(lines).toHaveLength(log.held);
+          for (const line of lines) {
+            expect(line.isWellFormed()).toBe(true);
+            const entry = JSON.parse(line) as Record<string, unknown>;
+            const source = records.find((r) => r.record.decision.decision_id === entry.decision_id);
+            expect(source).toBeDefined();
+            for (const field of FIELDS)
+              expect(String(valueAt(entry, field)).length).toBeLessThanOrEqual(MAX_FIELD_CHARS);
+            if (source?.cut.length) expect(entry.truncated).toEqual(source.cut);
+            else expect(entry).not.toHaveProperty('truncated');
+          }
+        },
+      ),
       fuzzParams(200),
     );
   });

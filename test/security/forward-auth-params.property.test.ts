@@ -16,14 +16,23 @@ import { userIdProblem } from '../../src/contract/ids.js';
 import { REQUEST_REFUSALS } from '../../src/contract/metric-labels.js';
 import { bearer, check, DEFAULT_ROUTES, STYLES } from '../forward-auth/helpers.js';
 import { postJson, session, startTestApp, TEST_BUNDLE } from '../support/app.js';
-import { canonicalUserId, encodableUserId, idDisguise, percentEncodedSegment, percentEncodeSome, unsafeEscape } from '../support/arbitraries.js';
+import {
+  canonicalUserId,
+  encodableUserId,
+  idDisguise,
+  percentEncodedSegment,
+  percentEncodeSome,
+  unsafeEscape,
+} from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const DIRECTORY = path.resolve('test', 'support', 'fixtures', 'encoded-ids-directory.yaml');
 const CALLERS = ['bob', 'olivia@example.com', 'carol', 'ü@例え.jp'] as const;
 
 /** The members of acme in the fixture: ids the properties must also hit, not only generate. */
-const ACME_MEMBERS: string[] = (parse(readFileSync(DIRECTORY, 'utf8')) as { orgs: { id: string; members?: { user: string }[] }[] }).orgs
+const ACME_MEMBERS: string[] = (
+  parse(readFileSync(DIRECTORY, 'utf8')) as { orgs: { id: string; members?: { user: string }[] }[] }
+).orgs
   .find((o) => o.id === 'acme')!
   .members!.map((m) => m.user);
 
@@ -33,7 +42,11 @@ let port: number;
 const tokens = new Map<string, string>();
 
 beforeAll(async () => {
-  ({ app, url } = await startTestApp({ multiTenant: true, directoryFile: DIRECTORY, extra: { policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES } } }));
+  ({ app, url } = await startTestApp({
+    multiTenant: true,
+    directoryFile: DIRECTORY,
+    extra: { policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES } },
+  }));
   port = (app.http.server.address() as { port: number }).port;
   for (const user of CALLERS) tokens.set(user, await session(user));
 });
@@ -50,25 +63,48 @@ function expectRefusedBeforeDecision(res: Awaited<ReturnType<typeof check>>, wha
 
 describe('forward-auth path parameters', () => {
   it('decide what /v1/authorize decides for the decoded id, for any valid encoding of it', async () => {
-    const target = fc.oneof(fc.constantFrom(...ACME_MEMBERS), encodableUserId).chain((id) => percentEncodedSegment(id).map((segment) => ({ id, segment })));
+    const target = fc
+      .oneof(fc.constantFrom(...ACME_MEMBERS), encodableUserId)
+      .chain((id) => percentEncodedSegment(id).map((segment) => ({ id, segment })));
     await fc.assert(
-      fc.asyncProperty(target, percentEncodedSegment('acme'), fc.constantFrom(...STYLES), fc.constantFrom(...CALLERS), async ({ id, segment }, org, style, caller) => {
-        const token = tokens.get(caller)!;
-        const uri = `/api/orgs/${org}/members/${segment}`;
-        const forwarded = await check(port, style, 'DELETE', uri, bearer(token));
-        if (UNROUTABLE.test(id)) { expectRefusedBeforeDecision(forwarded, uri); return; }
+      fc.asyncProperty(
+        target,
+        percentEncodedSegment('acme'),
+        fc.constantFrom(...STYLES),
+        fc.constantFrom(...CALLERS),
+        async ({ id, segment }, org, style, caller) => {
+          const token = tokens.get(caller)!;
+          const uri = `/api/orgs/${org}/members/${segment}`;
+          const forwarded = await check(port, style, 'DELETE', uri, bearer(token));
+          if (UNROUTABLE.test(id)) {
+            expectRefusedBeforeDecision(forwarded, uri);
+            return;
+          }
 
-        const direct = await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.members.remove', context: { target_user: id } });
-        expect(direct.status).toBe(200);
-        expect(forwarded.status === 200, `${style} DELETE ${uri} as ${caller}: ${forwarded.body}`).toBe(direct.json?.allow);
-        if (!direct.json?.allow) expect(forwarded.json?.error, uri).toBe(direct.json?.reason);
-      }),
+          const direct = await postJson(`${url}/v1/authorize`, {
+            token,
+            org: 'acme',
+            action: 'org.members.remove',
+            context: { target_user: id },
+          });
+          expect(direct.status).toBe(200);
+          expect(
+            forwarded.status === 200,
+            `${style} DELETE ${uri} as ${caller}: ${forwarded.body}`,
+          ).toBe(direct.json?.allow);
+          if (!direct.json?.allow) expect(forwarded.json?.error, uri).toBe(direct.json?.reason);
+        },
+      ),
       fuzzParams(100),
     );
   });
 
   it('refuse every value that decodes to a separator, a percent sign, a control, invalid UTF-8 or a dot segment', async () => {
-    const routes: { method: string; uri: (v: string) => string; headers?: Record<string, string> }[] = [
+    const routes: {
+      method: string;
+      uri: (v: string) => string;
+      headers?: Record<string, string>;
+    }[] = [
       { method: 'DELETE', uri: (v) => `/api/orgs/acme/members/${v}` },
       { method: 'DELETE', uri: (v) => `/api/orgs/acme/invitations/${v}` },
       { method: 'GET', uri: (v) => `/api/orgs/${v}/members` },
@@ -80,14 +116,25 @@ describe('forward-auth path parameters', () => {
     // A whole value that is a dot segment once its unreserved escapes are decoded: the path's shape
     // would change, so the normaliser refuses it before matching.
     const dotSegment = fc.constantFrom('.', '..').chain((dots) => percentEncodeSome(dots, 2));
-    const value = fc.oneof(fc.tuple(safe, unsafeEscape, safe).map(([before, bad, after]) => before + bad + after), dotSegment);
+    const value = fc.oneof(
+      fc.tuple(safe, unsafeEscape, safe).map(([before, bad, after]) => before + bad + after),
+      dotSegment,
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes), value, fc.constantFrom(...STYLES), async (route, v, style) => {
-        const uri = route.uri(v);
-        // The owner of acme: with the value taken at face value, each of these would be allowed.
-        const res = await check(port, style, route.method, uri, { ...bearer(tokens.get('olivia@example.com')!), ...route.headers });
-        expectRefusedBeforeDecision(res, `${style} ${route.method} ${uri}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        value,
+        fc.constantFrom(...STYLES),
+        async (route, v, style) => {
+          const uri = route.uri(v);
+          // The owner of acme: with the value taken at face value, each of these would be allowed.
+          const res = await check(port, style, route.method, uri, {
+            ...bearer(tokens.get('olivia@example.com')!),
+            ...route.headers,
+          });
+          expectRefusedBeforeDecision(res, `${style} ${route.method} ${uri}`);
+        },
+      ),
       fuzzParams(200),
     );
   });
@@ -98,10 +145,17 @@ describe('forward-auth path parameters', () => {
       .map(([id, disguise]) => disguise(id))
       .filter((id) => id.isWellFormed() && userIdProblem(id) !== null);
     await fc.assert(
-      fc.asyncProperty(disguised.chain((id) => percentEncodedSegment(id)), fc.constantFrom(...STYLES), async (segment, style) => {
-        const uri = `/api/orgs/acme/members/${segment}`;
-        expectRefusedBeforeDecision(await check(port, style, 'DELETE', uri, bearer(tokens.get('bob')!)), uri);
-      }),
+      fc.asyncProperty(
+        disguised.chain((id) => percentEncodedSegment(id)),
+        fc.constantFrom(...STYLES),
+        async (segment, style) => {
+          const uri = `/api/orgs/acme/members/${segment}`;
+          expectRefusedBeforeDecision(
+            await check(port, style, 'DELETE', uri, bearer(tokens.get('bob')!)),
+            uri,
+          );
+        },
+      ),
       fuzzParams(100),
     );
   });

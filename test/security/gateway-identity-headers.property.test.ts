@@ -12,7 +12,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { IDENTITY_HEADERS } from '../../src/surfaces/forward-auth/answer.js';
-import { rawRequest, startCaddy, startNginx, startUpstream, type Gateway, type GatewayTargets, type Received, type Upstream } from '../forward-auth/gateway-harness.js';
+import {
+  rawRequest,
+  startCaddy,
+  startNginx,
+  startUpstream,
+  type Gateway,
+  type GatewayTargets,
+  type Received,
+  type Upstream,
+} from '../forward-auth/gateway-harness.js';
 import { bearer, startForwardAuthApp } from '../forward-auth/helpers.js';
 import { cgiName, headerSpelling } from '../support/arbitraries.js';
 import { apiToken, session } from '../support/app.js';
@@ -43,17 +52,30 @@ const CALLERS: Record<'session' | 'apiToken', Caller> = {
   session: {
     path: '/api/orgs/acme/members',
     token: () => tokens.alice!,
-    expected: { [IDENTITY_HEADERS.user]: 'alice', [IDENTITY_HEADERS.org]: 'acme', [IDENTITY_HEADERS.role]: 'owner', [IDENTITY_HEADERS.kind]: 'session' },
+    expected: {
+      [IDENTITY_HEADERS.user]: 'alice',
+      [IDENTITY_HEADERS.org]: 'acme',
+      [IDENTITY_HEADERS.role]: 'owner',
+      [IDENTITY_HEADERS.kind]: 'session',
+    },
   },
   apiToken: {
     path: '/api/resources/node/n1',
     token: () => tokens.acmeToken!,
-    expected: { [IDENTITY_HEADERS.user]: 'tok-acme', [IDENTITY_HEADERS.org]: 'acme', [IDENTITY_HEADERS.role]: '', [IDENTITY_HEADERS.kind]: 'api_token' },
+    expected: {
+      [IDENTITY_HEADERS.user]: 'tok-acme',
+      [IDENTITY_HEADERS.org]: 'acme',
+      [IDENTITY_HEADERS.role]: '',
+      [IDENTITY_HEADERS.kind]: 'api_token',
+    },
   },
 };
 
 beforeAll(async () => {
-  [orgwarden, upstream] = await Promise.all([startForwardAuthApp({ multiTenant: true }), startUpstream()]);
+  [orgwarden, upstream] = await Promise.all([
+    startForwardAuthApp({ multiTenant: true }),
+    startUpstream(),
+  ]);
   tokens.alice = await session('alice');
   tokens.acmeToken = await apiToken('tok-acme', { scope: '*', org_id: 'acme' });
 });
@@ -64,20 +86,36 @@ afterAll(async () => {
 /** The upstream's CGI view: every value it got for each identity header, any spelling. */
 function cgiView(received: Received): Map<string, string[]> {
   const view = new Map<string, string[]>(NAMES.map((n) => [cgiName(n), []]));
-  for (let i = 0; i < received.rawHeaders.length; i += 2) view.get(cgiName(received.rawHeaders[i]!))?.push(received.rawHeaders[i + 1] ?? '');
+  for (let i = 0; i < received.rawHeaders.length; i += 2)
+    view.get(cgiName(received.rawHeaders[i]!))?.push(received.rawHeaders[i + 1] ?? '');
   return view;
 }
 
-const spelledIdentityHeader = fc.constantFrom(...NAMES).chain((name) => headerSpelling(name).map((spelling) => ({ name, spelling })));
+const spelledIdentityHeader = fc
+  .constantFrom(...NAMES)
+  .chain((name) => headerSpelling(name).map((spelling) => ({ name, spelling })));
 const forgery = fc.record({
   caller: fc.constantFrom<keyof typeof CALLERS>('session', 'apiToken'),
-  headers: fc.uniqueArray(spelledIdentityHeader, { minLength: 1, maxLength: 6, selector: (h) => h.spelling.toLowerCase() }),
+  headers: fc.uniqueArray(spelledIdentityHeader, {
+    minLength: 1,
+    maxLength: 6,
+    selector: (h) => h.spelling.toLowerCase(),
+  }),
 });
 
 const GATEWAYS: [string, (t: GatewayTargets) => Promise<Gateway>][] = [
   ['nginx as shipped', (t) => startNginx(t)],
-  ['nginx with underscores_in_headers on', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;'] })],
-  ['nginx with underscores_in_headers on, ignore_invalid_headers off', (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;', 'ignore_invalid_headers off;'] })],
+  [
+    'nginx with underscores_in_headers on',
+    (t) => startNginx(t, { serverDirectives: ['underscores_in_headers on;'] }),
+  ],
+  [
+    'nginx with underscores_in_headers on, ignore_invalid_headers off',
+    (t) =>
+      startNginx(t, {
+        serverDirectives: ['underscores_in_headers on;', 'ignore_invalid_headers off;'],
+      }),
+  ],
   ['caddy', (t) => startCaddy(t)],
 ];
 
@@ -95,13 +133,19 @@ describe.each(GATEWAYS)('%s', (_name, start) => {
         const who = CALLERS[caller];
         upstream.received.length = 0;
         const forged = Object.fromEntries(headers.map((h) => [h.spelling, FORGED[h.name]!]));
-        const res = await rawRequest(gateway.port, { path: who.path, headers: { ...bearer(who.token()), ...forged } });
+        const res = await rawRequest(gateway.port, {
+          path: who.path,
+          headers: { ...bearer(who.token()), ...forged },
+        });
         expect(res.status, gateway.output()).toBe(200);
         expect(upstream.received).toHaveLength(1);
         const view = cgiView(upstream.received[0]!);
         for (const [name, value] of Object.entries(who.expected)) {
           // An empty value may arrive as an empty header (Caddy) or none (NGINX): never as another.
-          expect(view.get(cgiName(name))!.filter((v) => v !== ''), name).toEqual(value === '' ? [] : [value]);
+          expect(
+            view.get(cgiName(name))!.filter((v) => v !== ''),
+            name,
+          ).toEqual(value === '' ? [] : [value]);
         }
         const decision = view.get(cgiName(IDENTITY_HEADERS.decision))!;
         expect(decision).toHaveLength(1);

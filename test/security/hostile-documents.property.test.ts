@@ -38,7 +38,10 @@ let oracle: Oracle;
 const figures = new Map<Endpoint, Figures>();
 
 beforeAll(async () => {
-  const started = await startTestApp({ multiTenant: true, extra: { policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES } } });
+  const started = await startTestApp({
+    multiTenant: true,
+    extra: { policy: { bundle: TEST_BUNDLE, routes: DEFAULT_ROUTES } },
+  });
   app = started.app;
   client = rawClient(Number(new URL(started.url).port));
   oracle = await createOracle();
@@ -47,12 +50,22 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await app?.stop();
-  if (fuzzRuns(SHORT_RUNS) !== SHORT_RUNS) console.log(`hostile documents:\n${JSON.stringify(Object.fromEntries(figures), null, 1)}`);
+  if (fuzzRuns(SHORT_RUNS) !== SHORT_RUNS)
+    console.log(`hostile documents:\n${JSON.stringify(Object.fromEntries(figures), null, 1)}`);
 });
 
 describe('hostile documents on every decision endpoint', () => {
   it.each(ENDPOINTS)('%s: no 5xx, no policy_error, no allow for a non-member', async (endpoint) => {
-    const f: Figures = { documents: 0, statuses: {}, crashes: 0, policy_errors: 0, wrong_allows: 0, allows: 0, denies: 0, seconds: 0 };
+    const f: Figures = {
+      documents: 0,
+      statuses: {},
+      crashes: 0,
+      policy_errors: 0,
+      wrong_allows: 0,
+      allows: 0,
+      denies: 0,
+      seconds: 0,
+    };
     figures.set(endpoint, f);
     const started = performance.now();
     await fc.assert(
@@ -79,24 +92,49 @@ describe('hostile documents on every decision endpoint', () => {
   });
 
   it('the judges flag a 5xx, a policy_error and an allow for a non-member (they can fail)', () => {
-    const answer = (status: number, body: unknown, headers: [string, string][] = []): RawResponse => ({
+    const answer = (
+      status: number,
+      body: unknown,
+      headers: [string, string][] = [],
+    ): RawResponse => ({
       status,
       headers: new Map(headers),
       body: Buffer.from(JSON.stringify(body)),
     });
     const [authorize] = fc.sample(hostileCases('/v1/authorize', oracle), { seed: 1, numRuns: 1 });
-    const stranger = { allow: true, reason: 'allowed', principal: { id: 'mallory', kind: 'session' }, effective_org: 'acme' };
-    expect(authorize?.judge(answer(500, { error: { code: 'internal', message: 'x' } })).problem).toMatch(/answered 500/);
-    expect(authorize?.judge(answer(200, { allow: false, reason: 'policy_error' })).problem).toBe('policy_error');
+    const stranger = {
+      allow: true,
+      reason: 'allowed',
+      principal: { id: 'mallory', kind: 'session' },
+      effective_org: 'acme',
+    };
+    expect(
+      authorize?.judge(answer(500, { error: { code: 'internal', message: 'x' } })).problem,
+    ).toMatch(/answered 500/);
+    expect(authorize?.judge(answer(200, { allow: false, reason: 'policy_error' })).problem).toBe(
+      'policy_error',
+    );
     expect(authorize?.judge(answer(200, stranger)).problem).not.toBeNull();
     const [forward] = fc.sample(hostileCases('/v1/forward-auth', oracle), { seed: 1, numRuns: 1 });
-    const mallory = [['x-orgwarden-user', 'mallory'], ['x-orgwarden-org', 'acme'], ['x-orgwarden-principal-kind', 'session']] as [string, string][];
-    expect(forward?.judge({ ...answer(200, ''), body: Buffer.alloc(0), headers: new Map(mallory) }).problem).not.toBeNull();
-    expect(forward?.judge(answer(500, { error: 'policy_error', message: 'authorization failed' })).problem).toMatch(/answered 500/);
+    const mallory = [
+      ['x-orgwarden-user', 'mallory'],
+      ['x-orgwarden-org', 'acme'],
+      ['x-orgwarden-principal-kind', 'session'],
+    ] as [string, string][];
+    expect(
+      forward?.judge({ ...answer(200, ''), body: Buffer.alloc(0), headers: new Map(mallory) })
+        .problem,
+    ).not.toBeNull();
+    expect(
+      forward?.judge(answer(500, { error: 'policy_error', message: 'authorization failed' }))
+        .problem,
+    ).toMatch(/answered 500/);
   });
 
   it('the app still decides correctly afterwards', async () => {
-    const alice = oracle.credentials.find((c) => c.legit && c.sub === 'alice' && c.kind === 'session');
+    const alice = oracle.credentials.find(
+      (c) => c.legit && c.sub === 'alice' && c.kind === 'session',
+    );
     const res = await client!.send({
       method: 'POST',
       path: '/v1/authorize',
@@ -104,6 +142,10 @@ describe('hostile documents on every decision endpoint', () => {
       body: Buffer.from(JSON.stringify({ token: alice?.token, org: 'acme', action: 'org.read' })),
     });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body.toString('utf8'))).toMatchObject({ allow: true, effective_org: 'acme', role: 'owner' });
+    expect(JSON.parse(res.body.toString('utf8'))).toMatchObject({
+      allow: true,
+      effective_org: 'acme',
+      role: 'owner',
+    });
   });
 });

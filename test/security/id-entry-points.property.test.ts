@@ -20,11 +20,25 @@ import { OrgwardenError } from '../../src/contract/errors.js';
 import { parseEventFilterBody } from '../../src/http/inbound/event-filter-body.js';
 import { parseJobBody } from '../../src/http/inbound/job-body.js';
 import { hs256Authenticator, NOW } from '../authn/helpers.js';
-import { DIRECTORY_YAML, SHARED_REDIS_URL, deletePrefix, memoryLog, redisConfig, tempDir, uniquePrefix, type TempDir } from '../directory/helpers.js';
+import {
+  DIRECTORY_YAML,
+  SHARED_REDIS_URL,
+  deletePrefix,
+  memoryLog,
+  redisConfig,
+  tempDir,
+  uniquePrefix,
+  type TempDir,
+} from '../directory/helpers.js';
 import { startFakeMainApi, type FakeMainApi } from '../directory/main-api-server.js';
 import { rawRequest } from '../forward-auth/gateway-harness.js';
 import { startSurfaceApp, type SurfaceApp } from '../surfaces/helpers.js';
-import { canonicalUserId, defaultOrgLookAlike, disguisedId, dotOrReservedId } from '../support/arbitraries.js';
+import {
+  canonicalUserId,
+  defaultOrgLookAlike,
+  disguisedId,
+  dotOrReservedId,
+} from '../support/arbitraries.js';
 import { session } from '../support/app.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
@@ -67,8 +81,14 @@ describe('token claims', () => {
   it('a sub that is not canonical is sub_malformed; the canonical sub is the principal id, exactly', async () => {
     await fc.assert(
       fc.asyncProperty(disguisedId(canonicalUserId), async ({ id, spelled }) => {
-        expect(await auth.authenticate(await mint({ sub: spelled }))).toMatchObject({ ok: false, code: 'sub_malformed' });
-        expect(await auth.authenticate(await mint({ sub: id }))).toMatchObject({ ok: true, principal: { id } });
+        expect(await auth.authenticate(await mint({ sub: spelled }))).toMatchObject({
+          ok: false,
+          code: 'sub_malformed',
+        });
+        expect(await auth.authenticate(await mint({ sub: id }))).toMatchObject({
+          ok: true,
+          principal: { id },
+        });
       }),
       fuzzParams(150),
     );
@@ -77,8 +97,15 @@ describe('token claims', () => {
   it('an org binding that names no org is org_id_malformed', async () => {
     await fc.assert(
       fc.asyncProperty(badOrgId, fc.boolean(), async (org, asList) => {
-        const claims = { sub: 'tok-1', kind: 'api_token', ...(asList ? { org_ids: ['acme', org] } : { org_id: org }) };
-        expect(await auth.authenticate(await mint(claims))).toMatchObject({ ok: false, code: 'org_id_malformed' });
+        const claims = {
+          sub: 'tok-1',
+          kind: 'api_token',
+          ...(asList ? { org_ids: ['acme', org] } : { org_id: org }),
+        };
+        expect(await auth.authenticate(await mint(claims))).toMatchObject({
+          ok: false,
+          code: 'org_id_malformed',
+        });
       }),
       fuzzParams(150),
     );
@@ -89,9 +116,15 @@ describe('decision request bodies', () => {
   it('context.target_user: refused naming the field; the canonical id is kept exactly', () => {
     fc.assert(
       fc.property(badUserId, canonicalUserId, (bad, good) => {
-        const refused = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: bad } }, NAMES);
+        const refused = parseAuthorizeBody(
+          { token: 't', action: 'org.members.remove', context: { target_user: bad } },
+          NAMES,
+        );
         expect(!refused.ok && refused.message.startsWith('context.target_user: ')).toBe(true);
-        const accepted = parseAuthorizeBody({ token: 't', action: 'org.members.remove', context: { target_user: good } }, NAMES);
+        const accepted = parseAuthorizeBody(
+          { token: 't', action: 'org.members.remove', context: { target_user: good } },
+          NAMES,
+        );
         expect(accepted.ok && accepted.value.context.target_user).toBe(good);
       }),
       fuzzParams(2000),
@@ -99,7 +132,15 @@ describe('decision request bodies', () => {
   });
 
   it('job.enqueued_by.user: refused naming the field; the canonical id becomes the trusted principal', () => {
-    const job = (user: string) => ({ job: { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user }, action: 'resource.read' } });
+    const job = (user: string) => ({
+      job: {
+        id: 'j1',
+        type: 'report',
+        org: 'acme',
+        enqueued_by: { user },
+        action: 'resource.read',
+      },
+    });
     fc.assert(
       fc.property(badUserId, canonicalUserId, (bad, good) => {
         expectRefusal(() => parseJobBody(job(bad)), 'job.enqueued_by.user');
@@ -152,7 +193,9 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
       .map((ch) => {
         if (ch.isWellFormed()) return encodeURIComponent(ch);
         const unit = ch.charCodeAt(0);
-        return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+        return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+          .map((b) => `%${b.toString(16).toUpperCase()}`)
+          .join('');
       })
       .join('');
 
@@ -161,21 +204,45 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
       fc.asyncProperty(badUserId, canonicalUserId, async (bad, good) => {
         fc.pre(good !== 'alice'); // acme's owner: a member write would have to respect the one-owner rule
         const before = await snapshot();
-        const refused = await rawRequest(port, { method: 'PUT', path: `/v1/directory/orgs/acme/members/${encodePath(bad)}`, headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{"role":"viewer"}' });
+        const refused = await rawRequest(port, {
+          method: 'PUT',
+          path: `/v1/directory/orgs/acme/members/${encodePath(bad)}`,
+          headers: { ...ADMIN, 'content-type': 'application/json' },
+          body: '{"role":"viewer"}',
+        });
         expect(refused.status).toBe(400);
         expect(refused.json).toMatchObject({ error: { code: 'invalid_request' } });
         // a dot-only id is a dot segment, refused with the request target before any route sees it
-        if (/^\.+$/.test(bad) && bad.length <= 2) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/dot segment/) as unknown } });
-        else if (bad.isWellFormed()) expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/: user: /) as unknown } });
+        if (/^\.+$/.test(bad) && bad.length <= 2)
+          expect(refused.json).toMatchObject({
+            error: { message: expect.stringMatching(/dot segment/) as unknown },
+          });
+        else if (bad.isWellFormed())
+          expect(refused.json).toMatchObject({
+            error: { message: expect.stringMatching(/: user: /) as unknown },
+          });
         expect(await snapshot()).toEqual(before);
 
         const path = `/v1/directory/orgs/acme/members/${encodeURIComponent(good)}`;
-        const written = await rawRequest(port, { method: 'PUT', path, headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{"role":"viewer"}' });
+        const written = await rawRequest(port, {
+          method: 'PUT',
+          path,
+          headers: { ...ADMIN, 'content-type': 'application/json' },
+          body: '{"role":"viewer"}',
+        });
         expect(written.status).toBe(200);
-        expect((await app.directory.getOrg('acme'))?.members).toContainEqual({ user: good, role: 'viewer' });
+        expect((await app.directory.getOrg('acme'))?.members).toContainEqual({
+          user: good,
+          role: 'viewer',
+        });
         const existed = before.acme?.members.find((m) => m.user === good);
         const restore = existed
-          ? await rawRequest(port, { method: 'PUT', path, headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ role: existed.role }) })
+          ? await rawRequest(port, {
+              method: 'PUT',
+              path,
+              headers: { ...ADMIN, 'content-type': 'application/json' },
+              body: JSON.stringify({ role: existed.role }),
+            })
           : await rawRequest(port, { method: 'DELETE', path, headers: ADMIN });
         expect(restore.status).toBe(200);
         expect((await app.directory.getOrg('acme'))?.members).toEqual(before.acme?.members);
@@ -187,10 +254,26 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
   it('the org of a decision: an id that names no org is invalid_org (a lone surrogate is a 400), never an allow; the real org is allowed', async () => {
     await fc.assert(
       fc.asyncProperty(badOrgId, async (org) => {
-        const denied = await app.authorizer.authorize({ token: aliceToken, org, action: 'org.read' });
-        if (org.isWellFormed()) expect(denied).toMatchObject({ ok: true, value: { allow: false, reason: 'invalid_org', effective_org: null } });
-        else expect(denied).toEqual({ ok: false, message: 'org: must be well-formed Unicode (no lone surrogates)' });
-        const allowed = await app.authorizer.authorize({ token: aliceToken, org: 'acme', action: 'org.read' });
+        const denied = await app.authorizer.authorize({
+          token: aliceToken,
+          org,
+          action: 'org.read',
+        });
+        if (org.isWellFormed())
+          expect(denied).toMatchObject({
+            ok: true,
+            value: { allow: false, reason: 'invalid_org', effective_org: null },
+          });
+        else
+          expect(denied).toEqual({
+            ok: false,
+            message: 'org: must be well-formed Unicode (no lone surrogates)',
+          });
+        const allowed = await app.authorizer.authorize({
+          token: aliceToken,
+          org: 'acme',
+          action: 'org.read',
+        });
         expect(allowed).toMatchObject({ ok: true, value: { allow: true, effective_org: 'acme' } });
       }),
       fuzzParams(150),
@@ -207,7 +290,13 @@ describe('the Redis store', () => {
     tmp = await tempDir();
     const file = await tmp.file('directory.yaml', DIRECTORY_YAML);
     store = await createRedisStore(
-      { file, defaultOrg: 'default', redis: redisConfig(prefix, { command_timeout_ms: 2000 }), cache_ttl_ms: 60_000, cache_max_entries: 100 },
+      {
+        file,
+        defaultOrg: 'default',
+        redis: redisConfig(prefix, { command_timeout_ms: 2000 }),
+        cache_ttl_ms: 60_000,
+        cache_max_entries: 100,
+      },
       { log: memoryLog() },
     );
     redis = new Redis(SHARED_REDIS_URL);
@@ -234,11 +323,19 @@ describe('the Redis store', () => {
 
   it('putMember with a non-canonical user or org is refused and leaves Redis as it was', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(badUserId.map((user) => ({ org: 'acme', user })), badOrgId.map((org) => ({ org, user: 'bob' }))), async ({ org, user }) => {
-        const before = await contents();
-        await expect(store.putMember(org, user, 'viewer')).rejects.toBeInstanceOf(InvalidDirectoryError);
-        expect(await contents()).toEqual(before);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          badUserId.map((user) => ({ org: 'acme', user })),
+          badOrgId.map((org) => ({ org, user: 'bob' })),
+        ),
+        async ({ org, user }) => {
+          const before = await contents();
+          await expect(store.putMember(org, user, 'viewer')).rejects.toBeInstanceOf(
+            InvalidDirectoryError,
+          );
+          expect(await contents()).toEqual(before);
+        },
+      ),
       fuzzParams(60, 5000),
     );
   });
@@ -252,11 +349,25 @@ describe('pull mode: the main API', () => {
   let clock = 1_000_000;
   beforeAll(async () => {
     api = await startFakeMainApi();
-    api.set('/orgs/hooli', { body: { id: 'hooli', status: 'active', members: [{ user: 'gavin', role: 'owner' }], shares: [] } });
+    api.set('/orgs/hooli', {
+      body: {
+        id: 'hooli',
+        status: 'active',
+        members: [{ user: 'gavin', role: 'owner' }],
+        shares: [],
+      },
+    });
     tmp = await tempDir();
-    inner = await createFileStore({ file: await tmp.file('directory.yaml', DIRECTORY_YAML), defaultOrg: 'default' }, { log: memoryLog() });
+    inner = await createFileStore(
+      { file: await tmp.file('directory.yaml', DIRECTORY_YAML), defaultOrg: 'default' },
+      { log: memoryLog() },
+    );
     // Each lookup runs at a new hour, so no cached answer hides a request.
-    store = withHttpReadThrough(inner, { url: api.url, ttl_s: 60, timeout_ms: 5000, defaultOrg: 'default', maxEntries: 1000 }, { now: () => (clock += 3_600_000), log: memoryLog() });
+    store = withHttpReadThrough(
+      inner,
+      { url: api.url, ttl_s: 60, timeout_ms: 5000, defaultOrg: 'default', maxEntries: 1000 },
+      { now: () => (clock += 3_600_000), log: memoryLog() },
+    );
   });
   afterAll(async () => {
     await store.close();
@@ -292,16 +403,22 @@ describe('pull mode: the main API', () => {
 
   it('whatever the string, every request the main API receives has the expected shape and names that string', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.stringMatching(/^[./%2eE]{1,6}$/)), async (id) => {
-        api.requests.length = 0;
-        await store.getOrg(id);
-        await store.listOrgsForUser(id);
-        for (const request of api.requests) {
-          const match = /^\/orgs\/([^/?#]+)$|^\/users\/([^/?#]+)\/orgs$/.exec(request);
-          expect(match, request).not.toBeNull();
-          expect(decodeURIComponent(match?.[1] ?? match?.[2] ?? '')).toBe(id);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 12 }),
+          fc.stringMatching(/^[./%2eE]{1,6}$/),
+        ),
+        async (id) => {
+          api.requests.length = 0;
+          await store.getOrg(id);
+          await store.listOrgsForUser(id);
+          for (const request of api.requests) {
+            const match = /^\/orgs\/([^/?#]+)$|^\/users\/([^/?#]+)\/orgs$/.exec(request);
+            expect(match, request).not.toBeNull();
+            expect(decodeURIComponent(match?.[1] ?? match?.[2] ?? '')).toBe(id);
+          }
+        },
+      ),
       fuzzParams(200),
     );
   });

@@ -10,7 +10,10 @@ import { fuzzParams } from '../support/fuzz.js';
 
 describe('user ids', () => {
   it('accepts every canonical id generated', () => {
-    fc.assert(fc.property(canonicalUserId, (id) => userIdProblem(id) === null), fuzzParams(2000));
+    fc.assert(
+      fc.property(canonicalUserId, (id) => userIdProblem(id) === null),
+      fuzzParams(2000),
+    );
   });
 
   it('refuses every disguised spelling of a canonical id', () => {
@@ -45,7 +48,10 @@ describe('org ids', () => {
   it('accepts grammar ids except dot-only, reserved names and default look-alikes', () => {
     fc.assert(
       fc.property(grammarId, (id) => {
-        const refused = /^\.+$/.test(id) || ['__proto__', 'constructor', 'prototype'].includes(id) || (id !== 'default' && id.toLowerCase() === 'default');
+        const refused =
+          /^\.+$/.test(id) ||
+          ['__proto__', 'constructor', 'prototype'].includes(id) ||
+          (id !== 'default' && id.toLowerCase() === 'default');
         expect(isAcceptableOrgId(id, 'default')).toBe(!refused);
       }),
       fuzzParams(2000),
@@ -54,7 +60,12 @@ describe('org ids', () => {
 
   it('refuses every id outside the grammar', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 80 }).filter((s) => !/^[A-Za-z0-9._-]{1,64}$/.test(s)), (id) => !isAcceptableOrgId(id, 'default')),
+      fc.property(
+        fc
+          .string({ unit: 'binary', maxLength: 80 })
+          .filter((s) => !/^[A-Za-z0-9._-]{1,64}$/.test(s)),
+        (id) => !isAcceptableOrgId(id, 'default'),
+      ),
       fuzzParams(2000),
     );
   });

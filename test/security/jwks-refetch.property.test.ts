@@ -23,7 +23,13 @@ import type { AuthResult } from '../../src/authn/types.js';
 import { NOW, authConfig, rawToken } from '../authn/helpers.js';
 import { attackerKid, keyServerOutcome, type KeyServerOutcome } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
-import { TEST_AUDIENCE, TEST_ISSUER, createTestKeys, jwksOf, type TestKeys } from '../support/tokens.js';
+import {
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  createTestKeys,
+  jwksOf,
+  type TestKeys,
+} from '../support/tokens.js';
 
 const MAX_BYTES = 4096;
 const MAX_KEYS = 3;
@@ -46,7 +52,12 @@ beforeAll(async () => {
   k1 = a;
   sets = { A: jwksOf(a), B: jwksOf(a, b), C: jwksOf(ar, b) };
   holds = { A: new Set(['k1']), B: new Set(['k1', 'k2']), C: new Set(['k1r', 'k2']) };
-  const lifetime = { iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: NOW / 1000, exp: NOW / 1000 + 86_400 };
+  const lifetime = {
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
+    iat: NOW / 1000,
+    exp: NOW / 1000 + 86_400,
+  };
   signed = {
     k1: await a.mint({ sub: 'alice', ...lifetime }),
     k2: await b.mint({ sub: 'bob', ...lifetime }),
@@ -69,7 +80,11 @@ const budget = fc
     maxAgeExtraS: fc.integer({ min: 0, max: 90 }),
     staleS: fc.integer({ min: 0, max: 300 }),
   })
-  .map((b) => ({ ...b, backoffMaxS: b.backoffS + b.backoffExtraS, maxAgeS: b.cooldownS + b.maxAgeExtraS }));
+  .map((b) => ({
+    ...b,
+    backoffMaxS: b.backoffS + b.backoffExtraS,
+    maxAgeS: b.cooldownS + b.maxAgeExtraS,
+  }));
 
 const scenario = fc.record({
   budget,
@@ -94,7 +109,9 @@ interface Fetch {
 
 /** Whether the client got this key set: the server served it and the client's deadline did not cut it off. */
 const setGot = (f: Fetch | undefined): string | null =>
-  f !== undefined && 'ok' in f.outcome && f.settledMs !== null && f.signal?.aborted !== true ? f.outcome.ok : null;
+  f !== undefined && 'ok' in f.outcome && f.settledMs !== null && f.signal?.aborted !== true
+    ? f.outcome.ok
+    : null;
 
 /** A key server in process: answers with the scripted outcomes, counting what is in flight. */
 function fakeKeyServer(clock: { t: number }, outcomes: KeyServerOutcome[]) {
@@ -108,7 +125,12 @@ function fakeKeyServer(clock: { t: number }, outcomes: KeyServerOutcome[]) {
   };
   const fetchImpl = (async (_input: unknown, init?: RequestInit) => {
     const outcome = outcomes[fetches.length % outcomes.length] as KeyServerOutcome;
-    const record: Fetch = { startMs: clock.t, settledMs: null, outcome, signal: init?.signal ?? undefined };
+    const record: Fetch = {
+      startMs: clock.t,
+      settledMs: null,
+      outcome,
+      signal: init?.signal ?? undefined,
+    };
     fetches.push(record);
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -116,7 +138,11 @@ function fakeKeyServer(clock: { t: number }, outcomes: KeyServerOutcome[]) {
     await new Promise((resolve) => setImmediate(resolve));
     if ('fail' in outcome && outcome.fail === 'timeout') {
       const signal = init?.signal;
-      await new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+      await new Promise<void>((resolve) =>
+        signal?.aborted
+          ? resolve()
+          : signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
       settle(record);
       throw new DOMException('The operation was aborted.', 'AbortError');
     }
@@ -155,7 +181,15 @@ function answer(outcome: KeyServerOutcome): [number, string] {
     case 'too_large':
       return [200, JSON.stringify({ ...sets.B, pad: 'x'.repeat(MAX_BYTES) })];
     case 'too_many_keys':
-      return [200, JSON.stringify({ keys: Array.from({ length: MAX_KEYS + 1 }, (_, i) => ({ ...k1.publicJwk, kid: `many-${i}` })) })];
+      return [
+        200,
+        JSON.stringify({
+          keys: Array.from({ length: MAX_KEYS + 1 }, (_, i) => ({
+            ...k1.publicJwk,
+            kid: `many-${i}`,
+          })),
+        }),
+      ];
     default:
       throw new TypeError(`no body for ${outcome.fail}`);
   }
@@ -163,7 +197,11 @@ function answer(outcome: KeyServerOutcome): [number, string] {
 
 function tokenFor(choice: TokenChoice): string {
   if ('signedBy' in choice) return signed[choice.signedBy] as string;
-  return rawToken({ alg: 'ES256', kid: choice.kid }, { iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'x', exp: NOW / 1000 + 3600 }, 'c2lnbmF0dXJl');
+  return rawToken(
+    { alg: 'ES256', kid: choice.kid },
+    { iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'x', exp: NOW / 1000 + 3600 },
+    'c2lnbmF0dXJl',
+  );
 }
 
 function latestGoodSet(fetches: Fetch[]): Fetch | undefined {
@@ -192,17 +230,24 @@ describe('JWKS refetch budget', () => {
             jwks_max_keys: MAX_KEYS,
           },
         );
-        const auth = await createAuthenticator(config, { env: {}, now: () => NOW + clock.t, fetch: server.fetchImpl });
+        const auth = await createAuthenticator(config, {
+          env: {},
+          now: () => NOW + clock.t,
+          fetch: server.fetchImpl,
+        });
 
         for (const batch of batches) {
           clock.t += batch.advanceMs;
           const heldBefore = latestGoodSet(server.fetches);
-          const results: AuthResult[] = await Promise.all(batch.tokens.map((choice) => auth.authenticate(tokenFor(choice))));
+          const results: AuthResult[] = await Promise.all(
+            batch.tokens.map((choice) => auth.authenticate(tokenFor(choice))),
+          );
           expect(server.inFlight()).toBe(0);
           const heldAfter = latestGoodSet(server.fetches);
           const lastFetch = server.fetches.at(-1);
           const lastFailed = lastFetch !== undefined && setGot(lastFetch) === null;
-          const usable = (f: Fetch | undefined) => f !== undefined && clock.t < (f.settledMs as number) + (b.maxAgeS + b.staleS) * 1000;
+          const usable = (f: Fetch | undefined) =>
+            f !== undefined && clock.t < (f.settledMs as number) + (b.maxAgeS + b.staleS) * 1000;
           for (const [i, result] of results.entries()) {
             const choice = batch.tokens[i] as TokenChoice;
             if (result.ok) {
@@ -211,26 +256,39 @@ describe('JWKS refetch budget', () => {
               // its max age only while the issuer's latest answer was a failure.
               expect('signedBy' in choice).toBe(true);
               const key = (choice as { signedBy: string }).signedBy;
-              const by = [heldBefore, heldAfter].filter((f) => holds[setGot(f) ?? '']?.has(key) === true && usable(f));
+              const by = [heldBefore, heldAfter].filter(
+                (f) => holds[setGot(f) ?? '']?.has(key) === true && usable(f),
+              );
               expect(by.length).toBeGreaterThan(0);
-              if (by.every((f) => clock.t >= (f?.settledMs as number) + b.maxAgeS * 1000)) expect(lastFailed).toBe(true);
+              if (by.every((f) => clock.t >= (f?.settledMs as number) + b.maxAgeS * 1000))
+                expect(lastFailed).toBe(true);
             } else {
               expect(KEY_CODES.has(result.code), result.code).toBe(true);
               // "No such key" only on the word of the issuer's latest answer; an outage is never a verdict.
               if (result.code === 'key_not_found') expect(lastFailed).toBe(false);
-              if (result.code === 'keys_unavailable') expect(lastFailed || !usable(heldAfter)).toBe(true);
+              if (result.code === 'keys_unavailable')
+                expect(lastFailed || !usable(heldAfter)).toBe(true);
             }
           }
         }
 
         expect(server.maxInFlight()).toBeLessThanOrEqual(1);
-        const policy = { cooldownMs: b.cooldownS * 1000, backoffMs: b.backoffS * 1000, backoffMaxMs: b.backoffMaxS * 1000 };
+        const policy = {
+          cooldownMs: b.cooldownS * 1000,
+          backoffMs: b.backoffS * 1000,
+          backoffMaxMs: b.backoffMaxS * 1000,
+        };
         let failures = 0;
         for (let i = 1; i < server.fetches.length; i += 1) {
           const previous = server.fetches[i - 1] as Fetch;
           failures = setGot(previous) !== null ? 0 : failures + 1;
-          const wait = failures === 0 ? policy.cooldownMs : Math.min(policy.backoffMs * 2 ** (failures - 1), policy.backoffMaxMs);
-          expect((server.fetches[i] as Fetch).startMs - (previous.settledMs as number)).toBeGreaterThanOrEqual(wait);
+          const wait =
+            failures === 0
+              ? policy.cooldownMs
+              : Math.min(policy.backoffMs * 2 ** (failures - 1), policy.backoffMaxMs);
+          expect(
+            (server.fetches[i] as Fetch).startMs - (previous.settledMs as number),
+          ).toBeGreaterThanOrEqual(wait);
         }
         const elapsedMs = clock.t;
         const minGapMs = Math.min(b.cooldownS, b.backoffS) * 1000;

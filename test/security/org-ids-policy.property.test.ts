@@ -44,7 +44,10 @@ function inputFor(org: string, defaultOrg: string): PolicyInput {
 }
 
 /** Default orgs a deployment may configure: `default`, or any acceptable id. */
-const defaultOrg = fc.oneof(fc.constant('default'), grammarOrgId.filter((id) => isAcceptableOrgId(id, id)));
+const defaultOrg = fc.oneof(
+  fc.constant('default'),
+  grammarOrgId.filter((id) => isAcceptableOrgId(id, id)),
+);
 
 describe('org ids: the policy agrees with the contract module', () => {
   it('refuses an id as malformed_org_id exactly when orgIdProblem names a problem', () => {
@@ -56,8 +59,13 @@ describe('org ids: the policy agrees with the contract module', () => {
           expect(result.ok).toBe(true);
           if (!result.ok) return;
           const problem = orgIdProblem(id, configured);
-          const refused = result.decision.reason === 'invalid_org' && result.decision.detail === 'malformed_org_id';
-          expect(refused, JSON.stringify({ id, configured, problem, decision: result.decision })).toBe(problem !== null);
+          const refused =
+            result.decision.reason === 'invalid_org' &&
+            result.decision.detail === 'malformed_org_id';
+          expect(
+            refused,
+            JSON.stringify({ id, configured, problem, decision: result.decision }),
+          ).toBe(problem !== null);
           if (problem === null) expect(result.decision.allow).toBe(true);
         },
       ),
@@ -68,7 +76,11 @@ describe('org ids: the policy agrees with the contract module', () => {
   it('refuses the named look-alikes of the finding', () => {
     for (const id of ['Default', 'DEFAULT', '.', '..', '__proto__', 'constructor', 'prototype']) {
       const result = engine.evaluate(inputFor(id, 'default'));
-      expect(result.ok && result.decision, id).toMatchObject({ allow: false, reason: 'invalid_org', detail: 'malformed_org_id' });
+      expect(result.ok && result.decision, id).toMatchObject({
+        allow: false,
+        reason: 'invalid_org',
+        detail: 'malformed_org_id',
+      });
     }
   });
 });

@@ -39,35 +39,64 @@ function interleave<T>(base: T[], items: T[], positions: number[]): T[] {
 }
 
 /** Two spellings of a header name that are distinct strings (a JSON object cannot hold one twice). */
-const twoSpellings = (name: string) => fc.tuple(caseVariant(name), caseVariant(name)).filter(([a, b]) => a !== b);
+const twoSpellings = (name: string) =>
+  fc.tuple(caseVariant(name), caseVariant(name)).filter(([a, b]) => a !== b);
 
 function naming(tokens: { alice: string; mallory: string }): fc.Arbitrary<Naming> {
   const fillers = fc.array(fillerHeader, { maxLength: 5 });
   const positions = fc.array(fc.nat(6), { minLength: 2, maxLength: 2 });
 
-  const orgHeader = fc.tuple(twoSpellings('x-org-id'), ORG, ORG, fillers, positions).map(([[a, b], v1, v2, filler, at]): Naming => {
-    const auth: Entry = ['authorization', `Bearer ${tokens.alice}`];
-    return {
-      kind: 'org header',
-      entries: interleave([auth, ...filler], [[a, v1], [b, v2]], at),
-      single: interleave([auth, ...filler], [[a, v1]], at),
-      named: 'x-org-id is given more than once',
-    };
-  });
+  const orgHeader = fc
+    .tuple(twoSpellings('x-org-id'), ORG, ORG, fillers, positions)
+    .map(([[a, b], v1, v2, filler, at]): Naming => {
+      const auth: Entry = ['authorization', `Bearer ${tokens.alice}`];
+      return {
+        kind: 'org header',
+        entries: interleave(
+          [auth, ...filler],
+          [
+            [a, v1],
+            [b, v2],
+          ],
+          at,
+        ),
+        single: interleave([auth, ...filler], [[a, v1]], at),
+        named: 'x-org-id is given more than once',
+      };
+    });
 
-  const authorization = fc.tuple(twoSpellings('authorization'), fc.boolean(), fillers, positions).map(([[a, b], swap, filler, at]): Naming => {
-    const [first, second] = swap ? [tokens.mallory, tokens.alice] : [tokens.alice, tokens.mallory];
-    const org: Entry = ['x-org-id', 'acme'];
-    return {
-      kind: 'authorization',
-      entries: interleave([org, ...filler], [[a, `Bearer ${first}`], [b, `Bearer ${second}`]], at),
-      single: interleave([org, ...filler], [[a, `Bearer ${first}`]], at),
-      named: 'authorization is given more than once',
-    };
-  });
+  const authorization = fc
+    .tuple(twoSpellings('authorization'), fc.boolean(), fillers, positions)
+    .map(([[a, b], swap, filler, at]): Naming => {
+      const [first, second] = swap
+        ? [tokens.mallory, tokens.alice]
+        : [tokens.alice, tokens.mallory];
+      const org: Entry = ['x-org-id', 'acme'];
+      return {
+        kind: 'authorization',
+        entries: interleave(
+          [org, ...filler],
+          [
+            [a, `Bearer ${first}`],
+            [b, `Bearer ${second}`],
+          ],
+          at,
+        ),
+        single: interleave([org, ...filler], [[a, `Bearer ${first}`]], at),
+        named: 'authorization is given more than once',
+      };
+    });
 
   const cookies = fc
-    .tuple(ORG, ORG, fc.array(fillerCookie, { maxLength: 4 }), positions, fc.boolean(), twoSpellings('cookie'), fillers)
+    .tuple(
+      ORG,
+      ORG,
+      fc.array(fillerCookie, { maxLength: 4 }),
+      positions,
+      fc.boolean(),
+      twoSpellings('cookie'),
+      fillers,
+    )
     .map(([v1, v2, others, at, split, [c1, c2], filler]): Naming => {
       const auth: Entry = ['authorization', `Bearer ${tokens.alice}`];
       const all = interleave(others, [`org_id=${v1}`, `org_id=${v2}`], at);
@@ -75,17 +104,28 @@ function naming(tokens: { alice: string; mallory: string }): fc.Arbitrary<Naming
       const withoutSecond = all.filter((_, i) => i !== second);
       // Split: the same cookies over two Cookie headers (browsers and proxies both produce that).
       const half = Math.ceil(all.length / 2);
-      const entries: Entry[] = split && all.slice(0, half).some((c) => c.startsWith('org_id=')) && all.slice(half).some((c) => c.startsWith('org_id='))
-        ? [auth, ...filler, [c1, all.slice(0, half).join('; ')], [c2, all.slice(half).join('; ')]]
-        : [auth, ...filler, [c1, all.join('; ')]];
-      return { kind: 'org cookie', entries, single: [auth, ...filler, [c1, withoutSecond.join('; ')]], named: 'the org_id cookie is given more than once' };
+      const entries: Entry[] =
+        split &&
+        all.slice(0, half).some((c) => c.startsWith('org_id=')) &&
+        all.slice(half).some((c) => c.startsWith('org_id='))
+          ? [auth, ...filler, [c1, all.slice(0, half).join('; ')], [c2, all.slice(half).join('; ')]]
+          : [auth, ...filler, [c1, all.join('; ')]];
+      return {
+        kind: 'org cookie',
+        entries,
+        single: [auth, ...filler, [c1, withoutSecond.join('; ')]],
+        named: 'the org_id cookie is given more than once',
+      };
     });
 
   return fc.oneof(orgHeader, authorization, cookies);
 }
 
 /** A forward-auth check in Traefik/Caddy style, written to the socket byte for byte. */
-function forwardAuthRaw(port: number, entries: Entry[]): Promise<{ status: number; body: { error?: string; message?: string } }> {
+function forwardAuthRaw(
+  port: number,
+  entries: Entry[],
+): Promise<{ status: number; body: { error?: string; message?: string } }> {
   const lines = [
     'GET /v1/forward-auth HTTP/1.1',
     'Host: orgwarden.test',
@@ -132,9 +172,18 @@ describe('two namings of the org or the credential', () => {
   it('are refused by the /v1/authorize parser, naming the header or cookie; one naming is read', () => {
     fc.assert(
       fc.property(naming({ alice: 'a.b.c', mallory: 'd.e.f' }), (n) => {
-        const refused = parseAuthorizeBody({ headers: Object.fromEntries(n.entries), action: 'resource.read' }, NAMES);
+        const refused = parseAuthorizeBody(
+          { headers: Object.fromEntries(n.entries), action: 'resource.read' },
+          NAMES,
+        );
         expect(!refused.ok && refused.message, n.kind).toContain(`headers: ${n.named}`);
-        expect(parseAuthorizeBody({ headers: Object.fromEntries(n.single), action: 'resource.read' }, NAMES).ok, n.kind).toBe(true);
+        expect(
+          parseAuthorizeBody(
+            { headers: Object.fromEntries(n.single), action: 'resource.read' },
+            NAMES,
+          ).ok,
+          n.kind,
+        ).toBe(true);
       }),
       fuzzParams(2000),
     );
@@ -143,7 +192,10 @@ describe('two namings of the org or the credential', () => {
   it('are refused alike by POST /v1/authorize (400) and by forward-auth; one naming gets a decision from both', async () => {
     await fc.assert(
       fc.asyncProperty(naming(tokens), async (n) => {
-        const viaAuthorize = await postJson(`${url}/v1/authorize`, { headers: Object.fromEntries(n.entries), action: 'resource.read' });
+        const viaAuthorize = await postJson(`${url}/v1/authorize`, {
+          headers: Object.fromEntries(n.entries),
+          action: 'resource.read',
+        });
         expect(viaAuthorize.status, n.kind).toBe(400);
         expect(viaAuthorize.json?.error?.code).toBe('invalid_request');
         expect(viaAuthorize.json?.error?.message).toContain(n.named);
@@ -153,7 +205,10 @@ describe('two namings of the org or the credential', () => {
         expect(viaForwardAuth.body.error).toBe('invalid_request');
         expect(viaForwardAuth.body.message).toContain(n.named);
 
-        const decided = await postJson(`${url}/v1/authorize`, { headers: Object.fromEntries(n.single), action: 'resource.read' });
+        const decided = await postJson(`${url}/v1/authorize`, {
+          headers: Object.fromEntries(n.single),
+          action: 'resource.read',
+        });
         expect(decided.status, n.kind).toBe(200);
         expect(typeof decided.json?.allow).toBe('boolean');
         const checked = await forwardAuthRaw(port, n.single);

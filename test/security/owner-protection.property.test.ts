@@ -19,7 +19,12 @@ import type { Decision } from '../../src/contract/decision.js';
 import type { DecisionKind } from '../../src/contract/decision-kinds.js';
 import { isWellFormedDeep } from '../../src/contract/ids.js';
 import type { OrgRecord } from '../../src/directory/types.js';
-import { CANONICAL_ROLES, canonicalUserId, lookAlike, nonCanonicalRole } from '../support/arbitraries.js';
+import {
+  CANONICAL_ROLES,
+  canonicalUserId,
+  lookAlike,
+  nonCanonicalRole,
+} from '../support/arbitraries.js';
 import { coreOver, loadCoreParts, type CoreParts } from '../support/core-over-records.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { TEST_SECRET, mintHs256 } from '../support/tokens.js';
@@ -58,8 +63,17 @@ const ownerId = canonicalUserId.filter((id) => id !== ADMIN && id !== EDITOR);
 type Outcome = { refused: string } | { decision: Decision };
 
 /** One decision through the core's public entry point, as `/v1/authorize` (or jobs) runs it. */
-async function decide(owner: string, token: string, kind: DecisionKind, action: string, context: Record<string, string>): Promise<Outcome> {
-  const result = await coreOver(parts, [orgWithOwner(owner)]).authorize({ token, org: ORG, action, context }, kind);
+async function decide(
+  owner: string,
+  token: string,
+  kind: DecisionKind,
+  action: string,
+  context: Record<string, string>,
+): Promise<Outcome> {
+  const result = await coreOver(parts, [orgWithOwner(owner)]).authorize(
+    { token, org: ORG, action, context },
+    kind,
+  );
   return result.ok ? { decision: result.value } : { refused: result.message };
 }
 
@@ -69,7 +83,8 @@ function ownerSession(owner: string, authTime: number): Principal {
 }
 
 const allowed = (o: Outcome): boolean => 'decision' in o && o.decision.allow;
-const reasonOf = (o: Outcome): string => ('decision' in o ? o.decision.reason : 'refused_as_bad_input');
+const reasonOf = (o: Outcome): string =>
+  'decision' in o ? o.decision.reason : 'refused_as_bad_input';
 
 /**
  * Never an allow, and a deny for one of `reasons` — or a refusal of the request as bad input, for
@@ -80,7 +95,11 @@ const reasonOf = (o: Outcome): string => ('decision' in o ? o.decision.reason : 
  */
 function expectDenied(outcome: Outcome, reasons: string[], sent: unknown): void {
   expect(allowed(outcome), JSON.stringify(sent)).toBe(false);
-  const accepted = [...reasons, 'refused_as_bad_input', ...(isWellFormedDeep(sent) ? [] : ['policy_error'])];
+  const accepted = [
+    ...reasons,
+    'refused_as_bad_input',
+    ...(isWellFormedDeep(sent) ? [] : ['policy_error']),
+  ];
   expect(accepted, JSON.stringify(sent)).toContain(reasonOf(outcome));
 }
 
@@ -94,59 +113,102 @@ const targetSpelling = fc.oneof(
 /** Member management against the owner: removal, a role change to any role, an invitation as owner. */
 const managementOfOwner = fc.oneof(
   fc.constant({ action: 'org.members.remove' }),
-  fc.constantFrom(...CANONICAL_ROLES).map((role) => ({ action: 'org.members.update_role', target_role: role })),
+  fc
+    .constantFrom(...CANONICAL_ROLES)
+    .map((role) => ({ action: 'org.members.update_role', target_role: role })),
   fc.constant({ action: 'org.members.invite', target_role: 'owner' }),
 );
 
 describe('owner protection (compiled policy through the core)', () => {
   it("never allows an admin's removal, role change or owner invitation against the owner, by any spelling or none", async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, targetSpelling, managementOfOwner, fc.constantFrom(...KINDS), async (owner, spelling, management, kind) => {
-        const target = spelling.kind === 'exact' ? owner : spelling.kind === 'look-alike' ? spelling.spell(owner) : undefined;
-        fc.pre(spelling.kind !== 'look-alike' || (target !== owner && target !== ADMIN && target !== EDITOR));
-        const { action, ...role } = management;
-        const context = { ...role, ...(target !== undefined ? { target_user: target } : {}) };
-        const outcome = await decide(owner, adminToken, kind, action, context);
-        // a deny of the policy's own, never a policy failure
-        expectDenied(outcome, ['target_not_member', 'owner_role_immutable', 'owner_required'], { owner, action, context, kind });
-      }),
+      fc.asyncProperty(
+        ownerId,
+        targetSpelling,
+        managementOfOwner,
+        fc.constantFrom(...KINDS),
+        async (owner, spelling, management, kind) => {
+          const target =
+            spelling.kind === 'exact'
+              ? owner
+              : spelling.kind === 'look-alike'
+                ? spelling.spell(owner)
+                : undefined;
+          fc.pre(
+            spelling.kind !== 'look-alike' ||
+              (target !== owner && target !== ADMIN && target !== EDITOR),
+          );
+          const { action, ...role } = management;
+          const context = { ...role, ...(target !== undefined ? { target_user: target } : {}) };
+          const outcome = await decide(owner, adminToken, kind, action, context);
+          // a deny of the policy's own, never a policy failure
+          expectDenied(outcome, ['target_not_member', 'owner_role_immutable', 'owner_required'], {
+            owner,
+            action,
+            context,
+            kind,
+          });
+        },
+      ),
       fuzzParams(300),
     );
   });
 
   it('names the reason: a target that is not exactly a member is target_not_member', async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, fc.option(lookAlike, { nil: undefined }), fc.constantFrom('org.members.remove', 'org.members.update_role'), async (owner, spell, action) => {
-        const target = spell?.(owner);
-        fc.pre(target !== owner && target !== ADMIN && target !== EDITOR);
-        const context = { ...(action === 'org.members.update_role' ? { target_role: 'viewer' } : {}), ...(target !== undefined ? { target_user: target } : {}) };
-        const outcome = await decide(owner, adminToken, 'request', action, context);
-        expectDenied(outcome, ['target_not_member'], { owner, action, context });
-        if (reasonOf(outcome) === 'target_not_member')
-          expect((outcome as { decision: Decision }).decision.detail).toBe(target === undefined ? 'target_user_missing' : 'not_member');
-      }),
+      fc.asyncProperty(
+        ownerId,
+        fc.option(lookAlike, { nil: undefined }),
+        fc.constantFrom('org.members.remove', 'org.members.update_role'),
+        async (owner, spell, action) => {
+          const target = spell?.(owner);
+          fc.pre(target !== owner && target !== ADMIN && target !== EDITOR);
+          const context = {
+            ...(action === 'org.members.update_role' ? { target_role: 'viewer' } : {}),
+            ...(target !== undefined ? { target_user: target } : {}),
+          };
+          const outcome = await decide(owner, adminToken, 'request', action, context);
+          expectDenied(outcome, ['target_not_member'], { owner, action, context });
+          if (reasonOf(outcome) === 'target_not_member')
+            expect((outcome as { decision: Decision }).decision.detail).toBe(
+              target === undefined ? 'target_user_missing' : 'not_member',
+            );
+        },
+      ),
       fuzzParams(300),
     );
   });
 
   it('never allows an invitation as owner, from an admin or from the owner signed in a moment ago', async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, fc.option(canonicalUserId, { nil: undefined }), fc.boolean(), async (owner, invitee, byOwner) => {
-        const context = { target_role: 'owner', ...(invitee !== undefined ? { target_user: invitee } : {}) };
-        const result = byOwner
-          ? await coreOver(parts, [orgWithOwner(owner)]).decide({
-              kind: 'job',
-              token: undefined,
-              trusted_principal: ownerSession(owner, nowS - 5),
-              named_org: { id: ORG, source: 'field' },
-              action: 'org.members.invite',
-              resource: null,
-              context,
-            })
-          : (await decide(owner, adminToken, 'request', 'org.members.invite', context) as { decision: Decision }).decision;
-        expect(result.allow).toBe(false);
-        expect(result.reason).toBe(byOwner ? 'owner_transfer_requires_member' : 'owner_required');
-      }),
+      fc.asyncProperty(
+        ownerId,
+        fc.option(canonicalUserId, { nil: undefined }),
+        fc.boolean(),
+        async (owner, invitee, byOwner) => {
+          const context = {
+            target_role: 'owner',
+            ...(invitee !== undefined ? { target_user: invitee } : {}),
+          };
+          const result = byOwner
+            ? await coreOver(parts, [orgWithOwner(owner)]).decide({
+                kind: 'job',
+                token: undefined,
+                trusted_principal: ownerSession(owner, nowS - 5),
+                named_org: { id: ORG, source: 'field' },
+                action: 'org.members.invite',
+                resource: null,
+                context,
+              })
+            : (
+                (await decide(owner, adminToken, 'request', 'org.members.invite', context)) as {
+                  decision: Decision;
+                }
+              ).decision;
+          expect(result.allow).toBe(false);
+          expect(result.reason).toBe(byOwner ? 'owner_transfer_requires_member' : 'owner_required');
+        },
+      ),
       fuzzParams(300),
     );
   });
@@ -162,9 +224,15 @@ describe('role grants (compiled policy through the core)', () => {
         fc.boolean(),
         fc.constantFrom(...KINDS),
         async (owner, role, action, byOwner, kind) => {
-          const token = byOwner ? await mintHs256(TEST_SECRET, { sub: owner, auth_time: nowS - 5 }, { now: parts.now }) : adminToken;
+          const token = byOwner
+            ? await mintHs256(TEST_SECRET, { sub: owner, auth_time: nowS - 5 }, { now: parts.now })
+            : adminToken;
           const context = { target_user: EDITOR, target_role: role };
-          expectDenied(await decide(owner, token, kind, action, context), ['invalid_role'], { action, context, byOwner });
+          expectDenied(await decide(owner, token, kind, action, context), ['invalid_role'], {
+            action,
+            context,
+            byOwner,
+          });
         },
       ),
       fuzzParams(300),
@@ -180,30 +248,48 @@ describe('session freshness (compiled policy through the core)', () => {
 
   it('never allows a transfer whose sign-in time is in the future, however far', async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, fc.integer({ min: 1, max: 10 * 365 * 86_400 }), transfer, async (owner, ahead, { action, context }) => {
-        const decision = await coreOver(parts, [orgWithOwner(owner)]).decide({
-          kind: 'job',
-          token: undefined,
-          trusted_principal: ownerSession(owner, nowS + ahead),
-          named_org: { id: ORG, source: 'field' },
-          action,
-          resource: null,
-          context,
-        });
-        expect(decision.allow).toBe(false);
-        expect(decision.reason).toBe('fresh_session_required');
-      }),
+      fc.asyncProperty(
+        ownerId,
+        fc.integer({ min: 1, max: 10 * 365 * 86_400 }),
+        transfer,
+        async (owner, ahead, { action, context }) => {
+          const decision = await coreOver(parts, [orgWithOwner(owner)]).decide({
+            kind: 'job',
+            token: undefined,
+            trusted_principal: ownerSession(owner, nowS + ahead),
+            named_org: { id: ORG, source: 'field' },
+            action,
+            resource: null,
+            context,
+          });
+          expect(decision.allow).toBe(false);
+          expect(decision.reason).toBe('fresh_session_required');
+        },
+      ),
       fuzzParams(300),
     );
   });
 
   it('never allows a transfer with a token signed in the future, within the clock tolerance or beyond', async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, fc.integer({ min: 1, max: 3600 }), transfer, async (owner, ahead, { action, context }) => {
-        const token = await mintHs256(TEST_SECRET, { sub: owner, auth_time: nowS + ahead }, { now: parts.now });
-        // authentication may refuse it first (beyond the clock tolerance); the policy refuses the rest
-        expectDenied(await decide(owner, token, 'request', action, context), ['fresh_session_required', 'unauthenticated'], { owner, ahead, action });
-      }),
+      fc.asyncProperty(
+        ownerId,
+        fc.integer({ min: 1, max: 3600 }),
+        transfer,
+        async (owner, ahead, { action, context }) => {
+          const token = await mintHs256(
+            TEST_SECRET,
+            { sub: owner, auth_time: nowS + ahead },
+            { now: parts.now },
+          );
+          // authentication may refuse it first (beyond the clock tolerance); the policy refuses the rest
+          expectDenied(
+            await decide(owner, token, 'request', action, context),
+            ['fresh_session_required', 'unauthenticated'],
+            { owner, ahead, action },
+          );
+        },
+      ),
       fuzzParams(200),
     );
   });
@@ -212,10 +298,27 @@ describe('session freshness (compiled policy through the core)', () => {
 describe('controls: the same harness allows the legitimate forms', () => {
   it('an admin removes, and changes the role of, a member named exactly', async () => {
     await fc.assert(
-      fc.asyncProperty(ownerId, fc.constantFrom('viewer', 'editor', 'admin', 'member'), async (owner, role) => {
-        expect(reasonOf(await decide(owner, adminToken, 'request', 'org.members.remove', { target_user: EDITOR }))).toBe('allowed');
-        expect(reasonOf(await decide(owner, adminToken, 'job', 'org.members.update_role', { target_user: EDITOR, target_role: role }))).toBe('allowed');
-      }),
+      fc.asyncProperty(
+        ownerId,
+        fc.constantFrom('viewer', 'editor', 'admin', 'member'),
+        async (owner, role) => {
+          expect(
+            reasonOf(
+              await decide(owner, adminToken, 'request', 'org.members.remove', {
+                target_user: EDITOR,
+              }),
+            ),
+          ).toBe('allowed');
+          expect(
+            reasonOf(
+              await decide(owner, adminToken, 'job', 'org.members.update_role', {
+                target_user: EDITOR,
+                target_role: role,
+              }),
+            ),
+          ).toBe('allowed');
+        },
+      ),
       fuzzParams(100),
     );
   });
@@ -223,8 +326,18 @@ describe('controls: the same harness allows the legitimate forms', () => {
   it('the owner, signed in within 300 s and not after now, transfers to a member', async () => {
     await fc.assert(
       fc.asyncProperty(ownerId, fc.integer({ min: 0, max: 300 }), async (owner, age) => {
-        const token = await mintHs256(TEST_SECRET, { sub: owner, auth_time: nowS - age }, { now: parts.now });
-        expect(reasonOf(await decide(owner, token, 'request', 'org.ownership.transfer', { target_user: EDITOR }))).toBe('allowed');
+        const token = await mintHs256(
+          TEST_SECRET,
+          { sub: owner, auth_time: nowS - age },
+          { now: parts.now },
+        );
+        expect(
+          reasonOf(
+            await decide(owner, token, 'request', 'org.ownership.transfer', {
+              target_user: EDITOR,
+            }),
+          ),
+        ).toBe('allowed');
       }),
       fuzzParams(100),
     );

@@ -9,21 +9,48 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteOrgWrite, putMemberWrite, putOrgWrite, removeMemberWrite, type DirectoryWrite } from '../../src/directory/mutations.js';
+import {
+  deleteOrgWrite,
+  putMemberWrite,
+  putOrgWrite,
+  removeMemberWrite,
+  type DirectoryWrite,
+} from '../../src/directory/mutations.js';
 import type { RedisClient } from '../../src/redis/client.js';
 import { redisKeys, type RedisKeys } from '../../src/directory/redis-keys.js';
-import { confirmSeed, seedIfEmpty, SeedNotNeededError, type SeedReport } from '../../src/directory/redis-seed.js';
+import {
+  confirmSeed,
+  seedIfEmpty,
+  SeedNotNeededError,
+  type SeedReport,
+} from '../../src/directory/redis-seed.js';
 import { writeToRedis, type RedisWriteContext } from '../../src/directory/redis-write.js';
 import { DirectoryValidationError, type OrgRecord } from '../../src/directory/types.js';
 import { directoryValidation, parseOrgRecord } from '../../src/directory/validate.js';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../directory/helpers.js';
-import { generatedDirectory, generatedWrite, type GeneratedOrg, type GeneratedWrite } from '../support/arbitraries.js';
+import {
+  generatedDirectory,
+  generatedWrite,
+  type GeneratedOrg,
+  type GeneratedWrite,
+} from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const DEFAULT_ORG = 'default';
 /** The keys a lost marker may take with it (LRU eviction, a partial restore, a careless DEL). */
 const LOSABLE = ['seeded', 'revision', 'orgs', 'user indexes'] as const;
-const SCHEDULED = new Set(['get', 'set', 'exists', 'eval', 'sadd', 'srem', 'incr', 'del', 'scan', 'publish']);
+const SCHEDULED = new Set([
+  'get',
+  'set',
+  'exists',
+  'eval',
+  'sadd',
+  'srem',
+  'incr',
+  'del',
+  'scan',
+  'publish',
+]);
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -42,7 +69,8 @@ function scheduledClient(s: fc.Scheduler, actor: string): RedisClient {
   return new Proxy(redis, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !SCHEDULED.has(prop) || typeof value !== 'function') return value;
+      if (typeof prop !== 'string' || !SCHEDULED.has(prop) || typeof value !== 'function')
+        return value;
       return async (...args: unknown[]) => {
         await s.schedule(Promise.resolve(), `${actor} ${prop} ${String(args[0])}`);
         return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
@@ -76,12 +104,20 @@ function toWrite(w: GeneratedWrite, current: OrgRecord | null): DirectoryWrite {
     case 'set_role':
       return putMemberWrite(w.org, w.user, w.role, directoryValidation(DEFAULT_ORG));
     case 'set_status':
-      return putOrgWrite({ ...(current ?? { id: w.org, members: [], shares: [] }), status: w.status }, directoryValidation(DEFAULT_ORG));
+      return putOrgWrite(
+        { ...(current ?? { id: w.org, members: [], shares: [] }), status: w.status },
+        directoryValidation(DEFAULT_ORG),
+      );
   }
 }
 
 /** Applies the writes one after another through `client`, and to `model` (what Redis must end up holding). */
-async function runWriter(client: RedisClient, keys: RedisKeys, writes: GeneratedWrite[], model: Map<string, OrgRecord>): Promise<void> {
+async function runWriter(
+  client: RedisClient,
+  keys: RedisKeys,
+  writes: GeneratedWrite[],
+  model: Map<string, OrgRecord>,
+): Promise<void> {
   const ctx = writeContext(client, keys);
   for (const w of writes) {
     if (w.kind === 'set_status' && !model.has(w.org)) continue; // only change orgs that exist
@@ -99,7 +135,10 @@ async function runWriter(client: RedisClient, keys: RedisKeys, writes: Generated
   }
 }
 
-async function storedRecords(keys: RedisKeys, ids: Iterable<string>): Promise<Map<string, OrgRecord>> {
+async function storedRecords(
+  keys: RedisKeys,
+  ids: Iterable<string>,
+): Promise<Map<string, OrgRecord>> {
   const out = new Map<string, OrgRecord>();
   for (const id of new Set(ids)) {
     const raw = await redis.get(keys.org(id));
@@ -121,13 +160,20 @@ async function loseKeys(keys: RedisKeys, lost: readonly (typeof LOSABLE)[number]
 }
 
 /** A seeder as a replica (automatic) or an operator (confirmed) runs it; a seeded prefix refuses the operator. */
-function seeder(client: RedisClient, keys: RedisKeys, records: readonly OrgRecord[], operator: boolean): Promise<SeedReport | 'refused'> {
+function seeder(
+  client: RedisClient,
+  keys: RedisKeys,
+  records: readonly OrgRecord[],
+  operator: boolean,
+): Promise<SeedReport | 'refused'> {
   const options = { now: () => 0, lockTtlMs: 1, pollMs: 1 };
   if (!operator) return seedIfEmpty(client, keys, records, options);
-  return confirmSeed(client, keys, records, { ...options, source: 'file' }).catch((err: unknown) => {
-    if (err instanceof SeedNotNeededError) return 'refused' as const;
-    throw err;
-  });
+  return confirmSeed(client, keys, records, { ...options, source: 'file' }).catch(
+    (err: unknown) => {
+      if (err instanceof SeedNotNeededError) return 'refused' as const;
+      throw err;
+    },
+  );
 }
 
 /** A client whose record writes (EVAL) wait until `release()`; `reached` resolves at the first one. */
@@ -150,7 +196,8 @@ function stalledAtFirstRecord(): { client: RedisClient; reached: Promise<void>; 
   return { client, reached, release };
 }
 
-const asRecords = (orgs: GeneratedOrg[]): OrgRecord[] => orgs.map((o) => parseOrgRecord(o, { defaultOrg: DEFAULT_ORG }));
+const asRecords = (orgs: GeneratedOrg[]): OrgRecord[] =>
+  orgs.map((o) => parseOrgRecord(o, { defaultOrg: DEFAULT_ORG }));
 
 describe('seeding a Redis prefix', () => {
   it('never changes a record that exists, whatever was lost and however seeders and writes interleave', async () => {
@@ -177,12 +224,17 @@ describe('seeding a Redis prefix', () => {
             const seedRecords = asRecords(seedFile);
             const results = await s.waitFor(
               Promise.all([
-                ...seeders.map((operator, i) => seeder(scheduledClient(s, `seeder${i}`), keys, seedRecords, operator)),
+                ...seeders.map((operator, i) =>
+                  seeder(scheduledClient(s, `seeder${i}`), keys, seedRecords, operator),
+                ),
                 runWriter(scheduledClient(s, 'writer'), keys, during, model),
               ]),
             );
 
-            const stored = await storedRecords(keys, [...live, ...seedFile].map((o) => o.id));
+            const stored = await storedRecords(
+              keys,
+              [...live, ...seedFile].map((o) => o.id),
+            );
             expect(stored).toEqual(model);
             for (const result of results.slice(0, seeders.length)) {
               if (result !== 'refused') expect((result as SeedReport).written).toBe(0);
@@ -219,16 +271,27 @@ describe('seeding a Redis prefix', () => {
             // A replica writes only once the prefix is marked seeded (it is not ready before).
             const writer = async () => {
               const client = scheduledClient(s, 'writer');
-              while ((await client.get(keys.seeded)) === null) await new Promise((resolve) => setTimeout(resolve, 1));
+              while ((await client.get(keys.seeded)) === null)
+                await new Promise((resolve) => setTimeout(resolve, 1));
               await runWriter(client, keys, writes, model);
             };
             const results = await s.waitFor(
-              Promise.all([...Array.from({ length: count }, (_, i) => seedIfEmpty(scheduledClient(s, `seeder${i}`), keys, records, options)), writer()]),
+              Promise.all([
+                ...Array.from({ length: count }, (_, i) =>
+                  seedIfEmpty(scheduledClient(s, `seeder${i}`), keys, records, options),
+                ),
+                writer(),
+              ]),
             );
             stalled.release();
             const reports = [...(results.slice(0, count) as SeedReport[]), await late];
             expect(reports.reduce((sum, r) => sum + r.written, 0)).toBe(records.length);
-            expect(await storedRecords(keys, records.map((r) => r.id))).toEqual(model);
+            expect(
+              await storedRecords(
+                keys,
+                records.map((r) => r.id),
+              ),
+            ).toEqual(model);
           } finally {
             await deletePrefix(prefix);
           }

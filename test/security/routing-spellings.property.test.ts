@@ -12,7 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseVariant, percentEncodeSome, targetShape } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { sendRaw } from '../support/raw-http.js';
-import { concreteMethod, concretePath, guardedRoutes, observableState, refusedBeforeAnyRoute, requestFor, startWalkApp, type WalkApp } from '../support/route-walk.js';
+import {
+  concreteMethod,
+  concretePath,
+  guardedRoutes,
+  observableState,
+  refusedBeforeAnyRoute,
+  requestFor,
+  startWalkApp,
+  type WalkApp,
+} from '../support/route-walk.js';
 
 let walk: WalkApp;
 let initial: Record<string, unknown>;
@@ -31,17 +40,35 @@ describe('routing spellings', () => {
       const path = concretePath(route);
       return fc.record({
         path: fc.constant(path),
-        method: fc.oneof({ arbitrary: fc.constant(concreteMethod(route)), weight: 3 }, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH')),
+        method: fc.oneof(
+          { arbitrary: fc.constant(concreteMethod(route)), weight: 3 },
+          fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        ),
         target: fc
-          .tuple(caseVariant(path).chain((p) => fc.oneof({ arbitrary: fc.constant(p), weight: 2 }, percentEncodeSome(p))), targetShape)
+          .tuple(
+            caseVariant(path).chain((p) =>
+              fc.oneof({ arbitrary: fc.constant(p), weight: 2 }, percentEncodeSome(p)),
+            ),
+            targetShape,
+          )
           .map(([p, shape]) => shape(p, origin)),
       });
     });
     await fc.assert(
       fc.asyncProperty(spelled, async ({ path, method, target }) => {
-        const answer = await sendRaw(walk.port, { method, target, ...requestFor(walk, method, path) });
-        expect(answer.status >= 200 && answer.status < 300, `${method} ${target} → ${answer.status}`).toBe(false);
-        expect(refusedBeforeAnyRoute(answer), `${method} ${target} → ${answer.status} ${answer.body}`).toBe(true);
+        const answer = await sendRaw(walk.port, {
+          method,
+          target,
+          ...requestFor(walk, method, path),
+        });
+        expect(
+          answer.status >= 200 && answer.status < 300,
+          `${method} ${target} → ${answer.status}`,
+        ).toBe(false);
+        expect(
+          refusedBeforeAnyRoute(answer),
+          `${method} ${target} → ${answer.status} ${answer.body}`,
+        ).toBe(true);
         expect(await observableState(walk), `${method} ${target}`).toEqual(initial);
       }),
       fuzzParams(300),

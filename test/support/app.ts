@@ -6,7 +6,14 @@ import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/contract/logger.js';
 import { type Logger } from '../../src/contract/logger.js';
-import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, TEST_SECRET_ENV, mintHs256, type TestClaims } from './tokens.js';
+import {
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  TEST_SECRET,
+  TEST_SECRET_ENV,
+  mintHs256,
+  type TestClaims,
+} from './tokens.js';
 
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './paths.js';
 import type { ResponseBody } from './response-body.js';
@@ -27,7 +34,12 @@ export function testConfigDoc(options: TestAppOptions = {}): Record<string, unkn
   return {
     server: { host: '127.0.0.1', port: 0 },
     tenancy: { multi_tenant: options.multiTenant ?? true },
-    auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, algorithms: ['HS256'], hs256_secret_env: TEST_SECRET_ENV },
+    auth: {
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      algorithms: ['HS256'],
+      hs256_secret_env: TEST_SECRET_ENV,
+    },
     directory: { file: options.directoryFile ?? FIXTURE_DIRECTORY },
     policy: { bundle: TEST_BUNDLE },
     admin: { token_env: 'ORGWARDEN_ADMIN_TOKEN' },
@@ -41,21 +53,29 @@ export function testConfigDoc(options: TestAppOptions = {}): Record<string, unkn
 export async function createTestApp(options: TestAppOptions = {}): Promise<App> {
   const config = parseConfig(testConfigDoc(options), { env: {} });
   return createApp(config, {
-    env: { [TEST_SECRET_ENV]: TEST_SECRET, ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789', ...options.env },
+    env: {
+      [TEST_SECRET_ENV]: TEST_SECRET,
+      ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789',
+      ...options.env,
+    },
     logger: options.logger ?? silentLogger,
     ...(options.now ? { now: options.now } : {}),
   });
 }
 
 /** A running app and its base URL. */
-export async function startTestApp(options: TestAppOptions = {}): Promise<{ app: App; url: string }> {
+export async function startTestApp(
+  options: TestAppOptions = {},
+): Promise<{ app: App; url: string }> {
   const app = await createTestApp(options);
   const address = await app.start();
   return { app, url: `http://127.0.0.1:${address.port}` };
 }
 
-export const session = (sub: string, claims: TestClaims = {}) => mintHs256(TEST_SECRET, { sub, ...claims });
-export const apiToken = (sub: string, claims: TestClaims = {}) => mintHs256(TEST_SECRET, { sub, kind: 'api_token', ...claims });
+export const session = (sub: string, claims: TestClaims = {}) =>
+  mintHs256(TEST_SECRET, { sub, ...claims });
+export const apiToken = (sub: string, claims: TestClaims = {}) =>
+  mintHs256(TEST_SECRET, { sub, kind: 'api_token', ...claims });
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {

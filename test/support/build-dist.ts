@@ -7,6 +7,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export default function setup(): void {
-  const build = spawnSync(process.execPath, [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+  const build = spawnSync(
+    process.execPath,
+    [path.resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { encoding: 'utf8' },
+  );
   if (build.error) throw build.error;
 }

@@ -27,7 +27,9 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
   const main = options.main ?? MAIN;
   const children: ChildProcess[] = [];
   const start = (args: string[], env: Record<string, string>) => {
-    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...options.env, ...env } });
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { ...process.env, ...options.env, ...env },
+    });
     children.push(child);
     return child;
   };
@@ -39,14 +41,18 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+      return new Promise((resolve) =>
+        child.on('exit', (code) => resolve({ code, stdout, stderr })),
+      );
     },
     /** `serve --config FILE --port 0`, resolved once it logs that it is listening. */
     serve: (config: string, env: Record<string, string> = {}): Promise<Served> => {
       const child = start(['serve', '--config', config, '--port', '0'], env);
       child.stdout.resume();
       let logs = '';
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code) => resolve(code)),
+      );
       return new Promise((resolve, reject) => {
         child.stderr.on('data', (d: Buffer) => {
           logs += d.toString();
@@ -56,7 +62,9 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
             resolve({ child, port, url: `http://127.0.0.1:${port}`, logs: () => logs, exited });
           }
         });
-        child.once('exit', (code) => reject(new Error(`orgwarden exited with ${String(code)}: ${logs}`)));
+        child.once('exit', (code) =>
+          reject(new Error(`orgwarden exited with ${String(code)}: ${logs}`)),
+        );
       });
     },
     killAll(): void {

@@ -6,7 +6,10 @@
  */
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { Authenticator } from '../../src/authn/types.js';
-import { createDocumentAuthorizer, type DocumentAuthorizer } from '../../src/http/inbound/document-authorizer.js';
+import {
+  createDocumentAuthorizer,
+  type DocumentAuthorizer,
+} from '../../src/http/inbound/document-authorizer.js';
 import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DirectoryReader, OrgRecord } from '../../src/directory/types.js';
@@ -30,22 +33,34 @@ export interface CoreParts {
 export async function loadCoreParts(now: number = Date.now()): Promise<CoreParts> {
   const engine = await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE }));
   const config = parseConfig(testConfigDoc());
-  const authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET }, now: () => now });
+  const authenticator = await createAuthenticator(config.auth, {
+    env: { [TEST_SECRET_ENV]: TEST_SECRET },
+    now: () => now,
+  });
   return { engine, authenticator, now };
 }
 
 /** A directory holding exactly `records` (plus the default org, always there and active). */
 function directoryOf(records: OrgRecord[]): DirectoryReader {
   const byId = new Map(records.map((r) => [r.id, r]));
-  if (!byId.has(DEFAULT_ORG)) byId.set(DEFAULT_ORG, { id: DEFAULT_ORG, status: 'active', members: [], shares: [] });
+  if (!byId.has(DEFAULT_ORG))
+    byId.set(DEFAULT_ORG, { id: DEFAULT_ORG, status: 'active', members: [], shares: [] });
   return {
     getOrg: (id) => Promise.resolve(byId.get(id) ?? null),
     listOrgsForUser: (user) =>
-      Promise.resolve([...byId.values()].flatMap((r) => r.members.filter((m) => m.user === user).map((m) => ({ id: r.id, role: m.role })))),
+      Promise.resolve(
+        [...byId.values()].flatMap((r) =>
+          r.members.filter((m) => m.user === user).map((m) => ({ id: r.id, role: m.role })),
+        ),
+      ),
   };
 }
 
-export function coreOver(parts: CoreParts, records: OrgRecord[], options: { multiTenant?: boolean } = {}): DocumentAuthorizer {
+export function coreOver(
+  parts: CoreParts,
+  records: OrgRecord[],
+  options: { multiTenant?: boolean } = {},
+): DocumentAuthorizer {
   return createDocumentAuthorizer({
     tenancy: { default_org: DEFAULT_ORG, org_header: 'X-Org-ID', org_cookie: 'org_id' },
     authenticator: parts.authenticator,

@@ -8,7 +8,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
-import { createDocumentAuthorizer, type DocumentAuthorizer } from '../../src/http/inbound/document-authorizer.js';
+import {
+  createDocumentAuthorizer,
+  type DocumentAuthorizer,
+} from '../../src/http/inbound/document-authorizer.js';
 import { REASON_STATUS } from '../../src/contract/reasons.js';
 import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -39,17 +42,33 @@ async function closedPort(): Promise<number> {
  * A function that runs one case and asserts its expectations. `engines` holds the engine for
  * `default` (cases without `policy`) and for each broken policy the cases given to it name.
  */
-export async function createCaseRunner(engines: Readonly<Record<string, PolicyEngine>>): Promise<(c: Case) => Promise<void>> {
+export async function createCaseRunner(
+  engines: Readonly<Record<string, PolicyEngine>>,
+): Promise<(c: Case) => Promise<void>> {
   const NOW = Date.now();
   const file = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' });
   const config = parseConfig(testConfigDoc());
-  const authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET }, now: () => NOW });
-  const remote = { ...config.auth, algorithms: ['ES256'], hs256_secret_env: undefined, jwks_url: `http://127.0.0.1:${await closedPort()}/jwks` };
-  const keysDown = { authenticator: await createAuthenticator(remote, { env: {}, now: () => NOW }), keys: await createTestKeys('ES256') };
+  const authenticator = await createAuthenticator(config.auth, {
+    env: { [TEST_SECRET_ENV]: TEST_SECRET },
+    now: () => NOW,
+  });
+  const remote = {
+    ...config.auth,
+    algorithms: ['ES256'],
+    hs256_secret_env: undefined,
+    jwks_url: `http://127.0.0.1:${await closedPort()}/jwks`,
+  };
+  const keysDown = {
+    authenticator: await createAuthenticator(remote, { env: {}, now: () => NOW }),
+    keys: await createTestKeys('ES256'),
+  };
 
   function authorizerFor(c: Case): DocumentAuthorizer {
     const engine = engines[c.policy ?? 'default'];
-    if (!engine) throw new Error(`case ${JSON.stringify(c.name)}: no engine for policy ${c.policy ?? 'default'} here`);
+    if (!engine)
+      throw new Error(
+        `case ${JSON.stringify(c.name)}: no engine for policy ${c.policy ?? 'default'} here`,
+      );
     return createDocumentAuthorizer({
       tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
       authenticator: c.keys === 'unavailable' ? keysDown.authenticator : authenticator,
@@ -65,10 +84,17 @@ export async function createCaseRunner(engines: Readonly<Record<string, PolicyEn
     if (c.token === 'garbage') return 'not.a.jwt';
     const { sub, auth_age_s, ...claims } = c.as ?? { sub: 'anonymous' };
     const nowS = Math.floor(NOW / 1000);
-    const all = { sub, ...claims, ...(auth_age_s !== undefined ? { auth_time: nowS - auth_age_s } : {}) };
-    if (c.token === 'expired') return mintHs256(TEST_SECRET, { ...all, iat: nowS - 7200, exp: nowS - 3600 }, { now: NOW });
-    if (c.token === 'wrong_audience') return mintHs256(TEST_SECRET, { ...all, aud: 'another-service' }, { now: NOW });
-    if (c.token === 'wrong_signature') return mintHs256('another-secret-of-at-least-32-bytes!!', all, { now: NOW });
+    const all = {
+      sub,
+      ...claims,
+      ...(auth_age_s !== undefined ? { auth_time: nowS - auth_age_s } : {}),
+    };
+    if (c.token === 'expired')
+      return mintHs256(TEST_SECRET, { ...all, iat: nowS - 7200, exp: nowS - 3600 }, { now: NOW });
+    if (c.token === 'wrong_audience')
+      return mintHs256(TEST_SECRET, { ...all, aud: 'another-service' }, { now: NOW });
+    if (c.token === 'wrong_signature')
+      return mintHs256('another-secret-of-at-least-32-bytes!!', all, { now: NOW });
     if (c.keys === 'unavailable') return keysDown.keys.mint(all, { now: NOW });
     return mintHs256(TEST_SECRET, all, { now: NOW });
   }
@@ -77,7 +103,13 @@ export async function createCaseRunner(engines: Readonly<Record<string, PolicyEn
     const token = await tokenFor(c);
     const { headers, ...rest } = c.request;
     if (c.via === 'headers' || headers) {
-      return { ...rest, headers: { ...headers, ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) } };
+      return {
+        ...rest,
+        headers: {
+          ...headers,
+          ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+        },
+      };
     }
     return { ...rest, token: token ?? '' };
   }

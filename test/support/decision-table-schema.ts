@@ -64,8 +64,12 @@ export interface DecisionTable {
 
 /** One problem per line: `file, case N "name": key.path: message`. */
 function problems(file: string, index: number, raw: unknown, error: z.ZodError): string[] {
-  const name = typeof raw === 'object' && raw !== null && 'name' in raw ? ` ${JSON.stringify(raw.name)}` : '';
-  return error.issues.map((issue) => `${file}, case ${index + 1}${name}: ${issue.path.join('.') || '(case)'}: ${issue.message}`);
+  const name =
+    typeof raw === 'object' && raw !== null && 'name' in raw ? ` ${JSON.stringify(raw.name)}` : '';
+  return error.issues.map(
+    (issue) =>
+      `${file}, case ${index + 1}${name}: ${issue.path.join('.') || '(case)'}: ${issue.message}`,
+  );
 }
 
 /** Parses one table's YAML; throws one error listing every problem in it. */
@@ -87,7 +91,9 @@ export function parseDecisionTable(file: string, text: string): DecisionTable {
 export function loadDecisionTables(dir: string): DecisionTable[] {
   const found: string[] = [];
   const tables: DecisionTable[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     try {
       tables.push(parseDecisionTable(file, readFileSync(path.join(dir, file), 'utf8')));
     } catch (err) {

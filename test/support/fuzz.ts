@@ -21,5 +21,10 @@ export function fuzzRuns(short: number, longCap = Number.POSITIVE_INFINITY): num
 
 /** fast-check parameters for one property: seeded, verbose on failure, `short` runs by default. */
 export function fuzzParams<T>(short: number, longCap?: number): fc.Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: fuzzRuns(short, longCap), verbose: fc.VerbosityLevel.Verbose, endOnFailure: false };
+  return {
+    seed: FUZZ_SEED,
+    numRuns: fuzzRuns(short, longCap),
+    verbose: fc.VerbosityLevel.Verbose,
+    endOnFailure: false,
+  };
 }

@@ -21,7 +21,8 @@ export type JsonMutation =
   | { op: 'invalid_utf8'; at: number; bytes: number[] };
 
 /** Whole-body damage applied to the encoded bytes. */
-export type BodyMutation = { op: 'truncate'; at: number } | { op: 'append'; bytes: number[] } | { op: 'none' };
+export type BodyMutation =
+  { op: 'truncate'; at: number } | { op: 'append'; bytes: number[] } | { op: 'none' };
 
 interface Node {
   value: Json;
@@ -32,7 +33,11 @@ interface Node {
 const PLACEHOLDER = /"\\u0001R(\d+)\\u0001"/g;
 
 /** Applies `mutations` to a copy of `doc` and encodes it, then applies `body`. */
-export function hostileBytes(doc: Json, mutations: readonly JsonMutation[], body: BodyMutation = { op: 'none' }): Buffer {
+export function hostileBytes(
+  doc: Json,
+  mutations: readonly JsonMutation[],
+  body: BodyMutation = { op: 'none' },
+): Buffer {
   const raws: Buffer[] = [];
   const root = { doc: clone(doc) };
   for (const mutation of mutations) apply(root, mutation, raws);
@@ -45,7 +50,10 @@ function encode(value: Json, raws: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [];
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {
-    parts.push(Buffer.from(text.slice(last, match.index), 'utf8'), raws[Number(match[1])] ?? Buffer.alloc(0));
+    parts.push(
+      Buffer.from(text.slice(last, match.index), 'utf8'),
+      raws[Number(match[1])] ?? Buffer.alloc(0),
+    );
     last = match.index + match[0].length;
   }
   parts.push(Buffer.from(text.slice(last), 'utf8'));
@@ -96,16 +104,21 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
       if (node) set(node, m.disguise(node.value as string));
       return;
     }
-    case 'replace':
-      { set(pick(nodes) as Node, clone(m.value)); return; }
-    case 'raw_number':
-      { set(pick(nodes) as Node, placeholder(raws, Buffer.from(m.text))); return; }
+    case 'replace': {
+      set(pick(nodes) as Node, clone(m.value));
+      return;
+    }
+    case 'raw_number': {
+      set(pick(nodes) as Node, placeholder(raws, Buffer.from(m.text)));
+      return;
+    }
     case 'deep_nesting': {
       const node = pick(nodes) as Node;
       const inner = encode(node.value, raws);
       const open = m.inObjects ? '{"a":'.repeat(m.depth) : '['.repeat(m.depth);
       const close = m.inObjects ? '}'.repeat(m.depth) : ']'.repeat(m.depth);
-      set(node, placeholder(raws, Buffer.concat([Buffer.from(open), inner, Buffer.from(close)]))); return;
+      set(node, placeholder(raws, Buffer.concat([Buffer.from(open), inner, Buffer.from(close)])));
+      return;
     }
     case 'add_key': {
       const node = pick(objects);
@@ -132,7 +145,19 @@ function apply(root: { doc: Json }, m: JsonMutation, raws: Buffer[]): void {
     }
     case 'invalid_utf8': {
       const node = pick(strings);
-      if (node) set(node, placeholder(raws, Buffer.concat([Buffer.from('"'), Buffer.from(node.value as string), Buffer.from(m.bytes), Buffer.from('"')])));
+      if (node)
+        set(
+          node,
+          placeholder(
+            raws,
+            Buffer.concat([
+              Buffer.from('"'),
+              Buffer.from(node.value as string),
+              Buffer.from(m.bytes),
+              Buffer.from('"'),
+            ]),
+          ),
+        );
       return;
     }
   }
@@ -145,8 +170,13 @@ function collect(doc: Json): Node[] {
   while (pending.length > 0) {
     const node = pending.pop() as Node;
     out.push(node);
-    if (Array.isArray(node.value)) node.value.forEach((value, i) => pending.push({ value, parent: node.value as Json[], key: i }));
-    else if (isObject(node.value)) for (const [key, value] of Object.entries(node.value)) pending.push({ value, parent: node.value, key });
+    if (Array.isArray(node.value))
+      node.value.forEach((value, i) =>
+        pending.push({ value, parent: node.value as Json[], key: i }),
+      );
+    else if (isObject(node.value))
+      for (const [key, value] of Object.entries(node.value))
+        pending.push({ value, parent: node.value, key });
   }
   return out;
 }

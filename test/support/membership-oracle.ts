@@ -27,17 +27,40 @@ export interface Oracle {
 }
 
 const DEFAULT_ORG = 'default';
-const USERS = ['alice', 'bob', 'carol', 'dave', 'vera', 'erin', 'frank', 'gina', 'hank', 'root-admin', 'mallory', 'zoe'];
+const USERS = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'vera',
+  'erin',
+  'frank',
+  'gina',
+  'hank',
+  'root-admin',
+  'mallory',
+  'zoe',
+];
 const API_TOKENS: { sub: string; claims: Record<string, unknown>; bound: string[] }[] = [
   { sub: 'tok-acme', claims: { org_id: 'acme', scope: '*' }, bound: ['acme'] },
-  { sub: 'tok-globex-read', claims: { org_id: 'globex', scope: 'settings:read monitoring:read' }, bound: ['globex'] },
-  { sub: 'tok-both', claims: { org_ids: ['acme', 'globex'], scope: '*' }, bound: ['acme', 'globex'] },
+  {
+    sub: 'tok-globex-read',
+    claims: { org_id: 'globex', scope: 'settings:read monitoring:read' },
+    bound: ['globex'],
+  },
+  {
+    sub: 'tok-both',
+    claims: { org_ids: ['acme', 'globex'], scope: '*' },
+    bound: ['acme', 'globex'],
+  },
   { sub: 'tok-unbound', claims: { scope: '*' }, bound: [DEFAULT_ORG] },
 ];
 
 /** Members of each org in the fixture directory. */
 function fixtureMembers(): Map<string, Set<string>> {
-  const doc = parse(readFileSync(FIXTURE_DIRECTORY, 'utf8')) as { orgs: { id: string; members?: { user: string }[] }[] };
+  const doc = parse(readFileSync(FIXTURE_DIRECTORY, 'utf8')) as {
+    orgs: { id: string; members?: { user: string }[] }[];
+  };
   return new Map(doc.orgs.map((org) => [org.id, new Set((org.members ?? []).map((m) => m.user))]));
 }
 
@@ -46,24 +69,60 @@ export async function createOracle(): Promise<Oracle> {
   const bound = new Map(API_TOKENS.map((t) => [t.sub, t.bound]));
   const nowS = Math.floor(Date.now() / 1000);
   const credentials: Credential[] = [];
-  for (const sub of USERS) credentials.push({ token: await mintHs256(TEST_SECRET, { sub }), legit: true, sub, kind: 'session' });
-  credentials.push({ token: await mintHs256(TEST_SECRET, { sub: 'alice', auth_time: nowS }), legit: true, sub: 'alice', kind: 'session' });
-  for (const t of API_TOKENS) credentials.push({ token: await mintHs256(TEST_SECRET, { sub: t.sub, kind: 'api_token', ...t.claims }), legit: true, sub: t.sub, kind: 'api_token' });
+  for (const sub of USERS)
+    credentials.push({
+      token: await mintHs256(TEST_SECRET, { sub }),
+      legit: true,
+      sub,
+      kind: 'session',
+    });
+  credentials.push({
+    token: await mintHs256(TEST_SECRET, { sub: 'alice', auth_time: nowS }),
+    legit: true,
+    sub: 'alice',
+    kind: 'session',
+  });
+  for (const t of API_TOKENS)
+    credentials.push({
+      token: await mintHs256(TEST_SECRET, { sub: t.sub, kind: 'api_token', ...t.claims }),
+      legit: true,
+      sub: t.sub,
+      kind: 'api_token',
+    });
 
   const forged = (sub: string, token: string) => {
     credentials.push({ token, legit: false, sub, kind: 'session' });
   };
   const alice = await mintHs256(TEST_SECRET, { sub: 'alice' });
   const [head, , sig] = alice.split('.') as [string, string, string]; // a compact JWS: header.payload.signature
-  const payloadOf = (claims: Record<string, unknown>) => Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const payloadOf = (claims: Record<string, unknown>) =>
+    Buffer.from(JSON.stringify(claims)).toString('base64url');
   forged('alice', await mintHs256('a-different-secret-of-enough-length-0123', { sub: 'alice' }));
-  forged('alice', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payloadOf({ sub: 'alice', iss: 'https://auth.example.test', aud: 'orgwarden', exp: nowS + 3600 })}.`);
-  forged('root-admin', `${head}.${payloadOf({ sub: 'root-admin', iss: 'https://auth.example.test', aud: 'orgwarden', exp: nowS + 3600 })}.${sig}`);
-  forged('alice', await mintHs256(TEST_SECRET, { sub: 'alice', exp: nowS - 3600, iat: nowS - 7200 }));
+  forged(
+    'alice',
+    `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payloadOf({ sub: 'alice', iss: 'https://auth.example.test', aud: 'orgwarden', exp: nowS + 3600 })}.`,
+  );
+  forged(
+    'root-admin',
+    `${head}.${payloadOf({ sub: 'root-admin', iss: 'https://auth.example.test', aud: 'orgwarden', exp: nowS + 3600 })}.${sig}`,
+  );
+  forged(
+    'alice',
+    await mintHs256(TEST_SECRET, { sub: 'alice', exp: nowS - 3600, iat: nowS - 7200 }),
+  );
   forged('alice', await mintHs256(TEST_SECRET, { sub: 'alice', aud: 'another-service' }));
   forged('alice', await mintHs256(TEST_SECRET, { sub: 'alice', iss: 'https://evil.example' }));
-  forged('tok-acme', await mintHs256('a-different-secret-of-enough-length-0123', { sub: 'tok-acme', kind: 'api_token', org_ids: ['acme', 'globex'], scope: '*' }));
-  for (const garbage of ['', 'x', 'a.b.c', 'Bearer', `${head}.${head}.${head}`, 'e'.repeat(9000)]) forged('nobody', garbage);
+  forged(
+    'tok-acme',
+    await mintHs256('a-different-secret-of-enough-length-0123', {
+      sub: 'tok-acme',
+      kind: 'api_token',
+      org_ids: ['acme', 'globex'],
+      scope: '*',
+    }),
+  );
+  for (const garbage of ['', 'x', 'a.b.c', 'Bearer', `${head}.${head}.${head}`, 'e'.repeat(9000)])
+    forged('nobody', garbage);
 
   return {
     credentials,

@@ -8,7 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseBundle, type PolicyBundle } from '../../src/bundle/policy-bundle.js';
-import { PREBUILD_COMMAND, PREBUILT_BUNDLE, prebuiltFreshness } from '../../scripts/lib/prebuilt-policy.mjs';
+import {
+  PREBUILD_COMMAND,
+  PREBUILT_BUNDLE,
+  prebuiltFreshness,
+} from '../../scripts/lib/prebuilt-policy.mjs';
 
 /** The prebuilt bundle's bytes and parsed bundle; throws, saying how to fix it, when it is stale. */
 export async function checkedPrebuiltBundle(): Promise<{ archive: Buffer; bundle: PolicyBundle }> {

@@ -37,12 +37,24 @@ export function rawClient(port: number): RawClient {
     }
     const current = conn;
     const body = request.body ?? Buffer.alloc(0);
-    const head = [`${request.method} ${request.path} HTTP/1.1`, 'host: 127.0.0.1', ...request.headers.map(([n, v]) => `${n}: ${v}`)];
+    const head = [
+      `${request.method} ${request.path} HTTP/1.1`,
+      'host: 127.0.0.1',
+      ...request.headers.map(([n, v]) => `${n}: ${v}`),
+    ];
     if (request.body !== undefined) head.push(`content-length: ${body.length}`);
-    current.socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
+    current.socket.write(
+      Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no response within ${timeoutMs} ms to ${request.method} ${request.path}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no response within ${timeoutMs} ms to ${request.method} ${request.path}`),
+          ),
+        timeoutMs,
+      );
     });
     try {
       const response = await Promise.race([readResponse(current), timeout]);
@@ -86,7 +98,12 @@ interface Connection {
 class StaleConnection extends Error {}
 
 function connect(port: number): Connection {
-  const conn: Connection = { socket: net.connect({ port, host: '127.0.0.1', noDelay: true }), buffered: Buffer.alloc(0), closed: false, waiter: null };
+  const conn: Connection = {
+    socket: net.connect({ port, host: '127.0.0.1', noDelay: true }),
+    buffered: Buffer.alloc(0),
+    closed: false,
+    waiter: null,
+  };
   const wake = () => {
     const w = conn.waiter;
     conn.waiter = null;
@@ -111,7 +128,8 @@ const more = (conn: Connection) => new Promise<void>((resolve) => (conn.waiter =
 /** Waits until `ready()` holds; throws `what` if the connection closes first. */
 async function until(conn: Connection, ready: () => boolean, what: string): Promise<void> {
   while (!ready()) {
-    if (conn.closed) throw new Error(`connection closed ${what} (${conn.buffered.length} bytes received)`);
+    if (conn.closed)
+      throw new Error(`connection closed ${what} (${conn.buffered.length} bytes received)`);
     await more(conn);
   }
 }
@@ -119,7 +137,10 @@ async function until(conn: Connection, ready: () => boolean, what: string): Prom
 async function readResponse(conn: Connection): Promise<RawResponse> {
   await until(conn, () => conn.buffered.indexOf('\r\n\r\n') !== -1, 'before a response');
   const headEnd = conn.buffered.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = conn.buffered.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const [statusLine = '', ...lines] = conn.buffered
+    .subarray(0, headEnd)
+    .toString('latin1')
+    .split('\r\n');
   const status = Number(statusLine.split(' ')[1]);
   const headers = new Map<string, string>();
   for (const line of lines) {
@@ -129,7 +150,8 @@ async function readResponse(conn: Connection): Promise<RawResponse> {
   conn.buffered = conn.buffered.subarray(headEnd + 4);
   const length = headers.get('content-length');
   if (length !== undefined) return { status, headers, body: await take(conn, Number(length)) };
-  if (headers.get('transfer-encoding') === 'chunked') return { status, headers, body: await readChunked(conn) };
+  if (headers.get('transfer-encoding') === 'chunked')
+    return { status, headers, body: await readChunked(conn) };
   while (!conn.closed) await more(conn); // no length: the body ends with the connection
   return { status, headers, body: conn.buffered };
 }

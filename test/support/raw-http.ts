@@ -19,8 +19,15 @@ export function sendRaw(
   request: { method: string; target: string; headers?: Record<string, string>; body?: string },
 ): Promise<RawAnswer> {
   const body = request.body ?? '';
-  const headers = { host: `127.0.0.1:${port}`, connection: 'close', ...request.headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) };
-  const head = `${request.method} ${request.target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const headers = {
+    host: `127.0.0.1:${port}`,
+    connection: 'close',
+    ...request.headers,
+    ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+  };
+  const head = `${request.method} ${request.target} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = net.connect(port, '127.0.0.1', () => socket.write(head + body));
@@ -34,7 +41,8 @@ export function sendRaw(
       const parsed: Record<string, string> = {};
       for (const line of lines.slice(1)) {
         const colon = line.indexOf(':');
-        if (colon > 0) parsed[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+        if (colon > 0)
+          parsed[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
       const rest = split === -1 ? '' : text.slice(split + 4);
       let json: unknown;

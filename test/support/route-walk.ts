@@ -25,7 +25,10 @@ export interface WalkApp {
 }
 
 export async function startWalkApp(): Promise<WalkApp> {
-  const directoryFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'orgwarden-route-walk-')), 'directory.yaml');
+  const directoryFile = path.join(
+    mkdtempSync(path.join(os.tmpdir(), 'orgwarden-route-walk-')),
+    'directory.yaml',
+  );
   copyFileSync(FIXTURE_DIRECTORY, directoryFile);
   const { app } = await startTestApp({
     multiTenant: true,
@@ -36,36 +39,56 @@ export async function startWalkApp(): Promise<WalkApp> {
     },
     env: { ORGWARDEN_CALLER_TOKEN: CALLER_TOKEN },
   });
-  return { app, port: (app.http.server.address() as { port: number }).port, directoryFile, userToken: await session('alice') };
+  return {
+    app,
+    port: (app.http.server.address() as { port: number }).port,
+    directoryFile,
+    userToken: await session('alice'),
+  };
 }
 
 /** The routes that need the caller token: all but the ones the table declares public. */
-export const guardedRoutes = (app: App): RegisteredRoute[] => app.routes.filter((r) => r.auth !== 'public');
+export const guardedRoutes = (app: App): RegisteredRoute[] =>
+  app.routes.filter((r) => r.auth !== 'public');
 
 /** The paths the table declares public (answered without the caller token). */
-export const publicPaths = (app: App): string[] => [...new Set(app.routes.filter((r) => r.auth === 'public').map((r) => r.path))];
+export const publicPaths = (app: App): string[] => [
+  ...new Set(app.routes.filter((r) => r.auth === 'public').map((r) => r.path)),
+];
 
 /** Sample values for path parameters: an org and a member that exist, so a handler would act. */
 const PARAMS: Record<string, string> = { org: 'acme', user: 'carol' };
 
 /** The route's path with its parameters filled in (`*` becomes an Envoy-style original path). */
 export function concretePath(route: RegisteredRoute): string {
-  return route.path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => PARAMS[name] ?? 'x').replace(/\/\*$/, '/api/orgs/acme');
+  return route.path
+    .replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => PARAMS[name] ?? 'x')
+    .replace(/\/\*$/, '/api/orgs/acme');
 }
 
 /** A method the route answers (`ANY` takes one no other route of the path has). */
-export const concreteMethod = (route: RegisteredRoute): string => (route.method === 'ANY' ? 'GET' : route.method);
+export const concreteMethod = (route: RegisteredRoute): string =>
+  route.method === 'ANY' ? 'GET' : route.method;
 
 /**
  * Headers and body that the route's handler would act on: the admin token for admin and directory
  * routes, the user's token elsewhere, and a body whose effect is visible in `observableState`.
  */
-export function requestFor(walk: WalkApp, method: string, path: string): { headers: Record<string, string>; body?: string } {
+export function requestFor(
+  walk: WalkApp,
+  method: string,
+  path: string,
+): { headers: Record<string, string>; body?: string } {
   const admin = path.startsWith('/v1/admin/') || path.startsWith('/v1/directory/');
-  const headers: Record<string, string> = { authorization: `Bearer ${admin ? ADMIN_TOKEN : walk.userToken}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${admin ? ADMIN_TOKEN : walk.userToken}`,
+  };
   const json = bodyFor(method, path, walk.userToken);
   if (json === undefined) return { headers };
-  return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(json) };
+  return {
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  };
 }
 
 function bodyFor(method: string, path: string, token: string): unknown {
@@ -73,12 +96,27 @@ function bodyFor(method: string, path: string, token: string): unknown {
   const authorize = { token, org: 'acme', action: 'org.read' };
   if (path === '/v1/authorize') return authorize;
   if (path === '/v1/authorize/batch') return { items: [authorize] };
-  if (path === '/v1/events/filter') return { channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients: [{ id: 's1', user: 'alice', org: 'acme' }] };
-  if (path === '/v1/jobs/authorize') return { job: { id: 'j1', type: 'report', org: 'acme', enqueued_by: { user: 'alice' }, action: 'org.read' } };
+  if (path === '/v1/events/filter')
+    return {
+      channel: 'websocket',
+      event: { type: 'alert', org: 'acme' },
+      recipients: [{ id: 's1', user: 'alice', org: 'acme' }],
+    };
+  if (path === '/v1/jobs/authorize')
+    return {
+      job: {
+        id: 'j1',
+        type: 'report',
+        org: 'acme',
+        enqueued_by: { user: 'alice' },
+        action: 'org.read',
+      },
+    };
   if (path === '/v1/admin/tenancy') return { multi_tenant: false };
   if (path === '/v1/admin/policy/shadow') return { bundle: TEST_BUNDLE };
   if (/^\/v1\/directory\/orgs\/[^/]+\/members\//.test(path)) return { role: 'viewer' };
-  if (path.startsWith('/v1/directory/orgs/')) return { status: 'suspended', members: [{ user: 'alice', role: 'owner' }] };
+  if (path.startsWith('/v1/directory/orgs/'))
+    return { status: 'suspended', members: [{ user: 'alice', role: 'owner' }] };
   return undefined;
 }
 
@@ -101,7 +139,9 @@ export async function observableState(walk: WalkApp): Promise<Record<string, unk
   };
 }
 
-export const GUARD_REFUSAL = { error: { code: 'unauthorized', message: `missing or wrong ${CALLER_HEADER}` } };
+export const GUARD_REFUSAL = {
+  error: { code: 'unauthorized', message: `missing or wrong ${CALLER_HEADER}` },
+};
 
 /**
  * Answered by the caller-token guard, or refused as a target before it — by orgwarden, or by
@@ -111,6 +151,11 @@ export function refusedBeforeAnyRoute(answer: RawAnswer): boolean {
   if (answer.status === 401) return JSON.stringify(answer.json) === JSON.stringify(GUARD_REFUSAL);
   if (answer.status !== 400) return false;
   if (answer.body === '') return true;
-  const error = (answer.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  return error?.code === 'invalid_request' && typeof error.message === 'string' && error.message.startsWith('request target refused: ');
+  const error = (answer.json as { error?: { code?: unknown; message?: unknown } } | undefined)
+    ?.error;
+  return (
+    error?.code === 'invalid_request' &&
+    typeof error.message === 'string' &&
+    error.message.startsWith('request target refused: ')
+  );
 }

@@ -44,11 +44,21 @@ export interface MintOptions {
 /** The default claims at `now` (ms) merged with `claims`; `undefined` values remove a claim. */
 export function testClaims(claims: TestClaims = {}, now: number = Date.now()): TestClaims {
   const iat = Math.floor(now / 1000);
-  const merged: TestClaims = { iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat, exp: iat + 3600, ...claims };
+  const merged: TestClaims = {
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
+    iat,
+    exp: iat + 3600,
+    ...claims,
+  };
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
-export async function mintHs256(secret: string | Uint8Array, claims?: TestClaims, opts: MintOptions = {}): Promise<string> {
+export async function mintHs256(
+  secret: string | Uint8Array,
+  claims?: TestClaims,
+  opts: MintOptions = {},
+): Promise<string> {
   const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
   return sign(key, 'HS256', claims, opts);
 }
@@ -69,7 +79,10 @@ export interface TestKeys {
 }
 
 /** A fresh key pair for an asymmetric JWS algorithm (RS256, PS256, ES256, ES384, EdDSA, ...). */
-export async function createTestKeys(alg = 'ES256', opts: { kid?: string } = {}): Promise<TestKeys> {
+export async function createTestKeys(
+  alg = 'ES256',
+  opts: { kid?: string } = {},
+): Promise<TestKeys> {
   const kid = opts.kid ?? `test-${alg.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   const { privateKey, publicKey } = await generateKeyPair(alg);
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
@@ -90,7 +103,12 @@ export function jwksOf(...keys: TestKeys[]): JSONWebKeySet {
   return { keys: keys.map((key) => key.publicJwk) };
 }
 
-async function sign(key: CryptoKey | Uint8Array, alg: string, claims: TestClaims | undefined, opts: MintOptions): Promise<string> {
+async function sign(
+  key: CryptoKey | Uint8Array,
+  alg: string,
+  claims: TestClaims | undefined,
+  opts: MintOptions,
+): Promise<string> {
   return new SignJWT(testClaims(claims, opts.now))
     .setProtectedHeader({ ...opts.header, alg })
     .sign(key);

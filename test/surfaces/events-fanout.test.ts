@@ -20,8 +20,16 @@ const USERS = ['alice', 'bob', 'mallory'];
 
 describe('fan-out to thousands of recipients', () => {
   it('5 000 recipients of 3 users on one org: one call, 3 evaluations, every recipient answered in order', async () => {
-    const recipients = Array.from({ length: 5000 }, (_, i) => ({ id: `s${i}`, user: USERS[i % 3]!, org: 'acme' }));
-    const res = await postJson(`${s.url}/v1/events/filter`, { channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients });
+    const recipients = Array.from({ length: 5000 }, (_, i) => ({
+      id: `s${i}`,
+      user: USERS[i % 3]!,
+      org: 'acme',
+    }));
+    const res = await postJson(`${s.url}/v1/events/filter`, {
+      channel: 'websocket',
+      event: { type: 'alert', org: 'acme' },
+      recipients,
+    });
     expect(res.status).toBe(200);
     expect(evaluations.count).toBe(3);
     // i % 3: alice 1 667, bob 1 667 (members of acme), mallory 1 666 (not a member)
@@ -32,23 +40,39 @@ describe('fan-out to thousands of recipients', () => {
       { id: 's2', reason: 'access_denied' },
       { id: 's5', reason: 'access_denied' },
     ]);
-    const answered = new Set([...(res.json?.allowed ?? []), ...(res.json?.denied ?? []).map((d) => d.id)]);
+    const answered = new Set([
+      ...(res.json?.allowed ?? []),
+      ...(res.json?.denied ?? []).map((d) => d.id),
+    ]);
     expect(answered.size).toBe(5000);
   });
 
   it('the same users on two connection orgs: one evaluation per (user, org) pair, 6 in all', async () => {
     const orgs = ['acme', 'globex'];
-    const recipients = Array.from({ length: 5000 }, (_, i) => ({ id: `s${i}`, user: USERS[i % 3]!, org: orgs[Math.floor(i / 3) % 2]! }));
-    const res = await postJson(`${s.url}/v1/events/filter`, { channel: 'sse', event: { type: 'alert', org: 'acme' }, recipients });
+    const recipients = Array.from({ length: 5000 }, (_, i) => ({
+      id: `s${i}`,
+      user: USERS[i % 3]!,
+      org: orgs[Math.floor(i / 3) % 2]!,
+    }));
+    const res = await postJson(`${s.url}/v1/events/filter`, {
+      channel: 'sse',
+      event: { type: 'alert', org: 'acme' },
+      recipients,
+    });
     expect(res.status).toBe(200);
     expect(evaluations.count).toBe(6);
     // only alice and bob on acme receive an acme event
     const allowed = new Set(res.json?.allowed);
-    for (const r of recipients) expect(allowed.has(r.id)).toBe(r.org === 'acme' && r.user !== 'mallory');
+    for (const r of recipients)
+      expect(allowed.has(r.id)).toBe(r.org === 'acme' && r.user !== 'mallory');
   });
 
   it('each call decides afresh (no decision is reused across deliveries)', async () => {
-    const recipients = Array.from({ length: 300 }, (_, i) => ({ id: `s${i}`, user: USERS[i % 3]!, org: 'acme' }));
+    const recipients = Array.from({ length: 300 }, (_, i) => ({
+      id: `s${i}`,
+      user: USERS[i % 3]!,
+      org: 'acme',
+    }));
     const body = { channel: 'push', event: { type: 'alert', org: 'acme' }, recipients };
     await postJson(`${s.url}/v1/events/filter`, body);
     await postJson(`${s.url}/v1/events/filter`, body);
@@ -59,16 +83,31 @@ describe('fan-out to thousands of recipients', () => {
 describe('fairness: a long fan-out yields the event loop', () => {
   it('a single decision asked while a 10 000-recipient fan-out runs is answered before the fan-out ends', async () => {
     const filterEvent = createEventFilter(s.app.authorizer, s.app.config.server.fanout_yield_every);
-    const recipients = Array.from({ length: 10_000 }, (_, i) => ({ id: `s${i}`, user: `user-${i}`, org: 'acme' }));
+    const recipients = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `s${i}`,
+      user: `user-${i}`,
+      org: 'acme',
+    }));
     const finished: string[] = [];
-    const fanOut = filterEvent({ channel: 'websocket', event: { type: 'alert', org: 'acme' }, recipients }).then((r) => {
+    const fanOut = filterEvent({
+      channel: 'websocket',
+      event: { type: 'alert', org: 'acme' },
+      recipients,
+    }).then((r) => {
       finished.push('fan-out');
       return r;
     });
     // Runs only once the fan-out gives the loop a turn; a fan-out that never yields finishes first.
     await new Promise((resolve) => setImmediate(resolve));
     const single = s.app.authorizer
-      .decide({ kind: 'request', token: await session('alice'), named_org: { id: 'acme', source: 'field' }, action: 'org.read', resource: null, context: {} })
+      .decide({
+        kind: 'request',
+        token: await session('alice'),
+        named_org: { id: 'acme', source: 'field' },
+        action: 'org.read',
+        resource: null,
+        context: {},
+      })
       .then((d) => {
         finished.push('single');
         return d;

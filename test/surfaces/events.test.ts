@@ -8,9 +8,17 @@ import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { TEST_BUNDLE, postJson } from '../support/app.js';
 import { startSurfaceApp, type SurfaceApp } from './helpers.js';
 
-interface Recipient { id: string; user: string; org?: string | null }
-const filter = (s: SurfaceApp, event: Record<string, unknown>, recipients: Recipient[], channel = 'websocket') =>
-  postJson(`${s.url}/v1/events/filter`, { channel, event, recipients });
+interface Recipient {
+  id: string;
+  user: string;
+  org?: string | null;
+}
+const filter = (
+  s: SurfaceApp,
+  event: Record<string, unknown>,
+  recipients: Recipient[],
+  channel = 'websocket',
+) => postJson(`${s.url}/v1/events/filter`, { channel, event, recipients });
 
 describe('multi-tenant on', () => {
   let s: SurfaceApp;
@@ -46,7 +54,9 @@ describe('multi-tenant on', () => {
 
   it('an accepted share of a node does not carry events of that node to the target org', async () => {
     // acme shares node n1 with globex (accepted); the event's org is still acme
-    const res = await filter(s, { type: 'node.updated', org: 'acme' }, [{ id: 'e', user: 'erin', org: 'globex' }]);
+    const res = await filter(s, { type: 'node.updated', org: 'acme' }, [
+      { id: 'e', user: 'erin', org: 'globex' },
+    ]);
     expect(res.json).toEqual({ allowed: [], denied: [{ id: 'e', reason: 'cross_org' }] });
   });
 
@@ -77,13 +87,22 @@ describe('multi-tenant on', () => {
     ['discovery progress, no org key', { type: 'discovery.progress' }, 'sse'],
     ['a push payload with no org at all', { type: 'alert' }, 'push'],
   ])('an event without an org reaches nobody: %s', async (_name, event, channel) => {
-    const res = await filter(s, event, [
-      { id: 'a', user: 'alice', org: 'acme' },
-      { id: 'r', user: 'root-admin' },
-      { id: 'd', user: 'root-admin', org: 'default' },
-    ], channel);
+    const res = await filter(
+      s,
+      event,
+      [
+        { id: 'a', user: 'alice', org: 'acme' },
+        { id: 'r', user: 'root-admin' },
+        { id: 'd', user: 'root-admin', org: 'default' },
+      ],
+      channel,
+    );
     expect(res.json?.allowed).toEqual([]);
-    expect(res.json?.denied?.map((d: { reason: string }) => d.reason)).toEqual(['cross_org', 'cross_org', 'cross_org']);
+    expect(res.json?.denied?.map((d: { reason: string }) => d.reason)).toEqual([
+      'cross_org',
+      'cross_org',
+      'cross_org',
+    ]);
   });
 
   it('an event of the default org reaches every user on the default org, and no one elsewhere', async () => {
@@ -108,7 +127,9 @@ describe('multi-tenant on', () => {
 
   it('membership is checked at delivery time: a removed member stops receiving on the next call', async () => {
     const recipients = [{ id: 'carol-1', user: 'carol', org: 'acme' }];
-    expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json?.allowed).toEqual(['carol-1']);
+    expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json?.allowed).toEqual([
+      'carol-1',
+    ]);
     await s.app.directory.removeMember('acme', 'carol');
     expect((await filter(s, { type: 'alert', org: 'acme' }, recipients)).json).toEqual({
       allowed: [],
@@ -119,13 +140,18 @@ describe('multi-tenant on', () => {
   it('an org suspended since the connection opened stops its deliveries', async () => {
     const record = await s.app.directory.getOrg('globex');
     await s.app.directory.putOrg({ ...record!, status: 'suspended' });
-    const res = await filter(s, { type: 'alert', org: 'globex' }, [{ id: 'e', user: 'erin', org: 'globex' }]);
+    const res = await filter(s, { type: 'alert', org: 'globex' }, [
+      { id: 'e', user: 'erin', org: 'globex' },
+    ]);
     expect(res.json?.denied).toEqual([{ id: 'e', reason: 'org_suspended' }]);
     await s.app.directory.putOrg({ ...record!, status: 'active' });
   });
 
   it('an empty recipient list is an empty answer', async () => {
-    expect((await filter(s, { type: 'alert', org: 'acme' }, [])).json).toEqual({ allowed: [], denied: [] });
+    expect((await filter(s, { type: 'alert', org: 'acme' }, [])).json).toEqual({
+      allowed: [],
+      denied: [],
+    });
   });
 });
 
@@ -135,19 +161,26 @@ describe('global event types (listed in the policy data)', () => {
     s = await startSurfaceApp({ multiTenant: true });
     const bundle = await loadPolicyBundle({ bundle: TEST_BUNDLE });
     const orgwarden = bundle.data.orgwarden as { catalogue: Record<string, unknown> };
-    const data = { orgwarden: { catalogue: { ...orgwarden.catalogue, global_event_types: ['maintenance'] } } };
+    const data = {
+      orgwarden: { catalogue: { ...orgwarden.catalogue, global_event_types: ['maintenance'] } },
+    };
     s.app.policy.swap(await createPolicyEngine({ ...bundle, data }));
   });
   afterAll(() => s.stop());
 
   it('an org-less global event reaches members of the org their connection is on, nobody else', async () => {
-    const res = await filter(s, { type: 'maintenance' }, [
-      { id: 'a', user: 'alice', org: 'acme' },
-      { id: 'e', user: 'erin', org: 'globex' },
-      { id: 'm', user: 'mallory' },
-      { id: 'spoof', user: 'mallory', org: 'acme' },
-      { id: 'g', user: 'gina', org: 'frozen' },
-    ], 'push');
+    const res = await filter(
+      s,
+      { type: 'maintenance' },
+      [
+        { id: 'a', user: 'alice', org: 'acme' },
+        { id: 'e', user: 'erin', org: 'globex' },
+        { id: 'm', user: 'mallory' },
+        { id: 'spoof', user: 'mallory', org: 'acme' },
+        { id: 'g', user: 'gina', org: 'frozen' },
+      ],
+      'push',
+    );
     expect(res.json).toEqual({
       allowed: ['a', 'e', 'm'],
       denied: [
@@ -158,7 +191,9 @@ describe('global event types (listed in the policy data)', () => {
   });
 
   it('a type that is not listed still reaches nobody', async () => {
-    const res = await filter(s, { type: 'settings.updated' }, [{ id: 'a', user: 'alice', org: 'acme' }]);
+    const res = await filter(s, { type: 'settings.updated' }, [
+      { id: 'a', user: 'alice', org: 'acme' },
+    ]);
     expect(res.json?.denied).toEqual([{ id: 'a', reason: 'cross_org' }]);
   });
 
@@ -191,11 +226,19 @@ describe('multi-tenant off', () => {
       { id: 'a', user: 'alice' },
       { id: 'b', user: 'alice', org: 'acme' },
     ]);
-    expect(res.json).toEqual({ allowed: [], denied: [{ id: 'a', reason: 'feature_disabled' }, { id: 'b', reason: 'feature_disabled' }] });
+    expect(res.json).toEqual({
+      allowed: [],
+      denied: [
+        { id: 'a', reason: 'feature_disabled' },
+        { id: 'b', reason: 'feature_disabled' },
+      ],
+    });
   });
 
   it('a connection on a non-default org gets nothing, not even a default-org event', async () => {
-    const res = await filter(s, { type: 'alert', org: 'default' }, [{ id: 'b', user: 'alice', org: 'acme' }]);
+    const res = await filter(s, { type: 'alert', org: 'default' }, [
+      { id: 'b', user: 'alice', org: 'acme' },
+    ]);
     expect(res.json?.denied).toEqual([{ id: 'b', reason: 'feature_disabled' }]);
   });
 

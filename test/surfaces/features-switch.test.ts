@@ -28,12 +28,33 @@ const closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   const config = parseConfig(testConfigDoc());
-  const authenticator = await createAuthenticator(config.auth, { env: { [TEST_SECRET_ENV]: TEST_SECRET } });
-  const directory = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' }, { log: silentLogger });
-  closers.push(() => authenticator.close(), () => directory.close());
-  const policy = createActivePolicy(await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })));
-  const authorizer = createAuthorizer({ tenancy: config.tenancy, authenticator, directory, policy, tenancySwitch, fanoutYieldEvery: config.server.fanout_yield_every });
-  const management = createManagementApp({ routes: featuresRoutes({ authorizer }), adminGuard: requireAdmin(undefined), onError: () => undefined });
+  const authenticator = await createAuthenticator(config.auth, {
+    env: { [TEST_SECRET_ENV]: TEST_SECRET },
+  });
+  const directory = await createFileStore(
+    { file: FIXTURE_DIRECTORY, defaultOrg: 'default' },
+    { log: silentLogger },
+  );
+  closers.push(
+    () => authenticator.close(),
+    () => directory.close(),
+  );
+  const policy = createActivePolicy(
+    await createPolicyEngine(await loadPolicyBundle({ bundle: TEST_BUNDLE })),
+  );
+  const authorizer = createAuthorizer({
+    tenancy: config.tenancy,
+    authenticator,
+    directory,
+    policy,
+    tenancySwitch,
+    fanoutYieldEvery: config.server.fanout_yield_every,
+  });
+  const management = createManagementApp({
+    routes: featuresRoutes({ authorizer }),
+    adminGuard: requireAdmin(undefined),
+    onError: () => undefined,
+  });
   server = createHttpServer({ dispatchDecision: () => false, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;
@@ -45,9 +66,17 @@ afterAll(async () => {
 
 it('follows the switch from one request to the next, without a restart', async () => {
   const authorization = `Bearer ${await session('alice')}`;
-  const get = async () => (await fetch(`${url}/v1/features`, { headers: { authorization } })).text();
+  const get = async () =>
+    (await fetch(`${url}/v1/features`, { headers: { authorization } })).text();
 
-  expect(JSON.parse(await get())).toEqual({ multi_tenant: true, orgs: [{ id: 'default', role: 'viewer' }, { id: 'acme', role: 'owner' }, { id: 'globex', role: 'viewer' }] });
+  expect(JSON.parse(await get())).toEqual({
+    multi_tenant: true,
+    orgs: [
+      { id: 'default', role: 'viewer' },
+      { id: 'acme', role: 'owner' },
+      { id: 'globex', role: 'viewer' },
+    ],
+  });
   await tenancySwitch.set(false);
   expect(await get()).toBe('{"multi_tenant":false}');
   await tenancySwitch.set(true);

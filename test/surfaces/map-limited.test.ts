@@ -8,23 +8,33 @@ import { mapLimited } from '../../src/authz/map-limited.js';
 it('keeps the order of the items and bounds the tasks in flight', async () => {
   let inFlight = 0;
   let peak = 0;
-  const out = await mapLimited(Array.from({ length: 100 }, (_, i) => i), { concurrency: 7, yieldEvery: 16 }, async (i) => {
-    inFlight += 1;
-    peak = Math.max(peak, inFlight);
-    await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5));
-    inFlight -= 1;
-    return i * 2;
-  });
+  const out = await mapLimited(
+    Array.from({ length: 100 }, (_, i) => i),
+    { concurrency: 7, yieldEvery: 16 },
+    async (i) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5));
+      inFlight -= 1;
+      return i * 2;
+    },
+  );
   expect(out).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
   expect(peak).toBe(7);
 });
 
 it('passes each item its index', async () => {
-  expect(await mapLimited(['a', 'b', 'c'], { concurrency: 2, yieldEvery: 1 }, (item, i) => Promise.resolve(`${item}${i}`))).toEqual(['a0', 'b1', 'c2']);
+  expect(
+    await mapLimited(['a', 'b', 'c'], { concurrency: 2, yieldEvery: 1 }, (item, i) =>
+      Promise.resolve(`${item}${i}`),
+    ),
+  ).toEqual(['a0', 'b1', 'c2']);
 });
 
 it('handles no items', async () => {
-  expect(await mapLimited([], { concurrency: 4, yieldEvery: 8 }, () => Promise.resolve(1))).toEqual([]);
+  expect(await mapLimited([], { concurrency: 4, yieldEvery: 8 }, () => Promise.resolve(1))).toEqual(
+    [],
+  );
 });
 
 /** Tasks that settle without I/O, as cached decisions do: only microtasks, never a loop turn. */
@@ -40,10 +50,14 @@ it('starts at most yieldEvery tasks between two turns of the event loop, across 
   };
   let done = false;
   setImmediate(tick);
-  await mapLimited(Array.from({ length: 1000 }, (_, i) => i), { concurrency: 32, yieldEvery: 50 }, async (i) => {
-    startsPerTurn[startsPerTurn.length - 1] = (startsPerTurn.at(-1) ?? 0) + 1;
-    return settled(i);
-  });
+  await mapLimited(
+    Array.from({ length: 1000 }, (_, i) => i),
+    { concurrency: 32, yieldEvery: 50 },
+    async (i) => {
+      startsPerTurn[startsPerTurn.length - 1] = (startsPerTurn.at(-1) ?? 0) + 1;
+      return settled(i);
+    },
+  );
   done = true;
   expect(startsPerTurn.reduce((a, b) => a + b, 0)).toBe(1000);
   expect(Math.max(...startsPerTurn)).toBeLessThanOrEqual(50);
@@ -54,7 +68,11 @@ it('lets a callback scheduled meanwhile run before the fan-out finishes', async 
   let finished = false;
   let ranBeforeTheEnd = false;
   setImmediate(() => (ranBeforeTheEnd = !finished));
-  await mapLimited(Array.from({ length: 500 }, (_, i) => i), { concurrency: 32, yieldEvery: 64 }, settled);
+  await mapLimited(
+    Array.from({ length: 500 }, (_, i) => i),
+    { concurrency: 32, yieldEvery: 64 },
+    settled,
+  );
   finished = true;
   expect(ranBeforeTheEnd).toBe(true);
 });
@@ -63,7 +81,11 @@ it('with yieldEvery 0 it never yields: the whole fan-out runs before anything el
   let finished = false;
   let ranBeforeTheEnd = false;
   setImmediate(() => (ranBeforeTheEnd = !finished));
-  await mapLimited(Array.from({ length: 500 }, (_, i) => i), { concurrency: 32, yieldEvery: 0 }, settled);
+  await mapLimited(
+    Array.from({ length: 500 }, (_, i) => i),
+    { concurrency: 32, yieldEvery: 0 },
+    settled,
+  );
   finished = true;
   expect(ranBeforeTheEnd).toBe(false);
 });

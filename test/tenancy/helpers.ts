@@ -26,7 +26,12 @@ export async function getTenancy(url: string, headers: Record<string, string> = 
   return { status: res.status, json: (await res.json()) as TenancyBody };
 }
 
-export async function putTenancy(url: string, body: unknown, headers: Record<string, string> = ADMIN, contentType = 'application/json') {
+export async function putTenancy(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = ADMIN,
+  contentType = 'application/json',
+) {
   const res = await fetch(`${url}/v1/admin/tenancy`, {
     method: 'PUT',
     headers: { 'content-type': contentType, ...headers },
@@ -56,8 +61,10 @@ export interface LogLine {
 
 export function memoryLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
-    lines.push({ level, msg, fields });
-  };
+  const at =
+    (level: string) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, msg, fields });
+    };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -20,7 +20,8 @@ async function start(options: Parameters<typeof startTestApp>[0] = {}) {
   return { ...started, logger };
 }
 
-const flips = (logger: ReturnType<typeof memoryLogger>) => logger.lines.filter((l) => l.msg === 'multi-tenant switch flipped');
+const flips = (logger: ReturnType<typeof memoryLogger>) =>
+  logger.lines.filter((l) => l.msg === 'multi-tenant switch flipped');
 
 describe('kill switch without Redis', () => {
   it('starts from the config value, in memory', async () => {
@@ -28,7 +29,14 @@ describe('kill switch without Redis', () => {
       const { url } = await start({ multiTenant });
       const { status, json } = await getTenancy(url);
       expect(status).toBe(200);
-      expect(json).toEqual({ multi_tenant: multiTenant, store: 'memory', synced: true, version: null, flips: 0, last_flip_at: null });
+      expect(json).toEqual({
+        multi_tenant: multiTenant,
+        store: 'memory',
+        synced: true,
+        version: null,
+        flips: 0,
+        last_flip_at: null,
+      });
     }
   });
 
@@ -39,11 +47,30 @@ describe('kill switch without Redis', () => {
 
     const put = await putTenancy(url, { multi_tenant: false });
     expect(put.status).toBe(200);
-    expect(put.json).toMatchObject({ multi_tenant: false, changed: true, store: 'memory', flips: 1 });
-    expect(await authorizeAcme(url, alice)).toMatchObject({ allow: false, reason: 'feature_disabled', multi_tenant: false });
+    expect(put.json).toMatchObject({
+      multi_tenant: false,
+      changed: true,
+      store: 'memory',
+      flips: 1,
+    });
+    expect(await authorizeAcme(url, alice)).toMatchObject({
+      allow: false,
+      reason: 'feature_disabled',
+      multi_tenant: false,
+    });
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: false, flips: 1 });
     expect(flips(logger)).toEqual([
-      { level: 'warn', msg: 'multi-tenant switch flipped', fields: { component: 'tenancy', multi_tenant: false, previous: true, source: 'admin', version: null } },
+      {
+        level: 'warn',
+        msg: 'multi-tenant switch flipped',
+        fields: {
+          component: 'tenancy',
+          multi_tenant: false,
+          previous: true,
+          source: 'admin',
+          version: null,
+        },
+      },
     ]);
 
     // Setting the state it already has is not a flip.
@@ -51,14 +78,20 @@ describe('kill switch without Redis', () => {
     expect(again.json).toMatchObject({ multi_tenant: false, changed: false, flips: 1 });
     expect(flips(logger)).toHaveLength(1);
 
-    expect((await putTenancy(url, { multi_tenant: true })).json).toMatchObject({ multi_tenant: true, changed: true, flips: 2 });
+    expect((await putTenancy(url, { multi_tenant: true })).json).toMatchObject({
+      multi_tenant: true,
+      changed: true,
+      flips: 2,
+    });
     expect(await authorizeAcme(url, alice)).toMatchObject({ allow: true });
   });
 
   it('the onFlip hook hears every flip with its source', async () => {
     const { app, url } = await start({ multiTenant: true });
     const heard: unknown[] = [];
-    app.tenancy.onFlip((flip) => heard.push({ multi_tenant: flip.multi_tenant, source: flip.source }));
+    app.tenancy.onFlip((flip) =>
+      heard.push({ multi_tenant: flip.multi_tenant, source: flip.source }),
+    );
     await putTenancy(url, { multi_tenant: false });
     await putTenancy(url, { multi_tenant: true });
     expect(heard).toEqual([
@@ -88,8 +121,13 @@ describe('kill switch without Redis', () => {
       expect(res.status, body).toBe(400);
       expect(res.json?.error?.code, body).toBe('invalid_request');
     }
-    expect((await putTenancy(url, 'multi_tenant=false', ADMIN, 'application/x-www-form-urlencoded')).status).toBe(415);
-    expect((await putTenancy(url, `{"multi_tenant":false,"pad":"${'x'.repeat(2000)}"}`)).status).toBe(413);
+    expect(
+      (await putTenancy(url, 'multi_tenant=false', ADMIN, 'application/x-www-form-urlencoded'))
+        .status,
+    ).toBe(415);
+    expect(
+      (await putTenancy(url, `{"multi_tenant":false,"pad":"${'x'.repeat(2000)}"}`)).status,
+    ).toBe(413);
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: true, flips: 0 });
     expect(flips(logger)).toEqual([]);
   });
@@ -97,8 +135,19 @@ describe('kill switch without Redis', () => {
   it('without the admin token: 401 (missing) or 403 (wrong), for GET and PUT, and nothing changes', async () => {
     const { url } = await start({ multiTenant: true });
     expect((await putTenancy(url, { multi_tenant: false }, {})).status).toBe(401);
-    expect((await putTenancy(url, { multi_tenant: false }, { authorization: 'Bearer not-the-admin-token-000' })).status).toBe(403);
-    expect((await putTenancy(url, { multi_tenant: false }, { authorization: 'Basic dXNlcjpwYXNz' })).status).toBe(401);
+    expect(
+      (
+        await putTenancy(
+          url,
+          { multi_tenant: false },
+          { authorization: 'Bearer not-the-admin-token-000' },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await putTenancy(url, { multi_tenant: false }, { authorization: 'Basic dXNlcjpwYXNz' }))
+        .status,
+    ).toBe(401);
     expect((await getTenancy(url, {})).status).toBe(401);
     expect((await getTenancy(url, { authorization: 'Bearer wrong' })).status).toBe(403);
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: true, flips: 0 });

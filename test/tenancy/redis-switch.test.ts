@@ -7,8 +7,24 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TenancyStoreUnavailableError, createRedisTenancySwitch, tenancyKeys, type TenancyControl, type TenancyFlip } from '../../src/tenancy/index.js';
-import { SHARED_REDIS_URL, deletePrefix, freePort, memoryLog, redisConfig, startScratchRedis, uniquePrefix, waitUntil, type ScratchRedis } from '../directory/helpers.js';
+import {
+  TenancyStoreUnavailableError,
+  createRedisTenancySwitch,
+  tenancyKeys,
+  type TenancyControl,
+  type TenancyFlip,
+} from '../../src/tenancy/index.js';
+import {
+  SHARED_REDIS_URL,
+  deletePrefix,
+  freePort,
+  memoryLog,
+  redisConfig,
+  startScratchRedis,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+} from '../directory/helpers.js';
 
 let admin: Redis;
 const prefixes: string[] = [];
@@ -33,7 +49,11 @@ function prefix(): string {
   return p;
 }
 
-async function open(p: string, initial: boolean, options: { url?: string; log?: ReturnType<typeof memoryLog>; pollIntervalMs?: number } = {}) {
+async function open(
+  p: string,
+  initial: boolean,
+  options: { url?: string; log?: ReturnType<typeof memoryLog>; pollIntervalMs?: number } = {},
+) {
   const log = options.log ?? memoryLog();
   const control = await createRedisTenancySwitch(
     { redis: redisConfig(p, options.url ? { url: options.url } : {}), initial },
@@ -51,8 +71,17 @@ describe('redis kill switch: state', () => {
     const { control, log } = await open(p, true);
     expect(control.isMultiTenant()).toBe(true);
     expect(await admin.hget(tenancyKeys(p).state, 'multi_tenant')).toBe('true');
-    expect(control.status()).toMatchObject({ multi_tenant: true, store: 'redis', synced: true, flips: 0 });
-    expect(log.lines).toContainEqual({ level: 'info', message: 'tenancy switch seeded in redis', fields: { multi_tenant: true, from: 'config' } });
+    expect(control.status()).toMatchObject({
+      multi_tenant: true,
+      store: 'redis',
+      synced: true,
+      flips: 0,
+    });
+    expect(log.lines).toContainEqual({
+      level: 'info',
+      message: 'tenancy switch seeded in redis',
+      fields: { multi_tenant: true, from: 'config' },
+    });
   });
 
   it('a value in Redis wins over the config value, both ways', async () => {
@@ -79,8 +108,12 @@ describe('redis kill switch: state', () => {
     expect(stored).toMatchObject({ multi_tenant: 'false', version: '1' });
     expect(Date.parse(stored.changed_at!)).toBeGreaterThan(Date.now() - 60_000);
     await waitUntil(() => !b.control.isMultiTenant(), 1000);
-    expect(a.heard.map((f) => [f.multi_tenant, f.source, f.version])).toEqual([[false, 'admin', 1]]);
-    expect(b.heard.map((f) => [f.multi_tenant, f.source, f.version])).toEqual([[false, 'broadcast', 1]]);
+    expect(a.heard.map((f) => [f.multi_tenant, f.source, f.version])).toEqual([
+      [false, 'admin', 1],
+    ]);
+    expect(b.heard.map((f) => [f.multi_tenant, f.source, f.version])).toEqual([
+      [false, 'broadcast', 1],
+    ]);
   });
 
   it('polling catches a change nobody announced (a missed broadcast), within one poll', async () => {
@@ -98,7 +131,11 @@ describe('redis kill switch: state', () => {
     expect(control.isMultiTenant()).toBe(false);
     expect(control.status().synced).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 120)); // several polls
-    expect(log.lines.filter((l) => l.message === 'tenancy switch in redis is unreadable; serving single-tenant')).toHaveLength(1);
+    expect(
+      log.lines.filter(
+        (l) => l.message === 'tenancy switch in redis is unreadable; serving single-tenant',
+      ),
+    ).toHaveLength(1);
   });
 
   it('a key lost from Redis is written back with the state last read, not the config value', async () => {
@@ -107,10 +144,17 @@ describe('redis kill switch: state', () => {
     const { control, log } = await open(p, true, { pollIntervalMs: 20 });
     expect(control.isMultiTenant()).toBe(false);
     await admin.del(tenancyKeys(p).state);
-    await waitUntil(async () => (await admin.hget(tenancyKeys(p).state, 'multi_tenant')) !== null, 1000);
+    await waitUntil(
+      async () => (await admin.hget(tenancyKeys(p).state, 'multi_tenant')) !== null,
+      1000,
+    );
     expect(await admin.hget(tenancyKeys(p).state, 'multi_tenant')).toBe('false');
     expect(control.isMultiTenant()).toBe(false);
-    expect(log.lines).toContainEqual({ level: 'info', message: 'tenancy switch seeded in redis', fields: { multi_tenant: false, from: 'last_read_state' } });
+    expect(log.lines).toContainEqual({
+      level: 'info',
+      message: 'tenancy switch seeded in redis',
+      fields: { multi_tenant: false, from: 'last_read_state' },
+    });
   });
 });
 
@@ -151,7 +195,10 @@ describe('redis kill switch: Redis unreachable', () => {
     servers.push(restarted);
     const probe = new Redis(restarted.url);
     try {
-      await waitUntil(async () => (await probe.hget(tenancyKeys(p).state, 'multi_tenant')) === 'false', 5000);
+      await waitUntil(
+        async () => (await probe.hget(tenancyKeys(p).state, 'multi_tenant')) === 'false',
+        5000,
+      );
     } finally {
       probe.disconnect();
     }

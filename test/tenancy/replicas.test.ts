@@ -10,7 +10,14 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { TenancyFlip } from '../../src/tenancy/index.js';
 import { postJson, session, startTestApp } from '../support/app.js';
-import { deletePrefix, freePort, startScratchRedis, uniquePrefix, waitUntil, type ScratchRedis } from '../directory/helpers.js';
+import {
+  deletePrefix,
+  freePort,
+  startScratchRedis,
+  uniquePrefix,
+  waitUntil,
+  type ScratchRedis,
+} from '../directory/helpers.js';
 import { authorizeAcme, getTenancy, putTenancy } from './helpers.js';
 
 /** Contract section 7: every replica sharing the Redis follows within one second. */
@@ -54,7 +61,12 @@ function nextFlip(app: App): Promise<{ flip: TenancyFlip; at: number }> {
 }
 
 function within<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} not within ${limitMs} ms`)), limitMs))]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} not within ${limitMs} ms`)), limitMs),
+    ),
+  ]);
 }
 
 describe('kill switch across replicas (shared Redis)', () => {
@@ -88,14 +100,25 @@ describe('kill switch across replicas (shared Redis)', () => {
     await stopReplica(b.app);
 
     const restarted = await replica(redis, true); // config still says multi_tenant: true
-    expect((await getTenancy(restarted.url)).json).toMatchObject({ multi_tenant: false, store: 'redis', synced: true });
-    expect(await authorizeAcme(restarted.url, await session('alice'))).toMatchObject({ allow: false, reason: 'feature_disabled', multi_tenant: false });
+    expect((await getTenancy(restarted.url)).json).toMatchObject({
+      multi_tenant: false,
+      store: 'redis',
+      synced: true,
+    });
+    expect(await authorizeAcme(restarted.url, await session('alice'))).toMatchObject({
+      allow: false,
+      reason: 'feature_disabled',
+      multi_tenant: false,
+    });
 
     // and the other way: switched back on while it was down
     await stopReplica(restarted.app);
     expect((await putTenancy(a.url, { multi_tenant: true })).status).toBe(200);
     const again = await replica(redis, false);
-    expect(await authorizeAcme(again.url, await session('alice'))).toMatchObject({ allow: true, multi_tenant: true });
+    expect(await authorizeAcme(again.url, await session('alice'))).toMatchObject({
+      allow: true,
+      multi_tenant: true,
+    });
   });
 
   it('a flip under concurrent load: no allow for a non-default org on A once the PUT answered, on B once it flipped (≤ 1 s)', async () => {
@@ -131,25 +154,43 @@ describe('kill switch across replicas (shared Redis)', () => {
     expect(onB.some((r) => r.allow && r.started < sent)).toBe(true);
     const allowsOnAAfter = onA.filter((r) => r.started >= answered && r.allow);
     const allowsOnBAfterFlip = onB.filter((r) => r.started >= bAt && r.allow);
-    const allowsOnBAfterBound = onB.filter((r) => r.started >= answered + PROPAGATION_BOUND_MS && r.allow);
+    const allowsOnBAfterBound = onB.filter(
+      (r) => r.started >= answered + PROPAGATION_BOUND_MS && r.allow,
+    );
     expect(allowsOnAAfter).toEqual([]);
     expect(allowsOnBAfterFlip).toEqual([]);
     expect(allowsOnBAfterBound).toEqual([]);
     expect(bAt - answered).toBeLessThan(PROPAGATION_BOUND_MS);
-    const after = results.filter((r) => r.started >= answered + PROPAGATION_BOUND_MS || (r.on === 'A' && r.started >= answered));
+    const after = results.filter(
+      (r) =>
+        r.started >= answered + PROPAGATION_BOUND_MS || (r.on === 'A' && r.started >= answered),
+    );
     expect(after.every((r) => r.reason === 'feature_disabled')).toBe(true);
   });
 
   it('a replica started while Redis is down serves single-tenant and is not ready; it follows Redis once it answers', async () => {
     const port = await freePort();
     const prefix = uniquePrefix();
-    const { app, url } = await startTestApp({ redis: { url: `redis://127.0.0.1:${port}/0`, key_prefix: prefix, max_reconnect_delay_ms: 200 }, multiTenant: true });
+    const { app, url } = await startTestApp({
+      redis: {
+        url: `redis://127.0.0.1:${port}/0`,
+        key_prefix: prefix,
+        max_reconnect_delay_ms: 200,
+      },
+      multiTenant: true,
+    });
     apps.push(app);
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: false, synced: false });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks?: Record<string, boolean> }).checks).toMatchObject({ tenancy: false });
-    expect(await authorizeAcme(url, await session('alice'))).toMatchObject({ allow: false, reason: 'feature_disabled', multi_tenant: false });
+    expect(((await ready.json()) as { checks?: Record<string, boolean> }).checks).toMatchObject({
+      tenancy: false,
+    });
+    expect(await authorizeAcme(url, await session('alice'))).toMatchObject({
+      allow: false,
+      reason: 'feature_disabled',
+      multi_tenant: false,
+    });
     expect((await putTenancy(url, { multi_tenant: true })).status).toBe(503);
     expect(app.tenancy.isMultiTenant()).toBe(false);
 
@@ -162,7 +203,10 @@ describe('kill switch across replicas (shared Redis)', () => {
   it('PUT while Redis is down answers 503 and changes nothing', async () => {
     const server = await startScratchRedis();
     servers.push(server);
-    const { app, url } = await startTestApp({ redis: { url: server.url, key_prefix: uniquePrefix(), max_reconnect_delay_ms: 200 }, multiTenant: true });
+    const { app, url } = await startTestApp({
+      redis: { url: server.url, key_prefix: uniquePrefix(), max_reconnect_delay_ms: 200 },
+      multiTenant: true,
+    });
     apps.push(app);
     expect(app.tenancy.isMultiTenant()).toBe(true);
     await server.kill();
@@ -171,7 +215,13 @@ describe('kill switch across replicas (shared Redis)', () => {
     expect(res.json?.error?.code).toBe('unavailable');
     expect((await getTenancy(url)).json).toMatchObject({ multi_tenant: true, flips: 0 });
     // the tenancy connections count their errors (a failed reconnect attempt is one)
-    await waitUntil(async () => /orgwarden_redis_errors_total\{component="tenancy"\} [1-9]/.test(await fetch(`${url}/metrics`).then((r) => r.text())), 2000);
+    await waitUntil(
+      async () =>
+        /orgwarden_redis_errors_total\{component="tenancy"\} [1-9]/.test(
+          await fetch(`${url}/metrics`).then((r) => r.text()),
+        ),
+      2000,
+    );
   });
 
   it('the multi-tenant gauge follows the switch on the other replica', async () => {
@@ -182,7 +232,11 @@ describe('kill switch across replicas (shared Redis)', () => {
     await waitUntil(() => !b.app.tenancy.isMultiTenant(), PROPAGATION_BOUND_MS);
     const metrics = await fetch(`${b.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^orgwarden_multi_tenant 0$/m);
-    const decision = await postJson(`${b.url}/v1/authorize`, { token: await session('alice'), org: 'acme', action: 'org.read' });
+    const decision = await postJson(`${b.url}/v1/authorize`, {
+      token: await session('alice'),
+      org: 'acme',
+      action: 'org.read',
+    });
     expect(decision.json).toMatchObject({ reason: 'feature_disabled', multi_tenant: false });
   });
 });

@@ -20,7 +20,9 @@ export function hs256SecretKeySource(
   }
   const secret = new TextEncoder().encode(value);
   if (secret.byteLength < MIN_SECRET_BYTES) {
-    throw new Error(`auth.hs256_secret_env: env var ${envName} must hold at least ${MIN_SECRET_BYTES} bytes`);
+    throw new Error(
+      `auth.hs256_secret_env: env var ${envName} must hold at least ${MIN_SECRET_BYTES} bytes`,
+    );
   }
   return { getKey: () => Promise.resolve(secret) };
 }

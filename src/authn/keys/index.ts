@@ -42,4 +42,3 @@ export async function createKeySource(config: AuthConfig, deps: KeySourceDeps): 
   }
   throw new TypeError(`auth: exactly one of ${KEY_SOURCE_KEYS.join(', ')} must be set`);
 }
-

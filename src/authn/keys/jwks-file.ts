@@ -36,7 +36,8 @@ export function parseJwks(text: string, where: string): JSONWebKeySet {
   } catch {
     throw new Error(`${where} is not valid JSON`);
   }
-  const keys = typeof value === 'object' && value !== null ? (value as { keys?: unknown }).keys : undefined;
+  const keys =
+    typeof value === 'object' && value !== null ? (value as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isObject)) {
     throw new Error(`${where} is not a JWKS with a non-empty "keys" array`);
   }

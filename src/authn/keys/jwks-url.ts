@@ -23,13 +23,20 @@ export interface JwksUrlOptions {
   maxKeys: number;
 }
 
-export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDeps, 'fetch' | 'now' | 'log'>): KeySource {
+export function jwksUrlKeySource(
+  options: JwksUrlOptions,
+  deps: Pick<KeySourceDeps, 'fetch' | 'now' | 'log'>,
+): KeySource {
   assertAlgorithms(options.algorithms, ASYMMETRIC_ALGORITHMS, 'jwks_url');
   const url = parseJwksUrl(options.url);
   const keySet = createRemoteKeySet(
     {
       url,
-      limits: { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, maxKeys: options.maxKeys },
+      limits: {
+        timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes,
+        maxKeys: options.maxKeys,
+      },
       refetch: {
         cooldownMs: options.cooldownS * 1000,
         backoffMs: options.failureBackoffS * 1000,
@@ -42,7 +49,11 @@ export function jwksUrlKeySource(options: JwksUrlOptions, deps: Pick<KeySourceDe
   );
   return {
     getKey: keySet.getKey,
-    rotating: { view: () => keySet.view(), refetchAfterSignatureFailure: (verifiedWith) => keySet.refetchAfterSignatureFailure(verifiedWith) },
+    rotating: {
+      view: () => keySet.view(),
+      refetchAfterSignatureFailure: (verifiedWith) =>
+        keySet.refetchAfterSignatureFailure(verifiedWith),
+    },
   };
 }
 
@@ -57,13 +68,20 @@ function parseJwksUrl(value: string): URL {
   if (url.username !== '' || url.password !== '') {
     throw new Error('auth.jwks_url: credentials in the URL are not allowed');
   }
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+  const secure =
+    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
   if (!secure) {
-    throw new Error(`auth.jwks_url: '${url.protocol}//${url.host}' must use https (http is allowed only for a loopback host)`);
+    throw new Error(
+      `auth.jwks_url: '${url.protocol}//${url.host}' must use https (http is allowed only for a loopback host)`,
+    );
   }
   return url;
 }
 
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
 }

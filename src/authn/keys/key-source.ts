@@ -21,7 +21,10 @@ export interface KeySetView {
 }
 
 /** The view of a source whose keys never change while the process runs. */
-export const STATIC_KEY_SET: KeySetView = Object.freeze({ generation: 0, freshUntilMs: Number.POSITIVE_INFINITY });
+export const STATIC_KEY_SET: KeySetView = Object.freeze({
+  generation: 0,
+  freshUntilMs: Number.POSITIVE_INFINITY,
+});
 
 interface RotatingKeys {
   view(): KeySetView;

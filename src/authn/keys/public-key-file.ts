@@ -29,7 +29,9 @@ export async function publicKeyFileKeySource(
     try {
       keys.set(alg, kind === 'x509' ? await importX509(pem, alg) : await importSPKI(pem, alg));
     } catch {
-      throw new Error(`auth.public_key_file: the key in ${path} cannot verify '${alg}' (auth.algorithms)`);
+      throw new Error(
+        `auth.public_key_file: the key in ${path} cannot verify '${alg}' (auth.algorithms)`,
+      );
     }
   }
 
@@ -37,7 +39,9 @@ export async function publicKeyFileKeySource(
     // The precheck admits only configured algorithms, and each has its key.
     getKey: (header) => {
       const key = keys.get(header.alg);
-      return key === undefined ? Promise.reject(new TypeError('no key imported for this algorithm')) : Promise.resolve(key);
+      return key === undefined
+        ? Promise.reject(new TypeError('no key imported for this algorithm'))
+        : Promise.resolve(key);
     },
   };
 }
@@ -45,9 +49,13 @@ export async function publicKeyFileKeySource(
 function pemKind(pem: string, path: string): PemKind {
   // Refused even next to a certificate: a private key has no business in the verifier's config.
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    throw new Error(`auth.public_key_file: ${path} holds a private key; give the public key or certificate`);
+    throw new Error(
+      `auth.public_key_file: ${path} holds a private key; give the public key or certificate`,
+    );
   }
   if (pem.includes('-----BEGIN CERTIFICATE-----')) return 'x509';
   if (pem.includes('-----BEGIN PUBLIC KEY-----')) return 'spki';
-  throw new Error(`auth.public_key_file: ${path} is not a PEM public key (SPKI) or X.509 certificate`);
+  throw new Error(
+    `auth.public_key_file: ${path} is not a PEM public key (SPKI) or X.509 certificate`,
+  );
 }

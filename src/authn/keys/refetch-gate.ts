@@ -30,7 +30,11 @@ export function afterSuccess(policy: RefetchPolicy, settledAtMs: number): GateSt
   return { openAt: settledAtMs + policy.cooldownMs, failures: 0 };
 }
 
-export function afterFailure(policy: RefetchPolicy, gate: GateState, settledAtMs: number): GateState {
+export function afterFailure(
+  policy: RefetchPolicy,
+  gate: GateState,
+  settledAtMs: number,
+): GateState {
   const failures = gate.failures + 1;
   return { openAt: settledAtMs + failureWaitMs(policy, failures), failures };
 }

@@ -18,7 +18,14 @@ import { KeysUnavailableError } from '../failure.js';
 import { JwksFetchError, fetchJwks, type JwksFetchLimits } from './jwks-fetch.js';
 import type { Logger } from '../../contract/logger.js';
 import type { KeySetView } from './key-source.js';
-import { INITIAL_GATE, afterFailure, afterSuccess, isOpen, type GateState, type RefetchPolicy } from './refetch-gate.js';
+import {
+  INITIAL_GATE,
+  afterFailure,
+  afterSuccess,
+  isOpen,
+  type GateState,
+  type RefetchPolicy,
+} from './refetch-gate.js';
 
 export interface RemoteKeySetOptions {
   url: URL;
@@ -50,7 +57,10 @@ interface HeldSet {
 /** Generation reported while no set is held; never equal to a held set's. */
 const NO_SET = -1;
 
-export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKeySetDeps): RemoteKeySet {
+export function createRemoteKeySet(
+  options: RemoteKeySetOptions,
+  deps: RemoteKeySetDeps,
+): RemoteKeySet {
   const { url, maxAgeMs, staleIfErrorMs } = options;
   let held: HeldSet | null = null;
   let gate: GateState = INITIAL_GATE;
@@ -81,7 +91,11 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
       generations += 1;
       held = { lookup, fetchedAtMs: nowMs, generation: generations };
       gate = afterSuccess(options.refetch, nowMs);
-      if (lastFetchFailed) deps.log.info('JWKS fetched again after failures', { url: url.href, keys: jwks.keys.length });
+      if (lastFetchFailed)
+        deps.log.info('JWKS fetched again after failures', {
+          url: url.href,
+          keys: jwks.keys.length,
+        });
       lastFetchFailed = false;
     } catch (error) {
       const nowMs = deps.now();
@@ -91,10 +105,14 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
       deps.log.warn('JWKS fetch failed; keys are not replaced', {
         url: url.href,
         problem: error instanceof JwksFetchError ? error.problem : 'unparsable',
-        error: error instanceof JwksFetchError ? error.message : `auth.jwks_url: ${url.href} is not a usable JWKS`,
+        error:
+          error instanceof JwksFetchError
+            ? error.message
+            : `auth.jwks_url: ${url.href} is not a usable JWKS`,
         consecutive_failures: gate.failures,
         next_fetch_in_ms: gate.openAt - nowMs,
-        serving: stale === null ? 'nothing' : isFresh(stale, nowMs) ? 'fresh key set' : 'stale key set',
+        serving:
+          stale === null ? 'nothing' : isFresh(stale, nowMs) ? 'fresh key set' : 'stale key set',
       });
     }
   }
@@ -117,7 +135,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
       // An unknown kid may be a key the issuer just published: look again, within the budget.
       await refetch();
       const latest = usable(deps.now());
-      if (latest !== null && latest.generation !== set.generation) return latest.lookup(header, token);
+      if (latest !== null && latest.generation !== set.generation)
+        return latest.lookup(header, token);
       // The last word from the issuer was a failure: the set we hold may be out of date.
       if (lastFetchFailed) throw new KeysUnavailableError({ cause: error });
       throw error;
@@ -128,7 +147,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
     getKey,
     view() {
       const set = usable(deps.now());
-      return set === null ? { generation: NO_SET, freshUntilMs: -Infinity } : { generation: set.generation, freshUntilMs: set.fetchedAtMs + maxAgeMs };
+      return set === null
+        ? { generation: NO_SET, freshUntilMs: -Infinity }
+        : { generation: set.generation, freshUntilMs: set.fetchedAtMs + maxAgeMs };
     },
     async refetchAfterSignatureFailure(verifiedWith) {
       await refetch();
@@ -139,6 +160,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions, deps: RemoteKey
 }
 
 function codeOf(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const code =
+    typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : '';
 }

@@ -14,7 +14,9 @@ import { ApiError } from '../errors.js';
 
 const tenancyBody = z.strictObject({ multi_tenant: z.boolean({ error: 'must be true or false' }) });
 
-const absolutePath = z.string({ error: 'must be an absolute path' }).refine((path) => path.startsWith('/'), 'must be an absolute path');
+const absolutePath = z
+  .string({ error: 'must be an absolute path' })
+  .refine((path) => path.startsWith('/'), 'must be an absolute path');
 const SHADOW_SHAPE = 'must be {}, {"bundle": PATH} or {"dir": PATH}';
 const shadowBody = z
   .strictObject({ bundle: absolutePath.optional(), dir: absolutePath.optional() })
@@ -22,7 +24,12 @@ const shadowBody = z
 
 const SEED_SOURCES = ['file', 'empty'] as const;
 const seedBody = z.strictObject({
-  source: z.enum(SEED_SOURCES, { error: (iss) => (iss.input === undefined ? 'required ("file" or "empty")' : `must be "file" or "empty", got ${JSON.stringify(iss.input)}`) }),
+  source: z.enum(SEED_SOURCES, {
+    error: (iss) =>
+      iss.input === undefined
+        ? 'required ("file" or "empty")'
+        : `must be "file" or "empty", got ${JSON.stringify(iss.input)}`,
+  }),
 });
 
 /** Exactly `{"multi_tenant": true|false}`. */

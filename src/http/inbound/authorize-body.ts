@@ -16,7 +16,12 @@
 import { z } from 'zod';
 import { parseDocument, refused, type Parsed } from '../../contract/parse-document.js';
 import type { CredentialRequest, DecisionQuestion } from '../../contract/decision-request.js';
-import { bearerToken, namedOrg, readGatewayCredentials, type OrgNaming } from '../../authz/http-credentials.js';
+import {
+  bearerToken,
+  namedOrg,
+  readGatewayCredentials,
+  type OrgNaming,
+} from '../../authz/http-credentials.js';
 import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { userIdProblem } from '../../contract/ids.js';
 import { idProblemText, stringMap, text } from './fields.js';
@@ -38,14 +43,22 @@ const optionalText = () => text().nullish();
 const context = stringMap(MAX_CONTEXT_KEYS).check((ctx) => {
   const targetUser = ctx.value.target_user;
   const problem = targetUser === undefined ? null : userIdProblem(targetUser);
-  if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['target_user'], message: idProblemText(problem) });
+  if (problem !== null)
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: ['target_user'],
+      message: idProblemText(problem),
+    });
 });
 
 /** What is asked: the fields every decision document shares (authorize, a job, the CLI's input). */
 export const questionFields = {
   org: text().optional(),
   action: text(),
-  resource: z.strictObject({ type: optionalText(), id: optionalText(), org: optionalText() }).nullish(),
+  resource: z
+    .strictObject({ type: optionalText(), id: optionalText(), org: optionalText() })
+    .nullish(),
   context: context.optional(),
 };
 export type QuestionDocument = z.output<z.ZodObject<typeof questionFields, z.core.$strict>>;
@@ -57,20 +70,30 @@ const authorizeDocument = z.strictObject({
   ...questionFields,
 });
 
-const batchDocument = z.strictObject({ items: z.array(z.unknown()).max(MAX_BATCH_ITEMS, { error: `at most ${MAX_BATCH_ITEMS} items` }) });
+const batchDocument = z.strictObject({
+  items: z.array(z.unknown()).max(MAX_BATCH_ITEMS, { error: `at most ${MAX_BATCH_ITEMS} items` }),
+});
 
 /** The authorize document as a request with the caller's credential (exactly one of token, headers). */
-export function parseAuthorizeBody(body: unknown, names: TenancyNames, kind: DecisionKind = 'request'): Parsed<CredentialRequest> {
+export function parseAuthorizeBody(
+  body: unknown,
+  names: TenancyNames,
+  kind: DecisionKind = 'request',
+): Parsed<CredentialRequest> {
   const parsed = parseDocument(authorizeDocument, body);
   if (!parsed.ok) return parsed;
   const { token, headers, ...rest } = parsed.value;
-  if ((token === undefined) === (headers === undefined)) return refused('exactly one of token and headers is required');
+  if ((token === undefined) === (headers === undefined))
+    return refused('exactly one of token and headers is required');
   if (token !== undefined) return { ok: true, value: { ...buildQuestion(rest, kind, {}), token } };
 
   const read = readGatewayCredentials(headerValues(headers ?? {}), names);
   if (!read.ok) return refused(`headers: ${read.message}`);
   const { authorization, header, cookie } = read.value;
-  return { ok: true, value: { ...buildQuestion(rest, kind, { header, cookie }), token: bearerToken(authorization) } };
+  return {
+    ok: true,
+    value: { ...buildQuestion(rest, kind, { header, cookie }), token: bearerToken(authorization) },
+  };
 }
 
 /** The items of a batch document, each still to be parsed as an authorize document. */
@@ -84,13 +107,21 @@ export function questionOf(doc: QuestionDocument, kind: DecisionKind): DecisionQ
   return buildQuestion(doc, kind, {});
 }
 
-function buildQuestion(doc: QuestionDocument, kind: DecisionKind, naming: Omit<OrgNaming, 'field'>): DecisionQuestion {
+function buildQuestion(
+  doc: QuestionDocument,
+  kind: DecisionKind,
+  naming: Omit<OrgNaming, 'field'>,
+): DecisionQuestion {
   const resource = doc.resource ?? null;
   return {
     kind,
     named_org: namedOrg({ ...naming, field: doc.org }),
     action: doc.action,
-    resource: resource && { type: resource.type ?? null, id: resource.id ?? null, org: resource.org ?? null },
+    resource: resource && {
+      type: resource.type ?? null,
+      id: resource.id ?? null,
+      org: resource.org ?? null,
+    },
     context: { ...doc.context },
   };
 }
@@ -99,7 +130,9 @@ function buildQuestion(doc: QuestionDocument, kind: DecisionKind, naming: Omit<O
  * The gateway's headers: every value of each name, by lower-cased name. Names that differ only in
  * case are one header given twice, kept as two values so the credential reader can refuse them.
  */
-function headerValues(headers: Record<string, string>): (name: string) => readonly string[] | undefined {
+function headerValues(
+  headers: Record<string, string>,
+): (name: string) => readonly string[] | undefined {
   const byName = new Map<string, string[]>();
   for (const [key, value] of Object.entries(headers)) {
     const name = key.toLowerCase();

@@ -24,7 +24,10 @@ const recordBody = z.unknown();
 
 const memberBody = z.strictObject(
   { role: z.unknown().optional() },
-  { error: (iss) => (iss.code === 'invalid_type' ? 'must be a JSON object like {"role": "editor"}' : undefined) },
+  {
+    error: (iss) =>
+      iss.code === 'invalid_type' ? 'must be a JSON object like {"role": "editor"}' : undefined,
+  },
 );
 
 /** The record to write for the org in the path (the store validates it field by field). */
@@ -34,7 +37,9 @@ export function parseRecordBody(org: string, body: unknown): unknown {
   if (!isPlainObject(body)) return body;
   if (body.id === undefined) return { ...body, id: org };
   if (body.id !== org) {
-    throw new InvalidDirectoryError('org record', [`record.id: ${JSON.stringify(body.id)} does not match the org in the path (${JSON.stringify(org)})`]);
+    throw new InvalidDirectoryError('org record', [
+      `record.id: ${JSON.stringify(body.id)} does not match the org in the path (${JSON.stringify(org)})`,
+    ]);
   }
   return body;
 }
@@ -42,15 +47,26 @@ export function parseRecordBody(org: string, body: unknown): unknown {
 /** The role of `{"role": "<role>"}` (required and known: the store checks). */
 export function parseMemberBody(body: unknown): unknown {
   const parsed = parseRefusingMalformedUnicode(memberBody, body);
-  if (!parsed.ok) throw new InvalidDirectoryError('member write', directoryIssueMessages(memberBody, parsed.issues, { whole: 'body' }));
+  if (!parsed.ok)
+    throw new InvalidDirectoryError(
+      'member write',
+      directoryIssueMessages(memberBody, parsed.issues, { whole: 'body' }),
+    );
   return parsed.value.role;
 }
 
 /** parseDocumentAll; malformed Unicode is a 400 of its own, naming the field in the body. */
-function parseRefusingMalformedUnicode<S extends z.ZodType>(schema: S, body: unknown): ParsedAll<z.output<S>> {
+function parseRefusingMalformedUnicode<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+): ParsedAll<z.output<S>> {
   const parsed = parseDocumentAll(schema, body);
   const malformed = parsed.ok ? undefined : parsed.issues.find((issue) => issue.malformedUnicode);
-  if (malformed) throw new ApiError('invalid_request', `${formatPath(malformed.path, 'request body')}: ${malformed.message}`);
+  if (malformed)
+    throw new ApiError(
+      'invalid_request',
+      `${formatPath(malformed.path, 'request body')}: ${malformed.message}`,
+    );
   return parsed;
 }
 

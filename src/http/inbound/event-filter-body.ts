@@ -16,7 +16,11 @@
 import { z } from 'zod';
 import { MAX_ID_LENGTH } from '../../contract/ids.js';
 import { parseDocument } from '../../contract/parse-document.js';
-import { EVENT_CHANNELS, MAX_RECIPIENTS, type EventFilterRequest } from '../../surfaces/events/event-filter.js';
+import {
+  EVENT_CHANNELS,
+  MAX_RECIPIENTS,
+  type EventFilterRequest,
+} from '../../surfaces/events/event-filter.js';
 import { ApiError } from '../errors.js';
 import { nonEmptyText, userId } from './fields.js';
 
@@ -28,14 +32,23 @@ const recipients = z
   .check((ctx) => {
     const seen = new Set<string>();
     ctx.value.forEach((recipient, i) => {
-      if (seen.has(recipient.id)) ctx.issues.push({ code: 'custom', input: recipient.id, path: [i, 'id'], message: 'duplicate recipient id' });
+      if (seen.has(recipient.id))
+        ctx.issues.push({
+          code: 'custom',
+          input: recipient.id,
+          path: [i, 'id'],
+          message: 'duplicate recipient id',
+        });
       seen.add(recipient.id);
     });
   });
 
 const eventFilterDocument = z.strictObject({
   channel: z.enum(EVENT_CHANNELS, {
-    error: (issue) => (typeof issue.input === 'string' ? `must be one of ${EVENT_CHANNELS.join(', ')}` : 'must be a string'),
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? `must be one of ${EVENT_CHANNELS.join(', ')}`
+        : 'must be a string',
   }),
   event: z.strictObject({ type: id(), org: id().nullish() }),
   recipients,

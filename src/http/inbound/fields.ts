@@ -21,13 +21,19 @@ export const nonEmptyText = (max = MAX_FIELD_LENGTH) => z.string().min(1).max(ma
 export const userId = () =>
   z.string().check((ctx) => {
     const problem = userIdProblem(ctx.value);
-    if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: idProblemText(problem) });
+    if (problem !== null)
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: idProblemText(problem) });
   });
 
 /** A flat object of strings with at most `maxKeys` entries. */
 export const stringMap = (maxKeys: number) =>
   z.record(z.string(), text()).check((ctx) => {
-    if (Object.keys(ctx.value).length > maxKeys) ctx.issues.push({ code: 'custom', input: ctx.value, message: `more than ${maxKeys} entries` });
+    if (Object.keys(ctx.value).length > maxKeys)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `more than ${maxKeys} entries`,
+      });
   });
 
 /** The problem's text without a field name (parse-document puts the path in front). */

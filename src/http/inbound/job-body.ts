@@ -50,6 +50,8 @@ export function parseJobBody(body: unknown): JobRequest {
   const { id, type, enqueued_by: enqueuer, ...fields } = parsed.value.job;
   const question = questionOf(fields, 'job');
   const decision: DecisionRequest =
-    typeof enqueuer === 'string' ? { ...question, token: enqueuer } : { ...question, trusted_principal: serverSessionPrincipal(enqueuer.user) };
+    typeof enqueuer === 'string'
+      ? { ...question, token: enqueuer }
+      : { ...question, trusted_principal: serverSessionPrincipal(enqueuer.user) };
   return { id, type, decision };
 }

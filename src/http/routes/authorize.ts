@@ -2,7 +2,11 @@
  * The decision endpoints on the hot path, served straight from `node:http` (no generic body or
  * routing middleware): `POST /v1/authorize` and `POST /v1/authorize/batch`.
  */
-import { parseAuthorizeBody, parseBatchBody, type TenancyNames } from '../inbound/authorize-body.js';
+import {
+  parseAuthorizeBody,
+  parseBatchBody,
+  type TenancyNames,
+} from '../inbound/authorize-body.js';
 import type { Authorizer } from '../../authz/authorizer.js';
 import { mapLimited } from '../../authz/map-limited.js';
 import { ApiError, sendJson } from '../errors.js';
@@ -48,11 +52,18 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
         const batch = parseBatchBody(body);
         if (!batch.ok) throw new ApiError('invalid_request', batch.message);
         const items = batch.value;
-        const results = await mapLimited(items, { concurrency: BATCH_CONCURRENCY, yieldEvery: deps.yieldEvery }, async (item, i) => {
-          const parsed = parseAuthorizeBody(item, tenancy, 'batch_item');
-          if (!parsed.ok) return { error: { code: 'invalid_request', message: `items[${i}]: ${parsed.message}` } };
-          return authorizer.decide(parsed.value);
-        });
+        const results = await mapLimited(
+          items,
+          { concurrency: BATCH_CONCURRENCY, yieldEvery: deps.yieldEvery },
+          async (item, i) => {
+            const parsed = parseAuthorizeBody(item, tenancy, 'batch_item');
+            if (!parsed.ok)
+              return {
+                error: { code: 'invalid_request', message: `items[${i}]: ${parsed.message}` },
+              };
+            return authorizer.decide(parsed.value);
+          },
+        );
         sendJson(res, 200, { results });
       },
     },

@@ -30,7 +30,11 @@ export interface DirectorySeedRoutesDeps {
 
 export function directorySeedRoutes(deps: DirectorySeedRoutesDeps): ManagementRoute[] {
   const { directory } = deps;
-  const noRedis = () => new ApiError('conflict', 'the directory is not in redis (no redis configured): directory.file is the directory itself, there is nothing to seed');
+  const noRedis = () =>
+    new ApiError(
+      'conflict',
+      'the directory is not in redis (no redis configured): directory.file is the directory itself, there is nothing to seed',
+    );
 
   return [
     {
@@ -71,10 +75,18 @@ function seedRefusal(err: unknown, warn: DirectorySeedRoutesDeps['warn']): unkno
     case 'seed_not_needed':
       return new ApiError('conflict', err.message, { cause: err });
     case 'invalid_record':
-      return new ApiError('invalid_request', `directory.file: ${err.message}; nothing was written`, { cause: err });
+      return new ApiError(
+        'invalid_request',
+        `directory.file: ${err.message}; nothing was written`,
+        { cause: err },
+      );
     case 'directory_unavailable':
       warn('directory seed failed: store unavailable', { error: err.message });
-      return new ApiError('unavailable', 'redis did not complete the seed; retry (a seed never overwrites a record)', { cause: err });
+      return new ApiError(
+        'unavailable',
+        'redis did not complete the seed; retry (a seed never overwrites a record)',
+        { cause: err },
+      );
     default:
       return err;
   }

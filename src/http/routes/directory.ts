@@ -50,13 +50,27 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
       return await call();
     } catch (err) {
       if (!(err instanceof OrgwardenError) || err.code !== 'directory_unavailable') throw err;
-      deps.warn('directory request failed: store unavailable', { method: req.method, path: req.path, error: err.message });
-      const written = req.method === 'GET' ? '' : '; the write may or may not have been applied (writes are idempotent: retry)';
-      throw new ApiError('unavailable', `the directory store is unavailable${written}`, { cause: err });
+      deps.warn('directory request failed: store unavailable', {
+        method: req.method,
+        path: req.path,
+        error: err.message,
+      });
+      const written =
+        req.method === 'GET'
+          ? ''
+          : '; the write may or may not have been applied (writes are idempotent: retry)';
+      throw new ApiError('unavailable', `the directory store is unavailable${written}`, {
+        cause: err,
+      });
     }
   }
   const revision = (result: { revision: number }) => ({ revision: result.revision });
-  const route = (method: ManagementRoute['method'], path: string, operation: string, handle: ManagementRoute['handle']): ManagementRoute => ({
+  const route = (
+    method: ManagementRoute['method'],
+    path: string,
+    operation: string,
+    handle: ManagementRoute['handle'],
+  ): ManagementRoute => ({
     surface: 'management',
     method,
     path,
@@ -69,14 +83,19 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
     route('GET', ORG_PATH, 'directory_org_get', async (req, res) => {
       const org = validation.parseOrgId(param(req, 'org')); // a malformed id is a 400 here too, not a 404
       const record = await store(req, () => directory.getOrg(org));
-      if (record === null) throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
+      if (record === null)
+        throw new ApiError('not_found', `org ${JSON.stringify(org)} does not exist`);
       sendJson(res, 200, record);
     }),
     route('PUT', ORG_PATH, 'directory_org_put', async (req, res) => {
       const org = param(req, 'org');
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates the record field by field (and refuses the default org) before writing.
-      sendJson(res, 200, revision(await store(req, () => directory.putOrg(parseRecordBody(org, body) as OrgRecord))));
+      sendJson(
+        res,
+        200,
+        revision(await store(req, () => directory.putOrg(parseRecordBody(org, body) as OrgRecord))),
+      );
     }),
     route('DELETE', ORG_PATH, 'directory_org_delete', async (req, res) => {
       sendJson(res, 200, revision(await store(req, () => directory.deleteOrg(param(req, 'org')))));
@@ -84,10 +103,28 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
     route('PUT', MEMBER_PATH, 'directory_member_put', async (req, res) => {
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates org, user and role before writing.
-      sendJson(res, 200, revision(await store(req, () => directory.putMember(param(req, 'org'), param(req, 'user'), parseMemberBody(body) as StoredRole))));
+      sendJson(
+        res,
+        200,
+        revision(
+          await store(req, () =>
+            directory.putMember(
+              param(req, 'org'),
+              param(req, 'user'),
+              parseMemberBody(body) as StoredRole,
+            ),
+          ),
+        ),
+      );
     }),
     route('DELETE', MEMBER_PATH, 'directory_member_delete', async (req, res) => {
-      sendJson(res, 200, revision(await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user')))));
+      sendJson(
+        res,
+        200,
+        revision(
+          await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user'))),
+        ),
+      );
     }),
   ];
 }

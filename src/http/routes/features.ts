@@ -19,7 +19,8 @@ export function featuresRoutes(deps: FeaturesDeps): ManagementRoute[] {
         try {
           res.json(await featuresFor(bearerToken(req.get('authorization'))));
         } catch (err) {
-          if (err instanceof OrgwardenError && err.code === 'unauthorized') res.set('www-authenticate', 'Bearer');
+          if (err instanceof OrgwardenError && err.code === 'unauthorized')
+            res.set('www-authenticate', 'Bearer');
           throw err;
         }
       },

@@ -7,7 +7,10 @@ import type { ServerResponse } from 'node:http';
 import type { DecisionRoute } from '../route-table.js';
 import type { Answer } from '../../surfaces/forward-auth/answer.js';
 import type { RequestRefusal } from '../../contract/metric-labels.js';
-import { createForwardAuthCheck, type ForwardAuthCheckDeps } from '../../surfaces/forward-auth/check.js';
+import {
+  createForwardAuthCheck,
+  type ForwardAuthCheckDeps,
+} from '../../surfaces/forward-auth/check.js';
 
 const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
 

@@ -30,7 +30,9 @@ export function healthRoutes(readiness: readonly ReadinessCheck[]): ManagementRo
       operation: 'readyz',
       auth: 'public',
       async handle(_req, res) {
-        const entries = await Promise.all(readiness.map(async (r) => [r.name, await r.check().catch(() => false)] as const));
+        const entries = await Promise.all(
+          readiness.map(async (r) => [r.name, await r.check().catch(() => false)] as const),
+        );
         const checks = Object.fromEntries(entries);
         const ready = entries.every(([, ok]) => ok);
         const reasons = Object.fromEntries(
@@ -39,7 +41,9 @@ export function healthRoutes(readiness: readonly ReadinessCheck[]): ManagementRo
             return reason === null ? [] : [[r.name, reason] as const];
           }),
         );
-        res.status(ready ? 200 : 503).json({ ready, checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) });
+        res
+          .status(ready ? 200 : 503)
+          .json({ ready, checks, ...(Object.keys(reasons).length > 0 ? { reasons } : {}) });
       },
     },
   ];

@@ -16,7 +16,10 @@ export function metricsRoutes(registry: Registry): ManagementRoute[] {
       auth: 'public',
       async handle(_req, res) {
         const body = await registry.metrics();
-        res.status(200).set({ 'content-type': registry.contentType, 'cache-control': 'no-store' }).send(body);
+        res
+          .status(200)
+          .set({ 'content-type': registry.contentType, 'cache-control': 'no-store' })
+          .send(body);
       },
     },
   ];

@@ -55,7 +55,9 @@ export function policyAdminRoutes(rollout: PolicyRollout): ManagementRoute[] {
       operation: 'policy_shadow_load',
       auth: 'admin',
       async handle(req, res) {
-        const hasBody = (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+        const hasBody =
+          (req.headers['content-length'] ?? '0') !== '0' ||
+          req.headers['transfer-encoding'] !== undefined;
         const source = parseShadowBody(hasBody ? await readJsonBody(req, MAX_BODY_BYTES) : {});
         const outcome = await rollout.loadShadow(source);
         if (outcome.ok) return void res.json({ shadow: outcome.status });

@@ -7,7 +7,10 @@ import type { PolicyRollout } from '../../policy-rollout/index.js';
 import { ApiError } from '../errors.js';
 import type { ManagementRoute } from '../route-table.js';
 
-export function policyStatusRoutes(policy: ActivePolicy, rollout?: Pick<PolicyRollout, 'lastReload' | 'shadow'>): ManagementRoute[] {
+export function policyStatusRoutes(
+  policy: ActivePolicy,
+  rollout?: Pick<PolicyRollout, 'lastReload' | 'shadow'>,
+): ManagementRoute[] {
   return [
     {
       surface: 'management',
@@ -18,12 +21,32 @@ export function policyStatusRoutes(policy: ActivePolicy, rollout?: Pick<PolicyRo
       handle(_req, res) {
         const engine = policy.current();
         if (!engine) throw new ApiError('unavailable', 'no policy is active');
-        const status: Record<string, unknown> = { revision: engine.revision, entrypoints: engine.entrypoints, loaded_at: engine.loadedAt.toISOString() };
+        const status: Record<string, unknown> = {
+          revision: engine.revision,
+          entrypoints: engine.entrypoints,
+          loaded_at: engine.loadedAt.toISOString(),
+        };
         if (rollout) {
           const last = rollout.lastReload();
-          status.last_reload = last && { ok: last.ok, at: last.at, trigger: last.trigger, step: last.step, error: last.error, revision: last.revision, changed: last.changed };
+          status.last_reload = last && {
+            ok: last.ok,
+            at: last.at,
+            trigger: last.trigger,
+            step: last.step,
+            error: last.error,
+            revision: last.revision,
+            changed: last.changed,
+          };
           const shadow = rollout.shadow.status();
-          status.shadow = shadow && { revision: shadow.revision, loaded_at: shadow.loaded_at, evaluated: shadow.evaluated, agreed: shadow.agreed, disagreed: shadow.disagreed, errors: shadow.errors, dropped: shadow.dropped };
+          status.shadow = shadow && {
+            revision: shadow.revision,
+            loaded_at: shadow.loaded_at,
+            evaluated: shadow.evaluated,
+            agreed: shadow.agreed,
+            disagreed: shadow.disagreed,
+            errors: shadow.errors,
+            dropped: shadow.dropped,
+          };
         }
         res.json(status);
       },

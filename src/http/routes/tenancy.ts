@@ -40,12 +40,24 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
           await control.set(multiTenant);
         } catch (err) {
           if (err instanceof OrgwardenError && err.code === 'tenancy_store_unavailable') {
-            logger.error('tenancy switch not changed: its store did not answer', { component: 'tenancy', multi_tenant: multiTenant, error: err.message });
-            throw new ApiError('unavailable', 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed', { cause: err });
+            logger.error('tenancy switch not changed: its store did not answer', {
+              component: 'tenancy',
+              multi_tenant: multiTenant,
+              error: err.message,
+            });
+            throw new ApiError(
+              'unavailable',
+              'the tenancy switch is stored in Redis, which did not accept the change; nothing changed',
+              { cause: err },
+            );
           }
           throw err;
         }
-        logger.info('tenancy switch set through the admin API', { component: 'tenancy', multi_tenant: multiTenant, changed: before !== multiTenant });
+        logger.info('tenancy switch set through the admin API', {
+          component: 'tenancy',
+          multi_tenant: multiTenant,
+          changed: before !== multiTenant,
+        });
         res.json({ ...control.status(), changed: before !== multiTenant });
       },
     },

@@ -11,7 +11,8 @@
 import type { Authorizer } from '../../authz/authorizer.js';
 import { OrgwardenError as ApiError } from '../../contract/errors.js';
 
-export type Features = { multi_tenant: false } | { multi_tenant: true; orgs: { id: string; role: string | null }[] };
+export type Features =
+  { multi_tenant: false } | { multi_tenant: true; orgs: { id: string; role: string | null }[] };
 
 export interface FeaturesDeps {
   authorizer: Pick<Authorizer, 'authenticate' | 'orgsFor'>;
@@ -21,11 +22,15 @@ export function createFeatures({ authorizer }: FeaturesDeps) {
   return async function featuresFor(token: string | undefined): Promise<Features> {
     const authn = await authorizer.authenticate(token);
     // Keys that cannot be fetched say nothing about the token: a retryable 503, not a 401.
-    if (!authn.ok && authn.code === 'keys_unavailable') throw new ApiError('unavailable', 'signing keys are unavailable');
+    if (!authn.ok && authn.code === 'keys_unavailable')
+      throw new ApiError('unavailable', 'signing keys are unavailable');
     if (!authn.ok) throw new ApiError('unauthorized', 'a valid bearer token is required');
     const answer = await authorizer.orgsFor(authn.principal);
-    if (!answer.ok && answer.reason === 'directory_unavailable') throw new ApiError('unavailable', 'the directory cannot answer');
+    if (!answer.ok && answer.reason === 'directory_unavailable')
+      throw new ApiError('unavailable', 'the directory cannot answer');
     if (!answer.ok) throw new ApiError('internal', 'internal error');
-    return answer.multi_tenant ? { multi_tenant: true, orgs: answer.orgs } : { multi_tenant: false };
+    return answer.multi_tenant
+      ? { multi_tenant: true, orgs: answer.orgs }
+      : { multi_tenant: false };
   };
 }

@@ -88,7 +88,9 @@ export interface DenyContext {
 export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
   const reason = decision.reason as DenyReason;
   const headers: Record<string, string> = { [IDENTITY_HEADERS.decision]: decision.decision_id };
-  const invisible = (reason === 'feature_disabled' && ctx.orgRoute) || (reason === 'invalid_org' && ctx.orgFromPath);
+  const invisible =
+    (reason === 'feature_disabled' && ctx.orgRoute) ||
+    (reason === 'invalid_org' && ctx.orgFromPath);
   if (invisible) return errorAnswer(404, 'not_found', MESSAGES.not_found, headers);
   switch (reason) {
     case 'unauthenticated':
@@ -104,7 +106,12 @@ export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
     case 'policy_error':
       return errorAnswer(500, reason, MESSAGES[reason], headers);
     default:
-      return errorAnswer(403, reason, Object.hasOwn(MESSAGES, reason) ? MESSAGES[reason] : 'denied', headers);
+      return errorAnswer(
+        403,
+        reason,
+        Object.hasOwn(MESSAGES, reason) ? MESSAGES[reason] : 'denied',
+        headers,
+      );
   }
 }
 
@@ -112,6 +119,11 @@ export function refusalAnswer(code: RequestRefusal, message: string): Answer {
   return { ...errorAnswer(403, code, message, {}), refusal: code };
 }
 
-function errorAnswer(status: number, error: string, message: string, headers: Record<string, string>): Answer {
+function errorAnswer(
+  status: number,
+  error: string,
+  message: string,
+  headers: Record<string, string>,
+): Answer {
   return { status, headers: { ...headers, [ERROR_HEADER]: error }, body: { error, message } };
 }

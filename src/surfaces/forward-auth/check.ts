@@ -38,8 +38,10 @@ export function createForwardAuthCheck(deps: ForwardAuthCheckDeps, prefix: strin
     if (!original.ok) return refusalAnswer('invalid_request', original.message);
     const { method, uri } = original.value;
     const path = normalisePath(uri);
-    if (!path.ok) return refusalAnswer('invalid_path', `the original path is refused: ${path.message}`);
-    if (!deps.routes) return refusalAnswer('unknown_route', 'no route manifest is loaded (policy.routes)');
+    if (!path.ok)
+      return refusalAnswer('invalid_path', `the original path is refused: ${path.message}`);
+    if (!deps.routes)
+      return refusalAnswer('unknown_route', 'no route manifest is loaded (policy.routes)');
     const match = deps.routes.match(method, path.segments);
     if (!match.ok) return refusalAnswer('unknown_route', `no route for ${method} ${path.path}`);
     const { route } = match;
@@ -52,19 +54,35 @@ export function createForwardAuthCheck(deps: ForwardAuthCheckDeps, prefix: strin
     const credentials = read.value;
     const pathOrg = route.org.includes('path') ? params.get('org') : undefined;
     if (pathOrg !== undefined && credentials.header !== undefined && credentials.header !== pathOrg)
-      return refusalAnswer('org_mismatch', `the path names org "${pathOrg}" but ${deps.tenancy.org_header} names another`);
+      return refusalAnswer(
+        'org_mismatch',
+        `the path names org "${pathOrg}" but ${deps.tenancy.org_header} names another`,
+      );
 
     const value = (t: ValueTemplate) => ('param' in t ? (params.get(t.param) ?? '') : t.literal);
     const request: CredentialRequest = {
       kind: 'forward_auth',
       token: bearerToken(credentials.authorization),
-      named_org: namedOrg({ path: pathOrg, header: credentials.header, cookie: credentials.cookie }, route.org),
+      named_org: namedOrg(
+        { path: pathOrg, header: credentials.header, cookie: credentials.cookie },
+        route.org,
+      ),
       action: route.action,
-      resource: route.resource ? { type: value(route.resource.type), id: route.resource.id ? value(route.resource.id) : null, org: null } : null,
+      resource: route.resource
+        ? {
+            type: value(route.resource.type),
+            id: route.resource.id ? value(route.resource.id) : null,
+            org: null,
+          }
+        : null,
       context: Object.fromEntries(Object.entries(route.context).map(([k, t]) => [k, value(t)])),
     };
     const decision = await deps.authorizer.decide(request);
     if (decision.allow) return allowAnswer(decision);
-    return denyAnswer(decision, { orgRoute: route.orgRoute, orgFromPath: pathOrg !== undefined, hadToken: credentials.authorization !== undefined });
+    return denyAnswer(decision, {
+      orgRoute: route.orgRoute,
+      orgFromPath: pathOrg !== undefined,
+      hadToken: credentials.authorization !== undefined,
+    });
   };
 }

@@ -38,7 +38,10 @@ export interface LoadedManifest {
 }
 
 /** Loads the manifest for `policy`, validating actions against the loaded policy's catalogue. */
-export async function loadForwardAuthManifest(policy: ManifestKeys, policyData: Record<string, unknown>): Promise<LoadedManifest> {
+export async function loadForwardAuthManifest(
+  policy: ManifestKeys,
+  policyData: Record<string, unknown>,
+): Promise<LoadedManifest> {
   const source = manifestSource(policy);
   if (!source) return { table: null, source: 'none: policy.bundle without policy.routes' };
   let text: string;
@@ -46,10 +49,19 @@ export async function loadForwardAuthManifest(policy: ManifestKeys, policyData: 
     text = await readFile(source.file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT' && !source.explicit) return { table: null, source: `none: no ${DEFAULT_MANIFEST_NAME} in policy.dir` };
-    throw new RouteManifestError(source.file, [{ path: '', message: `cannot read the route manifest (${code})` }]);
+    if (code === 'ENOENT' && !source.explicit)
+      return { table: null, source: `none: no ${DEFAULT_MANIFEST_NAME} in policy.dir` };
+    throw new RouteManifestError(source.file, [
+      { path: '', message: `cannot read the route manifest (${code})` },
+    ]);
   }
   const catalogue = catalogueFromPolicyData(policyData);
-  if (!catalogue) throw new RouteManifestError(source.file, [{ path: '', message: 'the loaded policy has no action catalogue to check the routes against' }]);
+  if (!catalogue)
+    throw new RouteManifestError(source.file, [
+      {
+        path: '',
+        message: 'the loaded policy has no action catalogue to check the routes against',
+      },
+    ]);
   return { table: parseRouteManifest(text, source.file, catalogue), source: source.file };
 }

@@ -14,7 +14,14 @@ import { parse, YAMLParseError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../../contract/config-error.js';
 import { parsePattern, type PatternSegment } from './route-pattern.js';
 import { catalogueFromPolicyData, type ActionCatalogue } from '../../contract/policy-catalogue.js';
-import { buildRouteTable, type IdParamKind, type OrgSourceName, type RouteSpec, type RouteTable, type ValueTemplate } from './route-table.js';
+import {
+  buildRouteTable,
+  type IdParamKind,
+  type OrgSourceName,
+  type RouteSpec,
+  type RouteTable,
+  type ValueTemplate,
+} from './route-table.js';
 
 export class RouteManifestError extends ConfigError {
   constructor(file: string, issues: ConfigIssue[]) {
@@ -37,18 +44,33 @@ const MAX_ROUTES = 1000;
  * The actions a loaded manifest maps to, with the org-management flag they were checked with;
  * a policy reload must keep both (policy-rollout's `routes` step).
  */
-export function routeActionFlags(table: RouteTable, policyData: Record<string, unknown>): Map<string, boolean> {
+export function routeActionFlags(
+  table: RouteTable,
+  policyData: Record<string, unknown>,
+): Map<string, boolean> {
   const catalogue = catalogueFromPolicyData(policyData);
-  return new Map(table.routes.map((route) => [route.action, catalogue?.get(route.action)?.org_management ?? true]));
+  return new Map(
+    table.routes.map((route) => [
+      route.action,
+      catalogue?.get(route.action)?.org_management ?? true,
+    ]),
+  );
 }
 
 /** Parses and validates manifest text; throws RouteManifestError listing every problem. */
-export function parseRouteManifest(text: string, file: string, catalogue: ActionCatalogue): RouteTable {
+export function parseRouteManifest(
+  text: string,
+  file: string,
+  catalogue: ActionCatalogue,
+): RouteTable {
   let doc: unknown;
   try {
     doc = parse(text, { uniqueKeys: true, maxAliasCount: 0 });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? (err.message.split('\n')[0] ?? 'invalid YAML') : 'invalid YAML';
+    const message =
+      err instanceof YAMLParseError
+        ? (err.message.split('\n')[0] ?? 'invalid YAML')
+        : 'invalid YAML';
     throw new RouteManifestError(file, [{ path: '', message }]);
   }
   const issues: ConfigIssue[] = [];
@@ -56,34 +78,50 @@ export function parseRouteManifest(text: string, file: string, catalogue: Action
   if (!isMapping(doc)) {
     issues.push({ path: '', message: 'must be a mapping with a "routes" list' });
   } else {
-    for (const key of Object.keys(doc)) if (!TOP_KEYS.includes(key)) issues.push({ path: key, message: 'is not a known key' });
-    if (!Array.isArray(doc.routes)) issues.push({ path: 'routes', message: 'must be a list of routes' });
-    else if (doc.routes.length > MAX_ROUTES) issues.push({ path: 'routes', message: `has more than ${MAX_ROUTES} entries` });
-    else doc.routes.forEach((entry, i) => {
-      const route = checkEntry(entry, `routes[${i}]`, catalogue, issues);
-      if (route) routes.push(route);
-    });
+    for (const key of Object.keys(doc))
+      if (!TOP_KEYS.includes(key)) issues.push({ path: key, message: 'is not a known key' });
+    if (!Array.isArray(doc.routes))
+      issues.push({ path: 'routes', message: 'must be a list of routes' });
+    else if (doc.routes.length > MAX_ROUTES)
+      issues.push({ path: 'routes', message: `has more than ${MAX_ROUTES} entries` });
+    else
+      doc.routes.forEach((entry, i) => {
+        const route = checkEntry(entry, `routes[${i}]`, catalogue, issues);
+        if (route) routes.push(route);
+      });
   }
   const { table, collisions } = buildRouteTable(routes);
   for (const { route, other, method } of collisions)
-    issues.push({ path: route.entry, message: `${method} ${route.pattern} duplicates ${other.entry} (${method} ${other.pattern})` });
+    issues.push({
+      path: route.entry,
+      message: `${method} ${route.pattern} duplicates ${other.entry} (${method} ${other.pattern})`,
+    });
   if (issues.length > 0) throw new RouteManifestError(file, issues);
   return table;
 }
 
-function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issues: ConfigIssue[]): RouteSpec | null {
+function checkEntry(
+  entry: unknown,
+  at: string,
+  catalogue: ActionCatalogue,
+  issues: ConfigIssue[],
+): RouteSpec | null {
   if (!isMapping(entry)) {
     issues.push({ path: at, message: 'must be a mapping with method, path, action and org' });
     return null;
   }
   const before = issues.length;
-  const label = typeof entry.path === 'string' ? ` (${describeMethods(entry.method)} ${entry.path})` : '';
-  const issue = (key: string, message: string) => issues.push({ path: key ? `${at}.${key}` : at, message: message + label });
-  for (const key of Object.keys(entry)) if (!ENTRY_KEYS.includes(key)) issue(key, 'is not a known key');
+  const label =
+    typeof entry.path === 'string' ? ` (${describeMethods(entry.method)} ${entry.path})` : '';
+  const issue = (key: string, message: string) =>
+    issues.push({ path: key ? `${at}.${key}` : at, message: message + label });
+  for (const key of Object.keys(entry))
+    if (!ENTRY_KEYS.includes(key)) issue(key, 'is not a known key');
 
   const methods = checkMethods(entry.method, issue);
   let segments: PatternSegment[] = [];
-  if (typeof entry.path !== 'string') issue('path', 'is required (a string such as /api/orgs/{org})');
+  if (typeof entry.path !== 'string')
+    issue('path', 'is required (a string such as /api/orgs/{org})');
   else {
     const parsed = parsePattern(entry.path);
     if (parsed.ok) segments = parsed.segments;
@@ -93,7 +131,8 @@ function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issu
 
   let orgManagement = false;
   if (typeof entry.action !== 'string') issue('action', 'is required (an action of the catalogue)');
-  else if (!catalogue.has(entry.action)) issue('action', `"${entry.action}" is not in the action catalogue`);
+  else if (!catalogue.has(entry.action))
+    issue('action', `"${entry.action}" is not in the action catalogue`);
   else orgManagement = catalogue.get(entry.action)?.org_management ?? true;
 
   const org = checkOrg(entry.org, params, issue);
@@ -119,7 +158,10 @@ function checkEntry(entry: unknown, at: string, catalogue: ActionCatalogue, issu
  * The parameters that name an org or a user, so forward-auth checks their decoded values against
  * the id grammars: `{org}`; `{user}` and whatever parameter is passed as `context.target_user`.
  */
-function idParamsOf(params: Set<string>, context: Record<string, ValueTemplate>): Map<string, IdParamKind> {
+function idParamsOf(
+  params: Set<string>,
+  context: Record<string, ValueTemplate>,
+): Map<string, IdParamKind> {
   const kinds = new Map<string, IdParamKind>();
   if (params.has('org')) kinds.set('org', 'org');
   if (params.has('user')) kinds.set('user', 'user');
@@ -139,7 +181,10 @@ function checkMethods(value: unknown, issue: Issue): string[] {
   const seen = new Set<string>();
   for (const [i, m] of list.entries()) {
     if (typeof m !== 'string' || !(ROUTE_METHODS as readonly string[]).includes(m))
-      issue(Array.isArray(value) ? `method[${i}]` : 'method', `must be one of ${ROUTE_METHODS.join(', ')} (upper case), got ${JSON.stringify(m)}`);
+      issue(
+        Array.isArray(value) ? `method[${i}]` : 'method',
+        `must be one of ${ROUTE_METHODS.join(', ')} (upper case), got ${JSON.stringify(m)}`,
+      );
     else if (seen.has(m)) issue('method', `lists ${m} twice`);
     else seen.add(m);
   }
@@ -153,13 +198,21 @@ function checkOrg(value: unknown, params: Set<string>, issue: Issue): OrgSourceN
   }
   const sources: OrgSourceName[] = [];
   for (const source of value) {
-    if (!ORG_SOURCES.includes(source as OrgSourceName)) issue('org', `unknown org source ${JSON.stringify(source)} (path, header, cookie)`);
-    else if (sources.includes(source as OrgSourceName)) issue('org', `lists ${source as string} twice`);
+    if (!ORG_SOURCES.includes(source as OrgSourceName))
+      issue('org', `unknown org source ${JSON.stringify(source)} (path, header, cookie)`);
+    else if (sources.includes(source as OrgSourceName))
+      issue('org', `lists ${source as string} twice`);
     else sources.push(source as OrgSourceName);
   }
-  if (sources.includes('path') && sources.length > 1) issue('org', '[path] stands alone: the path names the org (the org header is compared to it)');
-  if (sources.includes('path') && !params.has('org')) issue('org', 'takes the org from the path, but the path has no {org} parameter');
-  if (params.has('org') && !sources.includes('path')) issue('org', 'must be [path]: the path has an {org} parameter, and the org the upstream acts on is the one to authorize');
+  if (sources.includes('path') && sources.length > 1)
+    issue('org', '[path] stands alone: the path names the org (the org header is compared to it)');
+  if (sources.includes('path') && !params.has('org'))
+    issue('org', 'takes the org from the path, but the path has no {org} parameter');
+  if (params.has('org') && !sources.includes('path'))
+    issue(
+      'org',
+      'must be [path]: the path has an {org} parameter, and the org the upstream acts on is the one to authorize',
+    );
   return sources;
 }
 
@@ -169,14 +222,19 @@ function checkResource(value: unknown, params: Set<string>, issue: Issue): Route
     issue('resource', 'must be a mapping {type, id}');
     return null;
   }
-  for (const key of Object.keys(value)) if (!RESOURCE_KEYS.includes(key)) issue(`resource.${key}`, 'is not a known key (type, id)');
+  for (const key of Object.keys(value))
+    if (!RESOURCE_KEYS.includes(key)) issue(`resource.${key}`, 'is not a known key (type, id)');
   const type = template(value.type, 'resource.type', params, issue);
   if (value.type === undefined) issue('resource.type', 'is required');
   const id = value.id === undefined ? null : template(value.id, 'resource.id', params, issue);
   return type ? { type, id } : null;
 }
 
-function checkContext(value: unknown, params: Set<string>, issue: Issue): Record<string, ValueTemplate> {
+function checkContext(
+  value: unknown,
+  params: Set<string>,
+  issue: Issue,
+): Record<string, ValueTemplate> {
   const out: Record<string, ValueTemplate> = Object.create(null) as Record<string, ValueTemplate>;
   if (value === undefined || value === null) return out;
   if (!isMapping(value)) {
@@ -191,7 +249,12 @@ function checkContext(value: unknown, params: Set<string>, issue: Issue): Record
   return out;
 }
 
-function template(value: unknown, key: string, params: Set<string>, issue: Issue): ValueTemplate | null {
+function template(
+  value: unknown,
+  key: string,
+  params: Set<string>,
+  issue: Issue,
+): ValueTemplate | null {
   if (value === undefined) return null;
   if (typeof value !== 'string') {
     issue(key, 'must be a string: "{param}" or a literal');

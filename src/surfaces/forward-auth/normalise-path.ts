@@ -18,13 +18,17 @@
 export const MAX_URI_LENGTH = 4096;
 export const MAX_PATH_SEGMENTS = 64;
 
-export type NormalisedPath = { ok: true; path: string; segments: string[] } | { ok: false; message: string };
+export type NormalisedPath =
+  { ok: true; path: string; segments: string[] } | { ok: false; message: string };
 
 /** RFC 3986 pchar and "/", minus ";": what may appear raw in a path we accept. */
 const RAW_ALLOWED = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
-export function normalisePath(uri: string, options: { keepEncodedReserved?: boolean } = {}): NormalisedPath {
+export function normalisePath(
+  uri: string,
+  options: { keepEncodedReserved?: boolean } = {},
+): NormalisedPath {
   if (uri.length > MAX_URI_LENGTH) return fail(`longer than ${MAX_URI_LENGTH} characters`);
   const q = uri.indexOf('?');
   const raw = q === -1 ? uri : uri.slice(0, q);

@@ -36,19 +36,29 @@ const METHOD = /^[A-Za-z]{1,20}$/;
  */
 export function readOriginalRequest(req: IncomingMessage, url: string, prefix: string): ReadResult {
   const present = (family: keyof typeof FAMILIES) =>
-    [FAMILIES[family].method, FAMILIES[family].uri].filter((name) => req.headersDistinct[name] !== undefined);
+    [FAMILIES[family].method, FAMILIES[family].uri].filter(
+      (name) => req.headersDistinct[name] !== undefined,
+    );
   const nginx = present('nginx');
   const forwarded = present('forwarded');
   for (const name of [...nginx, ...forwarded])
-    if ((req.headersDistinct[name]?.length ?? 0) > 1) return fail(`${name} is given more than once`);
+    if ((req.headersDistinct[name]?.length ?? 0) > 1)
+      return fail(`${name} is given more than once`);
 
   const rest = url.slice(prefix.length);
   if (rest.startsWith('/')) {
     if (nginx.length + forwarded.length > 0)
-      return fail(`a path after ${prefix} (Envoy style) together with ${[...nginx, ...forwarded].join(', ')}: ambiguous`);
-    return method(req.method ?? '', 'the check request method', (m) => ({ style: 'envoy', method: m, uri: rest }));
+      return fail(
+        `a path after ${prefix} (Envoy style) together with ${[...nginx, ...forwarded].join(', ')}: ambiguous`,
+      );
+    return method(req.method ?? '', 'the check request method', (m) => ({
+      style: 'envoy',
+      method: m,
+      uri: rest,
+    }));
   }
-  if (nginx.length > 0 && forwarded.length > 0) return fail(`both ${nginx.join(', ')} and ${forwarded.join(', ')}: ambiguous`);
+  if (nginx.length > 0 && forwarded.length > 0)
+    return fail(`both ${nginx.join(', ')} and ${forwarded.join(', ')}: ambiguous`);
   const style = nginx.length > 0 ? 'nginx' : forwarded.length > 0 ? 'forwarded' : null;
   if (!style)
     return fail(

@@ -19,7 +19,8 @@ import { describeIdProblem, orgIdProblem, userIdProblem } from '../../contract/i
 import type { RouteSpec } from './route-table.js';
 
 export type DecodedValue = { ok: true; value: string } | { ok: false; problem: string };
-export type DecodedParams = { ok: true; params: ReadonlyMap<string, string> } | { ok: false; message: string };
+export type DecodedParams =
+  { ok: true; params: ReadonlyMap<string, string> } | { ok: false; message: string };
 
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 const CONTROL = /\p{Cc}/u;
@@ -44,13 +45,16 @@ export function decodeParam(raw: string): DecodedValue {
   try {
     // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a leading BOM stays in the value
     // (and the id grammars refuse it) instead of being silently dropped.
-    value = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes));
+    value = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      Uint8Array.from(bytes),
+    );
   } catch {
     return { ok: false, problem: 'is not valid UTF-8 once percent-decoded' };
   }
   if (value.includes('/')) return { ok: false, problem: 'decodes to a slash (/)' };
   if (value.includes('\\')) return { ok: false, problem: 'decodes to a backslash (\\)' };
-  if (value.includes('%')) return { ok: false, problem: 'decodes to a percent sign (%): double encoding' };
+  if (value.includes('%'))
+    return { ok: false, problem: 'decodes to a percent sign (%): double encoding' };
   if (CONTROL.test(value)) return { ok: false, problem: 'decodes to a control character' };
   return { ok: true, value };
 }
@@ -60,14 +64,23 @@ export function decodeParam(raw: string): DecodedValue {
  * (`RouteSpec.idParams`) must also be canonical. The first problem is the answer, naming the
  * parameter as the manifest spells it (`{user}`).
  */
-export function decodeRouteParams(route: RouteSpec, raw: ReadonlyMap<string, string>, defaultOrg: string): DecodedParams {
+export function decodeRouteParams(
+  route: RouteSpec,
+  raw: ReadonlyMap<string, string>,
+  defaultOrg: string,
+): DecodedParams {
   const params = new Map<string, string>();
   for (const [name, segment] of raw) {
     const field = `path parameter {${name}}`;
     const decoded = decodeParam(segment);
     if (!decoded.ok) return { ok: false, message: `${field} ${decoded.problem}` };
     const kind = route.idParams.get(name);
-    const problem = kind === 'org' ? orgIdProblem(decoded.value, defaultOrg) : kind === 'user' ? userIdProblem(decoded.value) : null;
+    const problem =
+      kind === 'org'
+        ? orgIdProblem(decoded.value, defaultOrg)
+        : kind === 'user'
+          ? userIdProblem(decoded.value)
+          : null;
     if (problem !== null) return { ok: false, message: describeIdProblem(field, problem) };
     params.set(name, decoded.value);
   }

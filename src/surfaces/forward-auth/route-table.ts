@@ -54,7 +54,10 @@ interface Node {
 
 const newNode = (): Node => ({ literals: new Map(), param: null, methods: new Map() });
 
-export function buildRouteTable(routes: readonly RouteSpec[]): { table: RouteTable; collisions: RouteCollision[] } {
+export function buildRouteTable(routes: readonly RouteSpec[]): {
+  table: RouteTable;
+  collisions: RouteCollision[];
+} {
   const root = newNode();
   const collisions: RouteCollision[] = [];
   for (const route of routes) {
@@ -81,7 +84,8 @@ export function buildRouteTable(routes: readonly RouteSpec[]): { table: RouteTab
       const node = find(root, segments, 0);
       if (!node) return { ok: false, reason: 'no_route' };
       const route = node.methods.get(method);
-      if (!route) return { ok: false, reason: 'method_not_routed', methods: [...node.methods.keys()] };
+      if (!route)
+        return { ok: false, reason: 'method_not_routed', methods: [...node.methods.keys()] };
       return { ok: true, route, params: paramsOf(route, segments) };
     },
   };
