@@ -481,21 +481,19 @@ function forwardAuthCases(oracle: Oracle): fc.Arbitrary<HostileCase> {
       })
       // One case in four is sent as generated, undamaged, so allows are reached too.
       .chain((r) =>
-        fc
-          .nat(3)
-          .map((n) =>
-            n === 0
-              ? {
-                  ...r,
-                  uri: [],
-                  auth: { op: 'none' as const },
-                  orgHeader: undefined,
-                  cookie: undefined,
-                  extra: [],
-                  method: undefined,
-                }
-              : r,
-          ),
+        fc.nat(3).map((n) =>
+          n === 0
+            ? {
+                ...r,
+                uri: [],
+                auth: { op: 'none' as const },
+                orgHeader: undefined,
+                cookie: undefined,
+                extra: [],
+                method: undefined,
+              }
+            : r,
+        ),
       )
       .map((r) => {
         const cred = creds[r.cred] as Credential;
