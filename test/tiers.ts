@@ -59,6 +59,10 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/security/bundle-format.property.test.ts',
       'test/security/bundle-revision.property.test.ts',
     ],
+  // A named pipe, made with mkfifo(1): Node has no API for it.
+  'mkfifo (a decision log written to a pipe nobody reads)': [
+    'test/observability/decision-log-app.test.ts',
+  ],
   // Only Node, but slow: each test starts, kills and restarts sidecar processes from dist/ (built
   // by this tier's global setup), which would take the unit tier past its minute.
   'the built orgwarden command, run as real processes': [

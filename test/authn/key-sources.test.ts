@@ -1,6 +1,5 @@
 /** Each key source: a good token is accepted, and every setup failure stops creation with a clear error. */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/authn/index.js';
 import type { AuthConfig } from '../../src/authn/config.js';
@@ -221,30 +220,11 @@ describe('PEM public key file', () => {
     );
   });
 
-  it.runIf(hasOpenssl())('X.509 certificate: its public key verifies tokens', async () => {
-    const keyPath = join(files.dir, 'cert-key.pem');
-    const certPath = join(files.dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=orgwarden-test',
-      ],
-      { stdio: 'ignore' },
-    );
+  it('X.509 certificate: its public key verifies tokens', async () => {
+    // A self-signed P-256 certificate and its key, committed for tests only (made once with
+    // `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500`).
+    const keyPath = resolve('test', 'support', 'fixtures', 'x509', 'cert-key.pem');
+    const certPath = resolve('test', 'support', 'fixtures', 'x509', 'cert.pem');
     const { SignJWT, importPKCS8 } = await import('jose');
     const { readFileSync } = await import('node:fs');
     const privateKey = await importPKCS8(readFileSync(keyPath, 'utf8'), 'ES256');
@@ -368,12 +348,3 @@ describe('programmer misuse is a TypeError', () => {
     );
   });
 });
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
