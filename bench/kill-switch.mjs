@@ -9,14 +9,14 @@
 // Removes every key under its prefix when done.
 //
 //   npm run build && node bench/kill-switch.mjs [--flips 50] [--redis redis://127.0.0.1:6379/0] [--deadline-ms 1000]
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { buildBenchBundle } from './bench-bundle.mjs';
+import { BENCH_ADMIN_TOKEN, figures, startReplica, writeReplicaConfig } from './replicas.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -39,48 +39,15 @@ if (!existsSync(main)) {
 
 const FLIPS = Number(values.flips);
 const DEADLINE_MS = Number(values['deadline-ms']);
-const ADMIN_TOKEN = 'orgwarden-bench-admin-token-0123456789';
-const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const ADMIN = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
 const prefix = `orgwarden-bench:${randomBytes(6).toString('hex')}:`;
 
 const { work, bundle } = buildBenchBundle(root, 'kill-switch');
-writeFileSync(
-  path.join(work, 'directory.yaml'),
-  'orgs:\n  - id: bench\n    status: active\n    members:\n      - { user: owner, role: owner }\n',
+const config = writeReplicaConfig(
+  work,
+  bundle,
+  `{url: ${JSON.stringify(values.redis)}, key_prefix: "${prefix}"}`,
 );
-const config = path.join(work, 'orgwarden.yaml');
-writeFileSync(
-  config,
-  `server: {host: 127.0.0.1, port: 0}
-tenancy: {multi_tenant: true}
-auth: {issuer: bench, audience: orgwarden, algorithms: [HS256], hs256_secret_env: BENCH_SECRET}
-directory: {file: ${JSON.stringify(path.join(work, 'directory.yaml'))}}
-redis: {url: ${JSON.stringify(values.redis)}, key_prefix: "${prefix}"}
-policy: {bundle: ${JSON.stringify(bundle)}}
-admin: {token_env: BENCH_ADMIN_TOKEN}
-decision_log: {sink: none}
-`,
-);
-
-function start(name) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, 'serve', '--config', config], {
-      env: {
-        ...process.env,
-        BENCH_SECRET: 'orgwarden-bench-secret-0123456789abcdef',
-        BENCH_ADMIN_TOKEN: ADMIN_TOKEN,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    child.stderr.on('data', (d) => {
-      log += String(d);
-      const m = /"msg":"listening".*"port":(\d+)/.exec(log);
-      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1] ?? ''}` });
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${log}`)));
-  });
-}
 
 async function state(replica) {
   const res = await fetch(`${replica.url}/v1/admin/tenancy`, { headers: ADMIN });
@@ -97,16 +64,10 @@ async function put(replica, multiTenant) {
     throw new Error(`${replica.name}: PUT answered ${res.status}: ${await res.text()}`);
 }
 
-function figures(list) {
-  const sorted = [...list].sort((x, y) => x - y);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) };
-}
-
 let failed = false;
 const replicas = [];
 try {
-  replicas.push(await start('A'), await start('B'));
+  replicas.push(await startReplica(main, config, 'A'), await startReplica(main, config, 'B'));
   const [a, b] = replicas;
   const fromSent = [];
   const fromAnswered = [];

@@ -11,15 +11,21 @@
 //
 //   npm run build && node bench/revocation.mjs [--count 200] [--redis redis://127.0.0.1:6379/0]
 //                                              [--cluster-nodes 127.0.0.1:7001,127.0.0.1:7002] [--deadline-ms 1000]
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { buildBenchBundle } from './bench-bundle.mjs';
+import {
+  BENCH_ADMIN_TOKEN,
+  BENCH_SECRET,
+  figures,
+  startReplica,
+  writeReplicaConfig,
+} from './replicas.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -45,49 +51,15 @@ if (!existsSync(main)) {
 
 const COUNT = Number(values.count);
 const DEADLINE_MS = Number(values['deadline-ms']);
-const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
-const ADMIN_TOKEN = 'orgwarden-bench-admin-token-0123456789';
 const ORG = 'bench';
 const clusterNodes = values['cluster-nodes']?.split(',').filter(Boolean);
 const prefix = `orgwarden-bench:${randomBytes(6).toString('hex')}:`;
 
 const { work, bundle } = buildBenchBundle(root, 'revocation');
-writeFileSync(
-  path.join(work, 'directory.yaml'),
-  `orgs:\n  - id: ${ORG}\n    status: active\n    members:\n      - { user: owner, role: owner }\n`,
-);
 const redisYaml = clusterNodes
   ? `{cluster_nodes: ${JSON.stringify(clusterNodes)}, key_prefix: "${prefix}"}`
   : `{url: ${JSON.stringify(values.redis)}, key_prefix: "${prefix}"}`;
-const config = path.join(work, 'orgwarden.yaml');
-writeFileSync(
-  config,
-  `server: {host: 127.0.0.1, port: 0}
-tenancy: {multi_tenant: true}
-auth: {issuer: bench, audience: orgwarden, algorithms: [HS256], hs256_secret_env: BENCH_SECRET}
-directory: {file: ${JSON.stringify(path.join(work, 'directory.yaml'))}}
-redis: ${redisYaml}
-policy: {bundle: ${JSON.stringify(bundle)}}
-admin: {token_env: BENCH_ADMIN_TOKEN}
-decision_log: {sink: none}
-`,
-);
-
-function start(name) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, 'serve', '--config', config], {
-      env: { ...process.env, BENCH_SECRET: SECRET, BENCH_ADMIN_TOKEN: ADMIN_TOKEN },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let log = '';
-    child.stderr.on('data', (d) => {
-      log += String(d);
-      const m = /"msg":"listening".*"port":(\d+)/.exec(log);
-      if (m) resolve({ name, child, url: `http://127.0.0.1:${m[1] ?? ''}` });
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${log}`)));
-  });
-}
+const config = writeReplicaConfig(work, bundle, redisYaml, ORG);
 
 const token = (sub) =>
   new SignJWT({ sub })
@@ -96,13 +68,13 @@ const token = (sub) =>
     .setAudience('orgwarden')
     .setIssuedAt()
     .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(SECRET));
+    .sign(new TextEncoder().encode(BENCH_SECRET));
 
 async function write(replica, method, pathname, body) {
   const res = await fetch(`${replica.url}/v1/directory/orgs/${pathname}`, {
     method,
     headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
+      authorization: `Bearer ${BENCH_ADMIN_TOKEN}`,
       ...(body ? { 'content-type': 'application/json' } : {}),
     },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -138,12 +110,6 @@ async function poll(replica, jwt, want, since) {
   }
 }
 
-function figures(list) {
-  const sorted = [...list].sort((x, y) => x - y);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) };
-}
-
 async function removePrefix() {
   const nodes = clusterNodes?.map((n) => ({
     host: n.split(':')[0],
@@ -168,8 +134,8 @@ async function removePrefix() {
 let failed = false;
 const replicas = [];
 try {
-  replicas.push(await start('A'));
-  replicas.push(await start('B'));
+  replicas.push(await startReplica(main, config, 'A'));
+  replicas.push(await startReplica(main, config, 'B'));
   const [a, b] = replicas;
   const grants = [];
   const revocations = [];
