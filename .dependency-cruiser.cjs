@@ -12,6 +12,7 @@
 /** Top to bottom. Keep in step with the diagram in docs/architecture.md. */
 const LAYERS = [
   ['cli'],
+  ['evidence'],
   ['config'],
   ['http'],
   ['surfaces'],
