@@ -46,9 +46,20 @@ function members(org: string) {
 }
 
 /** The fixture directory (the directory file format of docs/directory.md). */
-export function fixtureDirectory() {
+export function fixtureDirectory(defaultOrg: string) {
   return {
     orgs: [
+      // The default org's stored roles: acme's owner and admin are its owner and admin too, so the
+      // default org's protections (default_org_immutable) are reached past the role step.
+      {
+        id: defaultOrg,
+        status: 'active',
+        members: [
+          { user: memberOf(HOME_ORG, 'owner'), role: 'owner' as const },
+          { user: memberOf(HOME_ORG, 'admin'), role: 'admin' as const },
+        ],
+        shares: [],
+      },
       {
         id: HOME_ORG,
         status: 'active',

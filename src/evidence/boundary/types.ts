@@ -3,12 +3,12 @@
  * outcome the contract requires, computed by an oracle written from the contract (never from the
  * policy), and the runs of that suite against the compiled policy and a running instance.
  */
-import type { Reason } from '../../contract/reasons.js';
 
 /** What the contract requires of one decision. Fields left out are not asserted. */
 export interface Expected {
   readonly allow: boolean;
-  readonly reason: Reason;
+  /** The decision's reason; forward-auth: the answer's `error` (`not_found`, a reason, a refusal code). */
+  readonly reason: string;
   /** The HTTP status of the reason (contract, section 4). */
   readonly status: number;
   readonly detail?: string | null;
@@ -30,6 +30,10 @@ export interface BoundaryCase {
   readonly surface: CaseSurface;
   /** Forward-auth cases: the manifest route they go through (method and path pattern). */
   readonly route?: { readonly method: string; readonly path: string };
+  /** The decision asked for; forward-auth cases name the org by `path`, header or cookie only. */
+  readonly scenario: Scenario;
+  /** Kill-switch sequences: cases with one sequence id run in `step` order, flipping the mode. */
+  readonly sequence?: { readonly id: string; readonly step: number };
   readonly expected: Expected;
 }
 
@@ -76,4 +80,33 @@ export interface BoundaryCoverage {
   readonly failing: readonly { action: string; boundary: string; cases: readonly string[] }[];
   /** Applicable cells no case exercised. */
   readonly unexercised: readonly { action: string; boundary: string }[];
+}
+
+/** Who asks: a session user, an API token, or nobody (`null` in `Scenario.principal`). */
+export interface PrincipalSpec {
+  readonly kind: 'session' | 'api_token';
+  /** The user id (sessions) or token id (API tokens). */
+  readonly id: string;
+  /** API tokens: the scopes granted. */
+  readonly scopes?: readonly string[];
+  /** API tokens: the orgs bound (`org_id`/`org_ids`); none = bound to the default org. */
+  readonly orgIds?: readonly string[];
+  /** Sessions: seconds since sign-in (`auth_time`). */
+  readonly authAgeS?: number;
+}
+
+/** One decision to make, described as the client sees it. */
+export interface Scenario {
+  readonly mode: 'multi' | 'single';
+  readonly principal: PrincipalSpec | null;
+  readonly action: string;
+  /** Where the client names the org (each present source with its value). */
+  readonly named: {
+    readonly field?: string;
+    readonly header?: string;
+    readonly cookie?: string;
+    readonly path?: string;
+  };
+  readonly resource?: { readonly type: string; readonly id: string; readonly org?: string };
+  readonly context?: Readonly<Record<string, string>>;
 }

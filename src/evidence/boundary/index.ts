@@ -1,0 +1,5 @@
+/** The generated org-boundary suite: generate, run (compiled policy, instance over HTTP), measure. */
+export { generateBoundarySuite, type BoundarySuite, type BoundarySuiteInput } from './generate.js';
+export { runBoundaryOnEngine, writeFixtureDirectory } from './run-engine.js';
+export { boundaryCoverage } from './coverage.js';
+export type * from './types.js';
