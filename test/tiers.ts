@@ -69,6 +69,10 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/cli/cli.test.ts',
     'test/directory/file-crash.test.ts',
   ],
+  // Only Node, but slow: thousands of requests through a whole running instance (~40 s).
+  'a running instance for the whole generated org-boundary suite over HTTP': [
+    'test/evidence/boundary-http.test.ts',
+  ],
 };
 
 /** Every integration-tier test file (paths from the repository root). */

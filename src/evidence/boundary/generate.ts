@@ -7,7 +7,7 @@ import type { RouteSpec } from '../../surfaces/forward-auth/route-table.js';
 import { BOUNDARY_CASES, actionContext, type DraftCase } from './boundaries.js';
 import { catalogueAction, CONTRACT_ACTIONS } from './contract-rules.js';
 import { fixtureDirectory, HOME_ORG } from './fixture.js';
-import { forwardAuthDrafts, forwardAuthExpected } from './forward-auth-cases.js';
+import { forwardAuthDrafts, forwardAuthExpected, routePath } from './forward-auth-cases.js';
 import { expectedDecision, type OracleOrg, type OracleWorld } from './oracle.js';
 import { principalFor } from './principals.js';
 import type { BoundaryCase, BoundaryCell } from './types.js';
@@ -135,7 +135,11 @@ export function generateBoundarySuite(input: BoundarySuiteInput): BoundarySuite 
         route,
         catalogueAction(route.action, world.policyActions)?.scope ?? '',
       )) {
-        const target = { method, path: route.pattern };
+        const target = {
+          method,
+          path: route.pattern,
+          uri: routePath(route, d.scenario.named.path ?? HOME_ORG),
+        };
         add({
           name: name(route.action, d.boundary, d, `${method} ${route.pattern}`),
           action: route.action,

@@ -2,4 +2,6 @@
 export { generateBoundarySuite, type BoundarySuite, type BoundarySuiteInput } from './generate.js';
 export { runBoundaryOnEngine, writeFixtureDirectory } from './run-engine.js';
 export { boundaryCoverage } from './coverage.js';
+export { runBoundaryOverHttp, type BoundaryInstance } from './run-http.js';
+export { boundaryInstanceConfig, CERTIFY_ADMIN_TOKEN_ENV } from './instance.js';
 export type * from './types.js';

@@ -29,7 +29,12 @@ export interface BoundaryCase {
   readonly principal: string;
   readonly surface: CaseSurface;
   /** Forward-auth cases: the manifest route they go through (method and path pattern). */
-  readonly route?: { readonly method: string; readonly path: string };
+  readonly route?: {
+    readonly method: string;
+    readonly path: string;
+    /** The request target the gateway forwards (the pattern filled in). */
+    readonly uri: string;
+  };
   /** The decision asked for; forward-auth cases name the org by `path`, header or cookie only. */
   readonly scenario: Scenario;
   /** Kill-switch sequences: cases with one sequence id run in `step` order, flipping the mode. */
