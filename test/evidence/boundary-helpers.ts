@@ -7,7 +7,7 @@ import { generateBoundarySuite, type BoundarySuite } from '../../src/evidence/bo
 import { parseRouteManifest } from '../../src/surfaces/forward-auth/manifest.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 
-export const TENANCY = { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' };
+const TENANCY = { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' };
 const MANIFEST = 'policies/routes.yaml';
 
 export async function defaultPack(): Promise<{ engine: PolicyEngine; suite: BoundarySuite }> {

@@ -22,7 +22,7 @@ import {
 } from './principals.js';
 import type { Scenario } from './types.js';
 
-export interface BoundaryContext {
+interface BoundaryContext {
   readonly action: string;
   readonly scope: string;
   readonly defaultOrg: string;

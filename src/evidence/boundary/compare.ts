@@ -1,5 +1,5 @@
 /** Judging one answer against the oracle: the first field that disagrees names the failure. */
-import type { BoundaryCase, CaseResult, Expected } from './types.js';
+import type { BoundaryCase, CaseResult } from './types.js';
 
 const FIELDS = ['allow', 'reason', 'status', 'detail', 'spoof', 'effective_org'] as const;
 
@@ -17,8 +17,7 @@ export function judge(
   };
   if (actual === null) return { ...base, passed: false, message: error ?? 'no answer' };
   const wrong = FIELDS.find(
-    (field) =>
-      field in c.expected && !Object.is(actual[field], c.expected[field as keyof Expected]),
+    (field) => field in c.expected && !Object.is(actual[field], c.expected[field]),
   );
   if (wrong === undefined) return { ...base, passed: true };
   return {

@@ -6,7 +6,7 @@
  * by the catalogue entry the policy carries (`catalogueAction`).
  */
 
-export const CONTRACT_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
+const CONTRACT_ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;
 export type ContractRole = (typeof CONTRACT_ROLES)[number];
 export const ROLE_RANK: Readonly<Record<ContractRole, number>> = {
   viewer: 1,

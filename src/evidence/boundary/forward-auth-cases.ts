@@ -27,7 +27,7 @@ const PARAM_VALUES: Readonly<Record<string, string>> = {
   id: SHARED.viewer.id,
 };
 
-export function paramValue(name: string, org: string): string {
+function paramValue(name: string, org: string): string {
   return name === 'org' ? org : (PARAM_VALUES[name] ?? `${name}-1`);
 }
 

@@ -1,6 +1,6 @@
 /** The generated org-boundary suite: generate, run (compiled policy, instance over HTTP), measure. */
 export { generateBoundarySuite, type BoundarySuite, type BoundarySuiteInput } from './generate.js';
-export { runBoundaryOnEngine, writeFixtureDirectory } from './run-engine.js';
+export { runBoundaryOnEngine } from './run-engine.js';
 export { boundaryCoverage } from './coverage.js';
 export { runBoundaryOverHttp, type BoundaryInstance } from './run-http.js';
 export { boundaryInstanceConfig, CERTIFY_ADMIN_TOKEN_ENV } from './instance.js';

@@ -8,8 +8,8 @@ import { CONTRACT_SCOPES } from './contract-rules.js';
 import { memberOf, OTHER_ORG, ROLES, type FixtureRole } from './fixture.js';
 import type { PrincipalSpec } from './types.js';
 
-export const SESSION_SHAPES = ROLES.map((role) => `session:${role}` as const);
-export const TOKEN_SHAPES = [
+const SESSION_SHAPES = ROLES.map((role) => `session:${role}` as const);
+const TOKEN_SHAPES = [
   'token:one:scoped',
   'token:one:unscoped',
   'token:many:scoped',

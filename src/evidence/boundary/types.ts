@@ -17,7 +17,7 @@ export interface Expected {
 }
 
 /** Where a case is run: the decision core (`decide`), `POST /v1/authorize`, or forward-auth. */
-export type CaseSurface = 'decide' | 'forward_auth';
+type CaseSurface = 'decide' | 'forward_auth';
 
 export interface BoundaryCase {
   /** Unique and stable across runs: `<action> × <boundary> × <principal>[ × <variant>]`. */
@@ -64,7 +64,7 @@ export interface CaseResult {
 }
 
 /** Where a run went: the compiled policy in process, or a running instance over HTTP. */
-export type RunTarget = 'wasm' | 'http' | 'forward_auth';
+type RunTarget = 'wasm' | 'http' | 'forward_auth';
 
 export interface BoundaryRun {
   readonly target: RunTarget;
