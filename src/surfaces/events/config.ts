@@ -11,5 +11,3 @@ export const eventsConfigSchema = z
     allow_uncatalogued: z.boolean().default(false),
   })
   .prefault({});
-
-export type EventsConfig = z.output<typeof eventsConfigSchema>;
