@@ -42,7 +42,7 @@ export interface EventFilterRequest {
   recipients: Recipient[];
 }
 
-/** Resource type of an event; the policy's global-event rule matches it. */
+/** Resource type of an event; the policy's event rules (events.rego) match it. */
 const EVENT_RESOURCE_TYPE = 'event';
 const CONCURRENCY = 32;
 
@@ -67,7 +67,7 @@ export interface EventFilterDeps {
   allowUncatalogued: boolean;
 }
 
-/** The filter; it throws an OrgwardenError (400) for an event the catalogue does not let through. */
+/** The filter; it rejects with an OrgwardenError (400) for an event the catalogue does not let through. */
 export function createEventFilter(deps: EventFilterDeps) {
   const { authorizer, yieldEvery } = deps;
   const scopeOf = createEventScopeReader(deps.allowUncatalogued);
