@@ -225,6 +225,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         authorizer,
         maxBodyBytes: config.server.max_batch_body_bytes,
         yieldEvery: config.server.fanout_yield_every,
+        policyData: () => policy.current()?.data ?? null,
+        allowUncatalogued: config.events.allow_uncatalogued,
       }),
       ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
       forwardAuthRoute({

@@ -10,6 +10,7 @@ import { adminConfigSchema, serverConfigSchema } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
 import { policyConfigSchema } from '../policy-rollout/config.js';
 import { redisConfigSchema } from '../redis/config.js';
+import { eventsConfigSchema } from '../surfaces/events/config.js';
 import { tenancyConfigSchema } from '../tenancy/config.js';
 
 export function configSchema(ctx: ConfigContext) {
@@ -23,6 +24,7 @@ export function configSchema(ctx: ConfigContext) {
       policy: policyConfigSchema(ctx),
       admin: adminConfigSchema(ctx),
       decision_log: decisionLogConfigSchema(ctx),
+      events: eventsConfigSchema,
     })
     .superRefine(
       (config, issues) => {

@@ -72,6 +72,19 @@ const REFINED = {
     message: 'the directory is already seeded',
     clientMessage: true,
   },
+  // the event filter: an event the active policy's event catalogue does not let through
+  unknown_event_type: {
+    status: 400,
+    as: 'invalid_request',
+    message: 'the event type is not in the event catalogue',
+    clientMessage: true,
+  },
+  unlisted_event_channel: {
+    status: 400,
+    as: 'invalid_request',
+    message: 'the event type is not delivered on this channel',
+    clientMessage: true,
+  },
   // stores and key sources that cannot answer: their messages name hosts, URLs and library errors
   directory_unavailable: {
     status: 503,

@@ -56,7 +56,7 @@ export const DETAIL_CODES = {
   invalid_org: ['org_required', 'malformed_org_id', 'unknown_org'],
   feature_disabled: ['org_not_default', 'org_management', 'resource_org_not_default'],
   org_suspended: ['unknown_status'],
-  access_denied: ['not_member', 'token_org_mismatch'],
+  access_denied: ['not_member', 'token_org_mismatch', 'not_addressee'],
   owner_required: ['owner'],
   cross_org: ['event_org_missing'],
   invalid_role: ['target_role_missing', 'unknown_role'],

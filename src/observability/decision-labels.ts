@@ -8,8 +8,13 @@ import { DECISION_KINDS, type DecisionKind } from '../contract/decision-kinds.js
 import { NAMED_ORG_SOURCES, SPOOF_SOURCES, type OrgSource } from '../contract/org-sources.js';
 import { DETAIL_CODES, isReason } from '../contract/reasons.js';
 
-/** The details of an org-switch failure: the access_denied details of the catalogue. */
-export const ORG_SWITCH_DETAILS = DETAIL_CODES.access_denied;
+/**
+ * The details of an org-switch failure: the access_denied details about membership and token
+ * binding (not `not_addressee`, an event addressed to someone else in an org the principal is in).
+ */
+export const ORG_SWITCH_DETAILS = DETAIL_CODES.access_denied.filter(
+  (detail): detail is Exclude<typeof detail, 'not_addressee'> => detail !== 'not_addressee',
+);
 const KINDS = new Set<string>(DECISION_KINDS);
 /**
  * Decisions a server asks for on its own account: a realtime hub filtering recipients, a job

@@ -11,6 +11,7 @@ import { CACHE_LAYERS, REQUEST_REFUSALS } from '../../src/contract/metric-labels
 import { SPOOF_SOURCES } from '../../src/contract/org-sources.js';
 import { FLIP_SOURCES } from '../../src/contract/tenancy-switch.js';
 import { ORG_STATUSES } from '../../src/directory/types.js';
+import { ORG_SWITCH_DETAILS } from '../../src/observability/decision-labels.js';
 import { codeTable, codesIn, doc, rowCell } from './markdown-tables.js';
 
 const data = JSON.parse(readFileSync(DATA_FILE, 'utf8')) as {
@@ -64,10 +65,10 @@ describe('docs/metrics.md label values', () => {
     expect(values('`reason`').sort()).toEqual(Object.keys(data.reasons).sort());
   });
 
-  it('list the decision kinds, spoof sources, org-switch details, flip sources, refusals and cache layers of the code', () => {
+  it('list the decision kinds, spoof sources, org-switch details (of the code), flip sources, refusals and cache layers of the code', () => {
     expect(values('`kind`')).toEqual([...DECISION_KINDS]);
     expect(values('`source`')).toEqual([...SPOOF_SOURCES]);
-    expect(values('`detail`').sort()).toEqual([...(data.details.access_denied ?? [])].sort());
+    expect(values('`detail`').sort()).toEqual([...ORG_SWITCH_DETAILS].sort());
     expect(values('`to`, `source` (flips)')).toEqual(['on', 'off', ...FLIP_SOURCES]);
     expect(values('`refusal`')).toEqual([...REQUEST_REFUSALS]);
     expect(values('`layer`')).toEqual([...CACHE_LAYERS]);

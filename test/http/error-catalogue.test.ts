@@ -50,6 +50,8 @@ const EXPECTED: Record<ErrorCode, [number, string, string | undefined]> = {
   policy_compile_failed: [422, 'policy_rejected', 'policy_compile_failed'],
   smoke_failed: [422, 'policy_rejected', 'smoke_failed'],
   usage_error: [400, 'invalid_request', 'usage_error'],
+  unknown_event_type: [400, 'invalid_request', 'unknown_event_type'],
+  unlisted_event_channel: [400, 'invalid_request', 'unlisted_event_channel'],
 };
 
 const DETAIL = 'detail for the log: redis://10.0.0.7:6379 ECONNREFUSED';

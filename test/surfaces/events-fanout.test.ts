@@ -82,7 +82,12 @@ describe('fan-out to thousands of recipients', () => {
 
 describe('fairness: a long fan-out yields the event loop', () => {
   it('a single decision asked while a 10 000-recipient fan-out runs is answered before the fan-out ends', async () => {
-    const filterEvent = createEventFilter(s.app.authorizer, s.app.config.server.fanout_yield_every);
+    const filterEvent = createEventFilter({
+      authorizer: s.app.authorizer,
+      yieldEvery: s.app.config.server.fanout_yield_every,
+      policyData: () => s.app.policy.current()?.data ?? null,
+      allowUncatalogued: false,
+    });
     const recipients = Array.from({ length: 10_000 }, (_, i) => ({
       id: `s${i}`,
       user: `user-${i}`,
@@ -91,7 +96,7 @@ describe('fairness: a long fan-out yields the event loop', () => {
     const finished: string[] = [];
     const fanOut = filterEvent({
       channel: 'websocket',
-      event: { type: 'alert', org: 'acme' },
+      event: { type: 'alert', org: 'acme', user: null },
       recipients,
     }).then((r) => {
       finished.push('fan-out');

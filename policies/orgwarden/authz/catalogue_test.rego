@@ -163,7 +163,7 @@ test_unknown_role_has_no_normal_form if not authz.normalize_role("superuser")
 
 test_ownership_freshness_limit if catalogue.ownership_transfer.max_auth_age_s == 300
 
-test_no_global_event_types_by_default if catalogue.global_event_types == []
+test_only_maintenance_is_global_by_default if {type | some type, entry in catalogue.events; entry.scope == "global"} == {"maintenance.announced"}
 
 # Without the catalogue data nothing is allowed; the status falls back to 500.
 test_missing_catalogue_denies if {

@@ -30,6 +30,9 @@ else := deny("unauthenticated", authn_detail) if not authenticated
 #    nothing about them)
 else := deny("unknown_action", unknown_action_detail) if not action_entry
 
+# ... and an event type the event catalogue lists is listed well formed (events.rego)
+else := deny("unknown_action", "invalid_catalogue_entry") if malformed_event_entry
+
 # 3. the org is resolved (a token bound to several orgs names one; before the gate, so the answer
 #    does not depend on the order of the binding), then the tenancy gate (single-tenant mode only)
 else := deny("invalid_org", "org_required") if not org_resolved
@@ -81,8 +84,11 @@ else := deny_in_org("insufficient_role", object.get(action_entry, "min_role", nu
 	not role_sufficient
 }
 
-# 9. resource org and shares
+# 9. resource org and shares; an event's scope (events.rego)
 else := deny_in_org("cross_org", cross_org_detail) if not resource_accessible
+
+# ... and a recipient-scoped event only to the user it is addressed to (events.rego)
+else := deny_in_org("access_denied", "not_addressee") if not event_addressee_matches
 
 # 10. action specifics
 else := deny_in_org("default_org_immutable", null) if not default_org_mutable

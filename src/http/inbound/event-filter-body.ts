@@ -3,6 +3,7 @@
  *
  *   {"channel": "websocket" | "sse" | "push",
  *    "event": {"type": "alert", "org": "acme"},              org optional: absent or null = none
+ *    (a recipient-scoped type: "event": {"type": "ai.response", "org": "acme", "user": "bob"})
  *    "recipients": [{"id": "s1", "user": "alice", "org": "acme"}, …]}   at most MAX_RECIPIENTS
  *
  * A recipient's `org` is the org their connection is on; absent or null means none was chosen
@@ -11,16 +12,16 @@
  * the field, and so is a recipient `user` that is not a canonical user id (the hub vouches for the
  * user; a disguised spelling must not become a principal). Org ids are judged by the policy per
  * recipient (`invalid_org`), so one bad connection never blocks the fan-out to the others. The
- * event carries no payload here: the filter needs only its type and org.
+ * event carries no payload here: the filter needs only its type, org and addressee. Whether the
+ * type may be filtered at all, and whether it takes a `user`, is the event catalogue's (read by the
+ * filter from the active policy, surfaces/events/event-scope.ts); here `event.user` is only
+ * checked to be a canonical user id, like a recipient's.
  */
 import { z } from 'zod';
+import { EVENT_CHANNELS } from '../../contract/event-catalogue.js';
 import { MAX_ID_LENGTH } from '../../contract/ids.js';
 import { parseDocument } from '../../contract/parse-document.js';
-import {
-  EVENT_CHANNELS,
-  MAX_RECIPIENTS,
-  type EventFilterRequest,
-} from '../../surfaces/events/event-filter.js';
+import { MAX_RECIPIENTS, type EventFilterRequest } from '../../surfaces/events/event-filter.js';
 import { ApiError } from '../errors.js';
 import { nonEmptyText, userId } from './fields.js';
 
@@ -50,7 +51,7 @@ const eventFilterDocument = z.strictObject({
         ? `must be one of ${EVENT_CHANNELS.join(', ')}`
         : 'must be a string',
   }),
-  event: z.strictObject({ type: id(), org: id().nullish() }),
+  event: z.strictObject({ type: id(), org: id().nullish(), user: userId().nullish() }),
   recipients,
 });
 
@@ -61,7 +62,7 @@ export function parseEventFilterBody(body: unknown): EventFilterRequest {
   const { channel, event, recipients: list } = parsed.value;
   return {
     channel,
-    event: { type: event.type, org: event.org ?? null },
+    event: { type: event.type, org: event.org ?? null, user: event.user ?? null },
     recipients: list.map((r) => ({ id: r.id, user: r.user, org: r.org ?? null })),
   };
 }
