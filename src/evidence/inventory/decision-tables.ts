@@ -10,6 +10,8 @@ import { ConfigError, type ConfigIssue } from '../../contract/config-error.js';
 export interface TableSourceFile {
   /** Shown in case names: the file's name within the tables folder. */
   readonly file: string;
+  /** Named in errors (default: `file`): where the reader finds the file. */
+  readonly path?: string;
   readonly text: string;
 }
 
@@ -36,7 +38,8 @@ export function parseDecisionTables(files: readonly TableSourceFile[]): TableCas
   return files.flatMap((f) => parseTable(f));
 }
 
-function parseTable({ file, text }: TableSourceFile): TableCase[] {
+function parseTable({ file, text, path }: TableSourceFile): TableCase[] {
+  const where = path ?? file;
   let doc: unknown;
   try {
     doc = parse(text, { uniqueKeys: true, maxAliasCount: 0 });
@@ -45,11 +48,11 @@ function parseTable({ file, text }: TableSourceFile): TableCase[] {
       err instanceof YAMLParseError
         ? (err.message.split('\n')[0] ?? 'invalid YAML')
         : 'invalid YAML';
-    throw new DecisionTableError(file, [{ path: '', message }]);
+    throw new DecisionTableError(where, [{ path: '', message }]);
   }
   if (doc === null || doc === undefined) return [];
   if (!Array.isArray(doc))
-    throw new DecisionTableError(file, [{ path: '', message: 'must be a list of cases' }]);
+    throw new DecisionTableError(where, [{ path: '', message: 'must be a list of cases' }]);
   const issues: ConfigIssue[] = [];
   const cases: TableCase[] = [];
   doc.forEach((entry: unknown, i) => {
@@ -64,7 +67,7 @@ function parseTable({ file, text }: TableSourceFile): TableCase[] {
     if (typeof name === 'string' && typeof action === 'string')
       cases.push({ name: `${file} › ${name}`, action, strings: stringsIn(request) });
   });
-  if (issues.length > 0) throw new DecisionTableError(file, issues);
+  if (issues.length > 0) throw new DecisionTableError(where, issues);
   return cases;
 }
 

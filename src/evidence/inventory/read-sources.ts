@@ -38,7 +38,11 @@ export function readDecisionTables(dir: string): TableCase[] {
     ]);
   }
   return parseDecisionTables(
-    names.map((file) => ({ file, text: readFileSync(path.join(dir, file), 'utf8') })),
+    names.map((file) => ({
+      file,
+      path: path.join(dir, file),
+      text: readFileSync(path.join(dir, file), 'utf8'),
+    })),
   );
 }
 
