@@ -98,20 +98,7 @@ export async function inventory(argv: string[], io: InventoryIo = processIo()): 
       ? { dir: config.policy.dir }
       : { bundle: config.policy.bundle ?? '' };
   if (source.dir !== undefined) io.err(`orgwarden: compiling ${describeSource(source)} with OPA…`);
-  let candidate;
-  try {
-    candidate = await loadCandidate(source, {
-      env: io.env,
-      verificationKey: config.policy.public_key_file
-        ? await loadVerificationKey(config.policy.public_key_file)
-        : null,
-      now: () => new Date(),
-    });
-  } catch (err) {
-    if (err instanceof PolicyRejectedError)
-      throw new UsageError(`the policy was rejected at step ${err.step}: ${err.message}`);
-    throw err;
-  }
+  const candidate = await loadPolicy(source, config.policy.public_key_file, io.env);
   const data = candidate.bundle.data;
   const policySource =
     source.dir !== undefined
@@ -130,7 +117,8 @@ export async function inventory(argv: string[], io: InventoryIo = processIo()): 
 
   const inv = buildInventory({
     policy: { source: policySource, revision: candidate.bundle.revision, data },
-    manifest: { source: shown(manifest.source), routes },
+    // `source` is a file only when a manifest was loaded; otherwise it says why there is none.
+    manifest: { source: manifest.table ? shown(manifest.source) : manifest.source, routes },
     suite:
       io.generateSuite && routes
         ? io.generateSuite({ data, routes, tenancy: config.tenancy })
@@ -151,6 +139,25 @@ export async function inventory(argv: string[], io: InventoryIo = processIo()): 
   return inv.gaps.length > 0 ? 1 : 0;
 }
 
+/** Loads the policy as a start would; a policy a start would refuse is bad input (exit 2). */
+async function loadPolicy(
+  source: { dir: string } | { bundle: string },
+  publicKeyFile: string | undefined,
+  env: Record<string, string | undefined>,
+) {
+  try {
+    return await loadCandidate(source, {
+      env,
+      verificationKey: publicKeyFile ? await loadVerificationKey(publicKeyFile) : null,
+      now: () => new Date(),
+    });
+  } catch (err) {
+    if (err instanceof PolicyRejectedError)
+      throw new UsageError(`the policy was rejected at step ${err.step}: ${err.message}`);
+    throw err;
+  }
+}
+
 function readText(file: string, error: (message: string) => Error): string {
   try {
     return readFileSync(file, 'utf8');
@@ -167,6 +174,7 @@ function readOpenApi(file: string) {
 /** A named register must be there; the default one is a gap when absent. */
 function readRiskRegister(file: string, named: boolean, shown: (file: string) => string) {
   if (!named && !existsSync(file)) return { file: shown(file), entries: null };
-  const text = readText(file, (message) => new RiskRegisterError(file, [{ path: '', message }]));
-  return { file: shown(file), entries: parseRiskRegister(text, shown(file)) };
+  const name = shown(file);
+  const text = readText(file, (message) => new RiskRegisterError(name, [{ path: '', message }]));
+  return { file: name, entries: parseRiskRegister(text, name) };
 }
