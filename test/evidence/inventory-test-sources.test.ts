@@ -1,7 +1,7 @@
 /**
  * The hand-written test sources the inventory credits: the Rego test scanner and the decision
  * tables. A case counts for an action or an event type only when a string literal of it (or of a
- * helper it calls) is exactly that string.
+ * supporting rule it calls) is exactly that string.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import {
 
 const REGO = `package orgwarden.authz_test
 
-# a helper the cases call, which names the action
+# a supporting rule the cases call, which names the action
 removing(target) := {"action": "org.members.remove", "context": {"target_user": target}}
 
 # a value the cases refer to
@@ -67,7 +67,7 @@ describe('scanRegoTests', () => {
     ]);
   });
 
-  it('credits a case with the strings of the helpers it uses, and only that case', () => {
+  it('credits a case with the strings of the supporting rules it uses, and only that case', () => {
     expect(naming('org.members.remove')).toEqual([
       'members_test.rego › test_members › removal of the owner',
     ]);

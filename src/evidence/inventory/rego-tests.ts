@@ -9,10 +9,10 @@
  * - a `test_*` block without cases is one test.
  *
  * A case or test "mentions" a string when a string literal in it equals the string exactly, or a
- * literal in a helper it refers to does (helpers are other blocks of the scanned files, followed
- * transitively; blocks holding cases and `test_*` rules are never followed, so one case does not
- * borrow its neighbours' strings). A mention is evidence that a test exercises the action or event
- * type, not proof: the coverage it reports can only under-count, never invent a test.
+ * literal in a rule it refers to does (other blocks of the scanned files, followed transitively;
+ * blocks holding cases and `test_*` rules are never followed, so one case does not borrow its
+ * neighbours' strings). A mention is evidence that a test names the action or event type, not
+ * proof that it exercises it; cases that take the action from shared fixtures are not credited.
  */
 
 export interface RegoSourceFile {
@@ -24,7 +24,7 @@ export interface RegoSourceFile {
 export interface RegoTestCase {
   /** `<file> › <test rule> › <case name>`, or `<file> › <test rule>` for a plain test. */
   readonly name: string;
-  /** Every string literal the case holds or reaches through helpers (its own name excluded). */
+  /** Every string literal the case holds or reaches through supporting rules (its own name excluded). */
   readonly strings: ReadonlySet<string>;
 }
 
@@ -41,11 +41,11 @@ const CASE_NAME = /"name"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 /** The Rego test cases of `files`, in file order, then source order. */
 export function scanRegoTests(files: readonly RegoSourceFile[]): RegoTestCase[] {
   const perFile = files.map((f) => ({ file: f.file, blocks: splitBlocks(stripComments(f.text)) }));
-  const helpers = new Map<string, Block>();
+  const support = new Map<string, Block>();
   for (const { blocks } of perFile)
     for (const b of blocks)
-      if (b.cases.length === 0 && !b.name.startsWith('test_')) helpers.set(b.name, b);
-  const reach = (text: string) => stringsReached(text, helpers);
+      if (b.cases.length === 0 && !b.name.startsWith('test_')) support.set(b.name, b);
+  const reach = (text: string) => stringsReached(text, support);
 
   const out: RegoTestCase[] = [];
   for (const { file, blocks } of perFile) {
@@ -72,17 +72,17 @@ function refersToCaseList(test: Block, blocks: readonly Block[]): boolean {
   return blocks.some((b) => b.cases.length > 0 && ids.has(b.name));
 }
 
-/** Literals of `text` and of every helper it refers to, transitively. */
-function stringsReached(text: string, helpers: ReadonlyMap<string, Block>): Set<string> {
+/** Literals of `text` and of every supporting rule it refers to, transitively. */
+function stringsReached(text: string, support: ReadonlyMap<string, Block>): Set<string> {
   const strings = new Set(literals(text));
   const seen = new Set<string>();
   const queue = [...identifiers(text)];
   for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-    const helper = helpers.get(id);
-    if (!helper || seen.has(id)) continue;
+    const rule = support.get(id);
+    if (!rule || seen.has(id)) continue;
     seen.add(id);
-    for (const s of literals(helper.text)) strings.add(s);
-    queue.push(...identifiers(helper.text));
+    for (const s of literals(rule.text)) strings.add(s);
+    queue.push(...identifiers(rule.text));
   }
   return strings;
 }
