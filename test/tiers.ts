@@ -48,6 +48,7 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/decision-tables-broken-policies.test.ts',
       'test/engine/fail-closed.test.ts',
       'test/bundle/tar.test.ts',
+      'test/cli/inventory-command.test.ts',
       'test/policy-rollout/cli.test.ts',
       'test/policy-rollout/opa-interop.test.ts',
       'test/policy-rollout/reload.test.ts',
