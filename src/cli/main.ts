@@ -2,6 +2,7 @@
 /** The `orgwarden` command. */
 import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
+import { certify, CERTIFY_HELP } from './certify.js';
 import { check, CHECK_HELP } from './check.js';
 import { policy, POLICY_HELP } from './policy.js';
 import { serve, SERVE_HELP } from './serve.js';
@@ -14,6 +15,8 @@ Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
   check --config FILE --input FILE        evaluate one authorize request offline, print the decision
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
+  certify --config FILE [--since REF]     certify the configured policy for release: every check,
+                                          gates P0-P2 and a verdict (docs/certification.md)
   help [command]                          show help
 
 Run "orgwarden <command> --help" for a command's options. Docs: README.md and docs/.`;
@@ -22,6 +25,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   serve: { run: serve, help: SERVE_HELP },
   check: { run: check, help: CHECK_HELP },
   policy: { run: policy, help: POLICY_HELP },
+  certify: { run: certify, help: CERTIFY_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

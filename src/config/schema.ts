@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ConfigContext } from '../contract/config-fields.js';
 import { authConfigSchema } from '../authn/config.js';
+import { certifyConfigSchema } from './certify.js';
 import { directoryConfigSchema } from '../directory/config.js';
 import { adminConfigSchema, serverConfigSchema } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
@@ -23,6 +24,7 @@ export function configSchema(ctx: ConfigContext) {
       policy: policyConfigSchema(ctx),
       admin: adminConfigSchema(ctx),
       decision_log: decisionLogConfigSchema(ctx),
+      certify: certifyConfigSchema(ctx),
     })
     .superRefine(
       (config, issues) => {
