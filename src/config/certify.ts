@@ -23,5 +23,3 @@ export function certifyConfigSchema(ctx: ConfigContext) {
     })
     .prefault({});
 }
-
-export type CertifyConfig = z.output<ReturnType<typeof certifyConfigSchema>>;

@@ -114,7 +114,7 @@ export function metricSum(
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const match = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
+    if (match?.[1] !== name) continue;
     const found = new Map(
       [...(match[3] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [
         m[1],

@@ -35,7 +35,8 @@ export async function killSwitchDrill(
   const token = await sessionToken(world.secret, memberOf(HOME_ORG, 'viewer'), world.nowS());
   const samples: Sample[] = [];
   let stop = false;
-  let broken: unknown = null;
+  // Set by a worker (a closure), so kept in an object the compiler does not narrow.
+  const broken: { error: Error | null } = { error: null };
   const worker = async () => {
     while (!stop) {
       const sentAt = clockMs();
@@ -49,7 +50,7 @@ export async function killSwitchDrill(
         });
       } catch (err) {
         // A decision that got no answer ends the drill: it cannot show what the switch did.
-        broken = err;
+        broken.error = err instanceof Error ? err : new Error(String(err));
         stop = true;
       }
     }
@@ -72,11 +73,8 @@ export async function killSwitchDrill(
   await until(() => samples.filter((s) => s.sentAt > onAnswered).length >= options.perPhase);
   stop = true;
   await done;
-  if (broken !== null)
-    return blocked(
-      command,
-      `a decision got no answer: ${broken instanceof Error ? broken.message : String(broken)}`,
-    );
+  if (broken.error !== null)
+    return blocked(command, `a decision got no answer: ${broken.error.message}`);
 
   const beforeOff = samples.filter((s) => s.answeredAt < offSent);
   const afterOff = samples.filter((s) => s.sentAt > offAnswered && s.answeredAt < onSent);

@@ -153,15 +153,17 @@ interface CoverageFile {
 
 /** Line coverage of the policy files from `opa test --coverage --format=json`; tests excluded. */
 export function readCoverage(stdout: string): Coverage | null {
-  let report: { files?: Record<string, CoverageFile> };
+  let report: unknown;
   try {
-    report = JSON.parse(stdout) as { files?: Record<string, CoverageFile> };
+    report = JSON.parse(stdout);
   } catch {
     return null;
   }
-  if (typeof report !== 'object' || report === null || typeof report.files !== 'object')
-    return null;
-  const files = Object.entries(report.files).filter(([f]) => !f.endsWith('_test.rego'));
+  const found = (report as { files?: unknown } | null)?.files;
+  if (typeof found !== 'object' || found === null) return null;
+  const files = Object.entries(found as Record<string, CoverageFile>).filter(
+    ([f]) => !f.endsWith('_test.rego'),
+  );
   let covered = 0;
   let notCovered = 0;
   const where: string[] = [];
