@@ -13,7 +13,7 @@
  */
 import { STEP_IDS, STEP_TITLES, type RiskRegister, type StepId, type StepResult } from './types.js';
 
-export type GateStatus = 'PASS' | 'FAIL' | 'N/A';
+type GateStatus = 'PASS' | 'FAIL' | 'N/A';
 export type Verdict = 'APPROVED' | 'CHANGES_REQUESTED' | 'BLOCKED';
 
 export interface Gate {
