@@ -66,6 +66,11 @@ const NEEDS: Record<string, readonly string[]> = {
   ],
   // Only Node, but slow: each test starts, kills and restarts sidecar processes from dist/ (built
   // by this tier's global setup), which would take the unit tier past its minute.
+  // The whole certification: the pinned OPA (fmt, check, test --coverage), a throw-away instance
+  // on a loopback port, and promtool when it is installed.
+  'the built orgwarden command with the pinned OPA and a listener (orgwarden certify)': [
+    'test/cli/certify.test.ts',
+  ],
   'the built orgwarden command, run as real processes': [
     'test/cli/cli.test.ts',
     'test/directory/file-crash.test.ts',

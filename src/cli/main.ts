@@ -2,6 +2,7 @@
 /** The `orgwarden` command. */
 import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
+import { certify, CERTIFY_HELP } from './certify.js';
 import { check, CHECK_HELP } from './check.js';
 import { inventory, INVENTORY_HELP } from './inventory.js';
 import { policy, POLICY_HELP } from './policy.js';
@@ -17,6 +18,8 @@ Commands:
   inventory --config FILE [--openapi F]   print the surface inventory: routes, guards, covering tests,
                                           events, unguarded API operations, the risk register
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
+  certify --config FILE [--since REF]     certify the configured policy for release: every check,
+                                          gates P0-P2 and a verdict (docs/certification.md)
   help [command]                          show help
 
 Run "orgwarden <command> --help" for a command's options. Docs: README.md and docs/.`;
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   check: { run: check, help: CHECK_HELP },
   inventory: { run: (argv) => inventory(argv), help: INVENTORY_HELP },
   policy: { run: policy, help: POLICY_HELP },
+  certify: { run: certify, help: CERTIFY_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

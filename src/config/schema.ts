@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ConfigContext } from '../contract/config-fields.js';
 import { authConfigSchema } from '../authn/config.js';
+import { certifyConfigSchema } from './certify.js';
 import { directoryConfigSchema } from '../directory/config.js';
 import { adminConfigSchema, serverConfigSchema } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
@@ -25,6 +26,7 @@ export function configSchema(ctx: ConfigContext) {
       admin: adminConfigSchema(ctx),
       decision_log: decisionLogConfigSchema(ctx),
       events: eventsConfigSchema,
+      certify: certifyConfigSchema(ctx),
     })
     .superRefine(
       (config, issues) => {
