@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Mutation testing of the policy pack: makes small semantic changes ("mutants") to the Rego of
+// policies/orgwarden/authz (never the tests), compiles each with the pinned OPA and runs the suites
+// against it. A suite kills a mutant when it fails on it. Needs dist/ (npm run build) and OPA.
+// `npm run mutation -- --help` for usage.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadToolkit, runPolicyVariant, setUpSuites, SUITE_NAMES } from './lib/mutant-suites.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POLICY_PACK = path.join(ROOT, 'policies', 'orgwarden');
+const MUTATION_MODULE = path.join(ROOT, 'dist', 'evidence', 'mutation', 'index.js');
+
+const USAGE = `Usage: npm run mutation -- [options]
+
+Generates mutants of the policies in policies/orgwarden/authz (test files excluded), compiles each
+with the pinned OPA, runs the suites against it and reports how many each suite kills. Needs the
+built dist/ (npm run build) and OPA (npm run opa:ensure).
+
+Options:
+  --limit N          run a reproducible sample of N mutants (default: all)
+  --seed S           the sample's seed, an integer (default 1)
+  --operators a,b    only mutants of these operators (default: all)
+  --only ID,ID       only these mutants (ids as printed: <file>:<line>:<operator>:<n>)
+  --suites a,b       run only these suites (default: ${SUITE_NAMES.join(',')})
+  --jobs N           mutants run side by side (default: the number of cores)
+  --json FILE        also write the run (every mutant, its outcome, the summary) to FILE
+  --list             print the chosen mutants and exit without running them
+  --help             this text
+
+A mutant is stillborn when it does not compile or load (no suite ran), killed when at least one
+suite fails on it, survived otherwise. score = killed / (run - stillborn).
+`;
+
+class UsageError extends Error {}
+
+function positiveInt(value, name, { min = 1 } = {}) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`${name} must be an integer of at least ${min}, not "${value}"`);
+  return Number(value);
+}
+
+function list(value, name, allowed) {
+  if (value === undefined) return undefined;
+  const items = value.split(',').filter(Boolean);
+  const unknown = allowed ? items.filter((item) => !allowed.includes(item)) : [];
+  if (items.length === 0 || unknown.length > 0)
+    throw new UsageError(
+      `${name}: unknown ${unknown.join(', ') || '(empty)'}; known: ${(allowed ?? []).join(', ')}`,
+    );
+  return items;
+}
+
+function readOptions(argv, operators) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        limit: { type: 'string' },
+        seed: { type: 'string' },
+        operators: { type: 'string' },
+        only: { type: 'string' },
+        suites: { type: 'string' },
+        jobs: { type: 'string' },
+        json: { type: 'string' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  const options = {
+    help: parsed.help === true,
+    list: parsed.list === true,
+    limit: positiveInt(parsed.limit, '--limit'),
+    seed: positiveInt(parsed.seed, '--seed', { min: 0 }) ?? 1,
+    operators: list(parsed.operators, '--operators', operators),
+    only: list(parsed.only, '--only'),
+    suites: list(parsed.suites, '--suites', SUITE_NAMES) ?? SUITE_NAMES,
+    jobs: positiveInt(parsed.jobs, '--jobs') ?? os.availableParallelism(),
+    json: parsed.json,
+  };
+  if (options.only && (options.limit !== undefined || options.operators))
+    throw new UsageError('--only picks the mutants itself: it takes no --limit or --operators');
+  return options;
+}
+
+/** Every file of the policy pack under policies/orgwarden, keyed by its path there. */
+function readPolicyFiles() {
+  const files = new Map();
+  for (const entry of readdirSync(POLICY_PACK, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.rego')) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(
+      path.relative(POLICY_PACK, full).split(path.sep).join('/'),
+      readFileSync(full, 'utf8'),
+    );
+  }
+  return files;
+}
+
+function chooseMutants(mutation, all, options) {
+  if (options.only) {
+    const byId = new Map(all.map((m) => [m.id, m]));
+    const missing = options.only.filter((id) => !byId.has(id));
+    if (missing.length) throw new UsageError(`--only: no mutant ${missing.join(', ')}`);
+    return options.only.map((id) => byId.get(id));
+  }
+  const ofOperators = options.operators
+    ? all.filter((m) => options.operators.includes(m.operator))
+    : all;
+  return mutation.sampleMutants(ofOperators, options.limit ?? ofOperators.length, options.seed);
+}
+
+/** Runs `work` over `items`, `jobs` at a time, in order of start. */
+async function pool(items, jobs, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  return results;
+}
+
+function describeOutcome(outcome) {
+  if (outcome.stillborn !== null) return `stillborn (${outcome.stillborn})`;
+  return outcome.killedBy.length ? `killed by ${outcome.killedBy.join(', ')}` : 'survived';
+}
+
+function printSummary(mutation, summary, { generated, suites, skipped, outcomes }) {
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out(`mutants: ${generated} generated, ${summary.run} run`);
+  out(`stillborn (do not compile or load): ${summary.stillborn}`);
+  for (const suite of suites) out(`killed by ${suite}: ${summary.killedBySuite[suite]}`);
+  for (const { name, why } of skipped) out(`killed by ${name}: not run (${why})`);
+  out(`killed (by any suite): ${summary.killed}`);
+  out(`survived: ${summary.survived}`);
+  out(
+    `score: ${summary.score === null ? 'n/a' : `${summary.score}%`} (killed / (run - stillborn))`,
+  );
+  out('by operator (run / stillborn / killed / survived):');
+  for (const [operator, c] of Object.entries(summary.byOperator)) {
+    out(`  ${operator.padEnd(13)} ${c.run} / ${c.stillborn} / ${c.killed} / ${c.survived}`);
+  }
+  const survivors = outcomes.filter((o) => mutation.mutantStatus(o) === 'survived');
+  if (survivors.length) out('survivors (equivalent, or a gap in the suites):');
+  for (const s of survivors) {
+    out(`  ${s.id}  ${s.description}`);
+    out(mutation.mutantDiff(s).replace(/^/gm, '      '));
+  }
+}
+
+async function main(argv) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!existsSync(MUTATION_MODULE))
+    throw new Error(
+      `${path.relative(ROOT, MUTATION_MODULE)} is missing: run "npm run build" first`,
+    );
+  const mutation = await import(MUTATION_MODULE);
+  const options = readOptions(argv, mutation.MUTATION_OPERATORS);
+  const files = readPolicyFiles();
+  const all = mutation.generatePolicyMutants(files);
+  const chosen = chooseMutants(mutation, all, options);
+  if (options.list) {
+    for (const m of chosen) process.stdout.write(`${m.id}  ${m.description}\n`);
+    return 0;
+  }
+
+  const toolkit = await loadToolkit(ROOT);
+  const original = await toolkit.parseBundle(
+    await toolkit.compilePolicyDir(path.dirname(POLICY_PACK)),
+    'policies',
+  );
+  const { suites, skipped } = await setUpSuites(toolkit, options.suites, original.data);
+  for (const { name, why } of skipped) console.error(`notice: suite ${name} skipped: ${why}`);
+  const names = suites.map((s) => s.name);
+
+  // A suite that fails on the policy as it is would "kill" every mutant and prove nothing.
+  const baseline = await runPolicyVariant(toolkit, suites, new Map());
+  const failing = (baseline.suites ?? []).filter((s) => s.killed);
+  if (baseline.stillborn !== null || failing.length)
+    throw new Error(
+      `the suites must pass on the unmutated policy first: ${baseline.stillborn ?? failing.map((s) => `${s.name} (${s.detail})`).join('; ')}`,
+    );
+  console.error(
+    `${chosen.length} of ${all.length} mutants; suites: ${names.join(', ')}; ${options.jobs} at a time`,
+  );
+
+  let done = 0;
+  const started = Date.now();
+  const outcomes = await pool(chosen, options.jobs, async (mutant) => {
+    const changed = mutant.apply(files);
+    const result = await runPolicyVariant(
+      toolkit,
+      suites,
+      new Map([[mutant.file, changed.get(mutant.file)]]),
+    );
+    const { apply: _apply, ...data } = mutant;
+    const outcome = {
+      ...data,
+      stillborn: result.stillborn,
+      killedBy: (result.suites ?? []).filter((s) => s.killed).map((s) => s.name),
+      suites: result.suites ?? [],
+    };
+    done += 1;
+    console.error(
+      `[${done}/${chosen.length}] ${mutant.file}:${mutant.line} ${mutant.operator} … ${describeOutcome(outcome)}`,
+    );
+    return outcome;
+  });
+
+  const summary = mutation.summariseMutationRun(outcomes, names);
+  printSummary(mutation, summary, { generated: all.length, suites: names, skipped, outcomes });
+  console.error(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (options.json) {
+    const report = {
+      generated: all.length,
+      selection: options.only
+        ? { only: options.only }
+        : {
+            limit: options.limit ?? null,
+            seed: options.seed,
+            operators: options.operators ?? null,
+          },
+      suites: names,
+      skipped,
+      summary,
+      mutants: outcomes,
+    };
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`error: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
