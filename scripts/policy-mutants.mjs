@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadToolkit, runPolicyVariant, setUpSuites, SUITE_NAMES } from './lib/mutant-suites.mjs';
+import { loadToolkit, runPolicyVariant, setUpSuites, SUITE_NAMES } from './mutation/suites.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POLICY_PACK = path.join(ROOT, 'policies', 'orgwarden');
@@ -50,7 +50,7 @@ function list(value, name, allowed) {
   const unknown = allowed ? items.filter((item) => !allowed.includes(item)) : [];
   if (items.length === 0 || unknown.length > 0)
     throw new UsageError(
-      `${name}: unknown ${unknown.join(', ') || '(empty)'}; known: ${(allowed ?? []).join(', ')}`,
+      `${name}: unknown ${unknown.length ? unknown.join(', ') : '(empty)'}; known: ${(allowed ?? []).join(', ')}`,
     );
   return items;
 }

@@ -35,7 +35,7 @@ export interface PolicyMutant {
 }
 
 /** Files mutants are made of: Rego sources that are not tests. */
-export const isMutableFile = (file: string): boolean =>
+const isMutableFile = (file: string): boolean =>
   file.endsWith('.rego') && !file.endsWith('_test.rego');
 
 /**

@@ -3,18 +3,7 @@
  * figures. The runner (scripts/policy-mutants.mjs) compiles and runs the suites; this module does
  * no I/O.
  */
-export {
-  applyMutant,
-  generatePolicyMutants,
-  isMutableFile,
-  mutantDiff,
-  type PolicyMutant,
-} from './generate.js';
-export { MUTATION_OPERATORS, type MutationOperator } from './operators.js';
+export { applyMutant, generatePolicyMutants, mutantDiff, type PolicyMutant } from './generate.js';
+export { MUTATION_OPERATORS } from './operators.js';
 export { sampleMutants } from './sample.js';
-export {
-  mutantStatus,
-  summariseMutationRun,
-  type MutantOutcome,
-  type MutationSummary,
-} from './summary.js';
+export { mutantStatus, summariseMutationRun, type MutantOutcome } from './summary.js';

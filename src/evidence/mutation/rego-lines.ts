@@ -6,7 +6,7 @@
  * of its head line and closed by a line starting with `}`).
  */
 
-export interface StringSpan {
+interface StringSpan {
   /** Index of the opening quote in the line. */
   readonly start: number;
   /** Index just past the closing quote. */
@@ -34,7 +34,10 @@ export interface RegoLine {
   readonly expression: { readonly from: number; readonly body: number } | null;
 }
 
-type Block = { kind: 'body' | 'value'; opened: number };
+interface Block {
+  kind: 'body' | 'value';
+  opened: number;
+}
 
 /** Splits a line into code and comment and finds its string literals (`"…"` and `` `…` ``). */
 function scanLine(text: string): { code: string; strings: StringSpan[] } {

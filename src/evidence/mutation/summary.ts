@@ -21,7 +21,7 @@ export const mutantStatus = (outcome: MutantOutcome): MutantStatus => {
   return outcome.killedBy.length > 0 ? 'killed' : 'survived';
 };
 
-export interface MutationCounts {
+interface MutationCounts {
   readonly run: number;
   readonly stillborn: number;
   readonly killed: number;

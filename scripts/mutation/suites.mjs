@@ -48,13 +48,16 @@ function regoSuite(toolkit) {
         stdout = error.stdout ?? '';
         if (!stdout.trim().startsWith('[')) {
           // The policy compiled on its own, but the tests do not compile against it.
-          return { killed: true, detail: `tests do not compile: ${firstLine(stdout || error)}` };
+          return {
+            killed: true,
+            detail: `tests do not compile: ${firstLine(stdout.trim() ? stdout : error)}`,
+          };
         }
       }
       const failed = JSON.parse(stdout).filter((r) => r.fail === true || r.error !== undefined);
       const names = failed.map((r) => r.name);
       const more = names.length > 3 ? ` and ${names.length - 3} more` : '';
-      return { killed: failed.length > 0, detail: names.slice(0, 3).join(', ') + more };
+      return { killed: failed.length > 0, detail: `${names.slice(0, 3).join(', ')}${more}` };
     },
   };
 }
@@ -66,7 +69,10 @@ function smokeSuite(toolkit) {
     run({ engine, bundle }) {
       try {
         const report = toolkit.runSmokeCases(engine, bundle.data);
-        return { killed: false, detail: `${report.cases + report.builtin} cases passed` };
+        return {
+          killed: false,
+          detail: `${Number(report.cases) + Number(report.builtin)} cases passed`,
+        };
       } catch (error) {
         if (error?.code !== 'smoke_failed') throw error;
         return { killed: true, detail: firstLine(error.message) };
