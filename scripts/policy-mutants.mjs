@@ -4,94 +4,14 @@
 // against it. A suite kills a mutant when it fails on it. Needs dist/ (npm run build) and OPA.
 // `npm run mutation -- --help` for usage.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { loadToolkit, runPolicyVariant, setUpSuites, SUITE_NAMES } from './mutation/suites.mjs';
+import { readOptions, USAGE, UsageError } from './mutation/options.mjs';
+import { loadToolkit, runPolicyVariant, setUpSuites } from './mutation/suites.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POLICY_PACK = path.join(ROOT, 'policies', 'orgwarden');
 const MUTATION_MODULE = path.join(ROOT, 'dist', 'evidence', 'mutation', 'index.js');
-
-const USAGE = `Usage: npm run mutation -- [options]
-
-Generates mutants of the policies in policies/orgwarden/authz (test files excluded), compiles each
-with the pinned OPA, runs the suites against it and reports how many each suite kills. Needs the
-built dist/ (npm run build) and OPA (npm run opa:ensure).
-
-Options:
-  --limit N          run a reproducible sample of N mutants (default: all)
-  --seed S           the sample's seed, an integer (default 1)
-  --operators a,b    only mutants of these operators (default: all)
-  --only ID,ID       only these mutants (ids as printed: <file>:<line>:<operator>:<n>)
-  --suites a,b       run only these suites (default: ${SUITE_NAMES.join(',')})
-  --jobs N           mutants run side by side (default: the number of cores)
-  --json FILE        also write the run (every mutant, its outcome, the summary) to FILE
-  --list             print the chosen mutants and exit without running them
-  --help             this text
-
-A mutant is stillborn when it does not compile or load (no suite ran), killed when at least one
-suite fails on it, survived otherwise. score = killed / (run - stillborn).
-`;
-
-class UsageError extends Error {}
-
-function positiveInt(value, name, { min = 1 } = {}) {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min)
-    throw new UsageError(`${name} must be an integer of at least ${min}, not "${value}"`);
-  return Number(value);
-}
-
-function list(value, name, allowed) {
-  if (value === undefined) return undefined;
-  const items = value.split(',').filter(Boolean);
-  const unknown = allowed ? items.filter((item) => !allowed.includes(item)) : [];
-  if (items.length === 0 || unknown.length > 0)
-    throw new UsageError(
-      `${name}: unknown ${unknown.length ? unknown.join(', ') : '(empty)'}; known: ${(allowed ?? []).join(', ')}`,
-    );
-  return items;
-}
-
-function readOptions(argv, operators) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        limit: { type: 'string' },
-        seed: { type: 'string' },
-        operators: { type: 'string' },
-        only: { type: 'string' },
-        suites: { type: 'string' },
-        jobs: { type: 'string' },
-        json: { type: 'string' },
-        list: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
-  const options = {
-    help: parsed.help === true,
-    list: parsed.list === true,
-    limit: positiveInt(parsed.limit, '--limit'),
-    seed: positiveInt(parsed.seed, '--seed', { min: 0 }) ?? 1,
-    operators: list(parsed.operators, '--operators', operators),
-    only: list(parsed.only, '--only'),
-    suites: list(parsed.suites, '--suites', SUITE_NAMES) ?? SUITE_NAMES,
-    jobs: positiveInt(parsed.jobs, '--jobs') ?? os.availableParallelism(),
-    json: parsed.json,
-  };
-  if (options.only && (options.limit !== undefined || options.operators))
-    throw new UsageError('--only picks the mutants itself: it takes no --limit or --operators');
-  return options;
-}
 
 /** Every file of the policy pack under policies/orgwarden, keyed by its path there. */
 function readPolicyFiles() {
