@@ -47,6 +47,7 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/bundle/prebuilt-bundle.test.ts',
       'test/decision-tables-broken-policies.test.ts',
       'test/engine/fail-closed.test.ts',
+      'test/evidence/mutation-run.test.ts',
       'test/bundle/tar.test.ts',
       'test/cli/inventory-command.test.ts',
       'test/policy-rollout/cli.test.ts',
