@@ -25,7 +25,7 @@ export async function startCertifyInstance(config: Config): Promise<CertifyInsta
   const adminToken = randomBytes(24).toString('base64url');
   const release = () => rmSync(workDir, { recursive: true, force: true });
   try {
-    const instanceConfig = certifyInstanceConfig(config, { workDir, secret, adminToken });
+    const instanceConfig = certifyInstanceConfig(config, { workDir });
     // The same metrics `orgwarden serve` exports, process metrics included, so the alert
     // inventory sees what a deployment's Prometheus would scrape.
     const registry = new Registry();

@@ -8,7 +8,9 @@ import { parse, YAMLParseError } from 'yaml';
 import { findOpa } from '../bundle/opa-cli.js';
 import { ConfigError, parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { boundaryStepUnavailable } from '../evidence/certify/boundary-step.js';
+import * as boundarySuite from '../evidence/boundary/index.js';
+import { boundaryStepFrom } from '../evidence/certify/boundary-step.js';
+import { parseRiskRegister } from '../evidence/risk-register.js';
 import { filesChangedSince } from '../evidence/certify/files-changed.js';
 import { renderMarkdown, reportJson } from '../evidence/certify/report.js';
 import { runCertification } from '../evidence/certify/run-certification.js';
@@ -85,8 +87,8 @@ export async function certify(argv: string[]): Promise<number> {
         ? 'promtool'
         : null,
     startInstance: () => startCertifyInstance(config),
-    boundary: boundaryStepUnavailable,
-    riskParser: null,
+    boundary: boundaryStepFrom(boundarySuite),
+    riskParser: parseRiskRegister,
   });
   const markdown = renderMarkdown(report);
   process.stdout.write(markdown);

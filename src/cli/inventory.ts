@@ -4,6 +4,7 @@
  * tests that cover it, the event matrix, the share of the product's API operations that have a
  * guard strategy, and the risk register. Reads only; starts nothing.
  */
+import { generateBoundarySuite } from '../evidence/boundary/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadVerificationKey } from '../bundle/signing-keys.js';
@@ -67,6 +68,7 @@ const processIo = (): InventoryIo => ({
   err: (line) => console.error(line),
   env: process.env,
   cwd: process.cwd(),
+  generateSuite: generateBoundarySuite,
 });
 
 export async function inventory(argv: string[], io: InventoryIo = processIo()): Promise<number> {

@@ -14,11 +14,13 @@ import { silentLogger } from '../../src/contract/logger.js';
 import { FIXTURE_SECRET_ENV, fixtureSecret } from '../../src/evidence/boundary/fixture.js';
 import {
   boundaryCoverage,
-  boundaryInstanceConfig,
-  CERTIFY_ADMIN_TOKEN_ENV,
   runBoundaryOverHttp,
   type BoundarySuite,
 } from '../../src/evidence/boundary/index.js';
+import {
+  CERTIFY_ADMIN_TOKEN_ENV,
+  certifyInstanceConfig,
+} from '../../src/evidence/certify/instance-config.js';
 import { defaultPack } from './boundary-helpers.js';
 
 const ADMIN_TOKEN = 'certify-admin-token-0123456789abcdef';
@@ -33,7 +35,7 @@ beforeAll(async () => {
   const config = loadConfigFile('examples/orgwarden-prebuilt.yaml', {
     env: { ORGWARDEN_JWT_SECRET: 'unused-by-the-instance-0123456789abcdef' },
   });
-  app = await createApp(boundaryInstanceConfig(config, { workDir: work }), {
+  app = await createApp(certifyInstanceConfig(config, { workDir: work }), {
     env: { [FIXTURE_SECRET_ENV]: secret, [CERTIFY_ADMIN_TOKEN_ENV]: ADMIN_TOKEN },
     logger: silentLogger,
   });

@@ -41,8 +41,11 @@ const routes = parseRouteManifest(
 ).routes;
 
 const expected = { allow: false, reason: 'cross_org', status: 403 } as const;
-const fake = (c: Omit<BoundaryCase, 'expected' | 'boundary' | 'principal'>): BoundaryCase => ({
+const fake = (
+  c: Omit<BoundaryCase, 'expected' | 'boundary' | 'principal' | 'scenario'>,
+): BoundaryCase => ({
   ...c,
+  scenario: { mode: 'multi', principal: null, action: c.action, named: {} },
   boundary: 'other_org',
   principal: 'session:viewer',
   expected,
@@ -54,20 +57,24 @@ const suite = {
       name: 'org.read × other_org × forward-auth',
       action: 'org.read',
       surface: 'forward_auth',
-      route: { method: 'GET', path: '/api/orgs/{org}' },
+      route: { method: 'GET', path: '/api/orgs/{org}', uri: '/api/orgs/{org}' },
     }),
     fake({
       name: 'resource.write via POST',
       action: 'resource.write',
       surface: 'forward_auth',
-      route: { method: 'POST', path: '/api/resources/{type}/{id}' },
+      route: {
+        method: 'POST',
+        path: '/api/resources/{type}/{id}',
+        uri: '/api/resources/{type}/{id}',
+      },
     }),
     // Another route's path with this route's method: not this route's case.
     fake({
       name: 'elsewhere',
       action: 'resource.write',
       surface: 'forward_auth',
-      route: { method: 'PUT', path: '/api/other' },
+      route: { method: 'PUT', path: '/api/other', uri: '/api/other' },
     }),
   ],
   cells: [],

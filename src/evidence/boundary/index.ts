@@ -3,5 +3,4 @@ export { generateBoundarySuite, type BoundarySuite, type BoundarySuiteInput } fr
 export { runBoundaryOnEngine } from './run-engine.js';
 export { boundaryCoverage } from './coverage.js';
 export { runBoundaryOverHttp, type BoundaryInstance } from './run-http.js';
-export { boundaryInstanceConfig, CERTIFY_ADMIN_TOKEN_ENV } from './instance.js';
 export type * from './types.js';

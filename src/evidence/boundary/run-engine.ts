@@ -28,7 +28,9 @@ import type { BoundaryRun, CaseResult } from './types.js';
 /** Writes the fixture directory as a directory file into `dir` and returns its path. */
 export function writeFixtureDirectory(dir: string, defaultOrg: string): string {
   const file = path.join(dir, 'certify-directory.yaml');
-  writeFileSync(file, JSON.stringify(fixtureDirectory(defaultOrg), null, 2) + '\n');
+  writeFileSync(file, JSON.stringify(fixtureDirectory(defaultOrg), null, 2) + '\n', {
+    mode: 0o600,
+  });
   return file;
 }
 

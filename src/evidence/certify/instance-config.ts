@@ -6,29 +6,19 @@
  * a free loopback port, no decision log, no caller token, no reloads on change, no shadow,
  * multi-tenant on.
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { authConfigSchema } from '../../authn/config.js';
 import type { Config } from '../../config/schema.js';
 import { directoryConfigSchema } from '../../directory/config.js';
 import { adminConfigSchema } from '../../http/config.js';
 import { decisionLogConfigSchema } from '../../observability/config.js';
-import {
-  FIXTURE_AUDIENCE,
-  FIXTURE_ISSUER,
-  FIXTURE_SECRET_ENV,
-  fixtureDirectory,
-} from '../boundary/fixture.js';
+import { FIXTURE_AUDIENCE, FIXTURE_ISSUER, FIXTURE_SECRET_ENV } from '../boundary/fixture.js';
+import { writeFixtureDirectory } from '../boundary/run-engine.js';
 
 /** The env var the throw-away instance reads its admin token from. */
 export const CERTIFY_ADMIN_TOKEN_ENV = 'ORGWARDEN_CERTIFY_ADMIN_TOKEN';
 
-export function certifyInstanceConfig(
-  config: Config,
-  opts: { workDir: string; secret: string; adminToken: string },
-): Config {
-  const directoryFile = path.join(opts.workDir, 'directory.json');
-  writeFileSync(directoryFile, JSON.stringify(fixtureDirectory(), null, 2), { mode: 0o600 });
+export function certifyInstanceConfig(config: Config, opts: { workDir: string }): Config {
+  const directoryFile = writeFixtureDirectory(opts.workDir, config.tenancy.default_org);
   // Sections are built by their own schemas (defaults filled in); nothing here reads the env.
   const ctx = { baseDir: opts.workDir, env: null };
   return {
