@@ -34,6 +34,18 @@ const all = (status: StepStatus, over: Partial<Record<StepId, StepResult>> = {})
   STEP_IDS.map((id) => over[id] ?? stepResult(id, status));
 
 describe('the verdict', () => {
+  it('never passes P1 on a run that left out an isolation step (--only)', () => {
+    const only: StepId[] = ['policy', 'smoke'];
+    const a = assess(
+      only.map((id) => stepResult(id, 'pass')),
+      REGISTER,
+      only,
+    );
+    expect(a.gates.P1.status).toBe('N/A');
+    expect(a.gates.P1.reasons).toHaveLength(4);
+    expect(a.residualRisk.filter((r) => r.startsWith('P1 N/A: '))).toHaveLength(4);
+  });
+
   it('is APPROVED, exit 0, with every gate PASS when every step passed', () => {
     const a = assess(all('pass'), REGISTER);
     expect(a.verdict).toBe('APPROVED');

@@ -65,9 +65,14 @@ export function assess(
   const p1Failures = isolation
     .filter((s) => s.status === 'fail' || s.status === 'blocked')
     .map((s) => `${stepLabel(s.id)} ${s.status === 'fail' ? 'failed' : 'could not run'}${why(s)}`);
-  const p1NotApplicable = isolation
-    .filter((s) => s.status === 'na')
-    .map((s) => `${stepLabel(s.id)}${why(s)}`);
+  // A run that leaves out an isolation step (`--only`) has not shown isolation: never a PASS.
+  const notSelected = ISOLATION_STEPS.filter((id) => !steps.some((s) => s.id === id)).map(
+    (id) => `${stepLabel(id)} was not part of this run (--only)`,
+  );
+  const p1NotApplicable = [
+    ...isolation.filter((s) => s.status === 'na').map((s) => `${stepLabel(s.id)}${why(s)}`),
+    ...notSelected,
+  ];
   const p1: Gate =
     p1Failures.length > 0
       ? { status: 'FAIL', reasons: p1Failures }
@@ -85,7 +90,8 @@ export function assess(
     ...(risks.ok ? registerGaps(risks) : [`risk register: ${risks.reason}`]),
   ]);
 
-  const blocked = steps.some((s) => s.status === 'blocked') || missing.length > 0;
+  const blocked =
+    steps.some((s) => s.status === 'blocked' && s.afterFailure !== true) || missing.length > 0;
   const failed =
     steps.some((s) => s.status === 'fail') ||
     [p0WithMissing, p1, p2].some((g) => g.status === 'FAIL');
@@ -94,7 +100,7 @@ export function assess(
     gates: { P0: p0WithMissing, P1: p1, P2: p2 },
     verdict,
     exitCode: verdict === 'BLOCKED' ? 2 : verdict === 'CHANGES_REQUESTED' ? 1 : 0,
-    residualRisk: residualRisk(steps, risks),
+    residualRisk: [...residualRisk(steps, risks), ...notSelected.map((r) => `P1 N/A: ${r}`)],
   };
 }
 

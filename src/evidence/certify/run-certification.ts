@@ -91,7 +91,7 @@ export async function runCertification(deps: CertificationDeps): Promise<Certifi
     loaded = await loadPolicy(config, deps);
   } catch (err) {
     if (err instanceof PolicyRejectedError && err.step === 'smoke') {
-      loaded = `the policy failed its smoke cases`;
+      loaded = SMOKE_FAILED;
       await step('smoke', () =>
         Promise.resolve(
           stepResult('smoke', 'fail', {
@@ -139,8 +139,11 @@ export async function runCertification(deps: CertificationDeps): Promise<Certifi
   try {
     if (typeof instance === 'string' || typeof loaded === 'string') {
       const why = typeof instance === 'string' ? instance : 'the policy did not load';
+      const afterFailure = loaded === SMOKE_FAILED;
       for (const id of needsInstance)
-        await step(id, () => Promise.resolve(blockedStep(id, why, deps.commandFor(id))));
+        await step(id, () =>
+          Promise.resolve({ ...blockedStep(id, why, deps.commandFor(id)), afterFailure }),
+        );
     } else {
       const client = instanceClient(instance, deps.fetch);
       const status = await client.policy();
@@ -217,6 +220,9 @@ async function loadPolicy(config: Config, deps: CertificationDeps): Promise<Load
   const manifest = await loadForwardAuthManifest(config.policy, { ...candidate.engine.data });
   return { engine: candidate.engine, routes: manifest.table?.routes ?? [] };
 }
+
+/** Why the instance steps did not run when the policy failed its own smoke cases. */
+const SMOKE_FAILED = 'the policy failed its smoke cases, so no instance can serve it';
 
 function blockedStep(id: StepId, reason: string, command: string): StepResult {
   return stepResult(id, 'blocked', {

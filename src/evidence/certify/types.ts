@@ -51,6 +51,11 @@ export interface StepResult {
   /** Why it failed, could not run or does not apply; one line. */
   readonly reason?: string;
   readonly timedOut?: boolean;
+  /**
+   * Blocked only because an earlier step failed on the policy (a policy that fails its smoke cases
+   * cannot serve an instance): the verdict is then CHANGES_REQUESTED, not BLOCKED.
+   */
+  readonly afterFailure?: boolean;
   /** An output the step depends on came back empty or cut short (gate P0). */
   readonly emptyOutput?: string;
   readonly commands: readonly CommandRun[];
