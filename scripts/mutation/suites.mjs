@@ -104,11 +104,11 @@ async function boundarySuite(toolkit, policyData) {
     readFileSync(manifest, 'utf8'),
     'policies/routes.yaml',
     catalogueFromPolicyData(policyData),
-  );
+  ).routes;
   const suite = boundary.generateBoundarySuite({
     data: policyData,
     routes,
-    tenancy: { multi_tenant: true, default_org: 'default' },
+    tenancy: { default_org: 'default', org_header: 'X-Org-ID', org_cookie: 'org_id' },
   });
   const secret = fixture.fixtureSecret();
   return {

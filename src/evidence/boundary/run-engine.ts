@@ -35,7 +35,7 @@ export function writeFixtureDirectory(dir: string, defaultOrg: string): string {
 }
 
 /** The `auth` section of the fixture issuer (HS256, the secret in FIXTURE_SECRET_ENV). */
-export const FIXTURE_AUTH = {
+const FIXTURE_AUTH = {
   issuer: FIXTURE_ISSUER,
   audience: FIXTURE_AUDIENCE,
   algorithms: ['HS256'],

@@ -108,19 +108,3 @@ export function boundaryResult(
     failures,
   });
 }
-
-/** Step 3 while this build has no org-boundary suite: it cannot run, so certification is BLOCKED. */
-export const boundaryStepUnavailable: BoundaryStep = (_input, command) =>
-  Promise.resolve(
-    stepResult('boundary', 'blocked', {
-      reason: 'the org-boundary suite is not part of this build',
-      commands: [
-        {
-          command,
-          exit: null,
-          status: 'blocked',
-          reason: 'the org-boundary suite is not part of this build',
-        },
-      ],
-    }),
-  );
