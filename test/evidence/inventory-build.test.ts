@@ -27,7 +27,8 @@ const EVENTS = {
   broken: { scope: 'everyone', channels: ['websocket'] },
 };
 const withEvents = { orgwarden: { catalogue: { ...catalogue, events: EVENTS } } };
-const withoutEvents = { orgwarden: { catalogue } };
+const { events: _shipped, ...catalogueWithoutEvents } = catalogue;
+const withoutEvents = { orgwarden: { catalogue: catalogueWithoutEvents } };
 
 const MANIFEST = `routes:
   - { method: GET, path: "/api/orgs/{org}", action: org.read, org: [path] }
