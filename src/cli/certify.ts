@@ -2,11 +2,10 @@
  * `orgwarden certify`: runs every check against the configured policy and a throw-away local
  * instance, and prints the review report with its gates and verdict (docs/certification.md).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
 import { findOpa } from '../bundle/opa-cli.js';
-import { ConfigError, parseConfig } from '../config/load.js';
+import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import * as boundarySuite from '../evidence/boundary/index.js';
 import { boundaryStepFrom } from '../evidence/certify/boundary-step.js';
@@ -115,28 +114,7 @@ function parseOnly(value: string): StepId[] {
  * needed to certify its policy (and should not be on a release owner's machine).
  */
 function loadDocument(file: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [
-      {
-        path: '',
-        message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      },
-    ]);
-  }
-  let doc: unknown;
-  try {
-    doc = parse(text, { uniqueKeys: true, maxAliasCount: 50 });
-  } catch (err) {
-    const message =
-      err instanceof YAMLParseError
-        ? (err.message.split('\n')[0] ?? 'invalid YAML')
-        : 'invalid YAML';
-    throw new ConfigError(file, [{ path: '', message }]);
-  }
-  return parseConfig(doc ?? {}, { file, env: process.env, checkEnvironment: false });
+  return loadConfigFile(file, { checkEnvironment: false });
 }
 
 function writeOut(file: string, text: string): void {

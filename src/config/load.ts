@@ -19,6 +19,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** `--port` from the command line; wins over ORGWARDEN_PORT and the file. */
   port?: number;
+  /**
+   * Also check the env vars and key files the config names (default true). `orgwarden certify`
+   * turns it off: it certifies the policy with its own issuer and directory, not the deployment's.
+   */
+  checkEnvironment?: boolean;
 }
 
 /**
@@ -48,7 +53,12 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Config 
         : 'invalid YAML';
     throw new ConfigError(file, [{ path: '', message }]);
   }
-  return parseConfig(doc ?? {}, { env: process.env, ...options, file, checkEnvironment: true });
+  return parseConfig(doc ?? {}, {
+    env: process.env,
+    ...options,
+    file,
+    checkEnvironment: options.checkEnvironment ?? true,
+  });
 }
 
 export interface ParseOptions extends LoadOptions {
