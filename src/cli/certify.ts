@@ -9,7 +9,6 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import * as boundarySuite from '../evidence/boundary/index.js';
 import { boundaryStepFrom } from '../evidence/certify/boundary-step.js';
-import { parseRiskRegister } from '../evidence/risk-register.js';
 import { filesChangedSince } from '../evidence/certify/files-changed.js';
 import { renderMarkdown, reportJson } from '../evidence/certify/report.js';
 import { runCertification } from '../evidence/certify/run-certification.js';
@@ -87,7 +86,6 @@ export async function certify(argv: string[]): Promise<number> {
         : null,
     startInstance: () => startCertifyInstance(config),
     boundary: boundaryStepFrom(boundarySuite),
-    riskParser: parseRiskRegister,
   });
   const markdown = renderMarkdown(report);
   process.stdout.write(markdown);

@@ -26,6 +26,7 @@ const REGISTER: RiskRegister = {
       mitigation: 'replicas serve off until they can read Redis',
       owner: 'platform',
       source: 'docs/runbook.md',
+      line: 3,
     },
   ],
 };
@@ -169,7 +170,9 @@ describe('the verdict', () => {
     const gap = assess(all('pass'), {
       ok: true,
       file: 'r.md',
-      entries: [{ id: 'R9', risk: 'x', severity: 'high', mitigation: ' ', owner: '', source: 's' }],
+      entries: [
+        { id: 'R9', risk: 'x', severity: 'high', mitigation: ' ', owner: '', source: 's', line: 3 },
+      ],
     });
     expect(gap.gates.P2.reasons).toEqual([
       'risk register R9 has no mitigation',

@@ -20,7 +20,7 @@ import { killSwitchDrill } from './kill-switch.js';
 import { multiTenantChecklist } from './multi-tenant.js';
 import { policyChecks } from './policy-checks.js';
 import type { CertificationReport } from './report.js';
-import { readRiskRegister, type RiskParser } from './risk-register.js';
+import { readRiskRegister } from './risk-register.js';
 import { rollbackSteps } from './rollback.js';
 import { singleTenantChecklist } from './single-tenant.js';
 import { smokeStep } from './smoke-step.js';
@@ -52,7 +52,6 @@ export interface CertificationDeps {
   /** Starts the throw-away instance (only the command may build an app). */
   readonly startInstance: () => Promise<CertifyInstance>;
   readonly boundary: BoundaryStep;
-  readonly riskParser: RiskParser | null;
 }
 
 interface Loaded {
@@ -196,7 +195,7 @@ export async function runCertification(deps: CertificationDeps): Promise<Certifi
     if (typeof instance !== 'string') await instance.stop();
   }
 
-  const risks = await readRiskRegister(config.certify.risk_register, deps.riskParser);
+  const risks = await readRiskRegister(config.certify.risk_register);
   return {
     filesChanged: deps.filesChanged,
     steps: results,

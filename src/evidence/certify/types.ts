@@ -3,6 +3,7 @@
  * re-run (with their exit codes) and, for the checklists, one line per item. The gates, the
  * verdict and the report are computed from these values only (gates.ts, report.ts).
  */
+import type { RiskEntry } from '../risk-register.js';
 
 /** pass/fail: the step ran; na: it cannot apply here (the reason says why); blocked: it could not run. */
 export type StepStatus = 'pass' | 'fail' | 'na' | 'blocked';
@@ -77,16 +78,6 @@ export interface CertifyInstance {
   /** The HS256 secret of the fixture issuer the instance trusts. */
   readonly secret: string;
   stop(): Promise<void>;
-}
-
-/** A risk register entry (docs/risk-register.md). */
-export interface RiskEntry {
-  readonly id: string;
-  readonly risk: string;
-  readonly severity: string;
-  readonly mitigation: string;
-  readonly owner: string;
-  readonly source: string;
 }
 
 /** The risk register as read: its entries, or why it could not be read. */
