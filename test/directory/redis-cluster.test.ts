@@ -20,7 +20,7 @@ import {
   waitUntil,
   type TempDir,
 } from './helpers.js';
-import { startLocalCluster, type LocalCluster } from './redis-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../support/redis-cluster.js';
 import { mixedWrites, revocations, startReplicas } from './replica-scenarios.js';
 
 let cluster: LocalCluster;
