@@ -28,7 +28,7 @@
 import type { RedisConfig } from '../redis/config.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
-import { createLiveSubscription } from '../redis/subscription.js';
+import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
 import { createTtlCache } from './cache.js';
 import { directoryStderrLogger, type Clock } from './deps.js';
 import type { Logger } from '../contract/logger.js';
@@ -233,8 +233,15 @@ export async function createRedisStore(
     {
       channel: keys.invalidations,
       retryMs: RETRY_DELAY_MS,
+      health: subscriberHealth(options.redis),
+      now,
       onLive: () => cache.clear(), // whatever happened while we were not listening
       onLost: () => cache.clear(),
+      onStalled: (reason) =>
+        log.warn(
+          'directory cache disabled: the invalidation subscriber stopped answering; reconnecting',
+          { reason },
+        ),
       onError: (err) =>
         log.warn('directory cache disabled: cannot subscribe to invalidations', {
           error: String(err),

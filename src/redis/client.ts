@@ -12,11 +12,14 @@
  * - reconnects go on forever, with exponential backoff capped at `max_reconnect_delay_ms`;
  * - every client has an `error` listener: an unreachable Redis is logged, never an unhandled
  *   `error` event that crashes the process.
- * With `cluster_nodes`, commands go through an ioredis `Cluster`; the subscriber is one plain
- * connection to a cluster node (cluster-subscriber.ts).
+ * With `cluster_nodes`, commands go through an ioredis `Cluster` (slot-refreshing-cluster.ts: it
+ * follows a failover even when the old master stalls instead of closing); the subscriber is one
+ * plain connection to a cluster node (cluster-subscriber.ts).
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { createClusterSubscriber } from './cluster-subscriber.js';
+import { createSlotRefreshingCluster } from './slot-refreshing-cluster.js';
 import type { Logger } from '../contract/logger.js';
 
 /** The part of the `redis` config section that shapes a connection (the key prefix is the owners'). */
@@ -27,6 +30,8 @@ export interface RedisConnectionConfig {
   command_timeout_ms: number;
   connect_timeout_ms: number;
   max_reconnect_delay_ms: number;
+  /** Cluster only: how often the slot layout is re-read. */
+  slots_refresh_ms: number;
 }
 
 export type RedisClient = Redis | Cluster;
@@ -75,11 +80,14 @@ export function createRedisClient(
     client = createClusterSubscriber(config.cluster_nodes, options);
   } else if (config.cluster_nodes && config.cluster_nodes.length > 0) {
     const { retryStrategy, enableOfflineQueue, lazyConnect, ...redisOptions } = options;
-    client = new Cluster([...config.cluster_nodes], {
+    client = createSlotRefreshingCluster(config.cluster_nodes, {
       lazyConnect,
       enableOfflineQueue,
       clusterRetryStrategy: retryStrategy ?? null,
       redisOptions,
+      slotsRefreshInterval: config.slots_refresh_ms,
+      // A refresh asks the known nodes in turn; a stalled one is skipped after this long.
+      slotsRefreshTimeout: config.connect_timeout_ms,
     });
   } else if (config.url !== undefined) {
     client = new Redis(config.url, options);
@@ -88,6 +96,16 @@ export function createRedisClient(
   }
   watchConnection(client, role, log);
   return client;
+}
+
+/**
+ * Drops a connection that stopped answering and reconnects at once. A plain connection's socket
+ * is destroyed (a graceful close would wait for the silent peer to acknowledge it); a cluster
+ * client is disconnected and reconnects through its retry strategy.
+ */
+export function dropConnection(client: RedisClient): void {
+  if (client instanceof Redis) client.stream.destroy();
+  else client.disconnect(true);
 }
 
 /** Logs connection trouble once per outage (not once per reconnect attempt) and the recovery. */

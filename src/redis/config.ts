@@ -1,6 +1,6 @@
 /**
  * The optional `redis` section: one node (`url`, default below) or a cluster (`cluster_nodes`),
- * the key prefix every replica shares, and the fail-fast timeouts.
+ * the key prefix every replica shares, the fail-fast timeouts, and how a stalled node is noticed.
  */
 import { z } from 'zod';
 import { integer } from '../contract/config-fields.js';
@@ -25,6 +25,11 @@ export const redisConfigSchema = z
     command_timeout_ms: integer(5, 10000).default(50),
     connect_timeout_ms: integer(10, 60000).default(1000),
     max_reconnect_delay_ms: integer(10, 60000).default(2000),
+    // Noticing a node that stalls without closing its connections (docs/scaling.md).
+    /** How often a cluster client re-reads the slot layout (a failover is followed within about this). */
+    slots_refresh_ms: integer(100, 60000).default(1000),
+    /** How often the subscriber connection is PINGed; it counts as live only while a PONG is recent. */
+    subscriber_ping_ms: integer(50, 60000).default(500),
   })
   .superRefine((redis, ctx) => {
     if (redis.cluster_nodes && redis.url !== undefined)

@@ -26,7 +26,7 @@ import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type Logger } from '../contract/logger.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
-import { createLiveSubscription } from '../redis/subscription.js';
+import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
 import { createFlipEmitter, type TenancyControl } from './tenancy-control.js';
 import type { FlipSource } from '../contract/tenancy-switch.js';
 
@@ -162,6 +162,9 @@ export async function createRedisTenancySwitch(
   const changes = createLiveSubscription(connections.subscriber, connections.subscriberState, {
     channel: keys.channel,
     retryMs: SUBSCRIBE_RETRY_MS,
+    health: subscriberHealth(options.redis),
+    onStalled: (reason) =>
+      log.warn('tenancy switch subscriber stopped answering; reconnecting', { reason }),
     onLive: () => refresh('sync'),
     onMessage: () => void refresh('broadcast'),
     onError: (err) =>

@@ -54,6 +54,8 @@ function clusterConfig(prefix: string, seeds = cluster.seeds): RedisConfig {
     command_timeout_ms: 1000,
     connect_timeout_ms: 1000,
     max_reconnect_delay_ms: 100,
+    slots_refresh_ms: 1000,
+    subscriber_ping_ms: 500,
   };
 }
 

@@ -94,6 +94,7 @@ describe('live subscription', () => {
       {
         channel,
         retryMs: 50,
+        health: { intervalMs: 500, timeoutMs: 50 },
         onLive: () => void events.push('live'),
         onLost: () => void events.push('lost'),
         onMessage: (message) => void events.push(`message ${message}`),
