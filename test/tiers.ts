@@ -17,6 +17,7 @@ const NEEDS: Record<string, readonly string[]> = {
   'Redis (the shared one at 127.0.0.1:6379, or redis-server processes it starts)': [
     'test/directory/directory-api-redis.test.ts',
     'test/directory/redis-cluster.test.ts',
+    'test/directory/redis-cluster-stall.test.ts',
     'test/directory/redis-seed-replicas.test.ts',
     'test/directory/redis-seed.test.ts',
     'test/directory/redis-store.test.ts',
@@ -25,6 +26,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/http/redis-down.test.ts',
     'test/observability/metrics-redis.test.ts',
     'test/redis/connections.test.ts',
+    'test/redis/subscriber-stall.test.ts',
     'test/security/id-entry-points.property.test.ts',
     'test/security/redis-seed.property.test.ts',
     'test/surfaces/surfaces-redis.test.ts',
