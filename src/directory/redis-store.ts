@@ -12,11 +12,10 @@
  * - The cache is used only while the invalidation subscription is live. When the subscriber
  *   connection drops, the cache is cleared and bypassed; when it is back, it is cleared again (it
  *   may have missed messages). A Redis that dies or restarts therefore denies at once, cached
- *   entries included. The one window where data may be served after an error is a Redis that
- *   stops answering without closing the connections (paused, overloaded, network black hole):
- *   misses reject after `command_timeout_ms`, while entries cached before (including "no such
- *   org") are served until `cache_ttl_ms` after they were fetched. That bounded staleness is the
- *   price of answering from memory at all; set `cache_ttl_ms: 0` to have none.
+ *   entries included. A subscriber node that stops answering without closing the connection
+ *   (paused, overloaded, network black hole) stops counting as live once its last PONG is older
+ *   than `subscriber_ping_ms + command_timeout_ms` (redis/subscription.ts): that is the longest
+ *   entries cached before (including "no such org") are served after it stalled.
  * - A write (redis-write.ts) compares-and-sets the org's record, invalidates this replica's cache,
  *   maintains the indexes, INCRs the revision and publishes `{org, revision}` for the other
  *   replicas, which drop the org from their caches. If Redis fails after the record was written, the

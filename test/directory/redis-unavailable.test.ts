@@ -110,7 +110,7 @@ describe('redis store: Redis unavailable', () => {
     expect(await store.ping()).toBe(false);
   });
 
-  it('denies within 200 ms when Redis stops answering (paused), serving only cached entries within their TTL', async () => {
+  it('denies within 200 ms when Redis stops answering (paused)', async () => {
     const server = await scratch();
     const store = await open(server.url);
     expect((await store.getOrg('acme'))?.id).toBe('acme');
@@ -118,8 +118,7 @@ describe('redis store: Redis unavailable', () => {
     try {
       expect(await timeToDeny(() => store.getOrg('globex'))).toBeLessThan(DENY_WITHIN_MS);
       expect(await timeToDeny(() => store.listOrgsForUser('erin'))).toBeLessThan(DENY_WITHIN_MS);
-      // the documented window: an entry fetched while invalidations were flowing, still within its TTL
-      expect((await store.getOrg('acme'))?.id).toBe('acme');
+      // (cached entries: served only until the subscriber misses a PING, test/redis/subscriber-stall.test.ts)
       expect(await store.ping()).toBe(false);
     } finally {
       server.resume();

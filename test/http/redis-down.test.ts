@@ -65,7 +65,7 @@ describe('Redis unreachable', () => {
   it('hung (SIGSTOP): directory_unavailable within 200 ms once cached entries are gone, and recovery after', async () => {
     const { redis, ask } = await setup();
     redis.pause();
-    // Entries cached before the hang may still answer until the cache TTL; uncached orgs deny.
+    // Entries cached before the hang may still answer until the subscriber misses a PING; uncached orgs deny.
     const started = performance.now();
     let denied: Awaited<ReturnType<typeof ask>> | undefined;
     while (performance.now() - started < 10_000) {
