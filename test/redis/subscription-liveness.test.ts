@@ -100,7 +100,7 @@ describe('live subscription: liveness', () => {
     expect(subscriber.reconnects).toEqual([]);
   });
 
-  it('turns off by itself once the last answer is older than ping + timeout, before any PING failed', async () => {
+  it('turns off by itself once the last answer is older than ping + timeout, before any PING failed', () => {
     // No timer has run yet: no PING was sent, none failed.
     busyFor(FRESH_MS);
     expect(subscription.isLive()).toBe(true);
