@@ -7,7 +7,10 @@ import { parseFlags, parsePort, UsageError } from './args.js';
 
 export const SERVE_HELP = `Usage: orgwarden serve --config FILE [--port N]
 
-Starts the authorization sidecar. SIGHUP reloads the policy (same checks as at start); SIGTERM drains and exits.
+Starts the authorization sidecar. SIGHUP reloads the policy (same checks as at start). SIGTERM or
+SIGINT: /readyz turns 503 at once, answers carry Connection: close for server.shutdown_delay_s, then
+the listener closes and in-flight requests finish, all within server.shutdown_timeout_s; a second
+signal skips the rest of the delay.
   --config FILE   YAML config (see docs/config.md)
   --port N        listen port; overrides ORGWARDEN_PORT and server.port
 Exit codes: 0 after a clean SIGTERM drain, 1 when it cannot start, 2 for a bad config or usage.`;
@@ -38,30 +41,45 @@ export async function serve(argv: string[]): Promise<number> {
     throw err;
   }
   return new Promise<number>((resolve) => {
-    let stopping = false;
     // SIGHUP reloads the policy through every check; a failure is logged and the active one stays.
     const reload = () => {
       logger.info('policy reload requested', { signal: 'SIGHUP' });
       void app.rollout.reload('sighup');
     };
     process.on('SIGHUP', reload);
-    const stop = (signal: string) => {
-      if (stopping) return;
+    // The first SIGTERM/SIGINT starts the shutdown; a second one skips the rest of its delay.
+    const skipDelay = new AbortController();
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        skipDelay.abort();
+        return;
+      }
       stopping = true;
       process.off('SIGHUP', reload);
-      logger.info('shutting down', { signal });
       app
-        .stop()
-        .then(({ drained }) => {
-          logger.info('stopped', { drained });
+        .stop({ cause: signal, announce: true, skipDelay: skipDelay.signal })
+        .then((result) => {
+          logger.info('stopped', {
+            drained: result.drained,
+            answered_during_delay: result.answeredDuringDelay,
+            answered_during_drain: result.answeredDuringDrain,
+            cut: result.cut,
+            closed_idle: result.closedIdle,
+            seconds: result.seconds,
+          });
           resolve(0);
         })
         .catch((err: unknown) => {
           logger.error('shutdown failed', errorFields(err));
           resolve(1);
+        })
+        .finally(() => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
         });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
 }
