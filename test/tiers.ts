@@ -37,6 +37,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/forward-auth/gateways-encoded-params.test.ts',
     'test/forward-auth/gateways-hardening.test.ts',
     'test/security/gateway-identity-headers.property.test.ts',
+    'test/http/shutdown-rolling-restart.test.ts',
   ],
   'Prometheus and promtool (the alert rules)': [
     'test/observability/alert-rules.test.ts',
