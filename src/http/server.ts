@@ -46,7 +46,7 @@ export interface HttpServer {
   traffic(): Traffic;
 }
 
-export interface Traffic {
+interface Traffic {
   /** Connections accepted since the server started. */
   connectionsAccepted: number;
   openConnections: number;

@@ -19,7 +19,7 @@ export interface LoadRequest {
   body?: string;
 }
 
-export interface LoadReport {
+interface LoadReport {
   answered: number;
   /** Answers by status code. */
   statuses: Record<number, number>;
