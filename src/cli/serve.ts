@@ -33,53 +33,55 @@ export async function serve(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orgwarden_' });
   const app = await createApp(config, { env: process.env, logger, registry });
+  // Signal handlers go in before the listener opens: a signal that arrives as soon as the process
+  // says it is listening must start the shutdown, not kill the process. The first SIGTERM/SIGINT
+  // starts the shutdown; a later one skips the rest of its delay.
+  const skipDelay = new AbortController();
+  let first: NodeJS.Signals | null = null;
+  let signalled: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first === null) {
+      first = signal;
+      signalled(signal);
+    } else skipDelay.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
-    await app.start();
-  } catch (err) {
-    // e.g. the port is taken: release what the app opened (Redis, watchers) before exiting 1
-    await app.stop();
-    throw err;
-  }
-  return new Promise<number>((resolve) => {
+    try {
+      await app.start();
+    } catch (err) {
+      // e.g. the port is taken: release what the app opened (Redis, watchers) before exiting 1
+      await app.stop();
+      throw err;
+    }
     // SIGHUP reloads the policy through every check; a failure is logged and the active one stays.
     const reload = () => {
       logger.info('policy reload requested', { signal: 'SIGHUP' });
       void app.rollout.reload('sighup');
     };
     process.on('SIGHUP', reload);
-    // The first SIGTERM/SIGINT starts the shutdown; a second one skips the rest of its delay.
-    const skipDelay = new AbortController();
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        skipDelay.abort();
-        return;
-      }
-      stopping = true;
-      process.off('SIGHUP', reload);
-      app
-        .stop({ cause: signal, announce: true, skipDelay: skipDelay.signal })
-        .then((result) => {
-          logger.info('stopped', {
-            drained: result.drained,
-            answered_during_delay: result.answeredDuringDelay,
-            answered_during_drain: result.answeredDuringDrain,
-            cut: result.cut,
-            closed_idle: result.closedIdle,
-            seconds: result.seconds,
-          });
-          resolve(0);
-        })
-        .catch((err: unknown) => {
-          logger.error('shutdown failed', errorFields(err));
-          resolve(1);
-        })
-        .finally(() => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-        });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+    const signal = await received;
+    process.off('SIGHUP', reload);
+    const result = await app
+      .stop({ cause: signal, announce: true, skipDelay: skipDelay.signal })
+      .catch((err: unknown) => {
+        logger.error('shutdown failed', errorFields(err));
+        return null;
+      });
+    if (result === null) return 1;
+    logger.info('stopped', {
+      drained: result.drained,
+      answered_during_delay: result.answeredDuringDelay,
+      answered_during_drain: result.answeredDuringDrain,
+      cut: result.cut,
+      closed_idle: result.closedIdle,
+      seconds: result.seconds,
+    });
+    return 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }

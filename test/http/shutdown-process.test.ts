@@ -5,6 +5,7 @@
  * `server.shutdown_timeout_s`. A second signal skips the rest of the delay.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +39,31 @@ function logLine(served: Served, msg: string): Record<string, unknown> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One GET on a connection of its own: status and body. */
+function probe(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Probes `/readyz` until it answers 503 (the signal was handled); returns that answer and the connections it took. */
+async function untilNotReady(url: string): Promise<{ body: string; connections: number }> {
+  const deadline = Date.now() + 5000;
+  for (let connections = 1; ; connections++) {
+    const ready = await probe(`${url}/readyz`);
+    if (ready.status === 503) return { body: ready.body, connections };
+    if (Date.now() > deadline) throw new Error(`/readyz still answers ${ready.status}`);
+    await sleep(20);
+  }
+}
+
 describe('orgwarden serve: SIGTERM under load', () => {
   it('drops no request: 32 keep-alive clients, 0 failed, exit 0 within the deadline', async () => {
     const served = await orgwarden.serve(
@@ -60,15 +86,13 @@ describe('orgwarden serve: SIGTERM under load', () => {
     expect(answeredBefore).toBeGreaterThan(0);
     const signalled = performance.now();
     served.child.kill('SIGTERM');
-    await sleep(200);
-    // not ready at once, still serving; both probes are connections the process accepts
-    const ready = await fetch(`${served.url}/readyz`);
-    expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { reasons: Record<string, string> }).reasons.shutdown).toMatch(
-      /^draining: SIGTERM received; the listener closes in 1 s$/,
-    );
-    expect((await fetch(`${served.url}/healthz`)).status).toBe(200);
-    const probes = 2;
+    // not ready at once, still serving; every probe is a connection the process accepts
+    const notReady = await untilNotReady(served.url);
+    expect(
+      (JSON.parse(notReady.body) as { reasons: Record<string, string> }).reasons.shutdown,
+    ).toMatch(/^draining: SIGTERM received; the listener closes in 1 s$/);
+    expect((await probe(`${served.url}/healthz`)).status).toBe(200);
+    const probes = notReady.connections + 1;
 
     const report = await load.settled;
     const code = await served.exited;
@@ -101,8 +125,7 @@ describe('orgwarden serve: SIGTERM under load', () => {
     );
     const signalled = performance.now();
     served.child.kill('SIGTERM');
-    await sleep(300);
-    expect((await fetch(`${served.url}/readyz`)).status).toBe(503);
+    await untilNotReady(served.url);
     served.child.kill('SIGINT');
     expect(await served.exited).toBe(0);
     expect((performance.now() - signalled) / 1000).toBeLessThan(5);
