@@ -37,6 +37,7 @@ import { metricsRoutes } from './http/routes/metrics.js';
 import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
+import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdown.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
@@ -77,9 +78,25 @@ export interface App {
   readonly rollout: PolicyRollout;
   /** Listens on the configured host and port (port 0 picks a free one). */
   start(): Promise<AddressInfo>;
-  /** Drains HTTP (up to `server.shutdown_timeout_s`) and releases every resource. */
-  stop(): Promise<{ drained: boolean }>;
+  /**
+   * Shuts HTTP down within `server.shutdown_timeout_s` and releases every resource. With
+   * `announce`, it first keeps serving, not ready, for `server.shutdown_delay_s` (what `serve`
+   * does on a signal); without, it drains at once.
+   */
+  stop(options?: StopOptions): Promise<StopResult>;
 }
+
+export interface StopOptions {
+  /** What asked for the stop (`SIGTERM`): named by `/readyz` and the logs. */
+  cause?: string;
+  /** Keep serving, not ready and answering with `Connection: close`, for the configured delay. */
+  announce?: boolean;
+  /** Once aborted, the rest of the delay is skipped (a second signal). */
+  skipDelay?: AbortSignal;
+}
+
+/** What the HTTP shutdown did (`drained`: nothing was cut at the deadline). */
+export type StopResult = ShutdownResult;
 
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const logger = deps.logger ?? createLogger();
@@ -236,6 +253,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         onRefusal: (r) => metrics.forwardAuthRefused(r),
       }),
       ...healthRoutes([
+        // not ready from the first moment of a shutdown, with why (the server is built below)
+        {
+          name: 'shutdown',
+          check: () => Promise.resolve(http.shutdownReason() === null),
+          reason: () => http.shutdownReason(),
+        },
         { name: 'policy', check: () => Promise.resolve(policy.current() !== null) },
         // with Redis: also false while the prefix's seed is held or awaits confirmation (reason given)
         {
@@ -310,10 +333,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         });
         return address;
       },
-      async stop() {
+      async stop(options = {}) {
+        const { shutdown_delay_s: delay, shutdown_timeout_s: timeout } = config.server;
         const result = http.server.listening
-          ? await http.close(config.server.shutdown_timeout_s * 1000)
-          : { drained: true };
+          ? await shutDownGracefully(http, {
+              cause: options.cause ?? 'stop',
+              delayMs: options.announce ? delay * 1000 : 0,
+              deadlineMs: timeout * 1000,
+              ...(options.skipDelay ? { skipDelay: options.skipDelay } : {}),
+              log: logger,
+            })
+          : NOT_LISTENING;
         await closeAll(closers, logger);
         return result;
       },
@@ -323,6 +353,16 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     throw err;
   }
 }
+
+const NOT_LISTENING: StopResult = {
+  drained: true,
+  answeredDuringDelay: 0,
+  answeredDuringDrain: 0,
+  cut: 0,
+  closedIdle: 0,
+  connectionsAccepted: 0,
+  seconds: 0,
+};
 
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
 function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {

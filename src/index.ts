@@ -1,5 +1,5 @@
 /** The orgwarden library: the decision core and the composition root. */
-export { createApp, type App, type AppDeps } from './app.js';
+export { createApp, type App, type AppDeps, type StopOptions, type StopResult } from './app.js';
 // The library's authorizer is the core with its document entry (`authorize(body)`), as before.
 export {
   createDocumentAuthorizer as createAuthorizer,

@@ -39,6 +39,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/forward-auth/gateways-encoded-params.test.ts',
     'test/forward-auth/gateways-hardening.test.ts',
     'test/security/gateway-identity-headers.property.test.ts',
+    'test/http/shutdown-rolling-restart.test.ts',
   ],
   'Prometheus and promtool (the alert rules)': [
     'test/observability/alert-rules.test.ts',
@@ -77,6 +78,7 @@ const NEEDS: Record<string, readonly string[]> = {
   'the built orgwarden command, run as real processes': [
     'test/cli/cli.test.ts',
     'test/directory/file-crash.test.ts',
+    'test/http/shutdown-process.test.ts',
   ],
   // Only Node, but slow: thousands of requests through a whole running instance (~40 s).
   'a running instance for the whole generated org-boundary suite over HTTP': [

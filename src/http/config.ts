@@ -18,13 +18,27 @@ export function serverConfigSchema(ctx: ConfigContext) {
       /** Decision request body cap in bytes (contract: 64 KiB). */
       max_body_bytes: integer(1024, 1048576).default(65536),
       max_batch_body_bytes: integer(1024, 67108864).default(8388608),
-      /** SIGTERM drain deadline. */
+      /**
+       * On SIGTERM/SIGINT: how long to keep serving, not ready and answering with
+       * `Connection: close`, before the listener closes (gateways and load balancers stop sending).
+       */
+      shutdown_delay_s: integer(0, 300).default(5),
+      /** The whole shutdown, counted from the signal (the delay included): then what is left is cut. */
       shutdown_timeout_s: integer(0, 300).default(10),
       /**
        * Decisions a fan-out (events filter, batch, features) makes per turn of the event loop
        * before it lets other requests in; 0 never yields (measurement only).
        */
       fanout_yield_every: integer(0, 100000).default(16),
+    })
+    .superRefine((server, issues) => {
+      const delay = server.shutdown_delay_s;
+      if (delay > 0 && server.shutdown_timeout_s <= delay)
+        issues.addIssue({
+          code: 'custom',
+          path: ['shutdown_timeout_s'],
+          message: `must be greater than server.shutdown_delay_s (${delay}): it counts from the signal and the delay takes the first ${delay} s, which would leave in-flight requests no time to finish; raise it or lower server.shutdown_delay_s`,
+        });
     })
     .prefault({});
 }

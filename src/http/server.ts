@@ -1,22 +1,71 @@
 /**
  * One `node:http` server: the guards run first (the caller token), then decision routes are
- * dispatched straight from the socket; the rest goes to the express management app. `close` drains: stop accepting, let in-flight
- * requests finish up to the deadline, then cut what is left.
+ * dispatched straight from the socket; the rest goes to the express management app.
+ *
+ * Shutdown is two steps (`graceful-shutdown.ts` runs them): `announceShutdown` keeps serving but
+ * says the process is going (readiness reports the reason) and puts `Connection: close` on every
+ * answer, so keep-alive clients move to a fresh connection; `close` then stops accepting, answers
+ * what is in flight, closes each connection only between requests, and cuts what is left at the
+ * deadline.
  *
  * Invariant: a request's target is read once, here, before any guard or handler
  * (`request-target.ts`); a target that is not origin-form, or whose path could be read two ways,
  * is answered 400 and reaches nothing. Guards and routers all read the canonical `req.url`.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { ApiError, sendError } from './errors.js';
 import { readRequestTarget } from './request-target.js';
 import { pathOf } from './route-match.js';
 
+/**
+ * A connection that has never carried a request is left this long after it was accepted before
+ * the drain closes it: its first request may be on the wire.
+ */
+export const FIRST_REQUEST_GRACE_MS = 1000;
+/** How often the drain looks for connections that have fallen idle. */
+const IDLE_SWEEP_MS = 50;
+
 export interface HttpServer {
   readonly server: http.Server;
   listen(port: number, host: string): Promise<AddressInfo>;
-  close(deadlineMs: number): Promise<{ drained: boolean }>;
+  /** Why the process is shutting down (readiness answers it); null while it is not. */
+  shutdownReason(): string | null;
+  /**
+   * The first step of a shutdown: keep accepting and serving, but report the reason and answer
+   * every request, those already in flight included, with `Connection: close`. Calling it again
+   * only changes the reason.
+   */
+  announceShutdown(reason: () => string): void;
+  /**
+   * The second step (announces first when that was not done): stop accepting, answer what is in
+   * flight, close every connection between requests; at `deadlineMs` destroy what is left.
+   */
+  close(deadlineMs: number): Promise<DrainResult>;
+  /** The connections and requests right now. */
+  traffic(): Traffic;
+}
+
+interface Traffic {
+  /** Connections accepted since the server started. */
+  connectionsAccepted: number;
+  openConnections: number;
+  /** Requests received and not yet answered in full. */
+  openRequests: number;
+}
+
+export interface DrainResult {
+  /** Every connection was closed before the deadline (nothing was cut). */
+  drained: boolean;
+  /** Requests answered between `announceShutdown` and `close`. */
+  answeredDuringDelay: number;
+  /** Requests answered after the listener closed. */
+  answeredDuringDrain: number;
+  /** Requests still open at the deadline, whose connections were destroyed. */
+  cut: number;
+  /** Connections closed by the drain between requests (the rest closed after a `Connection: close` answer). */
+  closedIdle: number;
+  connectionsAccepted: number;
 }
 
 /** Returns true when it already answered (e.g. a missing caller token). */
@@ -30,6 +79,17 @@ export interface AnsweredRequest {
   seconds: number;
 }
 
+/** What the server knows of one connection. */
+interface Connection {
+  acceptedAt: number;
+  openRequests: number;
+  answered: number;
+  /** `socket.bytesRead` when the last answer was sent: more means a request has begun. */
+  bytesAtLastAnswer: number;
+}
+
+type Phase = 'serving' | 'delay' | 'drain';
+
 export function createHttpServer(options: {
   dispatchDecision: (req: IncomingMessage, res: ServerResponse) => boolean;
   management: (req: IncomingMessage, res: ServerResponse) => void;
@@ -39,26 +99,38 @@ export function createHttpServer(options: {
   /** Told of every request whose answer was sent in full (the request metric). */
   onAnswered?: (answered: AnsweredRequest) => void;
 }): HttpServer {
-  let inFlight = 0;
-  const idleWaiters = new Set<() => void>();
+  const connections = new Map<Socket, Connection>();
+  const openResponses = new Set<ServerResponse>();
+  const answeredIn: Record<Phase, number> = { serving: 0, delay: 0, drain: 0 };
+  let connectionsAccepted = 0;
+  let phase: Phase = 'serving';
+  let reason: (() => string) | null = null;
+  let drainResult: Promise<DrainResult> | null = null;
+
   const server = http.createServer((req, res) => {
-    inFlight++;
     const started = performance.now();
     let path: string | null = null;
-    const { onAnswered } = options;
-    if (onAnswered) {
-      res.on('finish', () =>
-        onAnswered({
-          method: req.method ?? '',
-          path,
-          status: res.statusCode,
-          seconds: (performance.now() - started) / 1000,
-        }),
-      );
-    }
+    const connection = connections.get(req.socket);
+    if (connection) connection.openRequests++;
+    openResponses.add(res);
+    if (phase !== 'serving') res.setHeader('Connection', 'close');
+    res.on('finish', () => {
+      answeredIn[phase]++;
+      options.onAnswered?.({
+        method: req.method ?? '',
+        path,
+        status: res.statusCode,
+        seconds: (performance.now() - started) / 1000,
+      });
+    });
     res.on('close', () => {
-      inFlight--;
-      if (inFlight === 0) for (const w of idleWaiters) w();
+      openResponses.delete(res);
+      if (!connection) return;
+      connection.openRequests--;
+      if (res.writableFinished) {
+        connection.answered++;
+        connection.bytesAtLastAnswer = req.socket.bytesRead;
+      }
     });
     const target = readRequestTarget(req.url, options.opaquePrefixes ?? []);
     if (!target.ok) {
@@ -74,6 +146,69 @@ export function createHttpServer(options: {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
+  server.on('connection', (socket: Socket) => {
+    connectionsAccepted++;
+    connections.set(socket, {
+      acceptedAt: performance.now(),
+      openRequests: 0,
+      answered: 0,
+      bytesAtLastAnswer: 0,
+    });
+    socket.once('close', () => connections.delete(socket));
+  });
+
+  const announceShutdown = (why: () => string) => {
+    reason = why;
+    if (phase !== 'serving') return;
+    phase = 'delay';
+    for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+
+  /** Between requests: nothing open, no byte of a next request read, and not a fresh connection. */
+  const isIdle = (socket: Socket, c: Connection, now: number) =>
+    c.openRequests === 0 &&
+    socket.bytesRead === c.bytesAtLastAnswer &&
+    (c.answered > 0 || now - c.acceptedAt >= FIRST_REQUEST_GRACE_MS);
+
+  const drain = (deadlineMs: number): Promise<DrainResult> =>
+    new Promise((resolve) => {
+      const answeredBefore = answeredIn.drain;
+      let closedIdle = 0;
+      const closeIdle = () => {
+        const now = performance.now();
+        for (const [socket, c] of connections)
+          if (isIdle(socket, c, now)) {
+            closedIdle++;
+            socket.destroy();
+          }
+      };
+      const finish = (drained: boolean) => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        const cut = drained ? 0 : openResponses.size;
+        if (!drained) {
+          for (const socket of connections.keys()) socket.destroy();
+          server.closeAllConnections();
+        }
+        resolve({
+          drained,
+          answeredDuringDelay: answeredIn.delay,
+          answeredDuringDrain: answeredIn.drain - answeredBefore,
+          cut,
+          closedIdle,
+          connectionsAccepted,
+        });
+      };
+      const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
+      const deadline = setTimeout(() => finish(false), deadlineMs);
+      // net.Server#close stops accepting and calls back once every connection has closed.
+      // http.Server#close would also destroy every connection Node deems idle: a fresh one whose
+      // request is still on the wire, and one whose last answer has ended but is not yet flushed
+      // (it checks `finished`, not `writableFinished`). closeIdle decides that here instead.
+      if (server.listening) net.Server.prototype.close.call(server, () => finish(true));
+      else if (connections.size === 0) finish(true);
+      closeIdle();
+    });
 
   return {
     server,
@@ -86,23 +221,19 @@ export function createHttpServer(options: {
         });
       });
     },
+    shutdownReason: () => (reason === null ? null : reason()),
+    announceShutdown,
     close(deadlineMs) {
-      return new Promise((resolve) => {
-        let settled = false;
-        const finish = (drained: boolean) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (!drained) server.closeAllConnections();
-          resolve({ drained });
-        };
-        const timer = setTimeout(() => finish(false), deadlineMs);
-        server.close(() => finish(true));
-        server.closeIdleConnections();
-        const onIdle = () => server.closeIdleConnections();
-        idleWaiters.add(onIdle);
-        if (inFlight === 0) onIdle();
-      });
+      if (drainResult) return drainResult;
+      announceShutdown(reason ?? (() => 'draining: the server is stopping'));
+      phase = 'drain';
+      drainResult = drain(deadlineMs);
+      return drainResult;
     },
+    traffic: () => ({
+      connectionsAccepted,
+      openConnections: connections.size,
+      openRequests: openResponses.size,
+    }),
   };
 }

@@ -161,6 +161,8 @@ export interface NginxOptions {
   serverDirectives?: string[];
   /** Listen on [::1] too, on the same port (clients with an IPv6 address). */
   ipv6?: boolean;
+  /** The body of `upstream orgwarden {}` (replicas, `keepalive`); default: the one target port. */
+  orgwardenUpstream?: string[];
 }
 
 export async function startNginx(
@@ -182,7 +184,7 @@ http {
     fastcgi_temp_path ${dir}/fastcgi;
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
-    upstream orgwarden { server 127.0.0.1:${targets.orgwardenPort}; }
+    upstream orgwarden { ${(options.orgwardenUpstream ?? [`server 127.0.0.1:${targets.orgwardenPort};`]).join(' ')} }
     upstream app { server 127.0.0.1:${targets.appPort}; }
     server {
         listen 127.0.0.1:${port};

@@ -32,7 +32,8 @@ export interface TestAppOptions {
 
 export function testConfigDoc(options: TestAppOptions = {}): Record<string, unknown> {
   return {
-    server: { host: '127.0.0.1', port: 0 },
+    // Processes stopped by a signal drain at once; the shutdown tests set their own delay.
+    server: { host: '127.0.0.1', port: 0, shutdown_delay_s: 0 },
     tenancy: { multi_tenant: options.multiTenant ?? true },
     auth: {
       issuer: TEST_ISSUER,

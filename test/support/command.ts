@@ -45,9 +45,9 @@ export function createCommandRunner(options: { main?: string; env?: Record<strin
         child.on('exit', (code) => resolve({ code, stdout, stderr })),
       );
     },
-    /** `serve --config FILE --port 0`, resolved once it logs that it is listening. */
-    serve: (config: string, env: Record<string, string> = {}): Promise<Served> => {
-      const child = start(['serve', '--config', config, '--port', '0'], env);
+    /** `serve --config FILE --port N` (0: any free port), resolved once it logs that it is listening. */
+    serve: (config: string, env: Record<string, string> = {}, port = 0): Promise<Served> => {
+      const child = start(['serve', '--config', config, '--port', String(port)], env);
       child.stdout.resume();
       let logs = '';
       const exited = new Promise<number | null>((resolve) =>
