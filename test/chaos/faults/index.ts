@@ -1,0 +1,5 @@
+/** Every fault of the chaos suite, in the order the table lists them. */
+import type { Fault } from '../lib/fault.js';
+import { redisKill } from './redis-kill.js';
+
+export const FAULTS: readonly Fault[] = [redisKill];
