@@ -26,7 +26,7 @@ export async function ask(port: number, ...args: string[]): Promise<string | nul
   }
 }
 
-export interface NodeView {
+interface NodeView {
   id: string;
   port: number;
   master: boolean;
@@ -37,7 +37,7 @@ export interface NodeView {
 }
 
 /** The cluster as one node sees it (`CLUSTER NODES`), or null when it does not answer. */
-export async function clusterView(port: number): Promise<NodeView[] | null> {
+async function clusterView(port: number): Promise<NodeView[] | null> {
   const text = await ask(port, 'cluster', 'nodes');
   if (text === null) return null;
   return text

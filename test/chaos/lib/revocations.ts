@@ -11,7 +11,7 @@ import type { Probe, Sample } from './load.js';
 import type { Replica } from './replica.js';
 import { ADMIN_TOKEN, HOME_ORG, revocable, sessionToken } from './world.js';
 
-export interface Revocation {
+interface Revocation {
   user: string;
   via: string;
   sentAt: number;
