@@ -26,6 +26,7 @@ import {
 } from '../lib/revocations.js';
 import { ask, restoreCluster, subscriberNodes, topology } from '../lib/cluster-topology.js';
 import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
+import type { Sample } from '../lib/load.js';
 import { startReplica, type Replica } from '../lib/replica.js';
 import { row, sleep, standardProbes, underLoad, withCleanup } from '../lib/scenario.js';
 import { createWorld, HOME_ORG, replicaConfig, STEADY_MEMBERS } from '../lib/world.js';
@@ -128,6 +129,19 @@ function nodeOn(cluster: Cluster, port: number): ClusterNode {
   const found = cluster.nodes.find((n) => n.port === port);
   if (!found) throw new Error(`no cluster node on port ${port}`);
   return found;
+}
+
+/** How soon after a failover the members of the failed-over slot must be served again. */
+const SERVED_AGAIN_BUDGET_MS = 5000;
+
+/** ms from `from` to the end of the last acme member's deny sent before `until` (0: none). */
+function deniedAfterFailover(samples: readonly Sample[], from: number, until: number): number {
+  const last = samples
+    .filter(
+      (s) => s.group === 'member' && s.outcome !== 'allow' && s.sentAt >= from && s.sentAt < until,
+    )
+    .reduce((max, s) => Math.max(max, s.sentAt + s.latencyMs - from), 0);
+  return Math.round(last);
 }
 
 const first = <T>(items: readonly T[], what: string): T => {
@@ -242,6 +256,12 @@ async function masterStalled(ctx: FaultContext, cluster: Cluster): Promise<Fault
     notes.push(
       `subscribers: ${[...subscribers].map(([r, n]) => `${r} on ${n.port}${n.port === master.port ? ' (the stalled master)' : ''}`).join(', ')}`,
     );
+    // performance.now() of the stall, the promotion and the resume (set while the load runs)
+    const at: { stalled: number; failedOver: number | null; resumed: number } = {
+      stalled: 0,
+      failedOver: null,
+      resumed: 0,
+    };
     const run = await underLoad(
       {
         targets: setup.replicas.map((r) => r.url),
@@ -255,11 +275,13 @@ async function masterStalled(ctx: FaultContext, cluster: Cluster): Promise<Fault
         ctx.progress(`master ${master.port} SIGSTOP for ${stallMs} ms`);
         faulted.add(master.port);
         master.pause();
+        at.stalled = performance.now();
         let done = false;
         const revoking = log.revokeWhile(pace, () => done);
         const failover = topo.waitFailover(setup.acmeKey, master.port, stallMs);
         await sleep(stallMs);
         const failoverMs = await failover;
+        if (failoverMs !== null) at.failedOver = at.stalled + failoverMs;
         notes.push(
           failoverMs === null
             ? `no failover during the ${stallMs} ms stall`
@@ -267,6 +289,7 @@ async function masterStalled(ctx: FaultContext, cluster: Cluster): Promise<Fault
         );
         if (failoverMs === null) failures.push(`no failover within the ${stallMs} ms stall`);
         ctx.progress(`old master ${master.port} SIGCONT`);
+        at.resumed = performance.now();
         master.resume();
         const rejoinMs = await topo.waitRejoined(master.port, setup.acmeKey, 20_000);
         notes.push(
@@ -281,6 +304,16 @@ async function masterStalled(ctx: FaultContext, cluster: Cluster): Promise<Fault
         lifted();
       },
     );
+    if (at.failedOver !== null) {
+      const servedAgain = deniedAfterFailover(run.samples, at.failedOver, at.resumed);
+      notes.push(
+        `acme members denied until ${servedAgain} ms after the failover (old master still stalled; budget ${SERVED_AGAIN_BUDGET_MS} ms)`,
+      );
+      if (servedAgain > SERVED_AGAIN_BUDGET_MS)
+        failures.push(
+          `acme members were denied for ${servedAgain} ms after the failover (budget ${SERVED_AGAIN_BUDGET_MS} ms): the promoted master was not used`,
+        );
+    }
     await finish(ctx, setup, log, notes, failures);
     return row(
       `Redis Cluster: acme master SIGSTOP ${stallMs / 1000} s during writes, replica promoted, old master resumed`,
