@@ -150,6 +150,18 @@ const first = <T>(items: readonly T[], what: string): T => {
   return item;
 };
 
+/** The errors behind the replicas' 503 write answers, counted from their logs. */
+function writeFailureCauses(replicas: readonly Replica[]): string[] {
+  const counts = new Map<string, number>();
+  for (const replica of replicas)
+    for (const line of replica.logs().split('\n')) {
+      if (!line.includes('directory request failed')) continue;
+      const error = /"error":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? 'unknown';
+      counts.set(error, (counts.get(error) ?? 0) + 1);
+    }
+  return [...counts].sort((x, y) => y[1] - x[1]).map(([error, n]) => `${n}× ${error}`);
+}
+
 /** The notes and failures every scenario ends with: the hold check and the subscriber placement. */
 async function finish(
   ctx: FaultContext,
@@ -160,6 +172,8 @@ async function finish(
 ): Promise<void> {
   const hold = await checkAcknowledgedHold(setup.replicas, log);
   notes.push(...hold.notes, `revocation bound: ${setup.boundMs} ms after the 200`);
+  const causes = writeFailureCauses(setup.replicas);
+  if (causes.length > 0) notes.push(`why writes answered 503 (replica logs): ${causes.join('; ')}`);
   if (hold.notHeld.length > 0)
     failures.push(
       `${hold.notHeld.length} acknowledged revocations did not hold: ${hold.notHeld.slice(0, 5).join('; ')}`,
