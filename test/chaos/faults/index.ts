@@ -1,5 +1,6 @@
 /** Every fault of the chaos suite, in the order the table lists them. */
 import type { Fault } from '../lib/fault.js';
+import { jwks } from './jwks.js';
 import { redisKill } from './redis-kill.js';
 
-export const FAULTS: readonly Fault[] = [redisKill];
+export const FAULTS: readonly Fault[] = [redisKill, jwks];
