@@ -1,6 +1,7 @@
 /** Every fault of the chaos suite, in the order the table lists them. */
 import type { Fault } from '../lib/fault.js';
 import { jwks } from './jwks.js';
+import { policyPush } from './policy-push.js';
 import { redisKill } from './redis-kill.js';
 
-export const FAULTS: readonly Fault[] = [redisKill, jwks];
+export const FAULTS: readonly Fault[] = [redisKill, jwks, policyPush];
