@@ -3,5 +3,6 @@ import type { Fault } from '../lib/fault.js';
 import { jwks } from './jwks.js';
 import { policyPush } from './policy-push.js';
 import { redisKill } from './redis-kill.js';
+import { shutdown } from './shutdown.js';
 
-export const FAULTS: readonly Fault[] = [redisKill, jwks, policyPush];
+export const FAULTS: readonly Fault[] = [redisKill, jwks, policyPush, shutdown];
