@@ -10,6 +10,8 @@ export interface RssSample {
   bytes: number;
   /** V8 heap in use at the same moment (`orgwarden_nodejs_heap_size_used_bytes`). */
   heapBytes: number;
+  /** The longest event-loop stall since the last reading (`orgwarden_nodejs_eventloop_lag_max_seconds`). */
+  lagMaxMs: number;
 }
 
 export interface RssSampler {
@@ -40,7 +42,8 @@ export function startRssSampler(url: string, intervalMs = 1000): RssSampler {
       );
       const bytes = Number(RSS.exec(page)?.[1]);
       const heapBytes = metricSum(page, 'orgwarden_nodejs_heap_size_used_bytes');
-      if (Number.isFinite(bytes)) samples.push({ at, bytes, heapBytes });
+      const lagMaxMs = metricSum(page, 'orgwarden_nodejs_eventloop_lag_max_seconds') * 1000;
+      if (Number.isFinite(bytes)) samples.push({ at, bytes, heapBytes, lagMaxMs });
       await new Promise((r) => setTimeout(r, Math.max(0, at + intervalMs - performance.now())));
     }
   })();
@@ -63,6 +66,8 @@ export interface RssFigures {
   heapAfterWarmupMb: number;
   heapMaxMb: number;
   heapSlopeMbPerMin: number;
+  /** The longest event-loop stall any reading after warm-up saw (ms). */
+  lagMaxMs: number;
   readings: number;
 }
 
@@ -80,6 +85,7 @@ export function rssFigures(samples: readonly RssSample[], warmupEnd: number): Rs
     heapAfterWarmupMb: round(first.heapBytes / MB),
     heapMaxMb: round(Math.max(...samples.map((s) => s.heapBytes)) / MB),
     heapSlopeMbPerMin: round(slope(half, (s) => s.heapBytes) * 60_000),
+    lagMaxMs: round(Math.max(...soak.map((s) => s.lagMaxMs))),
     readings: samples.length,
   };
 }
