@@ -102,39 +102,42 @@ function delayNote(delayS: number | null): string {
     : `server.shutdown_delay_s: ${delayS}`;
 }
 
-async function direct(ctx: FaultContext, signal: Stopping['signal']): Promise<FaultRow> {
-  return withCleanup(async (defer) => {
-    const world = await createWorld();
-    defer(() => world.remove());
-    const { replicas, delayS } = await startPair(world, defer, SHUTDOWN_DELAY_S);
-    const [a] = replicas;
-    if (!a) throw new Error('no replica started');
-    const notes = [delayNote(delayS)];
-    const failures: string[] = [];
-    const run = await underLoad(
-      {
-        targets: replicas.map((r) => r.url),
-        probes: await standardProbes(),
-        clients: 16,
-        warmupMs: ctx.quick ? 1500 : 5000,
-        cooldownMs: ctx.quick ? 2000 : 5000,
-      },
-      () => stopAndRestart(ctx, { replica: a, signal }, failures, notes),
-    );
-    notes.push(failedSpans(run));
-    return row(`${signal} of one of 2 replicas under keep-alive load, then restarted`, run, {
-      notes,
-      failures,
-      noFailedRequests: signal === 'SIGTERM',
-    });
+/** The replicas every scenario of this fault stops and restarts (one pair, restarted in place). */
+interface Pair {
+  world: World;
+  replicas: Replica[];
+  delayS: number | null;
+}
+
+async function direct(
+  ctx: FaultContext,
+  { replicas, delayS }: Pair,
+  signal: Stopping['signal'],
+): Promise<FaultRow> {
+  const [a] = replicas;
+  if (!a) throw new Error('no replica started');
+  const notes = [delayNote(delayS)];
+  const failures: string[] = [];
+  const run = await underLoad(
+    {
+      targets: replicas.map((r) => r.url),
+      probes: await standardProbes(),
+      clients: 16,
+      warmupMs: ctx.quick ? 1000 : 5000,
+      cooldownMs: ctx.quick ? 1500 : 5000,
+    },
+    () => stopAndRestart(ctx, { replica: a, signal }, failures, notes),
+  );
+  notes.push(failedSpans(run));
+  return row(`${signal} of one of 2 replicas under keep-alive load, then restarted`, run, {
+    notes,
+    failures,
+    noFailedRequests: signal === 'SIGTERM',
   });
 }
 
-async function rolling(ctx: FaultContext): Promise<FaultRow> {
+async function rolling(ctx: FaultContext, { world, replicas, delayS }: Pair): Promise<FaultRow> {
   return withCleanup(async (defer) => {
-    const world = await createWorld();
-    defer(() => world.remove());
-    const { replicas, delayS } = await startPair(world, defer, SHUTDOWN_DELAY_S);
     const gateway = await startNginxGateway(
       world.dir,
       replicas.map((r) => r.port),
@@ -147,8 +150,8 @@ async function rolling(ctx: FaultContext): Promise<FaultRow> {
         targets: [gateway.url],
         probes: await standardProbes(),
         clients: 16,
-        warmupMs: ctx.quick ? 1500 : 5000,
-        cooldownMs: ctx.quick ? 2000 : 5000,
+        warmupMs: ctx.quick ? 1000 : 5000,
+        cooldownMs: ctx.quick ? 1500 : 5000,
       },
       async () => {
         for (const replica of replicas) {
@@ -177,7 +180,15 @@ async function rolling(ctx: FaultContext): Promise<FaultRow> {
 export const shutdown: Fault = {
   id: 'shutdown',
   title: 'SIGTERM, SIGKILL and a rolling restart behind nginx under keep-alive load',
-  async run(ctx) {
-    return [await direct(ctx, 'SIGTERM'), await direct(ctx, 'SIGKILL'), await rolling(ctx)];
-  },
+  run: (ctx) =>
+    withCleanup(async (defer) => {
+      const world = await createWorld();
+      defer(() => world.remove());
+      const pair = { world, ...(await startPair(world, defer, SHUTDOWN_DELAY_S)) };
+      return [
+        await direct(ctx, pair, 'SIGTERM'),
+        await direct(ctx, pair, 'SIGKILL'),
+        await rolling(ctx, pair),
+      ];
+    }),
 };
