@@ -28,6 +28,8 @@ export interface Sample {
   outcome: Outcome;
   /** The decision's reason, or why the request failed (status, error code). */
   reason: string;
+  /** The decision's `policy_revision`, when the answer carried one. */
+  revision?: string;
 }
 
 export interface LoadOptions {
@@ -74,6 +76,7 @@ export function startLoad(options: LoadOptions): Load {
         expected,
         outcome: answer.outcome,
         reason: answer.reason,
+        ...(answer.revision === undefined ? {} : { revision: answer.revision }),
       });
       if (answer.reason === NOT_SENT)
         await new Promise((r) => setTimeout(r, options.backoffMs ?? 20));
@@ -91,11 +94,7 @@ export function startLoad(options: LoadOptions): Load {
   };
 }
 
-function post(
-  agent: http.Agent,
-  url: string,
-  body: Record<string, unknown>,
-): Promise<{ outcome: Outcome; reason: string }> {
+function post(agent: http.Agent, url: string, body: Record<string, unknown>): Promise<Answer> {
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = http.request(
@@ -131,9 +130,17 @@ function post(
   });
 }
 
+interface Answer {
+  outcome: Outcome;
+  reason: string;
+  revision?: string;
+}
+
 /** A decision answer is 200 (allow or deny) or 403 (deny); anything else is a failed request. */
-function readDecision(status: number, text: string): { outcome: Outcome; reason: string } {
-  let json: { allow?: unknown; reason?: unknown; error?: { code?: unknown } } | undefined;
+function readDecision(status: number, text: string): Answer {
+  let json:
+    | { allow?: unknown; reason?: unknown; policy_revision?: unknown; error?: { code?: unknown } }
+    | undefined;
   try {
     json = JSON.parse(text) as typeof json;
   } catch {
@@ -143,6 +150,7 @@ function readDecision(status: number, text: string): { outcome: Outcome; reason:
     return {
       outcome: json.allow ? 'allow' : 'deny',
       reason: typeof json.reason === 'string' ? json.reason : '',
+      ...(typeof json.policy_revision === 'string' ? { revision: json.policy_revision } : {}),
     };
   // An error answer from orgwarden (4xx/5xx with an error code) is a deny with its reason: the
   // request was answered, and the caller fails closed on it.
