@@ -91,7 +91,8 @@ export function startLoad(options: LoadOptions): Load {
   };
 }
 
-function post(
+/** One decision request on `agent`: its outcome and reason (the load's own request, for one-off probes). */
+export function post(
   agent: http.Agent,
   url: string,
   body: Record<string, unknown>,
