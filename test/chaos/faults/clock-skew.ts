@@ -11,7 +11,7 @@
  * tolerance (300 s) the members are allowed; beyond it (30 s) each is denied `unauthenticated` with
  * its own detail, never allowed. A long-lived token from the issuer behind stays valid in both.
  */
-import { countWithExample, wrongDenies } from '../lib/direct-probe.js';
+import { countWithExample, wrongDenies } from '../lib/sample-facts.js';
 import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
 import type { Probe } from '../lib/load.js';
 import { startChaosRedis } from '../lib/redis-server.js';

@@ -6,7 +6,7 @@
  * `feature_disabled`; while it is on, members are allowed again; the default org serves
  * throughout (the positive control that stays allowed in both states).
  */
-import { countWithExample, distribution, wrongDenies } from '../lib/direct-probe.js';
+import { countWithExample, distribution, wrongDenies } from '../lib/sample-facts.js';
 import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
 import type { Expectation, Probe } from '../lib/load.js';
 import { startChaosRedis } from '../lib/redis-server.js';

@@ -13,7 +13,8 @@
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { directProbes, distribution, p99Of } from '../lib/direct-probe.js';
+import { directProbes } from '../lib/direct-probe.js';
+import { distribution, p99Of } from '../lib/sample-facts.js';
 import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
 import type { Probe } from '../lib/load.js';
 import { startChaosRedis } from '../lib/redis-server.js';

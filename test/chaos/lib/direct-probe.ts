@@ -41,30 +41,3 @@ export function directProbes(): DirectProbes {
     close: () => agent.destroy(),
   };
 }
-
-/** "p50 X ms, p99 Y ms, max Z ms (N)" of a list of durations, or "none" when it is empty. */
-export function distribution(values: readonly number[]): string {
-  if (values.length === 0) return 'none';
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)] ?? 0).toFixed(1);
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (${sorted.length})`;
-}
-
-/** The p99 of a list of durations (null when empty). */
-export function p99Of(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? null;
-}
-
-/** Samples that expected an allow and got anything else, wherever they were sent. */
-export const wrongDenies = (samples: readonly Sample[]) =>
-  samples.filter((s) => s.expected === 'allow' && s.outcome !== 'allow');
-
-/** "N <what> (e.g. group via target: reason)" of the samples a check found, for a failure line. */
-export function countWithExample(what: string, found: readonly Sample[]): string {
-  const [first] = found;
-  const example = first ? ` (e.g. ${first.group} via ${first.target}: ${first.reason})` : '';
-  return `${found.length} ${what}${example}`;
-}
