@@ -91,16 +91,20 @@ async function scenario(ctx: FaultContext): Promise<FaultRow> {
             failures.push(
               `flip ${i + 1} via ${writer.name}: ${answer.status} ${JSON.stringify(answer.json)}`,
             );
-          // How long the other replica took to report the new state.
-          while (performance.now() < answeredAt + BOUND_MS) {
+          // How long the other replica took to report the new state (also after a refused flip,
+          // which must leave the state as it was).
+          let seenAfter: number | null = null;
+          while (seenAfter === null && performance.now() < answeredAt + BOUND_MS) {
             const seen = await admin(other, 'GET', '/v1/admin/tenancy');
-            if (readState(seen.json) === state) {
-              followed.push(performance.now() - answeredAt);
-              break;
-            }
+            if (readState(seen.json) === state) seenAfter = performance.now() - answeredAt;
           }
-          if (followed.length < i + 1)
+          if (applied && seenAfter !== null) followed.push(seenAfter);
+          if (applied && seenAfter === null)
             failures.push(`flip ${i + 1}: ${other.name} did not follow within ${BOUND_MS} ms`);
+          if (!applied && seenAfter !== null)
+            failures.push(
+              `flip ${i + 1} was refused (${answer.status}, "nothing changed"), yet ${other.name} reported multi_tenant ${String(state)} ${Math.round(seenAfter)} ms after the answer`,
+            );
           if ((i + 1) % 10 === 0) ctx.progress(`${i + 1}/${flips} flips`);
           await sleep(Math.max(0, sentAt + FLIP_EVERY_MS - performance.now()));
         }
