@@ -70,7 +70,7 @@ export function analyse(samples: readonly Sample[], window: FaultWindow): Figure
   };
 }
 
-export function p99(samples: readonly Sample[]): number | null {
+function p99(samples: readonly Sample[]): number | null {
   if (samples.length === 0) return null;
   const sorted = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const value = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;

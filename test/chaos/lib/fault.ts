@@ -2,7 +2,8 @@
  * What a fault is to the runner: an id for `--only`, a title, and a run that starts what it needs,
  * injects the fault under load and returns one row per scenario. A row passes when it has no wrong
  * allow, no wrong deny outside its window, no failed request where the scenario promises none,
- * and every extra check of the scenario held.
+ * and every extra check of the scenario held. A control row passes the other way round: when its
+ * deliberately fail-open variant was caught.
  */
 import type { Figures } from './analyse.js';
 
@@ -23,6 +24,11 @@ export interface FaultRow {
   notes: string[];
   /** Checks of the scenario that did not hold (the row fails). */
   failures: string[];
+  /**
+   * A fail-open control: a deliberately broken variant run to prove the checks can fail. It passes
+   * when the checks caught it (wrong allows > 0), so the suite's verdict is not failed by it.
+   */
+  control?: boolean;
 }
 
 export interface Fault {
@@ -33,6 +39,8 @@ export interface Fault {
 
 export function rowPasses(row: FaultRow): boolean {
   const f = row.figures;
+  if (row.control === true)
+    return f.wrongAllows > 0 && f.allowsSeen > 0 && row.failures.length === 0;
   return (
     f.wrongAllows === 0 &&
     f.allowsSeen > 0 &&

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 
-export type Outcome = 'allow' | 'deny' | 'failed';
+type Outcome = 'allow' | 'deny' | 'failed';
 /** What a probe must get: allow, deny, or either (a decision in flux, e.g. a revocation not yet acknowledged). */
 export type Expectation = 'allow' | 'deny' | 'any';
 
@@ -94,7 +94,12 @@ export function startLoad(options: LoadOptions): Load {
   };
 }
 
-function post(agent: http.Agent, url: string, body: Record<string, unknown>): Promise<Answer> {
+/** One decision request on `agent`: its outcome and reason (the load's own request, for one-off probes). */
+export function post(
+  agent: http.Agent,
+  url: string,
+  body: Record<string, unknown>,
+): Promise<Answer> {
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = http.request(
@@ -130,7 +135,7 @@ function post(agent: http.Agent, url: string, body: Record<string, unknown>): Pr
   });
 }
 
-interface Answer {
+export interface Answer {
   outcome: Outcome;
   reason: string;
   revision?: string;

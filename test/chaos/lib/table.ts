@@ -25,7 +25,7 @@ function cells(row: FaultRow): string[] {
     ms(f.p99DuringMs),
     ms(f.p99AfterMs),
     ms(f.recoveryMs),
-    rowPasses(row) ? 'pass' : 'FAIL',
+    `${rowPasses(row) ? 'pass' : 'FAIL'}${row.control === true ? ' (control)' : ''}`,
   ];
 }
 

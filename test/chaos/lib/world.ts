@@ -11,11 +11,12 @@ import { mintHs256, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET } from '../../suppor
 
 export const ADMIN_TOKEN = 'chaos-admin-token-0123456789';
 export const SECRET_ENV = 'ORGWARDEN_JWT_SECRET';
-export const ADMIN_TOKEN_ENV = 'ORGWARDEN_ADMIN_TOKEN';
+const ADMIN_TOKEN_ENV = 'ORGWARDEN_ADMIN_TOKEN';
 
 /** The org every probe names, and the org whose members must never get into it. */
 export const HOME_ORG = 'acme';
-export const OTHER_ORG = 'globex';
+const OTHER_ORG = 'globex';
+
 /** Members of acme who stay members for the whole run (the "must allow" group). */
 export const STEADY_MEMBERS = ['alice', 'amir', 'ana', 'arun'];
 /** Members of globex only: asking for acme is a spoof and must be denied. */
@@ -51,7 +52,7 @@ export interface World {
 const PREBUILT_BUNDLE = resolve('prebuilt', 'default-policy.tar.gz');
 const ROUTES = resolve('policies', 'routes.yaml');
 
-export function directoryDoc(options: WorldOptions = {}) {
+function directoryDoc(options: WorldOptions = {}) {
   const member = (user: string, role = 'viewer') => ({ user, role });
   const extra = Array.from({ length: options.extraOrgs ?? 0 }, (_, i) => ({
     id: `org-${i}`,
