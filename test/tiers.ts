@@ -34,6 +34,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/tenancy/redis-switch.test.ts',
     'test/tenancy/replicas.test.ts',
     'test/tenancy/runbook.test.ts',
+    'test/tenancy/unanswered-flip.test.ts',
   ],
   'nginx and caddy (real gateways in front of forward-auth)': [
     'test/forward-auth/gateways.test.ts',

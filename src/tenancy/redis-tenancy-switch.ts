@@ -34,9 +34,16 @@ const TENANCY_POLL_INTERVAL_MS = 500;
 /** How long a failed SUBSCRIBE on a ready connection waits before it is tried again (polling covers meanwhile). */
 const SUBSCRIBE_RETRY_MS = 250;
 
+/**
+ * Redis did not take a flip. `outcome` says what is known: `not_applied` (read back over the same
+ * connection: the switch is as it was) or `unknown` (Redis did not answer the read either: the
+ * transaction may still have run).
+ */
 export class TenancyStoreUnavailableError extends OrgwardenError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly outcome: 'not_applied' | 'unknown';
+  constructor(message: string, options?: { cause?: unknown; outcome?: 'not_applied' | 'unknown' }) {
     super('tenancy_store_unavailable', message, options);
+    this.outcome = options?.outcome ?? 'not_applied';
   }
 }
 
@@ -189,6 +196,50 @@ export async function createRedisTenancySwitch(
   starting = false;
   if (!isSynced()) await refresh('sync');
 
+  function broadcast(multiTenant: boolean, written: number | null): void {
+    commands
+      .publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written }))
+      .catch((err: unknown) => {
+        log.warn('tenancy switch broadcast failed; other replicas follow within one poll', {
+          error: String(err),
+        });
+      });
+  }
+
+  /**
+   * The flip's transaction got no answer. Redis answers one connection's commands in order, so a
+   * read sent after it over the same connection sees the transaction if it ran at all: the flip is
+   * then reported as made (and broadcast), or as not made; when the read is not answered either,
+   * the outcome is unknown and the error says so.
+   */
+  async function settleUnanswered(multiTenant: boolean, cause: unknown): Promise<void> {
+    let fields: Record<string, string>;
+    try {
+      fields = await commands.hgetall(keys.state);
+    } catch (readErr) {
+      throw new TenancyStoreUnavailableError(
+        `redis did not answer the change (${errorText(cause)}) nor the read that would tell whether it was made (${errorText(readErr)})`,
+        { cause, outcome: 'unknown' },
+      );
+    }
+    const value = parseBool(fields.multi_tenant);
+    const readVersion = parseVersion(fields.version);
+    if (value === multiTenant) {
+      log.warn('tenancy switch change confirmed by reading it back after redis did not answer', {
+        multi_tenant: multiTenant,
+        error: errorText(cause),
+      });
+      apply(multiTenant, readVersion, 'admin');
+      broadcast(multiTenant, readVersion);
+      return;
+    }
+    if (value !== null) apply(value, readVersion, 'sync');
+    throw new TenancyStoreUnavailableError(
+      `redis did not accept the change (${errorText(cause)}); read back, the switch is unchanged`,
+      { cause, outcome: 'not_applied' },
+    );
+  }
+
   return {
     isMultiTenant: () => state,
     async set(multiTenant) {
@@ -207,9 +258,9 @@ export async function createRedisTenancySwitch(
           .hincrby(keys.state, 'version', 1)
           .exec();
       } catch (err) {
-        throw new TenancyStoreUnavailableError(
-          `redis did not accept the change: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        // A timeout or a dropped connection does not say whether Redis ran the transaction.
+        await settleUnanswered(multiTenant, err);
+        return;
       }
       const failed = replies?.find(([err]) => err !== null);
       if (!replies || failed)
@@ -218,13 +269,7 @@ export async function createRedisTenancySwitch(
         );
       const written = parseVersion(String(replies[1]?.[1]));
       apply(multiTenant, written, 'admin');
-      commands
-        .publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written }))
-        .catch((err: unknown) => {
-          log.warn('tenancy switch broadcast failed; other replicas follow within one poll', {
-            error: String(err),
-          });
-        });
+      broadcast(multiTenant, written);
     },
     onChange: (listener) => emitter.onChange(listener),
     onFlip: (listener) => emitter.onFlip(listener),
@@ -239,6 +284,10 @@ export async function createRedisTenancySwitch(
       await reading?.catch(() => undefined);
     },
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function parseBool(value: string | undefined): boolean | null {

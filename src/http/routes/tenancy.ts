@@ -5,8 +5,7 @@
  * answers 200, this replica already serves the new state; the others follow within one second.
  */
 import type { Logger } from '../../contract/logger.js';
-import type { TenancyControl } from '../../tenancy/index.js';
-import { OrgwardenError } from '../../contract/errors.js';
+import { TenancyStoreUnavailableError, type TenancyControl } from '../../tenancy/index.js';
 import { ApiError } from '../errors.js';
 import { parseTenancyBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
@@ -39,15 +38,19 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
         try {
           await control.set(multiTenant);
         } catch (err) {
-          if (err instanceof OrgwardenError && err.code === 'tenancy_store_unavailable') {
-            logger.error('tenancy switch not changed: its store did not answer', {
-              component: 'tenancy',
-              multi_tenant: multiTenant,
-              error: err.message,
-            });
+          if (err instanceof TenancyStoreUnavailableError) {
+            const unknown = err.outcome === 'unknown';
+            logger.error(
+              unknown
+                ? 'tenancy switch change outcome unknown: its store did not answer'
+                : 'tenancy switch not changed: its store did not answer',
+              { component: 'tenancy', multi_tenant: multiTenant, error: err.message },
+            );
             throw new ApiError(
               'unavailable',
-              'the tenancy switch is stored in Redis, which did not accept the change; nothing changed',
+              unknown
+                ? 'the tenancy switch is stored in Redis, which did not answer: whether the change was made is unknown; read GET /v1/admin/tenancy, and send the change again if it is not there (sending it twice is harmless)'
+                : 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed',
               { cause: err },
             );
           }
