@@ -100,6 +100,8 @@ export function redisConfig(prefix: string, overrides: Partial<RedisConfig> = {}
     command_timeout_ms: 50,
     connect_timeout_ms: 1000,
     max_reconnect_delay_ms: 200,
+    write_replicas: 0,
+    write_timeout_ms: 250,
     ...overrides,
   };
 }
