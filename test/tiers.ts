@@ -17,6 +17,7 @@ const NEEDS: Record<string, readonly string[]> = {
   'Redis (the shared one at 127.0.0.1:6379, or redis-server processes it starts)': [
     'test/directory/directory-api-redis.test.ts',
     'test/directory/redis-cluster.test.ts',
+    'test/directory/redis-durability.test.ts',
     'test/directory/redis-seed-replicas.test.ts',
     'test/directory/redis-seed.test.ts',
     'test/directory/redis-store.test.ts',

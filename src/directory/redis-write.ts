@@ -185,14 +185,18 @@ async function commit(
   return { revision: Number(revision), changed: changed === 1, acked };
 }
 
+/** Redis checks WAIT timeouts on its cron (every 100 ms at the default `hz` 10), so WAIT answers up to that late. */
+const WAIT_LATENESS_MS = 200;
+
 /**
  * `WAIT replicas timeout`. The client's command timeout (`command_timeout_ms`, made for reads)
- * would cut a longer WAIT short, so this command carries its own: ioredis arms a command's timer
- * once, and the one set here first is the one that counts.
+ * would cut a longer WAIT short, so this command carries its own, long enough for Redis to answer
+ * with the count: ioredis arms a command's timer once, and the one set here first is the one that
+ * counts.
  */
 function waitCommand({ replicas, timeoutMs, commandTimeoutMs }: WriteDurability): Command {
   const command = new Command('wait', [String(replicas), String(timeoutMs)]);
-  command.setTimeout(timeoutMs + commandTimeoutMs);
+  command.setTimeout(timeoutMs + commandTimeoutMs + WAIT_LATENESS_MS);
   return command;
 }
 
