@@ -18,6 +18,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/directory/directory-api-redis.test.ts',
     'test/directory/redis-cluster.test.ts',
     'test/directory/redis-durability.test.ts',
+    'test/directory/redis-failover.test.ts',
     'test/directory/redis-seed-replicas.test.ts',
     'test/directory/redis-seed.test.ts',
     'test/directory/redis-store.test.ts',

@@ -158,29 +158,28 @@ async function commit(
     new Date(ctx.now()).toISOString(),
     String(floor),
   ] as const;
-  let replies: [Error | null, unknown][];
+  let reply: { script: unknown; wait?: [Error | null, unknown] | undefined };
   try {
-    replies = await ctx.call('EVAL', async () => {
-      if (durability.replicas === 0) return [[null, await client.eval(...script)]];
+    reply = await ctx.call('EVAL', async () => {
+      if (durability.replicas === 0) return { script: await client.eval(...script) };
       // Pipeline is what pipeline() builds; its declared type hides sendCommand, needed for WAIT.
       const pipeline = client.pipeline() as unknown as Pipeline;
       pipeline.eval(...script);
       pipeline.sendCommand(waitCommand(durability));
-      const all = (await pipeline.exec()) ?? [];
-      const [error, reply] = all[0] ?? [new Error('no reply'), null];
+      const [[error, result] = [new Error('no reply'), null], wait] = (await pipeline.exec()) ?? [];
       if (error) throw error;
-      return [[null, reply], ...all.slice(1)];
+      return { script: result, wait };
     });
   } catch (err) {
     // The script may have run: this replica must not serve the old record from its cache.
     ctx.changed(org);
     throw err;
   }
-  const [applied, revision, changed] = replies[0]![1] as number[];
+  const [applied, revision, changed] = reply.script as number[];
   if (applied !== 1) return null;
-  // From here on the record may have changed, even if a later step fails.
+  // From here on the record has changed, even if a later step fails.
   if (changed === 1) ctx.changed(org);
-  const wait = replies[1];
+  const { wait } = reply;
   const acked = wait === undefined ? null : (wait[0] ?? Number(wait[1]));
   return { revision: Number(revision), changed: changed === 1, acked };
 }

@@ -202,7 +202,10 @@ describe('a directory write is one atomic step', () => {
       expect.objectContaining({
         level: 'warn',
         message: 'directory index upkeep failed after the write; the write stands',
-        fields: { org: 'acme', error: expect.stringContaining('injected srem failure') },
+        fields: {
+          org: 'acme',
+          error: expect.stringContaining('injected srem failure') as unknown,
+        },
       }),
     );
 
