@@ -90,7 +90,8 @@ interface OpenOptions {
 
 async function open(options: OpenOptions = {}): Promise<DirectoryStore> {
   const log = options.log ?? memoryLog();
-  const config = redisConfig(prefix, options.redis);
+  // Generous on a loaded machine; the WAIT tests set their own.
+  const config = redisConfig(prefix, { command_timeout_ms: 1000, ...options.redis });
   const store = await createRedisStore(
     { file, defaultOrg: 'default', redis: config, cache_ttl_ms: 600_000, cache_max_entries: 100 },
     {
