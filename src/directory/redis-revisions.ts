@@ -22,7 +22,7 @@ export interface RevisionFloors {
 }
 
 /** Orgs remembered per replica by default: about 100 bytes each, so a few megabytes at most. */
-export const DEFAULT_REMEMBERED_ORGS = 50_000;
+const DEFAULT_REMEMBERED_ORGS = 50_000;
 
 export function createRevisionFloors(maxOrgs = DEFAULT_REMEMBERED_ORGS): RevisionFloors {
   const floors = new Map<string, number>();

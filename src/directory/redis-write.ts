@@ -36,7 +36,7 @@ import type { RevisionFloors } from './redis-revisions.js';
 import { DirectoryUnavailableError, type OrgRecord } from './types.js';
 
 /** How durable a write must be before it is acknowledged (`redis.write_replicas`, `redis.write_timeout_ms`). */
-export interface WriteDurability {
+interface WriteDurability {
   replicas: number;
   timeoutMs: number;
   /** `redis.command_timeout_ms`: the client gives a WAIT that long beyond its own timeout. */

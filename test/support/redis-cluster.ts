@@ -68,7 +68,7 @@ export async function startLocalCluster(
   const killPort = (port: number) =>
     new Promise<void>((resolve) => {
       const child = children.get(port);
-      if (!child || child.exitCode !== null || child.signalCode !== null) {
+      if (child?.exitCode !== null || child.signalCode !== null) {
         resolve();
         return;
       }
