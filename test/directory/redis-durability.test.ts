@@ -321,10 +321,22 @@ describe('WAIT: acknowledged only once a replica has the write', () => {
     replica = await startScratchRedis();
     primaryAdmin = new Redis(primary.url);
     replicaAdmin = new Redis(replica.url);
+    // The first sync straight from the socket: nothing written to the working folder.
+    await primaryAdmin.config('SET', 'repl-diskless-sync', 'yes');
+    await primaryAdmin.config('SET', 'repl-diskless-sync-delay', '0');
+    await replicaAdmin.config('SET', 'repl-diskless-load', 'on-empty-db');
     await replicaAdmin.replicaof('127.0.0.1', primary.port);
     await waitUntil(
-      async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'),
-      5000,
+      // Streaming: a replica that has just synced acknowledges nothing before its first periodic
+      // ACK (within a second), so wait until it acknowledged a write made after the sync.
+      // (A write made before the replica attached is not replicated at all: WAIT would count the
+      // replica at once. Hence the check that this one went into the replication stream.)
+      async () => {
+        await primaryAdmin.set('streaming', String(performance.now()));
+        const offset = /master_repl_offset:(\d+)/.exec(await primaryAdmin.info('replication'));
+        return Number(offset?.[1]) > 0 && (await primaryAdmin.wait(1, 100)) === 1;
+      },
+      15_000,
       20,
     );
   });

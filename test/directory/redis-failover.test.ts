@@ -106,15 +106,18 @@ async function orgWhere(
     const master = await cluster.masterOf(`${prefix}{org:${org}}`);
     const [replica] = await cluster.replicasOf(master);
     if (!replica || !(await accept(master))) continue;
-    await store.putOrg({
-      id: org,
-      status: 'active',
-      members: [
-        { user: 'olga', role: 'owner' },
-        { user: 'mallory', role: 'viewer' },
-      ],
-      shares: [],
-    });
+    // Retried: a replica that has just synced acknowledges nothing for up to a second.
+    await retried(() =>
+      store.putOrg({
+        id: org,
+        status: 'active',
+        members: [
+          { user: 'olga', role: 'owner' },
+          { user: 'mallory', role: 'viewer' },
+        ],
+        shares: [],
+      }),
+    );
     return { org, master, replica };
   }
 }
