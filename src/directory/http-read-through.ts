@@ -184,7 +184,7 @@ export function withHttpReadThrough(
     putMember: (org, user, role) => written(org, inner.putMember(org, user, role)),
     removeMember: (org, user) => written(org, inner.removeMember(org, user)),
     deleteOrg: (org) => written(org, inner.deleteOrg(org)),
-    revision: () => inner.revision(),
+    revision: (org) => inner.revision(org),
     // Readiness is the store's: a main API outage only affects orgs the store does not hold.
     ping: () => inner.ping(),
     onChange: (listener) => inner.onChange(listener),

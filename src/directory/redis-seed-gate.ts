@@ -30,8 +30,10 @@ import type { OrgRecord } from './types.js';
 /** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
 export type SeedMode = 'if_empty' | 'confirm';
 
+/** Ready carries the `seeded` marker accepted: a new one means a directory this replica did not see before. */
 export type GateState =
-  { ready: true } | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
+  | { ready: true; marker: string }
+  | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
 
 export interface SeedGate {
   /** Looks at the prefix (seeding it when the mode allows); rejects only when Redis fails. */
@@ -94,7 +96,7 @@ export function createSeedGate(
     }
     knownMarker = marker;
     seenDirectory = true;
-    return { ready: true };
+    return { ready: true, marker };
   }
 
   async function restoreMarker(): Promise<GateState> {

@@ -4,11 +4,12 @@
  * Invariants (each kept by the code named):
  * - A seed never changes a record that exists, and never brings back an org deleted through the
  *   write API: each record is written by one script on its own slot that writes only when neither
- *   the record nor its tombstone exists (SEED_RECORD). This holds under any interleaving with
- *   writes and with other seeders, including a seeder whose lock expired while it was paused.
+ *   the record nor its tombstone exists (SEED_RECORD), and raises the org's revision with it.
+ *   This holds under any interleaving with writes and with other seeders, including a seeder
+ *   whose lock expired while it was paused.
  * - A seed writes nothing into a prefix that holds a directory: under the lock, the marker, the
- *   hold, the revision, the orgs index and a SCAN for per-org and per-user keys must all come up
- *   empty first (`holdsDirectory`). A lost `seeded` marker therefore never causes a seed.
+ *   hold, the orgs index and a SCAN for per-org and per-user keys must all come up empty first
+ *   (`holdsDirectory`). A lost `seeded` marker therefore never causes a seed.
  * - The `seeded` marker is written last, so replicas never serve a half-written seed. It records
  *   who seeded (`start`: a replica, automatically; `operator`: a confirmed seed; `restored`: the
  *   marker was lost and put back over an existing directory), which lets a replica that saw the
@@ -59,27 +60,27 @@ export class SeedNotNeededError extends OrgwardenError {
 /** Deletes the lock only if it is still ours (it may have expired and been taken by another replica). */
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-/** Writes the record KEYS[1] only when neither it nor its tombstone KEYS[2] exists (one slot, one step). */
+/**
+ * Writes the record KEYS[1] only when neither it nor its tombstone KEYS[2] exists, and raises the
+ * org's revision KEYS[3] with it (one slot, one step): a seeded record is never at revision 0.
+ */
 const SEED_RECORD = `if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[3])
 return 1`;
 
-/** The cheap facts about a prefix: four single-key reads. */
+/** The cheap facts about a prefix: three single-key reads. */
 export interface PrefixState {
   marker: string | null;
   hold: string | null;
-  /** The revision counter or the orgs index exists (only a directory writes them). */
+  /** The orgs index exists (only a directory writes it). */
   anchored: boolean;
 }
 
 export async function readPrefixState(client: RedisClient, keys: RedisKeys): Promise<PrefixState> {
   const [marker, hold] = await Promise.all([client.get(keys.seeded), client.get(keys.seedHold)]);
   if (marker !== null) return { marker, hold, anchored: true };
-  const [revision, orgs] = await Promise.all([
-    client.exists(keys.revision),
-    client.exists(keys.orgs),
-  ]);
-  return { marker, hold, anchored: revision + orgs > 0 };
+  return { marker, hold, anchored: (await client.exists(keys.orgs)) > 0 };
 }
 
 /** True when anything a directory writes exists under the prefix (SCAN on every master of a cluster). */
@@ -139,7 +140,6 @@ export async function seedIfEmpty(
     if ((await client.exists(keys.seedHold)) === 1 || (await holdsDirectory(client, keys)))
       return present;
     const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
-    await client.incr(keys.revision);
     await client.set(keys.seeded, newMarker('start', options.now, 'file'));
     return report;
   });
@@ -166,7 +166,6 @@ export async function confirmSeed(
     const report = (await holdsDirectory(client, keys))
       ? { outcome: 'present' as const, written: 0, skipped: records.length }
       : await writeRecords(client, keys, records, options.batchSize ?? 64);
-    await client.incr(keys.revision);
     await client.set(keys.seeded, newMarker('operator', options.now, options.source));
     await client.del(keys.seedHold);
     return report;
@@ -214,9 +213,10 @@ async function writeRecords(
       records.slice(i, i + batchSize).map(async (record) => {
         const wrote = await client.eval(
           SEED_RECORD,
-          2,
+          3,
           keys.org(record.id),
           keys.tombstone(record.id),
+          keys.revision(record.id),
           JSON.stringify(record),
         );
         if (wrote !== 1) return;

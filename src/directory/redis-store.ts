@@ -16,11 +16,16 @@
  *   (paused, overloaded, network black hole) stops counting as live once its last PONG is older
  *   than `subscriber_ping_ms + command_timeout_ms` (redis/subscription.ts): that is the longest
  *   entries cached before (including "no such org") are served after it stalled.
- * - A write (redis-write.ts) compares-and-sets the org's record, invalidates this replica's cache,
- *   maintains the indexes, INCRs the revision and publishes `{org, revision}` for the other
- *   replicas, which drop the org from their caches. If Redis fails after the record was written, the
- *   write rejects (a retry is harmless: writes are idempotent) and other replicas may serve their
- *   cached copy until its TTL runs out, unless they lose their connection too (then they clear it).
+ * - A write (redis-write.ts) writes the org's record, tombstone and revision in one atomic script,
+ *   waits for `write_replicas` replicas to have it (WAIT), invalidates this replica's cache,
+ *   maintains the indexes and publishes `{org, revision}` for the other replicas, which drop the
+ *   org from their caches. If Redis fails after the record was written, the write rejects (a retry
+ *   is safe: it finds the record as wanted, waits for the replicas again and publishes again).
+ * - Revisions never go backwards unnoticed: each replica remembers the highest revision it has
+ *   seen per org (redis-revisions.ts). A read that finds an org at a lower revision (a failover
+ *   lost a write, a stale master answered) is refused with DirectoryUnavailableError, logged at
+ *   error, and never cached. A directory an operator confirmed (a new `seeded` marker) starts the
+ *   memory over.
  * - `onChange` listeners hear about writes made here (at once) and elsewhere (from pub/sub), so a
  *   listener may hear of one change twice. A resubscription clears the cache without naming orgs.
  */
@@ -46,7 +51,9 @@ import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
 import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
-import { readRevision, writeToRedis, type RedisWriteContext } from './redis-write.js';
+import { readOrg } from './redis-read.js';
+import { createRevisionFloors, DirectoryRewoundError } from './redis-revisions.js';
+import { writeToRedis, type RedisWriteContext } from './redis-write.js';
 import {
   DirectoryUnavailableError,
   type DirectoryStore,
@@ -108,6 +115,11 @@ export async function createRedisStore(
   const { commands, commandsState } = connections;
 
   const gate = createSeedGate(commands, keys, { mode: seedMode, records: seed, now, log });
+  const floors = createRevisionFloors();
+  /** The `seeded` marker of the directory the floors belong to. */
+  let servedMarker: string | null = null;
+  /** The last rewind logged per org, so a refused org logs once per revision pair, not per read. */
+  const loggedRewinds = new Map<string, string>();
 
   let closed = false;
   /** The prefix holds a directory this replica may serve, as last seen over the current command connection. */
@@ -152,6 +164,12 @@ export async function createRedisStore(
   /** Applies a check's outcome; a replica that may not serve drops its cache at once. */
   function settle(state: GateState): void {
     if (state.ready) {
+      if (servedMarker !== null && state.marker !== servedMarker) {
+        // An operator confirmed a directory (or a lost marker was put back): its revisions start here.
+        floors.clear();
+        cache.clear();
+      }
+      servedMarker = state.marker;
       if (!verified && status.state !== 'unavailable')
         log.info('directory served again', { previous: status.state });
       verified = true;
@@ -246,12 +264,14 @@ export async function createRedisStore(
           error: String(err),
         }),
       onMessage(message) {
-        const org = parseInvalidation(message);
-        if (org === null) {
+        const invalidation = parseInvalidation(message);
+        if (invalidation === null) {
           cache.clear(); // not understood (or a confirmed seed): assume anything may have changed
           if (!verified && commandsState.isConnected()) void verify();
           return;
         }
+        const { org, revision } = invalidation;
+        if (revision !== null) floors.raise(org, revision);
         cache.delete(org);
         notify(org);
       },
@@ -310,11 +330,34 @@ export async function createRedisStore(
       if (hit) return hit.value;
     }
     const ticket = cache.ticket();
-    const raw = await redis('GET', () => commands.get(keys.org(id)));
-    stat('redis', raw === null ? 'miss' : 'hit');
-    const record = raw === null ? null : decode(id, raw);
-    if (invalidations.isLive()) cache.set(id, record, ticket);
-    return record;
+    const stored = await readOrg(writeContext, id);
+    stat('redis', stored.raw === null ? 'miss' : 'hit');
+    // Compared after the read: an invalidation that arrived meanwhile counts.
+    refuseRewind(id, stored.revision);
+    floors.raise(id, stored.revision);
+    if (invalidations.isLive()) cache.set(id, stored.record, ticket);
+    return stored.record;
+  }
+
+  /** Throws (and logs at error, once per org and revision pair) when `revision` is behind the org's floor. */
+  function refuseRewind(org: string, revision: number): void {
+    const seen = floors.floor(org);
+    if (revision >= seen) {
+      loggedRewinds.delete(org);
+      return;
+    }
+    const error = new DirectoryRewoundError(org, revision, seen);
+    const pair = `${revision}<${seen}`;
+    if (loggedRewinds.get(org) !== pair) {
+      if (loggedRewinds.size >= 1000) loggedRewinds.clear();
+      loggedRewinds.set(org, pair);
+      log.error('directory rewound: refusing a record older than a revision already seen', {
+        org,
+        revision,
+        seen,
+      });
+    }
+    throw error;
   }
 
   async function getOrg(id: string): Promise<OrgRecord | null> {
@@ -346,6 +389,12 @@ export async function createRedisStore(
     changed(org) {
       cache.delete(org);
       notify(org);
+    },
+    floors,
+    durability: {
+      replicas: options.redis.write_replicas,
+      timeoutMs: options.redis.write_timeout_ms,
+      commandTimeoutMs: options.redis.command_timeout_ms,
     },
     log,
   };
@@ -382,9 +431,11 @@ export async function createRedisStore(
     putMember: async (org, user, role) => write(putMemberWrite(org, user, role, validation)),
     removeMember: async (org, user) => write(removeMemberWrite(org, user, validation)),
     deleteOrg: async (org) => write(deleteOrgWrite(org, validation)),
-    async revision() {
+    async revision(org) {
       ensureReady();
-      return readRevision(writeContext);
+      const { revision } = await readOrg(writeContext, org);
+      refuseRewind(org, revision);
+      return revision;
     },
     async ping() {
       if (closed || !verified) return false;
@@ -409,11 +460,18 @@ export async function createRedisStore(
   };
 }
 
-/** The org of an invalidation message, or null when the message is not understood. */
-function parseInvalidation(message: string): string | null {
+/**
+ * The org of an invalidation message and its revision (null when the message carries none that is
+ * per org: older versions published a global counter, which must not raise a floor), or null when
+ * the message is not understood.
+ */
+function parseInvalidation(message: string): { org: string; revision: number | null } | null {
   try {
-    const org = (JSON.parse(message) as { org?: unknown }).org;
-    return isValidOrgId(org) ? org : null;
+    const { org, revision, scope } = JSON.parse(message) as Record<string, unknown>;
+    if (!isValidOrgId(org)) return null;
+    const perOrg =
+      scope === 'org' && typeof revision === 'number' && Number.isSafeInteger(revision);
+    return { org, revision: perOrg && revision >= 0 ? revision : null };
   } catch {
     return null;
   }

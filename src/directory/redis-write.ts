@@ -1,49 +1,80 @@
 /**
- * One directory write against Redis, safe against concurrent writes from other replicas.
+ * One directory write against Redis, safe against concurrent writes from other replicas, durable
+ * enough to survive a failover before it is acknowledged, and never going backwards.
  *
- * - The org's record is replaced by compare-and-set (a Lua script on the one key, so it works in
- *   Redis Cluster too): if another replica wrote the org since we read it, we read again and
- *   re-apply the change, so no update is lost.
- * - The user and org indexes cannot be updated in the same atomic step (their keys live in other
- *   slots), so they are kept supersets of the truth: entries are added before the record is
- *   written and again after it (a concurrent removal may have pruned them in between), and removed
- *   only after it, followed by a re-check that restores any a concurrent write made true again.
- *   Readers filter index entries against the records, so a stale entry grants nothing.
- * - The invalidation is published last, on every node of a cluster (see publishEverywhere).
+ * Steps:
+ * 1. Read the org's record and revision (one MGET, redis-read.ts) and apply the change.
+ * 2. Add the org to the indexes the new record needs (the user index of each new member; the
+ *    `orgs` set only when the org is created). A failure here fails the write, and nothing changed.
+ * 3. One atomic script on the org's slot (WRITE_ORG) compares-and-sets the record, writes or
+ *    removes the tombstone and raises the revision, all or nothing. If another replica wrote the
+ *    org since step 1, nothing is written and the write starts over, so no update is lost.
+ * 4. In the same pipeline, on the same connection, `WAIT <write_replicas> <write_timeout_ms>`: the
+ *    slot's master answers once that many replicas have everything this connection wrote.
+ * 5. Index upkeep that can only follow the record (pruning removed members) is best-effort: the
+ *    indexes are supersets that readers filter against the records, so a failure is logged and the
+ *    write stands.
+ * 6. `{org, revision, scope: "org"}` is published (on every node of a cluster, publishEverywhere),
+ *    then the answer: the org's revision, or 503 when fewer replicas than `write_replicas`
+ *    acknowledged in time (the write is applied on the master and published; a retry is safe).
+ *
+ * Retries are idempotent and complete: a write that finds the record already as wanted (a retry
+ * of a write whose answer was lost or was a 503) still runs the script, which rewrites the org's
+ * revision unchanged, so the WAIT behind it covers the earlier write on that master too; it then
+ * publishes and answers the current revision.
+ *
+ * A revision never goes backwards: the script sets it past both the stored one and the highest this
+ * replica has seen for the org (its floor). A write over an org read back older than its floor (a
+ * failover lost a write that was never acknowledged) is logged, and carries the org past the floor.
  */
-import type { Cluster } from 'ioredis';
+import { Command, type Cluster, type Pipeline } from 'ioredis';
 import type { Logger } from '../contract/logger.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
-import type { RedisClient } from '../redis/client.js';
-import type { RedisKeys } from './redis-keys.js';
+import { readOrg, type OrgReader } from './redis-read.js';
+import type { RevisionFloors } from './redis-revisions.js';
 import { DirectoryUnavailableError, type OrgRecord } from './types.js';
 
-export interface RedisWriteContext {
-  client: RedisClient;
-  keys: RedisKeys;
+/** How durable a write must be before it is acknowledged (`redis.write_replicas`, `redis.write_timeout_ms`). */
+interface WriteDurability {
+  replicas: number;
+  timeoutMs: number;
+  /** `redis.command_timeout_ms`: the client gives a WAIT that long beyond its own timeout. */
+  commandTimeoutMs: number;
+}
+
+export interface RedisWriteContext extends OrgReader {
   /** Throws DirectoryUnavailableError unless the store may use Redis now. */
   ensureReady(): void;
-  /** Runs one Redis call; any failure becomes DirectoryUnavailableError. */
-  call: <T>(what: string, run: () => Promise<T>) => Promise<T>;
-  /** Parses a stored record; a corrupt one is DirectoryUnavailableError. */
-  decode(org: string, raw: string): OrgRecord;
   /** The org's record has changed in Redis (drop it from this replica's cache, tell listeners). */
   changed(org: string): void;
+  /** The highest revision of each org this replica has seen; a write raises it. */
+  floors: RevisionFloors;
+  durability: WriteDurability;
   /** Milliseconds since the epoch (the tombstone records when the org was deleted). */
   now(): number;
   log?: Logger;
 }
 
 /**
- * Sets KEYS[1] (the record) to ARGV[2] only if it still holds ARGV[1]. Deleting (ARGV[2] empty)
- * leaves a tombstone in KEYS[2], in the same step, so no seed can bring the org back (see
- * redis-seed.ts); writing a record removes it. Both keys carry the org's hash tag (one slot).
+ * KEYS: the record, the tombstone, the revision (one slot). ARGV: the record expected (empty: none),
+ * the record wanted (empty: deleted), the tombstone's value, the writer's floor.
+ * Returns {0} when the record is not the one expected (nothing written), else {1, revision, changed}.
+ * Already as wanted (and not behind the floor): the revision is rewritten unchanged, so the write is
+ * replicated like any other and a WAIT after it covers whatever wrote the record before.
  */
-const COMPARE_AND_SET = `
+const WRITE_ORG = `
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
-if current ~= ARGV[1] then return 0 end
+if current ~= ARGV[1] then return {0} end
+local stored = tonumber(redis.call('GET', KEYS[3]) or '0')
+local floor = tonumber(ARGV[4])
+if ARGV[1] == ARGV[2] and stored >= floor then
+  if stored > 0 then redis.call('SET', KEYS[3], stored) end
+  return {1, stored, 0}
+end
+local revision = math.max(stored, floor) + 1
+redis.call('SET', KEYS[3], revision)
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[2], ARGV[3])
@@ -51,50 +82,140 @@ else
   redis.call('SET', KEYS[1], ARGV[2])
   redis.call('DEL', KEYS[2])
 end
-return 1`;
+return {1, revision, 1}`;
 const MAX_ATTEMPTS = 5;
+
+interface Committed {
+  revision: number;
+  /** False when the record already was as wanted. */
+  changed: boolean;
+  /** Replicas that acknowledged (WAIT's answer), or why WAIT failed; null when none are required. */
+  acked: number | Error | null;
+}
 
 export async function writeToRedis(
   ctx: RedisWriteContext,
   change: DirectoryWrite,
 ): Promise<{ revision: number }> {
-  const { client, keys, call } = ctx;
   const { org } = change;
-  const key = keys.org(org);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     ctx.ensureReady();
-    const raw = await call('GET', () => client.get(key));
-    const current = raw === null ? null : ctx.decode(org, raw);
-    const next = change.apply(current);
-    if (sameRecord(current, next)) return { revision: await readRevision(ctx) };
-
-    const added = usersOf(next).filter((u) => !usersOf(current).includes(u));
-    const removed = usersOf(current).filter((u) => !usersOf(next).includes(u));
-    await addToIndexes(ctx, org, added, next !== null);
-    const deletedAt = new Date(ctx.now()).toISOString();
-    const applied = await call('EVAL', () =>
-      client.eval(
-        COMPARE_AND_SET,
-        2,
-        key,
-        keys.tombstone(org),
-        raw ?? '',
-        next ? JSON.stringify(next) : '',
-        deletedAt,
-      ),
+    const stored = await readOrg(ctx, org);
+    const next = change.apply(stored.record);
+    const floor = ctx.floors.floor(org);
+    if (stored.revision < floor)
+      ctx.log?.warn(
+        'directory write over a rewound org: the write carries it past the revision seen',
+        {
+          org,
+          revision: stored.revision,
+          seen: floor,
+        },
+      );
+    const same = sameRecord(stored.record, next);
+    const before = usersOf(stored.record);
+    const after = usersOf(next);
+    const added = same ? [] : after.filter((u) => !before.includes(u));
+    const removed = same ? [] : before.filter((u) => !after.includes(u));
+    const created = stored.record === null && next !== null;
+    // Before the record: a member the record names is always in their index (fail closed).
+    await addToIndexes(ctx, org, added, created);
+    const wanted = same ? (stored.raw ?? '') : next ? JSON.stringify(next) : '';
+    const committed = await commit(ctx, org, stored.raw ?? '', wanted, floor);
+    if (committed === null) continue;
+    const { revision } = committed;
+    ctx.floors.raise(org, revision);
+    if (committed.changed)
+      await afterCommit(ctx, org, { added, removed, created, deleted: next === null });
+    await ctx.call('PUBLISH', () =>
+      publishEverywhere(ctx, JSON.stringify({ org, revision, scope: 'org' })),
     );
-    if (applied !== 1) continue;
-    // From here on the record has changed, even if a later step fails: this replica must not
-    // serve the old one from its cache.
-    ctx.changed(org);
-    await addToIndexes(ctx, org, added, next !== null);
-    await pruneIndexes(ctx, org, removed, next === null);
-    const revision = await call('INCR', () => client.incr(keys.revision));
-    await call('PUBLISH', () => publishEverywhere(ctx, JSON.stringify({ org, revision })));
+    requireDurable(ctx, org, committed.acked);
     return { revision };
   }
   throw new DirectoryUnavailableError(
     `directory unavailable: org ${JSON.stringify(org)} kept changing during the write`,
+  );
+}
+
+/** WRITE_ORG and WAIT in one pipeline: ioredis sends it to the slot's master over one connection. */
+async function commit(
+  ctx: RedisWriteContext,
+  org: string,
+  expected: string,
+  wanted: string,
+  floor: number,
+): Promise<Committed | null> {
+  const { client, keys, durability } = ctx;
+  const script = [
+    WRITE_ORG,
+    3,
+    keys.org(org),
+    keys.tombstone(org),
+    keys.revision(org),
+    expected,
+    wanted,
+    new Date(ctx.now()).toISOString(),
+    String(floor),
+  ] as const;
+  let reply: { script: unknown; wait?: [Error | null, unknown] | undefined };
+  try {
+    reply = await ctx.call('EVAL', async () => {
+      if (durability.replicas === 0) return { script: await client.eval(...script) };
+      // Pipeline is what pipeline() builds; its declared type hides sendCommand, needed for WAIT.
+      const pipeline = client.pipeline() as unknown as Pipeline;
+      pipeline.eval(...script);
+      pipeline.sendCommand(waitCommand(durability));
+      const [[error, result] = [new Error('no reply'), null], wait] = (await pipeline.exec()) ?? [];
+      if (error) throw error;
+      return { script: result, wait };
+    });
+  } catch (err) {
+    // The script may have run: this replica must not serve the old record from its cache.
+    ctx.changed(org);
+    throw err;
+  }
+  const [applied, revision, changed] = reply.script as number[];
+  if (applied !== 1) return null;
+  // From here on the record has changed, even if a later step fails.
+  if (changed === 1) ctx.changed(org);
+  const { wait } = reply;
+  const acked = wait === undefined ? null : (wait[0] ?? Number(wait[1]));
+  return { revision: Number(revision), changed: changed === 1, acked };
+}
+
+/** Redis checks WAIT timeouts on its cron (every 100 ms at the default `hz` 10), so WAIT answers up to that late. */
+const WAIT_LATENESS_MS = 200;
+
+/**
+ * `WAIT replicas timeout`. The client's command timeout (`command_timeout_ms`, made for reads)
+ * would cut a longer WAIT short, so this command carries its own, long enough for Redis to answer
+ * with the count: ioredis arms a command's timer once, and the one set here first is the one that
+ * counts.
+ */
+function waitCommand({ replicas, timeoutMs, commandTimeoutMs }: WriteDurability): Command {
+  const command = new Command('wait', [String(replicas), String(timeoutMs)]);
+  command.setTimeout(timeoutMs + commandTimeoutMs + WAIT_LATENESS_MS);
+  return command;
+}
+
+function requireDurable(ctx: RedisWriteContext, org: string, acked: number | Error | null): void {
+  const { replicas, timeoutMs } = ctx.durability;
+  if (acked === null || (typeof acked === 'number' && acked >= replicas)) return;
+  const { keys } = ctx;
+  const where = `org ${JSON.stringify(org)} (keys ${keys.org(org)}, ${keys.tombstone(org)}, ${keys.revision(org)})`;
+  const what =
+    typeof acked === 'number'
+      ? `reached ${acked} of ${replicas} required replicas within ${timeoutMs} ms`
+      : `could not be confirmed on ${replicas} replicas: ${acked.message}`;
+  ctx.log?.error('directory write not acknowledged: too few replicas have it', {
+    org,
+    required: replicas,
+    acked: typeof acked === 'number' ? acked : null,
+    error: typeof acked === 'number' ? null : acked.message,
+  });
+  throw new DirectoryUnavailableError(
+    `directory write not durable: ${where} ${what}; it is applied on the primary and published, and a retry is safe`,
   );
 }
 
@@ -137,28 +258,52 @@ async function publishEverywhere(ctx: RedisWriteContext, message: string): Promi
     ctx.log?.warn('invalidation not published on every cluster node', { failed });
 }
 
-export async function readRevision(
-  ctx: Pick<RedisWriteContext, 'client' | 'keys' | 'call'>,
-): Promise<number> {
-  const raw = await ctx.call('GET', () => ctx.client.get(ctx.keys.revision));
-  return raw === null ? 0 : Number(raw);
-}
-
 async function addToIndexes(
   ctx: RedisWriteContext,
   org: string,
   users: string[],
-  exists: boolean,
+  created: boolean,
 ): Promise<void> {
+  if (users.length === 0 && !created) return;
   const { client, keys } = ctx;
   await ctx.call('SADD', () =>
     Promise.all([
       ...users.map((u) => client.sadd(keys.user(u), org)),
-      exists ? client.sadd(keys.orgs, org) : null,
+      created ? client.sadd(keys.orgs, org) : null,
     ]),
   );
 }
 
+interface IndexChange {
+  added: string[];
+  removed: string[];
+  created: boolean;
+  deleted: boolean;
+}
+
+/**
+ * The index upkeep that follows the record. The additions again (a concurrent write's pruning may
+ * have removed them between step 2 and the record), then the removals. Best-effort: the record is
+ * written, so a failure here is logged and never turns the write into a failed answer; an index
+ * left listing an org too many grants nothing (readers check each entry against the record).
+ */
+async function afterCommit(
+  ctx: RedisWriteContext,
+  org: string,
+  change: IndexChange,
+): Promise<void> {
+  try {
+    await addToIndexes(ctx, org, change.added, change.created);
+    await pruneIndexes(ctx, org, change.removed, change.deleted);
+  } catch (err) {
+    ctx.log?.warn('directory index upkeep failed after the write; the write stands', {
+      org,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+/** Removes entries the record no longer backs, then restores any a concurrent write made true again. */
 async function pruneIndexes(
   ctx: RedisWriteContext,
   org: string,
@@ -176,7 +321,7 @@ async function pruneIndexes(
   const raw = await ctx.call('GET', () => client.get(keys.org(org)));
   const latest = raw === null ? null : ctx.decode(org, raw);
   const back = usersOf(latest).filter((u) => users.includes(u));
-  if (back.length > 0 || (deleted && latest)) await addToIndexes(ctx, org, back, latest !== null);
+  await addToIndexes(ctx, org, back, deleted && latest !== null);
 }
 
 function usersOf(record: OrgRecord | null): string[] {

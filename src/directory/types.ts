@@ -89,8 +89,13 @@ export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
   readonly kind: 'file' | 'redis';
   /** Seed state and the operator's confirmation (Redis store only: the file store is its own seed). */
   readonly seeding?: SeedControl;
-  /** Current revision (monotonic per store). */
-  revision(): Promise<number>;
+  /**
+   * The org's current revision: what a write of the org answers (`{"revision": N}`); it never
+   * decreases for an org. Redis: kept per org (it survives the org's deletion), and a store that
+   * finds an org behind a revision it has seen rejects with DirectoryUnavailableError. File: one
+   * counter for the whole directory, counting the changes since the process started.
+   */
+  revision(org: string): Promise<number>;
   /** True when the backing store answers right now (used by /readyz). */
   ping(): Promise<boolean>;
   /** Subscribe to "org X changed" (invalidations); returns an unsubscribe function. */

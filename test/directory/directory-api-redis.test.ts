@@ -1,6 +1,6 @@
 /**
  * The directory write API on replicas sharing a Redis (a private scratch server, so it can be
- * killed): the revision is one counter across replicas, a refused write leaves every key as it
+ * killed): an org's revision is one counter across replicas, a refused write leaves every key as it
  * was, and a dead Redis is 503 for writes and reads and `directory_unavailable` for decisions.
  */
 import { Redis } from 'ioredis';
@@ -66,7 +66,7 @@ async function call(replica: Replica, method: string, path: string, body?: unkno
 }
 
 describe('directory API on a shared Redis', () => {
-  it('the revision is one counter across replicas', async () => {
+  it("an org's revision is one counter across replicas", async () => {
     expect(await write(a, 'PUT', 'acme/members/zoe', { role: 'viewer' })).toBe(2); // 1 was the seed
     expect(await write(b, 'PUT', 'acme/members/zoe', { role: 'editor' })).toBe(3);
     expect(await write(a, 'DELETE', 'acme/members/zoe')).toBe(4);
@@ -80,7 +80,7 @@ describe('directory API on a shared Redis', () => {
       expect.arrayContaining([
         `${prefix}{org:acme}`,
         `${prefix}orgs`,
-        `${prefix}revision`,
+        `${prefix}{org:acme}:revision`,
         `${prefix}user:bob`,
       ]),
     );

@@ -62,7 +62,7 @@ async function snapshot() {
   return {
     file: await readFile(file, 'utf8'),
     records: await Promise.all(orgs.map((id) => app.directory.getOrg(id))),
-    revision: await app.directory.revision(),
+    revision: await app.directory.revision('acme'),
   };
 }
 

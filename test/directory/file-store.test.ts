@@ -50,7 +50,7 @@ describe('file store: loading', () => {
     expect((await store.getOrg('initech'))?.status).toBe('suspended');
     expect(await store.getOrg('nope')).toBeNull();
     expect(await store.getOrg('__proto__')).toBeNull();
-    expect(await store.revision()).toBe(0);
+    expect(await store.revision('acme')).toBe(0);
     expect(await store.ping()).toBe(true);
   });
 
@@ -176,7 +176,7 @@ describe('file store: writes', () => {
     expect(await store.putOrg(hooli as unknown as OrgRecord)).toEqual({ revision: 4 });
     expect(await store.deleteOrg('initech')).toEqual({ revision: 5 });
     expect(await store.getOrg('initech')).toBeNull();
-    expect(await store.revision()).toBe(5);
+    expect(await store.revision('acme')).toBe(5);
     expect(changed).toEqual(['acme', 'acme', 'acme', 'hooli', 'initech']);
 
     const disk = await onDisk();
@@ -220,7 +220,7 @@ describe('file store: writes', () => {
     expect(error).toBeInstanceOf(DirectoryValidationError);
     expect((error as DefaultOrgImmutableError).code).toBe('default_org_immutable');
     expect((error as Error).message).toMatch(/^default org is immutable/);
-    expect(await store.revision()).toBe(0);
+    expect(await store.revision('acme')).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
@@ -266,7 +266,7 @@ describe('file store: writes', () => {
     const before = await readFile(file, 'utf8');
     const acme = await store.getOrg('acme');
     await expect(write(store)).rejects.toBeInstanceOf(type);
-    expect(await store.revision()).toBe(0);
+    expect(await store.revision('acme')).toBe(0);
     expect(await store.getOrg('acme')).toEqual(acme);
     expect(await readFile(file, 'utf8')).toBe(before);
   });
@@ -309,7 +309,7 @@ describe('file store: writes', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
     expect(await store.getOrg('acme')).toEqual(acme);
     expect(await store.listOrgsForUser('bob')).toEqual([{ id: 'acme', role: 'admin' }]);
-    expect(await store.revision()).toBe(0);
+    expect(await store.revision('acme')).toBe(0);
     expect(changed).toEqual([]);
   });
 

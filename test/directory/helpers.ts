@@ -102,6 +102,8 @@ export function redisConfig(prefix: string, overrides: Partial<RedisConfig> = {}
     max_reconnect_delay_ms: 200,
     slots_refresh_ms: 1000,
     subscriber_ping_ms: 500,
+    write_replicas: 0,
+    write_timeout_ms: 250,
     ...overrides,
   };
 }

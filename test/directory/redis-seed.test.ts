@@ -107,7 +107,7 @@ describe('redis seed: a lost marker', () => {
     const before = await recordsUnder(prefix);
 
     // What an allkeys-lru eviction takes first: the keys read only at start.
-    await admin.del(`${prefix}seeded`, `${prefix}revision`, `${prefix}orgs`);
+    await admin.del(`${prefix}seeded`, `${prefix}orgs`);
     const log = memoryLog();
     const b = await open({ prefix, log });
 
@@ -190,7 +190,7 @@ describe('redis seed: the first start on an empty prefix', () => {
     );
     expect(seeded).toHaveLength(1);
     expect(seeded[0]!.fields).toEqual({ written: FILE_ORGS, skipped: 0 });
-    expect(await admin.get(`${prefix}revision`)).toBe('1');
+    expect(await admin.get(`${prefix}{org:acme}:revision`)).toBe('1');
     for (const replica of replicas) expect(stateOf(replica)).toBe('ready');
   });
 

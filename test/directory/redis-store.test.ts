@@ -102,10 +102,13 @@ describe('redis store: seeding', () => {
       'default',
       'globex',
     ]);
-    expect(await admin.get(`${prefix}revision`)).toBe('1');
+    // each seeded record starts at revision 1, stored beside it in its slot; no global counter
+    for (const id of ['acme', 'default', 'globex', 'initech'])
+      expect(await admin.get(`${prefix}{org:${id}}:revision`)).toBe('1');
+    expect(await admin.exists(`${prefix}revision`)).toBe(0);
     expect(await admin.exists(`${prefix}seeded`)).toBe(1);
     expect(await admin.exists(`${prefix}seed-lock`)).toBe(0);
-    expect(await store.revision()).toBe(1);
+    expect(await store.revision('acme')).toBe(1);
     expect(await store.ping()).toBe(true);
   });
 
@@ -117,12 +120,13 @@ describe('redis store: seeding', () => {
     const second = await open({ seedFile: other });
     expect(await second.getOrg('other')).toBeNull();
     expect((await second.getOrg('acme'))?.members.map((m) => m.user)).toContain('carol');
-    expect(await second.revision()).toBe(2);
+    expect(await second.revision('acme')).toBe(2);
+    expect(await second.revision('globex')).toBe(1);
   });
 
   it('seeds once when replicas start together', async () => {
     const replicas = await Promise.all([open(), open(), open(), open()]);
-    expect(await admin.get(`${prefix}revision`)).toBe('1'); // each seed INCRs once
+    expect(await admin.get(`${prefix}{org:acme}:revision`)).toBe('1'); // each record seeded once
     for (const replica of replicas)
       expect((await replica.getOrg('globex'))?.members).toHaveLength(2);
   });
@@ -188,7 +192,7 @@ describe('redis store: reads', () => {
 });
 
 describe('redis store: writes', () => {
-  it('writes records and indexes, bumps the revision and notifies', async () => {
+  it("writes records and indexes, bumps the org's revision and notifies", async () => {
     const store = await open();
     const changed: string[] = [];
     store.onChange((org) => changed.push(org));
@@ -208,10 +212,10 @@ describe('redis store: writes', () => {
         members: [{ user: 'bob', role: 'owner' }],
         shares: [],
       }),
-    ).toEqual({ revision: 4 });
+    ).toEqual({ revision: 1 }); // a new org starts at 1
     expect(await store.listOrgsForUser('bob')).toEqual([{ id: 'hooli', role: 'owner' }]);
 
-    expect(await store.deleteOrg('globex')).toEqual({ revision: 5 });
+    expect(await store.deleteOrg('globex')).toEqual({ revision: 2 });
     expect(await store.getOrg('globex')).toBeNull();
     expect(await stored('globex')).toBeNull();
     expect(await admin.sismember(`${prefix}orgs`, 'globex')).toBe(0);
@@ -219,14 +223,20 @@ describe('redis store: writes', () => {
     expect((await store.listOrgsForUser('alice')).map((o) => o.id)).toEqual(['acme', 'default']);
 
     expect(changed).toEqual(expect.arrayContaining(['acme', 'hooli', 'globex']));
-    expect(await store.revision()).toBe(5);
+    expect(await store.revision('acme')).toBe(3);
+    // the revision outlives the deletion, so a re-created org carries on from it
+    expect(await store.revision('globex')).toBe(2);
+    expect(await store.putOrg({ id: 'globex', status: 'active', members: [], shares: [] })).toEqual(
+      { revision: 3 },
+    );
   });
 
-  it('answers no-op writes with the current revision', async () => {
+  it("answers no-op writes with the org's current revision", async () => {
     const store = await open();
     expect(await store.removeMember('acme', 'nobody')).toEqual({ revision: 1 });
-    expect(await store.deleteOrg('nope')).toEqual({ revision: 1 });
+    expect(await store.deleteOrg('nope')).toEqual({ revision: 0 }); // never existed
     expect(await store.putMember('acme', 'bob', 'admin')).toEqual({ revision: 1 });
+    expect(await admin.exists(`${prefix}{org:nope}`, `${prefix}{org:nope}:revision`)).toBe(0);
   });
 
   it('rejects invalid and forbidden writes and changes nothing', async () => {
@@ -250,7 +260,7 @@ describe('redis store: writes', () => {
       store.putOrg({ id: 'x y', status: 'active', members: [], shares: [] }),
     ).rejects.toBeInstanceOf(InvalidDirectoryError);
     expect(await stored('acme')).toEqual(before);
-    expect(await store.revision()).toBe(1);
+    expect(await store.revision('acme')).toBe(1);
   });
 
   it('loses no update when two replicas write the same org at once', async () => {
@@ -266,7 +276,7 @@ describe('redis store: writes', () => {
     expect(members).toEqual(
       ['alice', 'erin', ...users.map((i) => `a${i}`), ...users.map((i) => `b${i}`)].sort(),
     );
-    expect(await a.revision()).toBe(17);
+    expect(await a.revision('globex')).toBe(17);
     for (const i of users) expect(await admin.smembers(`${prefix}user:b${i}`)).toEqual(['globex']);
   });
 });

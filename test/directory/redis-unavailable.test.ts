@@ -85,7 +85,7 @@ describe('redis store: Redis unavailable', () => {
     expect(await timeToDeny(() => store.getOrg('acme'))).toBeLessThan(DENY_WITHIN_MS);
     expect(await timeToDeny(() => store.getOrg('default'))).toBeLessThan(DENY_WITHIN_MS);
     expect(await timeToDeny(() => store.listOrgsForUser('alice'))).toBeLessThan(DENY_WITHIN_MS);
-    expect(await timeToDeny(() => store.revision())).toBeLessThan(DENY_WITHIN_MS);
+    expect(await timeToDeny(() => store.revision('acme'))).toBeLessThan(DENY_WITHIN_MS);
     expect(await timeToDeny(() => store.putMember('acme', 'x', 'viewer'))).toBeLessThan(
       DENY_WITHIN_MS,
     );

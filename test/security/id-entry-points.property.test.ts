@@ -185,7 +185,7 @@ describe('through a running orgwarden (compiled policy, file directory)', () => 
   const snapshot = async () => ({
     file: await readFile(app.config.directory.file, 'utf8'),
     acme: await app.directory.getOrg('acme'),
-    revision: await app.directory.revision(),
+    revision: await app.directory.revision('acme'),
   });
   /** Percent-encoding; a lone surrogate has no UTF-8 form, so it goes as the three bytes a client could still send. */
   const encodePath = (id: string) =>

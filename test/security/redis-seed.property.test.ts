@@ -24,6 +24,7 @@ import {
   SeedNotNeededError,
   type SeedReport,
 } from '../../src/directory/redis-seed.js';
+import { createRevisionFloors } from '../../src/directory/redis-revisions.js';
 import { writeToRedis, type RedisWriteContext } from '../../src/directory/redis-write.js';
 import { DirectoryValidationError, type OrgRecord } from '../../src/directory/types.js';
 import { directoryValidation, parseOrgRecord } from '../../src/directory/validate.js';
@@ -38,9 +39,10 @@ import { fuzzParams } from '../support/fuzz.js';
 
 const DEFAULT_ORG = 'default';
 /** The keys a lost marker may take with it (LRU eviction, a partial restore, a careless DEL). */
-const LOSABLE = ['seeded', 'revision', 'orgs', 'user indexes'] as const;
+const LOSABLE = ['seeded', 'org revisions', 'orgs', 'user indexes'] as const;
 const SCHEDULED = new Set([
   'get',
+  'mget',
   'set',
   'exists',
   'eval',
@@ -91,6 +93,8 @@ function writeContext(client: RedisClient, keys: RedisKeys): RedisWriteContext {
     changed() {
       // no cache or listeners to tell in this test
     },
+    floors: createRevisionFloors(),
+    durability: { replicas: 0, timeoutMs: 250, commandTimeoutMs: 50 },
     now: () => 0,
   };
 }
@@ -150,7 +154,10 @@ async function storedRecords(
 async function loseKeys(keys: RedisKeys, lost: readonly (typeof LOSABLE)[number][]): Promise<void> {
   for (const what of lost) {
     if (what === 'seeded') await redis.del(keys.seeded);
-    if (what === 'revision') await redis.del(keys.revision);
+    if (what === 'org revisions') {
+      const revisions = await redis.keys(`${keys.prefix}{org:*}:revision`);
+      if (revisions.length > 0) await redis.del(...revisions);
+    }
     if (what === 'orgs') await redis.del(keys.orgs);
     if (what === 'user indexes') {
       const users = await redis.keys(`${keys.prefix}user:*`);
