@@ -258,6 +258,11 @@ export async function createRedisTenancySwitch(
           .hincrby(keys.state, 'version', 1)
           .exec();
       } catch (err) {
+        if (neverSent(err))
+          throw new TenancyStoreUnavailableError(
+            `redis did not accept the change: ${errorText(err)}`,
+            { cause: err, outcome: 'not_applied' },
+          );
         // A timeout or a dropped connection does not say whether Redis ran the transaction.
         await settleUnanswered(multiTenant, err);
         return;
@@ -284,6 +289,14 @@ export async function createRedisTenancySwitch(
       await reading?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The command was refused before it was written to the socket (no connection: the offline queue
+ * is off, see redis/client.ts), so Redis cannot have run it.
+ */
+function neverSent(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("Stream isn't writeable");
 }
 
 function errorText(err: unknown): string {
