@@ -24,7 +24,7 @@ export const redisConfigSchema = z
       .array(z.string().regex(/^[^\s:]+:\d{1,5}$/))
       .min(1)
       .optional(),
-    command_timeout_ms: integer(5, 10000).default(50),
+    command_timeout_ms: integer(5, 10000).default(200),
     connect_timeout_ms: integer(10, 60000).default(1000),
     max_reconnect_delay_ms: integer(10, 60000).default(2000),
     // Noticing a node that stalls without closing its connections (docs/scaling.md).

@@ -32,9 +32,9 @@ import { row, sleep, standardProbes, underLoad, withCleanup } from '../lib/scena
 import { createWorld, HOME_ORG, replicaConfig, STEADY_MEMBERS } from '../lib/world.js';
 
 const NODE_TIMEOUT_MS = 2000;
-const COMMAND_TIMEOUT_MS = 50;
-/** Without a subscriber health check, the fixes' default ping interval is assumed. */
-const DEFAULT_SUBSCRIBER_PING_MS = 1000;
+/** The defaults of `redis.command_timeout_ms` and `redis.subscriber_ping_ms` (docs/config.md). */
+const COMMAND_TIMEOUT_MS = 200;
+const DEFAULT_SUBSCRIBER_PING_MS = 500;
 /** Slack for the load's sampling interval and the invalidation's trip over pub/sub. */
 const SLACK_MS = 500;
 
