@@ -74,7 +74,10 @@ async function scenario(ctx: FaultContext): Promise<FaultRow> {
       ['seed'],
     );
     await seeder?.stop();
-    const orgKeys = ((await redis.command('KEYS', 'chaos:{org:*')) as unknown[]).length;
+    // One record key per org (`chaos:{org:<id>}`), beside its `:revision` key.
+    const orgKeys = ((await redis.command('KEYS', 'chaos:{org:*')) as string[]).filter((k) =>
+      k.endsWith('}'),
+    ).length;
     if (orgKeys !== orgs + 4)
       throw new Error(`the directory seed holds ${orgKeys} of ${orgs + 4} orgs`);
     const [replica] = await startReplicas(world, 1, {

@@ -102,6 +102,9 @@ function delayNote(delayS: number | null): string {
     : `server.shutdown_delay_s: ${delayS}`;
 }
 
+/** How often the direct rows' clients check each replica's /readyz (well inside the delay). */
+const READINESS_INTERVAL_MS = 250;
+
 /** The replicas every scenario of this fault stops and restarts (one pair, restarted in place). */
 interface Pair {
   world: World;
@@ -116,13 +119,19 @@ async function direct(
 ): Promise<FaultRow> {
   const [a] = replicas;
   if (!a) throw new Error('no replica started');
-  const notes = [delayNote(delayS)];
+  const notes = [
+    delayNote(delayS),
+    `clients route by readiness (/readyz every ${READINESS_INTERVAL_MS} ms), as a load balancer with health checks`,
+  ];
   const failures: string[] = [];
   const run = await underLoad(
     {
       targets: replicas.map((r) => r.url),
       probes: await standardProbes(),
       clients: 16,
+      // The clients stand for a load balancer with active health checks: a replica answering
+      // /readyz 503 (from its SIGTERM on) gets no new requests, as shutdown_delay_s intends.
+      readiness: { path: '/readyz', intervalMs: READINESS_INTERVAL_MS },
       warmupMs: ctx.quick ? 1000 : 5000,
       cooldownMs: ctx.quick ? 1500 : 5000,
     },

@@ -41,6 +41,11 @@ export interface LoadOptions {
   path?: string;
   /** A client whose target refuses connections waits this long before its next request (default 20 ms). */
   backoffMs?: number;
+  /**
+   * Route as a load balancer with active health checks does: poll each target's `path` every
+   * `intervalMs` and send only to targets whose last answer was 200 (all of them while none is).
+   */
+  readiness?: { path: string; intervalMs: number };
 }
 
 export interface Load {
@@ -59,11 +64,31 @@ export function startLoad(options: LoadOptions): Load {
   let counter = 0;
   const path = options.path ?? '/v1/authorize';
 
+  const down = new Set<string>();
+  const healthy = (targets: readonly string[]) => {
+    const up = targets.filter((t) => !down.has(t));
+    return up.length > 0 ? up : targets;
+  };
+  const { readiness } = options;
+  const poller = readiness
+    ? setInterval(() => {
+        for (const t of options.targets)
+          void fetch(`${t}${readiness.path}`).then(
+            (res) => {
+              void res.body?.cancel();
+              if (res.status === 200) down.delete(t);
+              else down.add(t);
+            },
+            () => down.add(t),
+          );
+      }, readiness.intervalMs)
+    : null;
   const client = async (index: number) => {
     while (running) {
       const n = counter++;
       const probe = options.probes[n % options.probes.length];
-      const target = options.targets[(n + index) % options.targets.length];
+      const pool = healthy(options.targets);
+      const target = pool[(n + index) % pool.length];
       if (!probe || !target) return;
       const sentAt = performance.now();
       const expected = probe.expect(sentAt);
@@ -87,6 +112,7 @@ export function startLoad(options: LoadOptions): Load {
     samples,
     async stop() {
       running = false;
+      if (poller) clearInterval(poller);
       await Promise.all(clients);
       agent.destroy();
       return samples;

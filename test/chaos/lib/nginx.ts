@@ -1,9 +1,10 @@
 /**
  * A real NGINX in front of the replicas, as an operator would run one for the decision API: one
  * upstream with every replica and a pool of keep-alive connections to them, proxying
- * `POST /v1/authorize`. Its config and logs go to the world's folder. NGINX tries the next replica
- * when a connection cannot be made (a replica that stopped listening), but never re-sends a POST
- * that reached a replica: a request lost in a replica's shutdown is a failed request here.
+ * `POST /v1/authorize`. Its config and logs go to the world's folder. Configured as
+ * deploy/gateways/nginx-orgwarden.conf recommends: a decision is a query, so NGINX asks the next
+ * replica when one refuses or resets the connection (`proxy_next_upstream … non_idempotent`);
+ * a request that still gets no decision is a failed request here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -47,7 +48,10 @@ ${replicaPorts.map((p) => `        server 127.0.0.1:${p} max_fails=1 fail_timeou
             proxy_pass http://orgwarden;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_next_upstream error timeout;
+            # As deploy/gateways/nginx-orgwarden.conf: a decision is a query, so asking the next
+            # replica again is harmless; a replica closing its listener resets the connections
+            # still waiting to be accepted, and only non_idempotent lets nginx retry a POST then.
+            proxy_next_upstream error timeout non_idempotent;
             proxy_connect_timeout 1s;
             proxy_read_timeout 5s;
         }

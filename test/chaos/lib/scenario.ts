@@ -64,6 +64,8 @@ export interface UnderLoadOptions {
   /** Load after the fault is lifted (ms): recovery plus the "after" window. */
   cooldownMs: number;
   recoveryBudgetMs?: number;
+  /** Clients route by readiness, as a load balancer with health checks does (load.ts). */
+  readiness?: { path: string; intervalMs: number };
 }
 
 /**
@@ -78,6 +80,7 @@ export async function underLoad(
     targets: options.targets,
     probes: options.probes,
     clients: options.clients ?? 8,
+    ...(options.readiness ? { readiness: options.readiness } : {}),
   });
   try {
     await sleep(options.warmupMs);
