@@ -10,7 +10,7 @@ import { rowPasses } from './lib/fault.js';
 import { renderText } from './lib/table.js';
 
 /** One fault per kind of dependency the quick run can break in a few seconds. */
-const SMOKE = ['redis-kill'];
+const SMOKE = ['redis-kill', 'kill-switch', 'revocations', 'shutdown'];
 
 describe('chaos smoke (quick)', () => {
   for (const id of SMOKE) {
