@@ -207,6 +207,7 @@ export function createSeedGate(
     if (after !== 'empty') return after;
     if (settled.seeding !== null)
       return notServed('seed in progress or interrupted: it is resumed at the next check');
+    if (await holdsDirectory(client, keys)) return restoreMarker();
     return {
       ready: false,
       state: 'awaiting_confirmation',
