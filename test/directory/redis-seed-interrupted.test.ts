@@ -100,7 +100,7 @@ function breakable(): Breakable {
             throw new Error('Command timed out');
           };
         },
-      }) as RedisClient;
+      });
     },
   };
 }
