@@ -206,19 +206,20 @@ async function finishSeed(client: RedisClient, keys: RedisKeys, begun: BegunSeed
   await client.eval(DELETE_IF_UNCHANGED, 1, keys.seeding, begun.raw);
 }
 
-/**
- * Deletes a `seeding` key left over by the seed that wrote `marker` (its writer stopped between
- * the two): that seed finished. Any other `seeding` key is left alone.
- */
+/** The `seeding` key is the leftover of the seed that wrote `marker` (its writer stopped between the two). */
+function finishedBy(marker: string | null, seeding: string): boolean {
+  const id = parseSeeding(seeding).id;
+  return marker !== null && id !== null && id === markerId(marker);
+}
+
+/** Deletes a `seeding` key left over by the seed that wrote `marker`; any other is left alone. */
 export async function clearFinishedSeed(
   client: RedisClient,
   keys: RedisKeys,
   marker: string,
   seeding: string,
 ): Promise<void> {
-  const id = parseSeeding(seeding).id;
-  if (id !== null && id === markerId(marker))
-    await client.eval(DELETE_IF_UNCHANGED, 1, keys.seeding, seeding);
+  if (finishedBy(marker, seeding)) await client.eval(DELETE_IF_UNCHANGED, 1, keys.seeding, seeding);
 }
 
 /**
@@ -269,7 +270,11 @@ export async function confirmSeed(
   return withSeedLock(client, keys, options, never, async () => {
     const state = await readPrefixState(client, keys);
     if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();
-    if (state.seeding === null && (await holdsDirectory(client, keys))) {
+    // A `seeding` key left over by the seed that wrote the marker is no seed in progress.
+    const unfinished = state.seeding !== null && !finishedBy(state.marker, state.seeding);
+    if (!unfinished && (await holdsDirectory(client, keys))) {
+      if (state.marker !== null && state.seeding !== null)
+        await clearFinishedSeed(client, keys, state.marker, state.seeding);
       await client.set(keys.seeded, newMarker('operator', options.now, options.source));
       await client.del(keys.seedHold);
       return never.present;
