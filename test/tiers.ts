@@ -22,6 +22,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/directory/redis-durability.test.ts',
     'test/directory/redis-failover.test.ts',
     'test/directory/redis-rewind.property.test.ts',
+    'test/directory/redis-seed-interrupted.test.ts',
     'test/directory/redis-seed-replicas.test.ts',
     'test/directory/redis-seed.test.ts',
     'test/directory/redis-store.test.ts',

@@ -11,6 +11,10 @@
  *                                       created or deleted, never by a member write)
  *   <prefix>user:<user>         set     ids of the orgs the user is (or recently was) a member of
  *   <prefix>seeded              string  present once the prefix holds a directory (JSON: who seeded it, when)
+ *   <prefix>seeding             string  a seed is writing the prefix (JSON: its id, who, when, record count):
+ *                                       set before its first record, deleted after its marker, so
+ *                                       records without a marker but with this key are a seed in
+ *                                       progress or interrupted, never a directory (redis-seed.ts)
  *   <prefix>seed-lock           string  SET NX PX lock, so replicas starting together seed once
  *   <prefix>seed-hold           string  the directory was lost: nothing seeds and no replica serves
  *                                       until an operator confirms a seed
@@ -31,6 +35,7 @@ export interface RedisKeys {
   user(user: string): string;
   readonly orgs: string;
   readonly seeded: string;
+  readonly seeding: string;
   readonly seedLock: string;
   readonly seedHold: string;
   readonly invalidations: string;
@@ -48,6 +53,7 @@ export function redisKeys(prefix: string): RedisKeys {
     user: (user) => `${prefix}user:${user}`,
     orgs: `${prefix}orgs`,
     seeded: `${prefix}seeded`,
+    seeding: `${prefix}seeding`,
     seedLock: `${prefix}seed-lock`,
     seedHold: `${prefix}seed-hold`,
     invalidations: `${prefix}invalidate`,

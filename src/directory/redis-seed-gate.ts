@@ -12,6 +12,12 @@
  *   operator too.
  * - A marker lost on its own (e.g. evicted) over a directory that is still there is put back, and
  *   nothing is written (seed skipped, logged at warn with the counts).
+ * - A seed that did not finish (the `seeding` key, no marker) is never served and never taken for
+ *   a directory whose marker was lost: an automatic one is resumed by a replica with `if_empty`
+ *   (`confirm` waits for the operator), an operator's one waits for the operator to confirm again.
+ *   A replica that had seen the directory holds the prefix instead when an automatic seed is
+ *   writing it again; it restores the marker only when the `seeding` key is the leftover of the
+ *   very seed whose marker it accepted.
  * Every outcome that is not "ready" carries its own reason for `/readyz` and the log.
  */
 import type { Clock } from './deps.js';
@@ -19,11 +25,15 @@ import type { Logger } from '../contract/logger.js';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisKeys } from './redis-keys.js';
 import {
+  clearFinishedSeed,
   holdsDirectory,
   markerAuthor,
+  markerId,
   newMarker,
+  parseSeeding,
   readPrefixState,
   seedIfEmpty,
+  type PrefixState,
 } from './redis-seed.js';
 import type { OrgRecord } from './types.js';
 
@@ -33,7 +43,7 @@ export type SeedMode = 'if_empty' | 'confirm';
 /** Ready carries the `seeded` marker accepted: a new one means a directory this replica did not see before. */
 export type GateState =
   | { ready: true; marker: string }
-  | { ready: false; state: 'held' | 'awaiting_confirmation'; reason: string };
+  | { ready: false; state: 'held' | 'awaiting_confirmation' | 'seeding'; reason: string };
 
 export interface SeedGate {
   /** Looks at the prefix (seeding it when the mode allows); rejects only when Redis fails. */
@@ -118,15 +128,53 @@ export function createSeedGate(
       : accept(marker);
   }
 
-  async function check(): Promise<GateState> {
-    const state = await readPrefixState(client, keys);
+  /** The prefix as last read, before any seed this check may run. */
+  async function judge(state: PrefixState): Promise<GateState | 'empty'> {
     if (state.hold !== null) return held(state.hold);
-    if (state.marker !== null) return accept(state.marker);
+    if (state.marker !== null) {
+      if (state.seeding !== null)
+        await clearFinishedSeed(client, keys, state.marker, state.seeding);
+      return accept(state.marker);
+    }
+    if (state.seeding !== null) return unfinished(state.seeding);
     if (state.anchored) return restoreMarker();
     if (seenDirectory) {
       if (await holdsDirectory(client, keys)) return restoreMarker();
       return hold('the redis prefix is empty although this replica had seen its directory');
     }
+    return 'empty';
+  }
+
+  /** Records may be there, but the seed writing them has not written its marker. */
+  async function unfinished(raw: string): Promise<GateState | 'empty'> {
+    const seed = parseSeeding(raw);
+    if (seenDirectory) {
+      // The leftover of the seed this replica accepted (its marker lost since): a whole directory.
+      if (seed.id !== null && knownMarker !== null && seed.id === markerId(knownMarker))
+        return restoreMarker();
+      if (seed.by === 'start')
+        return hold(
+          'the redis prefix is being seeded again automatically after this replica had seen its directory',
+        );
+    }
+    const what =
+      seed.by === 'start'
+        ? 'an automatic seed'
+        : seed.by === 'operator'
+          ? "an operator's seed"
+          : 'a seed';
+    const since = `seed in progress or interrupted: ${what}${seed.at ? ` begun at ${seed.at}` : ''} has not finished, so the directory in redis may be partial`;
+    if (seed.by !== 'start') return notServed(`${since}; ${CONFIRM_HINT} to finish it`);
+    if (options.mode === 'confirm')
+      return notServed(`${since} and directory.seed is confirm; ${CONFIRM_HINT} to finish it`);
+    return 'empty'; // the automatic seed resumes it
+  }
+
+  const notServed = (reason: string): GateState => ({ ready: false, state: 'seeding', reason });
+
+  async function check(): Promise<GateState> {
+    const first = await judge(await readPrefixState(client, keys));
+    if (first !== 'empty') return first;
     if (options.mode === 'confirm') {
       return {
         ready: false,
@@ -134,19 +182,32 @@ export function createSeedGate(
         reason: `the redis prefix holds no directory and directory.seed is confirm; ${CONFIRM_HINT}`,
       };
     }
-    const report = await seedIfEmpty(client, keys, records, {
-      now,
-      ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
-    });
-    if (report.outcome === 'seeded')
-      log.warn('directory seeded into redis from directory.file (directory.seed: if_empty)', {
-        written: report.written,
-        skipped: report.skipped,
+    let report;
+    try {
+      report = await seedIfEmpty(client, keys, records, {
+        now,
+        ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       });
-    const after = await readPrefixState(client, keys);
-    if (after.hold !== null) return held(after.hold);
-    if (after.marker !== null) return accept(after.marker);
-    if (after.anchored || (await holdsDirectory(client, keys))) return restoreMarker();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      log.warn('directory seed did not finish: it is resumed at the next check', { error });
+      return notServed(
+        `seed in progress or interrupted: the automatic seed failed (${error}); it is resumed at the next check`,
+      );
+    }
+    if (report.outcome !== 'present')
+      log.warn(
+        report.outcome === 'resumed'
+          ? 'directory seed resumed: an automatic seed that had not finished was finished from directory.file (directory.seed: if_empty)'
+          : 'directory seeded into redis from directory.file (directory.seed: if_empty)',
+        { written: report.written, skipped: report.skipped },
+      );
+    const settled = await readPrefixState(client, keys);
+    const after = await judge(settled);
+    if (after !== 'empty') return after;
+    if (settled.seeding !== null)
+      return notServed('seed in progress or interrupted: it is resumed at the next check');
+    if (await holdsDirectory(client, keys)) return restoreMarker();
     return {
       ready: false,
       state: 'awaiting_confirmation',

@@ -6,16 +6,23 @@
  *   write API: each record is written by one script on its own slot that writes only when neither
  *   the record nor its tombstone exists (SEED_RECORD), and raises the org's revision with it.
  *   This holds under any interleaving with writes and with other seeders, including a seeder
- *   whose lock expired while it was paused.
+ *   whose lock expired while it was paused, and makes resuming a seed idempotent.
  * - A seed writes nothing into a prefix that holds a directory: under the lock, the marker, the
  *   hold, the orgs index and a SCAN for per-org and per-user keys must all come up empty first
- *   (`holdsDirectory`). A lost `seeded` marker therefore never causes a seed.
- * - The `seeded` marker is written last, so replicas never serve a half-written seed. It records
- *   who seeded (`start`: a replica, automatically; `operator`: a confirmed seed; `restored`: the
- *   marker was lost and put back over an existing directory), which lets a replica that saw the
- *   directory tell a re-seed after data loss from the seed it already knew (redis-seed-gate.ts).
+ *   (`holdsDirectory`), unless a seed that did not finish is being resumed. A lost `seeded`
+ *   marker therefore never causes a seed.
+ * - A seed that did not finish is never taken for a directory: the `seeding` key is set before
+ *   the first record and deleted only after the `seeded` marker, which is written last and
+ *   carries the seed's id. Records with a `seeding` key and no marker are a seed in progress or
+ *   interrupted: no replica serves them, and the next seed of the same kind (an automatic one
+ *   resumes an automatic one; an operator's confirmation resumes either) finishes it under the
+ *   lock, writing only the records still absent.
+ * - The marker records who seeded (`start`: a replica, automatically; `operator`: a confirmed
+ *   seed; `restored`: the marker was lost and put back over an existing directory), which lets a
+ *   replica that saw the directory tell a re-seed after data loss from the seed it already knew
+ *   (redis-seed-gate.ts).
  * - The `SET NX PX` lock keeps replicas that start together from seeding at the same time; the
- *   others wait for the marker, and take over if the lock expires without one.
+ *   others wait for the marker, and take over (resuming) if the lock expires without one.
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from 'ioredis';
@@ -30,8 +37,11 @@ export type SeedSource = 'file' | 'empty';
 export type SeededBy = 'start' | 'operator' | 'restored';
 
 export interface SeedReport {
-  /** `seeded`: this call wrote the prefix; `present`: it already held a directory (nothing written). */
-  outcome: 'seeded' | 'present';
+  /**
+   * `seeded`: this call seeded the prefix; `resumed`: it finished a seed that had not finished;
+   * `present`: the prefix already held a directory, or a seed only an operator may finish (nothing written).
+   */
+  outcome: 'seeded' | 'resumed' | 'present';
   /** Records written (each was absent, and not deleted through the write API). */
   written: number;
   /** Records of the seed not written because they, a tombstone, or a whole directory were present. */
@@ -57,30 +67,66 @@ export class SeedNotNeededError extends OrgwardenError {
   }
 }
 
-/** Deletes the lock only if it is still ours (it may have expired and been taken by another replica). */
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Deletes KEYS[1] only if it still holds ARGV[1]: the lock only if it is still ours (it may have
+ * expired and been taken by another replica), the `seeding` key only if it is still this seed's.
+ */
+const DELETE_IF_UNCHANGED = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** Sets the `seeding` key KEYS[1] to ARGV[1] unless a seed already began; returns the seed in effect. */
+const BEGIN_SEED = `local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`;
 
 /**
  * Writes the record KEYS[1] only when neither it nor its tombstone KEYS[2] exists, and raises the
  * org's revision KEYS[3] with it (one slot, one step): a seeded record is never at revision 0.
+ * Returns 1 when written, 0 when the record was there, -1 when the org was deleted.
  */
-const SEED_RECORD = `if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+const SEED_RECORD = `if redis.call('EXISTS', KEYS[2]) > 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) > 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('INCR', KEYS[3])
 return 1`;
 
-/** The cheap facts about a prefix: three single-key reads. */
+/** The cheap facts about a prefix: four single-key reads at most. */
 export interface PrefixState {
   marker: string | null;
   hold: string | null;
+  /** The `seeding` key: a seed began and, unless a marker exists, has not finished. */
+  seeding: string | null;
   /** The orgs index exists (only a directory writes it). */
   anchored: boolean;
 }
 
 export async function readPrefixState(client: RedisClient, keys: RedisKeys): Promise<PrefixState> {
-  const [marker, hold] = await Promise.all([client.get(keys.seeded), client.get(keys.seedHold)]);
-  if (marker !== null) return { marker, hold, anchored: true };
-  return { marker, hold, anchored: (await client.exists(keys.orgs)) > 0 };
+  const [marker, hold, seeding] = await Promise.all([
+    client.get(keys.seeded),
+    client.get(keys.seedHold),
+    client.get(keys.seeding),
+  ]);
+  if (marker !== null) return { marker, hold, seeding, anchored: true };
+  return { marker, hold, seeding, anchored: (await client.exists(keys.orgs)) > 0 };
+}
+
+/** A seed that began writing the prefix, as its `seeding` key tells (`unknown`: unreadable). */
+export interface SeedInProgress {
+  id: string | null;
+  by: SeededBy | 'unknown';
+  at: string | null;
+  records: number | null;
+}
+
+export function parseSeeding(raw: string): SeedInProgress {
+  const fields = parseObject(raw);
+  const records = fields.records;
+  return {
+    id: typeof fields.id === 'string' ? fields.id : null,
+    by: seededBy(fields.by),
+    at: typeof fields.at === 'string' ? fields.at : null,
+    records: typeof records === 'number' && Number.isSafeInteger(records) ? records : null,
+  };
 }
 
 /** True when anything a directory writes exists under the prefix (SCAN on every master of a cluster). */
@@ -103,21 +149,77 @@ export async function holdsDirectory(client: RedisClient, keys: RedisKeys): Prom
 
 /** Who wrote a marker (`unknown` for markers of older versions, which were bare timestamps). */
 export function markerAuthor(marker: string): SeededBy | 'unknown' {
-  try {
-    const by = (JSON.parse(marker) as { by?: unknown }).by;
-    return by === 'start' || by === 'operator' || by === 'restored' ? by : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return seededBy(parseObject(marker).by);
 }
 
-export function newMarker(by: SeededBy, now: Clock, source?: SeedSource): string {
+/** The id of a marker: the id of the seed that wrote it (null for markers of older versions). */
+export function markerId(marker: string): string | null {
+  const id = parseObject(marker).id;
+  return typeof id === 'string' ? id : null;
+}
+
+export function newMarker(by: SeededBy, now: Clock, source?: SeedSource, id?: string): string {
   return JSON.stringify({
-    id: randomBytes(8).toString('hex'),
+    id: id ?? newSeedId(),
     at: new Date(now()).toISOString(),
     by,
     ...(source ? { source } : {}),
   });
+}
+
+const newSeedId = () => randomBytes(8).toString('hex');
+
+function seededBy(by: unknown): SeededBy | 'unknown' {
+  return by === 'start' || by === 'operator' || by === 'restored' ? by : 'unknown';
+}
+
+function parseObject(raw: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(raw) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A seed begun (or found begun) under the lock: `raw` is its `seeding` key, `resumed` when it was there already. */
+interface BegunSeed {
+  raw: string;
+  seed: SeedInProgress;
+  resumed: boolean;
+}
+
+async function beginSeed(
+  client: RedisClient,
+  keys: RedisKeys,
+  by: SeededBy,
+  records: number,
+  now: Clock,
+): Promise<BegunSeed> {
+  const mine = JSON.stringify({ id: newSeedId(), by, at: new Date(now()).toISOString(), records });
+  const raw = String(await client.eval(BEGIN_SEED, 1, keys.seeding, mine));
+  return { raw, seed: parseSeeding(raw), resumed: raw !== mine };
+}
+
+/** After the marker: the prefix holds a whole directory, so the seed is no longer in progress. */
+async function finishSeed(client: RedisClient, keys: RedisKeys, begun: BegunSeed): Promise<void> {
+  await client.eval(DELETE_IF_UNCHANGED, 1, keys.seeding, begun.raw);
+}
+
+/** The `seeding` key is the leftover of the seed that wrote `marker` (its writer stopped between the two). */
+function finishedBy(marker: string | null, seeding: string): boolean {
+  const id = parseSeeding(seeding).id;
+  return marker !== null && id !== null && id === markerId(marker);
+}
+
+/** Deletes a `seeding` key left over by the seed that wrote `marker`; any other is left alone. */
+export async function clearFinishedSeed(
+  client: RedisClient,
+  keys: RedisKeys,
+  marker: string,
+  seeding: string,
+): Promise<void> {
+  if (finishedBy(marker, seeding)) await client.eval(DELETE_IF_UNCHANGED, 1, keys.seeding, seeding);
 }
 
 /**
@@ -137,11 +239,16 @@ export async function seedIfEmpty(
     return state.marker !== null || state.hold !== null;
   };
   return withSeedLock(client, keys, options, { settled, present }, async () => {
-    if ((await client.exists(keys.seedHold)) === 1 || (await holdsDirectory(client, keys)))
-      return present;
+    const state = await readPrefixState(client, keys);
+    if (state.hold !== null || state.marker !== null) return present;
+    if (state.seeding === null && (await holdsDirectory(client, keys))) return present;
+    const begun = await beginSeed(client, keys, 'start', records.length, options.now);
+    if (begun.seed.by !== 'start') return present; // only an operator finishes an operator's seed
     const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
-    await client.set(keys.seeded, newMarker('start', options.now, 'file'));
-    return report;
+    // NX: a seeder whose lock expired may have finished first; its marker stands.
+    await client.set(keys.seeded, newMarker('start', options.now, 'file', idOf(begun)), 'NX');
+    await finishSeed(client, keys, begun);
+    return begun.resumed ? { ...report, outcome: 'resumed' } : report;
   });
 }
 
@@ -163,14 +270,27 @@ export async function confirmSeed(
   return withSeedLock(client, keys, options, never, async () => {
     const state = await readPrefixState(client, keys);
     if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();
-    const report = (await holdsDirectory(client, keys))
-      ? { outcome: 'present' as const, written: 0, skipped: records.length }
-      : await writeRecords(client, keys, records, options.batchSize ?? 64);
-    await client.set(keys.seeded, newMarker('operator', options.now, options.source));
+    // A `seeding` key left over by the seed that wrote the marker is no seed in progress.
+    const unfinished = state.seeding !== null && !finishedBy(state.marker, state.seeding);
+    if (!unfinished && (await holdsDirectory(client, keys))) {
+      if (state.marker !== null && state.seeding !== null)
+        await clearFinishedSeed(client, keys, state.marker, state.seeding);
+      await client.set(keys.seeded, newMarker('operator', options.now, options.source));
+      await client.del(keys.seedHold);
+      return never.present;
+    }
+    // An empty prefix, or a seed (anyone's) that did not finish: the operator finishes it.
+    const begun = await beginSeed(client, keys, 'operator', records.length, options.now);
+    const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
+    await client.set(keys.seeded, newMarker('operator', options.now, options.source, idOf(begun)));
     await client.del(keys.seedHold);
-    return report;
+    await finishSeed(client, keys, begun);
+    return begun.resumed ? { ...report, outcome: 'resumed' } : report;
   });
 }
+
+/** The marker of a seed carries the seed's id, so a replica can tell its leftover `seeding` key. */
+const idOf = (begun: BegunSeed): string => begun.seed.id ?? newSeedId();
 
 /**
  * Runs `seed` under the lock. While another holder has it, polls until `until.settled` says there
@@ -195,12 +315,16 @@ async function withSeedLock(
     try {
       return await seed();
     } finally {
-      await client.eval(RELEASE_LOCK, 1, keys.seedLock, token).catch(() => undefined);
+      await client.eval(DELETE_IF_UNCHANGED, 1, keys.seedLock, token).catch(() => undefined);
     }
   }
 }
 
-/** Each record by SEED_RECORD; the indexes only for the records written (they are supersets anyway). */
+/**
+ * Each record by SEED_RECORD; the indexes for every record that is there, written now or by the
+ * seed being resumed (which may have stopped before indexing it). They are supersets anyway: a
+ * user index naming an org the user has left since is filtered out by reading the record.
+ */
 async function writeRecords(
   client: RedisClient,
   keys: RedisKeys,
@@ -219,8 +343,8 @@ async function writeRecords(
           keys.revision(record.id),
           JSON.stringify(record),
         );
-        if (wrote !== 1) return;
-        written += 1;
+        if (wrote === -1) return;
+        if (wrote === 1) written += 1;
         await Promise.all([
           client.sadd(keys.orgs, record.id),
           ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),

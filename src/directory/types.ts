@@ -65,8 +65,11 @@ interface DirectoryWriter {
 
 /** Where a shared (Redis) directory stands with its seed, for `/readyz` and the admin API. */
 export interface SeedStatus {
-  /** `unavailable`: Redis does not answer; `held`: its data was lost; `awaiting_confirmation`: empty, `directory.seed: confirm`. */
-  state: 'ready' | 'unavailable' | 'held' | 'awaiting_confirmation';
+  /**
+   * `unavailable`: Redis does not answer; `held`: its data was lost; `awaiting_confirmation`: empty,
+   * `directory.seed: confirm`; `seeding`: a seed is in progress or was interrupted (partial).
+   */
+  state: 'ready' | 'unavailable' | 'held' | 'awaiting_confirmation' | 'seeding';
   /** Why the directory is not served (null when ready). */
   reason: string | null;
 }

@@ -2,7 +2,8 @@
  * Seeding a Redis prefix never changes a record that exists and never revives one deleted through
  * the write API, whatever the interleaving. Every Redis command of the seeders and of the writer
  * passes through fast-check's scheduler, which picks the order the commands reach Redis (seeded,
- * so a failure replays); seed locks expire at once, so seeders also overlap.
+ * so a failure replays); seed locks expire at once, so seeders also overlap. A seed interrupted
+ * after any number of records (a command timing out) is never served until whole.
  *
  * Against the real Redis at 127.0.0.1:6379, one fresh key prefix per case.
  */
@@ -18,6 +19,7 @@ import {
 } from '../../src/directory/mutations.js';
 import type { RedisClient } from '../../src/redis/client.js';
 import { redisKeys, type RedisKeys } from '../../src/directory/redis-keys.js';
+import { createSeedGate } from '../../src/directory/redis-seed-gate.js';
 import {
   confirmSeed,
   seedIfEmpty,
@@ -28,7 +30,7 @@ import { createRevisionFloors } from '../../src/directory/redis-revisions.js';
 import { writeToRedis, type RedisWriteContext } from '../../src/directory/redis-write.js';
 import { DirectoryValidationError, type OrgRecord } from '../../src/directory/types.js';
 import { directoryValidation, parseOrgRecord } from '../../src/directory/validate.js';
-import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../directory/helpers.js';
+import { deletePrefix, memoryLog, SHARED_REDIS_URL, uniquePrefix } from '../directory/helpers.js';
 import {
   generatedDirectory,
   generatedWrite,
@@ -203,6 +205,29 @@ function stalledAtFirstRecord(): { client: RedisClient; reached: Promise<void>; 
   return { client, reached, release };
 }
 
+/**
+ * A client whose record writes (SEED_RECORD's EVAL) fail as a timed-out command does once
+ * `executed` of them have run: the next one still reaches Redis, then fails; later ones fail
+ * unsent. Every other command passes.
+ */
+function interruptedAfter(executed: number): RedisClient {
+  let left = executed;
+  return new Proxy(redis, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'eval' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const run = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (!String(args[0]).includes("redis.call('INCR', KEYS[3])")) return run();
+        left -= 1;
+        if (left >= 0) return run();
+        if (left === -1) await run();
+        throw new Error('Command timed out');
+      };
+    },
+  }) as RedisClient;
+}
+
 const asRecords = (orgs: GeneratedOrg[]): OrgRecord[] =>
   orgs.map((o) => parseOrgRecord(o, { defaultOrg: DEFAULT_ORG }));
 
@@ -299,6 +324,67 @@ describe('seeding a Redis prefix', () => {
                 records.map((r) => r.id),
               ),
             ).toEqual(model);
+          } finally {
+            await deletePrefix(prefix);
+          }
+        },
+      ),
+      fuzzParams(25, 2000),
+    );
+  });
+  it('a seed interrupted after any record is never served as a directory, and a later check resumes it without undoing a write', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        generatedDirectory,
+        fc.array(
+          fc.record({
+            executed: fc.nat({ max: 8 }),
+            writes: fc.array(generatedWrite, { maxLength: 4 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        async (seedFile, interruptions) => {
+          const prefix = uniquePrefix();
+          prefixes.push(prefix);
+          const keys = redisKeys(prefix);
+          const records = asRecords(seedFile);
+          const ids = records.map((r) => r.id);
+          // A replica starting (it never saw the prefix), with the seed file as its directory.
+          const replica = (client: RedisClient) =>
+            createSeedGate(client, keys, {
+              mode: 'if_empty',
+              records,
+              now: () => 0,
+              log: memoryLog(),
+            });
+          /** What each org must end up as: the seed's record, unless a write changed it. */
+          const expected = new Map(records.map((r) => [r.id, r]));
+          try {
+            for (const { executed, writes } of interruptions) {
+              // A check that rejects is not served from (the store keeps its last state).
+              const state = await replica(interruptedAfter(executed))
+                .check()
+                .catch(() => null);
+              if (state?.ready) {
+                // Served only once whole: every record is there, or was deleted by a write.
+                for (const id of ids)
+                  expect(await redis.exists(keys.org(id), keys.tombstone(id))).toBeGreaterThan(0);
+              } else if (state !== null) {
+                expect(state.state).toBe('seeding');
+              }
+              // Writes to orgs the partial directory holds (a write needs the org to exist).
+              const model = await storedRecords(keys, ids);
+              const applied = writes.filter((w) => model.has(w.org));
+              await runWriter(redis, keys, applied, model);
+              for (const { org } of applied) {
+                const now = model.get(org);
+                if (now) expected.set(org, now);
+                else expected.delete(org);
+              }
+            }
+            expect(await replica(redis).check()).toMatchObject({ ready: true });
+            expect(await storedRecords(keys, ids)).toEqual(expected);
+            expect(await redis.exists(keys.seeding)).toBe(0);
           } finally {
             await deletePrefix(prefix);
           }

@@ -1,7 +1,7 @@
 /**
  * The operator's side of seeding a shared (Redis) directory, with the admin token:
  *
- *   GET  /v1/admin/directory/seed   → {"state", "reason"}  (ready | unavailable | held | awaiting_confirmation)
+ *   GET  /v1/admin/directory/seed   → {"state", "reason"}  (ready | unavailable | held | awaiting_confirmation | seeding)
  *   POST /v1/admin/directory/seed   {"source": "file" | "empty"}
  *                                   → {"source", "written", "skipped", "state", "reason"}
  *
