@@ -8,25 +8,15 @@
  * - the master of an org's slot: once its replica is promoted, the store reads and writes that
  *   org through the new master while the old one is still frozen.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { redisKeys } from '../../src/directory/redis-keys.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { DirectoryStore } from '../../src/directory/types.js';
 import type { RedisConfig } from '../../src/redis/config.js';
-import {
-  startLocalCluster,
-  type ClusterNode,
-  type LocalCluster,
-} from '../support/redis-cluster.js';
-import {
-  DIRECTORY_YAML,
-  memoryLog,
-  tempDir,
-  uniquePrefix,
-  waitUntil,
-  type TempDir,
-} from './helpers.js';
+import { type ClusterNode, type LocalCluster } from '../support/redis-cluster.js';
+import { useLocalCluster, type ClusterSuite } from './cluster-suite.js';
+import { memoryLog, uniquePrefix, waitUntil } from './helpers.js';
 
 const NODE_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 100;
@@ -37,20 +27,11 @@ const PING_MS = 500;
 const MARGIN_MS = 250;
 
 let cluster: LocalCluster;
-let tmp: TempDir;
 let file: string;
-const undo: (() => unknown)[] = [];
+let undo: ClusterSuite['undo'];
 
-beforeAll(async () => {
-  cluster = await startLocalCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
-  undo.push(() => cluster.stop());
-  tmp = await tempDir();
-  undo.push(() => tmp.remove());
-  file = await tmp.file('directory.yaml', DIRECTORY_YAML);
-}, 60_000);
-
-afterAll(async () => {
-  for (const step of undo.reverse()) await step();
+useLocalCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS }, (started) => {
+  ({ cluster, file, undo } = started);
 });
 
 function config(prefix: string, seeds: string[]): RedisConfig {
@@ -84,7 +65,7 @@ async function openStore(
     },
     { log: memoryLog(), ...(stats ? { stats } : {}) },
   );
-  undo.push(() => store.close());
+  undo(() => store.close());
   return store;
 }
 

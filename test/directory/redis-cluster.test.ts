@@ -5,46 +5,29 @@
  * writes) and the invalidation subscriber losing its node.
  */
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheStats } from '../../src/contract/metric-labels.js';
 import { redisKeys } from '../../src/directory/redis-keys.js';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import type { RedisConfig } from '../../src/redis/config.js';
 import type { DirectoryStore, OrgRecord } from '../../src/directory/types.js';
 import { FIXTURE_DIRECTORY } from '../support/app.js';
-import {
-  DIRECTORY_YAML,
-  memoryLog,
-  tempDir,
-  uniquePrefix,
-  waitUntil,
-  type TempDir,
-} from './helpers.js';
-import { startLocalCluster, type LocalCluster } from '../support/redis-cluster.js';
+import { memoryLog, uniquePrefix, waitUntil } from './helpers.js';
+import type { LocalCluster } from '../support/redis-cluster.js';
+import { useLocalCluster, type ClusterSuite } from './cluster-suite.js';
 import { mixedWrites, revocations, startReplicas } from './replica-scenarios.js';
 
 let cluster: LocalCluster;
 let admin: Cluster;
-let tmp: TempDir;
 let file: string;
+let undo: ClusterSuite['undo'];
 
-/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
-const undo: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  cluster = await startLocalCluster(3);
-  undo.push(() => cluster.stop());
+useLocalCluster({ masters: 3 }, (started) => {
+  ({ cluster, file, undo } = started);
   admin = new Cluster(
     cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })),
   );
-  undo.push(() => admin.disconnect());
-  tmp = await tempDir();
-  undo.push(() => tmp.remove());
-  file = await tmp.file('directory.yaml', DIRECTORY_YAML);
-}, 60_000);
-
-afterAll(async () => {
-  for (const step of undo.reverse()) await step();
+  undo(() => admin.disconnect());
 });
 
 function clusterConfig(prefix: string, seeds = cluster.seeds): RedisConfig {

@@ -7,7 +7,7 @@
  * before the revocation; the `orgs` set's master stalling holds up no member write.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/directory/redis-store.js';
 import { DirectoryRewoundError } from '../../src/directory/redis-revisions.js';
 import type { RedisConfig } from '../../src/redis/config.js';
@@ -16,41 +16,19 @@ import {
   type DirectoryStore,
   type OrgRecord,
 } from '../../src/directory/types.js';
-import {
-  DIRECTORY_YAML,
-  memoryLog,
-  tempDir,
-  uniquePrefix,
-  waitUntil,
-  type TempDir,
-} from './helpers.js';
-import {
-  startLocalCluster,
-  type ClusterNode,
-  type LocalCluster,
-} from '../support/redis-cluster.js';
+import { memoryLog, uniquePrefix, waitUntil } from './helpers.js';
+import { type ClusterNode, type LocalCluster } from '../support/redis-cluster.js';
+import { useLocalCluster } from './cluster-suite.js';
 
 const WRITE_TIMEOUT_MS = 300;
 /** Node timeout of the local cluster: how long a master may be silent before its replica takes over. */
 const NODE_TIMEOUT_MS = 2000;
 
 let cluster: LocalCluster;
-let tmp: TempDir;
 let file: string;
 
-/** What beforeAll has started, undone in reverse order after the suite (also after a half-failed start). */
-const undo: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  cluster = await startLocalCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
-  undo.push(() => cluster.stop());
-  tmp = await tempDir();
-  undo.push(() => tmp.remove());
-  file = await tmp.file('directory.yaml', DIRECTORY_YAML);
-}, 60_000);
-
-afterAll(async () => {
-  for (const step of undo.reverse()) await step();
+useLocalCluster({ replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS }, (started) => {
+  ({ cluster, file } = started);
 });
 
 function clusterConfig(prefix: string): RedisConfig {

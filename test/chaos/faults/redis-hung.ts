@@ -13,6 +13,7 @@ import { directProbes } from '../lib/direct-probe.js';
 import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
 import type { Probe } from '../lib/load.js';
 import { startChaosRedis } from '../lib/redis-server.js';
+import { COMMAND_TIMEOUT_MS, cacheTtlMs, CACHE_MARGIN_MS } from '../lib/redis-timing.js';
 import { readinessFailures, warmUp } from '../lib/replica-checks.js';
 import { lastAllow, reasonCounts, withInFlightAtStart } from '../lib/sample-facts.js';
 import {
@@ -26,17 +27,6 @@ import {
 } from '../lib/scenario.js';
 import { revocationTimeline } from '../lib/timelines.js';
 import { createWorld, HOME_ORG, sessionToken } from '../lib/world.js';
-
-/**
- * Above the 50 ms default: on a host whose CPU is shared with other work, 50 ms reads time out now
- * and then with Redis healthy (a `directory_unavailable` outside any fault), which would blur the
- * row; what is checked is the behaviour past the timeout, whatever its value.
- */
-const COMMAND_TIMEOUT_MS = 250;
-/** The default; the quick run's hang is shorter than that, so it uses 1 s to reach past it. */
-const cacheTtlMs = (quick: boolean) => (quick ? 1000 : 5000);
-/** Timers and a decision's own round trip on top of the cache's lifetime. */
-const CACHE_MARGIN_MS = 500;
 
 async function scenario(ctx: FaultContext): Promise<FaultRow> {
   const hungMs = ctx.quick ? 3000 : 30_000;

@@ -10,6 +10,7 @@ import type { Fault, FaultContext, FaultRow } from '../lib/fault.js';
 import { startLatencyProxy } from '../lib/latency-proxy.js';
 import { readinessFailures, warmUp } from '../lib/replica-checks.js';
 import { startChaosRedis } from '../lib/redis-server.js';
+import { COMMAND_TIMEOUT_MS, cacheTtlMs, CACHE_MARGIN_MS } from '../lib/redis-timing.js';
 import { lastAllow, reasonCounts, withInFlightAtStart } from '../lib/sample-facts.js';
 import {
   row,
@@ -20,17 +21,6 @@ import {
   withCleanup,
 } from '../lib/scenario.js';
 import { createWorld } from '../lib/world.js';
-
-/**
- * Above the 50 ms default: on a host whose CPU is shared with other work, 50 ms reads time out now
- * and then with Redis healthy (a `directory_unavailable` outside any fault), which would blur the
- * row; what is checked is the behaviour past the timeout, whatever its value.
- */
-const COMMAND_TIMEOUT_MS = 250;
-/** The default; the quick run's fault is shorter than that, so it uses 1 s to reach past it. */
-const cacheTtlMs = (quick: boolean) => (quick ? 1000 : 5000);
-/** Timers and a decision's own round trip on top of the cache's lifetime. */
-const CACHE_MARGIN_MS = 500;
 
 async function scenario(ctx: FaultContext): Promise<FaultRow> {
   const slowMs = ctx.quick ? 3000 : 30_000;
