@@ -254,6 +254,15 @@ describe('a master is lost', () => {
         const revocation = a.removeMember(org, 'mallory');
         await expect(revocation).rejects.toBeInstanceOf(DirectoryUnavailableError);
         await expect(revocation).rejects.toThrow('reached 0 of 1 required replicas');
+        // b has seen revision 2 (from the invalidation, or from its own read of the master): the
+        // rule under test is what a replica that saw a revision does when the directory rewinds.
+        // A replica whose subscription was down when the write was published, and that did not
+        // read the org meanwhile, has not seen it (docs/risk-register.md R-01).
+        await waitUntil(
+          async () => members(await b.getOrg(org))?.includes('mallory') === false,
+          5000,
+          20,
+        );
         await master.kill();
       } finally {
         direct.disconnect();
@@ -262,7 +271,7 @@ describe('a master is lost', () => {
       await promoted(prefix, org, replica);
       expect(await cluster.cli(replica.port, 'get', `${prefix}{org:${org}}:revision`)).toBe('1');
 
-      // Both replicas saw revision 2 (a wrote it, b heard it): revision 1 is refused, not served.
+      // Both replicas saw revision 2 (a wrote it, b read or heard it): revision 1 is refused, not served.
       for (const store of [a, b])
         await readUntil(
           store,
