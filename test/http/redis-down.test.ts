@@ -1,7 +1,7 @@
 /**
  * Fail closed end to end: a real orgwarden on a real (private) Redis answers an allow, then the
  * Redis is killed or stops answering; every decision that needs the directory is then a deny with
- * `directory_unavailable` (status 503) — within 200 ms, never a hang, never an allow — and
+ * `directory_unavailable` (status 503) — within the command timeout plus a round trip, never a hang, never an allow — and
  * `/readyz` reports the directory down. When Redis comes back, decisions recover.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ import {
 } from '../directory/helpers.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 
-const BOUND_MS = 200;
+/** The default `redis.command_timeout_ms`: a decision that waits on a hung Redis waits this long. */
+const COMMAND_TIMEOUT_MS = 200;
+/** How long a decision may take when Redis is dead or hung: the timeout plus its own round trip. */
+const BOUND_MS = COMMAND_TIMEOUT_MS + 150;
 const apps: App[] = [];
 const servers: ScratchRedis[] = [];
 afterEach(async () => {
@@ -27,7 +30,7 @@ async function setup() {
   servers.push(redis);
   const { app, url } = await startTestApp({
     multiTenant: true,
-    redis: { url: redis.url, key_prefix: uniquePrefix() },
+    redis: { url: redis.url, key_prefix: uniquePrefix(), command_timeout_ms: COMMAND_TIMEOUT_MS },
   });
   apps.push(app);
   const token = await session('carol');
@@ -45,7 +48,7 @@ async function setup() {
 }
 
 describe('Redis unreachable', () => {
-  it('killed: directory_unavailable (503) within 200 ms, readyz 503, no allow', async () => {
+  it('killed: directory_unavailable (503) within the bound, readyz 503, no allow', async () => {
     const { redis, url, ask } = await setup();
     await redis.kill();
     const answers = [];
@@ -62,7 +65,7 @@ describe('Redis unreachable', () => {
     );
   });
 
-  it('hung (SIGSTOP): directory_unavailable within 200 ms once cached entries are gone, and recovery after', async () => {
+  it('hung (SIGSTOP): directory_unavailable within the command timeout once cached entries are gone, and recovery after', async () => {
     const { redis, ask } = await setup();
     redis.pause();
     // Entries cached before the hang may still answer until the subscriber misses a PING; uncached orgs deny.
