@@ -181,20 +181,36 @@ async function finish(
   for (const n of [...notes, ...failures]) ctx.progress(n);
 }
 
+/**
+ * What the two master scenarios share: replicas on their own prefix, the cluster's view with the
+ * nodes this scenario faults, acme's master, and the revocations to send.
+ */
+async function acmeMasterScenario(
+  ctx: FaultContext,
+  cluster: Cluster,
+  defer: (stop: () => unknown) => void,
+  prefix: string,
+) {
+  const setup = await setUp(cluster, defer, { prefix, members: ctx.quick ? 30 : 60 });
+  const faulted = new Set<number>();
+  const topo = topology(cluster, faulted);
+  const master = setup.node((await topo.masterPortOf(setup.acmeKey)) ?? 0);
+  const log = revocationLog(setup.replicas, ctx.quick ? 30 : 60, setup.boundMs);
+  return { setup, faulted, topo, master, log };
+}
+
 /** (a) The master of acme's slot killed while its replica lags; the replica is promoted. */
 async function masterKilled(ctx: FaultContext, cluster: Cluster): Promise<FaultRow> {
   const pace = 300;
   const lagWrites = ctx.quick ? 4 : 6;
   return withCleanup(async (defer) => {
-    const setup = await setUp(cluster, defer, {
-      prefix: 'chaos-kill:',
-      members: ctx.quick ? 30 : 60,
-    });
-    const faulted = new Set<number>();
-    const topo = topology(cluster, faulted);
-    const master = setup.node((await topo.masterPortOf(setup.acmeKey)) ?? 0);
+    const { setup, faulted, topo, master, log } = await acmeMasterScenario(
+      ctx,
+      cluster,
+      defer,
+      'chaos-kill:',
+    );
     const replica = setup.node(first(await topo.replicaPortsOf(master.port), 'replica'));
-    const log = revocationLog(setup.replicas, ctx.quick ? 30 : 60, setup.boundMs);
     const notes: string[] = [];
     const failures: string[] = [];
     const run = await underLoad(
@@ -256,14 +272,12 @@ async function masterStalled(ctx: FaultContext, cluster: Cluster): Promise<Fault
   const pace = 400;
   const stallMs = ctx.quick ? 5000 : 15_000;
   return withCleanup(async (defer) => {
-    const setup = await setUp(cluster, defer, {
-      prefix: 'chaos-stall:',
-      members: ctx.quick ? 30 : 60,
-    });
-    const faulted = new Set<number>();
-    const topo = topology(cluster, faulted);
-    const master = setup.node((await topo.masterPortOf(setup.acmeKey)) ?? 0);
-    const log = revocationLog(setup.replicas, ctx.quick ? 30 : 60, setup.boundMs);
+    const { setup, faulted, topo, master, log } = await acmeMasterScenario(
+      ctx,
+      cluster,
+      defer,
+      'chaos-stall:',
+    );
     const notes: string[] = [];
     const failures: string[] = [];
     const subscribers = await subscriberNodes(setup.cluster, setup.replicas);
