@@ -23,7 +23,7 @@ if (!existsSync(path.join(root, 'dist', 'engine', 'wasm-engine.js'))) {
   console.error('bench: run "npm run build" first');
   process.exit(2);
 }
-const { loadPolicyBundle } = await import(path.join(root, 'dist', 'engine', 'policy-bundle.js'));
+const { loadPolicyBundle } = await import(path.join(root, 'dist', 'bundle', 'policy-bundle.js'));
 const { createPolicyEngine } = await import(path.join(root, 'dist', 'engine', 'wasm-engine.js'));
 
 const now = 1_700_000_000;

@@ -8,6 +8,7 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from '../contract/policy-io.js';
 import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
+import { directEvaluator, type JsonEvaluator } from './direct-evaluator.js';
 import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from '../bundle/entrypoints.js';
 import type { PolicyBundle } from '../bundle/policy-bundle.js';
 
@@ -22,10 +23,12 @@ export interface PolicyEngine {
   evaluate(input: PolicyInput): CheckedDecision;
 }
 
-/** What `evaluate` needs of the WASM module; lets tests feed it every failure shape. */
-export interface Evaluator {
-  evaluate(input: unknown, entrypoint: string): unknown;
-}
+/**
+ * What `evaluate` needs of the WASM module; lets tests feed it every failure shape. An evaluator
+ * that takes the input already serialised (the compiled module's direct path) is handed the JSON
+ * text the engine produced anyway, so the input is serialised once per evaluation.
+ */
+export type Evaluator = { evaluate(input: unknown, entrypoint: string): unknown } | JsonEvaluator;
 
 export async function createPolicyEngine(
   bundle: PolicyBundle,
@@ -39,7 +42,7 @@ export async function createPolicyEngine(
       `${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`,
     );
   policy.setData(bundle.data);
-  return engineOver(policy, bundle, now());
+  return engineOver(directEvaluator(policy) ?? policy, bundle, now());
 }
 
 export function engineOver(
@@ -53,12 +56,22 @@ export function engineOver(
     loadedAt,
     data: bundle.data,
     evaluate(input: PolicyInput): CheckedDecision {
-      // The policy's JSON reader aborts on a lone surrogate: such an input is never handed over.
-      if (!isWellFormedDeep(input))
-        return { ok: false, error: 'policy input holds a string that is not well-formed Unicode' };
       let resultSet: unknown;
       try {
-        resultSet = evaluator.evaluate(input, DECISION_ENTRYPOINT);
+        const json = JSON.stringify(input);
+        // The policy's JSON reader aborts on a lone surrogate: such an input is never handed
+        // over. JSON.stringify writes every lone surrogate as the escape \udXXX (lower case), so
+        // text without "\ud" holds none and the walk over the input is needed only when it is
+        // there (a lone surrogate, or a string with a backslash before "ud": the walk decides).
+        if (json.includes('\\ud') && !isWellFormedDeep(input))
+          return {
+            ok: false,
+            error: 'policy input holds a string that is not well-formed Unicode',
+          };
+        resultSet =
+          'evaluateJson' in evaluator
+            ? evaluator.evaluateJson(json, DECISION_ENTRYPOINT)
+            : evaluator.evaluate(input, DECISION_ENTRYPOINT);
       } catch (err) {
         return { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
       }
