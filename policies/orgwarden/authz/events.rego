@@ -55,8 +55,8 @@ valid_event_entry(entry) if {
 # A listed type whose entry is malformed: refused like a malformed action entry (decision.rego,
 # unknown_action / invalid_catalogue_entry), so nobody receives it rather than a scope guessed.
 malformed_event_entry if {
-	receiving_event
 	input.resource.type == "event"
+	receiving_event
 	is_string(input.resource.id)
 	entry := event_catalogue[input.resource.id]
 	not valid_event_entry(entry)
@@ -86,12 +86,12 @@ cross_org_detail := "event_org_missing" if {
 # case-sensitive; a missing or non-string addressee matches nobody).
 event_addressee_matches if not recipient_event
 
-event_addressee_matches if {
+else if {
 	is_string(context.event_user)
 	context.event_user == principal.id
 }
 
 recipient_event if {
-	receiving_event
 	event_scope == "recipient"
+	receiving_event
 }

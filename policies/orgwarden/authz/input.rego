@@ -9,7 +9,8 @@ package orgwarden.authz
 # Org ids as the contract fixes them: ^[A-Za-z0-9._-]{1,64}$. Checked with `trim` (strip every
 # allowed character; nothing may remain) instead of `regex.match`: the WASM target compiles the
 # regular expression on every evaluation, which cost about 70 µs per check, while trim is cheap.
-org_id_chars := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+# trim looks each character up in this list from its start: lower case first, as ids mostly are.
+org_id_chars := "abcdefghijklmnopqrstuvwxyz0123456789-._ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 catalogue := data.orgwarden.catalogue
 
@@ -27,7 +28,9 @@ configured_default_org := input.tenancy.default_org if org_id_grammar(input.tena
 
 default default_org := "default"
 
-default_org := configured_default_org if valid_org_id(configured_default_org)
+# configured_default_org is in the grammar already (or the literal "default"): only the rest of
+# valid_org_id is left to check, and it is no look-alike of itself.
+default_org := configured_default_org if org_id_allowed(configured_default_org)
 
 # The requested org id, or null when it is not a string (no check accepts null).
 default requested_org := null
@@ -45,6 +48,11 @@ org_named if input.requested_org.source in {"field", "header", "cookie", "path"}
 # (`Default` beside `default`). The two must agree; a test compares them over generated ids.
 valid_org_id(id) if {
 	org_id_grammar(id)
+	org_id_allowed(id)
+}
+
+# Beyond the grammar: not dot-only, not a prototype name, not a case variant of the default org.
+org_id_allowed(id) if {
 	trim(id, ".") != ""
 	not id in reserved_ids
 	not default_org_look_alike(id)
@@ -61,8 +69,11 @@ reserved_ids := {"__proto__", "constructor", "prototype"}
 
 default_org_look_alike(id) if {
 	id != configured_default_org
-	lower(id) == lower(configured_default_org)
+	lower(id) == folded_default_org
 }
+
+# Folded once per evaluation, not once per id checked.
+folded_default_org := lower(configured_default_org)
 
 default context := {}
 

@@ -17,9 +17,9 @@ new_role := normalize_role(context.target_role)
 # invitees applies), but a role it names must be one the catalogue knows.
 new_role_valid if not action in role_granting_actions
 
-new_role_valid if new_role
+else if new_role
 
-new_role_valid if {
+else if {
 	action == invitation_action
 	not target_role_given
 }
@@ -35,7 +35,7 @@ new_role_problem := "unknown_role" if target_role_given
 # variant of a member's id finds no one, and a missing target is never read as "not the owner".
 target_valid if not action in member_target_actions
 
-target_valid if target_member_role
+else if target_member_role
 
 # The target's normalised role in the org; undefined = no target named, not a member, or a stored
 # role the catalogue does not know.

@@ -12,8 +12,8 @@ org_free_actions := {"orgs.list", "orgs.create"}
 
 org_resolved if org_named
 
-org_resolved if is_session
+else if is_session
 
-org_resolved if count({org | some org in token_bound_orgs}) <= 1
+else if count({org | some org in token_bound_orgs}) <= 1
 
-org_resolved if action in org_free_actions
+else if action in org_free_actions

@@ -6,17 +6,17 @@ package orgwarden.authz
 # tenancy gate has already limited the org to the default one.
 org_id_acceptable if not multi_tenant
 
-org_id_acceptable if valid_org_id(requested_org)
+else if valid_org_id(requested_org)
 
 directory_available if directory.available == true
 
-org_exists if requested_org == default_org
-
 org_exists if directory_org.exists == true
 
-org_active if requested_org == default_org
+else if requested_org == default_org
 
 org_active if directory_org.status == "active"
+
+else if requested_org == default_org
 
 # The status that stops the org (suspended, pending_deletion); anything but "active" stops it.
 default org_status_detail := "unknown_status"

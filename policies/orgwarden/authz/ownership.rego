@@ -13,9 +13,9 @@ member_removal_action := "org.members.remove"
 invitation_action := "org.members.invite"
 
 # The default org cannot be updated, deleted or have members managed (catalogue flag).
-default_org_mutable if requested_org != default_org
-
 default_org_mutable if action_entry.default_immutable == false
+
+else if requested_org != default_org
 
 # An ownership transfer: the transfer action, or any action that grants the owner role (a role
 # change or an invitation). The granted role is read exactly, so `Owner` or ` owner` is no role at
@@ -23,8 +23,8 @@ default_org_mutable if action_entry.default_immutable == false
 ownership_transfer if action == transfer_action
 
 ownership_transfer if {
-	action in role_granting_actions
 	new_role == "owner"
+	action in role_granting_actions
 }
 
 # Freshness of the sign-in, for ownership transfer (data: ownership_transfer.max_auth_age_s). A
@@ -51,12 +51,12 @@ ownership_target_problem := "invitation" if action == invitation_action
 
 # The current owner can be neither removed nor demoted; only a transfer moves ownership.
 owner_role_touched if {
-	action == member_removal_action
 	target_member_role == "owner"
+	action == member_removal_action
 }
 
 owner_role_touched if {
+	target_member_role == "owner"
 	action == role_change_action
 	not ownership_transfer
-	target_member_role == "owner"
 }

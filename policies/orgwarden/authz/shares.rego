@@ -4,14 +4,14 @@
 # active. Shares come from the directory slice, never from the request.
 package orgwarden.authz
 
-resource_accessible if {
+resource_accessible if resource_org == requested_org
+
+else if {
 	resource_org == null
 	not org_less_event_refused # events.rego
 }
 
-resource_accessible if resource_org == requested_org
-
-resource_accessible if {
+else if {
 	resource_org != requested_org
 	shares_apply
 	resource_org_active

@@ -5,7 +5,7 @@ package orgwarden.authz
 
 tenancy_allows if multi_tenant
 
-tenancy_allows if {
+else if {
 	not multi_tenant
 	requested_org == default_org
 	action_entry.org_management == false
@@ -14,7 +14,7 @@ tenancy_allows if {
 
 resource_in_default_org if resource_org == null
 
-resource_in_default_org if resource_org == default_org
+else if resource_org == default_org
 
 # Why the gate closed; none of these says anything about whether an org exists.
 tenancy_detail := "org_not_default" if requested_org != default_org
