@@ -29,4 +29,4 @@ else := action_entry.min_role
 # are authorised by their binding and scope and carry no role.
 role_sufficient if required_role == null
 
-else if role_rank(member_role) >= role_rank(required_role)
+role_sufficient if role_rank(member_role) >= role_rank(required_role)
