@@ -8,13 +8,13 @@
  * Invariants: the memory protocol is the library's (input written at the data heap pointer, the
  * evaluation's heap after it, everything discarded on the next call); memory grows only through
  * `Memory.grow`, so the engine's cap holds and growth past it throws a RangeError as before; the
- * answer is the same result set `evaluate` returns (it parses the same bytes).
+ * answer is the text of the result set `evaluate` returns (it parses the same bytes).
  */
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 
-/** What the engine hands a serialised input to. */
+/** What the engine hands a serialised input to; answers the result set as JSON text. */
 export interface JsonEvaluator {
-  evaluateJson(json: string, entrypoint: string): unknown;
+  evaluateJson(json: string, entrypoint: string): string;
 }
 
 type OpaEval = (
@@ -66,7 +66,7 @@ export function directEvaluator(policy: LoadedPolicy): JsonEvaluator | null {
       const bytes = new Uint8Array(memory.buffer);
       const end = bytes.indexOf(0, resultAddr);
       if (end < 0) throw 'policy result is not terminated';
-      return JSON.parse(decoder.decode(bytes.subarray(resultAddr, end))) as unknown;
+      return decoder.decode(bytes.subarray(resultAddr, end));
     },
   };
 }

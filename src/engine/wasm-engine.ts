@@ -9,6 +9,7 @@ import type { PolicyInput } from '../contract/policy-io.js';
 import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
 import { directEvaluator, type JsonEvaluator } from './direct-evaluator.js';
+import { createResultTexts } from './result-texts.js';
 import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from '../bundle/entrypoints.js';
 import type { PolicyBundle } from '../bundle/policy-bundle.js';
 
@@ -50,13 +51,13 @@ export function engineOver(
   bundle: Pick<PolicyBundle, 'revision' | 'data'>,
   loadedAt: Date,
 ): PolicyEngine {
+  const resultTexts = createResultTexts();
   return {
     revision: bundle.revision,
     entrypoints: POLICY_ENTRYPOINTS,
     loadedAt,
     data: bundle.data,
     evaluate(input: PolicyInput): CheckedDecision {
-      let resultSet: unknown;
       try {
         const json = JSON.stringify(input);
         // The policy's JSON reader aborts on a lone surrogate: such an input is never handed
@@ -68,14 +69,12 @@ export function engineOver(
             ok: false,
             error: 'policy input holds a string that is not well-formed Unicode',
           };
-        resultSet =
-          'evaluateJson' in evaluator
-            ? evaluator.evaluateJson(json, DECISION_ENTRYPOINT)
-            : evaluator.evaluate(input, DECISION_ENTRYPOINT);
+        if ('evaluateJson' in evaluator)
+          return resultTexts.check(evaluator.evaluateJson(json, DECISION_ENTRYPOINT));
+        return checkResultSet(evaluator.evaluate(input, DECISION_ENTRYPOINT));
       } catch (err) {
         return { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
       }
-      return checkResultSet(resultSet);
     },
   };
 }
