@@ -153,6 +153,7 @@ function cpuPerEval(run) {
 }
 
 function compare(label, contenders) {
+  /** @type {number[][]} */
   const samples = contenders.map(() => []);
   for (const c of contenders) c.run(500); // warm up
   for (let r = 0; r < rounds; r += 1)
@@ -205,13 +206,14 @@ const moduleAlone = (input) => {
   const id = library.entrypoints[DECISION_ENTRYPOINT];
   return (n) => {
     for (let i = 0; i < n; i += 1) {
-      new Uint8Array(library.mem.buffer).set(bytes, library.dataHeapPtr);
-      const at = library.dataHeapPtr;
+      const at = Number(library.dataHeapPtr);
+      new Uint8Array(library.mem.buffer).set(bytes, at);
       opaEval(0, id, library.dataAddr, at, bytes.length, at + bytes.length, 0);
     }
   };
 };
 console.log(`${values.baseline ? '2' : '1'}. the engine against opa-wasm, the working tree's pack`);
+/** @type {number[]} */
 const totals = [0, 0, 0];
 for (const [label, input] of Object.entries(CASES)) {
   const best = compare(label, [
@@ -224,7 +226,7 @@ for (const [label, input] of Object.entries(CASES)) {
     },
     { name: 'opa_eval alone', run: moduleAlone(input) },
   ]);
-  best.forEach((b, i) => (totals[i] += b));
+  best.forEach((b, i) => (totals[i] = Number(totals[i]) + b));
 }
 const n = Object.keys(CASES).length;
 console.log(

@@ -27,6 +27,12 @@ type OpaEval = (
   format: number,
 ) => number;
 
+/** The module's memory, as far as it is used here (the project builds without the DOM types). */
+interface ModuleMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 const PAGE = 64 * 1024;
 
 /** The evaluator, or null when the module predates ABI 1.2 (the library's path is used then). */
@@ -40,9 +46,10 @@ export function directEvaluator(policy: LoadedPolicy): JsonEvaluator | null {
 
   return {
     evaluateJson(json, entrypoint) {
-      if (!Object.hasOwn(entrypoints, entrypoint))
-        throw `entrypoint ${entrypoint} is not valid in this instance`;
-      const memory = policy.mem;
+      const id = Object.hasOwn(entrypoints, entrypoint) ? entrypoints[entrypoint] : undefined;
+      if (id === undefined)
+        throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
+      const memory = policy.mem as unknown as ModuleMemory;
       // Read on every call: loading other data moves the point where the input goes.
       const inputAddr = policy.dataHeapPtr as number;
       let encoded = encoder.encodeInto(json, new Uint8Array(memory.buffer, inputAddr));
@@ -55,7 +62,7 @@ export function directEvaluator(policy: LoadedPolicy): JsonEvaluator | null {
       const { written } = encoded;
       const resultAddr = opaEval(
         0,
-        entrypoints[entrypoint]!,
+        id,
         policy.dataAddr,
         inputAddr,
         written,
@@ -65,7 +72,7 @@ export function directEvaluator(policy: LoadedPolicy): JsonEvaluator | null {
       // The evaluation may have grown the memory: take a fresh view of it.
       const bytes = new Uint8Array(memory.buffer);
       const end = bytes.indexOf(0, resultAddr);
-      if (end < 0) throw 'policy result is not terminated';
+      if (end < 0) throw new Error('policy result is not terminated');
       return decoder.decode(bytes.subarray(resultAddr, end));
     },
   };
