@@ -39,7 +39,13 @@ export function createBoundedLru<V>(limits: {
     },
     set(key, value, weight) {
       drop(key);
-      if (limits.maxEntries <= 0 || !(weight >= 0) || weight > limits.maxBytes) return;
+      if (
+        limits.maxEntries <= 0 ||
+        limits.maxBytes <= 0 ||
+        !(weight >= 0) ||
+        weight > limits.maxBytes
+      )
+        return;
       while (entries.size >= limits.maxEntries || bytes + weight > limits.maxBytes) {
         const oldest = entries.keys().next();
         if (oldest.done) break;
