@@ -67,27 +67,26 @@ ${users.map((u, i) => `      - { user: ${u}, role: ${i % 2 ? 'viewer' : 'editor'
 `,
 );
 
+const ignore = () => undefined;
+const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 const discard = new Writable({ write: (_chunk, _enc, done) => done() });
 async function authorizerWith(memoEntries) {
-  const config = parseConfig(
-    {
-      tenancy: { multi_tenant: true },
-      auth: {
-        issuer: 'bench',
-        audience: 'orgwarden',
-        algorithms: ['HS256'],
-        hs256_secret_env: 'BENCH_SECRET',
-      },
-      directory: { file: directoryFile },
-      policy: { bundle, watch: false, memo_entries: memoEntries },
-      decision_log: { sink: decisionLog === 'on' ? 'stdout' : 'none' },
+  const config = parseConfig({
+    tenancy: { multi_tenant: true },
+    auth: {
+      issuer: 'bench',
+      audience: 'orgwarden',
+      algorithms: ['HS256'],
+      hs256_secret_env: 'BENCH_SECRET',
     },
-    { baseDir: work },
-  );
+    directory: { file: directoryFile },
+    policy: { bundle, watch: false, memo_entries: memoEntries },
+    decision_log: { sink: decisionLog === 'on' ? 'stdout' : 'none' },
+  });
   const app = await createApp(config, {
     env: { BENCH_SECRET: SECRET },
     stdout: discard,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: silent,
   });
   return app;
 }
@@ -102,13 +101,6 @@ const tokenFor = (sub) =>
     .setExpirationTime('2h')
     .sign(key);
 const tokens = await Promise.all(users.map(tokenFor));
-const bodyFor = (token, resourceId) => ({
-  token,
-  org: 'acme',
-  action: 'resource.read',
-  resource: { type: 'node', id: resourceId, org: 'acme' },
-});
-
 let distinct = 0;
 const SCENARIOS = [
   {

@@ -17,25 +17,22 @@ function timePart(ms: number): string {
   return head;
 }
 
-/** Character codes of the alphabet, by 5-bit value. */
-const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const code = (value: number) => ALPHABET.charCodeAt(value);
 
 /** 40 bits (5 bytes from `at`) as 8 characters, most significant first. */
 function spell40(bytes: Buffer, at: number): string {
-  const b0 = bytes[at]!;
-  const b1 = bytes[at + 1]!;
-  const b2 = bytes[at + 2]!;
-  const b3 = bytes[at + 3]!;
-  const b4 = bytes[at + 4]!;
+  const bits = bytes.readUIntBE(at, 5);
+  const hi = Math.floor(bits / 2 ** 20);
+  const lo = bits % 2 ** 20;
   return String.fromCharCode(
-    CODES[b0 >> 3]!,
-    CODES[((b0 & 7) << 2) | (b1 >> 6)]!,
-    CODES[(b1 >> 1) & 31]!,
-    CODES[((b1 & 1) << 4) | (b2 >> 4)]!,
-    CODES[((b2 & 15) << 1) | (b3 >> 7)]!,
-    CODES[(b3 >> 2) & 31]!,
-    CODES[((b3 & 3) << 3) | (b4 >> 5)]!,
-    CODES[b4 & 31]!,
+    code(hi >> 15),
+    code((hi >> 10) & 31),
+    code((hi >> 5) & 31),
+    code(hi & 31),
+    code(lo >> 15),
+    code((lo >> 10) & 31),
+    code((lo >> 5) & 31),
+    code(lo & 31),
   );
 }
 

@@ -25,7 +25,7 @@ import { createBoundedLru, type BoundedLru } from './bounded-lru.js';
 /** What an entry costs besides its key: the map entry, its holder and the decision object. */
 const ENTRY_OVERHEAD_BYTES = 320;
 
-export type MemoOutcome = 'hit' | 'miss';
+type MemoOutcome = 'hit' | 'miss';
 
 export interface DecisionMemoOptions {
   /** Most answers held; 0 turns the memo off. */

@@ -110,7 +110,7 @@ export function isWellFormedDeep(value: unknown): boolean {
     if (typeof next === 'string') {
       if (!next.isWellFormed()) return false;
     } else if (Array.isArray(next)) {
-      for (let i = 0; i < next.length; i++) pending.push(next[i]);
+      for (const item of next) pending.push(item);
     } else if (next !== null && typeof next === 'object') {
       // The own enumerable string keys, as Object.entries reads them, without a pair per key.
       const record = next as Record<string, unknown>;

@@ -198,7 +198,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ do: fc.constant('tick'), seconds: fc.constantFrom(0, 1, 150, 400) }),
   },
-) as fc.Arbitrary<Command>;
+);
 
 /**
  * Always among a sequence's requests: alice (owner of acme, signed in 100 s before the start)
@@ -214,6 +214,10 @@ const TRANSFER: RequestSpec = {
   kind: 'request',
 };
 
+interface Action {
+  min_role: string;
+}
+
 let parts: CoreParts;
 /** The policy, a new instance of the same policy, and one whose catalogue differs. */
 let engines: PolicyEngine[];
@@ -223,11 +227,9 @@ let tokens: string[];
 beforeAll(async () => {
   parts = await loadCoreParts();
   const bundle = await loadPolicyBundle({ bundle: TEST_BUNDLE });
-  const catalogue = (bundle.data as { orgwarden: { catalogue: { actions: object } } }).orgwarden
-    .catalogue;
-  const stricter = structuredClone(bundle.data) as typeof bundle.data;
-  const actions = (stricter as { orgwarden: { catalogue: typeof catalogue } }).orgwarden.catalogue
-    .actions as Record<string, { min_role: string }>;
+  const stricter = structuredClone(bundle.data);
+  const actions = (stricter as { orgwarden: { catalogue: { actions: Record<string, Action> } } })
+    .orgwarden.catalogue.actions;
   actions['resource.read']!.min_role = 'admin';
   actions['org.read']!.min_role = 'owner';
   engines = [
@@ -265,7 +267,7 @@ function toRequest(spec: RequestSpec): DecisionRequest {
     action: spec.action,
     resource: spec.resource && { type: 'node', id: spec.resource.id, org: spec.resource.org },
     context,
-  } as DecisionRequest;
+  };
 }
 
 interface Seen {
@@ -302,7 +304,7 @@ const withoutId = ({ decision_id: _id, ...rest }: Decision) => rest;
 /** Runs `commands` against a memoised and an unmemoised core; returns the memo's hits. */
 async function runBoth(specs: RequestSpec[], commands: Command[]): Promise<{ hits: number }> {
   const directory = mutableDirectory();
-  const policy = createActivePolicy(engines[0]!);
+  const policy = createActivePolicy(engines[0]);
   const tenancySwitch = createLocalTenancySwitch(true);
   let nowMs = parts.now;
   const shared = { directory: directory.reader, policy, now: () => nowMs };
@@ -389,11 +391,17 @@ describe('the decision memo', () => {
       const { authorizer } = core(
         {
           directory: directory.reader,
-          policy: createActivePolicy(engines[0]!),
+          policy: createActivePolicy(engines[0]),
           now: () => parts.now,
         },
         createLocalTenancySwitch(true),
-        { entries: 100, bytes: 1 << 20, onLookup: (o) => void (o === 'hit' && hits++) },
+        {
+          entries: 100,
+          bytes: 1 << 20,
+          onLookup: (o) => {
+            if (o === 'hit') hits++;
+          },
+        },
       );
       const request = toRequest(spec);
       expect((await authorizer.decide(request)).allow).toBe(true);
