@@ -10,6 +10,8 @@
  *   reload or a kill-switch flip never produces a decision that mixes two states.
  * - The org a client names is only a request; the policy proves or refuses it.
  * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
+ * - The decision memo (decision-memo.ts) only ever stands in for the evaluation itself: the checks
+ *   above run for every decision, and each decision gets its own id, latency and observers.
  */
 import type { Authenticator, AuthResult } from '../authn/types.js';
 import type { Principal } from '../contract/principal.js';
