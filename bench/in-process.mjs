@@ -21,7 +21,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
-    decisions: { type: 'string', default: '20000' },
+    decisions: { type: 'string', default: '10000' },
     'decision-log': { type: 'string', default: 'on' },
     help: { type: 'boolean' },
   },
@@ -31,7 +31,7 @@ if (values.help) {
 
 Times authorizer.authorize(body) in process, decision memo on and off, alternating.
   --rounds N          rounds per scenario and setting (default 5)
-  --decisions N       decisions per round (default 20000)
+  --decisions N       decisions per round (default 10000)
   --decision-log X    on (default: the log observer runs, its lines are discarded) or off
 Needs a build (npm run build); needs OPA only when policies/ changed since the prebuilt bundle.`);
   process.exit(0);

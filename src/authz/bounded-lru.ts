@@ -16,29 +16,60 @@ export interface BoundedLru<V> {
   readonly bytes: number;
 }
 
+interface Node<V> {
+  key: string;
+  value: V;
+  weight: number;
+  /** Toward the most recently used end. */
+  newer: Node<V> | null;
+  /** Toward the least recently used end. */
+  older: Node<V> | null;
+}
+
 export function createBoundedLru<V>(limits: {
   maxEntries: number;
   maxBytes: number;
 }): BoundedLru<V> {
-  // A Map iterates in insertion order: re-inserting on use keeps the oldest entry first.
-  const entries = new Map<string, { value: V; weight: number }>();
+  // A map for lookups and a doubly linked list for recency: a use moves one node to the newest
+  // end, an eviction unlinks the oldest, both in constant time. (Re-inserting into the Map on
+  // every use and evicting its first key instead leaves deleted slots that each eviction scans.)
+  const nodes = new Map<string, Node<V>>();
+  let newest: Node<V> | null = null;
+  let oldest: Node<V> | null = null;
   let bytes = 0;
-  const drop = (key: string) => {
-    const held = entries.get(key);
-    if (!held) return;
-    entries.delete(key);
-    bytes -= held.weight;
+  const unlink = (node: Node<V>) => {
+    if (node.newer) node.newer.older = node.older;
+    else newest = node.older;
+    if (node.older) node.older.newer = node.newer;
+    else oldest = node.newer;
+    node.newer = null;
+    node.older = null;
+  };
+  const pushNewest = (node: Node<V>) => {
+    node.older = newest;
+    node.newer = null;
+    if (newest) newest.newer = node;
+    newest = node;
+    oldest ??= node;
+  };
+  const drop = (node: Node<V>) => {
+    unlink(node);
+    nodes.delete(node.key);
+    bytes -= node.weight;
   };
   return {
     get(key) {
-      const held = entries.get(key);
-      if (!held) return undefined;
-      entries.delete(key);
-      entries.set(key, held);
-      return held.value;
+      const node = nodes.get(key);
+      if (!node) return undefined;
+      if (node !== newest) {
+        unlink(node);
+        pushNewest(node);
+      }
+      return node.value;
     },
     set(key, value, weight) {
-      drop(key);
+      const held = nodes.get(key);
+      if (held) drop(held);
       if (
         limits.maxEntries <= 0 ||
         limits.maxBytes <= 0 ||
@@ -46,20 +77,21 @@ export function createBoundedLru<V>(limits: {
         weight > limits.maxBytes
       )
         return;
-      while (entries.size >= limits.maxEntries || bytes + weight > limits.maxBytes) {
-        const oldest = entries.keys().next();
-        if (oldest.done) break;
-        drop(oldest.value);
-      }
-      entries.set(key, { value, weight });
+      while (oldest && (nodes.size >= limits.maxEntries || bytes + weight > limits.maxBytes))
+        drop(oldest);
+      const node: Node<V> = { key, value, weight, newer: null, older: null };
+      nodes.set(key, node);
+      pushNewest(node);
       bytes += weight;
     },
     clear() {
-      entries.clear();
+      nodes.clear();
+      newest = null;
+      oldest = null;
       bytes = 0;
     },
     get size() {
-      return entries.size;
+      return nodes.size;
     },
     get bytes() {
       return bytes;

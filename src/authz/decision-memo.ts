@@ -14,6 +14,10 @@
  *   ever stored in its own engine's memo.
  * - Only well-formed answers are held (`ok: true`); a failure is evaluated again each time.
  * - Bounded by entries and by bytes (the key's UTF-16 size plus a fixed overhead per entry).
+ * - An answer is stored from its input's second evaluation on: a one-off input (a request about a
+ *   resource nobody asks about again) never evicts answers that are asked for, nor makes garbage.
+ *   The doorkeeper that remembers first sightings holds 32-bit hashes only; a collision merely
+ *   stores an answer one evaluation early (the key itself is always compared in full).
  * Only the evaluation is skipped: the caller still makes a decision id, times it and tells every
  * observer, hit or miss.
  */
@@ -24,6 +28,16 @@ import { createBoundedLru, type BoundedLru } from './bounded-lru.js';
 
 /** What an entry costs besides its key: the map entry, its holder and the decision object. */
 const ENTRY_OVERHEAD_BYTES = 320;
+
+/** First sightings remembered (hashes, direct-mapped: a newer sighting overwrites an older). */
+const DOORKEEPER_SLOTS = 1 << 16;
+
+/** FNV-1a over the UTF-16 code units. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
 
 type MemoOutcome = 'hit' | 'miss';
 
@@ -39,16 +53,28 @@ export interface DecisionMemoOptions {
 /** Evaluates `input` with `engine`, or answers from the memo of that engine. */
 export type EvaluatePolicy = (engine: PolicyEngine, input: PolicyInput) => CheckedDecision;
 
+/** The memo of one engine instance: its answers and the first sightings of inputs. */
+interface Slot {
+  engine: PolicyEngine;
+  answers: BoundedLru<PolicyDecision>;
+  seen: Uint32Array;
+}
+
 const evaluateDirectly: EvaluatePolicy = (engine, input) => engine.evaluate(input);
 
 export function createDecisionMemo(options: DecisionMemoOptions | undefined): EvaluatePolicy {
   if (!options || options.entries <= 0 || options.bytes <= 0) return evaluateDirectly;
   const limits = { maxEntries: options.entries, maxBytes: options.bytes };
   const onLookup = options.onLookup ?? (() => undefined);
-  let slot: { engine: PolicyEngine; answers: BoundedLru<PolicyDecision> } | null = null;
-  const answersOf = (engine: PolicyEngine) => {
-    if (slot?.engine !== engine) slot = { engine, answers: createBoundedLru(limits) };
-    return slot.answers;
+  let slot: Slot | null = null;
+  const slotOf = (engine: PolicyEngine): Slot => {
+    if (slot?.engine !== engine)
+      slot = {
+        engine,
+        answers: createBoundedLru(limits),
+        seen: new Uint32Array(DOORKEEPER_SLOTS),
+      };
+    return slot;
   };
   return (engine, input) => {
     let key: string;
@@ -57,7 +83,7 @@ export function createDecisionMemo(options: DecisionMemoOptions | undefined): Ev
     } catch {
       return engine.evaluate(input); // not JSON (a cycle, a BigInt): the engine fails it closed
     }
-    const answers = answersOf(engine);
+    const { answers, seen } = slotOf(engine);
     const held = answers.get(key);
     if (held) {
       onLookup('hit');
@@ -65,8 +91,13 @@ export function createDecisionMemo(options: DecisionMemoOptions | undefined): Ev
     }
     onLookup('miss');
     const result = engine.evaluate(input);
-    if (result.ok)
-      answers.set(key, Object.freeze(result.decision), key.length * 2 + ENTRY_OVERHEAD_BYTES);
+    if (result.ok) {
+      const hash = hashOf(key);
+      const at = hash & (DOORKEEPER_SLOTS - 1);
+      if (seen[at] === hash)
+        answers.set(key, Object.freeze(result.decision), key.length * 2 + ENTRY_OVERHEAD_BYTES);
+      else seen[at] = hash;
+    }
     return result;
   };
 }

@@ -92,26 +92,41 @@ describe('the decision memo in the decision core', () => {
     const engine = counting(parts.engine);
     const core = coreWith(engine, { entries: 100, bytes: 1 << 20 });
     const decisions = [];
-    for (let i = 0; i < 3; i++) decisions.push(await core.authorizer.decide(request()));
-    expect(engine.calls).toBe(1);
-    expect(core.outcomes).toEqual(['miss', 'hit', 'hit']);
-    expect(decisions.map((d) => d.allow)).toEqual([true, true, true]);
-    expect(new Set(decisions.map((d) => d.decision_id)).size).toBe(3);
+    for (let i = 0; i < 4; i++) decisions.push(await core.authorizer.decide(request()));
+    // Stored from the input's second evaluation on; answered from the memo after that.
+    expect(engine.calls).toBe(2);
+    expect(core.outcomes).toEqual(['miss', 'miss', 'hit', 'hit']);
+    expect(decisions.map((d) => d.allow)).toEqual([true, true, true, true]);
+    expect(new Set(decisions.map((d) => d.decision_id)).size).toBe(4);
     expect(core.records.map((r) => r.decision)).toEqual(decisions);
-    expect(core.inputs).toHaveLength(3);
-    expect(core.inputs[2]).toEqual(core.inputs[0]);
+    expect(core.inputs).toHaveLength(4);
+    expect(core.inputs[3]).toEqual(core.inputs[0]);
   });
 
   it('belongs to one engine instance: a reload starts an empty memo', async () => {
     const first = counting(parts.engine);
     const second = counting(parts.engine);
     const core = coreWith(first, { entries: 100, bytes: 1 << 20 });
-    await core.authorizer.decide(request());
+    for (let i = 0; i < 3; i++) await core.authorizer.decide(request());
     core.policy.swap(second);
-    await core.authorizer.decide(request());
-    await core.authorizer.decide(request());
-    expect([first.calls, second.calls]).toEqual([1, 1]);
-    expect(core.outcomes).toEqual(['miss', 'miss', 'hit']);
+    for (let i = 0; i < 3; i++) await core.authorizer.decide(request());
+    expect([first.calls, second.calls]).toEqual([2, 2]);
+    expect(core.outcomes).toEqual(['miss', 'miss', 'hit', 'miss', 'miss', 'hit']);
+  });
+
+  it('never stores a one-off input: only an input evaluated twice is held', async () => {
+    const engine = counting(parts.engine);
+    const core = coreWith(engine, { entries: 100, bytes: 1 << 20 });
+    const about = (id: string): DecisionRequest => ({
+      ...request(),
+      resource: { type: 'node', id, org: 'acme' },
+    });
+    for (let i = 0; i < 50; i++) await core.authorizer.decide(about(`r${i}`));
+    for (let i = 0; i < 50; i++) await core.authorizer.decide(about(`r${i}`));
+    expect(core.outcomes.filter((o) => o === 'hit')).toHaveLength(0);
+    for (let i = 0; i < 50; i++) await core.authorizer.decide(about(`r${i}`));
+    expect(core.outcomes.filter((o) => o === 'hit')).toHaveLength(50);
+    expect(engine.calls).toBe(100);
   });
 
   it('never holds a failed evaluation', async () => {
@@ -178,8 +193,8 @@ describe('policy.memo_entries and policy.memo_bytes', () => {
     app = await createTestApp({ now: () => now });
     for (let i = 0; i < 3; i++) await app.authorizer.authorize(body);
     expect(await lookups(app)).toEqual([
-      'orgwarden_decision_memo_lookups_total{outcome="hit"} 2',
-      'orgwarden_decision_memo_lookups_total{outcome="miss"} 1',
+      'orgwarden_decision_memo_lookups_total{outcome="hit"} 1',
+      'orgwarden_decision_memo_lookups_total{outcome="miss"} 2',
     ]);
     await app.stop();
     app = await createTestApp({

@@ -404,8 +404,8 @@ describe('the decision memo', () => {
         },
       );
       const request = toRequest(spec);
-      expect((await authorizer.decide(request)).allow).toBe(true);
-      expect((await authorizer.decide(request)).allow).toBe(true);
+      // Stored at the second evaluation, answered from the memo at the third.
+      for (let i = 0; i < 3; i++) expect((await authorizer.decide(request)).allow).toBe(true);
       expect(hits).toBe(1);
       if (revocation.do === 'remove') directory.removeMember(revocation.org, revocation.user);
       if (revocation.do === 'role')
