@@ -29,7 +29,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`Usage: npm run build && node bench/in-process.mjs [options]
 
-Times authorizer.authorize(body) in process, decision memo on and off, alternating.
+Times authorizer.authorize(body) and authorizer.decide(request) in process (library mode),
+the decision memo on and off, alternating in one process.
   --rounds N          rounds per scenario and setting (default 5)
   --decisions N       decisions per round (default 10000)
   --decision-log X    on (default: the log observer runs, its lines are discarded) or off
