@@ -38,6 +38,8 @@ export default defineConfig(
             '*.ts',
             'scripts/vocabulary.mjs',
             'scripts/lib/*.mjs',
+            // The runnable examples import the package by its name, as an embedding service does.
+            'examples/*.mjs',
           ],
         },
         tsconfigRootDir: import.meta.dirname,
@@ -80,11 +82,11 @@ export default defineConfig(
     },
   },
   {
-    files: ['bench/**/*.mjs', 'scripts/**/*.mjs'],
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs'],
     rules: {
       // Off in the plain-JavaScript programs: they carry no type annotations, so every
-      // JSON.parse, child-process result and import() of the built dist/ by a computed path is
-      // `any`, and these rules would ask for a JSDoc cast on each use rather than find a fault.
+      // JSON.parse, child-process result and import() of the built dist/ (by a computed path, or
+      // by the package's own name in examples/) is `any`, and these rules would ask for a JSDoc cast on each use rather than find a fault.
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',

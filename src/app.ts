@@ -214,6 +214,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       tenancySwitch,
       onEvaluated: (input, decision) => rollout.shadow.observe(input, decision),
       observers: decisionLog ? [metrics.decisionObserver, decisionLog] : [metrics.decisionObserver],
+      memo: {
+        entries: config.policy.memo_entries,
+        bytes: config.policy.memo_bytes,
+        onLookup: (outcome) => metrics.decisionMemoLookup(outcome),
+      },
       now,
     });
 

@@ -83,6 +83,7 @@ const NEEDS: Record<string, readonly string[]> = {
   ],
   'the built orgwarden command, run as real processes': [
     'test/cli/cli.test.ts',
+    'test/examples/library-example.test.ts',
     'test/directory/file-crash.test.ts',
     'test/http/shutdown-process.test.ts',
   ],

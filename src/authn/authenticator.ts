@@ -82,13 +82,15 @@ export async function createAuthenticator(
     async authenticate(token: unknown): Promise<AuthResult> {
       if (closed) return fail('keys_unavailable', 'authenticator is closed');
       try {
-        const checked = precheck(token, limits);
-        if (!checked.ok) return checked;
         const nowMs = now();
         // Taken before verifying: a cached verification is tied to the key set held at its start.
         const keySet = keys.rotating?.view() ?? STATIC_KEY_SET;
-        const cached = cache.get(checked.token, nowMs, keySet);
+        // A cached token is the exact string that passed every step below with this same config,
+        // and steps 1-4 depend on nothing else: looking it up first skips only repeated work.
+        const cached = typeof token === 'string' ? cache.get(token, nowMs, keySet) : undefined;
         if (cached) return { ok: true, principal: cached };
+        const checked = precheck(token, limits);
+        if (!checked.ok) return checked;
         const verified = await verifyWithKeys(
           checked.token,
           keys,

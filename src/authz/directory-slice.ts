@@ -48,7 +48,11 @@ export function createSliceReader(directory: DirectoryReader) {
     let record: OrgRecord | null;
     let owner: OrgRecord | null;
     try {
-      [record, owner] = await Promise.all([fetch(org), fetch(resourceOrg)]);
+      // One read when the resource is the requested org's (the common case), both at once if not.
+      [record, owner] =
+        resourceOrg === null
+          ? [await fetch(org), null]
+          : await Promise.all([fetch(org), fetch(resourceOrg)]);
     } catch (err) {
       return {
         slice: UNAVAILABLE_SLICE,

@@ -112,9 +112,11 @@ export function isWellFormedDeep(value: unknown): boolean {
     } else if (Array.isArray(next)) {
       for (const item of next) pending.push(item);
     } else if (next !== null && typeof next === 'object') {
-      for (const [key, inner] of Object.entries(next)) {
+      // The own enumerable string keys, as Object.entries reads them, without a pair per key.
+      const record = next as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
         if (!key.isWellFormed()) return false;
-        pending.push(inner);
+        pending.push(record[key]);
       }
     }
   }

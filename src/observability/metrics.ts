@@ -67,6 +67,8 @@ export interface Metrics {
   shadowDisagreed(d: { differs: 'allow' | 'reason'; shadow: { allow: boolean } }): void;
   /** Count one forward-auth check refused before any decision (malformed, unknown route, ...). */
   forwardAuthRefused(refusal: RequestRefusal): void;
+  /** Count one lookup in the decision memo (hit: the policy was not evaluated again). */
+  decisionMemoLookup(outcome: 'hit' | 'miss'): void;
   /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
   observeState(sources: StateSources): void;
 }
@@ -180,6 +182,17 @@ export function createMetrics(registry: Registry): Metrics {
     registers,
   });
 
+  const memoLookups = new Counter({
+    name: 'orgwarden_decision_memo_lookups_total',
+    help: 'Lookups in the decision memo by outcome: hit (answered without evaluating the policy) or miss.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const memoHits = memoLookups.labels({ outcome: 'hit' });
+  const memoMisses = memoLookups.labels({ outcome: 'miss' });
+  memoHits.inc(0);
+  memoMisses.inc(0);
+
   for (const kind of DECISION_KINDS) {
     latency.zero({ kind });
     for (const reason of REASONS)
@@ -230,6 +243,7 @@ export function createMetrics(registry: Registry): Metrics {
       forwardAuthRefusals.inc({
         refusal: (REQUEST_REFUSALS as readonly string[]).includes(refusal) ? refusal : 'other',
       }),
+    decisionMemoLookup: (outcome) => (outcome === 'hit' ? memoHits : memoMisses).inc(),
     observeState(sources) {
       state = sources;
     },

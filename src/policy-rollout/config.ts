@@ -20,6 +20,10 @@ export function policyConfigSchema(ctx: ConfigContext) {
       watch: z.boolean().default(true),
       /** Quiet period before a watched change reloads. */
       watch_debounce_ms: integer(10, 60000).default(250),
+      /** Policy answers the decision memo holds (authz/decision-memo.ts); 0 turns it off. */
+      memo_entries: integer(0, 10_000_000).default(10_000),
+      /** Bytes the decision memo holds at most; 0 turns it off. */
+      memo_bytes: integer(0, 2 ** 31).default(16 * 1024 * 1024),
       /** A candidate evaluated beside the active policy on live traffic, never enforced. */
       shadow: z.strictObject(policySourceShape(ctx)).optional(),
     })

@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// Benchmark: the decision core in process (library mode), as a Node service embeds it: the
+// library's `createApp(config, deps).authorizer.authorize(body)` with no HTTP server started. Each
+// decision includes authentication (HS256 JWT, served from the verified-token cache after the
+// first), the directory slice (file directory, in memory), the policy (compiled WASM), the
+// decision id, the metrics observer and, unless --decision-log off, the decision log observer
+// (its JSON lines go to a stream that discards them). Two authorizers run side by side in the same
+// process, the decision memo on (the defaults) and off (`policy.memo_entries: 0`, the baseline),
+// alternating round by round. Prints median and p99 µs per decision and the ratio off / on.
+//
+//   npm run build && node bench/in-process.mjs [--rounds 5] [--decisions 20000] [--decision-log on|off]
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
+import { buildBenchBundle } from './bench-bundle.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    decisions: { type: 'string', default: '10000' },
+    'decision-log': { type: 'string', default: 'on' },
+    help: { type: 'boolean' },
+  },
+});
+if (values.help) {
+  console.log(`Usage: npm run build && node bench/in-process.mjs [options]
+
+Times authorizer.authorize(body) and authorizer.decide(request) in process (library mode),
+the decision memo on and off, alternating in one process.
+  --rounds N          rounds per scenario and setting (default 5)
+  --decisions N       decisions per round (default 10000)
+  --decision-log X    on (default: the log observer runs, its lines are discarded) or off
+Needs a build (npm run build); needs OPA only when policies/ changed since the prebuilt bundle.`);
+  process.exit(0);
+}
+const rounds = Number(values.rounds);
+const perRound = Number(values.decisions);
+const decisionLog = values['decision-log'];
+if (!(rounds >= 1) || !(perRound >= 100) || !['on', 'off'].includes(decisionLog)) {
+  console.error('bench: --rounds >= 1, --decisions >= 100, --decision-log on|off');
+  process.exit(2);
+}
+if (!existsSync(path.join(root, 'dist', 'index.js'))) {
+  console.error('bench: run "npm run build" first');
+  process.exit(2);
+}
+const { createApp, parseConfig } = await import(path.join(root, 'dist', 'index.js'));
+
+const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
+const PRINCIPALS = 50;
+const users = Array.from({ length: PRINCIPALS }, (_, i) => `user-${String(i).padStart(2, '0')}`);
+const { work, bundle } = buildBenchBundle(root, 'in-process');
+const directoryFile = path.join(work, 'directory.yaml');
+writeFileSync(
+  directoryFile,
+  `orgs:
+  - id: default
+    status: active
+    members: []
+  - id: acme
+    status: active
+    members:
+${users.map((u, i) => `      - { user: ${u}, role: ${i % 2 ? 'viewer' : 'editor'} }`).join('\n')}
+`,
+);
+
+const ignore = () => undefined;
+const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+async function authorizerWith(memoEntries) {
+  const config = parseConfig({
+    tenancy: { multi_tenant: true },
+    auth: {
+      issuer: 'bench',
+      audience: 'orgwarden',
+      algorithms: ['HS256'],
+      hs256_secret_env: 'BENCH_SECRET',
+    },
+    directory: { file: directoryFile },
+    policy: { bundle, watch: false, memo_entries: memoEntries },
+    decision_log: { sink: decisionLog === 'on' ? 'stdout' : 'none' },
+  });
+  const app = await createApp(config, {
+    env: { BENCH_SECRET: SECRET },
+    stdout: discard,
+    logger: silent,
+  });
+  return app;
+}
+
+const key = new TextEncoder().encode(SECRET);
+const tokenFor = (sub) =>
+  new SignJWT({ sub })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('bench')
+    .setAudience('orgwarden')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(key);
+const tokens = await Promise.all(users.map(tokenFor));
+let distinct = 0;
+const SCENARIOS = [
+  {
+    name: 'repeated request (one principal, the same request)',
+    question: () => questionFor(tokens[0], 'n1'),
+  },
+  {
+    name: 'distinct requests (every input new: a new resource id each time)',
+    question: () => questionFor(tokens[0], `d${distinct++}`),
+  },
+  {
+    name: '50 principals, round robin (each repeats its request)',
+    question: (i) => questionFor(tokens[i % PRINCIPALS], 'n1'),
+  },
+  {
+    name: '50 principals, every input new',
+    question: (i) => questionFor(tokens[i % PRINCIPALS], `d${distinct++}`),
+  },
+];
+
+/**
+ * The two library entries: `authorize(body)` parses the `POST /v1/authorize` document first (as
+ * the HTTP route does); `decide(request)` takes the normalised request (contract/decision-request.ts).
+ */
+const ENTRIES = {
+  'authorize(body)': (app, q) => app.authorizer.authorize(q.body),
+  'decide(request)': (app, q) => app.authorizer.decide(q.request),
+};
+function questionFor(token, resourceId) {
+  return {
+    body: {
+      token,
+      org: 'acme',
+      action: 'resource.read',
+      resource: { type: 'node', id: resourceId, org: 'acme' },
+    },
+    request: {
+      kind: 'request',
+      token,
+      named_org: { id: 'acme', source: 'field' },
+      action: 'resource.read',
+      resource: { type: 'node', id: resourceId, org: 'acme' },
+      context: {},
+    },
+  };
+}
+
+const apps = { on: await authorizerWith(10_000), off: await authorizerWith(0) };
+
+async function round(app, entry, scenario, samples) {
+  let allowed = 0;
+  for (let i = 0; i < perRound; i++) {
+    const question = scenario.question(i);
+    const started = performance.now();
+    const answer = await entry(app, question);
+    samples.push(performance.now() - started);
+    const decision = answer.ok === undefined ? answer : answer.ok ? answer.value : null;
+    if (decision?.allow) allowed++;
+  }
+  if (allowed !== perRound)
+    throw new Error(`bench: ${perRound - allowed} decisions were not allowed`);
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const us = (ms) => (ms * 1000).toFixed(1).padStart(6);
+async function memoLookups(app) {
+  const metric = app.metrics.registry.getSingleMetric('orgwarden_decision_memo_lookups_total');
+  const values = (await metric.get()).values;
+  return Object.fromEntries(values.map((v) => [v.labels.outcome, v.value]));
+}
+const progress = (text) => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+};
+
+console.log(
+  `in-process decisions, library mode: authn (HS256 JWT, verified-token cache) + directory slice (file directory, in memory) + policy (compiled WASM) + decision id + metrics observer + decision log observer ${decisionLog === 'on' ? 'ON (JSON lines written to a stream that discards them)' : 'OFF'}`,
+);
+console.log(
+  `${rounds} rounds × ${perRound} decisions per scenario, entry and setting; memo on (defaults) and off (policy.memo_entries: 0, the baseline) alternating in one process\n`,
+);
+progress('warming up...');
+for (const setting of ['on', 'off'])
+  for (const entry of Object.values(ENTRIES))
+    for (const scenario of SCENARIOS) await round(apps[setting], entry, scenario, []);
+
+const rows = [];
+for (const scenario of SCENARIOS) {
+  console.log(scenario.name);
+  for (const [entryName, entry] of Object.entries(ENTRIES)) {
+    const samples = { on: [], off: [] };
+    for (let r = 0; r < rounds; r++) {
+      progress(`  ${entryName}: round ${r + 1}/${rounds}`);
+      const order = r % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      for (const setting of order) await round(apps[setting], entry, scenario, samples[setting]);
+    }
+    progress('');
+    const f = {};
+    for (const setting of ['on', 'off']) {
+      const sorted = samples[setting].sort((a, b) => a - b);
+      f[setting] = { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+    }
+    rows.push({ scenario: scenario.name, entry: entryName, f });
+    console.log(
+      `  ${entryName.padEnd(16)} memo on: median ${us(f.on.p50)} µs  p99 ${us(f.on.p99)} µs | memo off: median ${us(f.off.p50)} µs  p99 ${us(f.off.p99)} µs | off/on ${(f.off.p50 / f.on.p50).toFixed(2)}× median, ${(f.off.p99 / f.on.p99).toFixed(2)}× p99`,
+    );
+  }
+}
+const lookups = await memoLookups(apps.on);
+console.log(`\nmemo lookups (memo on, whole run): hit ${lookups.hit}, miss ${lookups.miss}`);
+console.log(
+  'targets (issue 11): repeated request median ≤ 10 µs (memo on); a request not seen before median ≤ 25 µs (distinct requests)',
+);
+for (const setting of ['on', 'off']) await apps[setting].stop();
