@@ -38,17 +38,35 @@ export function createHttpRequestMetrics(
     buckets: HTTP_DURATION_BUCKETS_S,
     registers,
   });
+  // One pre-bound child per series (operation × status class, and the duration per operation):
+  // counting an answer is an array index and two increments, no label hashing.
+  const bound = new Map<string, BoundSeries>();
   for (const operation of known) {
+    const byClass = STATUS_CLASSES.map((status_class) =>
+      requests.labels({ operation, status_class }),
+    );
+    for (const child of byClass) child.inc(0);
+    const seconds = duration.labels({ operation });
     duration.zero({ operation });
-    for (const status_class of STATUS_CLASSES) requests.inc({ operation, status_class }, 0);
+    bound.set(operation, { operation, byClass, duration: seconds });
   }
+  const other = bound.get(OTHER_OPERATION) as BoundSeries;
   return {
     observe(operation, status, seconds) {
-      const label = known.has(operation) ? operation : OTHER_OPERATION;
-      requests.inc({ operation: label, status_class: statusClass(status) });
-      duration.observe({ operation: label }, seconds);
+      const series = bound.get(operation) ?? other;
+      const counter = series.byClass[Math.floor(status / 100) - 2];
+      if (counter) counter.inc();
+      else requests.inc({ operation: series.operation, status_class: statusClass(status) });
+      series.duration.observe(seconds);
     },
   };
+}
+
+interface BoundSeries {
+  operation: string;
+  /** Indexed by the status class: 2xx at 0 … 5xx at 3 (STATUS_CLASSES). */
+  byClass: { inc(value?: number): void }[];
+  duration: { observe(value: number): void };
 }
 
 function statusClass(status: number): string {
