@@ -115,6 +115,15 @@ const documents: fc.Arbitrary<unknown> = fc.oneof(
     Object.defineProperty({ ...doc }, 'token', { value: 't', enumerable: false }),
   ),
   fields.map((doc) => ({ ...doc, [Symbol('s')]: 1 }) as unknown),
+  valid.map((doc) => ({ ...doc, headers: { [Symbol('h')]: 'v' } }) as unknown),
+  valid.map(
+    (doc) =>
+      ({
+        ...doc,
+        resource: Object.defineProperty({ id: 'n1' }, 'type', { value: 7, enumerable: false }),
+      }) as unknown,
+  ),
+  valid.map((doc) => ({ ...doc, resource: { constructor: 'x' } }) as unknown),
   fields.map(
     (doc) =>
       ({

@@ -109,17 +109,29 @@ function credentialRequest(
   names: TenancyNames,
   kind: DecisionKind,
 ): Parsed<CredentialRequest> {
-  const { token, headers, ...rest } = document;
+  const { token, headers } = document;
   if ((token === undefined) === (headers === undefined))
     return refused('exactly one of token and headers is required');
-  if (token !== undefined) return { ok: true, value: { ...buildQuestion(rest, kind, {}), token } };
-
+  // Built field by field (no rest or spread): this runs on every decision request.
+  if (token !== undefined) {
+    const question = buildQuestion(document, kind, undefined, undefined);
+    return { ok: true, value: withToken(question, token) };
+  }
   const read = readGatewayCredentials(headerValues(headers ?? {}), names);
   if (!read.ok) return refused(`headers: ${read.message}`);
   const { authorization, header, cookie } = read.value;
+  const question = buildQuestion(document, kind, header, cookie);
+  return { ok: true, value: withToken(question, bearerToken(authorization)) };
+}
+
+function withToken(q: DecisionQuestion, token: string | undefined): CredentialRequest {
   return {
-    ok: true,
-    value: { ...buildQuestion(rest, kind, { header, cookie }), token: bearerToken(authorization) },
+    kind: q.kind,
+    named_org: q.named_org,
+    action: q.action,
+    resource: q.resource,
+    context: q.context,
+    token,
   };
 }
 
@@ -131,18 +143,19 @@ export function parseBatchBody(body: unknown): Parsed<unknown[]> {
 
 /** The question fields of a document already parsed (by a schema spreading `questionFields`). */
 export function questionOf(doc: QuestionDocument, kind: DecisionKind): DecisionQuestion {
-  return buildQuestion(doc, kind, {});
+  return buildQuestion(doc, kind, undefined, undefined);
 }
 
 function buildQuestion(
   doc: QuestionDocument,
   kind: DecisionKind,
-  naming: Omit<OrgNaming, 'field'>,
+  header: string | undefined,
+  cookie: string | undefined,
 ): DecisionQuestion {
   const resource = doc.resource ?? null;
   return {
     kind,
-    named_org: namedOrg({ ...naming, field: doc.org }),
+    named_org: namedOrg({ field: doc.org, header, cookie }),
     action: doc.action,
     resource: resource && {
       type: resource.type ?? null,

@@ -34,7 +34,7 @@ export function plainAuthorizeDocument(body: unknown): PlainAuthorizeDocument | 
   const out: Partial<PlainAuthorizeDocument> = {};
   for (const key in body) {
     if (!Object.hasOwn(body, key)) return null;
-    seen++;
+    seen |= DOCUMENT_FIELDS.get(key) ?? 0;
     const value = body[key];
     switch (key) {
       case 'kind':
@@ -78,7 +78,7 @@ export function plainAuthorizeDocument(body: unknown): PlainAuthorizeDocument | 
         return null;
     }
   }
-  if (action === undefined || !onlyEnumerableKeys(body, seen)) return null;
+  if (action === undefined || !noHiddenFields(body, DOCUMENT_FIELDS, seen)) return null;
   return { ...out, action };
 }
 
@@ -94,12 +94,42 @@ function isPlainObject(value: unknown): value is PlainObject {
   );
 }
 
+/** Each field of the document (and of `resource`) as one bit, to note which `for…in` saw. */
+const DOCUMENT_FIELDS: ReadonlyMap<string, number> = new Map([
+  ['kind', 1],
+  ['token', 2],
+  ['headers', 4],
+  ['org', 8],
+  ['action', 16],
+  ['resource', 32],
+  ['context', 64],
+]);
+const RESOURCE_FIELDS: ReadonlyMap<string, number> = new Map([
+  ['type', 1],
+  ['id', 2],
+  ['org', 4],
+]);
+
 /**
- * `for…in` sees the enumerable string keys; the schema may read others (a non-enumerable or
- * symbol key an in-process caller set). A document with any is left to the schema.
+ * `for…in` sees the enumerable string keys; the schema also reads a field that is there but not
+ * enumerable (an in-process caller's `defineProperty`). A field `for…in` did not see must read
+ * as absent, or the document is left to the schema.
  */
-function onlyEnumerableKeys(value: object, seen: number): boolean {
-  return Reflect.ownKeys(value).length === seen;
+function noHiddenFields(
+  value: PlainObject,
+  fields: ReadonlyMap<string, number>,
+  seen: number,
+): boolean {
+  for (const [key, bit] of fields) if ((seen & bit) === 0 && value[key] !== undefined) return false;
+  return true;
+}
+
+/**
+ * A record's symbol keys, which `for…in` does not see, are refused by the schema (its keys are
+ * strings): a map with any is left to the schema. (Non-enumerable keys the schema skips too.)
+ */
+function hasSymbolKeys(value: object): boolean {
+  return Object.getOwnPropertySymbols(value).length > 0;
 }
 
 function isText(value: unknown): value is string {
@@ -108,7 +138,7 @@ function isText(value: unknown): value is string {
 
 /** A flat map of strings: well-formed keys, no prototype key, at most `maxKeys` entries. */
 function plainStringMap(value: unknown, maxKeys: number): Record<string, string> | null {
-  if (!isPlainObject(value)) return null;
+  if (!isPlainObject(value) || hasSymbolKeys(value)) return null;
   const out: Record<string, string> = {};
   let count = 0;
   for (const key in value) {
@@ -118,21 +148,20 @@ function plainStringMap(value: unknown, maxKeys: number): Record<string, string>
     if (!isText(item)) return null;
     out[key] = item;
   }
-  return onlyEnumerableKeys(value, count) ? out : null;
+  return out;
 }
-
-const RESOURCE_FIELDS = new Set(['type', 'id', 'org']);
 
 function plainResource(value: unknown): PlainAuthorizeDocument['resource'] | null {
   if (!isPlainObject(value)) return null;
   const out: Record<string, string | null> = {};
   let seen = 0;
   for (const key in value) {
-    if (!Object.hasOwn(value, key) || !RESOURCE_FIELDS.has(key)) return null;
-    seen++;
+    const bit = RESOURCE_FIELDS.get(key);
+    if (!Object.hasOwn(value, key) || bit === undefined) return null;
+    seen |= bit;
     const item = value[key];
     if (item !== null && !isText(item)) return null;
     out[key] = item;
   }
-  return onlyEnumerableKeys(value, seen) ? out : null;
+  return noHiddenFields(value, RESOURCE_FIELDS, seen) ? out : null;
 }
