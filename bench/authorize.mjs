@@ -131,22 +131,22 @@ try {
       body: opaBody,
     });
   }
-  const measure = (target, label, duration, extra = {}) => {
+  const measure = async (target, label, duration, extra = {}) => {
     const script = wrkScript(path.join(work, `${label}.lua`), target.body, extra);
     const url = `http://127.0.0.1:${target.port}${target.path ?? '/v1/authorize'}`;
-    const r = runWrk({ url, script, seconds: duration, connections, load: pin?.load, label });
+    const r = await runWrk({ url, script, seconds: duration, connections, load: pin?.load, label });
     if (r.non2xx > 0) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
     return r;
   };
-  for (const t of targets) measure(t, `${t.key}-warmup`, 2);
+  for (const t of targets) await measure(t, `${t.key}-warmup`, 2);
   const results = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (let round = 1; round <= rounds; round++)
-    for (const t of targets) results[t.key].push(measure(t, `${t.key}-${round}`, seconds));
+    for (const t of targets) results[t.key].push(await measure(t, `${t.key}-${round}`, seconds));
 
   const rps = (key) => median(results[key].map((r) => r.rps));
   const ow = targets[1];
   const halfRate = rps('orgwarden') / 2;
-  const half = measure(ow, 'orgwarden-half-load', seconds, {
+  const half = await measure(ow, 'orgwarden-half-load', seconds, {
     delayMs: (connections * 1000) / halfRate,
   });
 

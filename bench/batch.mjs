@@ -139,10 +139,10 @@ try {
       body: JSON.stringify({ items: distinct }),
     },
   ];
-  const measure = (s, label, duration) => {
+  const measure = async (s, label, duration) => {
     const script = wrkScript(path.join(work, `${label}.lua`), s.body);
     const conns = s.key === 'single' ? 16 : connections;
-    const r = runWrk({
+    const r = await runWrk({
       url: `${base}${s.path}`,
       script,
       seconds: duration,
@@ -153,8 +153,9 @@ try {
     if (r.non2xx > 0) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
     return { ...r, perSecond: r.rps * s.decisions };
   };
-  for (const s of scenarios) measure(s, `${s.key}-warmup`, 2);
-  const results = new Map(scenarios.map((s) => [s.key, measure(s, s.key, seconds)]));
+  for (const s of scenarios) await measure(s, `${s.key}-warmup`, 2);
+  const results = new Map();
+  for (const s of scenarios) results.set(s.key, await measure(s, s.key, seconds));
   console.log('\n| load | requests/s | decisions/s | p50 | p99 |\n| --- | --- | --- | --- | --- |');
   for (const s of scenarios) {
     const r = results.get(s.key);

@@ -1,6 +1,7 @@
 // Shared by the HTTP benchmark scripts (authorize.mjs, batch.mjs): checking the tools, pinning
 // processes to cores, starting servers, driving wrk and reading its figures, signing bench tokens.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
@@ -151,8 +152,15 @@ function luaString(text) {
   return `[${eq}[${text}]${eq}]`;
 }
 
-/** Runs wrk (1 thread) and returns requests/s, latency percentiles and the count of non-2xx answers. */
-export function runWrk({ url, script, seconds, connections, load, label }) {
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs wrk (1 thread) and returns requests/s, latency percentiles and the count of non-2xx
+ * answers. Asynchronous on purpose: while wrk runs, this process keeps reading the servers'
+ * output, so orgwarden's decision log (stdout, a pipe) is drained as it would be in production
+ * rather than filling the pipe.
+ */
+export async function runWrk({ url, script, seconds, connections, load, label }) {
   console.log(`bench: wrk ${label} (${seconds}s, ${connections} connections, 1 thread)...`);
   const [command, args] = pinned(load, 'wrk', [
     '-t1',
@@ -163,7 +171,10 @@ export function runWrk({ url, script, seconds, connections, load, label }) {
     script,
     url,
   ]);
-  const out = execFileSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const { stdout: out } = await execFileAsync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? null;
