@@ -134,7 +134,7 @@ export function createHttpServer(options: {
       if (connection) connection.openRequests++;
       openResponses.add(res);
       if (phase !== 'serving') res.setHeader('Connection', 'close');
-      // One listener per request: 'close' follows 'finish' (same tick) for an answer sent in full,
+      // One listener per request: 'close' comes right after 'finish' for an answer sent in full,
       // and comes alone for one that was cut; `writableFinished` tells them apart.
       res.once('close', () => {
         openResponses.delete(res);
