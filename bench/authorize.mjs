@@ -104,8 +104,21 @@ try {
   );
   const bare = await start('node', [path.join(root, 'bench', 'bare-server.mjs'), '0']);
   const targets = [
-    { name: 'bare node:http JSON', key: 'bare', port: bare.port, path: '/', body },
-    { name: 'orgwarden /v1/authorize', key: 'orgwarden', port: orgwarden.port, body },
+    {
+      name: 'bare node:http JSON',
+      key: 'bare',
+      pid: bare.child.pid,
+      port: bare.port,
+      path: '/',
+      body,
+    },
+    {
+      name: 'orgwarden /v1/authorize',
+      key: 'orgwarden',
+      pid: orgwarden.child.pid,
+      port: orgwarden.port,
+      body,
+    },
   ];
   const decision = await ask(orgwarden.port, '/v1/authorize', body);
   if (!decision.allow)
@@ -126,6 +139,7 @@ try {
     targets.push({
       name: 'opa run --server (input precomputed)',
       key: 'opa',
+      pid: opaServer.child.pid,
       port: opaServer.port,
       path: '/v1/data/orgwarden/authz/decision',
       body: opaBody,
@@ -134,7 +148,15 @@ try {
   const measure = async (target, label, duration, extra = {}) => {
     const script = wrkScript(path.join(work, `${label}.lua`), target.body, extra);
     const url = `http://127.0.0.1:${target.port}${target.path ?? '/v1/authorize'}`;
-    const r = await runWrk({ url, script, seconds: duration, connections, load: pin?.load, label });
+    const r = await runWrk({
+      url,
+      script,
+      seconds: duration,
+      connections,
+      load: pin?.load,
+      label,
+      pid: target.pid,
+    });
     if (r.non2xx > 0) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
     return r;
   };
@@ -150,17 +172,23 @@ try {
     delayMs: (connections * 1000) / halfRate,
   });
 
-  console.log('\n| endpoint | requests/s (median of rounds) | each round | p50 | p99 |');
-  console.log('| --- | --- | --- | --- | --- |');
+  const cpu = (key) => median(results[key].map((r) => r.cpuUsPerRequest));
+  console.log(
+    '\n| endpoint | requests/s (median of rounds) | each round | p50 | p99 | server CPU µs/request |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const t of targets) {
     const rs = results[t.key];
     const last = rs[rs.length - 1];
     console.log(
-      `| ${t.name} | ${rps(t.key).toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(', ')} | ${last.p50} | ${last.p99} |`,
+      `| ${t.name} | ${rps(t.key).toFixed(0)} | ${rs.map((r) => r.rps.toFixed(0)).join(', ')} | ${last.p50} | ${last.p99} | ${cpu(t.key).toFixed(1)} |`,
     );
   }
   const ratio = rps('orgwarden') / rps('bare');
   console.log(`\nratio orgwarden / bare: ${ratio.toFixed(3)} (target >= 0.6)`);
+  console.log(
+    `server CPU per request, bare / orgwarden: ${(cpu('bare') / cpu('orgwarden')).toFixed(3)} (the same ratio by CPU time, steadier on a shared machine)`,
+  );
   console.log(
     `orgwarden at half load: ${half.rps.toFixed(0)} req/s achieved (asked ${halfRate.toFixed(0)}), p50 ${half.p50}, p99 ${half.p99} (target p99 <= 1 ms)`,
   );

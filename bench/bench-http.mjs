@@ -2,7 +2,7 @@
 // processes to cores, starting servers, driving wrk and reading its figures, signing bench tokens.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 
@@ -160,8 +160,9 @@ const execFileAsync = promisify(execFile);
  * output, so orgwarden's decision log (stdout, a pipe) is drained as it would be in production
  * rather than filling the pipe.
  */
-export async function runWrk({ url, script, seconds, connections, load, label }) {
+export async function runWrk({ url, script, seconds, connections, load, label, pid }) {
   console.log(`bench: wrk ${label} (${seconds}s, ${connections} connections, 1 thread)...`);
+  const cpuBefore = cpuMs(pid);
   const [command, args] = pinned(load, 'wrk', [
     '-t1',
     `-c${connections}`,
@@ -176,6 +177,8 @@ export async function runWrk({ url, script, seconds, connections, load, label })
     maxBuffer: 16 * 1024 * 1024,
   });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const cpu = cpuMs(pid) - cpuBefore;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? null;
   return {
@@ -185,8 +188,24 @@ export async function runWrk({ url, script, seconds, connections, load, label })
     p99ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
     non2xx,
     errors,
+    // The server's CPU time per request (Linux /proc): steadier than requests/s on a shared machine.
+    cpuUsPerRequest: requests > 0 ? (cpu * 1000) / requests : NaN,
   };
 }
+
+/** User + system CPU milliseconds of a process so far (NaN where /proc is not there). */
+function cpuMs(pid) {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat's times (100 on Linux builds). */
+const CLOCK_TICKS = 100;
 
 function toMs(text) {
   const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
