@@ -22,7 +22,7 @@ import { callerTokenGuard } from './http/caller-guard.js';
 import { createDecisionDispatcher } from './http/decision-dispatcher.js';
 import { createManagementApp } from './http/management-app.js';
 import { createHttpRequestMetrics } from './http/request-metrics.js';
-import { opaquePrefixesOf } from './http/request-target.js';
+import { canonicalTargetsOf, opaquePrefixesOf } from './http/request-target.js';
 import { routeInventory, type RegisteredRoute } from './http/route-inventory.js';
 import { declareRoutes } from './http/route-table.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
@@ -305,8 +305,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       management,
       guards,
       opaquePrefixes: opaquePrefixesOf(table.decision),
+      canonicalTargets: canonicalTargetsOf(table.decision),
+      // The decision dispatcher names the operation it answered; the table is searched otherwise.
       onAnswered: (a) =>
-        requestMetrics.observe(table.operationOf(a.method, a.path), a.status, a.seconds),
+        requestMetrics.observe(
+          a.operation ?? table.operationOf(a.method, a.path),
+          a.status,
+          a.seconds,
+        ),
     });
     const routes = routeInventory(table);
 

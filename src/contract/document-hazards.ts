@@ -28,7 +28,33 @@ const PLAIN_KEY = /^[A-Za-z_$][\w$-]{0,63}$/;
  * unknown and malformed is reported as malformed.
  */
 export function documentHazard(value: unknown, whole: string): string | null {
+  // Almost every document is clean: one allocation-free pass says so; only a document that may
+  // hold a hazard pays for the walks that find the first one and its path.
+  if (isPlainlyClean(value, 0)) return null;
   return malformedUnicode(value, whole) ?? prototypeKey(value);
+}
+
+/** Deeper than this, `isPlainlyClean` gives up (the iterative walks judge: no stack exhaustion). */
+const CLEAN_PASS_MAX_DEPTH = 32;
+
+/**
+ * True when no string or key is malformed and no key is a prototype key, checked recursively
+ * without allocating. False means "maybe not" (a hazard, or too deep to say), never "clean".
+ */
+function isPlainlyClean(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.isWellFormed();
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= CLEAN_PASS_MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!isPlainlyClean(item, depth + 1)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (PROTOTYPE_KEYS.has(key) || !key.isWellFormed()) return false;
+    if (!isPlainlyClean(record[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 /** A message naming the first string or key that is not well-formed Unicode, or null. */

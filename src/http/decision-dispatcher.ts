@@ -3,11 +3,15 @@
  * middleware on the hot path). A declared path with another method is 405 with `Allow`; a route
  * declared `admin` passes the admin guard first; whatever a route throws is answered by the one
  * error renderer (`errors.ts`).
+ *
+ * The dispatcher returns the operation it answered for (the request metric's label, the same
+ * `operationOf` of the route table would name), so the table is not searched a second time when
+ * the answer is counted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerError, ApiError, sendError } from './errors.js';
 import { compilePath, pathOf } from './route-match.js';
-import type { DecisionRoute } from './route-table.js';
+import { OTHER_OPERATION, type DecisionRoute } from './route-table.js';
 import type { RequestGuard } from './server.js';
 
 export interface DecisionDispatcherDeps {
@@ -16,8 +20,11 @@ export interface DecisionDispatcherDeps {
   onError: (err: unknown) => void;
 }
 
-/** Returns false when the path is no decision route (the management app answers it). */
-export type DecisionDispatcher = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * The operation of the decision route that answers (`other` for a 405), or null when the path is
+ * no decision route (the management app answers it).
+ */
+export type DecisionDispatcher = (req: IncomingMessage, res: ServerResponse) => string | null;
 
 export function createDecisionDispatcher(
   routes: readonly DecisionRoute[],
@@ -26,17 +33,26 @@ export function createDecisionDispatcher(
   const compiled = routes.map((route) => ({ route, matches: compilePath(route.path) }));
   return function dispatch(req, res) {
     const path = pathOf(req.url);
-    const matching = compiled.filter((c) => c.matches(path)).map((c) => c.route);
-    if (matching.length === 0) return false;
-    const route = matching.find((r) => r.method === 'ANY' || r.method === req.method);
+    let route: DecisionRoute | undefined;
+    let matched = false;
+    for (const c of compiled) {
+      if (!c.matches(path)) continue;
+      matched = true;
+      if (c.route.method === 'ANY' || c.route.method === req.method) {
+        route = c.route;
+        break;
+      }
+    }
+    if (!matched) return null;
     if (!route) {
       req.resume();
-      const allow = [...new Set(matching.map((r) => r.method))].join(', ');
+      const methods = compiled.filter((c) => c.matches(path)).map((c) => c.route.method);
+      const allow = [...new Set(methods)].join(', ');
       sendError(res, new ApiError('method_not_allowed', `use ${allow}`), { allow });
-      return true;
+      return OTHER_OPERATION;
     }
-    if (route.auth === 'admin' && deps.adminGuard(req, res)) return true;
+    if (route.auth === 'admin' && deps.adminGuard(req, res)) return route.operation;
     route.handle(req, res, path).catch((err: unknown) => answerError(res, err, deps.onError));
-    return true;
+    return route.operation;
   };
 }

@@ -19,21 +19,37 @@ export class ApiError extends OrgwardenError {
   }
 }
 
+/**
+ * Writes `body` as the whole JSON answer: one `JSON.stringify`, the headers in one `writeHead`
+ * (no `setHeader` chain), the body in one `end`. `headers` may add to or override the defaults.
+ */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** `sendJson` for a body already serialised. */
+function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  payload: string,
+  headers?: Record<string, string>,
+): void {
+  const head: Record<string, string | number> = {
+    'content-type': JSON_CONTENT_TYPE,
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',
-    ...headers,
-  });
+  };
+  if (headers !== undefined) Object.assign(head, headers);
+  res.writeHead(status, head);
   res.end(payload);
 }
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Answers `err` with its catalogue status and `{"error": {code, message[, reason]}}`. */
 export function sendError(

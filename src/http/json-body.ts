@@ -47,16 +47,17 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     });
     req.on('end', () => {
       if (failed) return;
-      const text = Buffer.concat(chunks, size).toString('utf8');
-      if (text.trim() === '') {
-        reject(new ApiError('invalid_request', 'request body is empty'));
-        return;
-      }
+      // A body in one chunk (most decision requests) is decoded without copying it first.
+      const only = chunks.length === 1 ? chunks[0] : undefined;
+      const text = (only ?? Buffer.concat(chunks, size)).toString('utf8');
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        reject(new ApiError('invalid_request', 'request body is not valid JSON'));
+        // Only a body that is not JSON is looked at again, to say whether it was empty.
+        const message =
+          text.trim() === '' ? 'request body is empty' : 'request body is not valid JSON';
+        reject(new ApiError('invalid_request', message));
         return;
       }
       resolve(parsed);

@@ -4,7 +4,13 @@
  * `other` (a path no route declares, a target refused before routing), and `2xx` … `5xx`. Every
  * series exists at zero from the start. Described in docs/metrics.md.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import {
+  localCounter,
+  localHistogram,
+  type CountSeries,
+  type ObserveSeries,
+} from '../observability/local-series.js';
 import { OTHER_OPERATION } from './route-table.js';
 
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
@@ -25,30 +31,46 @@ export function createHttpRequestMetrics(
 ): HttpRequestMetrics {
   const registers = [registry];
   const known = new Set([...operations, OTHER_OPERATION]);
-  const requests = new Counter({
+  // Counted on every answer: plain-number series (observability/local-series.ts), bound once per
+  // operation and status class, read at scrape time.
+  const requests = localCounter({
     name: 'orgwarden_http_requests_total',
     help: 'HTTP requests answered, by declared operation (other: no declared route) and status class (2xx, 3xx, 4xx, 5xx).',
     labelNames: ['operation', 'status_class'] as const,
     registers,
   });
-  const duration = new Histogram({
+  const duration = localHistogram({
     name: 'orgwarden_http_request_duration_seconds',
     help: 'Time from a request arriving to its answer being sent, by declared operation (other: no declared route).',
     labelNames: ['operation'] as const,
     buckets: HTTP_DURATION_BUCKETS_S,
     registers,
   });
-  for (const operation of known) {
-    duration.zero({ operation });
-    for (const status_class of STATUS_CLASSES) requests.inc({ operation, status_class }, 0);
-  }
+  const bound = new Map<string, BoundSeries>();
+  for (const operation of known)
+    bound.set(operation, {
+      operation,
+      byClass: STATUS_CLASSES.map((status_class) => requests.series({ operation, status_class })),
+      duration: duration.series({ operation }),
+    });
+  const other = bound.get(OTHER_OPERATION) as BoundSeries;
   return {
     observe(operation, status, seconds) {
-      const label = known.has(operation) ? operation : OTHER_OPERATION;
-      requests.inc({ operation: label, status_class: statusClass(status) });
-      duration.observe({ operation: label }, seconds);
+      const series = bound.get(operation) ?? other;
+      const counter = series.byClass[Math.floor(status / 100) - 2];
+      if (counter) counter.inc();
+      else
+        requests.series({ operation: series.operation, status_class: statusClass(status) }).inc();
+      series.duration.observe(seconds);
     },
   };
+}
+
+interface BoundSeries {
+  operation: string;
+  /** Indexed by the status class: 2xx at 0 … 5xx at 3 (STATUS_CLASSES). */
+  byClass: CountSeries[];
+  duration: ObserveSeries;
 }
 
 function statusClass(status: number): string {

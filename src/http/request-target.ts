@@ -30,8 +30,11 @@ const SCHEME_OR_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 export function readRequestTarget(
   url: string | undefined,
   opaquePrefixes: readonly string[],
+  canonical: ReadonlySet<string> = NONE,
 ): RequestTarget {
   const raw = url ?? '';
+  // A target already known to read as itself (a declared path, no query) needs no second reading.
+  if (canonical.has(raw)) return { ok: true, url: raw };
   if (raw === '*') return fail('asterisk-form (*) is not served; send a path');
   if (!raw.startsWith('/')) {
     return fail(
@@ -52,5 +55,22 @@ export function readRequestTarget(
 export function opaquePrefixesOf(routes: readonly DecisionRoute[]): string[] {
   return routes.filter((r) => r.path.endsWith('/*')).map((r) => r.path.slice(0, -2));
 }
+
+/**
+ * The exact paths of decision routes whose reading is the path itself (every declared path should
+ * be): `readRequestTarget` answers them without normalising again. A path that would read
+ * otherwise is left out, so the set can never let a spelling through.
+ */
+export function canonicalTargetsOf(routes: readonly DecisionRoute[]): ReadonlySet<string> {
+  const exact = routes.map((r) => r.path).filter((p) => !p.endsWith('/*') && !p.includes('/:'));
+  return new Set(
+    exact.filter((p) => {
+      const read = readRequestTarget(p, []);
+      return read.ok && read.url === p;
+    }),
+  );
+}
+
+const NONE: ReadonlySet<string> = new Set();
 
 const fail = (message: string): RequestTarget => ({ ok: false, message });

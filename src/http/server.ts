@@ -25,6 +25,10 @@ import { pathOf } from './route-match.js';
 export const FIRST_REQUEST_GRACE_MS = 1000;
 /** How often the drain looks for connections that have fallen idle. */
 const IDLE_SWEEP_MS = 50;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 2_000;
 
 export interface HttpServer {
   readonly server: http.Server;
@@ -71,10 +75,15 @@ export interface DrainResult {
 /** Returns true when it already answered (e.g. a missing caller token). */
 export type RequestGuard = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** One request answered in full: its method, its canonical path (null when the target was refused), status and time taken. */
+/**
+ * One request answered in full: its method, its canonical path (null when the target was refused),
+ * the operation the decision dispatcher answered it for (null when it did not: the management app,
+ * a guard or a refused target answered), status and time taken.
+ */
 export interface AnsweredRequest {
   method: string;
   path: string | null;
+  operation: string | null;
   status: number;
   seconds: number;
 }
@@ -91,11 +100,14 @@ interface Connection {
 type Phase = 'serving' | 'delay' | 'drain';
 
 export function createHttpServer(options: {
-  dispatchDecision: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Answers a decision route and returns its operation; null: the management app answers. */
+  dispatchDecision: (req: IncomingMessage, res: ServerResponse) => string | null;
   management: (req: IncomingMessage, res: ServerResponse) => void;
   guards?: RequestGuard[];
   /** Path prefixes whose routes read the rest of the path themselves (see `opaquePrefixesOf`). */
   opaquePrefixes?: readonly string[];
+  /** Targets known to read as themselves (see `canonicalTargetsOf`). */
+  canonicalTargets?: ReadonlySet<string>;
   /** Told of every request whose answer was sent in full (the request metric). */
   onAnswered?: (answered: AnsweredRequest) => void;
 }): HttpServer {
@@ -107,45 +119,68 @@ export function createHttpServer(options: {
   let reason: (() => string) | null = null;
   let drainResult: Promise<DrainResult> | null = null;
 
-  const server = http.createServer((req, res) => {
-    const started = performance.now();
-    let path: string | null = null;
-    const connection = connections.get(req.socket);
-    if (connection) connection.openRequests++;
-    openResponses.add(res);
-    if (phase !== 'serving') res.setHeader('Connection', 'close');
-    res.on('finish', () => {
-      answeredIn[phase]++;
-      options.onAnswered?.({
-        method: req.method ?? '',
-        path,
-        status: res.statusCode,
-        seconds: (performance.now() - started) / 1000,
+  const guards = options.guards ?? [];
+  const opaquePrefixes = options.opaquePrefixes ?? [];
+  const canonicalTargets = options.canonicalTargets ?? new Set<string>();
+  const onAnswered = options.onAnswered;
+
+  const server = http.createServer(
+    { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    (req, res) => {
+      const started = performance.now();
+      let path: string | null = null;
+      let operation: string | null = null;
+      const connection = connections.get(req.socket);
+      if (connection) connection.openRequests++;
+      openResponses.add(res);
+      if (phase !== 'serving') res.setHeader('Connection', 'close');
+      // One listener per request: 'close' comes right after 'finish' for an answer sent in full,
+      // and comes alone for one that was cut; `writableFinished` tells them apart.
+      res.once('close', () => {
+        openResponses.delete(res);
+        const finished = res.writableFinished;
+        if (connection) {
+          connection.openRequests--;
+          if (finished) {
+            connection.answered++;
+            connection.bytesAtLastAnswer = req.socket.bytesRead;
+          }
+        }
+        if (!finished) return;
+        answeredIn[phase]++;
+        onAnswered?.({
+          method: req.method ?? '',
+          path,
+          operation,
+          status: res.statusCode,
+          seconds: (performance.now() - started) / 1000,
+        });
       });
-    });
-    res.on('close', () => {
-      openResponses.delete(res);
-      if (!connection) return;
-      connection.openRequests--;
-      if (res.writableFinished) {
-        connection.answered++;
-        connection.bytesAtLastAnswer = req.socket.bytesRead;
+      const target = readRequestTarget(req.url, opaquePrefixes, canonicalTargets);
+      if (!target.ok) {
+        req.resume();
+        sendError(
+          res,
+          new ApiError('invalid_request', `request target refused: ${target.message}`),
+        );
+        return;
       }
-    });
-    const target = readRequestTarget(req.url, options.opaquePrefixes ?? []);
-    if (!target.ok) {
-      req.resume();
-      sendError(res, new ApiError('invalid_request', `request target refused: ${target.message}`));
-      return;
-    }
-    req.url = target.url;
-    path = pathOf(target.url);
-    for (const guard of options.guards ?? []) if (guard(req, res)) return;
-    if (!options.dispatchDecision(req, res)) options.management(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+      req.url = target.url;
+      path = pathOf(target.url);
+      for (const guard of guards) if (guard(req, res)) return;
+      operation = options.dispatchDecision(req, res);
+      if (operation === null) options.management(req, res);
+    },
+  );
+  // Behind a gateway: keep idle connections longer than the gateway does (60 s is the usual idle
+  // timeout of load balancers and proxies), so the gateway, not orgwarden, closes an idle one and
+  // never sends a request on a connection closing under it. Headers arrive at once from a gateway:
+  // 10 s for them bounds a slow client; 30 s for a whole request covers an 8 MiB batch body. Node
+  // checks both every `connectionsCheckingInterval` (30 s by default: 2 s here, so a stalled
+  // request is cut near its deadline).
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on('connection', (socket: Socket) => {
     connectionsAccepted++;
     connections.set(socket, {

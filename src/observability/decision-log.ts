@@ -2,14 +2,18 @@
  * The decision log: one JSON line per decision, written off the decision path.
  *
  * Invariants:
- * - `onDecision` never waits, never throws and never does I/O: it serializes the entry and puts it
- *   in a bounded buffer; a drain scheduled with `setImmediate` hands the buffer to the sink as one
- *   chunk and waits for the sink to confirm it before sending the next.
- * - At most `bufferEntries` entries and `bufferBytes` bytes of serialized lines are held in memory,
- *   counting both those waiting and those the sink has not yet confirmed. An entry that does not
- *   fit either bound is dropped and counted (`buffer_full`), so a slow or stuck sink costs log
- *   lines, never decisions and never unbounded memory, however large the fields clients send
- *   (and each free-text field is cut to MAX_FIELD_CHARS anyway, decision-log-entry.ts).
+ * - `onDecision` never waits, never throws, never does I/O and does not serialize: it keeps the
+ *   record for the drain, which `setImmediate` runs after the answers of this turn of the event
+ *   loop are written. The drain serializes what was kept into lines (the byte bound applies there)
+ *   and, when the sink is not busy, hands every waiting line to it as one chunk (one write per
+ *   turn, not per decision), then waits for the sink to confirm it before sending the next.
+ * - At most `bufferEntries` entries are held (kept records, waiting lines and lines the sink has
+ *   not yet confirmed), and at most `bufferBytes` bytes of serialized lines. A record is kept as
+ *   a record for one turn of the event loop at most: every drain serializes all of them, whether or
+ *   not the sink is busy, so the byte bound is never deferred. An entry that does not fit either
+ *   bound is dropped and counted (`buffer_full`), so a slow or stuck sink costs log lines, never
+ *   decisions and never unbounded memory, however large the fields clients send (and each
+ *   free-text field is cut to MAX_FIELD_CHARS anyway, decision-log-entry.ts).
  * - Every entry is accounted for exactly once: written, dropped (`buffer_full`, `sink_error`,
  *   `closed`) or, for allows only, sampled out. Denies are never sampled.
  */
@@ -58,6 +62,8 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
   const { sink, counters } = deps;
   const random = deps.random ?? Math.random;
 
+  /** Records accepted this turn, serialized by the next drain. */
+  let kept: DecisionRecord[] = [];
   let waiting: string[] = [];
   let waitingBytes = 0;
   let writing = 0;
@@ -78,29 +84,43 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       counters.sampledOut();
       return;
     }
-    if (waiting.length + writing >= bufferEntries) {
+    if (kept.length + waiting.length + writing >= bufferEntries) {
       counters.dropped('buffer_full', 1);
       return;
     }
-    const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (waitingBytes + writingBytes + bytes > bufferBytes) {
-      counters.dropped('buffer_full', 1);
-      return;
-    }
-    waiting.push(line);
-    waitingBytes += bytes;
+    kept.push(record);
     schedule();
   }
 
   function schedule(): void {
-    if (scheduled || writing > 0 || waiting.length === 0) return;
+    if (scheduled) return;
+    if (kept.length === 0 && (writing > 0 || waiting.length === 0)) return;
     scheduled = setImmediate(drain);
+  }
+
+  /** Serializes the records kept since the last drain into waiting lines, within the byte bound. */
+  function serializeKept(): void {
+    const records = kept;
+    kept = [];
+    for (const record of records) {
+      const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
+      const bytes = Buffer.byteLength(line);
+      if (waitingBytes + writingBytes + bytes > bufferBytes) {
+        counters.dropped('buffer_full', 1);
+        continue;
+      }
+      waiting.push(line);
+      waitingBytes += bytes;
+    }
   }
 
   function drain(): void {
     scheduled = null;
-    if (writing > 0 || waiting.length === 0) return;
+    serializeKept();
+    if (writing > 0 || waiting.length === 0) {
+      if (waiting.length + writing === 0) for (const wake of idleWaiters) wake();
+      return;
+    }
     const batch = waiting;
     waiting = [];
     writing = batch.length;
@@ -116,7 +136,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       if (err) counters.dropped('sink_error', batch.length);
       else counters.written(batch.length);
       reportState(err ?? null);
-      if (waiting.length > 0) schedule();
+      if (waiting.length + kept.length > 0) schedule();
       else for (const wake of idleWaiters) wake();
     };
     try {
@@ -137,7 +157,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
   }
 
   function flush(timeoutMs: number): Promise<boolean> {
-    if (waiting.length + writing === 0) return Promise.resolve(true);
+    if (kept.length + waiting.length + writing === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const finish = (idle: boolean) => {
         clearTimeout(timer);
@@ -153,7 +173,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
   return {
     onDecision,
     get held() {
-      return waiting.length + writing;
+      return kept.length + waiting.length + writing;
     },
     get heldBytes() {
       return waitingBytes + writingBytes;
@@ -165,8 +185,9 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       await flush(timeoutMs);
       if (scheduled) clearImmediate(scheduled);
       scheduled = null;
-      const lost = waiting.length + writing;
+      const lost = kept.length + waiting.length + writing;
       epoch += 1;
+      kept = [];
       waiting = [];
       waitingBytes = 0;
       writing = 0;

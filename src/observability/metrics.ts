@@ -10,8 +10,8 @@
  * id. Every known label combination is created at zero up front, so `rate()` sees the first event
  * and dashboards see "none" instead of "no data".
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DecisionObserver } from '../contract/decision.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
 import { DECISION_KINDS } from '../contract/decision-kinds.js';
 import {
   CACHE_LAYERS,
@@ -24,6 +24,12 @@ import { SPOOF_SOURCES } from '../contract/org-sources.js';
 import { REASONS } from '../contract/reasons.js';
 import { FLIP_SOURCES, type FlipSource } from '../contract/tenancy-switch.js';
 import { decisionLabels, ORG_SWITCH_DETAILS } from './decision-labels.js';
+import {
+  localCounter,
+  localHistogram,
+  type CountSeries,
+  type ObserveSeries,
+} from './local-series.js';
 
 /** Decision latency buckets in seconds: 25 µs … 100 ms. */
 const DECISION_LATENCY_BUCKETS_S = [
@@ -77,7 +83,8 @@ export function createMetrics(registry: Registry): Metrics {
   const registers = [registry];
   let state: StateSources | null = null;
 
-  const decisions = new Counter({
+  // Counted on every decision: plain-number series (local-series.ts), read at scrape time.
+  const decisions = localCounter({
     name: 'orgwarden_decisions_total',
     help: 'Decisions by surface (kind), outcome (decision: allow|deny) and reason code.',
     labelNames: ['kind', 'decision', 'reason'] as const,
@@ -95,7 +102,7 @@ export function createMetrics(registry: Registry): Metrics {
     labelNames: ['detail'] as const,
     registers,
   });
-  const latency = new Histogram({
+  const latency = localHistogram({
     name: 'orgwarden_decision_duration_seconds',
     help: 'Time to decide, from the decision core receiving a request to the decision (authentication, directory, policy), by kind.',
     labelNames: ['kind'] as const,
@@ -193,10 +200,29 @@ export function createMetrics(registry: Registry): Metrics {
   memoHits.inc(0);
   memoMisses.inc(0);
 
+  /** The series of each (kind, outcome, reason), bound once; `seriesOf` adds any other. */
+  const decisionSeries = new Map<string, { count: CountSeries; latency: ObserveSeries }>();
+  const seriesOf = (record: DecisionRecord) => {
+    const key = `${record.kind}\u0000${String(record.decision.allow)}\u0000${record.decision.reason}`;
+    const known = decisionSeries.get(key);
+    if (known) return known;
+    const labels = decisionLabels(record).decision;
+    const series = {
+      count: decisions.series(labels),
+      latency: latency.series({ kind: labels.kind }),
+    };
+    // Only a record whose labels are its own values is remembered: the map's keys stay the
+    // closed set too, whatever a policy returns.
+    if (labels.kind === record.kind && labels.reason === record.decision.reason)
+      decisionSeries.set(key, series);
+    return series;
+  };
   for (const kind of DECISION_KINDS) {
-    latency.zero({ kind });
-    for (const reason of REASONS)
-      decisions.inc({ kind, decision: reason === 'allowed' ? 'allow' : 'deny', reason }, 0);
+    latency.series({ kind });
+    for (const reason of REASONS) {
+      const decision = reason === 'allowed' ? 'allow' : 'deny';
+      decisions.series({ kind, decision, reason });
+    }
   }
   for (const source of SPOOF_SOURCES) spoofs.inc({ source }, 0);
   for (const detail of ORG_SWITCH_DETAILS) orgSwitchFailures.inc({ detail }, 0);
@@ -214,9 +240,12 @@ export function createMetrics(registry: Registry): Metrics {
     registry,
     decisionObserver: {
       onDecision(record) {
+        const series = seriesOf(record);
+        series.count.inc();
+        series.latency.observe(record.latency_s);
+        // Only a spoof or an access_denied can count as a spoof attempt or an org-switch failure.
+        if (!record.decision.spoof && record.decision.reason !== 'access_denied') return;
         const labels = decisionLabels(record);
-        decisions.inc(labels.decision);
-        latency.observe({ kind: labels.decision.kind }, record.latency_s);
         if (labels.spoofSource) spoofs.inc({ source: labels.spoofSource });
         if (labels.orgSwitchFailure) orgSwitchFailures.inc({ detail: labels.orgSwitchFailure });
       },

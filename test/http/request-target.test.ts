@@ -5,7 +5,12 @@
  * decision route left as sent for that route to read.
  */
 import { describe, expect, it } from 'vitest';
-import { opaquePrefixesOf, readRequestTarget } from '../../src/http/request-target.js';
+import {
+  canonicalTargetsOf,
+  opaquePrefixesOf,
+  readRequestTarget,
+} from '../../src/http/request-target.js';
+import type { DecisionRoute } from '../../src/http/route-table.js';
 
 const OPAQUE = ['/v1/forward-auth'];
 
@@ -129,5 +134,37 @@ describe('opaquePrefixesOf', () => {
         },
       ]),
     ).toEqual(['/v1/forward-auth']);
+  });
+});
+
+describe('canonicalTargetsOf', () => {
+  const route = (path: string): DecisionRoute => ({
+    surface: 'decision',
+    method: 'POST',
+    path,
+    operation: 'x',
+    auth: 'caller',
+    handle: () => Promise.resolve(),
+  });
+
+  it('holds the exact paths that read as themselves, and only those', () => {
+    const set = canonicalTargetsOf(
+      ['/v1/authorize', '/v1/forward-auth/*', '/v1//double', '/v1/./dot', '/v1/%76'].map(route),
+    );
+    expect([...set]).toEqual(['/v1/authorize']);
+  });
+
+  it('changes no reading: with the set or without, every target reads the same', () => {
+    const set = canonicalTargetsOf([route('/v1/authorize'), route('/v1/authorize/batch')]);
+    for (const target of [
+      '/v1/authorize',
+      '/v1/authorize/batch',
+      '/v1/authorize?x=1',
+      '/v1/authorize/',
+      '/v1//authorize',
+      '/v1/%61uthorize',
+      '/V1/authorize',
+    ])
+      expect(readRequestTarget(target, OPAQUE, set)).toEqual(readRequestTarget(target, OPAQUE));
   });
 });

@@ -30,7 +30,7 @@ async function serve(handler: Handler): Promise<{ http: HttpServer; port: number
   const server = createHttpServer({
     dispatchDecision: (req, res) => {
       handler(req, res);
-      return true;
+      return 'test';
     },
     management: () => undefined,
   });

@@ -55,7 +55,7 @@ beforeAll(async () => {
     adminGuard: requireAdmin(undefined),
     onError: () => undefined,
   });
-  server = createHttpServer({ dispatchDecision: () => false, management });
+  server = createHttpServer({ dispatchDecision: () => null, management });
   const address = await server.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;
 });

@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// Benchmark: decisions per second through POST /v1/authorize/batch (real policy, real JWTs, a
+// generated file directory, decision log on stdout as shipped, metrics on), for two batches of
+// 1000 items: one over 50 distinct principals (each item repeated 20 times), and one where every
+// item is distinct (its own principal and resource). The baseline, measured in the same run, is
+// one decision per request on POST /v1/authorize (the same 50 principals, round robin).
+//
+//   npm run build && node bench/batch.mjs [--duration 10] [--connections 4] [--workers N]
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildBenchBundle } from './bench-bundle.mjs';
+import {
+  BENCH_AUTH,
+  BENCH_SECRET,
+  corePinning,
+  pinned,
+  requireBuild,
+  requireWrk,
+  runWrk,
+  serverSection,
+  signBenchToken,
+  startServer,
+  stopServer,
+  wrkScript,
+} from './bench-http.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const HELP = `Usage: node bench/batch.mjs [options]          (needs wrk; run "npm run build" first)
+
+  --duration SECONDS   each wrk measurement (default 10)
+  --connections N      wrk connections (default 4)
+  --items N            items per batch (default 1000, the contract's maximum)
+  --principals N       distinct principals of the repeated batch (default 50)
+  --workers N          write server.workers: N into the config (only when N > 1; not pinned then)
+  --help               this text
+
+Prints decisions/s for each batch and the ratio to one decision per request, same run.`;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '4' },
+    items: { type: 'string', default: '1000' },
+    principals: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1' },
+    help: { type: 'boolean' },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const seconds = positive('duration');
+const connections = positive('connections');
+const items = positive('items');
+const principals = positive('principals');
+const workers = positive('workers');
+requireWrk();
+requireBuild(root);
+
+const { work, bundle } = buildBenchBundle(root, 'batch');
+const users = Array.from({ length: Math.max(items, principals) }, (_, i) => `user-${i}`);
+const directory = path.join(work, 'directory.yaml');
+writeFileSync(
+  directory,
+  `orgs:\n  - id: default\n    status: active\n    members: []\n  - id: acme\n    status: active\n    members:\n${users.map((u) => `      - { user: ${u}, role: editor }`).join('\n')}\n`,
+);
+const config = path.join(work, 'orgwarden.yaml');
+writeFileSync(
+  config,
+  `${serverSection(workers)}
+tenancy: {multi_tenant: true}
+${BENCH_AUTH}
+directory: {file: ${JSON.stringify(directory)}}
+policy: {bundle: ${JSON.stringify(bundle)}}
+`,
+);
+console.log(`bench: signing ${users.length} tokens...`);
+const tokens = await Promise.all(users.map((u) => signBenchToken(u)));
+const item = (t, id) => ({
+  token: tokens[t],
+  org: 'acme',
+  action: 'resource.read',
+  resource: { type: 'node', id, org: 'acme' },
+});
+const repeated = Array.from({ length: items }, (_, i) => item(i % principals, 'n1'));
+const distinct = Array.from({ length: items }, (_, i) => item(i, `n-${i}`));
+const pin = corePinning(os.availableParallelism(), workers);
+
+const [command, args] = pinned(pin?.server, 'node', [
+  path.join(root, 'dist', 'cli', 'main.js'),
+  'serve',
+  '--config',
+  config,
+]);
+const server = await startServer(command, args, { env: { BENCH_SECRET } });
+const base = `http://127.0.0.1:${server.port}`;
+try {
+  for (const [name, batch] of [
+    ['repeated', repeated],
+    ['distinct', distinct],
+  ]) {
+    const res = await fetch(`${base}/v1/authorize/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: batch }),
+    });
+    const answer = await res.json();
+    const denied = (answer.results ?? []).filter((r) => !r.allow);
+    if (res.status !== 200 || answer.results.length !== items || denied.length > 0)
+      throw new Error(
+        `${name} batch: not every item is allowed: ${JSON.stringify(denied[0] ?? answer)}`,
+      );
+  }
+  const scenarios = [
+    {
+      name: `one decision per request (/v1/authorize, ${principals} principals)`,
+      key: 'single',
+      decisions: 1,
+      path: '/v1/authorize',
+      // wrk sends one body: the baseline asks for the first principal's decision each time
+      body: JSON.stringify(repeated[0]),
+    },
+    {
+      name: `batch of ${items} over ${principals} principals`,
+      key: 'repeated',
+      decisions: items,
+      path: '/v1/authorize/batch',
+      body: JSON.stringify({ items: repeated }),
+    },
+    {
+      name: `batch of ${items}, every item distinct`,
+      key: 'distinct',
+      decisions: items,
+      path: '/v1/authorize/batch',
+      body: JSON.stringify({ items: distinct }),
+    },
+  ];
+  const measure = async (s, label, duration) => {
+    const script = wrkScript(path.join(work, `${label}.lua`), s.body);
+    const conns = s.key === 'single' ? 16 : connections;
+    const r = await runWrk({
+      url: `${base}${s.path}`,
+      script,
+      seconds: duration,
+      connections: conns,
+      load: pin?.load,
+      label,
+    });
+    if (r.non2xx > 0) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
+    return { ...r, perSecond: r.rps * s.decisions };
+  };
+  for (const s of scenarios) await measure(s, `${s.key}-warmup`, 2);
+  const results = new Map();
+  for (const s of scenarios) results.set(s.key, await measure(s, s.key, seconds));
+  console.log('\n| load | requests/s | decisions/s | p50 | p99 |\n| --- | --- | --- | --- | --- |');
+  for (const s of scenarios) {
+    const r = results.get(s.key);
+    console.log(
+      `| ${s.name} | ${r.rps.toFixed(1)} | ${r.perSecond.toFixed(0)} | ${r.p50} | ${r.p99} |`,
+    );
+  }
+  const single = results.get('single').perSecond;
+  console.log(
+    `\nbatch over ${principals} principals: ${results.get('repeated').perSecond.toFixed(0)} decisions/s, ${(results.get('repeated').perSecond / single).toFixed(2)}x one per request (target >= 100 000/s on 2 cores)`,
+  );
+  console.log(
+    `batch, every item distinct: ${results.get('distinct').perSecond.toFixed(0)} decisions/s, ${(results.get('distinct').perSecond / single).toFixed(2)}x one per request (target >= 40 000/s on 2 cores)`,
+  );
+  console.log(`(server processes: ${workers}${pin ? ', pinned to core 0' : ''})`);
+} finally {
+  await stopServer(server);
+}
+
+function positive(name) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --${name} must be a positive integer`);
+    process.exit(2);
+  }
+  return n;
+}
