@@ -34,8 +34,9 @@ import {
   readPrefixState,
   seedIfEmpty,
   type PrefixState,
+  type SeedRecords,
 } from './redis-seed.js';
-import type { OrgRecord } from './types.js';
+import { InvalidDirectoryError } from './errors.js';
 
 /** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
 export type SeedMode = 'if_empty' | 'confirm';
@@ -52,8 +53,12 @@ export interface SeedGate {
 
 export interface SeedGateOptions {
   mode: SeedMode;
-  /** The records an automatic seed writes (the directory file, validated at start). */
-  records: readonly OrgRecord[];
+  /**
+   * The records an automatic seed writes: the directory file, read and validated only when this
+   * replica must seed (or count them). A refusal of the file (InvalidDirectoryError) is not a
+   * failed seed: `check` rejects with it.
+   */
+  records: SeedRecords;
   now: Clock;
   log: Logger;
   lockTtlMs?: number;
@@ -67,7 +72,10 @@ export function createSeedGate(
   keys: RedisKeys,
   options: SeedGateOptions,
 ): SeedGate {
-  const { records, now, log } = options;
+  const { now, log } = options;
+  const records = options.records;
+  const count = async () =>
+    typeof records === 'function' ? (await records()).length : records.length;
   /** The marker this replica last accepted; non-null once it has seen the prefix hold a directory. */
   let knownMarker: string | null = null;
   let seenDirectory = false;
@@ -111,12 +119,11 @@ export function createSeedGate(
 
   async function restoreMarker(): Promise<GateState> {
     await client.set(keys.seeded, knownMarker ?? newMarker('restored', now), 'NX');
+    // The count needs the file: read once here, on a path taken only after a marker was lost.
+    const skipped = await count().catch(() => null);
     log.warn(
       'directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written',
-      {
-        written: 0,
-        skipped: records.length,
-      },
+      { written: 0, skipped },
     );
     const marker = await client.get(keys.seeded);
     return marker === null
@@ -189,6 +196,7 @@ export function createSeedGate(
         ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       });
     } catch (err) {
+      if (err instanceof InvalidDirectoryError) throw err; // the file, not the seed: the caller's to report
       const error = err instanceof Error ? err.message : String(err);
       log.warn('directory seed did not finish: it is resumed at the next check', { error });
       return notServed(

@@ -36,6 +36,13 @@ import type { OrgRecord } from './types.js';
 export type SeedSource = 'file' | 'empty';
 export type SeededBy = 'start' | 'operator' | 'restored';
 
+/**
+ * The records a seed writes, or how to read them: an automatic seed reads the directory file only
+ * once it holds the lock and has found the prefix empty, so a replica joining a seeded prefix never
+ * parses a file it does not need.
+ */
+export type SeedRecords = readonly OrgRecord[] | (() => Promise<readonly OrgRecord[]>);
+
 export interface SeedReport {
   /**
    * `seeded`: this call seeded the prefix; `resumed`: it finished a seed that had not finished;
@@ -230,10 +237,15 @@ export async function clearFinishedSeed(
 export async function seedIfEmpty(
   client: RedisClient,
   keys: RedisKeys,
-  records: readonly OrgRecord[],
+  seed: SeedRecords,
   options: SeedOptions,
 ): Promise<SeedReport> {
-  const present: SeedReport = { outcome: 'present', written: 0, skipped: records.length };
+  // Not read yet when the records come from a loader: nothing was skipped that was read.
+  const present: SeedReport = {
+    outcome: 'present',
+    written: 0,
+    skipped: typeof seed === 'function' ? 0 : seed.length,
+  };
   const settled = async () => {
     const state = await readPrefixState(client, keys);
     return state.marker !== null || state.hold !== null;
@@ -242,6 +254,7 @@ export async function seedIfEmpty(
     const state = await readPrefixState(client, keys);
     if (state.hold !== null || state.marker !== null) return present;
     if (state.seeding === null && (await holdsDirectory(client, keys))) return present;
+    const records = typeof seed === 'function' ? await seed() : seed;
     const begun = await beginSeed(client, keys, 'start', records.length, options.now);
     if (begun.seed.by !== 'start') return present; // only an operator finishes an operator's seed
     const report = await writeRecords(client, keys, records, options.batchSize ?? 64);

@@ -39,7 +39,7 @@ import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
 import { createChangeListeners } from './change-listeners.js';
 import { InvalidDirectoryError } from './errors.js';
-import { loadDirectoryFile } from './load-file.js';
+import { checkDirectoryFileReadable, loadDirectoryFile } from './load-file.js';
 import {
   deleteOrgWrite,
   putMemberWrite,
@@ -65,7 +65,10 @@ import { type StoredRole } from '../contract/roles.js';
 import { directoryValidation, isValidOrgId, isValidUserId } from './validate.js';
 
 export interface RedisStoreOptions {
-  /** Seed file, loaded and validated at start even when the prefix is already seeded. */
+  /**
+   * Seed file. Read and validated only when this replica must seed the prefix (or an operator
+   * confirms a seed from it): a replica joining a seeded prefix checks only that it can be opened.
+   */
   file: string;
   defaultOrg: string;
   redis: RedisConfig;
@@ -100,7 +103,8 @@ export async function createRedisStore(
   const now = deps.now ?? Date.now;
   const log = deps.log ?? directoryStderrLogger;
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
-  const seed = (await loadDirectoryFile(options.file, defaultOrg)).map(freezeRecord);
+  // A typo in the path still stops the start; the content is judged when it is needed.
+  await checkDirectoryFileReadable(options.file);
 
   const keys = redisKeys(options.redis.key_prefix);
   const seedMode = options.seed ?? 'if_empty';
@@ -114,7 +118,12 @@ export async function createRedisStore(
   const connections = createRedisConnections(connect);
   const { commands, commandsState } = connections;
 
-  const gate = createSeedGate(commands, keys, { mode: seedMode, records: seed, now, log });
+  const gate = createSeedGate(commands, keys, {
+    mode: seedMode,
+    records: async () => (await readSeedFile()).map(freezeRecord),
+    now,
+    log,
+  });
   const floors = createRevisionFloors();
   /** The `seeded` marker of the directory the floors belong to. */
   let servedMarker: string | null = null;
@@ -126,6 +135,8 @@ export async function createRedisStore(
   let verified = false;
   let status: SeedStatus = { state: 'unavailable', reason: 'redis has not answered yet' };
   let lastCheckError: string | null = null;
+  /** The seed file was refused by the last check that had to read it (a start fails with it). */
+  let seedFileError: InvalidDirectoryError | null = null;
   let checkTimer: NodeJS.Timeout | null = null;
   let verifying: Promise<void> | null = null;
   let writes: Promise<unknown> = Promise.resolve();
@@ -144,10 +155,12 @@ export async function createRedisStore(
       try {
         const state = await gate.check();
         lastCheckError = null;
+        seedFileError = null;
         // reconnected meanwhile: the answer belongs to a connection that is gone; check again
         if (!closed && epoch === commandsState.epoch()) settle(state);
       } catch (err) {
         const message = errorMessage(err);
+        if (err instanceof InvalidDirectoryError) seedFileError = err;
         if (message !== lastCheckError)
           log.warn('directory: cannot check the redis prefix (keeping the last state)', {
             error: message,
@@ -414,6 +427,7 @@ export async function createRedisStore(
   const firstCheck = async () => {
     for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
       await verify();
+      if (seedFileError !== null) return; // a bad file stays bad: no retry
       if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
@@ -421,6 +435,15 @@ export async function createRedisStore(
     commandsState.firstAttempt(firstCheck),
     connections.subscriberState.firstAttempt(() => invalidations.subscribe()),
   ]);
+  // This replica had to seed from the file and the file is refused: the start fails, as without Redis.
+  if (seedFileError !== null) {
+    const error: InvalidDirectoryError = seedFileError;
+    closed = true;
+    invalidations.close();
+    if (checkTimer) clearTimeout(checkTimer);
+    connections.disconnect();
+    throw error;
+  }
 
   return {
     kind: 'redis',
