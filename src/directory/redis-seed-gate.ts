@@ -193,6 +193,7 @@ export function createSeedGate(
     try {
       report = await seedIfEmpty(client, keys, records, {
         now,
+        onProgress: seedProgressLog(log, now, 'automatic'),
         ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       });
     } catch (err) {
@@ -224,4 +225,28 @@ export function createSeedGate(
   }
 
   return { check };
+}
+
+/** How often a long seed reports its progress (info): a million memberships take tens of seconds. */
+const PROGRESS_EVERY_MS = 5000;
+
+/** A seed's `onProgress` that logs at info at most every PROGRESS_EVERY_MS, and once when done. */
+export function seedProgressLog(
+  log: Logger,
+  now: Clock,
+  seed: 'automatic' | 'operator',
+): (done: number, total: number) => void {
+  const started = now();
+  let last = started;
+  return (done, total) => {
+    const at = now();
+    if (done < total && at - last < PROGRESS_EVERY_MS) return;
+    last = at;
+    log.info(done < total ? 'directory seed in progress' : 'directory seed records written', {
+      seed,
+      records: done,
+      of: total,
+      seconds: Math.round((at - started) / 100) / 10,
+    });
+  };
 }

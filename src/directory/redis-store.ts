@@ -50,7 +50,12 @@ import {
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
-import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
+import {
+  createSeedGate,
+  seedProgressLog,
+  type GateState,
+  type SeedMode,
+} from './redis-seed-gate.js';
 import { readOrg } from './redis-read.js';
 import { createRevisionFloors, DirectoryRewoundError } from './redis-revisions.js';
 import { writeToRedis, type RedisWriteContext } from './redis-write.js';
@@ -229,7 +234,11 @@ export async function createRedisStore(
     const records = source === 'file' ? (await readSeedFile()).map(freezeRecord) : [];
     let report;
     try {
-      report = await confirmSeed(commands, keys, records, { now, source });
+      report = await confirmSeed(commands, keys, records, {
+        now,
+        source,
+        onProgress: seedProgressLog(log, now, 'operator'),
+      });
     } catch (err) {
       if (err instanceof SeedNotNeededError) throw err;
       throw new DirectoryUnavailableError(
