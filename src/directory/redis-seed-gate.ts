@@ -37,6 +37,7 @@ import {
   type SeedRecords,
 } from './redis-seed.js';
 import { InvalidDirectoryError } from './errors.js';
+import type { OrgRecord } from './types.js';
 
 /** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
 export type SeedMode = 'if_empty' | 'confirm';
@@ -73,7 +74,23 @@ export function createSeedGate(
   options: SeedGateOptions,
 ): SeedGate {
   const { now, log } = options;
-  const records = options.records;
+  /**
+   * The file's records, read once for a seed and kept until the prefix is served: a seed that
+   * failed part way (a command timed out) is resumed at the next check without reading the file
+   * again, and a replica that serves holds no copy of the directory.
+   */
+  let loaded: Promise<readonly OrgRecord[]> | null = null;
+  const source = options.records;
+  const records: SeedRecords =
+    typeof source === 'function'
+      ? () => {
+          loaded ??= source().catch((err: unknown) => {
+            loaded = null;
+            throw err;
+          });
+          return loaded;
+        }
+      : source;
   const count = async () =>
     typeof records === 'function' ? (await records()).length : records.length;
   /** The marker this replica last accepted; non-null once it has seen the prefix hold a directory. */
@@ -114,6 +131,7 @@ export function createSeedGate(
     }
     knownMarker = marker;
     seenDirectory = true;
+    loaded = null;
     return { ready: true, marker };
   }
 

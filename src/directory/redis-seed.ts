@@ -365,33 +365,59 @@ async function writeRecords(
   renew: () => Promise<void>,
 ): Promise<SeedReport> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  let written = 0;
+  // Counted as each record is written, so a batch tried again does not count it twice (or lose it).
+  const tally = { written: 0 };
   for (let i = 0; i < records.length; i += batchSize) {
     if (i > 0) {
       options.onProgress?.(i, records.length);
       await renew();
     }
-    await Promise.all(
-      records.slice(i, i + batchSize).map(async (record) => {
-        const wrote = await client.eval(
-          SEED_RECORD,
-          3,
-          keys.org(record.id),
-          keys.tombstone(record.id),
-          keys.revision(record.id),
-          JSON.stringify(record),
-        );
-        if (wrote === -1) return;
-        if (wrote === 1) written += 1;
-        await Promise.all([
-          client.sadd(keys.orgs, record.id),
-          ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),
-        ]);
-      }),
-    );
+    const batch = records.slice(i, i + batchSize);
+    // Every command of a batch may be repeated (a record is written only if absent, an index
+    // entry added twice is one): a batch that failed (a command timed out on a busy Redis) is
+    // tried again before the seed gives up, so one slow moment does not restart a long seed.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeBatch(client, keys, batch, tally);
+        break;
+      } catch (err) {
+        if (attempt >= BATCH_ATTEMPTS) throw err;
+        await sleep(BATCH_RETRY_MS * attempt);
+      }
+    }
   }
   options.onProgress?.(records.length, records.length);
-  return { outcome: 'seeded', written, skipped: records.length - written };
+  return { outcome: 'seeded', written: tally.written, skipped: records.length - tally.written };
+}
+
+const BATCH_ATTEMPTS = 3;
+const BATCH_RETRY_MS = 100;
+
+/** One batch of records and their index entries, counting in `tally` each record written. */
+async function writeBatch(
+  client: RedisClient,
+  keys: RedisKeys,
+  batch: readonly OrgRecord[],
+  tally: { written: number },
+): Promise<void> {
+  await Promise.all(
+    batch.map(async (record) => {
+      const wrote = await client.eval(
+        SEED_RECORD,
+        3,
+        keys.org(record.id),
+        keys.tombstone(record.id),
+        keys.revision(record.id),
+        JSON.stringify(record),
+      );
+      if (wrote === -1) return;
+      if (wrote === 1) tally.written += 1;
+      await Promise.all([
+        client.sadd(keys.orgs, record.id),
+        ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),
+      ]);
+    }),
+  );
 }
 
 function sleep(ms: number): Promise<void> {
