@@ -12,7 +12,7 @@
 //   npm run build && node bench/scale.mjs [--orgs 100000] [--members 1000000] [--file-members 100000]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,8 @@ Needs: dist/ (npm run build), wrk, taskset, a Redis at --redis.`);
 // parent under --expose-gc, so the figure is the store's, not the bench's).
 if (values['probe-file']) {
   const { createFileStore } = await import(path.join(root, 'dist', 'directory', 'file-store.js'));
-  const quiet = { info() {}, warn() {}, error() {} };
+  const ignore = () => undefined;
+  const quiet = { info: ignore, warn: ignore, error: ignore };
   globalThis.gc();
   const before = process.memoryUsage().heapUsed;
   const started = performance.now();
@@ -132,6 +133,7 @@ function random(seed) {
 }
 
 const ROLES = ['admin', 'editor', 'viewer', 'member'];
+const roleAt = (x) => ROLES[Math.floor(x * ROLES.length)] ?? 'viewer';
 
 /**
  * A directory of `orgs` orgs and `members` memberships (spread evenly; the first member of each
@@ -153,7 +155,7 @@ function generate(file, orgs, members, principals, seed) {
       do user = `user-${Math.floor(rnd() * users)}`;
       while (seen.has(user));
       seen.add(user);
-      const role = i === 0 ? 'owner' : ROLES[Math.floor(rnd() * ROLES.length)];
+      const role = i === 0 ? 'owner' : roleAt(rnd());
       lines.push(`      - { user: ${user}, role: ${role} }\n`);
       if (i === 0 && o % every === 0 && pairs.length < principals)
         pairs.push({ user, org: `org-${o}` });
@@ -191,7 +193,14 @@ ${redis}`,
 }
 
 /** Starts a sidecar pinned to CPU 0; resolves once /readyz answers 200, with the time it took. */
-async function startSidecar(name, directoryFile, prefix, { echo = null } = {}) {
+/**
+ * @param {string} name
+ * @param {string} directoryFile
+ * @param {string | null} prefix
+ * @param {{ echo?: RegExp }} [options]
+ */
+async function startSidecar(name, directoryFile, prefix, options = {}) {
+  const echo = options.echo;
   const config = configFor(name, directoryFile, prefix);
   const started = performance.now();
   const child = spawn(
@@ -209,27 +218,31 @@ async function startSidecar(name, directoryFile, prefix, { echo = null } = {}) {
   );
   children.add(child);
   let head = '';
-  let port = null;
-  let exited = null;
+  /** Set by the child's output and exit (callbacks): read through the object. */
+  const seen = {
+    port: /** @type {number | null} */ (null),
+    exited: /** @type {number | null} */ (null),
+  };
   child.on('exit', (code) => {
-    exited = code;
+    seen.exited = code;
     children.delete(child);
   });
   const onData = (d) => {
     const text = String(d);
     if (echo)
       for (const line of text.split('\n')) if (echo.test(line)) log(`  [${name}] ${line.trim()}`);
-    if (port !== null) return; // the decision log is drained, not kept
+    if (seen.port !== null) return; // the decision log is drained, not kept
     head += text;
     const m = /"port":(\d+)|listening (\d+)/.exec(head);
-    if (m) port = Number(m[1] ?? m[2]);
+    if (m) seen.port = Number(m[1] ?? m[2]);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   for (;;) {
-    if (exited !== null) throw new Error(`${name} exited with ${exited}: ${head.slice(-2000)}`);
-    if (port !== null) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+    if (seen.exited !== null)
+      throw new Error(`${name} exited with ${String(seen.exited)}: ${head.slice(-2000)}`);
+    if (seen.port !== null) {
+      const ok = await fetch(`http://127.0.0.1:${String(seen.port)}/readyz`).then(
         (r) => r.status === 200,
         () => false,
       );
@@ -238,7 +251,7 @@ async function startSidecar(name, directoryFile, prefix, { echo = null } = {}) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = (performance.now() - started) / 1000;
-  return { name, child, port, seconds, pid: child.pid };
+  return { name, child, port: seen.port, seconds, pid: child.pid };
 }
 
 /** RSS of the sidecar (the node process under taskset: taskset execs it, so the pid is node's). */
@@ -248,7 +261,7 @@ function rssMb(sidecar) {
 }
 
 async function stop(sidecar) {
-  if (!sidecar || sidecar.child.exitCode !== null) return;
+  if (sidecar.child.exitCode !== null) return;
   const done = new Promise((r) => sidecar.child.once('exit', r));
   sidecar.child.kill('SIGTERM');
   await done;
@@ -425,6 +438,12 @@ try {
   const fileLarge = await startSidecar('file-large', fileDir.file, null);
   running.push(fileLarge);
   row(
+    `file mode, ${small.members} memberships: sidecar start to /readyz (the fixed cost)`,
+    `${fileSmall.seconds.toFixed(2)} s`,
+    '',
+    null,
+  );
+  row(
     `file mode, ${fileDir.members} memberships: sidecar start to /readyz`,
     `${fileLarge.seconds.toFixed(2)} s`,
     '≤ 5 s',
@@ -495,6 +514,7 @@ try {
       results[s.name].push(wrk(s, load[s.name]));
     }
   }
+  /** @type {(list: {rps: number, p50: number, p99: number}[], f: (x: {rps: number, p50: number, p99: number}) => number) => number} */
   const mean = (list, f) => list.reduce((a, x) => a + f(x), 0) / list.length;
   console.log(
     '\n| sidecar | directory | requests/s (per round) | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |',
@@ -511,10 +531,20 @@ try {
       `| ${s.name} | ${sizes[s.name].members} memberships | ${r.map((x) => x.rps.toFixed(0)).join(', ')} | ${mean(r, (x) => x.p50).toFixed(2)} | ${mean(r, (x) => x.p99).toFixed(2)} |`,
     );
   }
-  for (const [large, smallName, what] of [
-    ['file-large', 'file-small', `file mode, ${fileDir.members} vs ${small.members} memberships`],
-    ['redis-large', 'redis-small', `redis mode, ${MEMBERS} vs ${small.members} memberships`],
-  ]) {
+  const pairs = [
+    {
+      large: 'file-large',
+      smallName: 'file-small',
+      what: `file mode, ${fileDir.members} vs ${small.members} memberships`,
+    },
+    {
+      large: 'redis-large',
+      smallName: 'redis-small',
+      what: `redis mode, ${MEMBERS} vs ${small.members} memberships`,
+    },
+  ];
+  for (const { large, smallName, what } of pairs) {
+    /** @type {number[]} */
     const ratios = results[large].map((x, i) => x.rps / results[smallName][i].rps);
     const ratio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
     row(
@@ -538,7 +568,7 @@ try {
 
   console.log('\n| figure | value | target | result |\n| --- | --- | --- | --- |');
   for (const r of rows)
-    console.log(`| ${r.figure} | ${r.value} | ${r.target || '—'} | ${r.pass} |`);
+    console.log(`| ${r.figure} | ${r.value} | ${r.target === '' ? '—' : r.target} | ${r.pass} |`);
   console.log(`\n(${os.cpus().length} CPUs; sidecars pinned to CPU 0, wrk to CPU 1)`);
 } finally {
   await cleanup();

@@ -17,7 +17,7 @@
 export class UnsupportedYaml extends Error {}
 
 export type PlainValue = string | PlainValue[] | PlainMapping | null;
-export interface PlainMapping {
+interface PlainMapping {
   [key: string]: PlainValue;
 }
 
@@ -222,7 +222,7 @@ function readScalarLine(rest: string): string {
 /** A scalar YAML reads as exactly this string, or UnsupportedYaml. */
 function scalar(token: string): string {
   const quoted = QUOTED.exec(token)?.[0];
-  if (quoted !== undefined && quoted.length === token.length) return token.slice(1, -1);
+  if (quoted?.length === token.length) return token.slice(1, -1);
   if (
     !PLAIN.test(token) ||
     KEYWORDS.has(token.toLowerCase()) ||

@@ -141,7 +141,7 @@ export async function createRedisStore(
   let status: SeedStatus = { state: 'unavailable', reason: 'redis has not answered yet' };
   let lastCheckError: string | null = null;
   /** The seed file was refused by the last check that had to read it (a start fails with it). */
-  let seedFileError: InvalidDirectoryError | null = null;
+  const seedFile: { refused: InvalidDirectoryError | null } = { refused: null };
   let checkTimer: NodeJS.Timeout | null = null;
   let verifying: Promise<void> | null = null;
   let writes: Promise<unknown> = Promise.resolve();
@@ -160,12 +160,12 @@ export async function createRedisStore(
       try {
         const state = await gate.check();
         lastCheckError = null;
-        seedFileError = null;
+        seedFile.refused = null;
         // reconnected meanwhile: the answer belongs to a connection that is gone; check again
         if (!closed && epoch === commandsState.epoch()) settle(state);
       } catch (err) {
         const message = errorMessage(err);
-        if (err instanceof InvalidDirectoryError) seedFileError = err;
+        if (err instanceof InvalidDirectoryError) seedFile.refused = err;
         if (message !== lastCheckError)
           log.warn('directory: cannot check the redis prefix (keeping the last state)', {
             error: message,
@@ -209,6 +209,11 @@ export async function createRedisStore(
       if (err instanceof InvalidDirectoryError) throw err;
       throw new InvalidDirectoryError(`directory file ${options.file}`, [errorMessage(err)]);
     }
+  }
+
+  function stopChecks(): void {
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
   }
 
   /** One timer per store: watch while serving, re-check while waiting; none while disconnected. */
@@ -436,7 +441,7 @@ export async function createRedisStore(
   const firstCheck = async () => {
     for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
       await verify();
-      if (seedFileError !== null) return; // a bad file stays bad: no retry
+      if (seedFile.refused !== null) return; // a bad file stays bad: no retry
       if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
@@ -445,13 +450,13 @@ export async function createRedisStore(
     connections.subscriberState.firstAttempt(() => invalidations.subscribe()),
   ]);
   // This replica had to seed from the file and the file is refused: the start fails, as without Redis.
-  if (seedFileError !== null) {
-    const error: InvalidDirectoryError = seedFileError;
+  const refused = seedFile.refused;
+  if (refused !== null) {
     closed = true;
     invalidations.close();
-    if (checkTimer) clearTimeout(checkTimer);
+    stopChecks();
     connections.disconnect();
-    throw error;
+    throw refused;
   }
 
   return {

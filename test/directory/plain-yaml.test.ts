@@ -60,7 +60,7 @@ describe('readPlainOrgs', () => {
 describe('parseDirectoryYaml in chunks', () => {
   const orgs = (count: number, repeat?: [number, number]) =>
     `orgs:\n${Array.from({ length: count }, (_, i) => {
-      const id = repeat && i === repeat[1] ? `org-${repeat[0]}` : `org-${i}`;
+      const id = repeat?.[1] === i ? `org-${repeat[0]}` : `org-${i}`;
       return `  - id: ${id}\n    status: active\n    members:\n      - { user: u${i}, role: owner }\n`;
     }).join('')}`;
 
