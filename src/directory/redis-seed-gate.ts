@@ -34,7 +34,9 @@ import {
   readPrefixState,
   seedIfEmpty,
   type PrefixState,
+  type SeedRecords,
 } from './redis-seed.js';
+import { InvalidDirectoryError } from './errors.js';
 import type { OrgRecord } from './types.js';
 
 /** `if_empty`: a prefix never seen holding a directory is seeded at start; `confirm`: only by an operator. */
@@ -52,8 +54,12 @@ export interface SeedGate {
 
 export interface SeedGateOptions {
   mode: SeedMode;
-  /** The records an automatic seed writes (the directory file, validated at start). */
-  records: readonly OrgRecord[];
+  /**
+   * The records an automatic seed writes: the directory file, read and validated only when this
+   * replica must seed (or count them). A refusal of the file (InvalidDirectoryError) is not a
+   * failed seed: `check` rejects with it.
+   */
+  records: SeedRecords;
   now: Clock;
   log: Logger;
   lockTtlMs?: number;
@@ -67,7 +73,26 @@ export function createSeedGate(
   keys: RedisKeys,
   options: SeedGateOptions,
 ): SeedGate {
-  const { records, now, log } = options;
+  const { now, log } = options;
+  /**
+   * The file's records, read once for a seed and kept until the prefix is served: a seed that
+   * failed part way (a command timed out) is resumed at the next check without reading the file
+   * again, and a replica that serves holds no copy of the directory.
+   */
+  let loaded: Promise<readonly OrgRecord[]> | null = null;
+  const source = options.records;
+  const records: SeedRecords =
+    typeof source === 'function'
+      ? () => {
+          loaded ??= source().catch((err: unknown) => {
+            loaded = null;
+            throw err;
+          });
+          return loaded;
+        }
+      : source;
+  const count = async () =>
+    typeof records === 'function' ? (await records()).length : records.length;
   /** The marker this replica last accepted; non-null once it has seen the prefix hold a directory. */
   let knownMarker: string | null = null;
   let seenDirectory = false;
@@ -106,17 +131,17 @@ export function createSeedGate(
     }
     knownMarker = marker;
     seenDirectory = true;
+    loaded = null;
     return { ready: true, marker };
   }
 
   async function restoreMarker(): Promise<GateState> {
     await client.set(keys.seeded, knownMarker ?? newMarker('restored', now), 'NX');
+    // The count needs the file: read once here, on a path taken only after a marker was lost.
+    const skipped = await count().catch(() => null);
     log.warn(
       'directory seed skipped: the seeded marker was missing but the redis prefix holds a directory; marker restored, no record written',
-      {
-        written: 0,
-        skipped: records.length,
-      },
+      { written: 0, skipped },
     );
     const marker = await client.get(keys.seeded);
     return marker === null
@@ -186,9 +211,11 @@ export function createSeedGate(
     try {
       report = await seedIfEmpty(client, keys, records, {
         now,
+        onProgress: seedProgressLog(log, now, 'automatic'),
         ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
       });
     } catch (err) {
+      if (err instanceof InvalidDirectoryError) throw err; // the file, not the seed: the caller's to report
       const error = err instanceof Error ? err.message : String(err);
       log.warn('directory seed did not finish: it is resumed at the next check', { error });
       return notServed(
@@ -216,4 +243,28 @@ export function createSeedGate(
   }
 
   return { check };
+}
+
+/** How often a long seed reports its progress (info): a million memberships take tens of seconds. */
+const PROGRESS_EVERY_MS = 5000;
+
+/** A seed's `onProgress` that logs at info at most every PROGRESS_EVERY_MS, and once when done. */
+export function seedProgressLog(
+  log: Logger,
+  now: Clock,
+  seed: 'automatic' | 'operator',
+): (done: number, total: number) => void {
+  const started = now();
+  let last = started;
+  return (done, total) => {
+    const at = now();
+    if (done < total && at - last < PROGRESS_EVERY_MS) return;
+    last = at;
+    log.info(done < total ? 'directory seed in progress' : 'directory seed records written', {
+      seed,
+      records: done,
+      of: total,
+      seconds: Math.round((at - started) / 100) / 10,
+    });
+  };
 }

@@ -36,6 +36,13 @@ import type { OrgRecord } from './types.js';
 export type SeedSource = 'file' | 'empty';
 export type SeededBy = 'start' | 'operator' | 'restored';
 
+/**
+ * The records a seed writes, or how to read them: an automatic seed reads the directory file only
+ * once it holds the lock and has found the prefix empty, so a replica joining a seeded prefix never
+ * parses a file it does not need.
+ */
+export type SeedRecords = readonly OrgRecord[] | (() => Promise<readonly OrgRecord[]>);
+
 export interface SeedReport {
   /**
    * `seeded`: this call seeded the prefix; `resumed`: it finished a seed that had not finished;
@@ -53,9 +60,17 @@ export interface SeedOptions {
   /** How long a seeder may hold the lock before another replica takes over. */
   lockTtlMs?: number;
   pollMs?: number;
-  /** Commands in flight at once while seeding (each must still finish within the command timeout). */
+  /**
+   * Records in flight at once while seeding: their commands are written to the connection back to
+   * back and the replies read together (a pipeline), each still within the command timeout.
+   */
   batchSize?: number;
+  /** Called after each batch with the records of the seed done so far (written or found present). */
+  onProgress?: (done: number, total: number) => void;
 }
+
+/** Records in flight at once unless told otherwise: enough to keep one connection busy. */
+const DEFAULT_BATCH = 256;
 
 /** The prefix is seeded and in service: an operator's seed would change nothing. */
 export class SeedNotNeededError extends OrgwardenError {
@@ -72,6 +87,9 @@ export class SeedNotNeededError extends OrgwardenError {
  * expired and been taken by another replica), the `seeding` key only if it is still this seed's.
  */
 const DELETE_IF_UNCHANGED = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** Extends the lock KEYS[1] by ARGV[2] ms only if it still holds ARGV[1] (this seeder's token). */
+const RENEW_IF_UNCHANGED = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 /** Sets the `seeding` key KEYS[1] to ARGV[1] unless a seed already began; returns the seed in effect. */
 const BEGIN_SEED = `local current = redis.call('GET', KEYS[1])
@@ -230,21 +248,27 @@ export async function clearFinishedSeed(
 export async function seedIfEmpty(
   client: RedisClient,
   keys: RedisKeys,
-  records: readonly OrgRecord[],
+  seed: SeedRecords,
   options: SeedOptions,
 ): Promise<SeedReport> {
-  const present: SeedReport = { outcome: 'present', written: 0, skipped: records.length };
+  // Not read yet when the records come from a loader: nothing was skipped that was read.
+  const present: SeedReport = {
+    outcome: 'present',
+    written: 0,
+    skipped: typeof seed === 'function' ? 0 : seed.length,
+  };
   const settled = async () => {
     const state = await readPrefixState(client, keys);
     return state.marker !== null || state.hold !== null;
   };
-  return withSeedLock(client, keys, options, { settled, present }, async () => {
+  return withSeedLock(client, keys, options, { settled, present }, async (renew) => {
     const state = await readPrefixState(client, keys);
     if (state.hold !== null || state.marker !== null) return present;
     if (state.seeding === null && (await holdsDirectory(client, keys))) return present;
+    const records = typeof seed === 'function' ? await seed() : seed;
     const begun = await beginSeed(client, keys, 'start', records.length, options.now);
     if (begun.seed.by !== 'start') return present; // only an operator finishes an operator's seed
-    const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
+    const report = await writeRecords(client, keys, records, options, renew);
     // NX: a seeder whose lock expired may have finished first; its marker stands.
     await client.set(keys.seeded, newMarker('start', options.now, 'file', idOf(begun)), 'NX');
     await finishSeed(client, keys, begun);
@@ -267,7 +291,7 @@ export async function confirmSeed(
     settled: () => Promise.resolve(false),
     present: { outcome: 'present' as const, written: 0, skipped: records.length },
   };
-  return withSeedLock(client, keys, options, never, async () => {
+  return withSeedLock(client, keys, options, never, async (renew) => {
     const state = await readPrefixState(client, keys);
     if (state.marker !== null && state.hold === null) throw new SeedNotNeededError();
     // A `seeding` key left over by the seed that wrote the marker is no seed in progress.
@@ -281,7 +305,7 @@ export async function confirmSeed(
     }
     // An empty prefix, or a seed (anyone's) that did not finish: the operator finishes it.
     const begun = await beginSeed(client, keys, 'operator', records.length, options.now);
-    const report = await writeRecords(client, keys, records, options.batchSize ?? 64);
+    const report = await writeRecords(client, keys, records, options, renew);
     await client.set(keys.seeded, newMarker('operator', options.now, options.source, idOf(begun)));
     await client.del(keys.seedHold);
     await finishSeed(client, keys, begun);
@@ -294,14 +318,16 @@ const idOf = (begun: BegunSeed): string => begun.seed.id ?? newSeedId();
 
 /**
  * Runs `seed` under the lock. While another holder has it, polls until `until.settled` says there
- * is nothing left to do (then resolves `until.present`) or the lock is free.
+ * is nothing left to do (then resolves `until.present`) or the lock is free. `seed` calls `renew`
+ * as it goes: a long seed (a million memberships) keeps its lock while it makes progress, and a
+ * seeder that lost it (paused past the TTL) does not take it back.
  */
 async function withSeedLock(
   client: RedisClient,
   keys: RedisKeys,
   options: SeedOptions,
   until: { settled: () => Promise<boolean>; present: SeedReport },
-  seed: () => Promise<SeedReport>,
+  seed: (renew: () => Promise<void>) => Promise<SeedReport>,
 ): Promise<SeedReport> {
   const lockTtlMs = options.lockTtlMs ?? 30_000;
   const pollMs = options.pollMs ?? 25;
@@ -312,8 +338,14 @@ async function withSeedLock(
       await sleep(pollMs);
       continue;
     }
+    let renewed = options.now();
+    const renew = async () => {
+      if (options.now() - renewed < lockTtlMs / 3) return;
+      renewed = options.now();
+      await client.eval(RENEW_IF_UNCHANGED, 1, keys.seedLock, token, lockTtlMs);
+    };
     try {
-      return await seed();
+      return await seed(renew);
     } finally {
       await client.eval(DELETE_IF_UNCHANGED, 1, keys.seedLock, token).catch(() => undefined);
     }
@@ -329,30 +361,63 @@ async function writeRecords(
   client: RedisClient,
   keys: RedisKeys,
   records: readonly OrgRecord[],
-  batchSize: number,
+  options: SeedOptions,
+  renew: () => Promise<void>,
 ): Promise<SeedReport> {
-  let written = 0;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  // Counted as each record is written, so a batch tried again does not count it twice (or lose it).
+  const tally = { written: 0 };
   for (let i = 0; i < records.length; i += batchSize) {
-    await Promise.all(
-      records.slice(i, i + batchSize).map(async (record) => {
-        const wrote = await client.eval(
-          SEED_RECORD,
-          3,
-          keys.org(record.id),
-          keys.tombstone(record.id),
-          keys.revision(record.id),
-          JSON.stringify(record),
-        );
-        if (wrote === -1) return;
-        if (wrote === 1) written += 1;
-        await Promise.all([
-          client.sadd(keys.orgs, record.id),
-          ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),
-        ]);
-      }),
-    );
+    if (i > 0) {
+      options.onProgress?.(i, records.length);
+      await renew();
+    }
+    const batch = records.slice(i, i + batchSize);
+    // Every command of a batch may be repeated (a record is written only if absent, an index
+    // entry added twice is one): a batch that failed (a command timed out on a busy Redis) is
+    // tried again before the seed gives up, so one slow moment does not restart a long seed.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeBatch(client, keys, batch, tally);
+        break;
+      } catch (err) {
+        if (attempt >= BATCH_ATTEMPTS) throw err;
+        await sleep(BATCH_RETRY_MS * attempt);
+      }
+    }
   }
-  return { outcome: 'seeded', written, skipped: records.length - written };
+  options.onProgress?.(records.length, records.length);
+  return { outcome: 'seeded', written: tally.written, skipped: records.length - tally.written };
+}
+
+const BATCH_ATTEMPTS = 3;
+const BATCH_RETRY_MS = 100;
+
+/** One batch of records and their index entries, counting in `tally` each record written. */
+async function writeBatch(
+  client: RedisClient,
+  keys: RedisKeys,
+  batch: readonly OrgRecord[],
+  tally: { written: number },
+): Promise<void> {
+  await Promise.all(
+    batch.map(async (record) => {
+      const wrote = await client.eval(
+        SEED_RECORD,
+        3,
+        keys.org(record.id),
+        keys.tombstone(record.id),
+        keys.revision(record.id),
+        JSON.stringify(record),
+      );
+      if (wrote === -1) return;
+      if (wrote === 1) tally.written += 1;
+      await Promise.all([
+        client.sadd(keys.orgs, record.id),
+        ...record.members.map((m) => client.sadd(keys.user(m.user), record.id)),
+      ]);
+    }),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

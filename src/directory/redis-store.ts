@@ -39,7 +39,7 @@ import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
 import { createChangeListeners } from './change-listeners.js';
 import { InvalidDirectoryError } from './errors.js';
-import { loadDirectoryFile } from './load-file.js';
+import { checkDirectoryFileReadable, loadDirectoryFile } from './load-file.js';
 import {
   deleteOrgWrite,
   putMemberWrite,
@@ -50,7 +50,12 @@ import {
 import { freezeRecord, syntheticDefaultOrg } from './records.js';
 import { redisKeys } from './redis-keys.js';
 import { confirmSeed, SeedNotNeededError, type SeedSource } from './redis-seed.js';
-import { createSeedGate, type GateState, type SeedMode } from './redis-seed-gate.js';
+import {
+  createSeedGate,
+  seedProgressLog,
+  type GateState,
+  type SeedMode,
+} from './redis-seed-gate.js';
 import { readOrg } from './redis-read.js';
 import { createRevisionFloors, DirectoryRewoundError } from './redis-revisions.js';
 import { writeToRedis, type RedisWriteContext } from './redis-write.js';
@@ -65,7 +70,10 @@ import { type StoredRole } from '../contract/roles.js';
 import { directoryValidation, isValidOrgId, isValidUserId } from './validate.js';
 
 export interface RedisStoreOptions {
-  /** Seed file, loaded and validated at start even when the prefix is already seeded. */
+  /**
+   * Seed file. Read and validated only when this replica must seed the prefix (or an operator
+   * confirms a seed from it): a replica joining a seeded prefix checks only that it can be opened.
+   */
   file: string;
   defaultOrg: string;
   redis: RedisConfig;
@@ -100,7 +108,8 @@ export async function createRedisStore(
   const now = deps.now ?? Date.now;
   const log = deps.log ?? directoryStderrLogger;
   const connect = deps.connect ?? ((role) => createRedisClient(options.redis, role, log));
-  const seed = (await loadDirectoryFile(options.file, defaultOrg)).map(freezeRecord);
+  // A typo in the path still stops the start; the content is judged when it is needed.
+  await checkDirectoryFileReadable(options.file);
 
   const keys = redisKeys(options.redis.key_prefix);
   const seedMode = options.seed ?? 'if_empty';
@@ -114,7 +123,12 @@ export async function createRedisStore(
   const connections = createRedisConnections(connect);
   const { commands, commandsState } = connections;
 
-  const gate = createSeedGate(commands, keys, { mode: seedMode, records: seed, now, log });
+  const gate = createSeedGate(commands, keys, {
+    mode: seedMode,
+    records: async () => (await readSeedFile()).map(freezeRecord),
+    now,
+    log,
+  });
   const floors = createRevisionFloors();
   /** The `seeded` marker of the directory the floors belong to. */
   let servedMarker: string | null = null;
@@ -126,6 +140,8 @@ export async function createRedisStore(
   let verified = false;
   let status: SeedStatus = { state: 'unavailable', reason: 'redis has not answered yet' };
   let lastCheckError: string | null = null;
+  /** The seed file was refused by the last check that had to read it (a start fails with it). */
+  const seedFile: { refused: InvalidDirectoryError | null } = { refused: null };
   let checkTimer: NodeJS.Timeout | null = null;
   let verifying: Promise<void> | null = null;
   let writes: Promise<unknown> = Promise.resolve();
@@ -144,10 +160,12 @@ export async function createRedisStore(
       try {
         const state = await gate.check();
         lastCheckError = null;
+        seedFile.refused = null;
         // reconnected meanwhile: the answer belongs to a connection that is gone; check again
         if (!closed && epoch === commandsState.epoch()) settle(state);
       } catch (err) {
         const message = errorMessage(err);
+        if (err instanceof InvalidDirectoryError) seedFile.refused = err;
         if (message !== lastCheckError)
           log.warn('directory: cannot check the redis prefix (keeping the last state)', {
             error: message,
@@ -193,6 +211,11 @@ export async function createRedisStore(
     }
   }
 
+  function stopChecks(): void {
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = null;
+  }
+
   /** One timer per store: watch while serving, re-check while waiting; none while disconnected. */
   function scheduleCheck(): void {
     if (checkTimer) clearTimeout(checkTimer);
@@ -216,7 +239,11 @@ export async function createRedisStore(
     const records = source === 'file' ? (await readSeedFile()).map(freezeRecord) : [];
     let report;
     try {
-      report = await confirmSeed(commands, keys, records, { now, source });
+      report = await confirmSeed(commands, keys, records, {
+        now,
+        source,
+        onProgress: seedProgressLog(log, now, 'operator'),
+      });
     } catch (err) {
       if (err instanceof SeedNotNeededError) throw err;
       throw new DirectoryUnavailableError(
@@ -414,6 +441,7 @@ export async function createRedisStore(
   const firstCheck = async () => {
     for (let attempt = 1; attempt <= START_CHECK_ATTEMPTS; attempt++) {
       await verify();
+      if (seedFile.refused !== null) return; // a bad file stays bad: no retry
       if (lastCheckError === null || closed || !commandsState.isConnected()) return;
     }
   };
@@ -421,6 +449,15 @@ export async function createRedisStore(
     commandsState.firstAttempt(firstCheck),
     connections.subscriberState.firstAttempt(() => invalidations.subscribe()),
   ]);
+  // This replica had to seed from the file and the file is refused: the start fails, as without Redis.
+  const refused = seedFile.refused;
+  if (refused !== null) {
+    closed = true;
+    invalidations.close();
+    stopChecks();
+    connections.disconnect();
+    throw refused;
+  }
 
   return {
     kind: 'redis',

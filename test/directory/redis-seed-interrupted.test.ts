@@ -285,6 +285,28 @@ describe('redis seed: an automatic seed interrupted half-way', () => {
   });
 });
 
+describe('redis seed: record writes that time out for a moment', () => {
+  it('are tried again: the seed finishes without starting over, each record written once and indexed', async () => {
+    const { keys } = freshPrefix();
+    const link = breakable();
+    const records = await loadDirectoryFile(file, 'default');
+    link.breakAfter(3); // three records reach Redis but their replies are lost, then none get through
+    setTimeout(() => link.repair(), 50); // before the seed's last retry (after 100 + 200 ms)
+    const report = await seedIfEmpty(link.wrap(admin), keys, records, {
+      now: Date.now,
+      batchSize: 8,
+    });
+    expect(report.outcome).toBe('seeded');
+    expect(report.written + report.skipped).toBe(FILE_ORGS);
+    expect(report.written).toBeGreaterThanOrEqual(FILE_ORGS - 3);
+    expect(await admin.get(keys.seeded)).not.toBeNull();
+    expect(await admin.exists(keys.seeding)).toBe(0);
+    expect((await storedOrgs(keys)).length).toBe(FILE_ORGS);
+    for (const id of [...ids, 'default']) expect(await admin.get(keys.revision(id))).toBe('1'); // written once, not twice
+    expect(await admin.smembers(keys.user('shared'))).toHaveLength(ORGS);
+  });
+});
+
 describe("redis seed: an operator's confirmed seed interrupted half-way", () => {
   it('is finished only by the operator confirming again, never by an automatic seed', async () => {
     const { prefix, keys } = freshPrefix();

@@ -131,10 +131,21 @@ describe('redis store: seeding', () => {
       expect((await replica.getOrg('globex'))?.members).toHaveLength(2);
   });
 
-  it('still validates the seed file when the prefix is seeded', async () => {
-    await open();
+  it('refuses to start on a seed file it must seed from and cannot accept', async () => {
     const bad = await tmp.file('bad.yaml', 'orgs:\n  - { id: acme, status: bogus }\n');
-    await expect(open({ seedFile: bad })).rejects.toBeInstanceOf(InvalidDirectoryError);
+    await expect(open({ seedFile: bad })).rejects.toThrow(
+      /invalid directory file .*bad\.yaml.*orgs\[0\]\.status: unknown status "bogus"/,
+    );
+    expect(await admin.exists(`${prefix}seeded`, `${prefix}{org:acme}`)).toBe(0);
+  });
+
+  it('joins a seeded prefix without reading the seed file, but not with a seed file path that does not exist', async () => {
+    await open();
+    // Content a replica that had to seed would refuse: a joining replica never parses it.
+    const bad = await tmp.file('unread.yaml', 'orgs:\n  - { id: acme, status: bogus }\n');
+    const joined = await open({ seedFile: bad });
+    expect((await joined.getOrg('acme'))?.status).toBe('active');
+    await expect(open({ seedFile: `${bad}.missing` })).rejects.toThrow(/does not exist/);
   });
 });
 
