@@ -85,6 +85,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/cli/cli.test.ts',
     'test/directory/file-crash.test.ts',
     'test/http/shutdown-process.test.ts',
+    'test/workers/workers.test.ts',
   ],
   // Only Node, but slow: thousands of requests through a whole running instance (~40 s).
   'a running instance for the whole generated org-boundary suite over HTTP': [

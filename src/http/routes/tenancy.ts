@@ -49,7 +49,7 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
             throw new ApiError(
               'unavailable',
               unknown
-                ? 'the tenancy switch is stored in Redis, which did not answer: whether the change was made is unknown; read GET /v1/admin/tenancy, and send the change again if it is not there (sending it twice is harmless)'
+                ? `the tenancy switch's store (Redis, or the other workers of this sidecar) did not answer: whether the change was made is unknown; read GET /v1/admin/tenancy, and send the change again if it is not there (sending it twice is harmless)`
                 : 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed',
               { cause: err },
             );
