@@ -45,8 +45,8 @@ export function clusterConfig(
   const doc = {
     ...base,
     ...extra,
-    server: { ...(base.server as object), workers, ...((extra.server as object) ?? {}) },
-    policy: { bundle, watch: false, ...((extra.policy as object) ?? {}) },
+    server: { ...(base.server as object), workers, ...(extra.server as object | undefined) },
+    policy: { bundle, watch: false, ...(extra.policy as object | undefined) },
   };
   const file = path.join(dir, 'orgwarden.yaml');
   writeFileSync(file, stringify(doc));
@@ -82,10 +82,10 @@ export function startCluster(
           .slice(from)
           .split('\n')
           .find((l) => pattern.test(l));
-        if (line) return resolve(line);
-        if (Date.now() > deadline)
-          return reject(new Error(`no log line matching ${String(pattern)} in:\n${stderr}`));
-        setTimeout(look, 25);
+        if (line) resolve(line);
+        else if (Date.now() > deadline)
+          reject(new Error(`no log line matching ${String(pattern)} in:\n${stderr}`));
+        else setTimeout(look, 25);
       };
       look();
     });
@@ -113,7 +113,8 @@ export function startCluster(
 export interface Answer {
   status: number;
   body: string;
-  json<T = Record<string, unknown>>(): T;
+  /** The body parsed as JSON (typed by the caller, who knows the route). */
+  json(): Record<string, unknown>;
 }
 
 /** One request on a connection of its own. */
@@ -145,7 +146,7 @@ export function call(
           resolve({
             status: res.statusCode ?? 0,
             body,
-            json: <T>() => JSON.parse(body) as T,
+            json: () => JSON.parse(body) as Record<string, unknown>,
           }),
         );
       },

@@ -43,7 +43,10 @@ export function lineAtomic(target: Writable): Writable {
       const pieces = lineAlignedPieces(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
       let left = pieces.length;
       let failed: Error | null = null;
-      if (left === 0) return done();
+      if (left === 0) {
+        done();
+        return;
+      }
       for (const piece of pieces)
         target.write(piece, (err) => {
           failed ??= err ?? null;

@@ -133,7 +133,10 @@ export async function connectToPrimary(registry: Registry): Promise<WorkerLink> 
   };
   const report = (kind: string, payload: unknown) =>
     new Promise<void>((resolve) => {
-      if (!process.send || !process.connected) return resolve();
+      if (!process.send || !process.connected) {
+        resolve();
+        return;
+      }
       process.send({ ow: 'event', kind, payload }, undefined, {}, () => resolve());
     });
   return {
