@@ -2,7 +2,8 @@
  * The kill switch over HTTP (contract section 7): `GET|PUT /v1/admin/tenancy` with the admin
  * token. PUT takes exactly `{"multi_tenant": <bool>}`; anything else is 400 and changes nothing.
  * The guard runs before the body is read, so a refused caller changes nothing either. When PUT
- * answers 200, this replica already serves the new state; the others follow within one second.
+ * answers 200, this replica already serves the new state (every worker of it, with
+ * `server.workers` > 1); the other replicas follow within one second.
  */
 import type { Logger } from '../../contract/logger.js';
 import { TenancyStoreUnavailableError, type TenancyControl } from '../../tenancy/index.js';
