@@ -28,6 +28,7 @@ import {
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
 import { type StoredRole } from '../contract/roles.js';
+import { OrgwardenError } from '../contract/errors.js';
 
 export interface FileStoreOptions {
   file: string;
@@ -105,15 +106,28 @@ export async function createFileStore(
     if (!peers) return serialized(() => writeBack(change).then(({ result }) => result));
     return serialized(async () => {
       let result = { revision };
-      await peers.exclusive(async (stale) => {
-        if (stale) {
-          snapshot = buildSnapshot((await loadDirectoryFile(file, defaultOrg)).map(freezeRecord));
-          revision += 1;
-        }
-        const done = await writeBack(change);
-        result = done.result;
-        return done.changed;
-      });
+      let wrote = false;
+      await peers
+        .exclusive(async (stale) => {
+          if (stale) {
+            snapshot = buildSnapshot((await loadDirectoryFile(file, defaultOrg)).map(freezeRecord));
+            revision += 1;
+          }
+          const done = await writeBack(change);
+          result = done.result;
+          wrote = done.changed !== null;
+          return done.changed;
+        })
+        .catch((err: unknown) => {
+          // a refused write (validation, the file) is the store's own error; the rest is the peers'
+          if (err instanceof OrgwardenError) throw err;
+          throw new DirectoryUnavailableError(
+            wrote
+              ? 'the directory file was written, but not every other worker confirmed the change'
+              : 'the other workers did not grant the directory write; nothing changed',
+            { cause: err },
+          );
+        });
       return result;
     });
   }
