@@ -83,8 +83,15 @@ export async function createPolicyRollout(
    * new revision. The answer is this worker's outcome; another worker's failure is logged (it
    * keeps its active policy, as a single process would).
    */
-  async function reloadEverywhere(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+  function reloadEverywhere(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+    // one process: the reloader's own promise, so calls it coalesces share it
     if (!peers || trigger !== 'api') return reloader.reload(trigger);
+    return reloadWithPeers(peers, trigger);
+  }
+  async function reloadWithPeers(
+    peers: PolicyPeers,
+    trigger: ReloadTrigger,
+  ): Promise<ReloadOutcome> {
     const [mine, others] = await Promise.all([
       reloader.reload(trigger),
       peers.reloadOthers(trigger).catch((err: unknown) => {
