@@ -232,6 +232,10 @@ describe('server.workers: 2, no Redis', () => {
       });
     const n = 1500;
     let sent = 0;
+    // Nobody reads the pipe for a while: it fills, both workers block in write(2), and when it is
+    // read again the kernel resumes them as space frees, which splits a write longer than PIPE_BUF.
+    cluster.child.stdout?.pause();
+    const resume = setTimeout(() => cluster.child.stdout?.resume(), 1500);
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (sent < n) {
@@ -241,6 +245,8 @@ describe('server.workers: 2, no Redis', () => {
       }),
     );
     agent.destroy();
+    clearTimeout(resume);
+    cluster.child.stdout?.resume();
     let written = 0;
     for (let i = 0; i < 40 && written < n; i++) {
       written =
