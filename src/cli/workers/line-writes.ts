@@ -1,8 +1,7 @@
 /**
  * stdout shared by several workers (the decision log): each write is whole lines and at most
  * PIPE_BUF bytes, so the kernel never interleaves two workers' writes inside a line. (A write of at
- * most PIPE_BUF bytes to a pipe is atomic; Node writes stdout synchronously when it is a pipe or a
- * file, and a file's writes do not overlap.) A single line longer than PIPE_BUF is written alone
+ * most PIPE_BUF bytes to a pipe is atomic, blocking or not; a file's writes do not overlap.) A single line longer than PIPE_BUF is written alone
  * and is then the one case that could interleave on a pipe; decision log lines are far shorter
  * (every free-text field is capped).
  */
@@ -35,23 +34,29 @@ export function lineAlignedPieces(chunk: string, limit = PIPE_BUF): string[] {
   return pieces;
 }
 
-/** A stream over `target` that hands it line-aligned pieces of at most PIPE_BUF bytes. */
+/**
+ * A stream over `target` that hands it line-aligned pieces of at most PIPE_BUF bytes, one at a
+ * time: the next piece only once the previous one is written. Handing them over together would
+ * let the target combine queued pieces into one larger write (writev) when the pipe is full, and a
+ * write longer than PIPE_BUF is not atomic.
+ */
 export function lineAtomic(target: Writable): Writable {
   return new Writable({
     decodeStrings: false,
     write(chunk: string | Buffer, _encoding, done) {
       const pieces = lineAlignedPieces(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      let left = pieces.length;
-      let failed: Error | null = null;
-      if (left === 0) {
-        done();
-        return;
-      }
-      for (const piece of pieces)
+      const next = (i: number): void => {
+        const piece = pieces[i];
+        if (piece === undefined) {
+          done();
+          return;
+        }
         target.write(piece, (err) => {
-          failed ??= err ?? null;
-          if (--left === 0) done(failed);
+          if (err) done(err);
+          else next(i + 1);
         });
+      };
+      next(0);
     },
   });
 }
