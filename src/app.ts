@@ -10,6 +10,7 @@ import { createAuthenticator } from './authn/index.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryStore, createRedisClient } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
+import type { FileStorePeers } from './directory/index.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
 import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
@@ -33,7 +34,7 @@ import { featuresRoutes } from './http/routes/features.js';
 import { forwardAuthRoute } from './http/routes/forward-auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { jobRoutes } from './http/routes/jobs.js';
-import { metricsRoutes } from './http/routes/metrics.js';
+import { metricsRoutes, registrySource, type MetricsSource } from './http/routes/metrics.js';
 import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
@@ -47,8 +48,12 @@ import {
   openDecisionLog,
 } from './observability/open-decision-log.js';
 import { countingRedisErrors } from './observability/redis-errors.js';
-import { createPolicyRollout, type PolicyRollout } from './policy-rollout/index.js';
-import { createTenancyControl, type TenancyControl } from './tenancy/index.js';
+import {
+  createPolicyRollout,
+  type PolicyPeers,
+  type PolicyRollout,
+} from './policy-rollout/index.js';
+import { createTenancyControl, type TenancyControl, type TenancyPeers } from './tenancy/index.js';
 
 export interface AppDeps {
   env: Record<string, string | undefined>;
@@ -60,6 +65,23 @@ export interface AppDeps {
   registry?: Registry;
   /** The stream of `decision_log.sink: stdout` (default: process.stdout). */
   stdout?: Writable;
+  /**
+   * The other workers of this sidecar (`server.workers` > 1, wired by cli/workers over IPC);
+   * absent in a single process, which then needs no IPC at all.
+   */
+  peers?: AppPeers;
+}
+
+/** What a worker shares with the others: each hook belongs to the component that uses it. */
+export interface AppPeers {
+  /** The in-process kill switch (without Redis; with it, Redis is what they share). */
+  tenancy: TenancyPeers;
+  /** Admin reloads run on every worker; SIGHUP reaches them through the primary. */
+  policy: PolicyPeers;
+  /** File-mode directory writes: one writer at a time, applied by every worker. */
+  directory: FileStorePeers;
+  /** `GET /metrics`: the aggregate of every worker. */
+  metrics: MetricsSource;
 }
 
 export interface App {
@@ -135,6 +157,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         log: directoryLog,
         stats: metrics.directoryCacheStats,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.peers ? { filePeers: deps.peers.directory } : {}),
         ...(redisConfig
           ? {
               connect: countingRedisErrors(
@@ -155,6 +178,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       logger,
       now,
       routeActions: () => routeActions,
+      ...(deps.peers ? { peers: deps.peers.policy } : {}),
     });
     closers.push(() => rollout.close());
     rollout.onReload((outcome) => {
@@ -182,6 +206,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const tenancySwitch = await createTenancyControl(config, {
       logger,
       now,
+      ...(deps.peers ? { peers: deps.peers.tenancy } : {}),
       ...(redisConfig
         ? {
             connect: countingRedisErrors(
@@ -274,7 +299,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         // with Redis: the kill switch has been read from it (until then this replica serves "off")
         { name: 'tenancy', check: () => Promise.resolve(tenancySwitch.status().synced) },
       ]),
-      ...metricsRoutes(metrics.registry),
+      ...metricsRoutes(deps.peers?.metrics ?? registrySource(metrics.registry)),
       ...policyStatusRoutes(policy, rollout),
       ...policyAdminRoutes(rollout),
       ...tenancyAdminRoutes(tenancySwitch, logger),

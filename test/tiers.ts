@@ -39,6 +39,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/tenancy/replicas.test.ts',
     'test/tenancy/runbook.test.ts',
     'test/tenancy/unanswered-flip.test.ts',
+    'test/workers/workers-redis.test.ts',
   ],
   'nginx and caddy (real gateways in front of forward-auth)': [
     'test/forward-auth/gateways.test.ts',
@@ -86,6 +87,8 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/examples/library-example.test.ts',
     'test/directory/file-crash.test.ts',
     'test/http/shutdown-process.test.ts',
+    'test/workers/workers.test.ts',
+    'test/security/workers-kill-switch.property.test.ts',
   ],
   // Only Node, but slow: thousands of requests through a whole running instance (~40 s).
   'a running instance for the whole generated org-boundary suite over HTTP': [

@@ -7,6 +7,10 @@
  *   the file and the in-memory directory are as before and the write rejects.
  * - Writes run one at a time (a promise chain), so two write-backs never interleave and each one
  *   starts from the state the previous one left.
+ * - With peers (other worker processes of the same sidecar, `server.workers` > 1), a write-back
+ *   also runs while no peer writes the file, and resolves only once every peer holds the changed
+ *   org; so no worker writes from a stale directory, and after a write's answer every worker
+ *   answers from the new one.
  */
 import { removeStaleTempFiles, writeFileAtomic, type FileWriter } from './atomic-write.js';
 import { directoryStderrLogger } from './deps.js';
@@ -24,6 +28,7 @@ import {
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
 import { type StoredRole } from '../contract/roles.js';
+import { OrgwardenError } from '../contract/errors.js';
 
 export interface FileStoreOptions {
   file: string;
@@ -34,6 +39,25 @@ export interface FileStoreDeps {
   /** Replaces the file's content; defaults to temp file + fsync + rename. */
   writeFile?: FileWriter;
   log?: Logger;
+  /** The other workers sharing this file; absent in a single process. */
+  filePeers?: FileStorePeers;
+}
+
+/** One org as a write left it (null: deleted), handed to the peers. */
+export interface PeerChange {
+  org: string;
+  record: OrgRecord | null;
+}
+
+export interface FileStorePeers {
+  /**
+   * Runs `task` while no peer writes the file. `stale`: a write this store has not heard of
+   * happened (it must read the file again first). The change `task` returns (null: nothing
+   * written) is applied by every peer before this resolves.
+   */
+  exclusive(task: (stale: boolean) => Promise<PeerChange | null>): Promise<void>;
+  /** Where a peer's change arrives; applied at once (a write of ours may be waiting on the peer). */
+  onPeerChange(apply: (change: PeerChange) => void): void;
 }
 
 interface Snapshot {
@@ -67,31 +91,72 @@ export async function createFileStore(
     return run;
   }
 
-  function write(change: DirectoryWrite): Promise<{ revision: number }> {
-    return serialized(async () => {
-      if (closed) throw new DirectoryUnavailableError('directory store is closed');
-      const current = snapshot.orgs.get(change.org) ?? null;
-      const next = change.apply(current);
-      if (sameRecord(current, next)) return { revision };
+  const peers = deps.filePeers;
+  peers?.onPeerChange(({ org, record }) => {
+    if (closed) return;
+    const orgs = new Map(snapshot.orgs);
+    if (record) orgs.set(org, freezeRecord(record));
+    else orgs.delete(org);
+    snapshot = buildSnapshot([...orgs.values()]);
+    revision += 1;
+    notify(org);
+  });
 
-      const orgs = new Map(snapshot.orgs);
-      if (next) orgs.set(change.org, freezeRecord(next));
-      else orgs.delete(change.org);
-      try {
-        await writeFile(file, serializeDirectory(orgs.values()));
-      } catch (err) {
-        log.error('directory write-back failed; nothing changed', {
-          file,
-          org: change.org,
-          error: String(err),
+  function write(change: DirectoryWrite): Promise<{ revision: number }> {
+    if (!peers) return serialized(() => writeBack(change).then(({ result }) => result));
+    return serialized(async () => {
+      let result = { revision };
+      let wrote = false;
+      await peers
+        .exclusive(async (stale) => {
+          if (stale) {
+            snapshot = buildSnapshot((await loadDirectoryFile(file, defaultOrg)).map(freezeRecord));
+            revision += 1;
+          }
+          const done = await writeBack(change);
+          result = done.result;
+          wrote = done.changed !== null;
+          return done.changed;
+        })
+        .catch((err: unknown) => {
+          // a refused write (validation, the file) is the store's own error; the rest is the peers'
+          if (err instanceof OrgwardenError) throw err;
+          throw new DirectoryUnavailableError(
+            wrote
+              ? 'the directory file was written, but not every other worker confirmed the change'
+              : 'the other workers did not grant the directory write; nothing changed',
+            { cause: err },
+          );
         });
-        throw new DirectoryUnavailableError(`cannot write directory file ${file}`, { cause: err });
-      }
-      snapshot = buildSnapshot([...orgs.values()]);
-      revision += 1;
-      notify(change.org);
-      return { revision };
+      return result;
     });
+  }
+
+  async function writeBack(
+    change: DirectoryWrite,
+  ): Promise<{ result: { revision: number }; changed: PeerChange | null }> {
+    if (closed) throw new DirectoryUnavailableError('directory store is closed');
+    const current = snapshot.orgs.get(change.org) ?? null;
+    const next = change.apply(current);
+    if (sameRecord(current, next)) return { result: { revision }, changed: null };
+
+    const orgs = new Map(snapshot.orgs);
+    if (next) orgs.set(change.org, freezeRecord(next));
+    else orgs.delete(change.org);
+    try {
+      await writeFile(file, serializeDirectory(orgs.values()));
+    } catch (err) {
+      log.error('directory write-back failed; nothing changed', {
+        file,
+        org: change.org,
+        error: String(err),
+      });
+      throw new DirectoryUnavailableError(`cannot write directory file ${file}`, { cause: err });
+    }
+    snapshot = buildSnapshot([...orgs.values()]);
+    revision += 1;
+    notify(change.org);
+    return { result: { revision }, changed: { org: change.org, record: next } };
   }
 
   const notify = (org: string) => listeners.notify(org);

@@ -9,7 +9,7 @@ import type { FileWriter } from './atomic-write.js';
 import { directoryStderrLogger, type Clock } from './deps.js';
 import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
-import { createFileStore } from './file-store.js';
+import { createFileStore, type FileStorePeers } from './file-store.js';
 import { withHttpReadThrough } from './http-read-through.js';
 import type { RedisClientFactory } from '../redis/client.js';
 import { createRedisStore } from './redis-store.js';
@@ -32,6 +32,8 @@ export interface DirectoryStoreDeps {
   connect?: RedisClientFactory;
   /** File replacement (file store); default: atomic temp file + fsync + rename. */
   writeFile?: FileWriter;
+  /** The other workers sharing the directory file (file store, `server.workers` > 1). */
+  filePeers?: FileStorePeers;
   /** HTTP client for `directory.http` (default: the global fetch). */
   fetch?: typeof fetch;
 }
@@ -73,4 +75,5 @@ export async function createDirectoryStore(
 }
 
 export { createFileStore } from './file-store.js';
+export type { FileStorePeers, PeerChange } from './file-store.js';
 export { createRedisClient } from '../redis/client.js';

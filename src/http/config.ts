@@ -30,6 +30,15 @@ export function serverConfigSchema(ctx: ConfigContext) {
        * before it lets other requests in; 0 never yields (measurement only).
        */
       fanout_yield_every: integer(0, 100000).default(16),
+      /**
+       * Processes serving the port (node:cluster): 1 is one process and no IPC; `auto` is the
+       * number of cores this process may use (`os.availableParallelism()`), resolved at start.
+       */
+      workers: z
+        .union([integer(1, 64), z.literal('auto')], {
+          error: 'must be an integer from 1 to 64, or "auto" (one per available core)',
+        })
+        .default(1),
     })
     .superRefine((server, issues) => {
       const delay = server.shutdown_delay_s;

@@ -42,6 +42,19 @@ export interface PolicyRolloutDeps {
   now: () => number;
   /** The route manifest's actions and their org-management flag (see `loadCandidate`). */
   routeActions?: () => ReadonlyMap<string, boolean>;
+  /** The other workers of this sidecar (`server.workers` > 1); absent in a single process. */
+  peers?: PolicyPeers;
+}
+
+/**
+ * How a worker's reloads reach the other workers. Each worker loads the candidate itself, through
+ * every step, from the same files; a failure anywhere leaves that worker on its active policy.
+ */
+export interface PolicyPeers {
+  /** Reloads every other worker (admin API); resolves with their outcomes once all have answered. */
+  reloadOthers(trigger: ReloadTrigger): Promise<readonly ReloadOutcome[]>;
+  /** How this worker serves a reload another one (or SIGHUP to the primary) asked for. */
+  serveReloads(reload: (trigger: ReloadTrigger) => Promise<ReloadOutcome>): void;
 }
 
 export async function createPolicyRollout(
@@ -63,6 +76,43 @@ export async function createPolicyRollout(
   const source: PolicySource =
     config.dir !== undefined ? { dir: config.dir } : { bundle: config.bundle };
   const reloader = await createPolicyReloader(source, { load, logger, now });
+  const peers = deps.peers;
+  peers?.serveReloads((trigger) => reloader.reload(trigger));
+  /**
+   * An admin reload answers once every worker has run it, so after a 200 every worker serves the
+   * new revision. The answer is this worker's outcome; another worker's failure is logged (it
+   * keeps its active policy, as a single process would).
+   */
+  function reloadEverywhere(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+    // one process: the reloader's own promise, so calls it coalesces share it
+    if (!peers || trigger !== 'api') return reloader.reload(trigger);
+    return reloadWithPeers(peers, trigger);
+  }
+  async function reloadWithPeers(
+    peers: PolicyPeers,
+    trigger: ReloadTrigger,
+  ): Promise<ReloadOutcome> {
+    const [mine, others] = await Promise.all([
+      reloader.reload(trigger),
+      peers.reloadOthers(trigger).catch((err: unknown) => {
+        logger.error('policy reload could not reach the other workers', {
+          component: 'policy',
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return [];
+      }),
+    ]);
+    const disagreeing = others.filter(
+      (o) => o.ok !== mine.ok || o.active_revision !== mine.active_revision,
+    );
+    if (disagreeing.length > 0)
+      logger.error('policy reload ended differently on other workers', {
+        component: 'policy',
+        active_revision: mine.active_revision,
+        others: disagreeing.map((o) => ({ ok: o.ok, active_revision: o.active_revision })),
+      });
+    return mine;
+  }
   const shadow = createShadowPolicy({ logger, now });
   const watcher = config.watch
     ? watchPolicySource(source, () => void reloader.reload('watch'), {
@@ -120,7 +170,7 @@ export async function createPolicyRollout(
     active: reloader.active,
     shadow,
     signed: verificationKey !== null,
-    reload: (trigger) => reloader.reload(trigger),
+    reload: reloadEverywhere,
     lastReload: () => reloader.lastReload(),
     onReload: (listener) => reloader.onReload(listener),
     loadShadow,
@@ -134,3 +184,4 @@ export async function createPolicyRollout(
 }
 
 export type { LoadStep, PolicySource } from './policy-loader.js';
+export type { ReloadOutcome, ReloadTrigger } from './reloader.js';

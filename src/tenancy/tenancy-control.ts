@@ -82,18 +82,45 @@ function safely(call: () => void): void {
   }
 }
 
-/** Without Redis: the switch lives in this process and starts from `tenancy.multi_tenant`. */
+/**
+ * How an in-process switch reaches the other workers of the same sidecar (`server.workers` > 1).
+ * One process holds the state of record and applies every change to every worker in the order it
+ * received them, so all workers end in the same state whatever flips race.
+ */
+export interface TenancyPeers {
+  /** The state every worker serves now (a worker that starts or restarts starts from it). */
+  current(): Promise<boolean>;
+  /**
+   * Applies the state on every worker, this one included (through `onApply`); resolves once every
+   * live worker serves it, and rejects when that cannot be confirmed.
+   */
+  set(multiTenant: boolean): Promise<void>;
+  /** Called for every state applied: `self` when this worker asked for it, `peer` otherwise. */
+  onApply(listener: (multiTenant: boolean, origin: 'self' | 'peer') => void): void;
+}
+
+/**
+ * Without Redis: the switch lives in this process and starts from `tenancy.multi_tenant` — or,
+ * with peers, from the state the other workers serve, and every change goes through them.
+ */
 export function createLocalTenancyControl(
   initial: boolean,
   now: () => number = Date.now,
+  peers?: TenancyPeers,
 ): TenancyControl {
   const local = createLocalTenancySwitch(initial);
   const emitter = createFlipEmitter(now);
   // The local switch calls its listeners only on a real change, and only `set` changes it.
-  local.onChange((multiTenant) => emitter.emit(multiTenant, 'admin', null));
+  let source: FlipSource = 'admin';
+  local.onChange((multiTenant) => emitter.emit(multiTenant, source, null));
+  peers?.onApply((multiTenant, origin) => {
+    source = origin === 'self' ? 'admin' : 'broadcast';
+    void local.set(multiTenant);
+    source = 'admin';
+  });
   return {
     isMultiTenant: () => local.isMultiTenant(),
-    set: (multiTenant) => local.set(multiTenant),
+    set: (multiTenant) => (peers ? peers.set(multiTenant) : local.set(multiTenant)),
     onChange: (listener) => emitter.onChange(listener),
     onFlip: (listener) => emitter.onFlip(listener),
     status: () => ({

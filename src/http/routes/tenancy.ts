@@ -2,7 +2,8 @@
  * The kill switch over HTTP (contract section 7): `GET|PUT /v1/admin/tenancy` with the admin
  * token. PUT takes exactly `{"multi_tenant": <bool>}`; anything else is 400 and changes nothing.
  * The guard runs before the body is read, so a refused caller changes nothing either. When PUT
- * answers 200, this replica already serves the new state; the others follow within one second.
+ * answers 200, this replica already serves the new state (every worker of it, with
+ * `server.workers` > 1); the other replicas follow within one second.
  */
 import type { Logger } from '../../contract/logger.js';
 import { TenancyStoreUnavailableError, type TenancyControl } from '../../tenancy/index.js';
@@ -49,7 +50,7 @@ export function tenancyAdminRoutes(control: TenancyControl, logger: Logger): Man
             throw new ApiError(
               'unavailable',
               unknown
-                ? 'the tenancy switch is stored in Redis, which did not answer: whether the change was made is unknown; read GET /v1/admin/tenancy, and send the change again if it is not there (sending it twice is harmless)'
+                ? `the tenancy switch's store (Redis, or the other workers of this sidecar) did not answer: whether the change was made is unknown; read GET /v1/admin/tenancy, and send the change again if it is not there (sending it twice is harmless)`
                 : 'the tenancy switch is stored in Redis, which did not accept the change; nothing changed',
               { cause: err },
             );
