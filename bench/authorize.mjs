@@ -247,6 +247,11 @@ function requireOpa() {
  * The policy input orgwarden's engine evaluates for `doc`: the library's app (same config, same
  * directory) decides it once, and its active engine is asked to hand over what it was given.
  */
+/** A logger method that drops what it is told. */
+function ignore() {
+  return undefined;
+}
+
 async function policyInputOf(doc) {
   const lib = await import(pathToFileURL(path.join(root, 'dist', 'index.js')).href);
   const cfg = lib.loadConfigFile(config, { env: { BENCH_SECRET } });
@@ -254,9 +259,10 @@ async function policyInputOf(doc) {
   const app = await lib.createApp(cfg, {
     env: { BENCH_SECRET },
     stdout: quiet,
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: { debug: ignore, info: ignore, warn: ignore, error: ignore },
   });
-  let captured = null;
+  /** @type {unknown} */
+  let captured = undefined;
   const engine = app.policy.current();
   const evaluate = engine.evaluate.bind(engine);
   engine.evaluate = (input) => {
@@ -270,7 +276,8 @@ async function policyInputOf(doc) {
     engine.evaluate = evaluate;
     await app.stop();
   }
-  if (captured === null) throw new Error('the engine was not asked: cannot build the OPA input');
+  if (captured === undefined)
+    throw new Error('the engine was not asked: cannot build the OPA input');
   return captured;
 }
 

@@ -99,9 +99,9 @@ const [command, args] = pinned(pin?.server, 'node', [
 const server = await startServer(command, args, { env: { BENCH_SECRET } });
 const base = `http://127.0.0.1:${server.port}`;
 try {
-  for (const [name, batch] of [
-    ['repeated', repeated],
-    ['distinct', distinct],
+  for (const { name, batch } of [
+    { name: 'repeated', batch: repeated },
+    { name: 'distinct', batch: distinct },
   ]) {
     const res = await fetch(`${base}/v1/authorize/batch`, {
       method: 'POST',

@@ -97,7 +97,7 @@ export function startServer(command, args, { env = {}, readyOn } = {}) {
           out = '';
           resolve({ child, port });
         },
-        (err) => reject(err),
+        (err) => reject(err instanceof Error ? err : new Error(String(err))),
       );
     }
   });
@@ -238,5 +238,5 @@ export function serverSection(workers) {
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? sorted[mid] : (Number(sorted[mid - 1]) + Number(sorted[mid])) / 2;
 }

@@ -55,8 +55,10 @@ describe('local series', () => {
     const a = local.series({ op: 'a' });
     expect(local.series({ op: 'a' })).toBe(a);
     local.series({ op: 'b' });
-    const values = async () =>
-      Object.fromEntries((await local.counter.get()).values.map((v) => [v.labels.op, v.value]));
+    const values = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        (await local.counter.get()).values.map((v) => [String(v.labels.op), v.value]),
+      );
     expect(await values()).toEqual({ a: 0, b: 0 });
     a.inc();
     a.inc(2);

@@ -106,31 +106,23 @@ const valid = fc.record(
 const documents: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: valid },
   { weight: 8, arbitrary: fields },
-  fields.chain((doc) =>
-    fc.tuple(hostileKey, hostileValue).map(([k, v]) => ({ ...doc, [k]: v }) as unknown),
-  ),
+  fields.chain((doc) => fc.tuple(hostileKey, hostileValue).map(([k, v]) => ({ ...doc, [k]: v }))),
   fields.map((doc) => JSON.parse(JSON.stringify(doc)) as unknown),
   fields.map((doc) => Object.assign(Object.create(null) as object, doc) as unknown),
   fields.map((doc) =>
     Object.defineProperty({ ...doc }, 'token', { value: 't', enumerable: false }),
   ),
-  fields.map((doc) => ({ ...doc, [Symbol('s')]: 1 }) as unknown),
-  valid.map((doc) => ({ ...doc, headers: { [Symbol('h')]: 'v' } }) as unknown),
-  valid.map(
-    (doc) =>
-      ({
-        ...doc,
-        resource: Object.defineProperty({ id: 'n1' }, 'type', { value: 7, enumerable: false }),
-      }) as unknown,
-  ),
-  valid.map((doc) => ({ ...doc, resource: { constructor: 'x' } }) as unknown),
-  fields.map(
-    (doc) =>
-      ({
-        ...doc,
-        context: Object.defineProperty({}, 'target_user', { value: ' x', enumerable: false }),
-      }) as unknown,
-  ),
+  fields.map((doc) => ({ ...doc, [Symbol('s')]: 1 })),
+  valid.map((doc) => ({ ...doc, headers: { [Symbol('h')]: 'v' } })),
+  valid.map((doc) => ({
+    ...doc,
+    resource: Object.defineProperty({ id: 'n1' }, 'type', { value: 7, enumerable: false }),
+  })),
+  valid.map((doc) => ({ ...doc, resource: { constructor: 'x' } })),
+  fields.map((doc) => ({
+    ...doc,
+    context: Object.defineProperty({}, 'target_user', { value: ' x', enumerable: false }),
+  })),
   hostileValue,
 );
 
@@ -140,7 +132,7 @@ describe('the fast authorize-document reader', () => {
     fc.assert(
       fc.property(
         documents,
-        fc.constantFrom('request', 'batch_item') as fc.Arbitrary<'request' | 'batch_item'>,
+        fc.constantFrom<'request' | 'batch_item'>('request', 'batch_item'),
         (doc, kind) => {
           expect(parseAuthorizeBody(doc, NAMES, kind)).toEqual(
             parseAuthorizeBodyBySchema(doc, NAMES, kind),

@@ -16,12 +16,7 @@
 import { z } from 'zod';
 import { parseDocument, refused, type Parsed } from '../../contract/parse-document.js';
 import type { CredentialRequest, DecisionQuestion } from '../../contract/decision-request.js';
-import {
-  bearerToken,
-  namedOrg,
-  readGatewayCredentials,
-  type OrgNaming,
-} from '../../authz/http-credentials.js';
+import { bearerToken, namedOrg, readGatewayCredentials } from '../../authz/http-credentials.js';
 import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { userIdProblem } from '../../contract/ids.js';
 import { idProblemText, stringMap, text } from './fields.js';
