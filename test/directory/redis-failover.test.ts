@@ -111,17 +111,24 @@ async function readUntil(
   org: string,
   user: string,
   done: (outcome: OrgRecord | null | Error) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
+  // On a loaded machine the cluster client can take several seconds to find the promoted master;
+  // when the wait gives up, the last outcome is named, so a failure says what was served.
+  let last = 'nothing yet';
   await waitUntil(
     async () => {
       const outcome = await store.getOrg(org).catch((err: unknown) => err as Error);
+      last =
+        outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : JSON.stringify(outcome);
       if (!(outcome instanceof Error)) expect(members(outcome)).not.toContain(user);
       return done(outcome);
     },
     timeoutMs,
     20,
-  );
+  ).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; last read: ${last}`);
+  });
 }
 
 const served = (outcome: OrgRecord | null | Error) => !(outcome instanceof Error);
