@@ -21,6 +21,7 @@ import {
   BENCH_AUTH,
   BENCH_SECRET,
   corePinning,
+  positiveOption,
   median,
   pinned,
   requireBuild,
@@ -61,10 +62,10 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const seconds = positive('duration');
-const connections = positive('connections');
-const rounds = positive('rounds');
-const workers = positive('workers');
+const seconds = positiveOption(values, 'duration');
+const connections = positiveOption(values, 'connections');
+const rounds = positiveOption(values, 'rounds');
+const workers = positiveOption(values, 'workers');
 requireWrk();
 requireBuild(root);
 const opa = values['vs-opa'] ? requireOpa() : null;
@@ -198,15 +199,6 @@ try {
     );
 } finally {
   await Promise.all(servers.map((s) => stopServer(s)));
-}
-
-function positive(name) {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`bench: --${name} must be a positive integer`);
-    process.exit(2);
-  }
-  return n;
 }
 
 async function start(command, args, options) {

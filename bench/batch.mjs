@@ -16,6 +16,7 @@ import {
   BENCH_AUTH,
   BENCH_SECRET,
   corePinning,
+  positiveOption,
   pinned,
   requireBuild,
   requireWrk,
@@ -53,11 +54,11 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const seconds = positive('duration');
-const connections = positive('connections');
-const items = positive('items');
-const principals = positive('principals');
-const workers = positive('workers');
+const seconds = positiveOption(values, 'duration');
+const connections = positiveOption(values, 'connections');
+const items = positiveOption(values, 'items');
+const principals = positiveOption(values, 'principals');
+const workers = positiveOption(values, 'workers');
 requireWrk();
 requireBuild(root);
 
@@ -173,13 +174,4 @@ try {
   console.log(`(server processes: ${workers}${pin ? ', pinned to core 0' : ''})`);
 } finally {
   await stopServer(server);
-}
-
-function positive(name) {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`bench: --${name} must be a positive integer`);
-    process.exit(2);
-  }
-  return n;
 }

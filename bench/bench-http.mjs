@@ -9,6 +9,16 @@ import { SignJWT } from 'jose';
 export const BENCH_SECRET = 'orgwarden-bench-secret-0123456789abcdef';
 
 /** Exits with a clear message when `wrk` is missing (the figures are wrk's). */
+/** The integer value of option `--name` of a parsed command line; exits 2 naming it unless ≥ 1. */
+export function positiveOption(values, name) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --${name} must be a positive integer`);
+    process.exit(2);
+  }
+  return n;
+}
+
 export function requireWrk() {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });

@@ -90,7 +90,7 @@ export function createDecisionMemo(options: DecisionMemoOptions | undefined): Ev
       return { ok: true, decision: held };
     }
     onLookup('miss');
-    const result = engine.evaluate(input);
+    const result = engine.evaluate(input, key); // the key is the input's JSON: not built twice
     if (result.ok) {
       const hash = hashOf(key);
       const at = hash & (DOORKEEPER_SLOTS - 1);

@@ -21,7 +21,11 @@ export interface PolicyEngine {
   readonly entrypoints: readonly string[];
   readonly loadedAt: Date;
   readonly data: Readonly<Record<string, unknown>>;
-  evaluate(input: PolicyInput): CheckedDecision;
+  /**
+   * `json`, when the caller already has it, must be `JSON.stringify(input)` (the decision memo's
+   * key): the input is then not serialised a second time. Every check runs as without it.
+   */
+  evaluate(input: PolicyInput, json?: string): CheckedDecision;
 }
 
 /**
@@ -57,9 +61,9 @@ export function engineOver(
     entrypoints: POLICY_ENTRYPOINTS,
     loadedAt,
     data: bundle.data,
-    evaluate(input: PolicyInput): CheckedDecision {
+    evaluate(input: PolicyInput, serialised?: string): CheckedDecision {
       try {
-        const json = JSON.stringify(input);
+        const json = serialised ?? JSON.stringify(input);
         // The policy's JSON reader aborts on a lone surrogate: such an input is never handed
         // over. JSON.stringify writes every lone surrogate as the escape \udXXX (lower case), so
         // text without "\ud" holds none and the walk over the input is needed only when it is
