@@ -111,13 +111,17 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         context: request.context,
         directory: fetched.slice,
       };
+      // Serialised once: the memo's key, the engine's input and the Unicode pre-check.
+      const json = jsonOf(input);
       // A string that is not well-formed Unicode never reaches the policy (it would abort it).
-      const malformed = malformedInputDeny(input);
+      const malformed = malformedInputDeny(input, json);
       if (malformed) {
         result = { ok: true, decision: malformed };
         if (malformed.reason === 'unauthenticated') principal = null;
       } else {
-        result = engine ? evaluate(engine, input) : { ok: false, error: 'no policy is active' };
+        result = engine
+          ? evaluate(engine, input, json)
+          : { ok: false, error: 'no policy is active' };
         if (engine) evaluated = input;
       }
       if (result.ok && !fetched.slice.available && principal && result.decision.allow)
@@ -226,4 +230,13 @@ function policyError(): PolicyDecision {
     role: null,
     spoof: false,
   };
+}
+
+/** The input as JSON, or undefined when it is not JSON (a cycle, a BigInt: the engine fails it). */
+function jsonOf(input: PolicyInput): string | undefined {
+  try {
+    return JSON.stringify(input);
+  } catch {
+    return undefined;
+  }
 }

@@ -10,6 +10,8 @@ export interface BoundedLru<V> {
   get(key: string): V | undefined;
   /** Holds `value` under `key`, weighing `weight` bytes; evicts the oldest entries to fit. */
   set(key: string, value: V, weight: number): void;
+  /** Forgets `key`; true when it was held. */
+  delete(key: string): boolean;
   clear(): void;
   readonly size: number;
   /** The summed weight of the entries held. */
@@ -83,6 +85,12 @@ export function createBoundedLru<V>(limits: {
       nodes.set(key, node);
       pushNewest(node);
       bytes += weight;
+    },
+    delete(key) {
+      const node = nodes.get(key);
+      if (!node) return false;
+      drop(node);
+      return true;
     },
     clear() {
       nodes.clear();

@@ -15,9 +15,11 @@
  * - Only well-formed answers are held (`ok: true`); a failure is evaluated again each time.
  * - Bounded by entries and by bytes (the key's UTF-16 size plus a fixed overhead per entry).
  * - An answer is stored from its input's second evaluation on: a one-off input (a request about a
- *   resource nobody asks about again) never evicts answers that are asked for, nor makes garbage.
- *   The doorkeeper that remembers first sightings holds 32-bit hashes only; a collision merely
- *   stores an answer one evaluation early (the key itself is always compared in full).
+ *   resource nobody asks about again) never evicts answers that are asked for. First sightings
+ *   are remembered in their own LRU (keys only), so the memo's whole footprint, answers and
+ *   sightings, stays within its byte bound: a quarter of the bytes goes to the sightings, the rest
+ *   to the answers, and each holds at most the entry bound. (Keys already looked up carry the JavaScript engine's cached string hash, so remembering a
+ *   sighting costs a map insertion, not a pass over the key.)
  * Only the evaluation is skipped: the caller still makes a decision id, times it and tells every
  * observer, hit or miss.
  */
@@ -29,15 +31,8 @@ import { createBoundedLru, type BoundedLru } from './bounded-lru.js';
 /** What an entry costs besides its key: the map entry, its holder and the decision object. */
 const ENTRY_OVERHEAD_BYTES = 320;
 
-/** First sightings remembered (hashes, direct-mapped: a newer sighting overwrites an older). */
-const DOORKEEPER_SLOTS = 1 << 16;
-
-/** FNV-1a over the UTF-16 code units. */
-function hashOf(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
+/** What a first sighting costs besides its key: the map entry and its list node. */
+const SIGHTING_OVERHEAD_BYTES = 96;
 
 type MemoOutcome = 'hit' | 'miss';
 
@@ -50,40 +45,59 @@ export interface DecisionMemoOptions {
   onLookup?: (outcome: MemoOutcome) => void;
 }
 
-/** Evaluates `input` with `engine`, or answers from the memo of that engine. */
-export type EvaluatePolicy = (engine: PolicyEngine, input: PolicyInput) => CheckedDecision;
+/**
+ * Evaluates `input` with `engine`, or answers from the memo of that engine. `json`, when the
+ * caller has it, must be `JSON.stringify(input)` (it is the key, and what the engine is handed).
+ */
+export type EvaluatePolicy = (
+  engine: PolicyEngine,
+  input: PolicyInput,
+  json?: string,
+) => CheckedDecision;
 
 /** The memo of one engine instance: its answers and the first sightings of inputs. */
 interface Slot {
   engine: PolicyEngine;
   answers: BoundedLru<PolicyDecision>;
-  seen: Uint32Array;
+  sightings: BoundedLru<true>;
 }
 
-const evaluateDirectly: EvaluatePolicy = (engine, input) => engine.evaluate(input);
+const evaluateDirectly: EvaluatePolicy = (engine, input, json) => engine.evaluate(input, json);
 
-export function createDecisionMemo(options: DecisionMemoOptions | undefined): EvaluatePolicy {
-  if (!options || options.entries <= 0 || options.bytes <= 0) return evaluateDirectly;
-  const limits = { maxEntries: options.entries, maxBytes: options.bytes };
+/** The memo as the decision core uses it, and what it holds now (for tests and diagnostics). */
+export type DecisionMemo = EvaluatePolicy & {
+  /** Answers and first sightings held, and their summed weight in bytes. */
+  footprint(): { answers: number; sightings: number; bytes: number };
+};
+
+export function createDecisionMemo(options: DecisionMemoOptions | undefined): DecisionMemo {
+  if (!options || options.entries <= 0 || options.bytes <= 0)
+    return Object.assign(evaluateDirectly, { footprint: () => EMPTY_FOOTPRINT });
+  // As many sightings as answers, a quarter of the bytes for them and the rest for the answers.
+  const sightingLimits = { maxEntries: options.entries, maxBytes: Math.ceil(options.bytes / 4) };
+  const answerLimits = {
+    maxEntries: options.entries,
+    maxBytes: options.bytes - sightingLimits.maxBytes,
+  };
   const onLookup = options.onLookup ?? (() => undefined);
   let slot: Slot | null = null;
   const slotOf = (engine: PolicyEngine): Slot => {
     if (slot?.engine !== engine)
       slot = {
         engine,
-        answers: createBoundedLru(limits),
-        seen: new Uint32Array(DOORKEEPER_SLOTS),
+        answers: createBoundedLru(answerLimits),
+        sightings: createBoundedLru(sightingLimits),
       };
     return slot;
   };
-  return (engine, input) => {
+  const evaluate: EvaluatePolicy = (engine, input, json) => {
     let key: string;
     try {
-      key = JSON.stringify(input);
+      key = json ?? JSON.stringify(input);
     } catch {
       return engine.evaluate(input); // not JSON (a cycle, a BigInt): the engine fails it closed
     }
-    const { answers, seen } = slotOf(engine);
+    const { answers, sightings } = slotOf(engine);
     const held = answers.get(key);
     if (held) {
       onLookup('hit');
@@ -92,12 +106,22 @@ export function createDecisionMemo(options: DecisionMemoOptions | undefined): Ev
     onLookup('miss');
     const result = engine.evaluate(input, key); // the key is the input's JSON: not built twice
     if (result.ok) {
-      const hash = hashOf(key);
-      const at = hash & (DOORKEEPER_SLOTS - 1);
-      if (seen[at] === hash)
+      if (sightings.delete(key))
         answers.set(key, Object.freeze(result.decision), key.length * 2 + ENTRY_OVERHEAD_BYTES);
-      else seen[at] = hash;
+      else sightings.set(key, true, key.length * 2 + SIGHTING_OVERHEAD_BYTES);
     }
     return result;
   };
+  const footprint = () => {
+    if (slot === null) return EMPTY_FOOTPRINT;
+    const { answers, sightings } = slot;
+    return {
+      answers: answers.size,
+      sightings: sightings.size,
+      bytes: answers.bytes + sightings.bytes,
+    };
+  };
+  return Object.assign(evaluate, { footprint });
 }
+
+const EMPTY_FOOTPRINT = Object.freeze({ answers: 0, sightings: 0, bytes: 0 });

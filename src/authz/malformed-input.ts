@@ -6,7 +6,10 @@
  * with the reason of the part at fault, before the policy is asked.
  *
  * Invariant: `malformedInputDeny` returns null only when every string in the input, keys included,
- * is well-formed; otherwise a deny (never `policy_error`, never an allow).
+ * is well-formed; otherwise a deny (never `policy_error`, never an allow). Given the input's JSON
+ * (`JSON.stringify(input)`), text without the escape `\ud` proves that at once: JSON.stringify
+ * writes every lone surrogate, in a key or a value, as `\udXXX` (lower case), so only an input
+ * whose JSON holds that escape is walked.
  */
 import { isWellFormedDeep } from '../contract/ids.js';
 import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
@@ -42,8 +45,9 @@ const PARTS: readonly InputPart[] = [
   WHOLE_INPUT,
 ];
 
-export function malformedInputDeny(input: PolicyInput): PolicyDecision | null {
-  if (isWellFormedDeep(input)) return null; // the common case: one pass
+export function malformedInputDeny(input: PolicyInput, json?: string): PolicyDecision | null {
+  if (json !== undefined && !json.includes('\\ud')) return null; // the common case: no walk
+  if (isWellFormedDeep(input)) return null;
   const part = PARTS.find(({ of }) => !isWellFormedDeep(of(input))) ?? WHOLE_INPUT;
   return {
     allow: false,

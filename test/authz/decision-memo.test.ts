@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer, type AuthorizerDeps } from '../../src/authz/authorizer.js';
+import { createDecisionMemo } from '../../src/authz/decision-memo.js';
 import type { App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DecisionRecord } from '../../src/contract/decision.js';
@@ -206,5 +207,44 @@ describe('policy.memo_entries and policy.memo_bytes', () => {
       'orgwarden_decision_memo_lookups_total{outcome="hit"} 0',
       'orgwarden_decision_memo_lookups_total{outcome="miss"} 0',
     ]);
+  });
+});
+
+describe('the decision memo alone', () => {
+  const allow = {
+    allow: true,
+    reason: 'allowed',
+    detail: null,
+    status: 200,
+    effective_org: 'acme',
+    role: 'editor',
+    spoof: false,
+  };
+  const engine = {
+    revision: 'r',
+    entrypoints: [],
+    loadedAt: new Date(0),
+    data: {},
+    evaluate: () => ({ ok: true as const, decision: { ...allow } }),
+  } as unknown as PolicyEngine;
+  const inputAbout = (id: string) =>
+    ({ kind: 'request', context: { note: id.padEnd(200, '.') } }) as unknown as PolicyInput;
+
+  it('keeps answers and first sightings together within memo_bytes and each within memo_entries', () => {
+    const limits = { entries: 40, bytes: 32 * 1024 };
+    const memo = createDecisionMemo(limits);
+    let largest = 0;
+    for (let i = 0; i < 2000; i++) {
+      // Every input comes twice, a few others apart, so both lists fill and evict.
+      memo(engine, inputAbout(`i${Math.floor(i / 2) + (i % 2) * 3}`));
+      const held = memo.footprint();
+      expect(held.answers).toBeLessThanOrEqual(limits.entries);
+      expect(held.sightings).toBeLessThanOrEqual(limits.entries);
+      expect(held.bytes).toBeLessThanOrEqual(limits.bytes);
+      largest = Math.max(largest, held.bytes);
+    }
+    expect(memo.footprint().answers).toBeGreaterThan(0);
+    // Both lists are full at the end: the bound is reached, not avoided.
+    expect(largest).toBeGreaterThan(limits.bytes / 2);
   });
 });
