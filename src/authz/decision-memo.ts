@@ -49,7 +49,7 @@ export interface DecisionMemoOptions {
  * Evaluates `input` with `engine`, or answers from the memo of that engine. `json`, when the
  * caller has it, must be `JSON.stringify(input)` (it is the key, and what the engine is handed).
  */
-export type EvaluatePolicy = (
+type EvaluatePolicy = (
   engine: PolicyEngine,
   input: PolicyInput,
   json?: string,
