@@ -15,7 +15,10 @@
  *   entries included. A subscriber node that stops answering without closing the connection
  *   (paused, overloaded, network black hole) stops counting as live once its last PONG is older
  *   than `subscriber_ping_ms + command_timeout_ms` (redis/subscription.ts): that is the longest
- *   entries cached before (including "no such org") are served after it stalled.
+ *   entries cached before (including "no such org") are served after it stalled. In a cluster,
+ *   the cache is also cleared whenever the command connection's slot re-read finds other masters
+ *   (a failover): a record cached from a lost master may hold a write the promoted replica never
+ *   got, and an invalidation subscriber on a surviving node would not drop it.
  * - A write (redis-write.ts) writes the org's record, tombstone and revision in one atomic script,
  *   waits for `write_replicas` replicas to have it (WAIT), invalidates this replica's cache,
  *   maintains the indexes and publishes `{org, revision}` for the other replicas, which drop the
@@ -32,6 +35,7 @@
 import type { RedisConfig } from '../redis/config.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
+import { MASTERS_CHANGED } from '../redis/slot-refreshing-cluster.js';
 import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
 import { createTtlCache } from './cache.js';
 import { directoryStderrLogger, type Clock } from './deps.js';
@@ -122,6 +126,11 @@ export async function createRedisStore(
   const listeners = createChangeListeners(log);
   const connections = createRedisConnections(connect);
   const { commands, commandsState } = connections;
+  // Records cached from masters that are gone may hold writes lost with them: read Redis again.
+  commands.on(MASTERS_CHANGED, (before: string, after: string) => {
+    cache.clear();
+    log.warn('directory cache dropped: the redis cluster changed masters', { before, after });
+  });
 
   const gate = createSeedGate(commands, keys, {
     mode: seedMode,

@@ -10,11 +10,18 @@
  * - a command that times out triggers a re-read at once, at most one per
  *   `TIMEOUT_REFRESH_GAP_MS` (a stalled node makes every command to it time out; one re-read
  *   answers them all).
+ *
+ * After every re-read that finds a different set of masters (a promotion, a node replaced), the
+ * client emits `MASTERS_CHANGED`: what a cache filled from the old masters holds may have been
+ * lost with them (a write the promoted replica never got), so a cache owner drops it then.
  */
 import { Cluster, type ClusterOptions } from 'ioredis';
 
 /** The shortest gap between two re-reads triggered by command timeouts. */
 const TIMEOUT_REFRESH_GAP_MS = 100;
+
+/** Emitted (with the old and the new masters, `host:port` sorted) when a re-read changes the masters. */
+export const MASTERS_CHANGED = 'orgwarden:masters-changed';
 
 /** ioredis's rejection of a command that got no answer within `commandTimeout`. */
 const COMMAND_TIMEOUT_MESSAGE = 'Command timed out';
@@ -31,7 +38,7 @@ export function createSlotRefreshingCluster(
 ): Cluster {
   let lastTriggered = Number.NEGATIVE_INFINITY;
 
-  return new (class SlotRefreshingCluster extends Cluster {
+  const cluster = new (class SlotRefreshingCluster extends Cluster {
     override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
       const [command] = args;
       command.promise.catch((err: unknown) => {
@@ -43,4 +50,19 @@ export function createSlotRefreshingCluster(
       return super.sendCommand(...args);
     }
   })([...seeds], options);
+  let masters: string | null = null;
+  cluster.on('refresh', () => {
+    const now = mastersOf(cluster);
+    if (masters !== null && now !== masters) cluster.emit(MASTERS_CHANGED, masters, now);
+    masters = now;
+  });
+  return cluster;
+}
+
+function mastersOf(cluster: Cluster): string {
+  return cluster
+    .nodes('master')
+    .map((node) => `${String(node.options.host)}:${String(node.options.port)}`)
+    .sort()
+    .join(',');
 }

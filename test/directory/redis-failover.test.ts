@@ -46,33 +46,37 @@ function clusterConfig(prefix: string): RedisConfig {
 }
 
 /**
- * Two store replicas on a fresh prefix, closed after `run`. Records stay cached for `cacheTtlMs`
- * (ten minutes unless a test needs its replicas to read Redis again without depending on which
- * node their invalidation subscriber happens to use).
+ * Two store replicas on a fresh prefix, closed after `run`, each with its own log. Records stay
+ * cached for ten minutes: a replica reads Redis again only when its cache is dropped.
  */
 async function withReplicas(
-  run: (a: DirectoryStore, b: DirectoryStore, prefix: string) => Promise<void>,
-  cacheTtlMs = 600_000,
+  run: (
+    a: DirectoryStore,
+    b: DirectoryStore,
+    prefix: string,
+    logs: ReturnType<typeof memoryLog>[],
+  ) => Promise<void>,
 ): Promise<void> {
   const prefix = uniquePrefix();
-  const open = () =>
+  const logs = [memoryLog(), memoryLog()];
+  const open = (log: ReturnType<typeof memoryLog>) =>
     createRedisStore(
       {
         file,
         defaultOrg: 'default',
         redis: clusterConfig(prefix),
-        cache_ttl_ms: cacheTtlMs,
+        cache_ttl_ms: 600_000,
         cache_max_entries: 100,
       },
-      { log: memoryLog() },
+      { log },
     );
-  const a = await open();
-  const b = await open().catch(async (err: unknown) => {
+  const a = await open(logs[0]!);
+  const b = await open(logs[1]!).catch(async (err: unknown) => {
     await a.close();
     throw err;
   });
   try {
-    await run(a, b, prefix);
+    await run(a, b, prefix, logs);
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
@@ -249,7 +253,7 @@ describe('a master is lost', () => {
   }, 60_000);
 
   it('a write its replica never got answers 503; after the failover the org is refused as rewound, never served from before, until the retry', async () => {
-    await withReplicas(async (a, b, prefix) => {
+    await withReplicas(async (a, b, prefix, logs) => {
       const { org, master, replica } = await orgWhere(a, prefix, () => true);
       expect(members(await b.getOrg(org))).toContain('mallory');
 
@@ -302,8 +306,12 @@ describe('a master is lost', () => {
       for (const store of [a, b]) await readUntil(store, org, 'mallory', served);
       await rejoin(master);
       expect(await retried(() => a.removeMember(org, 'mallory'))).toEqual({ revision: 3 });
-      // a one-second cache: after the failover each replica reads the promoted master itself, whichever
-      // node its subscriber uses (a subscriber on the dead master would have dropped the cache anyway)
-    }, 1000);
+      // The ten-minute cache is dropped when each replica's slot re-read finds the promoted
+      // master, whichever node its invalidation subscriber uses.
+      for (const log of logs)
+        expect(log.lines.map((line) => line.message)).toContain(
+          'directory cache dropped: the redis cluster changed masters',
+        );
+    });
   }, 60_000);
 });
