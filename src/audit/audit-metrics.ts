@@ -12,7 +12,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AUDIT_ACTIONS } from './record.js';
 
-export const AUDIT_REFUSAL_CAUSES = ['buffer_full', 'store_unavailable', 'sink_failed'] as const;
+const AUDIT_REFUSAL_CAUSES = ['buffer_full', 'store_unavailable', 'sink_failed'] as const;
 export type AuditRefusalCause = (typeof AUDIT_REFUSAL_CAUSES)[number];
 
 export interface AuditCounters {

@@ -14,10 +14,11 @@ export function auditConfigSchema(ctx: ConfigContext) {
       /** Append-only file; required with `sink: file`, only allowed with it. */
       file: configPath(ctx).optional(),
       /**
-       * Records accepted and not yet confirmed by the sink. When it is full, an admin change is
-       * refused with 503 and not made. At least 2: a change's record and the one closing it.
+       * Changes whose started record is accepted and not yet confirmed by the sink. When it is
+       * full, an admin change is refused with 503 and not made. (A closing record never counts:
+       * its change already holds a place.)
        */
-      buffer_records: integer(2, 100000).default(1000),
+      buffer_records: integer(1, 100000).default(1000),
       /** Recent records kept for the audit API (a capped sorted set in Redis, a ring in memory). */
       keep_records: integer(1, 1000000).default(10000),
       /** This replica's name in each record; default `<hostname>:<pid>`. */

@@ -17,7 +17,7 @@ export const AUDIT_ACTIONS = [
   'directory.seed',
 ] as const;
 
-export type AuditOutcome = 'started' | 'applied' | 'failed';
+type AuditOutcome = 'started' | 'applied' | 'failed';
 
 /** What a caller hands to `record`; the log adds `seq`, `time` and `replica`. */
 export interface AuditEntry {

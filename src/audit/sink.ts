@@ -14,7 +14,7 @@ export interface AuditSink {
 }
 
 /** A sink over a stream; `end: false` for a stream the process keeps (stderr). */
-export function streamAuditSink(stream: Writable, options: { end: boolean }): AuditSink {
+function streamAuditSink(stream: Writable, options: { end: boolean }): AuditSink {
   const ignore = () => {
     // failures reach the writes' callbacks; the listener only keeps the error from being fatal
   };
@@ -47,10 +47,11 @@ export async function openAuditSink(
   if (config.sink === 'none')
     return { write: () => Promise.resolve(), close: () => Promise.resolve() };
   if (config.sink === 'stderr') return streamAuditSink(deps.stderr, { end: false });
-  if (config.file === undefined) throw new TypeError('audit.file: is required with sink: file');
-  const handle = await open(config.file, 'a', 0o640).catch((err: unknown) => {
+  const file = config.file;
+  if (file === undefined) throw new TypeError('audit.file: is required with sink: file');
+  const handle = await open(file, 'a', 0o640).catch((err: unknown) => {
     throw new Error(
-      `audit.file: cannot open ${config.file} for appending: ${err instanceof Error ? err.message : String(err)}`,
+      `audit.file: cannot open ${file} for appending: ${err instanceof Error ? err.message : String(err)}`,
     );
   });
   return streamAuditSink(handle.createWriteStream(), { end: true });

@@ -26,7 +26,7 @@ export function auditedRequest<T>(
 }
 
 /** An audit refusal as the 503 a client reads; any other error unchanged. */
-export function auditRefusal(err: unknown): unknown {
+function auditRefusal(err: unknown): unknown {
   if (!(err instanceof AuditRefusedError)) return err;
   return new ApiError(
     'unavailable',
