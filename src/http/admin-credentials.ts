@@ -29,7 +29,12 @@ interface Problem {
   message: string;
 }
 
-const keyOf = (path: readonly (string | number)[]) => ['admin', ...path].join('.');
+/** `admin.credentials[1].token_env`: the spelling config problems use. */
+const keyOf = (path: readonly (string | number)[]) =>
+  ['admin', ...path]
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .slice(1);
 
 /** Duplicate names, and (with an environment) duplicate tokens, each named by its key. */
 export function duplicateCredentials(

@@ -17,13 +17,13 @@ export const TOKENS = {
   'directory-writer': 'writer-token-0123456789abcdef',
 } as const;
 
-export const CREDENTIALS = [
+const CREDENTIALS = [
   { name: 'ada', role: 'auditor', token_env: 'TOKEN_ADA' },
   { name: 'oscar', role: 'operator', token_env: 'TOKEN_OSCAR' },
   { name: 'wendy', role: 'directory-writer', token_env: 'TOKEN_WENDY' },
 ];
 
-export const CREDENTIAL_ENV = {
+const CREDENTIAL_ENV = {
   ORGWARDEN_ADMIN_TOKEN: TOKENS.legacy,
   TOKEN_ADA: TOKENS.auditor,
   TOKEN_OSCAR: TOKENS.operator,
