@@ -151,6 +151,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
             redis: {
               connect: (role) => createRedisClient(auditRedis, role, auditLog),
               prefix: auditRedis.key_prefix,
+              readyWaitMs: auditRedis.connect_timeout_ms,
             },
           }
         : {}),

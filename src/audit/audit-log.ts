@@ -95,6 +95,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       try {
         await sink.write(line);
       } catch (err) {
+        // The store already holds the record: close it there, so the recent records say the
+        // change was not made (best effort; the refusal is logged and counted either way).
+        if (!closing) await closeUnwritten(line, body);
         throw refuse(entry, 'sink_failed', 'the audit log sink did not take the record', err);
       }
       counters.recorded(entry.action);
@@ -103,6 +106,15 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
       if (!closing) started -= 1;
       counters.buffered((buffered -= 1));
     }
+  }
+
+  async function closeUnwritten(line: string, body: string): Promise<void> {
+    const { seq } = JSON.parse(line) as AuditRecord;
+    const started = JSON.parse(body) as AuditEntry;
+    const failed = { ...started, outcome: 'failed' as const, ref: seq, error: 'audit_sink_failed' };
+    await store
+      .append(recordBody(failed, deps.replica, new Date(deps.now()).toISOString()))
+      .catch(() => undefined);
   }
 
   return {

@@ -20,8 +20,11 @@ export interface OpenAuditLogDeps {
   now: () => number;
   /** The stream of `audit.sink: stderr` (default: process.stderr). */
   stderr: Writable;
-  /** With Redis: its connection factory and the key prefix the records live under. */
-  redis?: { connect: RedisClientFactory; prefix: string };
+  /**
+   * With Redis: its connection factory, the key prefix the records live under, and how long a
+   * record waits for a connection that is not up yet (`redis.connect_timeout_ms`).
+   */
+  redis?: { connect: RedisClientFactory; prefix: string; readyWaitMs: number };
 }
 
 export async function openAuditLog(config: AuditConfig, deps: OpenAuditLogDeps): Promise<AuditLog> {
@@ -30,6 +33,7 @@ export async function openAuditLog(config: AuditConfig, deps: OpenAuditLogDeps):
     ? createRedisAuditStore(deps.redis.connect, {
         prefix: deps.redis.prefix,
         keep: config.keep_records,
+        readyWaitMs: deps.redis.readyWaitMs,
       })
     : createMemoryAuditStore(config.keep_records);
   return createAuditLog({

@@ -29,16 +29,18 @@ export function auditKeys(prefix: string) {
 
 export function createRedisAuditStore(
   connect: RedisClientFactory,
-  options: { prefix: string; keep: number },
+  options: { prefix: string; keep: number; readyWaitMs: number },
 ): AuditStore {
   const client: RedisClient = connect('commands');
   client.connect().catch(() => undefined); // its error listener logs; commands reject until it is up
   const keys = auditKeys(options.prefix);
   return {
     async append(body) {
+      await ready(client, options.readyWaitMs);
       return String(await client.eval(APPEND, 2, keys.seq, keys.log, body, options.keep));
     },
     async page(since, limit) {
+      await ready(client, options.readyWaitMs);
       const lines = await client.zrangebyscore(keys.log, `(${since}`, '+inf', 'LIMIT', 0, limit);
       return parseLines(lines);
     },
@@ -47,4 +49,21 @@ export function createRedisAuditStore(
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Commands fail at once while the connection is not up (no offline queue): right after start, or
+ * during a reconnect, wait for it a bounded time first; the command then fails on its own if not.
+ */
+function ready(client: RedisClient, waitMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    client.on('ready', done);
+  });
 }

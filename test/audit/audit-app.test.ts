@@ -239,6 +239,13 @@ describe('the sink', () => {
     expect((answer.json.error as { message: string }).message).toContain('sink_failed');
     expect(await members(a)).not.toContain('zoe:editor');
     expect(await metric(a, 'orgwarden_audit_refused_total{cause="sink_failed"}')).toBe(1);
+    // the recent records say so too: the started record is closed as failed
+    expect(
+      (await page(a)).entries.map((e) => [e.seq, e.outcome, e.ref ?? null, e.error ?? null]),
+    ).toEqual([
+      [1, 'started', null, null],
+      [2, 'failed', 1, 'audit_sink_failed'],
+    ]);
   });
 });
 
