@@ -86,19 +86,24 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
     role: method === 'GET' ? 'auditor' : 'directory-writer',
     handle,
   });
-  /** The org's record before a write (null: none, or an id the store will refuse anyway). */
+  /**
+   * The org's record before a write (null: none, or an id the store refuses — the write is then
+   * refused the same way, and recorded as failed). A store that cannot answer is 503 here already.
+   */
   const recordBefore = (req: Request, org: string) =>
-    store(req, () => directory.getOrg(org)).catch((err: unknown) => {
-      if (err instanceof OrgwardenError && err.code !== 'directory_unavailable') return null;
-      throw err;
-    });
+    store(req, () =>
+      directory.getOrg(org).catch((err: unknown) => {
+        if (err instanceof OrgwardenError && err.code === 'directory_unavailable') throw err;
+        return null;
+      }),
+    );
   const roleBefore = async (req: Request, org: string, user: string) =>
     (await recordBefore(req, org))?.members.find((m) => m.user === user)?.role ?? null;
   /** Makes the write through the audit log; the closing record carries the new revision. */
   const write = (
     req: Request,
-    before: unknown,
-    after: unknown,
+    before: Record<string, unknown>,
+    after: Record<string, unknown>,
     call: () => Promise<{ revision: number }>,
   ) =>
     auditedRequest(
@@ -106,13 +111,7 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
       req,
       { action: 'directory.write', before, after },
       () => store(req, call),
-      (r) => ({
-        ok: true,
-        after:
-          after === null
-            ? { revision: r.revision }
-            : { ...(after as object), revision: r.revision },
-      }),
+      (r) => ({ ok: true, after: { ...after, revision: r.revision } }),
     );
 
   return [
