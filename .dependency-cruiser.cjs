@@ -19,7 +19,7 @@ const LAYERS = [
   ['policy-rollout'],
   ['authz'],
   ['engine', 'authn', 'directory', 'tenancy'],
-  ['bundle', 'observability'],
+  ['bundle', 'observability', 'audit'],
   ['redis'],
   ['contract'],
 ];

@@ -18,14 +18,19 @@ import {
   createDocumentAuthorizer,
   type DocumentAuthorizer,
 } from './http/inbound/document-authorizer.js';
-import { requireAdmin } from './http/admin-auth.js';
+import { openAuditLog, type AuditLog } from './audit/index.js';
+import { createAdminGuard } from './http/admin-auth.js';
+import { resolveAdminCredentials } from './http/admin-credentials.js';
+import type { AdminRole } from './http/admin-roles.js';
+import { MIN_TOKEN_CHARS } from './http/config.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createDecisionDispatcher } from './http/decision-dispatcher.js';
 import { createManagementApp } from './http/management-app.js';
 import { createHttpRequestMetrics } from './http/request-metrics.js';
 import { canonicalTargetsOf, opaquePrefixesOf } from './http/request-target.js';
 import { routeInventory, type RegisteredRoute } from './http/route-inventory.js';
-import { declareRoutes } from './http/route-table.js';
+import { declareRoutes, type ManagementRoute } from './http/route-table.js';
+import { auditRoutes } from './http/routes/audit.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
 import { directoryRoutes } from './http/routes/directory.js';
 import { directorySeedRoutes } from './http/routes/directory-seed.js';
@@ -65,6 +70,8 @@ export interface AppDeps {
   registry?: Registry;
   /** The stream of `decision_log.sink: stdout` (default: process.stdout). */
   stdout?: Writable;
+  /** The stream of `audit.sink: stderr` (default: process.stderr). */
+  stderr?: Writable;
   /**
    * The other workers of this sidecar (`server.workers` > 1, wired by cli/workers over IPC);
    * absent in a single process, which then needs no IPC at all.
@@ -98,6 +105,11 @@ export interface App {
   readonly tenancy: TenancyControl;
   /** Policy reloads (`reload`, `onReload`) and the shadow candidate. */
   readonly rollout: PolicyRollout;
+  /**
+   * The audit log: `record(entry)` keeps a record before a change (rejects: do not make it; the
+   * HTTP answer is 503), `page(since, limit)` reads the recent ones. See docs/audit.md.
+   */
+  readonly audit: AuditLog;
   /** Listens on the configured host and port (port 0 picks a free one). */
   start(): Promise<AddressInfo>;
   /**
@@ -126,6 +138,25 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const closers: (() => Promise<void>)[] = [];
   try {
     const metrics = createMetrics(deps.registry ?? new Registry());
+    const auditLog = withFields(logger, { component: 'audit' });
+    const auditRedis = config.redis;
+    // Its Redis failures are counted as orgwarden_audit_refused_total{cause="store_unavailable"}.
+    const audit = await openAuditLog(config.audit, {
+      registry: metrics.registry,
+      logger: auditLog,
+      now,
+      stderr: deps.stderr ?? process.stderr,
+      ...(auditRedis
+        ? {
+            redis: {
+              connect: (role) => createRedisClient(auditRedis, role, auditLog),
+              prefix: auditRedis.key_prefix,
+              readyWaitMs: auditRedis.connect_timeout_ms,
+            },
+          }
+        : {}),
+    });
+    closers.push(() => audit.close());
     const authenticator = await createAuthenticator(config.auth, {
       env: deps.env,
       now,
@@ -183,6 +214,19 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     closers.push(() => rollout.close());
     rollout.onReload((outcome) => {
       if (!outcome.ok) metrics.policyLoadFailed();
+      // Reloads through the admin API are recorded by their route, with the actor; these are the
+      // ones nobody asked for there (SIGHUP, the file watcher): recorded after the fact.
+      if (outcome.trigger === 'watch' || outcome.trigger === 'sighup')
+        void audit
+          .record({
+            action: 'policy.reload',
+            actor: `system:${outcome.trigger}`,
+            outcome: outcome.ok ? 'applied' : 'failed',
+            before: null,
+            after: { revision: outcome.active_revision },
+            ...(outcome.ok ? {} : { error: `refused at ${outcome.step ?? 'no step'}` }),
+          })
+          .catch(() => undefined); // refused records are logged and counted by the audit log
     });
     rollout.shadow.onDisagreement((d) => metrics.shadowDisagreed(d));
     const policy = rollout.active;
@@ -248,12 +292,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
 
     const onError = (err: unknown) => logger.error('request failed', errorFields(err));
-    const adminToken =
-      config.admin.token_env && deps.env[config.admin.token_env]
-        ? requireSecret(deps.env, config.admin.token_env, 'admin.token_env')
-        : undefined;
-    if (adminToken === undefined)
-      logger.warn('admin endpoints are disabled: no admin token', {
+    const adminCredentials = resolveAdminCredentials(config.admin, deps.env, MIN_TOKEN_CHARS);
+    if (adminCredentials.length === 0)
+      logger.warn('admin endpoints are disabled: no admin credential', {
         key: 'admin.token_env',
         env: config.admin.token_env ?? null,
       });
@@ -301,18 +342,20 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ]),
       ...metricsRoutes(deps.peers?.metrics ?? registrySource(metrics.registry)),
       ...policyStatusRoutes(policy, rollout),
-      ...policyAdminRoutes(rollout),
-      ...tenancyAdminRoutes(tenancySwitch, logger),
+      ...policyAdminRoutes(rollout, audit),
+      ...withRoles(tenancyAdminRoutes(tenancySwitch, logger), { GET: 'auditor', PUT: 'operator' }),
+      ...auditRoutes(audit),
       ...featuresRoutes({ authorizer }),
       ...directoryRoutes({
         directory,
         maxBodyBytes: config.server.max_body_bytes,
         defaultOrg: config.tenancy.default_org,
         warn: directoryWarn,
+        audit,
       }),
-      ...directorySeedRoutes({ directory, warn: directoryWarn }),
+      ...directorySeedRoutes({ directory, warn: directoryWarn, audit }),
     ]);
-    const adminGuard = requireAdmin(adminToken);
+    const adminGuard = createAdminGuard(adminCredentials);
     const dispatchDecision = createDecisionDispatcher(table.decision, { adminGuard, onError });
     const management = createManagementApp({ routes: table.management, adminGuard, onError });
     const guards: RequestGuard[] = [];
@@ -351,6 +394,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       metrics,
       tenancy: tenancySwitch,
       rollout,
+      audit,
       async start() {
         const { host, port } = config.server;
         const address = await http.listen(port, host).catch((err: unknown) => {
@@ -399,6 +443,21 @@ const NOT_LISTENING: StopResult = {
   connectionsAccepted: 0,
   seconds: 0,
 };
+
+/**
+ * The kill switch's routes (tenancy/) declare no role of their own yet: its status is a read
+ * (`auditor`), a flip is an operator's. Each method named here gets its role; one not named keeps
+ * none, which `declareRoutes` refuses.
+ */
+function withRoles(
+  routes: readonly ManagementRoute[],
+  roles: Partial<Record<ManagementRoute['method'], AdminRole>>,
+): ManagementRoute[] {
+  return routes.map((route) => {
+    const role = roles[route.method];
+    return route.auth === 'admin' && role !== undefined ? { ...route, role } : route;
+  });
+}
 
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
 function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {

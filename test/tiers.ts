@@ -15,6 +15,7 @@ export const TEST_FILES = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 /** Test files that need a service or a tool other than Node, by what they need. */
 const NEEDS: Record<string, readonly string[]> = {
   'Redis (the shared one at 127.0.0.1:6379, or redis-server processes it starts)': [
+    'test/audit/audit-redis.test.ts',
     'test/chaos/chaos-smoke.test.ts',
     'test/directory/directory-api-redis.test.ts',
     'test/directory/redis-cluster.test.ts',

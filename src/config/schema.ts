@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ConfigContext } from '../contract/config-fields.js';
+import { auditConfigSchema } from '../audit/config.js';
 import { authConfigSchema } from '../authn/config.js';
 import { certifyConfigSchema } from './certify.js';
 import { directoryConfigSchema } from '../directory/config.js';
@@ -25,6 +26,7 @@ export function configSchema(ctx: ConfigContext) {
       policy: policyConfigSchema(ctx),
       admin: adminConfigSchema(ctx),
       decision_log: decisionLogConfigSchema(ctx),
+      audit: auditConfigSchema(ctx),
       events: eventsConfigSchema,
       certify: certifyConfigSchema(ctx),
     })

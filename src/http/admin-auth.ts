@@ -1,21 +1,77 @@
 /**
- * Admin authentication for the routes the table declares `admin` (directory writes, kill switch,
- * policy reload): `Authorization: Bearer <admin token>`, compared in constant time. Missing → 401,
- * wrong → 403, and no admin token configured → 403 for everyone (the endpoints are off). A refused
- * request changes nothing: the guard runs before any body is read.
+ * Admin authentication and authorisation for the routes the table declares `admin`:
+ * `Authorization: Bearer <token>` is compared with every configured credential's token, then the
+ * matching credential's role must cover the role the route declares. Missing token → 401; a token
+ * that matches no credential → 403; a credential whose role does not cover the route → 403 naming
+ * the role needed; no credential configured → 403 for everyone (the endpoints are off).
+ *
+ * Invariants:
+ * - The comparison is constant-time per token and runs over every credential, whichever matches
+ *   (no early exit): the time taken does not tell which credential, or whether any, matched.
+ * - The guard runs before any body is read, so a refused request changes nothing.
+ * - The acting credential reaches the handler through `adminActor(req)`, set by the guard only;
+ *   a handler that asks for it on a request the guard did not admit gets a TypeError (a bug), never
+ *   an anonymous actor.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { bearerToken } from '../authz/http-credentials.js';
-import { secretsEqual } from './caller-guard.js';
+import type { AdminCredential } from './admin-credentials.js';
+import { roleCovers, type AdminRole } from './admin-roles.js';
 import { ApiError, sendError } from './errors.js';
 import type { RequestGuard } from './server.js';
 
-export function requireAdmin(adminToken: string | undefined): RequestGuard {
-  return (req, res) => {
-    if (adminToken === undefined)
+/** Who is acting on an admin request: the credential's name (the audit log's actor) and role. */
+export interface AdminActor {
+  readonly name: string;
+  readonly role: AdminRole;
+}
+
+/** Builds the guard of one route from the role it declares. */
+export type AdminGuardFactory = (role: AdminRole) => RequestGuard;
+
+const ACTOR = Symbol('orgwarden.adminActor');
+type WithActor = IncomingMessage & { [ACTOR]?: AdminActor };
+
+/** The credential the admin guard admitted this request with. */
+export function adminActor(req: IncomingMessage): AdminActor {
+  const actor = (req as WithActor)[ACTOR];
+  if (actor === undefined)
+    throw new TypeError('adminActor: the request was not admitted by the admin guard');
+  return actor;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest();
+
+/** The credential whose token is `given`, comparing against every one of them. */
+function matchCredential(
+  credentials: readonly { digest: Buffer; credential: AdminCredential }[],
+  given: string,
+): AdminCredential | undefined {
+  const mine = digest(given);
+  let matched: AdminCredential | undefined;
+  for (const entry of credentials) {
+    // timingSafeEqual on fixed-length digests; the loop never stops early.
+    const equal = timingSafeEqual(mine, entry.digest);
+    matched = equal ? entry.credential : matched;
+  }
+  return matched;
+}
+
+export function createAdminGuard(credentials: readonly AdminCredential[]): AdminGuardFactory {
+  const hashed = credentials.map((credential) => ({
+    digest: digest(credential.token),
+    credential,
+  }));
+  return (role) => (req, res) => {
+    if (hashed.length === 0)
       return refuse(
         req,
         res,
-        new ApiError('forbidden', 'admin endpoints are disabled (admin.token_env is not set)'),
+        new ApiError(
+          'forbidden',
+          'admin endpoints are disabled (neither admin.token_env nor admin.credentials is set)',
+        ),
       );
     const given = bearerToken(req.headers.authorization);
     if (given === undefined)
@@ -25,8 +81,19 @@ export function requireAdmin(adminToken: string | undefined): RequestGuard {
         new ApiError('unauthorized', 'admin token required (Authorization: Bearer …)'),
         { 'www-authenticate': 'Bearer' },
       );
-    if (!secretsEqual(given, adminToken))
+    const credential = matchCredential(hashed, given);
+    if (credential === undefined)
       return refuse(req, res, new ApiError('forbidden', 'admin token is not valid'));
+    if (!roleCovers(credential.role, role))
+      return refuse(
+        req,
+        res,
+        new ApiError(
+          'forbidden',
+          `this route needs the role ${role}; credential ${credential.name} has the role ${credential.role}`,
+        ),
+      );
+    (req as WithActor)[ACTOR] = { name: credential.name, role: credential.role };
     return false;
   };
 }

@@ -20,7 +20,7 @@ import type { RequestGuard } from './server.js';
 const CALLER_TOKEN_HEADER = 'x-orgwarden-caller-token';
 
 /** Constant-time comparison of two secrets of any length (hash first, then compare digests). */
-export function secretsEqual(given: string | undefined, expected: string): boolean {
+function secretsEqual(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();

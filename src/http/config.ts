@@ -4,9 +4,14 @@
  */
 import { z } from 'zod';
 import { integer, secretEnv, type ConfigContext } from '../contract/config-fields.js';
+import { ADMIN_ROLES } from './admin-roles.js';
+import { duplicateCredentials, LEGACY_ADMIN_NAME } from './admin-credentials.js';
 
 /** Caller and admin tokens are compared to what clients send: at least this long. */
-const MIN_TOKEN_CHARS = 16;
+export const MIN_TOKEN_CHARS = 16;
+
+/** A credential's name: what the audit log records as the actor. */
+const CREDENTIAL_NAME = /^[a-z][a-z0-9._-]{0,63}$/;
 
 export function serverConfigSchema(ctx: ConfigContext) {
   return z
@@ -53,10 +58,40 @@ export function serverConfigSchema(ctx: ConfigContext) {
 }
 
 export function adminConfigSchema(ctx: ConfigContext) {
+  const credential = z.strictObject({
+    name: z
+      .string()
+      .regex(
+        CREDENTIAL_NAME,
+        'must match ^[a-z][a-z0-9._-]{0,63}$ (the actor the audit log records)',
+      ),
+    role: z.enum(ADMIN_ROLES, { error: `must be one of ${ADMIN_ROLES.join(', ')}` }),
+    /** Env var holding this credential's token; the token itself is never in the file. */
+    token_env: secretEnv(ctx, MIN_TOKEN_CHARS),
+  });
   return z
     .strictObject({
-      /** Env var holding the admin token; unset key: admin endpoints answer 403. A named var must be set. */
+      /**
+       * Env var holding the legacy admin token: the credential named `admin` with role `admin`.
+       * Unset key (and no credentials): admin endpoints answer 403. A named var must be set.
+       */
       token_env: secretEnv(ctx, MIN_TOKEN_CHARS).optional(),
+      /** Named admin credentials, each with a role; names and tokens are unique. */
+      credentials: z.array(credential).default([]),
+    })
+    .superRefine((admin, issues) => {
+      const entries = [
+        ...(admin.token_env === undefined
+          ? []
+          : [{ path: ['token_env'], name: LEGACY_ADMIN_NAME, token_env: admin.token_env }]),
+        ...admin.credentials.map((c, i) => ({
+          path: ['credentials', i],
+          name: c.name,
+          token_env: c.token_env,
+        })),
+      ];
+      for (const problem of duplicateCredentials(entries, ctx.env))
+        issues.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     })
     .prefault({});
 }

@@ -12,10 +12,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerError, ApiError, sendError } from './errors.js';
 import { compilePath, pathOf } from './route-match.js';
 import { OTHER_OPERATION, type DecisionRoute } from './route-table.js';
+import type { AdminGuardFactory } from './admin-auth.js';
 import type { RequestGuard } from './server.js';
 
 export interface DecisionDispatcherDeps {
-  adminGuard: RequestGuard;
+  /** The guard of an admin route, built from the role it declares. */
+  adminGuard: AdminGuardFactory;
   /** Where errors the client does not read the detail of go (the log). */
   onError: (err: unknown) => void;
 }
@@ -30,16 +32,22 @@ export function createDecisionDispatcher(
   routes: readonly DecisionRoute[],
   deps: DecisionDispatcherDeps,
 ): DecisionDispatcher {
-  const compiled = routes.map((route) => ({ route, matches: compilePath(route.path) }));
+  const compiled = routes.map((route) => ({
+    route,
+    matches: compilePath(route.path),
+    guard: guardOf(route, deps.adminGuard),
+  }));
   return function dispatch(req, res) {
     const path = pathOf(req.url);
     let route: DecisionRoute | undefined;
+    let guard: RequestGuard | null = null;
     let matched = false;
     for (const c of compiled) {
       if (!c.matches(path)) continue;
       matched = true;
       if (c.route.method === 'ANY' || c.route.method === req.method) {
         route = c.route;
+        guard = c.guard;
         break;
       }
     }
@@ -51,8 +59,16 @@ export function createDecisionDispatcher(
       sendError(res, new ApiError('method_not_allowed', `use ${allow}`), { allow });
       return OTHER_OPERATION;
     }
-    if (route.auth === 'admin' && deps.adminGuard(req, res)) return route.operation;
+    if (guard?.(req, res)) return route.operation;
     route.handle(req, res, path).catch((err: unknown) => answerError(res, err, deps.onError));
     return route.operation;
   };
+}
+
+/** An admin route's guard for the role it declares (declareRoutes refuses one without); null otherwise. */
+function guardOf(route: DecisionRoute, adminGuard: AdminGuardFactory): RequestGuard | null {
+  if (route.auth !== 'admin') return null;
+  if (route.role === undefined)
+    throw new TypeError(`route ${route.method} ${route.path}: an admin route without a role`);
+  return adminGuard(route.role);
 }

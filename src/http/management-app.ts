@@ -6,7 +6,7 @@
  *
  * Invariants:
  * - Routes are registered from the table only; a route declared `admin` gets the admin guard in
- *   front of its handler, so it runs before any body is read. (The caller guard runs earlier, in
+ *   front of its handler, for the role the route declares, so it runs before any body is read. (The caller guard runs earlier, in
  *   the server, for every path that is not public.)
  * - Routing is case-sensitive and strict (a trailing slash is another path), on the app and on
  *   its router: `/V1/admin/tenancy` is not `/v1/admin/tenancy`, the same reading the caller-token
@@ -21,11 +21,14 @@ import express, {
 import { OrgwardenError } from '../contract/errors.js';
 import { answerError, ApiError, sendError } from './errors.js';
 import type { ManagementRoute } from './route-table.js';
+import type { AdminGuardFactory } from './admin-auth.js';
+import type { AdminRole } from './admin-roles.js';
 import type { RequestGuard } from './server.js';
 
 export interface ManagementDeps {
   routes: readonly ManagementRoute[];
-  adminGuard: RequestGuard;
+  /** The guard of an admin route, built from the role it declares. */
+  adminGuard: AdminGuardFactory;
   /** Where errors the client does not read the detail of go (the log). */
   onError: (err: unknown) => void;
 }
@@ -50,7 +53,8 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
   for (const route of deps.routes) {
     if (route.method === 'ANY') continue; // refused by declareRoutes; never a management route
     const handle: RequestHandler = async (req, res) => route.handle(req, res);
-    const chain = route.auth === 'admin' ? [guarded(deps.adminGuard), handle] : [handle];
+    const chain =
+      route.auth === 'admin' ? [guarded(deps.adminGuard(adminRole(route))), handle] : [handle];
     router[EXPRESS_METHOD[route.method]](route.path, ...chain);
   }
   for (const [path, methods] of methodsByPath(deps.routes)) {
@@ -82,6 +86,13 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     );
   });
   return app;
+}
+
+/** The role an admin route declares; declareRoutes refuses one without, so this never throws there. */
+function adminRole(route: ManagementRoute): AdminRole {
+  if (route.role === undefined)
+    throw new TypeError(`route ${route.method} ${route.path}: an admin route without a role`);
+  return route.role;
 }
 
 function methodsByPath(routes: readonly ManagementRoute[]): Map<string, string[]> {

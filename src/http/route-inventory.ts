@@ -2,6 +2,7 @@
  * Every route the HTTP server answers, read from the declared route table (`route-table.ts`),
  * which is also what registers them: a route cannot be answered without being listed here.
  */
+import type { AdminRole } from './admin-roles.js';
 import type { AuthLevel, RouteMethod, RouteTable } from './route-table.js';
 
 export interface RegisteredRoute {
@@ -11,15 +12,18 @@ export interface RegisteredRoute {
   path: string;
   operation: string;
   auth: AuthLevel;
+  /** The role an admin route needs; null for the others. */
+  role: AdminRole | null;
   surface: 'decision' | 'management';
 }
 
 export function routeInventory(table: RouteTable): RegisteredRoute[] {
-  return table.routes.map(({ method, path, operation, auth, surface }) => ({
+  return table.routes.map(({ method, path, operation, auth, role, surface }) => ({
     method,
     path,
     operation,
     auth,
+    role: role ?? null,
     surface,
   }));
 }

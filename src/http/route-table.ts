@@ -7,16 +7,20 @@
  * Auth levels, each including the one before:
  * - `public`: answered without any credential, even when a caller token is configured.
  * - `caller`: needs the caller token (`server.caller_token_env`) when one is configured.
- * - `admin`: also needs the admin token (`Authorization: Bearer`): none → 401, a wrong one → 403.
+ * - `admin`: also needs an admin credential (`Authorization: Bearer`): none → 401, a wrong one →
+ *   403; and the route's `role` (admin-roles.ts): a credential whose role does not cover it → 403.
  *
  * Invariants (checked by `declareRoutes`, which throws naming the route, so the server does not
  * start with a table that breaks them):
  * - Every route has an auth level and an operation name; operation names are unique.
+ * - Every `admin` route names the role it needs, and only `admin` routes name one: an admin route
+ *   without a role is refused here, so it can never be served to any credential by default.
  * - A path is public for all of its methods or for none: the caller guard reads paths only.
  * - One route per method and path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
+import { ADMIN_ROLES, isAdminRole, type AdminRole } from './admin-roles.js';
 import { compilePath, type PathMatcher } from './route-match.js';
 
 const AUTH_LEVELS = ['public', 'caller', 'admin'] as const;
@@ -36,6 +40,8 @@ interface RouteHead {
   /** Stable snake_case name: the metric label and the inventory's name for the route. */
   operation: string;
   auth: AuthLevel;
+  /** `admin` routes only, and required there: the role a credential needs (admin-roles.ts). */
+  role?: AdminRole;
 }
 
 /** A route on the raw `node:http` hot path: no body parser, no router. */
@@ -123,6 +129,12 @@ function checkRoute(route: Route): void {
     throw new TypeError(
       `${name}: no auth level; declare one of ${AUTH_LEVELS.join(', ')} (authentication is the default, opting out is explicit)`,
     );
+  if (route.auth === 'admin' && !isAdminRole(route.role))
+    throw new TypeError(
+      `${name}: an admin route must declare the role it needs, one of ${ADMIN_ROLES.join(', ')}`,
+    );
+  if (route.auth !== 'admin' && route.role !== undefined)
+    throw new TypeError(`${name}: only admin routes declare a role (auth is "${route.auth}")`);
   if (
     typeof route.operation !== 'string' ||
     !OPERATION_NAME.test(route.operation) ||

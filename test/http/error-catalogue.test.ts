@@ -14,7 +14,7 @@ import {
   type ErrorCode,
 } from '../../src/contract/errors.js';
 import { DirectoryUnavailableError } from '../../src/directory/types.js';
-import { requireAdmin } from '../../src/http/admin-auth.js';
+import { createAdminGuard } from '../../src/http/admin-auth.js';
 import { createDecisionDispatcher } from '../../src/http/decision-dispatcher.js';
 import { ApiError } from '../../src/http/errors.js';
 import { createManagementApp } from '../../src/http/management-app.js';
@@ -113,7 +113,7 @@ beforeAll(async () => {
     },
   ]);
   const onError = (err: unknown) => logged.push(err);
-  const adminGuard = requireAdmin(undefined);
+  const adminGuard = createAdminGuard([]);
   server = createHttpServer({
     dispatchDecision: createDecisionDispatcher(table.decision, { adminGuard, onError }),
     management: createManagementApp({ routes: table.management, adminGuard, onError }),

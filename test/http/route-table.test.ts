@@ -1,6 +1,7 @@
 /**
- * The declared route table: every route with its method, path, operation name and auth level is
- * listed here (a new route needs a row), a table that lacks an auth level or an operation name is
+ * The declared route table: every route with its method, path, operation name, auth level and,
+ * for admin routes, the role it needs is listed here (a new route needs a row; an admin route
+ * without a role cannot be listed), a table that lacks an auth level, a role or an operation name is
  * refused before the server starts, and each level is enforced on a running orgwarden that
  * requires the caller token: `public` answers without any credential, `caller` is 401 without
  * the caller token, `admin` is 401 without the admin token and 403 with a wrong one.
@@ -30,20 +31,21 @@ const TABLE = [
   'GET /readyz readyz public',
   'GET /metrics metrics public',
   'GET /v1/policy policy_status caller',
-  'POST /v1/admin/policy/reload policy_reload admin',
-  'GET /v1/admin/policy/shadow policy_shadow_status admin',
-  'POST /v1/admin/policy/shadow policy_shadow_load admin',
-  'DELETE /v1/admin/policy/shadow policy_shadow_clear admin',
-  'GET /v1/admin/tenancy tenancy_status admin',
-  'PUT /v1/admin/tenancy tenancy_set admin',
+  'POST /v1/admin/policy/reload policy_reload admin operator',
+  'GET /v1/admin/policy/shadow policy_shadow_status admin auditor',
+  'POST /v1/admin/policy/shadow policy_shadow_load admin operator',
+  'DELETE /v1/admin/policy/shadow policy_shadow_clear admin operator',
+  'GET /v1/admin/tenancy tenancy_status admin auditor',
+  'PUT /v1/admin/tenancy tenancy_set admin operator',
+  'GET /v1/admin/audit audit_read admin auditor',
   'GET /v1/features features caller',
-  'GET /v1/directory/orgs/:org directory_org_get admin',
-  'PUT /v1/directory/orgs/:org directory_org_put admin',
-  'DELETE /v1/directory/orgs/:org directory_org_delete admin',
-  'PUT /v1/directory/orgs/:org/members/:user directory_member_put admin',
-  'DELETE /v1/directory/orgs/:org/members/:user directory_member_delete admin',
-  'GET /v1/admin/directory/seed directory_seed_status admin',
-  'POST /v1/admin/directory/seed directory_seed_confirm admin',
+  'GET /v1/directory/orgs/:org directory_org_get admin auditor',
+  'PUT /v1/directory/orgs/:org directory_org_put admin directory-writer',
+  'DELETE /v1/directory/orgs/:org directory_org_delete admin directory-writer',
+  'PUT /v1/directory/orgs/:org/members/:user directory_member_put admin directory-writer',
+  'DELETE /v1/directory/orgs/:org/members/:user directory_member_delete admin directory-writer',
+  'GET /v1/admin/directory/seed directory_seed_status admin auditor',
+  'POST /v1/admin/directory/seed directory_seed_confirm admin operator',
 ];
 
 let walk: WalkApp;
@@ -55,10 +57,21 @@ afterAll(() => walk.app.stop());
 const WRONG_ADMIN = { authorization: 'Bearer not-the-admin-token-0123456789' };
 
 describe('the table', () => {
-  it('declares every route with its operation and auth level', () => {
-    expect(walk.app.routes.map((r) => `${r.method} ${r.path} ${r.operation} ${r.auth}`)).toEqual(
-      TABLE,
-    );
+  it('declares every route with its operation, auth level and (admin routes) role', () => {
+    expect(
+      walk.app.routes.map(
+        (r) => `${r.method} ${r.path} ${r.operation} ${r.auth}${r.role ? ` ${r.role}` : ''}`,
+      ),
+    ).toEqual(TABLE);
+  });
+
+  it('every admin route names a role, and no other route does', () => {
+    for (const route of walk.app.routes)
+      expect([route.path, route.method, route.role !== null]).toEqual([
+        route.path,
+        route.method,
+        route.auth === 'admin',
+      ]);
   });
 });
 
@@ -161,6 +174,21 @@ describe('a table the server would not start with', () => {
     ['an empty operation name', { operation: '' }, 'route POST /v1/x: no operation name'],
     ['the reserved operation name', { operation: 'other' }, 'route POST /v1/x: no operation name'],
     ['no handler', { handle: undefined }, 'route POST /v1/x: no handler'],
+    [
+      'an admin route without a role (fails closed: the server does not start)',
+      { auth: 'admin' },
+      'route POST /v1/x: an admin route must declare the role it needs, one of auditor, operator, directory-writer, admin',
+    ],
+    [
+      'an admin route with an unknown role',
+      { auth: 'admin', role: 'root' },
+      'route POST /v1/x: an admin route must declare the role it needs',
+    ],
+    [
+      'a role on a route that is not admin',
+      { role: 'operator' },
+      'route POST /v1/x: only admin routes declare a role (auth is "caller")',
+    ],
     ['an unknown method', { method: 'PATCH' }, 'route PATCH /v1/x: method must be one of'],
     [
       'ANY on express',

@@ -46,6 +46,8 @@ export function testConfigDoc(options: TestAppOptions = {}): Record<string, unkn
     admin: { token_env: 'ORGWARDEN_ADMIN_TOKEN' },
     // Tests that look at the decision log configure it (via `extra`); the rest keep stdout quiet.
     decision_log: { sink: 'none' },
+    // The audit log keeps its recent records either way; tests that read its lines configure a sink.
+    audit: { sink: 'none' },
     ...(options.redis ? { redis: options.redis } : {}),
     ...options.extra,
   };

@@ -15,7 +15,7 @@ import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { createPolicyEngine } from '../../src/engine/wasm-engine.js';
 import { createManagementApp } from '../../src/http/management-app.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import { requireAdmin } from '../../src/http/admin-auth.js';
+import { createAdminGuard } from '../../src/http/admin-auth.js';
 import { featuresRoutes } from '../../src/http/routes/features.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE, session, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
   const management = createManagementApp({
     routes: featuresRoutes({ authorizer }),
-    adminGuard: requireAdmin(undefined),
+    adminGuard: createAdminGuard([]),
     onError: () => undefined,
   });
   server = createHttpServer({ dispatchDecision: () => null, management });

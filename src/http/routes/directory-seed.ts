@@ -1,5 +1,6 @@
 /**
- * The operator's side of seeding a shared (Redis) directory, with the admin token:
+ * The operator's side of seeding a shared (Redis) directory, with an admin credential (`operator`
+ * to seed, `auditor` to read the state):
  *
  *   GET  /v1/admin/directory/seed   → {"state", "reason"}  (ready | unavailable | held | awaiting_confirmation | seeding)
  *   POST /v1/admin/directory/seed   {"source": "file" | "empty"}
@@ -11,9 +12,13 @@
  *   (into a prefix that holds no directory) or nothing is (the main API re-pushes the directory).
  * - A prefix already in service is 409 and nothing is written; without Redis there is no seed (409).
  * - An unreadable or invalid directory file is 400 naming the file's problem; Redis failing is 503.
+ * - A seed goes through the audit log (`directory.seed`): its record is kept before anything is
+ *   written; a record the log cannot keep answers 503 and nothing is written.
  */
+import type { AuditLog } from '../../audit/index.js';
 import { OrgwardenError } from '../../contract/errors.js';
 import type { DirectoryStore } from '../../directory/types.js';
+import { auditedRequest } from '../audited-request.js';
 import { ApiError, sendJson } from '../errors.js';
 import { parseSeedBody } from '../inbound/admin-bodies.js';
 import { readJsonBody } from '../json-body.js';
@@ -26,6 +31,7 @@ export interface DirectorySeedRoutesDeps {
   directory: DirectoryStore;
   /** Where the detail of a failure goes (clients get a generic message). */
   warn: (message: string, fields: Record<string, unknown>) => void;
+  audit: AuditLog;
 }
 
 export function directorySeedRoutes(deps: DirectorySeedRoutesDeps): ManagementRoute[] {
@@ -43,6 +49,7 @@ export function directorySeedRoutes(deps: DirectorySeedRoutesDeps): ManagementRo
       path: PATH,
       operation: 'directory_seed_status',
       auth: 'admin',
+      role: 'auditor',
       handle(_req, res) {
         if (!directory.seeding) throw noRedis();
         sendJson(res, 200, directory.seeding.status());
@@ -54,12 +61,20 @@ export function directorySeedRoutes(deps: DirectorySeedRoutesDeps): ManagementRo
       path: PATH,
       operation: 'directory_seed_confirm',
       auth: 'admin',
+      role: 'operator',
       async handle(req, res) {
         const source = parseSeedBody(await readJsonBody(req, MAX_BODY_BYTES));
-        if (!directory.seeding) throw noRedis();
+        const seeding = directory.seeding;
+        if (!seeding) throw noRedis();
         try {
-          const report = await directory.seeding.confirm(source);
-          sendJson(res, 200, { ...report, ...directory.seeding.status() });
+          const report = await auditedRequest(
+            deps.audit,
+            req,
+            { action: 'directory.seed', before: seeding.status(), after: { source } },
+            () => seeding.confirm(source),
+            (r) => ({ ok: true, after: { source, written: r.written, skipped: r.skipped } }),
+          );
+          sendJson(res, 200, { ...report, ...seeding.status() });
         } catch (err) {
           throw seedRefusal(err, deps.warn);
         }

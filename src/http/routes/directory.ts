@@ -8,8 +8,12 @@
  *   DELETE /v1/directory/orgs/{org}/members/{user}                          → {"revision": N}
  *
  * Invariants:
- * - Every route is declared `admin`: the admin guard runs before anything else, so a refused
- *   caller never has its body read.
+ * - Every route is declared `admin` (writes: role `directory-writer`; the read: `auditor`): the
+ *   admin guard runs before anything else, so a refused caller never has its body read.
+ * - Every write goes through the audit log: a `directory.write` record with the actor and the
+ *   state before and after (for a member, the org, the user and the role) is kept before the write
+ *   is made; a record the log cannot keep answers 503 and nothing is written. `before` is read
+ *   from the store just before the write.
  * - Every rule about what may be written (ids, roles, one owner, the default org) lives in the
  *   store's mutations; a refused write (400, 404) has changed nothing, in any store.
  * - A refused write is answered from the error catalogue: the public code and, as `reason`, the
@@ -18,10 +22,12 @@
  * - A store that cannot answer is 503 `unavailable`; the detail goes to the log, not the client.
  */
 import type { Request } from 'express';
+import type { AuditLog } from '../../audit/index.js';
 import { OrgwardenError } from '../../contract/errors.js';
 import { directoryValidation } from '../../directory/validate.js';
 import type { DirectoryStore, OrgRecord } from '../../directory/types.js';
 import type { StoredRole } from '../../contract/roles.js';
+import { auditedRequest } from '../audited-request.js';
 import { ApiError, sendJson } from '../errors.js';
 import { parseMemberBody, parseRecordBody } from '../inbound/directory-bodies.js';
 import { readJsonBody } from '../json-body.js';
@@ -35,13 +41,14 @@ export interface DirectoryRoutesDeps {
   warn: (message: string, fields: Record<string, unknown>) => void;
   /** The tenancy's default org: its case variants are not org ids (`tenancy.default_org`). */
   defaultOrg: string;
+  audit: AuditLog;
 }
 
 const ORG_PATH = '/v1/directory/orgs/:org';
 const MEMBER_PATH = '/v1/directory/orgs/:org/members/:user';
 
 export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
-  const { directory, maxBodyBytes } = deps;
+  const { directory, maxBodyBytes, audit } = deps;
   const validation = directoryValidation(deps.defaultOrg);
 
   /** Runs one store call; a store that cannot answer is 503 `unavailable`, its detail logged. */
@@ -76,8 +83,36 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
     path,
     operation,
     auth: 'admin',
+    role: method === 'GET' ? 'auditor' : 'directory-writer',
     handle,
   });
+  /**
+   * The org's record before a write (null: none, or an id the store refuses — the write is then
+   * refused the same way, and recorded as failed). A store that cannot answer is 503 here already.
+   */
+  const recordBefore = (req: Request, org: string) =>
+    store(req, () =>
+      directory.getOrg(org).catch((err: unknown) => {
+        if (err instanceof OrgwardenError && err.code === 'directory_unavailable') throw err;
+        return null;
+      }),
+    );
+  const roleBefore = async (req: Request, org: string, user: string) =>
+    (await recordBefore(req, org))?.members.find((m) => m.user === user)?.role ?? null;
+  /** Makes the write through the audit log; the closing record carries the new revision. */
+  const write = (
+    req: Request,
+    before: Record<string, unknown>,
+    after: Record<string, unknown>,
+    call: () => Promise<{ revision: number }>,
+  ) =>
+    auditedRequest(
+      audit,
+      req,
+      { action: 'directory.write', before, after },
+      () => store(req, call),
+      (r) => ({ ok: true, after: { ...after, revision: r.revision } }),
+    );
 
   return [
     route('GET', ORG_PATH, 'directory_org_get', async (req, res) => {
@@ -91,39 +126,38 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): ManagementRoute[] {
       const org = param(req, 'org');
       const body = await readJsonBody(req, maxBodyBytes);
       // The store validates the record field by field (and refuses the default org) before writing.
-      sendJson(
-        res,
-        200,
-        revision(await store(req, () => directory.putOrg(parseRecordBody(org, body) as OrgRecord))),
-      );
+      const record = parseRecordBody(org, body) as OrgRecord;
+      const before = { org, record: await recordBefore(req, org) };
+      const after = { org, record };
+      sendJson(res, 200, revision(await write(req, before, after, () => directory.putOrg(record))));
     }),
     route('DELETE', ORG_PATH, 'directory_org_delete', async (req, res) => {
-      sendJson(res, 200, revision(await store(req, () => directory.deleteOrg(param(req, 'org')))));
+      const org = param(req, 'org');
+      const before = { org, record: await recordBefore(req, org) };
+      const after = { org, record: null };
+      sendJson(res, 200, revision(await write(req, before, after, () => directory.deleteOrg(org))));
     }),
     route('PUT', MEMBER_PATH, 'directory_member_put', async (req, res) => {
       const body = await readJsonBody(req, maxBodyBytes);
+      const [org, user] = [param(req, 'org'), param(req, 'user')];
       // The store validates org, user and role before writing.
+      const role = parseMemberBody(body) as StoredRole;
+      const before = { org, user, role: await roleBefore(req, org, user) };
+      const after = { org, user, role };
       sendJson(
         res,
         200,
-        revision(
-          await store(req, () =>
-            directory.putMember(
-              param(req, 'org'),
-              param(req, 'user'),
-              parseMemberBody(body) as StoredRole,
-            ),
-          ),
-        ),
+        revision(await write(req, before, after, () => directory.putMember(org, user, role))),
       );
     }),
     route('DELETE', MEMBER_PATH, 'directory_member_delete', async (req, res) => {
+      const [org, user] = [param(req, 'org'), param(req, 'user')];
+      const before = { org, user, role: await roleBefore(req, org, user) };
+      const after = { org, user, role: null };
       sendJson(
         res,
         200,
-        revision(
-          await store(req, () => directory.removeMember(param(req, 'org'), param(req, 'user'))),
-        ),
+        revision(await write(req, before, after, () => directory.removeMember(org, user))),
       );
     }),
   ];
