@@ -1,0 +1,50 @@
+/**
+ * The metric names orgwarden exports, for the tests that check the alert rules and the Grafana
+ * dashboard name only those: read from a started orgwarden's `/metrics`, with a Redis directory
+ * and the forward-auth manifest configured (so the Redis and route metrics exist), after one
+ * decision of each outcome.
+ */
+import path from 'node:path';
+import { exportedMetricNames } from '../../src/evidence/certify/promql-names.js';
+import { deletePrefix, uniquePrefix } from '../directory/helpers.js';
+import { postJson, session, startTestApp } from '../support/app.js';
+import { TEST_BUNDLE } from '../support/paths.js';
+
+/**
+ * Metrics that the staged-rollout and audit work add to orgwarden (docs/metrics.md will list
+ * them with their parts): named by the rules and the dashboard already, not exported by this
+ * build yet. Remove each entry once its metric is exported; the test then checks it for real.
+ */
+export const PENDING_METRICS: readonly string[] = [
+  'orgwarden_rollout_state',
+  'orgwarden_rollout_killed',
+  'orgwarden_rollout_cohort_percent',
+  'orgwarden_rollout_cohort_orgs',
+  'orgwarden_rollout_stage_index',
+  'orgwarden_rollout_advances_total',
+];
+/** Prefixes of pending metrics whose names are not fixed yet (the audit log's own counters). */
+export const PENDING_PREFIXES: readonly string[] = ['orgwarden_audit_'];
+
+export const isPending = (name: string) =>
+  PENDING_METRICS.includes(name) || PENDING_PREFIXES.some((p) => name.startsWith(p));
+
+/** The names a started orgwarden exports (histograms with `_bucket`, `_sum`, `_count`). */
+export async function exportedByOrgwarden(): Promise<Set<string>> {
+  const prefix = uniquePrefix();
+  const { app, url } = await startTestApp({
+    multiTenant: true,
+    redis: { url: 'redis://127.0.0.1:6379/0', key_prefix: prefix },
+    extra: { policy: { bundle: TEST_BUNDLE, routes: path.resolve('policies', 'routes.yaml') } },
+  });
+  try {
+    const token = await session('alice');
+    await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'org.read' });
+    await postJson(`${url}/v1/authorize`, { token, org: 'acme', action: 'made.up' });
+    const res = await fetch(`${url}/metrics`);
+    return exportedMetricNames(await res.text());
+  } finally {
+    await app.stop();
+    await deletePrefix(prefix);
+  }
+}
