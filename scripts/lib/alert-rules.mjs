@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, isSeq } from 'yaml';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SOURCE_FILE = path.join(ROOT, 'deploy/prometheus/orgwarden-rules.source.yml');
+const SOURCE_FILE = path.join(ROOT, 'deploy/prometheus/orgwarden-rules.source.yml');
 export const RULES_FILE = path.join(ROOT, 'deploy/prometheus/orgwarden-rules.yml');
 /** docs/alerts.md in the repository, as a browser shows it. */
 export const DEFAULT_RUNBOOK_BASE =
@@ -38,7 +38,7 @@ export function checkRunbookBase(base) {
 }
 
 /** The anchor GitHub gives a `### Name` heading made of letters and digits: the name in lower case. */
-export const runbookAnchor = (alert) => alert.toLowerCase();
+const runbookAnchor = (alert) => alert.toLowerCase();
 
 /** The rules file text for `source` (the source file's text) and `runbookBase`. */
 export function renderAlertRules(source, runbookBase = DEFAULT_RUNBOOK_BASE) {

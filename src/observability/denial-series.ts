@@ -19,9 +19,9 @@ import type { Registry } from 'prom-client';
 import { isReason } from '../contract/reasons.js';
 import { localCounter, type CountSeries } from './local-series.js';
 
-export const UNKNOWN_LABEL = 'unknown';
+const UNKNOWN_LABEL = 'unknown';
 /** The `route` of a decision that came through no forward-auth route. */
-export const NO_ROUTE_LABEL = 'none';
+const NO_ROUTE_LABEL = 'none';
 const OTHER_REASON = 'other';
 
 export interface DenialSeries {
@@ -59,7 +59,7 @@ export function createDenialSeries(registry: Registry): DenialSeries {
   /** The reason table of a route label, created on its first denial. */
   function routeSeries(row: ActionRow, label: string): ByReason {
     let table = row.byRoute.get(label);
-    if (!table) row.byRoute.set(label, (table = new Map()));
+    if (!table) row.byRoute.set(label, (table = new Map<string, CountSeries>()));
     return table;
   }
 

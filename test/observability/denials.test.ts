@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import type { DecisionRecord } from '../../src/contract/decision.js';
 import { REASONS } from '../../src/contract/reasons.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { postJson, session, startTestApp } from '../support/app.js';
@@ -34,7 +35,9 @@ describe('orgwarden_denials_total (unit)', () => {
 
   it('counts each deny by action, route and reason; allows are not denials', async () => {
     const metrics = setup();
-    const observe = metrics.decisionObserver.onDecision;
+    const observe = (r: DecisionRecord) => {
+      metrics.decisionObserver.onDecision(r);
+    };
     observe(record({ action: 'org.read' })); // an allow
     observe(record({ ...deny(), action: 'org.read' }));
     observe(record({ ...deny(), action: 'org.read' }));
@@ -65,7 +68,9 @@ describe('orgwarden_denials_total (unit)', () => {
 
   it('labels an action outside the catalogue and a route outside the manifest `unknown`, an unknown reason `other`', async () => {
     const metrics = setup();
-    const observe = metrics.decisionObserver.onDecision;
+    const observe = (r: DecisionRecord) => {
+      metrics.decisionObserver.onDecision(r);
+    };
     const unknownAction = deny({ reason: 'unknown_action', detail: null, spoof: false });
     observe(record({ ...unknownAction, action: 'org.raed' }));
     observe(record({ ...unknownAction, action: '__proto__' }));
@@ -91,7 +96,9 @@ describe('orgwarden_denials_total (unit)', () => {
 
   it('gives the actions of a reloaded catalogue their own label, and keeps the earlier ones', async () => {
     const metrics = setup();
-    const observe = metrics.decisionObserver.onDecision;
+    const observe = (r: DecisionRecord) => {
+      metrics.decisionObserver.onDecision(r);
+    };
     const denyNew = {
       ...deny({ reason: 'insufficient_role', detail: null, spoof: false }),
       action: 'reports.export',

@@ -15,7 +15,7 @@ import { TEST_BUNDLE } from '../support/paths.js';
  * them with their parts): named by the rules and the dashboard already, not exported by this
  * build yet. Remove each entry once its metric is exported; the test then checks it for real.
  */
-export const PENDING_METRICS: readonly string[] = [
+const PENDING_METRICS: readonly string[] = [
   'orgwarden_rollout_state',
   'orgwarden_rollout_killed',
   'orgwarden_rollout_cohort_percent',
@@ -24,7 +24,7 @@ export const PENDING_METRICS: readonly string[] = [
   'orgwarden_rollout_advances_total',
 ];
 /** Prefixes of pending metrics whose names are not fixed yet (the audit log's own counters). */
-export const PENDING_PREFIXES: readonly string[] = ['orgwarden_audit_'];
+const PENDING_PREFIXES: readonly string[] = ['orgwarden_audit_'];
 
 export const isPending = (name: string) =>
   PENDING_METRICS.includes(name) || PENDING_PREFIXES.some((p) => name.startsWith(p));
