@@ -21,7 +21,8 @@ import {
   readSource,
   renderAlertRules,
 } from '../../scripts/lib/alert-rules.mjs';
-import { exportedByOrgwarden, isPending } from './exported-metrics.js';
+import { exportedByOrgwarden } from './exported-metrics.js';
+import { isPending } from './pending-metrics.js';
 
 const run = promisify(execFile);
 const RULES = path.resolve('deploy', 'prometheus', 'orgwarden-rules.yml');

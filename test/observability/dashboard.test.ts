@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { metricNamesIn } from '../../src/evidence/certify/promql-names.js';
-import { exportedByOrgwarden, isPending } from './exported-metrics.js';
+import { exportedByOrgwarden } from './exported-metrics.js';
+import { isPending } from './pending-metrics.js';
 
 const run = promisify(execFile);
 const DASHBOARD = path.resolve('deploy', 'grafana', 'orgwarden.json');
