@@ -4,11 +4,13 @@
  * route").
  *
  * Label invariant: every value is from a closed set, whatever the record holds.
- * - `action`: an action of a catalogue the active policy had since start, else `unknown`.
+ * - `action`: an action of the active policy's catalogue, else `unknown` (after a reload that
+ *   drops an action, its further denials count as `unknown`; its earlier series stay exported).
  * - `route`: `none` for a decision that came through no route (every surface but forward-auth);
  *   a route of the manifest (its name: methods and path pattern as written there), else `unknown`.
  * - `reason`: a reason code of the contract, else `other`.
- * So the series are at most (actions + 1) × (routes + 2) × (reasons + 1), however many distinct
+ * So the series are at most (actions + 1) × (routes + 2) × (reasons + 1) — actions: those of every
+ * catalogue active since start — however many distinct
  * strings callers send. The product is too large to export at zero up front, so a series appears
  * on the first denial of its combination.
  *
@@ -27,8 +29,8 @@ const OTHER_REASON = 'other';
 export interface DenialSeries {
   /** Count one deny. `route` is the forward-auth route's name, undefined on other surfaces. */
   count(action: string, route: string | undefined, reason: string): void;
-  /** Actions of a newly active catalogue get their own label; the earlier ones keep theirs. */
-  addActions(actions: Iterable<string>): void;
+  /** The actions of the active catalogue: only these are labelled as themselves. */
+  setActions(actions: Iterable<string>): void;
   /** The names of the manifest's routes (loaded once, at start). */
   addRoutes(routes: Iterable<string>): void;
 }
@@ -86,8 +88,11 @@ export function createDenialSeries(registry: Registry): DenialSeries {
       const label = routes.has(route) ? route : UNKNOWN_LABEL;
       reasonSeries(row, routeSeries(row, label), label, reason).inc();
     },
-    addActions(actions) {
-      for (const action of actions) if (!rows.has(action)) rows.set(action, newRow(action));
+    setActions(actions) {
+      const active = new Set(actions);
+      for (const action of rows.keys()) if (!active.has(action)) rows.delete(action);
+      // A returning action gets a fresh row; its series are found again by their labels.
+      for (const action of active) if (!rows.has(action)) rows.set(action, newRow(action));
     },
     addRoutes(names) {
       for (const name of names) routes.add(name);

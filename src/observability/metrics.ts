@@ -82,8 +82,8 @@ export interface Metrics {
   observeState(sources: StateSources): void;
   /**
    * The label values of `orgwarden_denials_total`: the actions of the active policy's catalogue
-   * (again after every reload that changes it; earlier actions keep their label) and the names
-   * of the forward-auth routes. Until told, every action and route is `unknown`.
+   * (again after every successful reload) and the names of the forward-auth routes. Until told,
+   * every action and route is `unknown`.
    */
   observeVocabulary(vocabulary: { actions?: Iterable<string>; routes?: Iterable<string> }): void;
 }
@@ -325,7 +325,7 @@ export function createMetrics(
       state = sources;
     },
     observeVocabulary({ actions, routes }) {
-      if (actions) denials.addActions(actions);
+      if (actions) denials.setActions(actions);
       if (routes) denials.addRoutes(routes);
     },
   };
