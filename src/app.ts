@@ -12,6 +12,7 @@ import { createDirectoryStore, createRedisClient } from './directory/index.js';
 import type { DirectoryStore } from './directory/types.js';
 import type { FileStorePeers } from './directory/index.js';
 import type { ActivePolicy } from './engine/active-policy.js';
+import { catalogueFromPolicyData } from './contract/policy-catalogue.js';
 import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
 import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
 import {
@@ -47,6 +48,7 @@ import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdow
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
+import { buildFacts } from './observability/build-info.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import {
   DECISION_LOG_CLOSE_TIMEOUT_MS,
@@ -137,7 +139,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const now = deps.now ?? Date.now;
   const closers: (() => Promise<void>)[] = [];
   try {
-    const metrics = createMetrics(deps.registry ?? new Registry());
+    const metrics = createMetrics(deps.registry ?? new Registry(), buildFacts());
     const auditLog = withFields(logger, { component: 'audit' });
     const auditRedis = config.redis;
     // Its Redis failures are counted as orgwarden_audit_refused_total{cause="store_unavailable"}.
@@ -212,8 +214,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...(deps.peers ? { peers: deps.peers.policy } : {}),
     });
     closers.push(() => rollout.close());
+    // The denial metrics label actions of the active catalogue; a reload may add actions.
+    const catalogueActions = () =>
+      catalogueFromPolicyData({ ...rollout.active.current()?.data })?.keys();
     rollout.onReload((outcome) => {
       if (!outcome.ok) metrics.policyLoadFailed();
+      else metrics.observeVocabulary({ actions: catalogueActions() });
       // Reloads through the admin API are recorded by their route, with the actor; these are the
       // ones nobody asked for there (SIGHUP, the file watcher): recorded after the fact.
       if (outcome.trigger === 'watch' || outcome.trigger === 'sighup')
@@ -230,11 +236,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
     rollout.shadow.onDisagreement((d) => metrics.shadowDisagreed(d));
     const policy = rollout.active;
+    metrics.observeVocabulary({ actions: catalogueActions() });
     const routeManifest = await loadForwardAuthManifest(config.policy, {
       ...policy.current()?.data,
     });
     if (routeManifest.table)
       routeActions = routeActionFlags(routeManifest.table, { ...policy.current()?.data });
+    if (routeManifest.table)
+      metrics.observeVocabulary({ routes: routeManifest.table.routes.map((r) => r.name) });
     if (routeManifest.table)
       logger.info('forward-auth routes loaded', {
         routes: routeManifest.table.routes.length,

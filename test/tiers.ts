@@ -49,9 +49,11 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/security/gateway-identity-headers.property.test.ts',
     'test/http/shutdown-rolling-restart.test.ts',
   ],
-  'Prometheus and promtool (the alert rules)': [
+  // alert-rules and dashboard also read the metric names from an orgwarden with a Redis directory.
+  'Prometheus and promtool (the alert rules, the Grafana dashboard)': [
     'test/observability/alert-rules.test.ts',
     'test/observability/alerts-e2e.test.ts',
+    'test/observability/dashboard.test.ts',
   ],
   'the pinned OPA CLI (compiles policies other than the prebuilt default, or proves the prebuilt one)':
     [

@@ -153,6 +153,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       requested_org: requested,
       action: request.action,
       resource: request.resource,
+      route: request.route,
       spoof_source: decision.spoof ? spoofSource(decision, requested.source) : null,
       time,
       latency_s: (performance.now() - started) / 1000,

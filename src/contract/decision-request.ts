@@ -26,6 +26,8 @@ export interface DecisionQuestion {
   action: string;
   resource: ResourceRef | null;
   context: Record<string, string>;
+  /** The forward-auth route the request matched (its manifest name); absent on other surfaces. */
+  route?: string;
 }
 
 export interface CredentialRequest extends DecisionQuestion {

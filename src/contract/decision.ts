@@ -25,6 +25,8 @@ export interface DecisionRecord {
   requested_org: { id: string; source: OrgSource };
   action: string;
   resource: { type: string | null; id: string | null; org: string | null } | null;
+  /** The forward-auth route the request matched (its manifest name); undefined on other surfaces. */
+  route?: string | undefined;
   /** Where a spoofed org came from, when `decision.spoof`. */
   spoof_source: SpoofSource | null;
   time: Date;

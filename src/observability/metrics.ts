@@ -5,10 +5,12 @@
  * read exact values.
  *
  * Label invariant: every label value comes from a closed set (decision kinds, reason codes, spoof
- * sources, cache layers, components, drop causes), except the policy revision, which changes only
- * on a reload and has one series at a time. No label ever carries a user, token, org or decision
- * id. Every known label combination is created at zero up front, so `rate()` sees the first event
- * and dashboards see "none" instead of "no data".
+ * sources, cache layers, components, drop causes, the catalogue's actions, the manifest's routes),
+ * except the policy revision (on `orgwarden_policy_info` and `orgwarden_build_info`), which
+ * changes only on a reload and has one series at a time. No label ever carries a user, token, org
+ * or decision id. Every known label combination is created at zero up front, so `rate()` sees the
+ * first event and dashboards see "none" instead of "no data" — except the denials by action and
+ * route, whose product is too large for that (denial-series.ts).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
@@ -24,6 +26,7 @@ import { SPOOF_SOURCES } from '../contract/org-sources.js';
 import { REASONS } from '../contract/reasons.js';
 import { FLIP_SOURCES, type FlipSource } from '../contract/tenancy-switch.js';
 import { decisionLabels, ORG_SWITCH_DETAILS } from './decision-labels.js';
+import { createDenialSeries } from './denial-series.js';
 import {
   localCounter,
   localHistogram,
@@ -58,7 +61,7 @@ export interface DecisionLogCounters {
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Counts every decision: by kind/decision/reason, spoofs, org-switch failures, latency. */
+  /** Counts every decision: by kind/decision/reason, denials by action and route, spoofs, org-switch failures, latency. */
   readonly decisionObserver: DecisionObserver;
   /** The directory stores' `stats` callback: cache hits and misses by layer. */
   readonly directoryCacheStats: CacheStats;
@@ -77,11 +80,34 @@ export interface Metrics {
   decisionMemoLookup(outcome: 'hit' | 'miss'): void;
   /** Where the multi-tenant and policy gauges read from; until called they report nothing. */
   observeState(sources: StateSources): void;
+  /**
+   * The label values of `orgwarden_denials_total`: the actions of the active policy's catalogue
+   * (again after every successful reload) and the names of the forward-auth routes. Until told,
+   * every action and route is `unknown`.
+   */
+  observeVocabulary(vocabulary: { actions?: Iterable<string>; routes?: Iterable<string> }): void;
 }
 
-export function createMetrics(registry: Registry): Metrics {
+/** What `orgwarden_build_info` says about the build besides the policy revision. */
+export interface BuildFacts {
+  /** The package version (package.json). */
+  version: string;
+  /** The Node.js version running it (`process.version`). */
+  nodeVersion: string;
+}
+
+interface Bound {
+  count: CountSeries;
+  latency: ObserveSeries;
+}
+
+export function createMetrics(
+  registry: Registry,
+  build: BuildFacts = { version: 'unknown', nodeVersion: process.version },
+): Metrics {
   const registers = [registry];
   let state: StateSources | null = null;
+  const denials = createDenialSeries(registry);
 
   // Counted on every decision: plain-number series (local-series.ts), read at scrape time.
   const decisions = localCounter({
@@ -135,6 +161,20 @@ export function createMetrics(registry: Registry): Metrics {
       this.reset();
       const active = state?.activePolicy();
       if (active) this.set({ revision: active.revision }, 1);
+    },
+  });
+  new Gauge({
+    name: 'orgwarden_build_info',
+    help: 'Always 1, labelled with the package version, the revision of the active policy (none while no policy is active) and the Node.js version.',
+    labelNames: ['version', 'policy_revision', 'node_version'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const revision = state?.activePolicy()?.revision ?? 'none';
+      this.set(
+        { version: build.version, policy_revision: revision, node_version: build.nodeVersion },
+        1,
+      );
     },
   });
   new Gauge({
@@ -200,21 +240,27 @@ export function createMetrics(registry: Registry): Metrics {
   memoHits.inc(0);
   memoMisses.inc(0);
 
-  /** The series of each (kind, outcome, reason), bound once; `seriesOf` adds any other. */
-  const decisionSeries = new Map<string, { count: CountSeries; latency: ObserveSeries }>();
-  const seriesOf = (record: DecisionRecord) => {
-    const key = `${record.kind}\u0000${String(record.decision.allow)}\u0000${record.decision.reason}`;
-    const known = decisionSeries.get(key);
+  /**
+   * The series of each (kind, outcome, reason), bound once and found by the record's own strings
+   * (kind, then deny/allow, then reason: no key is built per decision); `seriesOf` adds any other.
+   */
+  const decisionSeries = new Map<string, [deny: Map<string, Bound>, allow: Map<string, Bound>]>();
+  const seriesOf = (record: DecisionRecord): Bound => {
+    const byReason = decisionSeries.get(record.kind)?.[record.decision.allow ? 1 : 0];
+    const known = byReason?.get(record.decision.reason);
     if (known) return known;
     const labels = decisionLabels(record).decision;
     const series = {
       count: decisions.series(labels),
       latency: latency.series({ kind: labels.kind }),
     };
-    // Only a record whose labels are its own values is remembered: the map's keys stay the
+    // Only a record whose labels are its own values is remembered: the maps' keys stay the
     // closed set too, whatever a policy returns.
-    if (labels.kind === record.kind && labels.reason === record.decision.reason)
-      decisionSeries.set(key, series);
+    if (labels.kind === record.kind && labels.reason === record.decision.reason) {
+      let byOutcome = decisionSeries.get(labels.kind);
+      if (!byOutcome) decisionSeries.set(labels.kind, (byOutcome = [new Map(), new Map()]));
+      byOutcome[record.decision.allow ? 1 : 0].set(labels.reason, series);
+    }
     return series;
   };
   for (const kind of DECISION_KINDS) {
@@ -243,6 +289,8 @@ export function createMetrics(registry: Registry): Metrics {
         const series = seriesOf(record);
         series.count.inc();
         series.latency.observe(record.latency_s);
+        if (!record.decision.allow)
+          denials.count(record.action, record.route, record.decision.reason);
         // Only a spoof or an access_denied can count as a spoof attempt or an org-switch failure.
         if (!record.decision.spoof && record.decision.reason !== 'access_denied') return;
         const labels = decisionLabels(record);
@@ -275,6 +323,10 @@ export function createMetrics(registry: Registry): Metrics {
     decisionMemoLookup: (outcome) => (outcome === 'hit' ? memoHits : memoMisses).inc(),
     observeState(sources) {
       state = sources;
+    },
+    observeVocabulary({ actions, routes }) {
+      if (actions) denials.setActions(actions);
+      if (routes) denials.addRoutes(routes);
     },
   };
 }

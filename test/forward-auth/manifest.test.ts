@@ -45,6 +45,16 @@ function issuesOf(text: string): string[] {
 const segments = (p: string) => (p === '/' ? [] : p.slice(1).split('/'));
 
 describe('the default manifest (policies/routes.yaml)', () => {
+  it('names each route by its methods and path pattern as written, uniquely (the metrics label)', () => {
+    const names = defaultTable().routes.map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('GET /api/orgs/{org}');
+    const listed = parse(
+      'routes:\n  - { method: [GET, HEAD], path: /api/orgs, action: orgs.list, org: [] }\n',
+    );
+    expect(listed.routes.map((r) => r.name)).toEqual(['GET,HEAD /api/orgs']);
+  });
+
   it('covers exactly the routes of the product API, each with its action', () => {
     const routes = defaultTable().routes.flatMap((r) =>
       r.methods.map((m) => `${m} ${r.pattern} ${r.action}`),

@@ -1,7 +1,10 @@
 /**
  * The alerting rules: valid for Prometheus (`promtool check rules`), their unit tests pass
- * (`promtool test rules`), every alert is explained in docs/alerts.md and every metric in
- * docs/metrics.md. promtool comes with the `prometheus` package (.ci/run installs it).
+ * (`promtool test rules`), the committed file is what scripts/alert-rules.mjs builds from its
+ * source with the default runbook base, every alert's runbook_url points at its heading of
+ * docs/alerts.md, every metric is described in docs/metrics.md, and the rules name only metrics
+ * orgwarden exports (a started orgwarden with Redis, plus the pending rollout and audit metrics).
+ * promtool comes with the `prometheus` package (.ci/run installs it).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +14,15 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { metricNamesIn } from '../../src/evidence/certify/promql-names.js';
+import {
+  checkRunbookBase,
+  DEFAULT_RUNBOOK_BASE,
+  readSource,
+  renderAlertRules,
+} from '../../scripts/lib/alert-rules.mjs';
+import { exportedByOrgwarden } from './exported-metrics.js';
+import { isPending } from './pending-metrics.js';
 
 const run = promisify(execFile);
 const RULES = path.resolve('deploy', 'prometheus', 'orgwarden-rules.yml');
@@ -43,17 +55,52 @@ describe('promtool', () => {
   });
 });
 
+describe('the rules build (scripts/alert-rules.mjs)', () => {
+  it('the committed rules file is the build of its source with the default runbook base', () => {
+    expect(readFileSync(RULES, 'utf8')).toBe(renderAlertRules(readSource()));
+  });
+
+  it('puts a given base into every runbook_url, and refuses a base that is not an absolute URL', () => {
+    const base = 'https://wiki.example.com/sre/orgwarden-alerts';
+    const built = parse(renderAlertRules(readSource(), base)) as { groups: { rules: Rule[] }[] };
+    const urls = built.groups.flatMap((g) => g.rules).map((r) => r.annotations?.runbook_url);
+    expect(urls.length).toBe(alerts().length);
+    for (const url of urls)
+      expect(url).toMatch(/^https:\/\/wiki\.example\.com\/sre\/orgwarden-alerts#orgwarden[a-z]+$/);
+    expect(() => checkRunbookBase('docs/alerts.md')).toThrow(
+      '--runbook-base: "docs/alerts.md" is not an absolute URL',
+    );
+    expect(() => checkRunbookBase('ftp://x/alerts')).toThrow('must be an http or https URL');
+    expect(() => checkRunbookBase('https://x/alerts#top')).toThrow('must not have a fragment');
+  });
+});
+
 describe('documentation', () => {
   const alertsDoc = readFileSync(path.resolve('docs', 'alerts.md'), 'utf8');
   const metricsDoc = readFileSync(path.resolve('docs', 'metrics.md'), 'utf8');
 
-  it('explains every alert in docs/alerts.md, and each alert links to its section', () => {
+  /** The anchors GitHub gives the headings of docs/alerts.md. */
+  const anchors = new Set(
+    [...alertsDoc.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) =>
+      (heading as string)
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 _-]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+
+  it('explains every alert in docs/alerts.md, and each runbook_url points at its heading', () => {
     for (const rule of alerts()) {
       const name = rule.alert as string;
       expect(alertsDoc, name).toContain(`\n### ${name}\n`);
-      expect(rule.annotations?.runbook).toBe(`docs/alerts.md#${name.toLowerCase()}`);
+      const url = rule.annotations?.runbook_url ?? '';
+      expect(url, name).toBe(`${DEFAULT_RUNBOOK_BASE}#${name.toLowerCase()}`);
+      expect(new URL(url).protocol).toBe('https:');
+      expect(anchors, name).toContain(new URL(url).hash.slice(1));
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
     }
+    expect(DEFAULT_RUNBOOK_BASE).toMatch(/^https:\/\/.+\/docs\/alerts\.md$/);
   });
 
   it('describes every metric in docs/metrics.md', async () => {
@@ -63,14 +110,14 @@ describe('documentation', () => {
     for (const name of names) expect(metricsDoc, name).toContain(`\`${name}\``);
   });
 
-  it('only uses metrics orgwarden exports', async () => {
-    const metrics = createMetrics(new Registry());
-    const known = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
-    for (const rule of alerts()) {
-      for (const [used] of rule.expr.matchAll(/orgwarden_[a-z_]+/g)) {
-        const base = used.replace(/_(bucket|sum|count)$/, '');
-        expect(known.has(base), `${String(rule.alert)}: ${used}`).toBe(true);
-      }
-    }
+  it('only uses metrics orgwarden exports (or that the rollout and audit work adds)', async () => {
+    const known = await exportedByOrgwarden();
+    const unknown = alerts().flatMap((rule) =>
+      metricNamesIn(rule.expr)
+        .filter((name) => !known.has(name) && !isPending(name))
+        .map((name) => `${String(rule.alert)}: ${name}`),
+    );
+    expect(unknown).toEqual([]);
+    expect(alerts().map((r) => r.alert)).toContain('OrgwardenRolloutAdvancedWhileAlerting');
   });
 });

@@ -33,6 +33,7 @@ describe('aggregateMetrics', () => {
     expect(metricSum(body, 'orgwarden_decision_duration_seconds_count')).toBe(7);
     expect(metricSum(body, 'orgwarden_multi_tenant')).toBe(1);
     expect(metricSum(body, 'orgwarden_policy_info')).toBe(1);
+    expect(metricSum(body, 'orgwarden_build_info')).toBe(1);
     // the oldest load: a worker left behind shows
     expect(metricSum(body, 'orgwarden_policy_last_load_success_timestamp_seconds')).toBe(1);
   });
@@ -45,6 +46,8 @@ describe('aggregateMetrics', () => {
     expect(metricSum(body, 'orgwarden_multi_tenant')).toBe(1);
     expect(body).toContain('orgwarden_policy_info{revision="r1"} 1');
     expect(body).toContain('orgwarden_policy_info{revision="r2"} 1');
+    expect(body).toMatch(/orgwarden_build_info\{[^}]*policy_revision="r1"[^}]*\} 1\n/);
+    expect(body).toMatch(/orgwarden_build_info\{[^}]*policy_revision="r2"[^}]*\} 1\n/);
   });
 
   it("adds the primary's own metrics", async () => {

@@ -9,6 +9,7 @@
  *                                               outside the moment of a flip)
  *   orgwarden_policy_info                  max  1 per revision served by at least one worker; two
  *                                               series means the workers disagree
+ *   orgwarden_build_info                   max  as orgwarden_policy_info (the same revision label)
  *   orgwarden_policy_last_load_success_... min  the oldest active load: a worker left behind shows
  *   nodejs_eventloop_lag_*_seconds         max  the slowest worker (prom-client averages them)
  *
@@ -22,6 +23,7 @@ type Aggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
 const STATE_GAUGES: Readonly<Record<string, Aggregator>> = {
   orgwarden_multi_tenant: 'max',
   orgwarden_policy_info: 'max',
+  orgwarden_build_info: 'max',
   orgwarden_policy_last_load_success_timestamp_seconds: 'min',
   orgwarden_nodejs_eventloop_lag_seconds: 'max',
   orgwarden_nodejs_eventloop_lag_mean_seconds: 'max',

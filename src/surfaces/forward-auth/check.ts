@@ -76,6 +76,7 @@ export function createForwardAuthCheck(deps: ForwardAuthCheckDeps, prefix: strin
           }
         : null,
       context: Object.fromEntries(Object.entries(route.context).map(([k, t]) => [k, value(t)])),
+      route: route.name,
     };
     const decision = await deps.authorizer.decide(request);
     if (decision.allow) return allowAnswer(decision);

@@ -142,6 +142,7 @@ function checkEntry(
   if (issues.length > before) return null;
   return {
     entry: at,
+    name: `${methods.join(',')} ${entry.path as string}`,
     methods,
     pattern: entry.path as string,
     segments,

@@ -16,6 +16,11 @@ export type IdParamKind = 'org' | 'user';
 export interface RouteSpec {
   /** Where the route came from, for messages: `routes[3]`. */
   entry: string;
+  /**
+   * The route's name, its methods and path pattern as the manifest writes them
+   * (`GET /api/orgs/{org}`, `GET,HEAD /api/x`): unique in a manifest, the metrics' `route` label.
+   */
+  name: string;
   methods: readonly string[];
   pattern: string;
   segments: readonly PatternSegment[];

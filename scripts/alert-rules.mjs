@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * Writes deploy/prometheus/orgwarden-rules.yml from orgwarden-rules.source.yml, with a
+ * `runbook_url` annotation on every alert (scripts/lib/alert-rules.mjs).
+ *
+ *   node scripts/alert-rules.mjs                          the repository's docs as runbook base
+ *   node scripts/alert-rules.mjs --runbook-base URL       your copy of docs/alerts.md
+ *   node scripts/alert-rules.mjs --out FILE               write elsewhere (default: the repository's file)
+ *   node scripts/alert-rules.mjs --check                  exit 1 when the file is not what the source builds
+ *
+ * Bad options exit 2 with one line naming the option.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_RUNBOOK_BASE,
+  RULES_FILE,
+  readSource,
+  renderAlertRules,
+} from './lib/alert-rules.mjs';
+
+let options;
+let text;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      'runbook-base': { type: 'string', default: DEFAULT_RUNBOOK_BASE },
+      out: { type: 'string', default: RULES_FILE },
+      check: { type: 'boolean', default: false },
+    },
+  }));
+  text = renderAlertRules(readSource(), options['runbook-base']);
+} catch (err) {
+  console.error(`alert-rules: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+}
+const out = path.resolve(options.out);
+if (options.check) {
+  let current = '';
+  try {
+    current = readFileSync(out, 'utf8');
+  } catch {
+    // missing: stale
+  }
+  if (current !== text) {
+    console.error(`alert-rules: ${out} is stale; run npm run alert-rules`);
+    process.exit(1);
+  }
+} else {
+  writeFileSync(out, text);
+  console.log(`alert-rules: wrote ${out}`);
+}
