@@ -37,12 +37,14 @@ import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes, registrySource, type MetricsSource } from './http/routes/metrics.js';
 import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
+import { rolloutAdminRoutes } from './http/routes/rollout.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
 import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdown.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createRolloutMetrics } from './observability/rollout-metrics.js';
 import {
   DECISION_LOG_CLOSE_TIMEOUT_MS,
   openDecisionLog,
@@ -94,7 +96,7 @@ export interface App {
   readonly routes: readonly RegisteredRoute[];
   /** The metrics registry and the hooks other components count through (`policyLoadFailed`, `redisError`). */
   readonly metrics: Metrics;
-  /** The kill switch (`onFlip` is the hook for logs and metrics). */
+  /** The rollout and its kill switch (`onChange` / `onFlip` are the hooks for logs, metrics, audit). */
   readonly tenancy: TenancyControl;
   /** Policy reloads (`reload`, `onReload`) and the shadow candidate. */
   readonly rollout: PolicyRollout;
@@ -218,6 +220,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
     closers.push(() => tenancySwitch.close());
     tenancySwitch.onFlip((flip) => metrics.tenancyFlipped(flip));
+    const rolloutMetrics = createRolloutMetrics(metrics.registry, tenancySwitch);
     metrics.observeState({
       isMultiTenant: () => tenancySwitch.isMultiTenant(),
       activePolicy: () => policy.current(),
@@ -303,6 +306,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...policyStatusRoutes(policy, rollout),
       ...policyAdminRoutes(rollout),
       ...tenancyAdminRoutes(tenancySwitch, logger),
+      ...rolloutAdminRoutes({
+        control: tenancySwitch,
+        metrics: rolloutMetrics,
+        defaultOrg: config.tenancy.default_org,
+        logger,
+        now,
+      }),
       ...featuresRoutes({ authorizer }),
       ...directoryRoutes({
         directory,
