@@ -53,7 +53,19 @@ export async function createTenancyControl(
           unconfirmedIsUnavailable(deps.peers),
         )
       : createLocalTenancyControl(initial, defaultOrg, deps.now);
+  control.onFlip((flip) => {
+    // warn: a flip changes what every user of a non-default org can reach
+    logger.warn('multi-tenant switch flipped', {
+      component: 'tenancy',
+      multi_tenant: flip.multi_tenant,
+      previous: flip.previous,
+      source: flip.source,
+      version: flip.version,
+    });
+  });
   control.onChange((change) => {
+    // a flip is logged above; this logs the other changes (cohort, stage, hold, the kept rollout)
+    if ((servedName(change.after) === 'off') !== (servedName(change.before) === 'off')) return;
     // warn: a change alters what the users of some non-default orgs can reach
     logger.warn('multi-tenant rollout changed', {
       component: 'tenancy',

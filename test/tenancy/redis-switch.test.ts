@@ -85,7 +85,7 @@ describe('redis kill switch: state', () => {
     expect(log.lines).toContainEqual({
       level: 'info',
       message: 'tenancy switch seeded in redis',
-      fields: { multi_tenant: true, from: 'config' },
+      fields: { multi_tenant: true, rollout: 'on', from: 'config' },
     });
   });
 
@@ -158,7 +158,7 @@ describe('redis kill switch: state', () => {
     expect(log.lines).toContainEqual({
       level: 'info',
       message: 'tenancy switch seeded in redis',
-      fields: { multi_tenant: false, from: 'last_read_state' },
+      fields: { multi_tenant: false, rollout: 'on', from: 'last_read_state' },
     });
   });
 });
