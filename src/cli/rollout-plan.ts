@@ -68,27 +68,41 @@ const planSchema = z
       .prefault({}),
     stages: z.array(stageSchema).min(2, 'needs at least two stages'),
   })
-  .check((payload) => {
-    const { stages, default_org: defaultOrg } = payload.value;
-    const seen = new Set<string>();
-    stages.forEach((stage, index) => {
-      if (seen.has(stage.name))
-        payload.issues.push({
-          code: 'custom',
-          message: `stage name "${stage.name}" is used twice`,
-          path: ['stages', index, 'name'],
-          input: stage.name,
-        });
-      seen.add(stage.name);
-      if (stage.cohort.orgs.includes(defaultOrg))
-        payload.issues.push({
-          code: 'custom',
-          message: `the default org (${defaultOrg}) is never in a cohort`,
-          path: ['stages', index, 'cohort', 'orgs'],
-          input: stage.cohort.orgs,
-        });
-    });
-  });
+  // Rules across stages run whenever the names and the default org are readable, so their
+  // problems are reported together with any problem elsewhere (the stages may be half valid).
+  .superRefine(
+    (plan, ctx) => {
+      const stages = plan.stages as unknown[];
+      const seen = new Set<string>();
+      stages.forEach((raw, index) => {
+        const stage = raw as { name?: unknown; cohort?: { orgs?: unknown } };
+        if (typeof stage.name === 'string' && seen.has(stage.name))
+          ctx.addIssue({
+            code: 'custom',
+            message: `stage name "${stage.name}" is used twice`,
+            path: ['stages', index, 'name'],
+          });
+        if (typeof stage.name === 'string') seen.add(stage.name);
+        const orgs = stage.cohort?.orgs;
+        if (Array.isArray(orgs) && orgs.includes(plan.default_org))
+          ctx.addIssue({
+            code: 'custom',
+            message: `the default org (${plan.default_org}) is never in a cohort`,
+            path: ['stages', index, 'cohort', 'orgs'],
+          });
+      });
+    },
+    {
+      when: (payload) =>
+        Array.isArray((payload.value as { stages?: unknown }).stages) &&
+        payload.issues.every(
+          (issue) =>
+            issue.path?.[0] === 'stages'
+              ? issue.path.length > 2 && issue.path[2] !== 'name'
+              : issue.path?.[0] !== 'default_org',
+        ),
+    },
+  );
 
 export type RolloutPlan = z.output<typeof planSchema>;
 export type PlanStage = RolloutPlan['stages'][number];
