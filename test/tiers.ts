@@ -36,6 +36,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/security/redis-seed.property.test.ts',
     'test/surfaces/surfaces-redis.test.ts',
     'test/tenancy/redis-switch.test.ts',
+    'test/tenancy/rollout-replicas.test.ts',
     'test/tenancy/replicas.test.ts',
     'test/tenancy/runbook.test.ts',
     'test/tenancy/unanswered-flip.test.ts',
@@ -49,6 +50,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/http/shutdown-rolling-restart.test.ts',
   ],
   'Prometheus and promtool (the alert rules)': [
+    'test/tenancy/rollout-cli.test.ts',
     'test/observability/alert-rules.test.ts',
     'test/observability/alerts-e2e.test.ts',
   ],
