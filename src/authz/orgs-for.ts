@@ -96,7 +96,9 @@ export function createOrgsFor(deps: OrgsForDeps): (principal: Principal) => Prom
       .map((d) => ({ id: d.effective_org, role: d.role }));
     if (!cohort) return { ok: true, multi_tenant: true, orgs: listed.sort(defaultFirstThenById) };
     if (listed.length === 0) return { ok: true, multi_tenant: false };
-    const withDefault = all.includes(defaultOrg) ? [{ id: defaultOrg, role: null }, ...listed] : listed;
+    const withDefault = all.includes(defaultOrg)
+      ? [{ id: defaultOrg, role: null }, ...listed]
+      : listed;
     return { ok: true, multi_tenant: true, orgs: withDefault.sort(defaultFirstThenById) };
   };
 }

@@ -56,6 +56,7 @@ export function createRolloutAdmin(options: {
     } catch (err) {
       throw new Error(
         `the sidecar at ${target} did not answer: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
     const text = await res.text();

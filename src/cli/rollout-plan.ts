@@ -95,11 +95,10 @@ const planSchema = z
     {
       when: (payload) =>
         Array.isArray((payload.value as { stages?: unknown }).stages) &&
-        payload.issues.every(
-          (issue) =>
-            issue.path?.[0] === 'stages'
-              ? issue.path.length > 2 && issue.path[2] !== 'name'
-              : issue.path?.[0] !== 'default_org',
+        payload.issues.every((issue) =>
+          issue.path?.[0] === 'stages'
+            ? issue.path.length > 2 && issue.path[2] !== 'name'
+            : issue.path?.[0] !== 'default_org',
         ),
     },
   );
@@ -124,7 +123,9 @@ export function parsePlan(text: string, file = 'rollout plan'): RolloutPlan {
     parsed.issues
       .map((issue) => {
         const key = [...issue.path, ...(issue.key === undefined ? [] : [issue.key])]
-          .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+          .map((part, i) =>
+            typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`,
+          )
           .join('');
         return `${file}: ${key || '(document)'}: ${issue.message}`;
       })
@@ -137,7 +138,9 @@ export function loadPlan(file: string): RolloutPlan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PlanError(`${file}: cannot read: ${err instanceof Error ? err.message : String(err)}`);
+    throw new PlanError(
+      `${file}: cannot read: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return parsePlan(text, file);
 }

@@ -8,9 +8,12 @@ export interface PrometheusClient {
   rate(query: string): Promise<number>;
 }
 
-export class PrometheusError extends Error {}
+class PrometheusError extends Error {}
 
-export function createPrometheusClient(base: string, fetchFn: typeof fetch = fetch): PrometheusClient {
+export function createPrometheusClient(
+  base: string,
+  fetchFn: typeof fetch = fetch,
+): PrometheusClient {
   const root = base.replace(/\/+$/, '');
   async function get(path: string): Promise<unknown> {
     let res: Response;
@@ -52,7 +55,9 @@ export function createPrometheusClient(base: string, fetchFn: typeof fetch = fet
         result?: { value?: [number, string] }[];
       } | null;
       if (data?.resultType !== 'vector')
-        throw new PrometheusError(`Prometheus answered a ${String(data?.resultType)}, not a vector`);
+        throw new PrometheusError(
+          `Prometheus answered a ${String(data?.resultType)}, not a vector`,
+        );
       const sample = data.result?.[0]?.value?.[1];
       if (sample === undefined) return 0;
       const value = Number(sample);

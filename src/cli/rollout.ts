@@ -12,7 +12,12 @@
  *   sign-off role in the plan, and stores it in the rollout state.
  */
 import { parseFlags, UsageError } from './args.js';
-import { createRolloutAdmin, type RolloutAdmin, type RolloutStatus, type RolloutWrite } from './rollout-admin.js';
+import {
+  createRolloutAdmin,
+  type RolloutAdmin,
+  type RolloutStatus,
+  type RolloutWrite,
+} from './rollout-admin.js';
 import { checkExitCriteria } from './rollout-criteria.js';
 import { loadPlan, PlanError, type PlanStage, type RolloutPlan } from './rollout-plan.js';
 import { createPrometheusClient, type PrometheusClient } from './rollout-prometheus.js';
@@ -134,15 +139,14 @@ function describe(ctx: Context, s: RolloutStatus): void {
   const stage = r.stage === null ? null : plan.stages[r.stage];
   io.out(`serving: ${s.state}${s.killed ? ' (KILL SWITCH ENGAGED: every org off)' : ''}`);
   io.out(
-    `rollout: ${r.mode}${r.mode === 'cohort' ? ` (${r.orgs.length} listed org(s), ${r.percent}% by hash)` : ''}` +
-      `${r.held ? ', HELD' : ''}`,
+    `rollout: ${r.mode}${r.mode === 'cohort' ? ` (${r.orgs.length} listed org(s), ${r.percent}% by hash)` : ''}${r.held ? ', HELD' : ''}`,
   );
   io.out(
     `stage: ${r.stage === null ? 'none (not set from the plan)' : `${r.stage} ${stage?.name ?? '(not in this plan)'}`}` +
       `${r.since ? ` since ${r.since}` : ''}${r.signed_off_by ? `, signed off by ${r.signed_off_by}` : ''}`,
   );
   if (stage && !sameCohort(stage, r))
-    io.out(`warning: the rollout differs from the plan's cohort for stage ${r.stage}`);
+    io.out(`warning: the rollout differs from the plan's cohort for stage ${stage.name}`);
 }
 
 async function status(ctx: Context): Promise<number> {
@@ -151,10 +155,11 @@ async function status(ctx: Context): Promise<number> {
   const index = s.rollout.stage;
   const next = index === null ? 0 : index + 1;
   const stage = index === null ? undefined : ctx.plan.stages[index];
-  if (next < ctx.plan.stages.length) ctx.io.out(`next: stage ${next} ${ctx.plan.stages[next]?.name ?? ''}`);
+  if (next < ctx.plan.stages.length)
+    ctx.io.out(`next: stage ${next} ${ctx.plan.stages[next]?.name ?? ''}`);
   else ctx.io.out('next: none (the last stage)');
   if (stage) {
-    ctx.io.out(`exit criteria of stage ${index} ${stage.name}:`);
+    ctx.io.out(`exit criteria of stage ${String(index)} ${stage.name}:`);
     await checkExitCriteria({
       plan: ctx.plan,
       stage,
@@ -174,8 +179,10 @@ async function advance(
   reason: string | undefined,
 ): Promise<number> {
   const { plan, io } = ctx;
-  if (signedOffBy === undefined) throw new UsageError('rollout advance: --signed-off-by NAME is required');
-  if (force && reason === undefined) throw new UsageError('rollout advance: --force needs --reason TEXT');
+  if (signedOffBy === undefined)
+    throw new UsageError('rollout advance: --signed-off-by NAME is required');
+  if (force && reason === undefined)
+    throw new UsageError('rollout advance: --force needs --reason TEXT');
   const s = await ctx.admin.status();
   describe(ctx, s);
   const index = s.rollout.stage;
@@ -190,7 +197,8 @@ async function advance(
     return refuse(
       'the kill switch is engaged; resume first (PUT /v1/admin/tenancy {"multi_tenant": true}), or roll back',
     );
-  if (s.rollout.held) return refuse('the stage is held; release it with "orgwarden rollout hold --release"');
+  if (s.rollout.held)
+    return refuse('the stage is held; release it with "orgwarden rollout hold --release"');
   if (!next) return refuse(`stage ${String(index)} is the last stage of the plan`);
   // the sign-off belongs to the stage being left (from no stage: the first one)
   const signing = current ?? next;
@@ -224,7 +232,9 @@ async function advance(
     reason: reason ?? null,
     criteria,
   });
-  io.out(`done: stage ${nextIndex} ${next.name}, serving ${after.state}; every replica follows within 1 s`);
+  io.out(
+    `done: stage ${nextIndex} ${next.name}, serving ${after.state}; every replica follows within 1 s`,
+  );
   return 0;
 }
 
@@ -241,7 +251,9 @@ async function hold(ctx: Context, release: boolean): Promise<number> {
     reason: r.reason,
   });
   describe(ctx, after);
-  ctx.io.out(release ? 'released: advance may move on' : 'held: advance refuses until "hold --release"');
+  ctx.io.out(
+    release ? 'released: advance may move on' : 'held: advance refuses until "hold --release"',
+  );
   return 0;
 }
 
@@ -253,9 +265,21 @@ async function rollback(ctx: Context, toOff: boolean, reason: string | undefined
   const target = back === null ? undefined : ctx.plan.stages[back];
   const write: RolloutWrite =
     back === null || !target
-      ? { mode: 'off', orgs: [], percent: 0, stage: null, held: false, signed_off_by: null, reason: reason ?? null }
+      ? {
+          mode: 'off',
+          orgs: [],
+          percent: 0,
+          stage: null,
+          held: false,
+          signed_off_by: null,
+          reason: reason ?? null,
+        }
       : { ...stageWrite(target, back), reason: reason ?? null };
-  ctx.io.out(back === null ? 'rolling back to off ...' : `rolling back to stage ${back} ${target?.name ?? ''} ...`);
+  ctx.io.out(
+    back === null
+      ? 'rolling back to off ...'
+      : `rolling back to stage ${back} ${target?.name ?? ''} ...`,
+  );
   const after = await ctx.admin.set(write);
   describe(ctx, after);
   ctx.io.out('done; every replica follows within 1 s');

@@ -5,8 +5,7 @@
  */
 
 /** What a replica serves: multi-tenant for no org, for a cohort of orgs, or for every org. */
-export const ROLLOUT_STATES = ['off', 'cohort', 'on'] as const;
-export type RolloutStateName = (typeof ROLLOUT_STATES)[number];
+export type RolloutStateName = 'off' | 'cohort' | 'on';
 
 /** One immutable snapshot of the rollout. */
 export interface RolloutView {

@@ -18,7 +18,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 const STATES = ['off', 'cohort', 'on'] as const;
 export const ADVANCE_CRITERIA = ['met', 'overridden'] as const;
-export type AdvanceCriteria = (typeof ADVANCE_CRITERIA)[number];
+type AdvanceCriteria = (typeof ADVANCE_CRITERIA)[number];
 
 /** What the gauges read (the tenancy control's status, structurally). */
 export interface RolloutMetricsSource {

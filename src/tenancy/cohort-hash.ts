@@ -13,8 +13,10 @@ import { createHash } from 'node:crypto';
 export const COHORT_BUCKETS = 10_000;
 
 export function cohortBucket(org: string): number {
-  return createHash('sha256').update(`orgwarden-rollout:${org}`).digest().readUInt32BE(0) %
-    COHORT_BUCKETS;
+  return (
+    createHash('sha256').update(`orgwarden-rollout:${org}`).digest().readUInt32BE(0) %
+    COHORT_BUCKETS
+  );
 }
 
 /** `percent` is 0–100 with at most two decimals (validated where it enters). */

@@ -121,6 +121,5 @@ export type {
   TenancyControl,
   TenancyFlip,
   TenancyPeers,
-  TenancyStatus,
 } from './tenancy-control.js';
-export type { Rollout, TenancyState } from './rollout-state.js';
+export type { Rollout } from './rollout-state.js';

@@ -135,7 +135,12 @@ function readFields(fields: Record<string, string>): Read {
       unreadable: String(switchOn === null ? fields.multi_tenant : fields.rollout).slice(0, 64),
     };
   return {
-    state: { killed: !switchOn, rollout, changed_by: fields.changed_by || null },
+    state: {
+      killed: !switchOn,
+      rollout,
+      changed_by:
+        fields.changed_by === undefined || fields.changed_by === '' ? null : fields.changed_by,
+    },
     version,
     changeId,
     unreadable: null,

@@ -20,7 +20,7 @@ import type { RolloutStateName, RolloutView } from '../contract/tenancy-switch.j
 import { inPercentCohort } from './cohort-hash.js';
 
 /** The most orgs a cohort lists by name (more belong in a percentage). */
-export const MAX_COHORT_ORGS = 1000;
+const MAX_COHORT_ORGS = 1000;
 const MAX_TEXT = 500;
 
 export interface Rollout {
@@ -59,13 +59,15 @@ export const OFF_ROLLOUT: Rollout = {
   since: null,
 };
 
-
 const orgId = z.string().regex(ORG_ID_PATTERN, 'must be an org id (1-64 of A-Z a-z 0-9 . _ -)');
 const percent = z
   .number()
   .min(0)
   .max(100)
-  .refine((p) => Number.isInteger(Math.round(p * 100)) && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
+  .refine(
+    (p) => Number.isInteger(Math.round(p * 100)) && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9,
+    'at most two decimals',
+  );
 const text = z.string().min(1).max(MAX_TEXT);
 
 /** The cohort part, shared by the config key, the admin API and the plan file. */
@@ -79,12 +81,24 @@ export const cohortFields = {
 export function checkCohort(
   value: { mode: RolloutStateName; orgs: string[]; percent: number },
   defaultOrg: string | null,
-  issues: { push(issue: { code: 'custom'; message: string; path: PropertyKey[]; input: unknown }): void },
+  issues: {
+    push(issue: { code: 'custom'; message: string; path: PropertyKey[]; input: unknown }): void;
+  },
 ): void {
   if (value.mode !== 'cohort' && value.orgs.length > 0)
-    issues.push({ code: 'custom', message: 'only a cohort lists orgs', path: ['orgs'], input: value.orgs });
+    issues.push({
+      code: 'custom',
+      message: 'only a cohort lists orgs',
+      path: ['orgs'],
+      input: value.orgs,
+    });
   if (value.mode !== 'cohort' && value.percent !== 0)
-    issues.push({ code: 'custom', message: 'only a cohort has a percentage', path: ['percent'], input: value.percent });
+    issues.push({
+      code: 'custom',
+      message: 'only a cohort has a percentage',
+      path: ['percent'],
+      input: value.percent,
+    });
   if (defaultOrg !== null && value.orgs.includes(defaultOrg))
     issues.push({
       code: 'custom',
@@ -128,7 +142,7 @@ export function parseTenancyState(value: unknown): TenancyState | null {
   return { killed, rollout: normalise(parsed.data), changed_by };
 }
 
-export function normalise(rollout: Rollout): Rollout {
+function normalise(rollout: Rollout): Rollout {
   return { ...rollout, orgs: [...new Set(rollout.orgs)].sort() };
 }
 
@@ -142,7 +156,11 @@ export const ON_ROLLOUT: Rollout = { ...OFF_ROLLOUT, mode: 'on' };
  * What reads as the state when the stored one cannot be read (or before it was): every org off,
  * as the one-value switch's `false` (resuming it turns every org on, as `true` always did).
  */
-export const UNREADABLE_STATE: TenancyState = { killed: true, rollout: ON_ROLLOUT, changed_by: null };
+export const UNREADABLE_STATE: TenancyState = {
+  killed: true,
+  rollout: ON_ROLLOUT,
+  changed_by: null,
+};
 
 /**
  * The state a switch starts from: `tenancy.rollout` (not killed), else the one-value

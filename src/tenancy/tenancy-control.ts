@@ -67,7 +67,12 @@ export interface TenancyControl extends MutableTenancySwitch {
 export function statusOf(
   state: TenancyState,
   store: { store: 'memory' | 'redis'; synced: boolean; version: number | null },
-  counts: { flips: number; last_flip_at: string | null; changes: number; last_change_at: string | null },
+  counts: {
+    flips: number;
+    last_flip_at: string | null;
+    changes: number;
+    last_change_at: string | null;
+  },
 ): TenancyStatus {
   const served = servedName(state);
   return {
@@ -90,7 +95,12 @@ export function createFlipEmitter(now: () => number) {
   let lastFlipAt: Date | null = null;
   let lastChangeAt: Date | null = null;
   return {
-    emit(before: TenancyState, after: TenancyState, source: FlipSource, version: number | null): void {
+    emit(
+      before: TenancyState,
+      after: TenancyState,
+      source: FlipSource,
+      version: number | null,
+    ): void {
       const at = new Date(now());
       changes += 1;
       lastChangeAt = at;

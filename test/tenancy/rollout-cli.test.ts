@@ -54,7 +54,15 @@ const plan = {
 async function cli(...argv: string[]) {
   const lines: string[] = [];
   const code = await rollout(
-    [...argv, '--plan', join(dir, 'rollout.yaml'), '--url', replicas[0]!.url, '--prometheus', promUrl],
+    [
+      ...argv,
+      '--plan',
+      join(dir, 'rollout.yaml'),
+      '--url',
+      replicas[0]!.url,
+      '--prometheus',
+      promUrl,
+    ],
     {
       out: (line) => lines.push(line),
       env: { ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789' },
@@ -72,7 +80,11 @@ async function followed(stage: number | null) {
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'rollout.yaml'), stringify(plan));
-  const redis = { url: 'redis://127.0.0.1:6379/0', key_prefix: prefix, max_reconnect_delay_ms: 200 };
+  const redis = {
+    url: 'redis://127.0.0.1:6379/0',
+    key_prefix: prefix,
+    max_reconnect_delay_ms: 200,
+  };
   for (let i = 0; i < 2; i++) {
     const { app, url } = await startTestApp({
       redis,
@@ -86,9 +98,7 @@ beforeAll(async () => {
       groups: [
         {
           name: 'rollout-e2e',
-          rules: [
-            { alert: QUIET_ALERT, expr: 'sum(orgwarden_spoof_attempts_total) > 0' },
-          ],
+          rules: [{ alert: QUIET_ALERT, expr: 'sum(orgwarden_spoof_attempts_total) > 0' }],
         },
       ],
     }),
@@ -133,8 +143,11 @@ afterAll(async () => {
   if (child?.exitCode === null) {
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    const stopped = await Promise.race([
+      gone.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    if (!stopped) child.kill('SIGKILL');
   }
   await Promise.all(replicas.map((r) => r.app.stop()));
   await deletePrefix(prefix);
@@ -156,7 +169,11 @@ describe('orgwarden rollout against two replicas, Redis and Prometheus', () => {
     expect(run.out).toMatch(/advancing to stage 1 pilot/);
     await followed(1);
     expect(await authorizeAcme(b.url, alice)).toMatchObject({ allow: true, multi_tenant: true });
-    const globex = await postJson(`${b.url}/v1/authorize`, { token: erin, org: 'globex', action: 'org.read' });
+    const globex = await postJson(`${b.url}/v1/authorize`, {
+      token: erin,
+      org: 'globex',
+      action: 'org.read',
+    });
     expect(globex.json).toMatchObject({ reason: 'feature_disabled', multi_tenant: false });
     expect(b.app.tenancy.status().rollout.signed_off_by).toBe('alice (release-owner)');
 
@@ -170,7 +187,9 @@ describe('orgwarden rollout against two replicas, Redis and Prometheus', () => {
         const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as {
           data: { alerts: { state: string; labels: { alertname: string } }[] };
         };
-        return res.data.alerts.some((x) => x.state === 'firing' && x.labels.alertname === QUIET_ALERT)
+        return res.data.alerts.some(
+          (x) => x.state === 'firing' && x.labels.alertname === QUIET_ALERT,
+        )
           ? true
           : undefined;
       },
@@ -189,7 +208,14 @@ describe('orgwarden rollout against two replicas, Redis and Prometheus', () => {
     expect(run.out).toMatch(/mallory does not hold the role release-owner/);
 
     // forced past the firing alert, with a reason: counted as overridden on the replica asked
-    run = await cli('advance', '--signed-off-by', 'alice', '--force', '--reason', 'known noise from a load test');
+    run = await cli(
+      'advance',
+      '--signed-off-by',
+      'alice',
+      '--force',
+      '--reason',
+      'known noise from a load test',
+    );
     expect(run.code, run.out).toBe(0);
     await followed(2);
     const metrics = await (await fetch(`${a.url}/metrics`)).text();

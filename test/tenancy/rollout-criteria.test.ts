@@ -22,8 +22,8 @@ function cannedPrometheus(answers: {
   status?: number;
 }) {
   const queries: string[] = [];
-  const fetchFn = (input: string | URL | Request): Promise<Response> => {
-    const url = new URL(String(input as string));
+  const fetchFn = (input: string): Promise<Response> => {
+    const url = new URL(input);
     if (answers.status !== undefined)
       return Promise.resolve(
         Response.json({ status: 'error', error: 'overloaded' }, { status: answers.status }),
@@ -34,7 +34,10 @@ function cannedPrometheus(answers: {
           status: 'success',
           data: {
             alerts: [
-              ...(answers.firing ?? []).map((name) => ({ state: 'firing', labels: { alertname: name } })),
+              ...(answers.firing ?? []).map((name) => ({
+                state: 'firing',
+                labels: { alertname: name },
+              })),
               { state: 'pending', labels: { alertname: 'OrgwardenPolicyError' } },
             ],
           },
@@ -49,22 +52,41 @@ function cannedPrometheus(answers: {
         status: 'success',
         data: {
           resultType: 'vector',
-          result: value === null || value === undefined ? [] : [{ metric: {}, value: [NOW / 1000, String(value)] }],
+          result:
+            value === null || value === undefined
+              ? []
+              : [{ metric: {}, value: [NOW / 1000, String(value)] }],
         },
       }),
     );
   };
-  return { client: createPrometheusClient('http://prometheus.test/', fetchFn as typeof fetch), queries };
+  return {
+    client: createPrometheusClient('http://prometheus.test/', fetchFn as unknown as typeof fetch),
+    queries,
+  };
 }
 
-const check = (prometheus: ReturnType<typeof cannedPrometheus> | null, since: string | null = DAY_AGO) =>
-  checkExitCriteria({ plan: PLAN, stage: PILOT, since, now: NOW, prometheus: prometheus?.client ?? null });
+const check = (
+  prometheus: ReturnType<typeof cannedPrometheus> | null,
+  since: string | null = DAY_AGO,
+) =>
+  checkExitCriteria({
+    plan: PLAN,
+    stage: PILOT,
+    since,
+    now: NOW,
+    prometheus: prometheus?.client ?? null,
+  });
 
 describe('exit criteria', () => {
   it('all met: soak past, no listed alert firing (pending ones do not count), rates under bounds', async () => {
     const prom = cannedPrometheus({
       firing: ['SomeOtherAlert'],
-      rates: { orgwarden_spoof_attempts_total: 0.01, orgwarden_org_switch_failures_total: null, orgwarden_decisions_total: 0.1 },
+      rates: {
+        orgwarden_spoof_attempts_total: 0.01,
+        orgwarden_org_switch_failures_total: null,
+        orgwarden_decisions_total: 0.1,
+      },
     });
     const criteria = await check(prom);
     expect(criteria.map((c) => [c.name, c.met])).toEqual([
@@ -143,7 +165,10 @@ stages:
       'stages[1].bounds.spoof_per_s',
       'stages[1].bounds.typo',
     ])
-      expect(lines.some((l) => l.startsWith(`plan.yaml: ${key}`)), `${key} in\n${message}`).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(`plan.yaml: ${key}`)),
+        `${key} in\n${message}`,
+      ).toBe(true);
   });
 
   it('refuses a single stage and non-YAML', () => {

@@ -46,7 +46,7 @@ async function features(url: string, user: string) {
   const res = await fetch(`${url}/v1/features`, {
     headers: { authorization: `Bearer ${await session(user)}` },
   });
-  return res.json() as Promise<unknown>;
+  return res.json();
 }
 
 async function putRollout(url: string, body: unknown) {
@@ -72,7 +72,10 @@ async function metric(url: string, series: string): Promise<number | undefined> 
 describe('a cohort stage: per-org invisibility', () => {
   it('an org in the cohort is multi-tenant; one outside answers feature_disabled, as all-off', async () => {
     const { url } = await start();
-    expect(await authorize(url, 'alice', 'acme')).toMatchObject({ allow: true, multi_tenant: true });
+    expect(await authorize(url, 'alice', 'acme')).toMatchObject({
+      allow: true,
+      multi_tenant: true,
+    });
     expect(await authorize(url, 'erin', 'globex')).toMatchObject({
       allow: false,
       reason: 'feature_disabled',
@@ -146,7 +149,9 @@ describe('the kill switch keeps the rollout', () => {
     expect(await authorize(url, 'alice', 'acme')).toMatchObject({ allow: true });
     expect(await authorize(url, 'erin', 'globex')).toMatchObject({ reason: 'feature_disabled' });
 
-    expect(heard.map((c) => [c.source, c.before.killed, c.after.killed, c.after.changed_by])).toEqual([
+    expect(
+      heard.map((c) => [c.source, c.before.killed, c.after.killed, c.after.changed_by]),
+    ).toEqual([
       ['admin', false, true, 'admin'],
       ['admin', true, false, 'admin'],
     ]);
@@ -173,7 +178,10 @@ describe('GET|PUT /v1/admin/rollout', () => {
       rollout: { stage: 2, signed_off_by: 'carol (security-owner)', orgs: ['acme', 'globex'] },
       changed_by: 'admin',
     });
-    expect(await authorize(url, 'erin', 'globex')).toMatchObject({ allow: true, multi_tenant: true });
+    expect(await authorize(url, 'erin', 'globex')).toMatchObject({
+      allow: true,
+      multi_tenant: true,
+    });
     expect(await metric(url, 'orgwarden_rollout_advances_total{criteria="overridden"}')).toBe(1);
     expect(await metric(url, 'orgwarden_rollout_stage_index')).toBe(2);
     expect(await metric(url, 'orgwarden_rollout_cohort_orgs')).toBe(2);
@@ -183,7 +191,13 @@ describe('GET|PUT /v1/admin/rollout', () => {
 
     // holding keeps the soak clock: `since` does not move
     const since = (put.json.rollout as { since: string }).since;
-    const held = await putRollout(url, { mode: 'cohort', orgs: ['globex', 'acme'], percent: 5, stage: 2, held: true });
+    const held = await putRollout(url, {
+      mode: 'cohort',
+      orgs: ['globex', 'acme'],
+      percent: 5,
+      stage: 2,
+      held: true,
+    });
     expect(held.json).toMatchObject({ rollout: { held: true, since } });
   });
 
@@ -229,7 +243,9 @@ describe('config: tenancy.rollout', () => {
     expect(refuse({ rollout: { mode: 'cohort', orgs: ['default'] } })).toThrow(
       /tenancy\.rollout\.orgs: the default org/,
     );
-    expect(refuse({ rollout: { mode: 'cohort', percent: -1 } })).toThrow(/tenancy\.rollout\.percent/);
+    expect(refuse({ rollout: { mode: 'cohort', percent: -1 } })).toThrow(
+      /tenancy\.rollout\.percent/,
+    );
     expect(refuse({ rollout: { mode: 'half' } })).toThrow(/tenancy\.rollout\.mode/);
   });
 });

@@ -45,25 +45,26 @@ beforeAll(async () => {
 
 const member = fc.record({
   user: fc.constantFrom(...USERS),
-  role: fc.constantFrom('viewer', 'editor', 'admin', 'owner') as fc.Arbitrary<
-    'viewer' | 'editor' | 'admin' | 'owner'
-  >,
+  role: fc.constantFrom<'viewer' | 'editor' | 'admin' | 'owner'>(
+    'viewer',
+    'editor',
+    'admin',
+    'owner',
+  ),
 });
 const share = (from: string) =>
   fc.record({
     id: fc.constantFrom('s1', 's2'),
     resource: fc.record({ type: fc.constant('node'), id: fc.constantFrom(...RESOURCES) }),
     target_org: fc.constantFrom(...ORGS, DEFAULT_ORG).filter((t) => t !== from),
-    access_role: fc.constantFrom('viewer', 'editor') as fc.Arbitrary<'viewer' | 'editor'>,
-    state: fc.constantFrom('accepted', 'pending') as fc.Arbitrary<'accepted' | 'pending'>,
+    access_role: fc.constantFrom<'viewer' | 'editor'>('viewer', 'editor'),
+    state: fc.constantFrom<'accepted' | 'pending'>('accepted', 'pending'),
   });
 const records: fc.Arbitrary<OrgRecord[]> = fc.tuple(
   ...ORGS.map((id) =>
     fc.record({
       id: fc.constant(id),
-      status: fc.constantFrom('active', 'active', 'suspended') as fc.Arbitrary<
-        'active' | 'suspended'
-      >,
+      status: fc.constantFrom<'active' | 'suspended'>('active', 'active', 'suspended'),
       members: fc.uniqueArray(member, { maxLength: 3, selector: (m) => m.user }),
       shares: fc.uniqueArray(share(id), { maxLength: 2, selector: (s) => s.id }),
     }),
@@ -108,7 +109,9 @@ describe('a staged rollout never merges orgs (compiled policy through the core)'
           changed_by: null,
         };
         const inCohort = (org: string) =>
-          !c.killed && org !== DEFAULT_ORG && (c.orgs.includes(org) || inPercentCohort(org, c.percent));
+          !c.killed &&
+          org !== DEFAULT_ORG &&
+          (c.orgs.includes(org) || inPercentCohort(org, c.percent));
         const body = {
           token: await mintHs256(TEST_SECRET, { sub: req.user }, { now: parts.now }),
           action: req.action,

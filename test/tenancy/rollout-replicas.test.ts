@@ -6,7 +6,7 @@
  * `multi_tenant`) still reads as it always meant.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import type { App } from '../../src/app.js';
 import { tenancyKeys, type RolloutChange } from '../../src/tenancy/index.js';
 import { deletePrefix, uniquePrefix, waitUntil } from '../directory/helpers.js';
@@ -71,7 +71,11 @@ describe('rollout across replicas (shared Redis)', () => {
     }
     expect(Math.max(...took)).toBeLessThan(PROPAGATION_BOUND_MS);
     const erin = await session('erin');
-    const globex = await postJson(`${b.url}/v1/authorize`, { token: erin, org: 'globex', action: 'org.read' });
+    const globex = await postJson(`${b.url}/v1/authorize`, {
+      token: erin,
+      org: 'globex',
+      action: 'org.read',
+    });
     expect(globex.json).toMatchObject({ allow: true, multi_tenant: true });
   });
 
