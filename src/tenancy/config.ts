@@ -11,8 +11,8 @@ import { checkCohort, cohortFields } from './rollout-state.js';
 export const tenancyConfigSchema = z
   .strictObject({
     /** The one-value switch: true = the rollout `on`, false (default) = the kill switch engaged. */
-    multi_tenant: z.boolean().optional(),
-    /** A staged start state instead (docs/rollout.md); not together with `multi_tenant`. */
+    multi_tenant: z.boolean().default(false),
+    /** A staged start state instead (docs/rollout.md); not together with `multi_tenant: true`. */
     rollout: z
       .strictObject({
         mode: cohortFields.mode,
@@ -45,10 +45,10 @@ export const tenancyConfigSchema = z
   .check((payload) => {
     const { rollout } = payload.value;
     if (!rollout) return;
-    if (payload.value.multi_tenant !== undefined)
+    if (payload.value.multi_tenant)
       payload.issues.push({
         code: 'custom',
-        message: 'set either tenancy.multi_tenant or tenancy.rollout, not both',
+        message: 'set either tenancy.multi_tenant: true or tenancy.rollout, not both',
         path: ['rollout'],
         input: rollout,
       });

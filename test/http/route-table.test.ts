@@ -36,6 +36,8 @@ const TABLE = [
   'DELETE /v1/admin/policy/shadow policy_shadow_clear admin',
   'GET /v1/admin/tenancy tenancy_status admin',
   'PUT /v1/admin/tenancy tenancy_set admin',
+  'GET /v1/admin/rollout rollout_status admin',
+  'PUT /v1/admin/rollout rollout_set admin',
   'GET /v1/features features caller',
   'GET /v1/directory/orgs/:org directory_org_get admin',
   'PUT /v1/directory/orgs/:org directory_org_put admin',

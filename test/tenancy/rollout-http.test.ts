@@ -238,7 +238,7 @@ describe('config: tenancy.rollout', () => {
     parseConfig({ ...testConfigDoc(), tenancy }, { env: {} });
   it('names the key of every problem', () => {
     expect(refuse({ multi_tenant: true, rollout: { mode: 'on' } })).toThrow(
-      /tenancy\.rollout: set either tenancy\.multi_tenant or tenancy\.rollout/,
+      /tenancy\.rollout: set either tenancy\.multi_tenant: true or tenancy\.rollout/,
     );
     expect(refuse({ rollout: { mode: 'cohort', orgs: ['default'] } })).toThrow(
       /tenancy\.rollout\.orgs: the default org/,
