@@ -64,10 +64,7 @@ const percent = z
   .number()
   .min(0)
   .max(100)
-  .refine(
-    (p) => Number.isInteger(Math.round(p * 100)) && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9,
-    'at most two decimals',
-  );
+  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
 const text = z.string().min(1).max(MAX_TEXT);
 
 /** The cohort part, shared by the config key, the admin API and the plan file. */
