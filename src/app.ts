@@ -22,7 +22,6 @@ import {
 import { openAuditLog, type AuditLog } from './audit/index.js';
 import { createAdminGuard } from './http/admin-auth.js';
 import { resolveAdminCredentials } from './http/admin-credentials.js';
-import type { AdminRole } from './http/admin-roles.js';
 import { MIN_TOKEN_CHARS } from './http/config.js';
 import { callerTokenGuard } from './http/caller-guard.js';
 import { createDecisionDispatcher } from './http/decision-dispatcher.js';
@@ -30,7 +29,7 @@ import { createManagementApp } from './http/management-app.js';
 import { createHttpRequestMetrics } from './http/request-metrics.js';
 import { canonicalTargetsOf, opaquePrefixesOf } from './http/request-target.js';
 import { routeInventory, type RegisteredRoute } from './http/route-inventory.js';
-import { declareRoutes, type ManagementRoute } from './http/route-table.js';
+import { declareRoutes } from './http/route-table.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
 import { directoryRoutes } from './http/routes/directory.js';
@@ -43,6 +42,7 @@ import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes, registrySource, type MetricsSource } from './http/routes/metrics.js';
 import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
+import { rolloutAdminRoutes } from './http/routes/rollout.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
 import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdown.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
@@ -50,6 +50,7 @@ import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
 import { buildFacts } from './observability/build-info.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createRolloutMetrics } from './observability/rollout-metrics.js';
 import {
   DECISION_LOG_CLOSE_TIMEOUT_MS,
   openDecisionLog,
@@ -103,7 +104,7 @@ export interface App {
   readonly routes: readonly RegisteredRoute[];
   /** The metrics registry and the hooks other components count through (`policyLoadFailed`, `redisError`). */
   readonly metrics: Metrics;
-  /** The kill switch (`onFlip` is the hook for logs and metrics). */
+  /** The rollout and its kill switch (`onChange` / `onFlip` are the hooks for logs, metrics, audit). */
   readonly tenancy: TenancyControl;
   /** Policy reloads (`reload`, `onReload`) and the shadow candidate. */
   readonly rollout: PolicyRollout;
@@ -271,6 +272,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     });
     closers.push(() => tenancySwitch.close());
     tenancySwitch.onFlip((flip) => metrics.tenancyFlipped(flip));
+    const rolloutMetrics = createRolloutMetrics(metrics.registry, tenancySwitch);
     metrics.observeState({
       isMultiTenant: () => tenancySwitch.isMultiTenant(),
       activePolicy: () => policy.current(),
@@ -352,7 +354,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...metricsRoutes(deps.peers?.metrics ?? registrySource(metrics.registry)),
       ...policyStatusRoutes(policy, rollout),
       ...policyAdminRoutes(rollout, audit),
-      ...withRoles(tenancyAdminRoutes(tenancySwitch, logger), { GET: 'auditor', PUT: 'operator' }),
+      ...tenancyAdminRoutes(tenancySwitch, logger, audit),
+      ...rolloutAdminRoutes({
+        control: tenancySwitch,
+        metrics: rolloutMetrics,
+        defaultOrg: config.tenancy.default_org,
+        logger,
+        now,
+        audit,
+      }),
       ...auditRoutes(audit),
       ...featuresRoutes({ authorizer }),
       ...directoryRoutes({
@@ -452,21 +462,6 @@ const NOT_LISTENING: StopResult = {
   connectionsAccepted: 0,
   seconds: 0,
 };
-
-/**
- * The kill switch's routes (tenancy/) declare no role of their own yet: its status is a read
- * (`auditor`), a flip is an operator's. Each method named here gets its role; one not named keeps
- * none, which `declareRoutes` refuses.
- */
-function withRoles(
-  routes: readonly ManagementRoute[],
-  roles: Partial<Record<ManagementRoute['method'], AdminRole>>,
-): ManagementRoute[] {
-  return routes.map((route) => {
-    const role = roles[route.method];
-    return route.auth === 'admin' && role !== undefined ? { ...route, role } : route;
-  });
-}
 
 /** A secret named by a `*_env` key must be set and non-trivial; say which key and variable when not. */
 function requireSecret(env: Record<string, string | undefined>, name: string, key: string): string {

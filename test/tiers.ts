@@ -37,6 +37,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/security/redis-seed.property.test.ts',
     'test/surfaces/surfaces-redis.test.ts',
     'test/tenancy/redis-switch.test.ts',
+    'test/tenancy/rollout-replicas.test.ts',
     'test/tenancy/replicas.test.ts',
     'test/tenancy/runbook.test.ts',
     'test/tenancy/unanswered-flip.test.ts',
@@ -51,6 +52,7 @@ const NEEDS: Record<string, readonly string[]> = {
   ],
   // alert-rules and dashboard also read the metric names from an orgwarden with a Redis directory.
   'Prometheus and promtool (the alert rules, the Grafana dashboard)': [
+    'test/tenancy/rollout-cli.test.ts',
     'test/observability/alert-rules.test.ts',
     'test/observability/alerts-e2e.test.ts',
     'test/observability/dashboard.test.ts',

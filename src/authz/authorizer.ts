@@ -6,8 +6,12 @@
  * Invariants:
  * - `decide` never rejects; any failure is a deny with its own reason (`policy_error` for anything
  *   the policy or this code could not finish), never an allow.
- * - The active policy and the multi-tenant switch are each read once per decision, so a hot
- *   reload or a kill-switch flip never produces a decision that mixes two states.
+ * - The active policy and the multi-tenant rollout are each read once per decision, so a hot
+ *   reload, a rollout change or a kill-switch flip never produces a decision that mixes two states.
+ * - The policy's `tenancy.multi_tenant` is the rollout for this request (`multiTenantFor`): on only
+ *   when it is on for the org the request resolves to and for the org owning the resource, so an
+ *   org outside the cohort answers exactly what the all-off switch answers, and its data is never
+ *   reached from an org inside it. The memo key is the policy input, so it holds this value too.
  * - The org a client names is only a request; the policy proves or refuses it.
  * - The policy only ever sees well-formed Unicode; any other input is a deny before it is asked.
  * - The decision memo (decision-memo.ts) only ever stands in for the evaluation itself: the checks
@@ -27,7 +31,7 @@ import { createOrgsFor, type OrgsFor } from './orgs-for.js';
 import type { OrgSource } from '../contract/org-sources.js';
 import type { PolicyDecision, PolicyInput } from '../contract/policy-io.js';
 import { REASON_STATUS } from '../contract/reasons.js';
-import type { TenancySwitch } from '../contract/tenancy-switch.js';
+import type { RolloutView, TenancySwitch } from '../contract/tenancy-switch.js';
 
 /** The documented default of `server.fanout_yield_every`, for library callers that do not set it. */
 const DEFAULT_YIELD_EVERY = 16;
@@ -76,12 +80,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     const started = performance.now();
     const time = new Date(now());
     const engine = deps.policy.current();
-    const multiTenant = deps.tenancySwitch.isMultiTenant();
+    const rollout = deps.tenancySwitch.view();
     let principal: Principal | null = null;
     let requested: { id: string; source: OrgSource } = request.named_org ?? {
       id: defaultOrg,
       source: 'default',
     };
+    let multiTenant = multiTenantFor(rollout, requested.id, request.resource);
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
     let evaluated: PolicyInput | null = null;
     try {
@@ -91,6 +96,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
           : await deps.authenticator.authenticate(request.token);
       principal = authn.ok ? authn.principal : null;
       requested = resolveRequestedOrg(request, principal, defaultOrg);
+      multiTenant = multiTenantFor(rollout, requested.id, request.resource);
       const fetched = principal
         ? await readSlice({
             principal,
@@ -183,7 +189,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   const isMultiTenant = () => deps.tenancySwitch.isMultiTenant();
   const orgsFor = createOrgsFor({
     decide,
-    isMultiTenant,
+    rollout: () => deps.tenancySwitch.view(),
     directory: deps.directory,
     defaultOrg,
     yieldEvery: deps.fanoutYieldEvery ?? DEFAULT_YIELD_EVERY,
@@ -194,6 +200,22 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     authenticate: (token) => deps.authenticator.authenticate(token),
     isMultiTenant,
   };
+}
+
+/**
+ * Multi-tenant for one request: the rollout is on for the org the request resolves to and, when
+ * the resource belongs to another org, for that org too. Off means the policy's single-tenant
+ * gate answers (`feature_disabled` for any non-default org): a rollback never merges orgs.
+ */
+function multiTenantFor(
+  rollout: RolloutView,
+  org: string,
+  resource: DecisionRequest['resource'],
+): boolean {
+  if (rollout.state !== 'cohort') return rollout.state === 'on';
+  if (!rollout.isOnFor(org)) return false;
+  const owner = resource?.org ?? null;
+  return owner === null || owner === org || rollout.isOnFor(owner);
 }
 
 /**

@@ -49,11 +49,7 @@ export interface DecisionMemoOptions {
  * Evaluates `input` with `engine`, or answers from the memo of that engine. `json`, when the
  * caller has it, must be `JSON.stringify(input)` (it is the key, and what the engine is handed).
  */
-type EvaluatePolicy = (
-  engine: PolicyEngine,
-  input: PolicyInput,
-  json?: string,
-) => CheckedDecision;
+type EvaluatePolicy = (engine: PolicyEngine, input: PolicyInput, json?: string) => CheckedDecision;
 
 /** The memo of one engine instance: its answers and the first sightings of inputs. */
 interface Slot {

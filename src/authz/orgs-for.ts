@@ -9,10 +9,16 @@
  *   role the catalogue does not know, a token without the `settings:read` scope.
  * - Order: the default org first, then by id.
  *
+ * - During a cohort stage (docs/rollout.md), an org outside the cohort is not listed (its
+ *   decision is single-tenant, so it is never allowed here), and the default org stays
+ *   single-tenant: it is listed, with role null, only beside at least one cohort org, so the
+ *   frontend can switch back to it. A principal with no cohort org gets `multi_tenant: false`,
+ *   exactly what the all-off switch answers.
+ *
  * Invariant: a failure is never a short list. A directory that cannot answer is
  * `directory_unavailable`, a policy that could not decide is `policy_error`; and when the
- * multi-tenant switch is off for any of the decisions, the answer is `multi_tenant: false` with
- * no orgs (the switch can flip while the decisions run).
+ * rollout changes while the decisions run (a decision answered single-tenant for an org the
+ * snapshot had multi-tenant), the answer is `multi_tenant: false` with no orgs.
  */
 import type { Principal } from '../contract/principal.js';
 import { DirectoryUnavailableError, type DirectoryReader } from '../directory/types.js';
@@ -20,6 +26,7 @@ import type { Decision } from '../contract/decision.js';
 import type { TrustedRequest } from '../contract/decision-request.js';
 import { mapLimited } from './map-limited.js';
 import { LIST_ORGS_ACTION } from '../contract/actions.js';
+import type { RolloutView } from '../contract/tenancy-switch.js';
 
 const CONCURRENCY = 16;
 
@@ -30,7 +37,8 @@ export type OrgsFor =
 
 export interface OrgsForDeps {
   decide(request: TrustedRequest): Promise<Decision>;
-  isMultiTenant(): boolean;
+  /** The rollout now (contract/tenancy-switch.ts). */
+  rollout(): RolloutView;
   directory: Pick<DirectoryReader, 'listOrgsForUser'>;
   defaultOrg: string;
   /** Decisions per turn of the event loop (map-limited.ts). */
@@ -57,9 +65,14 @@ export function createOrgsFor(deps: OrgsForDeps): (principal: Principal) => Prom
 
   return async function orgsFor(principal) {
     // Single-tenant: nothing about orgs is read or decided.
-    if (!deps.isMultiTenant()) return { ok: true, multi_tenant: false };
-    const orgs = await candidates(principal);
-    if (orgs === null) return { ok: false, reason: 'directory_unavailable' };
+    const rollout = deps.rollout();
+    if (rollout.state === 'off') return { ok: true, multi_tenant: false };
+    const all = await candidates(principal);
+    if (all === null) return { ok: false, reason: 'directory_unavailable' };
+    // In a cohort, only the orgs of the cohort are decided (the others are not listed); the
+    // default org is single-tenant there and is listed beside them without a decision.
+    const cohort = rollout.state === 'cohort';
+    const orgs = cohort ? all.filter((id) => id !== defaultOrg && rollout.isOnFor(id)) : all;
     const decisions = await mapLimited(
       [...new Set(orgs)],
       { concurrency: CONCURRENCY, yieldEvery: deps.yieldEvery },
@@ -78,15 +91,14 @@ export function createOrgsFor(deps: OrgsForDeps): (principal: Principal) => Prom
       return { ok: false, reason: 'directory_unavailable' };
     if (decisions.some((d) => d.reason === 'policy_error'))
       return { ok: false, reason: 'policy_error' };
-    return {
-      ok: true,
-      multi_tenant: true,
-      orgs: decisions
-        .filter(
-          (d): d is Decision & { effective_org: string } => d.allow && d.effective_org !== null,
-        )
-        .map((d) => ({ id: d.effective_org, role: d.role }))
-        .sort(defaultFirstThenById),
-    };
+    const listed = decisions
+      .filter((d): d is Decision & { effective_org: string } => d.allow && d.effective_org !== null)
+      .map((d) => ({ id: d.effective_org, role: d.role }));
+    if (!cohort) return { ok: true, multi_tenant: true, orgs: listed.sort(defaultFirstThenById) };
+    if (listed.length === 0) return { ok: true, multi_tenant: false };
+    const withDefault = all.includes(defaultOrg)
+      ? [{ id: defaultOrg, role: null }, ...listed]
+      : listed;
+    return { ok: true, multi_tenant: true, orgs: withDefault.sort(defaultFirstThenById) };
   };
 }

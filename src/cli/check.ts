@@ -37,7 +37,7 @@ export async function check(argv: string[]): Promise<number> {
   // stdout carries only the decision printed below.
   const offline = { ...loaded, decision_log: { ...loaded.decision_log, sink: 'none' as const } };
   const config = flags['multi-tenant']
-    ? { ...offline, tenancy: { ...loaded.tenancy, multi_tenant: true } }
+    ? { ...offline, tenancy: { ...loaded.tenancy, multi_tenant: true, rollout: undefined } }
     : offline;
   let doc: unknown;
   try {

@@ -6,6 +6,7 @@ import { certify, CERTIFY_HELP } from './certify.js';
 import { check, CHECK_HELP } from './check.js';
 import { inventory, INVENTORY_HELP } from './inventory.js';
 import { policy, POLICY_HELP } from './policy.js';
+import { rollout, ROLLOUT_HELP } from './rollout.js';
 import { serve, SERVE_HELP } from './serve.js';
 
 const HELP = `orgwarden — authorization sidecar that keeps the tenants of a multi-tenant product apart
@@ -20,6 +21,8 @@ Commands:
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
   certify --config FILE [--since REF]     certify the configured policy for release: every check,
                                           gates P0-P2 and a verdict (docs/certification.md)
+  rollout status|advance|hold|rollback    move the multi-tenant rollout through the stages of a
+                                          rollout plan, checking each stage's exit criteria
   help [command]                          show help
 
 Run "orgwarden <command> --help" for a command's options. Docs: README.md and docs/.`;
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   inventory: { run: (argv) => inventory(argv), help: INVENTORY_HELP },
   policy: { run: policy, help: POLICY_HELP },
   certify: { run: certify, help: CERTIFY_HELP },
+  rollout: { run: (argv) => rollout(argv), help: ROLLOUT_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

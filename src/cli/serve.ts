@@ -3,6 +3,7 @@
  * `server.workers` > 1 this process becomes the primary of that many workers (workers/primary.ts),
  * each of which runs the single-process path below with its peers wired over IPC.
  */
+import { initialState } from '../tenancy/rollout-state.js';
 import cluster from 'node:cluster';
 import type { Writable } from 'node:stream';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -45,7 +46,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (cluster.isWorker && slot !== undefined)
     return serveWorker(config, withFields(logger, { worker: Number(slot) }));
   const workers = workerCount(config.server.workers);
-  if (workers > 1) return runPrimary({ workers, multiTenant: config.tenancy.multi_tenant, logger });
+  if (workers > 1) return runPrimary({ workers, tenancy: initialState(config.tenancy), logger });
   return serveProcess(config, { logger, registry: processRegistry() });
 }
 

@@ -1,24 +1,29 @@
 /**
- * The kill switch shared by every replica through Redis, under the configured key prefix:
+ * The rollout and its kill switch, shared by every replica through Redis, under the configured key
+ * prefix:
  *
- *   <prefix>tenancy           hash     multi_tenant ("true"|"false"), version (INCR'd by every
- *                                      change), changed_at (ISO time of the last change)
+ *   <prefix>tenancy           hash     multi_tenant ("true"|"false": the kill switch, "false" =
+ *                                      engaged), rollout (JSON, rollout-state.ts; absent = on for
+ *                                      every org, what the one-value switch meant), version
+ *                                      (INCR'd by every change), changed_at, changed_by, change_id
  *   <prefix>tenancy:changed   channel  pub/sub nudge after every change: {"multi_tenant", "version"}
  *
  * Rules (docs/runbook.md explains them to operators):
  * - The key is the only truth. A broadcast is only a nudge to read it again, so messages arriving
  *   late or out of order cannot put a replica in an old state. Every replica also reads the key
  *   every 500 ms, so a missed message delays a flip by at most one poll.
- * - `tenancy.multi_tenant` from the config only seeds an absent key (HSETNX); a value in Redis
+ * - The config's start state only seeds an absent key; a value in Redis
  *   always wins, so a restarted replica comes up in the current state. If the key vanishes later
  *   (Redis lost its data), a replica that has read it writes back the state it last read.
  * - Until the key has been read once, the replica serves single-tenant ("off"), whatever the
  *   config says: starting "on" while the operator had switched it off would be a tenant-isolation
  *   incident. After that, a Redis outage keeps the last state read (the directory lives in the
  *   same Redis and fails closed meanwhile), and the first read after it catches up.
- * - `set` writes Redis first and changes this replica only when Redis accepted the write; it never
- *   changes one replica behind the others' back. If Redis does not answer, it rejects with
- *   TenancyStoreUnavailableError and nothing changes.
+ * - A change writes Redis first and changes this replica only when Redis accepted the write; it
+ *   never changes one replica behind the others' back. If Redis does not answer, it rejects with
+ *   TenancyStoreUnavailableError and nothing changes. A change is computed from the state read and
+ *   written only if the version is still the one read (a script), so two changes racing on two
+ *   replicas never lose one: the loser reads again and recomputes.
  * - An unreadable value in Redis reads as "off" and is logged.
  */
 import type { RedisConfig } from '../redis/config.js';
@@ -27,8 +32,20 @@ import { stderrLogger, type Logger } from '../contract/logger.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
 import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
-import { createFlipEmitter, type TenancyControl } from './tenancy-control.js';
-import type { FlipSource } from '../contract/tenancy-switch.js';
+import { randomUUID } from 'node:crypto';
+import { createFlipEmitter, statusOf, type TenancyControl } from './tenancy-control.js';
+import type { FlipSource, RolloutView } from '../contract/tenancy-switch.js';
+import {
+  killSwitchSetting,
+  ON_ROLLOUT,
+  parseStoredRollout,
+  sameState,
+  serialiseRollout,
+  servedName,
+  UNREADABLE_STATE,
+  viewOf,
+  type TenancyState,
+} from './rollout-state.js';
 
 const TENANCY_POLL_INTERVAL_MS = 500;
 /** How long a failed SUBSCRIBE on a ready connection waits before it is tried again (polling covers meanwhile). */
@@ -49,8 +66,9 @@ export class TenancyStoreUnavailableError extends OrgwardenError {
 
 export interface RedisTenancyOptions {
   redis: RedisConfig;
-  /** `tenancy.multi_tenant`: seeds the shared key when it is absent, never overrides it. */
-  initial: boolean;
+  /** The config's start state: seeds the shared key when it is absent, never overrides it. */
+  initial: TenancyState;
+  defaultOrg: string;
 }
 
 export interface RedisTenancyDeps {
@@ -65,6 +83,70 @@ export function tenancyKeys(prefix: string) {
   return { state: `${prefix}tenancy`, channel: `${prefix}tenancy:changed` };
 }
 
+/** Writes the fields only when neither the kill switch nor the rollout is stored yet. */
+const SEED_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], 'multi_tenant') == 1 or redis.call('HEXISTS', KEYS[1], 'rollout') == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`;
+
+/** Writes the fields only when the version is still ARGV[1]; answers the new version, or -1. */
+const WRITE_SCRIPT = `
+local v = redis.call('HGET', KEYS[1], 'version') or '0'
+if v ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return redis.call('HINCRBY', KEYS[1], 'version', 1)`;
+
+/** How often a change computed from a state another replica changed meanwhile is recomputed. */
+const WRITE_ATTEMPTS = 5;
+
+interface Read {
+  state: TenancyState;
+  version: number | null;
+  /** The value behind an unreadable state (for the log), or null. */
+  unreadable: string | null;
+  changeId: string | null;
+}
+
+function stateFields(state: TenancyState, at: string, changeId: string): string[] {
+  return [
+    'multi_tenant',
+    String(!state.killed),
+    'rollout',
+    serialiseRollout(state.rollout),
+    'changed_by',
+    state.changed_by ?? '',
+    'changed_at',
+    at,
+    'change_id',
+    changeId,
+  ];
+}
+
+function readFields(fields: Record<string, string>): Read {
+  const version = parseVersion(fields.version);
+  const changeId = fields.change_id ?? null;
+  const switchOn = parseBool(fields.multi_tenant);
+  const rollout = fields.rollout === undefined ? ON_ROLLOUT : parseStoredRollout(fields.rollout);
+  if (switchOn === null || rollout === null)
+    return {
+      state: UNREADABLE_STATE,
+      version,
+      changeId,
+      unreadable: String(switchOn === null ? fields.multi_tenant : fields.rollout).slice(0, 64),
+    };
+  return {
+    state: {
+      killed: !switchOn,
+      rollout,
+      changed_by:
+        fields.changed_by === undefined || fields.changed_by === '' ? null : fields.changed_by,
+    },
+    version,
+    changeId,
+    unreadable: null,
+  };
+}
+
 export async function createRedisTenancySwitch(
   options: RedisTenancyOptions,
   deps: RedisTenancyDeps = {},
@@ -77,7 +159,9 @@ export async function createRedisTenancySwitch(
   const connections = createRedisConnections(connect);
   const { commands } = connections;
 
-  let state = false; // the narrower mode until the shared state has been read
+  // the narrower mode until the shared state has been read
+  let state: TenancyState = UNREADABLE_STATE;
+  let view: RolloutView = viewOf(state, options.defaultOrg);
   let synced = false;
   let version: number | null = null;
   let starting = true;
@@ -91,41 +175,47 @@ export async function createRedisTenancySwitch(
   const isClosed = () => closed;
   const isSynced = () => synced;
 
-  function apply(value: boolean, newVersion: number | null, source: FlipSource): void {
+  function apply(value: TenancyState, newVersion: number | null, source: FlipSource): void {
     if (newVersion !== null) version = newVersion;
     synced = true;
-    if (value === state) return;
+    if (sameState(value, state)) return;
+    const before = state;
     state = value;
-    // Reads made while the app is still being built set the start state; they are not flips.
-    if (!starting) emitter.emit(value, source, version);
+    view = viewOf(state, options.defaultOrg);
+    // Reads made while the app is still being built set the start state; they are not changes.
+    if (starting) return;
+    emitter.emit(before, state, source, version);
   }
 
   async function readShared(source: FlipSource): Promise<void> {
     let fields = await commands.hgetall(keys.state);
-    if (fields.multi_tenant === undefined) {
+    if (fields.multi_tenant === undefined && fields.rollout === undefined) {
       const seed = synced ? state : options.initial;
-      if ((await commands.hsetnx(keys.state, 'multi_tenant', String(seed))) === 1)
+      const seeded = await commands.eval(
+        SEED_SCRIPT,
+        1,
+        keys.state,
+        ...stateFields(seed, new Date(now()).toISOString(), 'seed'),
+      );
+      if (seeded === 1)
         log.info('tenancy switch seeded in redis', {
-          multi_tenant: seed,
+          multi_tenant: !seed.killed,
+          rollout: seed.rollout.mode,
           from: synced ? 'last_read_state' : 'config',
         });
       fields = await commands.hgetall(keys.state);
     }
-    const value = parseBool(fields.multi_tenant);
-    const readVersion = parseVersion(fields.version);
+    const read = readFields(fields);
     const effectiveSource = synced ? source : 'sync';
-    if (value === null) {
-      if (badValueLogged !== fields.multi_tenant)
+    if (read.unreadable !== null) {
+      if (badValueLogged !== read.unreadable)
         log.error('tenancy switch in redis is unreadable; serving single-tenant', {
           key: keys.state,
-          value: String(fields.multi_tenant).slice(0, 32),
+          value: read.unreadable,
         });
-      badValueLogged = fields.multi_tenant ?? null;
-      apply(false, readVersion, effectiveSource);
-      return;
-    }
-    badValueLogged = null;
-    apply(value, readVersion, effectiveSource);
+      badValueLogged = read.unreadable;
+    } else badValueLogged = null;
+    apply(read.state, read.version, effectiveSource);
   }
 
   /** One read at a time; a request made meanwhile runs once more afterwards. */
@@ -141,7 +231,8 @@ export async function createRedisTenancySwitch(
         readAgain = null;
         try {
           await readShared(next);
-          if (outageLogged) log.info('tenancy switch reads redis again', { multi_tenant: state });
+          if (outageLogged)
+            log.info('tenancy switch reads redis again', { state: servedName(state) });
           outageLogged = false;
         } catch (err) {
           if (!outageLogged && !isClosed())
@@ -150,7 +241,7 @@ export async function createRedisTenancySwitch(
                 ? 'tenancy switch cannot read redis; keeping the last state read'
                 : 'tenancy switch cannot read redis; serving single-tenant until it answers',
               {
-                multi_tenant: state,
+                state: servedName(state),
                 error: err instanceof Error ? err.message : String(err),
               },
             );
@@ -196,9 +287,9 @@ export async function createRedisTenancySwitch(
   starting = false;
   if (!isSynced()) await refresh('sync');
 
-  function broadcast(multiTenant: boolean, written: number | null): void {
+  function broadcast(next: TenancyState, written: number | null): void {
     commands
-      .publish(keys.channel, JSON.stringify({ multi_tenant: multiTenant, version: written }))
+      .publish(keys.channel, JSON.stringify({ multi_tenant: !next.killed, version: written }))
       .catch((err: unknown) => {
         log.warn('tenancy switch broadcast failed; other replicas follow within one poll', {
           error: String(err),
@@ -207,12 +298,16 @@ export async function createRedisTenancySwitch(
   }
 
   /**
-   * The flip's transaction got no answer. Redis answers one connection's commands in order, so a
-   * read sent after it over the same connection sees the transaction if it ran at all: the flip is
-   * then reported as made (and broadcast), or as not made; when the read is not answered either,
-   * the outcome is unknown and the error says so.
+   * The change's script got no answer. Redis answers one connection's commands in order, so a
+   * read sent after it over the same connection sees the change if it ran at all (its change id):
+   * the change is then reported as made (and broadcast), or as not made; when the read is not
+   * answered either, the outcome is unknown and the error says so.
    */
-  async function settleUnanswered(multiTenant: boolean, cause: unknown): Promise<void> {
+  async function settleUnanswered(
+    next: TenancyState,
+    changeId: string,
+    cause: unknown,
+  ): Promise<void> {
     let fields: Record<string, string>;
     try {
       fields = await commands.hgetall(keys.state);
@@ -222,63 +317,99 @@ export async function createRedisTenancySwitch(
         { cause, outcome: 'unknown' },
       );
     }
-    const value = parseBool(fields.multi_tenant);
-    const readVersion = parseVersion(fields.version);
-    if (value === multiTenant) {
+    const read = readFields(fields);
+    if (read.changeId === changeId) {
       log.warn('tenancy switch change confirmed by reading it back after redis did not answer', {
-        multi_tenant: multiTenant,
+        state: servedName(next),
         error: errorText(cause),
       });
-      apply(multiTenant, readVersion, 'admin');
-      broadcast(multiTenant, readVersion);
+      apply(read.state, read.version, 'admin');
+      broadcast(read.state, read.version);
       return;
     }
-    if (value !== null) apply(value, readVersion, 'sync');
+    if (read.unreadable === null) apply(read.state, read.version, 'sync');
     throw new TenancyStoreUnavailableError(
       `redis did not accept the change (${errorText(cause)}); read back, the switch is unchanged`,
       { cause, outcome: 'not_applied' },
     );
   }
 
-  return {
-    isMultiTenant: () => state,
-    async set(multiTenant) {
+  /** Reads the shared state again after a change found it changed under it. */
+  async function readForChange(): Promise<Read> {
+    try {
+      return readFields(await commands.hgetall(keys.state));
+    } catch (err) {
+      throw new TenancyStoreUnavailableError(
+        `redis changed the state under this change and did not answer the read again: ${errorText(err)}`,
+        { cause: err, outcome: 'not_applied' },
+      );
+    }
+  }
+
+  /**
+   * One change: computed from the state this replica serves and written only if the stored
+   * version is still the one it read (one round trip when nothing raced); otherwise read again
+   * and recomputed. It is written even when it changes nothing here, as the stored state may be
+   * newer than the last read.
+   */
+  async function update(
+    change: (current: TenancyState) => TenancyState,
+    actor: string,
+  ): Promise<TenancyState> {
+    let current = state;
+    let expected = version;
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       if (closed) throw new TenancyStoreUnavailableError('tenancy switch is closed');
-      let replies: [Error | null, unknown][] | null;
+      const next: TenancyState = { ...change(current), changed_by: actor };
+      const changeId = randomUUID();
+      let written: unknown;
       try {
-        replies = await commands
-          .multi()
-          .hset(
-            keys.state,
-            'multi_tenant',
-            String(multiTenant),
-            'changed_at',
-            new Date(now()).toISOString(),
-          )
-          .hincrby(keys.state, 'version', 1)
-          .exec();
+        written = await commands.eval(
+          WRITE_SCRIPT,
+          1,
+          keys.state,
+          String(expected ?? 0),
+          ...stateFields(next, new Date(now()).toISOString(), changeId),
+        );
       } catch (err) {
         if (neverSent(err))
           throw new TenancyStoreUnavailableError(
             `redis did not accept the change: ${errorText(err)}`,
             { cause: err, outcome: 'not_applied' },
           );
-        // A timeout or a dropped connection does not say whether Redis ran the transaction.
-        await settleUnanswered(multiTenant, err);
-        return;
+        // A timeout or a dropped connection does not say whether Redis ran the script.
+        await settleUnanswered(next, changeId, err);
+        return state;
       }
-      const failed = replies?.find(([err]) => err !== null);
-      if (!replies || failed)
-        throw new TenancyStoreUnavailableError(
-          `redis did not accept the change: ${failed?.[0]?.message ?? 'transaction aborted'}`,
-        );
-      const written = parseVersion(String(replies[1]?.[1]));
-      apply(multiTenant, written, 'admin');
-      broadcast(multiTenant, written);
+      if (written === -1) {
+        // another replica changed it since this one read it: recompute from the stored state
+        const read = await readForChange();
+        current = read.state;
+        expected = read.version;
+        continue;
+      }
+      const newVersion = typeof written === 'number' ? written : parseVersion(String(written));
+      apply(next, newVersion, 'admin');
+      broadcast(next, newVersion);
+      return state;
+    }
+    throw new TenancyStoreUnavailableError(
+      `the tenancy state kept changing under this change (${WRITE_ATTEMPTS} attempts); nothing changed`,
+    );
+  }
+
+  return {
+    isMultiTenant: () => view.state !== 'off',
+    view: () => view,
+    state: () => state,
+    update,
+    async set(multiTenant, actor) {
+      await update(killSwitchSetting(multiTenant, actor), actor);
     },
+    onStateChange: (listener) => emitter.onChange((c) => listener(c.after, c.before)),
     onChange: (listener) => emitter.onChange(listener),
     onFlip: (listener) => emitter.onFlip(listener),
-    status: () => ({ multi_tenant: state, store: 'redis', synced, version, ...emitter.counts() }),
+    status: () => statusOf(state, { store: 'redis', synced, version }, emitter.counts()),
     async close() {
       if (closed) return;
       closed = true;

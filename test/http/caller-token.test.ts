@@ -102,7 +102,7 @@ describe('caller token', () => {
     const both = await put({ ...ADMIN, 'x-orgwarden-caller-token': CALLER_TOKEN });
     expect(both.status).toBe(200);
     expect(app.tenancy.isMultiTenant()).toBe(false);
-    await app.tenancy.set(true);
+    await app.tenancy.set(true, 'test');
   });
 
   it('/healthz and /readyz stay open for probes', async () => {

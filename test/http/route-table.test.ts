@@ -38,6 +38,8 @@ const TABLE = [
   'GET /v1/admin/tenancy tenancy_status admin auditor',
   'PUT /v1/admin/tenancy tenancy_set admin operator',
   'GET /v1/admin/audit audit_read admin auditor',
+  'GET /v1/admin/rollout rollout_status admin auditor',
+  'PUT /v1/admin/rollout rollout_set admin operator',
   'GET /v1/features features caller',
   'GET /v1/directory/orgs/:org directory_org_get admin auditor',
   'PUT /v1/directory/orgs/:org directory_org_put admin directory-writer',

@@ -1,8 +1,8 @@
 /**
  * The Grafana dashboard (deploy/grafana/orgwarden.json): every panel query parses for Prometheus
  * (each written as a recording rule into a temporary rules file that `promtool check rules`
- * accepts), names only metrics orgwarden exports (read from a started orgwarden with Redis, plus
- * the pending rollout and audit metrics of exported-metrics.ts), and the dashboard shows what
+ * accepts), names only metrics orgwarden exports (read from a started orgwarden with Redis), and
+ * the dashboard shows what
  * docs/metrics.md promises. Needs promtool and Redis.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { metricNamesIn } from '../../src/evidence/certify/promql-names.js';
 import { exportedByOrgwarden } from './exported-metrics.js';
-import { isPending } from './pending-metrics.js';
 
 const run = promisify(execFile);
 const DASHBOARD = path.resolve('deploy', 'grafana', 'orgwarden.json');
@@ -110,7 +109,7 @@ describe('the Grafana dashboard', () => {
     expect(exported.has('orgwarden_denials_total')).toBe(true);
     const unknown = queries.flatMap((q) =>
       metricNamesIn(promql(q.expr))
-        .filter((name) => !exported.has(name) && !isPending(name))
+        .filter((name) => !exported.has(name))
         .map((name) => `${q.panel.title}: ${name}`),
     );
     expect(unknown).toEqual([]);

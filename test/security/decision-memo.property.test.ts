@@ -336,7 +336,7 @@ async function runBoth(specs: RequestSpec[], commands: Command[]): Promise<{ hit
         directory.setStatus(c.org, c.status);
         break;
       case 'flip':
-        await tenancySwitch.set(c.multiTenant);
+        await tenancySwitch.set(c.multiTenant, 'test');
         break;
       case 'reload':
         policy.swap(engines[c.engine]!);

@@ -11,6 +11,7 @@ import {
   type DocumentAuthorizer,
 } from '../../src/http/inbound/document-authorizer.js';
 import { createLocalTenancySwitch } from '../../src/tenancy/local-tenancy-switch.js';
+import type { TenancyState } from '../../src/tenancy/rollout-state.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { DirectoryReader, OrgRecord } from '../../src/directory/types.js';
 import { createActivePolicy } from '../../src/engine/active-policy.js';
@@ -59,14 +60,17 @@ function directoryOf(records: OrgRecord[]): DirectoryReader {
 export function coreOver(
   parts: CoreParts,
   records: OrgRecord[],
-  options: { multiTenant?: boolean } = {},
+  options: { multiTenant?: boolean; rollout?: TenancyState } = {},
 ): DocumentAuthorizer {
   return createDocumentAuthorizer({
     tenancy: { default_org: DEFAULT_ORG, org_header: 'X-Org-ID', org_cookie: 'org_id' },
     authenticator: parts.authenticator,
     directory: directoryOf(records),
     policy: createActivePolicy(parts.engine),
-    tenancySwitch: createLocalTenancySwitch(options.multiTenant ?? true),
+    tenancySwitch: createLocalTenancySwitch(
+      options.rollout ?? options.multiTenant ?? true,
+      DEFAULT_ORG,
+    ),
     now: () => parts.now,
   });
 }

@@ -77,8 +77,8 @@ it('follows the switch from one request to the next, without a restart', async (
       { id: 'globex', role: 'viewer' },
     ],
   });
-  await tenancySwitch.set(false);
+  await tenancySwitch.set(false, 'test');
   expect(await get()).toBe('{"multi_tenant":false}');
-  await tenancySwitch.set(true);
+  await tenancySwitch.set(true, 'test');
   expect((JSON.parse(await get()) as ResponseBody).orgs).toHaveLength(3);
 });

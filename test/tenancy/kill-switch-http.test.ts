@@ -31,11 +31,27 @@ describe('kill switch without Redis', () => {
       expect(status).toBe(200);
       expect(json).toEqual({
         multi_tenant: multiTenant,
+        // the one-value switch: `false` is the kill switch engaged over the rollout `on`
+        state: multiTenant ? 'on' : 'off',
+        killed: !multiTenant,
+        rollout: {
+          mode: 'on',
+          orgs: [],
+          percent: 0,
+          stage: null,
+          held: false,
+          signed_off_by: null,
+          reason: null,
+          since: null,
+        },
+        changed_by: null,
         store: 'memory',
         synced: true,
         version: null,
         flips: 0,
         last_flip_at: null,
+        changes: 0,
+        last_change_at: null,
       });
     }
   });

@@ -5,6 +5,7 @@
  * Redis answers, polling catches changes nobody announced, a lost key is written back with the state
  * last read, an unreadable value reads as "off", and a write Redis refuses changes nothing.
  */
+import { initialState } from '../../src/tenancy/rollout-state.js';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -56,7 +57,11 @@ async function open(
 ) {
   const log = options.log ?? memoryLog();
   const control = await createRedisTenancySwitch(
-    { redis: redisConfig(p, options.url ? { url: options.url } : {}), initial },
+    {
+      redis: redisConfig(p, options.url ? { url: options.url } : {}),
+      initial: initialState({ multi_tenant: initial }),
+      defaultOrg: 'default',
+    },
     { log, ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}) },
   );
   switches.push(control);
@@ -80,7 +85,7 @@ describe('redis kill switch: state', () => {
     expect(log.lines).toContainEqual({
       level: 'info',
       message: 'tenancy switch seeded in redis',
-      fields: { multi_tenant: true, from: 'config' },
+      fields: { multi_tenant: true, rollout: 'on', from: 'config' },
     });
   });
 
@@ -102,7 +107,7 @@ describe('redis kill switch: state', () => {
     const p = prefix();
     const a = await open(p, true);
     const b = await open(p, true);
-    await a.control.set(false);
+    await a.control.set(false, 'test');
     expect(a.control.isMultiTenant()).toBe(false); // already, when set resolves
     const stored = await admin.hgetall(tenancyKeys(p).state);
     expect(stored).toMatchObject({ multi_tenant: 'false', version: '1' });
@@ -153,7 +158,7 @@ describe('redis kill switch: state', () => {
     expect(log.lines).toContainEqual({
       level: 'info',
       message: 'tenancy switch seeded in redis',
-      fields: { multi_tenant: false, from: 'last_read_state' },
+      fields: { multi_tenant: false, rollout: 'on', from: 'last_read_state' },
     });
   });
 });
@@ -165,7 +170,7 @@ describe('redis kill switch: Redis unreachable', () => {
     const { control, heard } = await open(prefix(), true, { url });
     expect(control.isMultiTenant()).toBe(false);
     expect(control.status()).toMatchObject({ synced: false, multi_tenant: false });
-    await expect(control.set(true)).rejects.toBeInstanceOf(TenancyStoreUnavailableError);
+    await expect(control.set(true, 'test')).rejects.toBeInstanceOf(TenancyStoreUnavailableError);
     expect(control.isMultiTenant()).toBe(false);
 
     // Redis comes up (empty): the key is seeded from config (never read before) and followed.
@@ -188,7 +193,7 @@ describe('redis kill switch: Redis unreachable', () => {
     await server.kill();
     await new Promise((resolve) => setTimeout(resolve, 700)); // more than one poll without Redis
     expect(control.isMultiTenant()).toBe(false); // neither the config value nor a guess
-    await expect(control.set(true)).rejects.toThrow(/did not accept the change/);
+    await expect(control.set(true, 'test')).rejects.toThrow(/did not accept the change/);
     expect(control.isMultiTenant()).toBe(false);
 
     const restarted = await startScratchRedis(server.port);
@@ -203,7 +208,7 @@ describe('redis kill switch: Redis unreachable', () => {
       probe.disconnect();
     }
     expect(control.isMultiTenant()).toBe(false);
-    await control.set(true);
+    await control.set(true, 'test');
     expect(control.isMultiTenant()).toBe(true);
   });
 });

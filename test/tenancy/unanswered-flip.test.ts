@@ -3,6 +3,7 @@
  * same connection before it answers, so it never says "nothing changed" about a change that was
  * made. Real Redis (a private redis-server, paused with SIGSTOP for a chosen time).
  */
+import { initialState } from '../../src/tenancy/rollout-state.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TenancyStoreUnavailableError,
@@ -31,7 +32,8 @@ async function openOn(server: ScratchRedis, prefix: string) {
   const control = await createRedisTenancySwitch(
     {
       redis: redisConfig(prefix, { url: server.url, command_timeout_ms: COMMAND_TIMEOUT_MS }),
-      initial: true,
+      initial: initialState({ multi_tenant: true }),
+      defaultOrg: 'default',
     },
     { log },
   );
@@ -61,7 +63,7 @@ describe('kill switch: a flip Redis did not answer in time', () => {
 
     // The transaction times out after 100 ms; the read-back, sent then, is answered at 160 ms.
     const stalled = stall(server, COMMAND_TIMEOUT_MS + 60);
-    await expect(control.set(false)).resolves.toBeUndefined();
+    await expect(control.set(false, 'test')).resolves.toBeUndefined();
     await stalled;
     expect(control.isMultiTenant()).toBe(false);
     expect(log.lines.map((l) => l.message)).toContain(
@@ -78,7 +80,7 @@ describe('kill switch: a flip Redis did not answer in time', () => {
     const { control } = await openOn(server, prefix);
 
     const stalled = stall(server, COMMAND_TIMEOUT_MS * 4);
-    const error = await control.set(false).then(
+    const error = await control.set(false, 'test').then(
       () => null,
       (err: unknown) => err,
     );

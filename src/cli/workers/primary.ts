@@ -24,6 +24,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../contract/logger.js';
 import type { PeerChange } from '../../directory/index.js';
 import type { ReloadOutcome, ReloadTrigger } from '../../policy-rollout/index.js';
+import { parseTenancyState, type TenancyState } from '../../tenancy/rollout-state.js';
 import { aggregateMetrics } from './aggregate-metrics.js';
 import { createRpc, type Rpc } from './rpc.js';
 
@@ -33,8 +34,8 @@ const RELOAD_TIMEOUT_MS = 120_000;
 
 export interface PrimaryOptions {
   workers: number;
-  /** `tenancy.multi_tenant`: where the in-process switch starts. */
-  multiTenant: boolean;
+  /** The config's rollout (`tenancy.rollout` / `tenancy.multi_tenant`): where the in-process switch starts. */
+  tenancy: TenancyState;
   logger: Logger;
 }
 
@@ -69,7 +70,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     },
   });
 
-  let multiTenant = options.multiTenant;
+  let tenancy = options.tenancy;
   let flips: Promise<unknown> = Promise.resolve();
   let generation = 0;
   let lockHolder: Member | null = null;
@@ -124,15 +125,15 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     return {
       hello: () => {
         member.hello = true;
-        return { multi_tenant: multiTenant, directory_generation: generation };
+        return { tenancy, directory_generation: generation };
       },
       'tenancy.set': (payload: unknown) => {
-        const value = (payload as { multi_tenant: unknown }).multi_tenant;
-        if (typeof value !== 'boolean') throw new Error('multi_tenant must be a boolean');
+        const value = parseTenancyState((payload as { tenancy: unknown }).tenancy);
+        if (value === null) throw new Error('tenancy must be a rollout state');
         const run = flips.then(async () => {
-          multiTenant = value;
+          tenancy = value;
           await applyEverywhere('tenancy.apply', {
-            multi_tenant: value,
+            tenancy: value,
             origin: member.worker.process.pid,
           });
         });

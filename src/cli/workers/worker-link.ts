@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { AppPeers } from '../../app.js';
 import type { PeerChange } from '../../directory/index.js';
 import type { ReloadOutcome, ReloadTrigger } from '../../policy-rollout/index.js';
+import { UNREADABLE_STATE, type TenancyState } from '../../tenancy/rollout-state.js';
 import { createRpc } from './rpc.js';
 
 /** How long a worker waits for the primary to relay a change to every worker. */
@@ -30,7 +31,7 @@ export interface WorkerLink {
 }
 
 interface Hello {
-  multi_tenant: boolean;
+  tenancy: TenancyState;
   directory_generation: number;
 }
 
@@ -39,8 +40,8 @@ export async function connectToPrimary(registry: Registry): Promise<WorkerLink> 
     if (!process.send || !process.connected) throw new Error('the primary process is gone');
     process.send(message);
   };
-  let multiTenant = false;
-  let applyFlip: ((multiTenant: boolean, origin: 'self' | 'peer') => void) | null = null;
+  let tenancy: TenancyState = UNREADABLE_STATE;
+  let applyFlip: ((state: TenancyState, origin: 'self' | 'peer') => void) | null = null;
   let reload: ((trigger: ReloadTrigger) => Promise<ReloadOutcome>) | null = null;
   let applyChange: ((change: PeerChange) => void) | null = null;
   const pendingChanges: PeerChange[] = [];
@@ -59,9 +60,9 @@ export async function connectToPrimary(registry: Registry): Promise<WorkerLink> 
     send,
     {
       'tenancy.apply': (payload) => {
-        const { multi_tenant, origin } = payload as { multi_tenant: boolean; origin: number };
-        multiTenant = multi_tenant;
-        applyFlip?.(multi_tenant, origin === process.pid ? 'self' : 'peer');
+        const { tenancy: applied, origin } = payload as { tenancy: TenancyState; origin: number };
+        tenancy = applied;
+        applyFlip?.(applied, origin === process.pid ? 'self' : 'peer');
       },
       // null: this worker is still starting, and its first load reads the files as they are now
       'policy.reload': (payload) =>
@@ -80,14 +81,14 @@ export async function connectToPrimary(registry: Registry): Promise<WorkerLink> 
   process.once('disconnect', () => rpc.closeAll('the primary process is gone'));
 
   const hello = (await rpc.call('hello', { pid: process.pid }, RELAY_TIMEOUT_MS)) as Hello;
-  multiTenant = hello.multi_tenant;
+  tenancy = hello.tenancy;
   generation = hello.directory_generation;
 
   const peers: AppPeers = {
     tenancy: {
-      current: () => Promise.resolve(multiTenant),
+      current: () => Promise.resolve(tenancy),
       set: async (value) => {
-        await rpc.call('tenancy.set', { multi_tenant: value }, RELAY_TIMEOUT_MS);
+        await rpc.call('tenancy.set', { tenancy: value }, RELAY_TIMEOUT_MS);
       },
       onApply(listener) {
         applyFlip = listener;

@@ -77,7 +77,7 @@ export async function runBoundaryOnEngine(
     try {
       for (const c of suite.cases) {
         if (c.surface !== 'decide') continue;
-        await tenancySwitch.set(c.scenario.mode === 'multi');
+        await tenancySwitch.set(c.scenario.mode === 'multi', 'evidence');
         const token = await minter.tokenFor(c.scenario.principal);
         const answer = await authorizer.authorize(
           authorizeDocument(c.scenario, token, suite.tenancy),

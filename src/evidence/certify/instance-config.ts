@@ -24,7 +24,8 @@ export function certifyInstanceConfig(config: Config, opts: { workDir: string })
   return {
     ...config,
     server: { ...config.server, host: '127.0.0.1', port: 0, caller_token_env: undefined },
-    tenancy: { ...config.tenancy, multi_tenant: true },
+    // every org on (a configured staged rollout would decide otherwise)
+    tenancy: { ...config.tenancy, multi_tenant: true, rollout: undefined },
     auth: authConfigSchema(ctx).parse({
       issuer: FIXTURE_ISSUER,
       audience: FIXTURE_AUDIENCE,

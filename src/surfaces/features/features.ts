@@ -2,7 +2,9 @@
  * `GET /v1/features`: the one gate a frontend consults. It answers about the caller only.
  *
  * - The caller is authenticated first, in both modes (no valid bearer token: 401).
- * - Multi-tenant off: exactly `{"multi_tenant": false}` — no org ids, nothing about orgs.
+ * - Multi-tenant off: exactly `{"multi_tenant": false}` — no org ids, nothing about orgs. During a
+ *   cohort stage, also for a caller with no org inside the cohort (docs/rollout.md); orgs outside
+ *   the cohort are never listed.
  * - Multi-tenant on: `{"multi_tenant": true, "orgs": [{"id", "role"}, …]}`, the orgs the caller
  *   may act in, as the core's `orgsFor` use-case answers them (authz/orgs-for.ts): the default org
  *   first, then by id. Tokens carry no role.
