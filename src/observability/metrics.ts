@@ -124,8 +124,8 @@ export function createMetrics(
   });
   const orgSwitchFailures = new Counter({
     name: 'orgwarden_org_switch_failures_total',
-    help: 'access_denied decisions for an org the client named explicitly (field, header, cookie, path) and the principal is not a member of (not_member) or its token is not bound to (token_org_mismatch).',
-    labelNames: ['detail'] as const,
+    help: 'access_denied decisions for an org the client named explicitly (field, header, cookie, path) and the principal is not a member of (not_member) or its token is not bound to (token_org_mismatch), by whether multi-tenant mode was on for that request (in_cohort: true|false).',
+    labelNames: ['detail', 'in_cohort'] as const,
     registers,
   });
   const latency = localHistogram({
@@ -271,7 +271,9 @@ export function createMetrics(
     }
   }
   for (const source of SPOOF_SOURCES) spoofs.inc({ source }, 0);
-  for (const detail of ORG_SWITCH_DETAILS) orgSwitchFailures.inc({ detail }, 0);
+  for (const detail of ORG_SWITCH_DETAILS)
+    for (const inCohort of ['true', 'false'])
+      orgSwitchFailures.inc({ detail, in_cohort: inCohort }, 0);
   for (const layer of CACHE_LAYERS)
     for (const outcome of CACHE_OUTCOMES) cacheLookups.inc({ layer, outcome }, 0);
   for (const component of REDIS_COMPONENTS) redisErrors.inc({ component }, 0);
@@ -295,7 +297,12 @@ export function createMetrics(
         if (!record.decision.spoof && record.decision.reason !== 'access_denied') return;
         const labels = decisionLabels(record);
         if (labels.spoofSource) spoofs.inc({ source: labels.spoofSource });
-        if (labels.orgSwitchFailure) orgSwitchFailures.inc({ detail: labels.orgSwitchFailure });
+        if (labels.orgSwitchFailure)
+          orgSwitchFailures.inc({
+            detail: labels.orgSwitchFailure,
+            // the rollout served this request's org multi-tenant (decision.multi_tenant)
+            in_cohort: record.decision.multi_tenant ? 'true' : 'false',
+          });
       },
     },
     directoryCacheStats: (layer, outcome) => cacheLookups.inc({ layer, outcome }),

@@ -121,12 +121,13 @@ describe('GET /metrics after known traffic', () => {
   });
 
   it('counts org-switch failures: explicitly named orgs the principal is not in or not bound to', () => {
-    expect(valueOf(samples, 'orgwarden_org_switch_failures_total', { detail: 'not_member' })).toBe(
-      4,
-    );
-    expect(
-      valueOf(samples, 'orgwarden_org_switch_failures_total', { detail: 'token_org_mismatch' }),
-    ).toBe(1);
+    const failures = (detail: string, inCohort: string) =>
+      valueOf(samples, 'orgwarden_org_switch_failures_total', { detail, in_cohort: inCohort });
+    // multi-tenant is on for every org here: every failure is in the cohort
+    expect(failures('not_member', 'true')).toBe(4);
+    expect(failures('token_org_mismatch', 'true')).toBe(1);
+    expect(failures('not_member', 'false')).toBe(0);
+    expect(failures('token_org_mismatch', 'false')).toBe(0);
   });
 
   it('observes every decision in the latency histogram', () => {
