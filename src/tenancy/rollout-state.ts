@@ -211,11 +211,26 @@ export function viewOf(state: TenancyState, defaultOrg: string): RolloutView {
   if (name === 'on') return ON_VIEW;
   const listed: ReadonlySet<string> = new Set(state.rollout.orgs);
   const { percent: share } = state.rollout;
+  // An org's place in the percentage is a SHA-256 away: remembered for this view (this state)
+  // only, so a new percentage is judged afresh; bounded, forgotten all at once when full.
+  const byHash = new Map<string, boolean>();
+  const inShare = (org: string): boolean => {
+    let inside = byHash.get(org);
+    if (inside === undefined) {
+      inside = inPercentCohort(org, share);
+      if (byHash.size >= HASH_VERDICTS_HELD) byHash.clear();
+      byHash.set(org, inside);
+    }
+    return inside;
+  };
   return {
     state: 'cohort',
-    isOnFor: (org) => org !== defaultOrg && (listed.has(org) || inPercentCohort(org, share)),
+    isOnFor: (org) => org !== defaultOrg && (listed.has(org) || inShare(org)),
   };
 }
+
+/** Percentage verdicts a cohort view remembers (a few hundred KiB at most). */
+const HASH_VERDICTS_HELD = 10_000;
 
 const OFF_VIEW: RolloutView = { state: 'off', isOnFor: () => false };
 const ON_VIEW: RolloutView = { state: 'on', isOnFor: () => true };

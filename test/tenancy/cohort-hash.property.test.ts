@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COHORT_BUCKETS, cohortBucket, inPercentCohort } from '../../src/tenancy/cohort-hash.js';
+import { OFF_ROLLOUT, viewOf, type TenancyState } from '../../src/tenancy/rollout-state.js';
 import { grammarOrgId } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
 
@@ -54,5 +55,20 @@ describe('cohort hash', () => {
       const share = orgs.filter((o) => inPercentCohort(o, p)).length / orgs.length;
       expect(Math.abs(share * 100 - p)).toBeLessThan(1);
     }
+  });
+});
+
+describe('a cohort view', () => {
+  it('answers what the hash answers for every org, from memory too, past its memory bound', () => {
+    const state: TenancyState = {
+      killed: false,
+      rollout: { ...OFF_ROLLOUT, mode: 'cohort', orgs: ['listed'], percent: 37 },
+      changed_by: null,
+    };
+    const view = viewOf(state, 'default');
+    const orgs = Array.from({ length: 25_000 }, (_, i) => `org-${i}`);
+    for (let pass = 0; pass < 2; pass++)
+      for (const org of orgs) expect(view.isOnFor(org), org).toBe(inPercentCohort(org, 37));
+    expect([view.isOnFor('listed'), view.isOnFor('default')]).toEqual([true, false]);
   });
 });
