@@ -24,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     decisions: { type: 'string', default: '10000' },
     'decision-log': { type: 'string', default: 'on' },
+    baseline: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -35,6 +36,8 @@ the decision memo on and off, alternating in one process.
   --rounds N          rounds per scenario and setting (default 5)
   --decisions N       decisions per round (default 10000)
   --decision-log X    on (default: the log observer runs, its lines are discarded) or off
+  --baseline DIR      instead of memo off, compare with the build of another checkout (DIR/dist,
+                      memo at its defaults): this build against DIR's, alternating in one process
 Needs a build (npm run build); needs OPA only when policies/ changed since the prebuilt bundle.`);
   process.exit(0);
 }
@@ -49,7 +52,16 @@ if (!existsSync(path.join(root, 'dist', 'index.js'))) {
   console.error('bench: run "npm run build" first');
   process.exit(2);
 }
-const { createApp, parseConfig } = await import(path.join(root, 'dist', 'index.js'));
+const baselineDist = values.baseline ? path.resolve(values.baseline, 'dist', 'index.js') : null;
+if (baselineDist && !existsSync(baselineDist)) {
+  console.error(`bench: --baseline: ${baselineDist} does not exist (build that checkout first)`);
+  process.exit(2);
+}
+const library = await import(path.join(root, 'dist', 'index.js'));
+/** The two settings compared: on/off are the memo, or this build and the baseline's. */
+const LABELS = baselineDist
+  ? { on: 'this build', off: 'baseline' }
+  : { on: 'memo on', off: 'memo off' };
 
 const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
 const PRINCIPALS = 50;
@@ -72,7 +84,7 @@ ${users.map((u, i) => `      - { user: ${u}, role: ${i % 2 ? 'viewer' : 'editor'
 const ignore = () => undefined;
 const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 const discard = new Writable({ write: (_chunk, _enc, done) => done() });
-async function authorizerWith(memoEntries) {
+async function authorizerWith(memoEntries, { createApp, parseConfig } = library) {
   const config = parseConfig({
     tenancy: { multi_tenant: true },
     auth: {
@@ -150,11 +162,17 @@ function questionFor(token, resourceId) {
   };
 }
 
-const apps = { on: await authorizerWith(10_000), off: await authorizerWith(0) };
+const apps = {
+  on: await authorizerWith(10_000),
+  off: baselineDist
+    ? await authorizerWith(10_000, await import(baselineDist))
+    : await authorizerWith(0),
+};
 
 const YIELD_EVERY = 64;
-async function round(app, entry, scenario, samples) {
+async function round(app, entry, scenario, samples, cpu = []) {
   let allowed = 0;
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < perRound; i++) {
     const question = scenario.question(i);
     const started = performance.now();
@@ -167,6 +185,9 @@ async function round(app, entry, scenario, samples) {
     // buffer fills.
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
   }
+  // CPU per decision over the round: the timed calls and what runs between them (the drain).
+  const used = process.cpuUsage(cpuBefore);
+  cpu.push((used.user + used.system) / perRound);
   if (allowed !== perRound)
     throw new Error(`bench: ${perRound - allowed} decisions were not allowed`);
 }
@@ -192,7 +213,9 @@ console.log(
   `in-process decisions, library mode: authn (HS256 JWT, verified-token cache) + directory slice (file directory, in memory) + policy (compiled WASM) + decision id + metrics observer + decision log observer ${decisionLog === 'on' ? 'ON (JSON lines written to a stream that discards them)' : 'OFF'}`,
 );
 console.log(
-  `${rounds} rounds × ${perRound} decisions per scenario, entry and setting; memo on (defaults) and off (policy.memo_entries: 0, the baseline) alternating in one process\n`,
+  baselineDist
+    ? `${rounds} rounds × ${perRound} decisions per scenario, entry and setting; this build and the baseline (${String(values.baseline)}), memo at the defaults, alternating in one process\n`
+    : `${rounds} rounds × ${perRound} decisions per scenario, entry and setting; memo on (defaults) and off (policy.memo_entries: 0, the baseline) alternating in one process\n`,
 );
 progress('warming up...');
 for (const setting of ['on', 'off'])
@@ -204,31 +227,41 @@ for (const scenario of SCENARIOS) {
   console.log(scenario.name);
   for (const [entryName, entry] of Object.entries(ENTRIES)) {
     const samples = { on: [], off: [] };
+    const cpu = { on: [], off: [] };
     for (let r = 0; r < rounds; r++) {
       progress(`  ${entryName}: round ${r + 1}/${rounds}`);
       const order = r % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-      for (const setting of order) await round(apps[setting], entry, scenario, samples[setting]);
+      for (const setting of order)
+        await round(apps[setting], entry, scenario, samples[setting], cpu[setting]);
     }
     progress('');
     const f = {};
     for (const setting of ['on', 'off']) {
       const sorted = samples[setting].sort((a, b) => a - b);
-      f[setting] = { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+      f[setting] = {
+        p50: quantile(sorted, 0.5),
+        p99: quantile(sorted, 0.99),
+        cpu: quantile(
+          [...cpu[setting]].sort((a, b) => a - b),
+          0.5,
+        ),
+      };
     }
     rows.push({ scenario: scenario.name, entry: entryName, f });
+    const { on, off } = LABELS;
     console.log(
-      `  ${entryName.padEnd(16)} memo on: median ${us(f.on.p50)} µs  p99 ${us(f.on.p99)} µs | memo off: median ${us(f.off.p50)} µs  p99 ${us(f.off.p99)} µs | off/on ${(f.off.p50 / f.on.p50).toFixed(2)}× median, ${(f.off.p99 / f.on.p99).toFixed(2)}× p99`,
+      `  ${entryName.padEnd(16)} ${on}: median ${us(f.on.p50)} µs  p99 ${us(f.on.p99)} µs  CPU ${f.on.cpu.toFixed(1)} µs | ${off}: median ${us(f.off.p50)} µs  p99 ${us(f.off.p99)} µs  CPU ${f.off.cpu.toFixed(1)} µs | ${off}/${on} ${(f.off.p50 / f.on.p50).toFixed(2)}× median, ${(f.off.p99 / f.on.p99).toFixed(2)}× p99, ${(f.off.cpu / f.on.cpu).toFixed(2)}× CPU`,
     );
   }
 }
 const lookups = await memoLookups(apps.on);
-console.log(`\nmemo lookups (memo on, whole run): hit ${lookups.hit}, miss ${lookups.miss}`);
+console.log(`\nmemo lookups (${LABELS.on}, whole run): hit ${lookups.hit}, miss ${lookups.miss}`);
 if (decisionLog === 'on') {
   for (let t = 0; t < 3; t++) await nextTurn(); // the last drain writes and is confirmed
   for (const setting of ['on', 'off']) {
     const dropped = await counterTotal(apps[setting], 'orgwarden_decision_log_dropped_total');
     const written = await counterTotal(apps[setting], 'orgwarden_decision_log_written_total');
-    console.log(`decision log (memo ${setting}): ${written} lines written, ${dropped} dropped`);
+    console.log(`decision log (${LABELS[setting]}): ${written} lines written, ${dropped} dropped`);
   }
 }
 console.log(
