@@ -3,36 +3,21 @@
  * with the admin token (and the caller token when the sidecar requires one).
  */
 import type { RolloutStateName } from '../contract/tenancy-switch.js';
+import type { Rollout } from '../tenancy/rollout-state.js';
 
+/** `GET /v1/admin/rollout` (and the answer to a PUT): the state served and the rollout kept. */
 export interface RolloutStatus {
   state: RolloutStateName;
   killed: boolean;
-  rollout: {
-    mode: RolloutStateName;
-    orgs: string[];
-    percent: number;
-    stage: number | null;
-    held: boolean;
-    signed_off_by: string | null;
-    reason: string | null;
-    since: string | null;
-  };
+  rollout: Rollout;
   changed_by: string | null;
   store: string;
   version: number | null;
   changed?: boolean;
 }
 
-export interface RolloutWrite {
-  mode: RolloutStateName;
-  orgs: string[];
-  percent: number;
-  stage: number | null;
-  held: boolean;
-  signed_off_by: string | null;
-  reason: string | null;
-  criteria?: 'met' | 'overridden';
-}
+/** The body of `PUT /v1/admin/rollout`: a rollout (the sidecar sets `since`), an advance's criteria. */
+export type RolloutWrite = Omit<Rollout, 'since'> & { criteria?: 'met' | 'overridden' };
 
 export interface RolloutAdmin {
   status(): Promise<RolloutStatus>;

@@ -8,14 +8,12 @@
  * rate windows 5m -> 10s, baseline 1h offset 5m -> 1m offset 10s, `for` 2m -> 3s. Prometheus
  * scrapes and evaluates every second. The floor (0.2/s) and the factor (3x) are unchanged.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import type { App } from '../../src/app.js';
-import { freePort } from '../directory/helpers.js';
+import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 import { waitFor } from './helpers.js';
 
@@ -63,10 +61,8 @@ interface PromAlert {
 
 let app: App | undefined;
 let appUrl: string;
-let prometheus: ChildProcess | undefined;
+let prometheus: TestPrometheus | undefined;
 let promUrl: string;
-let promLog = '';
-const dir = mkdtempSync(join(tmpdir(), 'orgwarden-prometheus-'));
 
 async function promGet<T>(path: string): Promise<T> {
   const res = await fetch(`${promUrl}${path}`);
@@ -93,49 +89,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   ({ app, url: appUrl } = await startTestApp({ multiTenant: true }));
   const appPort = new URL(appUrl).port;
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    stringify({ groups: [{ name: 'orgwarden-e2e', rules: [shortWindowSpoofRule()] }] }),
-  );
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [
-        { job_name: 'orgwarden', static_configs: [{ targets: [`127.0.0.1:${appPort}`] }] },
-      ],
-    }),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  prometheus = child;
-  child.stderr.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`prometheus exited (${String(code)}):\n${promLog}`)),
-    ),
-  );
-  exited.catch(() => undefined);
-  await Promise.race([
-    exited,
-    waitFor(
-      'prometheus to be ready',
-      async () =>
-        (await fetch(`${promUrl}/-/ready`).catch(() => null))?.status === 200 ? true : undefined,
-      30_000,
-      100,
-    ),
-  ]);
+  prometheus = await startPrometheus({
+    rules: [{ ...shortWindowSpoofRule() }],
+    targets: [`127.0.0.1:${appPort}`],
+  });
+  promUrl = prometheus.url;
   await waitFor(
     'the orgwarden target to be up',
     async () => ((await query('up{job="orgwarden"}')) === 1 ? true : undefined),
@@ -145,15 +103,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  const child = prometheus;
-  if (child?.exitCode === null) {
-    const gone = new Promise<boolean>((r) => child.once('exit', () => r(true)));
-    child.kill('SIGTERM');
-    const stopped = await Promise.race([gone, sleep(10_000).then(() => false)]);
-    if (!stopped) child.kill('SIGKILL');
-  }
+  await prometheus?.stop();
   await app?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('spoof alert on a real Prometheus', () => {
@@ -209,7 +160,7 @@ describe('spoof alert on a real Prometheus', () => {
     while (!firing) {
       if (Date.now() > deadline)
         throw new Error(
-          `${ALERT} did not fire within 60 s of ${spoofs} spoofed requests; alerts: ${JSON.stringify(await spoofAlerts())}\n${promLog}`,
+          `${ALERT} did not fire within 60 s of ${spoofs} spoofed requests; alerts: ${JSON.stringify(await spoofAlerts())}\n${prometheus?.log() ?? ''}`,
         );
       const res = await spoof();
       expect(res.json).toMatchObject({ allow: false, reason: 'access_denied', spoof: true });

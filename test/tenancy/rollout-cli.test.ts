@@ -6,7 +6,6 @@
  * alert fires, forced past it only with a reason (counted as overridden), refused while held or
  * killed and for a signer the plan does not name; rollback goes back one stage.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { App } from '../../src/app.js';
 import { rollout } from '../../src/cli/rollout.js';
-import { deletePrefix, freePort, uniquePrefix, waitUntil } from '../directory/helpers.js';
-import { postJson, session, startTestApp } from '../support/app.js';
+import { deletePrefix, uniquePrefix, waitUntil } from '../directory/helpers.js';
 import { waitFor } from '../observability/helpers.js';
+import { postJson, session, startTestApp } from '../support/app.js';
+import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { authorizeAcme, putTenancy } from './helpers.js';
 
 /** Every replica sharing the Redis serves a change within one second. */
@@ -25,9 +25,8 @@ const QUIET_ALERT = 'OrgwardenTestSpoofSeen';
 const dir = mkdtempSync(join(tmpdir(), 'orgwarden-rollout-cli-'));
 const prefix = uniquePrefix();
 const replicas: { app: App; url: string }[] = [];
-let prometheus: ChildProcess | undefined;
+let prometheus: TestPrometheus | undefined;
 let promUrl = '';
-let promLog = '';
 
 const plan = {
   default_org: 'default',
@@ -92,63 +91,15 @@ beforeAll(async () => {
     });
     replicas.push({ app, url });
   }
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    stringify({
-      groups: [
-        {
-          name: 'rollout-e2e',
-          rules: [{ alert: QUIET_ALERT, expr: 'sum(orgwarden_spoof_attempts_total) > 0' }],
-        },
-      ],
-    }),
-  );
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [
-        {
-          job_name: 'orgwarden',
-          static_configs: [{ targets: replicas.map((r) => new URL(r.url).host) }],
-        },
-      ],
-    }),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  prometheus = child;
-  child.stderr.on('data', (d: Buffer) => (promLog = (promLog + d.toString()).slice(-20_000)));
-  await waitFor(
-    `prometheus to be ready (${promLog.slice(-200)})`,
-    async () =>
-      (await fetch(`${promUrl}/-/ready`).catch(() => null))?.status === 200 ? true : undefined,
-    30_000,
-    100,
-  );
+  prometheus = await startPrometheus({
+    rules: [{ alert: QUIET_ALERT, expr: 'sum(orgwarden_spoof_attempts_total) > 0' }],
+    targets: replicas.map((r) => new URL(r.url).host),
+  });
+  promUrl = prometheus.url;
 }, 60_000);
 
 afterAll(async () => {
-  const child = prometheus;
-  if (child?.exitCode === null) {
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const stopped = await Promise.race([
-      gone.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
-    ]);
-    if (!stopped) child.kill('SIGKILL');
-  }
+  await prometheus?.stop();
   await Promise.all(replicas.map((r) => r.app.stop()));
   await deletePrefix(prefix);
   rmSync(dir, { recursive: true, force: true });
