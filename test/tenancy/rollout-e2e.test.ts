@@ -83,6 +83,16 @@ const PLAN = {
   ],
 };
 
+/** What a replica serves: the state, the plan stage and the kill switch. */
+interface Served {
+  state: 'off' | 'cohort' | 'on';
+  stage: number;
+  killed: boolean;
+}
+
+const ON: Served = { state: 'on', stage: 3, killed: false };
+const EVERY_ORG = ['acme', 'globex', 'stark'];
+
 const dir = mkdtempSync(join(tmpdir(), 'orgwarden-rollout-e2e-'));
 const prefix = uniquePrefix();
 interface Replica {
@@ -146,12 +156,6 @@ async function admin(actor: Actor, via: Replica, method: string, path: string, b
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-interface Served {
-  state: 'off' | 'cohort' | 'on';
-  stage: number;
-  killed: boolean;
-}
-
 /** The replica serves `want` (read through its admin API); returns how long that took. */
 function serving(replica: Replica, want: Served, boundMs: number): Promise<number> {
   return waitUntil(async () => {
@@ -165,7 +169,7 @@ function serving(replica: Replica, want: Served, boundMs: number): Promise<numbe
 async function denials(replica: Replica): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const s of seriesOf((await scrape(replica.url)).samples, 'orgwarden_denials_total')) {
-    const key = `${s.labels.action}|${s.labels.reason}`;
+    const key = `${s.labels.action ?? '?'}|${s.labels.reason ?? '?'}`;
     counts.set(key, (counts.get(key) ?? 0) + s.value);
   }
   return counts;
@@ -251,11 +255,30 @@ async function probe(replica: Replica, on: ReadonlySet<string>): Promise<Record<
   return expected;
 }
 
-/** Both replicas: the served state (the one not asked within 1 s), the probes, the gauges. */
-async function check(via: Replica, want: Served, on: readonly string[]) {
+/** `orgwarden rollout advance` as `actor` through `via`; when it answered (performance.now()). */
+async function advance(actor: Actor, via: Replica): Promise<number> {
+  const run = await cli(actor, via, 'advance', '--signed-off-by', actor);
+  const answeredAt = performance.now();
+  expect(run.code, run.out).toBe(0);
+  return answeredAt;
+}
+
+/** The kill switch (`false`) or resume (`true`) as `actor` through `via`; when it answered. */
+async function flipSwitch(actor: Actor, via: Replica, multiTenant: boolean): Promise<number> {
+  const res = await admin(actor, via, 'PUT', '/v1/admin/tenancy', { multi_tenant: multiTenant });
+  const answeredAt = performance.now();
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
+  return answeredAt;
+}
+
+/**
+ * Both replicas after a change made through `via` that answered at `answeredAt`: `via` serves it
+ * at once, the other within the bound of the answer; then the probes and the gauges on each.
+ */
+async function check(via: Replica, answeredAt: number, want: Served, on: readonly string[]) {
   const other = replicas.find((r) => r !== via) as Replica;
-  await serving(via, want, 0); // the replica asked serves the change once it has answered
-  await serving(other, want, PROPAGATION_BOUND_MS);
+  await serving(via, want, 0);
+  await serving(other, want, PROPAGATION_BOUND_MS - (performance.now() - answeredAt));
   for (const replica of [via, other]) {
     await probe(replica, new Set(on));
     const samples = (await scrape(replica.url)).samples;
@@ -288,20 +311,17 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
     expect(cohortBucket('stark')).toBeGreaterThanOrEqual(WIDE_PERCENT * 100);
 
     // alice, through replica a: from no stage to the plan's first (off), then the pilot
-    let run = await cli('alice', a, 'advance', '--signed-off-by', 'alice');
-    expect(run.code, run.out).toBe(0);
-    await check(a, { state: 'off', stage: 0, killed: false }, []);
-    run = await cli('alice', a, 'advance', '--signed-off-by', 'alice');
-    expect(run.code, run.out).toBe(0);
-    await check(a, { state: 'cohort', stage: 1, killed: false }, ['acme']);
+    await check(a, await advance('alice', a), { state: 'off', stage: 0, killed: false }, []);
+    await check(a, await advance('alice', a), { state: 'cohort', stage: 1, killed: false }, [
+      'acme',
+    ]);
 
     // bob, through replica b: the wide stage (listed orgs plus a percentage), then on
-    run = await cli('bob', b, 'advance', '--signed-off-by', 'bob');
-    expect(run.code, run.out).toBe(0);
-    await check(b, { state: 'cohort', stage: 2, killed: false }, ['acme', 'globex']);
-    run = await cli('bob', b, 'advance', '--signed-off-by', 'bob');
-    expect(run.code, run.out).toBe(0);
-    await check(b, { state: 'on', stage: 3, killed: false }, ['acme', 'globex', 'stark']);
+    await check(b, await advance('bob', b), { state: 'cohort', stage: 2, killed: false }, [
+      'acme',
+      'globex',
+    ]);
+    await check(b, await advance('bob', b), ON, EVERY_ORG);
     // every advance met its criteria: none was forced
     const advances = (await scrape(a.url)).samples.concat((await scrape(b.url)).samples);
     const overridden = advances.filter(
@@ -312,7 +332,7 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
     // the auditor may read but not change: refused (403), nothing changed, nothing recorded
     const trailBefore = (await admin('audrey', a, 'GET', '/v1/admin/audit?since=0&limit=1000'))
       .json as unknown as Page;
-    run = await cli('audrey', a, 'rollback', '--to-off', '--reason', 'not mine to do');
+    const run = await cli('audrey', a, 'rollback', '--to-off', '--reason', 'not mine to do');
     expect(run.code, run.out).toBe(1);
     expect(run.out).toMatch(/403/);
     const kill = await admin('audrey', b, 'PUT', '/v1/admin/tenancy', { multi_tenant: false });
@@ -320,19 +340,20 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
     expect(JSON.stringify(kill.json)).toMatch(/operator/);
     const set = await admin('audrey', a, 'PUT', '/v1/admin/rollout', { mode: 'off' });
     expect(set.status).toBe(403);
-    await check(a, { state: 'on', stage: 3, killed: false }, ['acme', 'globex', 'stark']);
+    await check(a, performance.now(), ON, EVERY_ORG);
     expect((await admin('audrey', b, 'GET', '/v1/admin/audit?since=0&limit=1000')).json).toEqual(
       trailBefore,
     );
 
     // alice engages the kill switch on replica b: every org off, the rollout kept
-    let flip = await admin('alice', b, 'PUT', '/v1/admin/tenancy', { multi_tenant: false });
-    expect(flip.status).toBe(200);
-    await check(b, { state: 'off', stage: 3, killed: true }, []);
+    await check(
+      b,
+      await flipSwitch('alice', b, false),
+      { state: 'off', stage: 3, killed: true },
+      [],
+    );
     // bob resumes on replica a: exactly the kept rollout again
-    flip = await admin('bob', a, 'PUT', '/v1/admin/tenancy', { multi_tenant: true });
-    expect(flip.status).toBe(200);
-    await check(a, { state: 'on', stage: 3, killed: false }, ['acme', 'globex', 'stark']);
+    await check(a, await flipSwitch('bob', a, true), ON, EVERY_ORG);
 
     // the trail, read by the auditor from either replica: one sequence, each change's actor
     const page = (await admin('audrey', b, 'GET', '/v1/admin/audit?since=0&limit=1000'))
@@ -378,7 +399,12 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
         actor: 'alice',
         replica: 'replica-a',
         before: rolloutAt(0, { mode: 'off' }),
-        after: rolloutAt(1, { mode: 'cohort', orgs: ['acme'], percent: 0 }),
+        after: rolloutAt(1, {
+          mode: 'cohort',
+          orgs: ['acme'],
+          percent: 0,
+          signed_off_by: 'alice (release-owner)',
+        }),
       },
       {
         action: 'rollout.set',
@@ -397,7 +423,7 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
         actor: 'bob',
         replica: 'replica-b',
         before: rolloutAt(2, { mode: 'cohort', percent: WIDE_PERCENT }),
-        after: rolloutAt(3, { mode: 'on' }),
+        after: rolloutAt(3, { mode: 'on', signed_off_by: 'bob (release-owner)' }),
       },
       {
         action: 'tenancy.set',
