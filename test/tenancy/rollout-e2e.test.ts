@@ -441,5 +441,13 @@ describe('a staged rollout end to end on two replicas sharing Redis', () => {
       },
     ]);
     expect(changes).toHaveLength(6);
+    // each change is exactly its started and applied records: none failed, none left open
+    const rolloutRecords = page.entries.filter((e) =>
+      ['rollout.set', 'tenancy.set'].includes(e.action),
+    );
+    expect(rolloutRecords.map((e) => e.outcome).sort()).toEqual([
+      ...Array<string>(6).fill('applied'),
+      ...Array<string>(6).fill('started'),
+    ]);
   }, 60_000);
 });
