@@ -105,7 +105,14 @@ const replicas: Replica[] = [];
 async function startReplica(name: string): Promise<Replica> {
   const doc = testConfigDoc({
     directoryFile: join(dir, 'directory.yaml'),
-    redis: { url: SHARED_REDIS_URL, key_prefix: prefix, max_reconnect_delay_ms: 200 },
+    // a generous command timeout: on a loaded host the sidecar's own pauses would otherwise turn
+    // a Redis that answered in time into a 503 (docs/config.md, redis.command_timeout_ms)
+    redis: {
+      url: SHARED_REDIS_URL,
+      key_prefix: prefix,
+      max_reconnect_delay_ms: 200,
+      command_timeout_ms: 2000,
+    },
     extra: {
       tenancy: { rollout: { mode: 'off' } },
       admin: {
