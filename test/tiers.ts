@@ -37,6 +37,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/security/redis-seed.property.test.ts',
     'test/surfaces/surfaces-redis.test.ts',
     'test/tenancy/redis-switch.test.ts',
+    'test/tenancy/rollout-e2e.test.ts',
     'test/tenancy/rollout-replicas.test.ts',
     'test/tenancy/replicas.test.ts',
     'test/tenancy/runbook.test.ts',
