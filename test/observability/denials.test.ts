@@ -13,6 +13,7 @@ import type { DecisionRecord } from '../../src/contract/decision.js';
 import { REASONS } from '../../src/contract/reasons.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { postJson, session, startTestApp } from '../support/app.js';
+import { fuzzParams } from '../support/fuzz.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 import { deny, parseMetrics, record, scrape, seriesOf, valueOf, type Sample } from './helpers.js';
 
@@ -149,7 +150,7 @@ describe('orgwarden_denials_total (unit)', () => {
           expect(total).toBe(denials.length);
         },
       ),
-      { seed: 12, numRuns: 200 },
+      fuzzParams(200),
     );
   });
 });
