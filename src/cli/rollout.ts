@@ -11,6 +11,7 @@
  * - Every advance names who signed it off (`--signed-off-by`), checked against the stage's
  *   sign-off role in the plan, and stores it in the rollout state.
  */
+import { OFF_ROLLOUT } from '../tenancy/rollout-state.js';
 import { parseFlags, UsageError } from './args.js';
 import {
   createRolloutAdmin,
@@ -263,17 +264,10 @@ async function rollback(ctx: Context, toOff: boolean, reason: string | undefined
   const index = s.rollout.stage;
   const back = toOff || index === null || index === 0 ? null : index - 1;
   const target = back === null ? undefined : ctx.plan.stages[back];
+  const { since: _since, ...off } = OFF_ROLLOUT;
   const write: RolloutWrite =
     back === null || !target
-      ? {
-          mode: 'off',
-          orgs: [],
-          percent: 0,
-          stage: null,
-          held: false,
-          signed_off_by: null,
-          reason: reason ?? null,
-        }
+      ? { ...off, reason: reason ?? null }
       : { ...stageWrite(target, back), reason: reason ?? null };
   ctx.io.out(
     back === null

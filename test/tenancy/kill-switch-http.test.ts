@@ -3,6 +3,7 @@
  * PUT flips it for the very next decision, every flip is logged, and every refused call — bad
  * body, missing or wrong admin token, admin disabled — changes nothing.
  */
+import { ON_ROLLOUT } from '../../src/tenancy/rollout-state.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { session, startTestApp } from '../support/app.js';
@@ -34,16 +35,7 @@ describe('kill switch without Redis', () => {
         // the one-value switch: `false` is the kill switch engaged over the rollout `on`
         state: multiTenant ? 'on' : 'off',
         killed: !multiTenant,
-        rollout: {
-          mode: 'on',
-          orgs: [],
-          percent: 0,
-          stage: null,
-          held: false,
-          signed_off_by: null,
-          reason: null,
-          since: null,
-        },
+        rollout: ON_ROLLOUT,
         changed_by: null,
         store: 'memory',
         synced: true,
