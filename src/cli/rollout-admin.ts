@@ -16,8 +16,15 @@ export interface RolloutStatus {
   changed?: boolean;
 }
 
-/** The body of `PUT /v1/admin/rollout`: a rollout (the sidecar sets `since`), an advance's criteria. */
-export type RolloutWrite = Omit<Rollout, 'since'> & { criteria?: 'met' | 'overridden' };
+/**
+ * The body of `PUT /v1/admin/rollout`: a rollout (the sidecar sets `since`), an advance's
+ * criteria, and the rollout the decision was made on (the sidecar refuses with 409 when it is no
+ * longer the one kept).
+ */
+export type RolloutWrite = Omit<Rollout, 'since'> & {
+  criteria?: 'met' | 'overridden';
+  expected_rollout?: Rollout;
+};
 
 export interface RolloutAdmin {
   status(): Promise<RolloutStatus>;

@@ -232,6 +232,9 @@ async function advance(
     signed_off_by: `${signedOffBy} (${signing.sign_off.role})`,
     reason: reason ?? null,
     criteria,
+    // the criteria were checked against this rollout: an advance never overwrites a change
+    // (a rollback, a hold) made while they were being checked
+    expected_rollout: s.rollout,
   });
   io.out(
     `done: stage ${nextIndex} ${next.name}, serving ${after.state}; every replica follows within 1 s`,
@@ -250,6 +253,7 @@ async function hold(ctx: Context, release: boolean): Promise<number> {
     held: !release,
     signed_off_by: r.signed_off_by,
     reason: r.reason,
+    expected_rollout: r,
   });
   describe(ctx, after);
   ctx.io.out(

@@ -106,7 +106,7 @@ export function checkCohort(
 }
 
 /** A stored state as a switch writes it (unknown keys from a newer version are ignored). */
-const storedRollout = z.object({
+export const storedRollout = z.object({
   mode: cohortFields.mode,
   orgs: z.array(orgId).max(MAX_COHORT_ORGS),
   percent,
@@ -116,6 +116,20 @@ const storedRollout = z.object({
   reason: text.nullable(),
   since: z.string().nullable(),
 });
+
+/** The same rollout: every field, the listed orgs in any order. */
+export function sameRollout(a: Rollout, b: Rollout): boolean {
+  return (
+    a.mode === b.mode &&
+    a.percent === b.percent &&
+    a.stage === b.stage &&
+    a.held === b.held &&
+    a.signed_off_by === b.signed_off_by &&
+    a.reason === b.reason &&
+    a.since === b.since &&
+    [...a.orgs].sort().join(',') === [...b.orgs].sort().join(',')
+  );
+}
 
 export function parseStoredRollout(raw: string | undefined): Rollout | null {
   if (raw === undefined) return null;

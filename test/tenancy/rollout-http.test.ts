@@ -221,6 +221,62 @@ describe('GET|PUT /v1/admin/rollout', () => {
     expect(await getRollout(url)).toEqual(before);
   });
 
+  it('expected_rollout: the change is made only on the rollout the caller read, else 409 and nothing changes', async () => {
+    const { url } = await start();
+    const read = (await getRollout(url)) as { rollout: Record<string, unknown> };
+    const first = await putRollout(url, {
+      mode: 'cohort',
+      orgs: ['acme', 'globex'],
+      stage: 1,
+      expected_rollout: read.rollout,
+    });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ changed: true, rollout: { stage: 1 } });
+    // a second writer that decided on the rollout read before the first change
+    const stale = await putRollout(url, { mode: 'on', stage: 2, expected_rollout: read.rollout });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(
+        /^the rollout changed since it was read \(now cohort, stage 1/,
+      ),
+    });
+    const after = (await getRollout(url)) as { rollout: Record<string, unknown> };
+    expect(after.rollout).toMatchObject({ mode: 'cohort', stage: 1, orgs: ['acme', 'globex'] });
+    expect(await authorize(url, 'erin', 'globex')).toMatchObject({ multi_tenant: true });
+    // the orgs' order does not matter; every other field does
+    const listedOtherwise = { ...after.rollout, orgs: ['globex', 'acme'] };
+    expect(
+      (
+        await putRollout(url, {
+          mode: 'cohort',
+          orgs: ['acme', 'globex'],
+          stage: 1,
+          held: true,
+          expected_rollout: listedOtherwise,
+        })
+      ).status,
+    ).toBe(200);
+    const heldNow = (await getRollout(url)) as { rollout: Record<string, unknown> };
+    expect(
+      (
+        await putRollout(url, {
+          mode: 'on',
+          stage: 2,
+          expected_rollout: { ...heldNow.rollout, held: false },
+        })
+      ).status,
+    ).toBe(409);
+    expect(((await getRollout(url)) as { rollout: { mode: string } }).rollout.mode).toBe('cohort');
+  });
+
+  it('refuses an expected_rollout that is not a rollout with 400 naming the field', async () => {
+    const { url } = await start();
+    const put = await putRollout(url, { mode: 'on', expected_rollout: { mode: 'on' } });
+    expect(put.status).toBe(400);
+    expect((put.json.error as { message: string }).message).toMatch(/^expected_rollout\./);
+  });
+
   it('needs the admin token', async () => {
     const { url } = await start();
     const res = await fetch(`${url}/v1/admin/rollout`, {

@@ -98,6 +98,33 @@ describe('rollout across replicas (shared Redis)', () => {
     }
   });
 
+  it('two operators deciding on the same rollout on two replicas: exactly one change is made, the other is 409', async () => {
+    const redis = sharedRedis();
+    const a = await replica(redis, { rollout: { mode: 'cohort', orgs: ['acme'] } });
+    const b = await replica(redis, { rollout: { mode: 'cohort', orgs: ['acme'] } });
+    for (let round = 0; round < 10; round++) {
+      const read = a.app.tenancy.status().rollout;
+      const statuses = await Promise.all([
+        putRollout(a.url, {
+          mode: 'cohort',
+          orgs: ['acme'],
+          percent: 2 * round + 1,
+          expected_rollout: read,
+        }),
+        putRollout(b.url, {
+          mode: 'cohort',
+          orgs: ['acme'],
+          percent: 2 * round + 2,
+          expected_rollout: read,
+        }),
+      ]);
+      expect([...statuses].sort()).toEqual([200, 409]);
+      const kept = statuses[0] === 200 ? 2 * round + 1 : 2 * round + 2;
+      for (const app of [a.app, b.app])
+        await waitUntil(() => app.tenancy.status().rollout.percent === kept, PROPAGATION_BOUND_MS);
+    }
+  });
+
   it('a restarted replica serves the stored rollout, not its config', async () => {
     const redis = sharedRedis();
     const a = await replica(redis, { rollout: { mode: 'off' } });

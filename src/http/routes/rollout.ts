@@ -4,8 +4,10 @@
  *
  * PUT sets the whole rollout the switch keeps: `{"mode": "off"|"cohort"|"on", "orgs": [...],
  * "percent": N, "stage": N|null, "held": bool, "signed_off_by": NAME|null, "reason": TEXT|null,
- * "criteria": "met"|"overridden"}` (all but `mode` optional; `criteria` marks an advance of the
- * plan and is counted in `orgwarden_rollout_advances_total`). It never touches the kill switch:
+ * "criteria": "met"|"overridden", "expected_rollout": {...}}` (all but `mode` optional; `criteria`
+ * marks an advance of the plan and is counted in `orgwarden_rollout_advances_total`;
+ * `expected_rollout` is the rollout as the caller read it: when the kept one differs, by the time
+ * the change is written, the answer is 409 `conflict` and nothing changes). It never touches the kill switch:
  * while it is engaged, the new rollout is kept and served once `PUT /v1/admin/tenancy
  * {"multi_tenant": true}` resumes. A bad body is 400 naming the field and changes nothing; a store
  * that does not answer is 503 as for the kill switch. When PUT answers 200, this replica serves the
@@ -16,7 +18,13 @@ import type { Logger } from '../../contract/logger.js';
 import { parseDocument } from '../../contract/parse-document.js';
 import { ADVANCE_CRITERIA, type RolloutMetrics } from '../../observability/rollout-metrics.js';
 import type { Rollout, TenancyControl } from '../../tenancy/index.js';
-import { checkCohort, cohortFields, sameState } from '../../tenancy/rollout-state.js';
+import {
+  checkCohort,
+  cohortFields,
+  sameRollout,
+  sameState,
+  storedRollout,
+} from '../../tenancy/rollout-state.js';
 import { ApiError } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
 import type { ManagementRoute } from '../route-table.js';
@@ -39,6 +47,7 @@ function rolloutBody(defaultOrg: string) {
       signed_off_by: text.nullable().default(null),
       reason: text.nullable().default(null),
       criteria: z.enum(ADVANCE_CRITERIA).optional(),
+      expected_rollout: storedRollout.optional(),
     })
     .check((payload) => {
       const body = payload.value;
@@ -95,7 +104,7 @@ export function rolloutAdminRoutes(deps: RolloutRouteDeps): ManagementRoute[] {
       async handle(req, res) {
         const parsed = parseDocument(schema, await readJsonBody(req, MAX_BODY_BYTES));
         if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-        const { criteria, ...wanted } = parsed.value;
+        const { criteria, expected_rollout: expected, ...wanted } = parsed.value;
         const actor = adminActor(req).name;
         const before = control.state();
         const at = new Date(deps.now()).toISOString();
@@ -111,6 +120,8 @@ export function rolloutAdminRoutes(deps: RolloutRouteDeps): ManagementRoute[] {
             changeOrUnavailable(
               () =>
                 control.update((current) => {
+                  if (expected !== undefined && !sameRollout(current.rollout, expected))
+                    throw rolloutConflict(current.rollout);
                   const rollout: Rollout = { ...wanted, since: at };
                   // holding or annotating a stage does not restart its soak time
                   if (sameCohort(rollout, current.rollout)) rollout.since = current.rollout.since;
@@ -137,6 +148,15 @@ export function rolloutAdminRoutes(deps: RolloutRouteDeps): ManagementRoute[] {
       },
     },
   ];
+}
+
+/** The precondition failed: someone changed the rollout after the caller read it. */
+function rolloutConflict(current: Rollout): ApiError {
+  const stage = current.stage === null ? 'no stage' : `stage ${current.stage}`;
+  return new ApiError(
+    'conflict',
+    `the rollout changed since it was read (now ${current.mode}, ${stage}, since ${current.since ?? 'start'}); nothing changed: read GET ${PATH} and decide again`,
+  );
 }
 
 function sameCohort(a: Rollout, b: Rollout): boolean {
