@@ -143,7 +143,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const metrics = createMetrics(deps.registry ?? new Registry(), buildFacts());
     const auditLog = withFields(logger, { component: 'audit' });
     const auditRedis = config.redis;
-    // Its Redis failures are counted as orgwarden_audit_refused_total{cause="store_unavailable"}.
+    // Records its Redis did not keep are counted as orgwarden_audit_refused_total{cause=
+    // "store_unavailable"}; its connection errors as orgwarden_redis_errors_total{component="audit"}.
     const audit = await openAuditLog(config.audit, {
       registry: metrics.registry,
       logger: auditLog,
@@ -152,7 +153,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ...(auditRedis
         ? {
             redis: {
-              connect: (role) => createRedisClient(auditRedis, role, auditLog),
+              connect: countingRedisErrors(
+                (role) => createRedisClient(auditRedis, role, auditLog),
+                () => metrics.redisError('audit'),
+              ),
               prefix: auditRedis.key_prefix,
               readyWaitMs: auditRedis.connect_timeout_ms,
             },

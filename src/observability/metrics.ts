@@ -40,7 +40,7 @@ const DECISION_LATENCY_BUCKETS_S = [
 ];
 
 /** Redis-backed components; add yours here when it starts counting its Redis errors. */
-const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy'] as const;
+const REDIS_COMPONENTS = ['directory', 'tenancy', 'policy', 'audit'] as const;
 type RedisComponent = (typeof REDIS_COMPONENTS)[number];
 const DECISION_LOG_DROP_CAUSES = ['buffer_full', 'sink_error', 'closed'] as const;
 export type DecisionLogDropCause = (typeof DECISION_LOG_DROP_CAUSES)[number];

@@ -66,7 +66,7 @@ describe('directory cache lookups with a Redis directory', () => {
 });
 
 describe('Redis errors', () => {
-  it('counts connection errors of the directory and the kill switch while Redis is unreachable; decisions fail closed', async () => {
+  it('counts connection errors of the directory, the kill switch and the audit log while Redis is unreachable; decisions fail closed', async () => {
     const port = await freePort();
     const { app, url } = await startTestApp({
       multiTenant: true,
@@ -83,7 +83,8 @@ describe('Redis errors', () => {
           component: 'directory',
         });
         const tenancy = valueOf(samples, 'orgwarden_redis_errors_total', { component: 'tenancy' });
-        return directory >= 2 && tenancy >= 2 ? true : undefined;
+        const audit = valueOf(samples, 'orgwarden_redis_errors_total', { component: 'audit' });
+        return directory >= 2 && tenancy >= 2 && audit >= 2 ? true : undefined;
       });
       // (The kill switch lives in the same Redis: never read, it serves single-tenant, so this
       // asks about the default org, which needs the directory in either mode.)
