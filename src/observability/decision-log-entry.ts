@@ -92,7 +92,7 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
  * At most MAX_FIELD_CHARS code units, never ending in half of a surrogate pair, with lone
  * surrogates replaced (U+FFFD): a log line is well-formed whatever a client sent.
  */
-function boundedText(value: string): string {
+export function boundedText(value: string): string {
   if (value.length <= MAX_FIELD_CHARS) return value.toWellFormed();
   // Cut first (a field may be megabytes long), then mend: only the head is ever copied.
   const cut = /[\uD800-\uDBFF]/.test(value.charAt(MAX_FIELD_CHARS - 1))

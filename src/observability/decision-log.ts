@@ -18,7 +18,7 @@
  *   `closed`) or, for allows only, sampled out. Denies are never sampled.
  */
 import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
-import { decisionLogEntry } from './decision-log-entry.js';
+import { decisionLogLiner } from './decision-log-line.js';
 import type { DecisionLogSink } from './decision-log-sink.js';
 import type { DecisionLogCounters } from './metrics.js';
 
@@ -61,6 +61,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     throw new TypeError('sampleAllowsOneIn must be a positive integer');
   const { sink, counters } = deps;
   const random = deps.random ?? Math.random;
+  const lineOf = decisionLogLiner();
 
   /** Records accepted this turn, serialized by the next drain. */
   let kept: DecisionRecord[] = [];
@@ -103,7 +104,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     const records = kept;
     kept = [];
     for (const record of records) {
-      const line = `${JSON.stringify(decisionLogEntry(record))}\n`;
+      const line = `${lineOf(record)}\n`;
       const bytes = Buffer.byteLength(line);
       if (waitingBytes + writingBytes + bytes > bufferBytes) {
         counters.dropped('buffer_full', 1);

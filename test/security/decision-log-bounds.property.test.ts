@@ -12,23 +12,8 @@ import { createDecisionLog } from '../../src/observability/decision-log.js';
 import { MAX_FIELD_CHARS } from '../../src/observability/decision-log-entry.js';
 import type { DecisionLogDropCause } from '../../src/observability/metrics.js';
 import { record } from '../observability/helpers.js';
-import { loneSurrogate } from '../support/arbitraries.js';
+import { logFieldText as fieldText } from '../support/arbitraries.js';
 import { fuzzParams } from '../support/fuzz.js';
-
-/** Field text as clients send it: short or far past the bound, ASCII, astral, or with lone surrogates. */
-const fieldText = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', minLength: MAX_FIELD_CHARS - 2, maxLength: MAX_FIELD_CHARS + 2 }),
-  fc
-    .tuple(
-      fc.constantFrom('a', 'é', '\u{1F680}', '\u0000', '"'),
-      fc.integer({ min: 1, max: 50_000 }),
-    )
-    .map(([c, n]) => c.repeat(n)),
-  fc
-    .tuple(fc.string({ maxLength: 300 }), loneSurrogate, fc.nat())
-    .map(([s, u, at]) => s.slice(0, at % (s.length + 1)) + u + s.slice(at % (s.length + 1))),
-);
 
 const FIELDS = [
   'principal.id',

@@ -1,5 +1,6 @@
 /** fast-check generators shared by the property tests in test/security/. */
 import fc from 'fast-check';
+import { MAX_FIELD_CHARS as LOG_FIELD_CHARS } from '../../src/observability/decision-log-entry.js';
 import { isCanonicalUserId } from '../../src/contract/ids.js';
 import type { BodyMutation, Json, JsonMutation } from './hostile-json.js';
 
@@ -483,9 +484,27 @@ export const targetShape: fc.Arbitrary<(path: string, origin: string) => string>
   (p: string) => `${p}?x=/../y`,
 );
 /** Code units that are never well-formed on their own: high and low surrogates. */
-export const loneSurrogate: fc.Arbitrary<string> = fc.oneof(
+const loneSurrogate: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
   fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u)),
+);
+
+/**
+ * A decision log field as clients send it: short, either side of the log's bound, far past it,
+ * ASCII, astral, or with lone surrogates.
+ */
+export const logFieldText: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', minLength: LOG_FIELD_CHARS - 2, maxLength: LOG_FIELD_CHARS + 2 }),
+  fc
+    .tuple(
+      fc.constantFrom('a', 'é', '\u{1F680}', '\u0000', '"'),
+      fc.integer({ min: 1, max: 50_000 }),
+    )
+    .map(([c, n]) => c.repeat(n)),
+  fc
+    .tuple(fc.string({ maxLength: 300 }), loneSurrogate, fc.nat())
+    .map(([s, u, at]) => s.slice(0, at % (s.length + 1)) + u + s.slice(at % (s.length + 1))),
 );
 
 /** Small JSON values of every type, for replacing a field with the wrong one. */
