@@ -42,6 +42,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "orgwarden Go client tests:", err)
 		os.Exit(1)
 	}
+	// Where Example finds orgwarden, as a service would: from its environment.
+	os.Setenv("ORGWARDEN_URL", multiTenant.URL)
+	os.Setenv("ORGWARDEN_CALLER_TOKEN", callerToken)
 	code := m.Run()
 	multiTenant.stop()
 	os.Exit(code)
