@@ -32,3 +32,30 @@ func TestEveryReasonHasAMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestDenialMessagesAreForwardAuths keeps the middleware's texts equal to forward-auth's
+// (src/surfaces/forward-auth/answer.ts), so a client reads the same words on either path.
+func TestDenialMessagesAreForwardAuths(t *testing.T) {
+	source, err := os.ReadFile(filepath.Join("..", "..", "src", "surfaces", "forward-auth", "answer.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, found := strings.Cut(string(source), "const MESSAGES")
+	block, _, foundEnd := strings.Cut(block, "\n};")
+	if !found || !foundEnd {
+		t.Fatal("answer.ts has no MESSAGES object")
+	}
+	entries := regexp.MustCompile(`(?m)^\s*([a-z_]+): '([^']*)',$`).FindAllStringSubmatch(block, -1)
+	if len(entries) < 10 {
+		t.Fatalf("read only %d messages from answer.ts", len(entries))
+	}
+	for _, e := range entries {
+		reason, text := e[1], e[2]
+		if reason == "not_found" {
+			continue // the middleware writes its 404 itself
+		}
+		if got := denialMessages[reason]; got != text {
+			t.Errorf("%s: the middleware says %q, forward-auth %q", reason, got, text)
+		}
+	}
+}
