@@ -1,0 +1,3 @@
+module github.com/orgwarden/orgwarden/clients/go
+
+go 1.22
