@@ -45,20 +45,33 @@ export type SubjectType = (typeof SUBJECT_TYPES)[number];
 /** The resource type that names the org itself rather than a resource in it. */
 export const ORG_RESOURCE = 'org';
 
-const word = () => z.string().min(1).max(MAX_FIELD_LENGTH);
+/** A missing member is "required" (parse-document's messages cover the other problems). */
+const required = {
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : undefined),
+};
+const word = () => z.string(required).min(1).max(MAX_FIELD_LENGTH);
 /** A JSON object of anything (AuthZEN `properties`, `context`). */
 const anyObject = () => z.record(z.string(), z.unknown());
-const subject = z.object({
-  type: z.enum(SUBJECT_TYPES, { error: `must be one of ${SUBJECT_TYPES.join(', ')}` }),
-  id: word(),
-  properties: z.object({ token: z.string().max(MAX_TOKEN_LENGTH).optional() }).optional(),
-});
-const action = z.object({ name: word(), properties: anyObject().optional() });
-const resource = z.object({
-  type: word(),
-  id: word(),
-  properties: z.object({ org: z.string().max(MAX_FIELD_LENGTH).optional() }).optional(),
-});
+const subject = z.object(
+  {
+    type: z.enum(SUBJECT_TYPES, {
+      error: (issue) =>
+        issue.input === undefined ? 'required' : `must be one of ${SUBJECT_TYPES.join(', ')}`,
+    }),
+    id: word(),
+    properties: z.object({ token: z.string().max(MAX_TOKEN_LENGTH).optional() }).optional(),
+  },
+  required,
+);
+const action = z.object({ name: word(), properties: anyObject().optional() }, required);
+const resource = z.object(
+  {
+    type: word(),
+    id: word(),
+    properties: z.object({ org: z.string().max(MAX_FIELD_LENGTH).optional() }).optional(),
+  },
+  required,
+);
 /** `org` is the org asked in; the rest is the decision's context, strings only. */
 const context = z.record(z.string(), z.string().max(MAX_FIELD_LENGTH)).check((ctx) => {
   const entries = Object.keys(ctx.value).filter((key) => key !== 'org').length;
@@ -183,7 +196,8 @@ function evaluationOf(doc: Tuple, at: string): Parsed<Evaluation> {
         `${at}subject.type: only a "user" can be vouched for; an API token subject carries its token in subject.properties.token`,
       );
     const problem = userIdProblem(s.id);
-    if (problem !== null) return refused(describeIdProblem(`${at}subject.id`, problem));
+    if (problem !== null)
+      return refused(`${at}subject.id: ${describeIdProblem('', problem).trimStart()}`);
   }
   const { org: contextOrg, ...rest } = doc.context ?? {};
   const resourceOrg = r.properties?.org;
