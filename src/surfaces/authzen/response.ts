@@ -4,9 +4,10 @@
  * decision is for, the decision id (the decision log's key) and `retryable`.
  *
  * `retryable` tells a denial from "could not evaluate": it is true exactly for the reasons whose
- * contract status is 5xx (`directory_unavailable`, `keys_unavailable`, `policy_error`), read from
- * the one vocabulary so a reason added there is classified by its status, never by a second list.
- * Such a decision is still `decision: false` (fail closed); asking again later may succeed.
+ * contract status is 500 or 503 (`policy_error`, `directory_unavailable`, `keys_unavailable`), read
+ * from the one vocabulary so a reason added there is classified by its status, never by a second
+ * list. 501 (`feature_disabled`) is not among them: the feature is off, a lasting answer. Such a
+ * decision is still `decision: false` (fail closed); asking again later may succeed.
  */
 import type { Decision } from '../../contract/decision.js';
 import { REASON_STATUS, type Reason } from '../../contract/reasons.js';
@@ -23,8 +24,12 @@ export interface AuthzenDecision {
   };
 }
 
-/** Whether a decision with this reason could not be evaluated (a 5xx reason). */
-export const isRetryable = (reason: Reason): boolean => REASON_STATUS[reason] >= 500;
+/** The statuses of the reasons that mean "could not evaluate": a failure, not an answer. */
+const COULD_NOT_EVALUATE: ReadonlySet<number> = new Set([500, 503]);
+
+/** Whether a decision with this reason could not be evaluated (asking again may succeed). */
+export const isRetryable = (reason: Reason): boolean =>
+  COULD_NOT_EVALUATE.has(REASON_STATUS[reason]);
 
 export function authzenDecision(d: Decision): AuthzenDecision {
   return {
