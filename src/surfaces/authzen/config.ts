@@ -11,7 +11,7 @@ import { z } from 'zod';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Why `value` cannot be the decision point's identifier, or null when it can. */
-export function baseUrlProblem(value: string): string | null {
+function baseUrlProblem(value: string): string | null {
   let url: URL;
   try {
     url = new URL(value);
@@ -43,5 +43,3 @@ export const authzenConfigSchema = z
       .optional(),
   })
   .prefault({});
-
-export type AuthzenConfig = z.output<typeof authzenConfigSchema>;

@@ -130,7 +130,7 @@ function valid<T>(parsed: Parsed<T>): T {
  * `{org, action, resource: {type, id, org}, context}` with the same credential, or a user the
  * caller vouches for (a session principal without a token, as for jobs and events).
  */
-export function decisionRequest(e: Evaluation, kind: DecisionKind): DecisionRequest {
+function decisionRequest(e: Evaluation, kind: DecisionKind): DecisionRequest {
   const question = {
     kind,
     named_org: namedOrg({ field: e.org }),

@@ -31,7 +31,7 @@ import { parseDocument, refused, type Parsed } from '../../contract/parse-docume
 /** Longest credential accepted as `subject.properties.token` (as for a job's enqueuer). */
 const MAX_TOKEN_LENGTH = 16_384;
 
-export const EVALUATIONS_SEMANTICS = [
+const EVALUATIONS_SEMANTICS = [
   'execute_all',
   'deny_on_first_deny',
   'permit_on_first_permit',
@@ -39,11 +39,11 @@ export const EVALUATIONS_SEMANTICS = [
 export type EvaluationsSemantic = (typeof EVALUATIONS_SEMANTICS)[number];
 
 /** The subject types orgwarden decides for: a user (vouched or with a session) or an API token. */
-export const SUBJECT_TYPES = ['user', 'api_token'] as const;
+const SUBJECT_TYPES = ['user', 'api_token'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 /** The resource type that names the org itself rather than a resource in it. */
-export const ORG_RESOURCE = 'org';
+const ORG_RESOURCE = 'org';
 
 /** A missing member is "required" (parse-document's messages cover the other problems). */
 const required = {
