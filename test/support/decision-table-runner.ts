@@ -40,10 +40,10 @@ async function closedPort(): Promise<number> {
 
 /** What a case runs against: its authorizer, its credential, its `/v1/authorize` document. */
 export interface CaseWorld {
-  authorizerFor(c: Case): DocumentAuthorizer;
+  authorizerFor: (c: Case) => DocumentAuthorizer;
   /** The case's token (undefined: `token: none`). */
-  tokenFor(c: Case): Promise<string | undefined>;
-  bodyFor(c: Case): Promise<Record<string, unknown>>;
+  tokenFor: (c: Case) => Promise<string | undefined>;
+  bodyFor: (c: Case) => Promise<Record<string, unknown>>;
 }
 
 /**
