@@ -138,7 +138,7 @@ it('hostile AuthZEN documents: no 5xx, no policy_error, no allow for a non-membe
   const seen = { allows: 0, denies: 0 };
   const single = evaluationArb(oracle.credentials).map((doc) => ({
     path: '/access/v1/evaluation',
-    doc: doc as Json,
+    doc: doc,
   }));
   const batch = fc
     .record({
@@ -147,7 +147,7 @@ it('hostile AuthZEN documents: no 5xx, no policy_error, no allow for a non-membe
     })
     .map(({ items, semantic }) => ({
       path: '/access/v1/evaluations',
-      doc: { options: { evaluations_semantic: semantic }, evaluations: items } as Json,
+      doc: { options: { evaluations_semantic: semantic }, evaluations: items },
     }));
   await fc.assert(
     fc.asyncProperty(
