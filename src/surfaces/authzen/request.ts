@@ -50,7 +50,7 @@ const required = {
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : undefined),
 };
 const word = () => z.string(required).min(1).max(MAX_FIELD_LENGTH);
-/** A JSON object of anything (AuthZEN `properties`, `context`). */
+/** A JSON object of anything (`action.properties`: accepted, never read). */
 const anyObject = () => z.record(z.string(), z.unknown());
 const subject = z.object(
   {
