@@ -14,6 +14,8 @@ import type { FileStorePeers } from './directory/index.js';
 import type { ActivePolicy } from './engine/active-policy.js';
 import { catalogueFromPolicyData } from './contract/policy-catalogue.js';
 import { routeActionFlags } from './surfaces/forward-auth/manifest.js';
+import { createAuthzenEvaluator } from './surfaces/authzen/evaluate.js';
+import { authzenMetadata } from './surfaces/authzen/metadata.js';
 import { loadForwardAuthManifest } from './surfaces/forward-auth/load-manifest.js';
 import {
   createDocumentAuthorizer,
@@ -31,6 +33,7 @@ import { canonicalTargetsOf, opaquePrefixesOf } from './http/request-target.js';
 import { routeInventory, type RegisteredRoute } from './http/route-inventory.js';
 import { declareRoutes } from './http/route-table.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { authzenRoutes } from './http/routes/authzen.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
 import { directoryRoutes } from './http/routes/directory.js';
 import { directorySeedRoutes } from './http/routes/directory-seed.js';
@@ -332,6 +335,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         allowUncatalogued: config.events.allow_uncatalogued,
       }),
       ...jobRoutes({ authorizer, maxBodyBytes: config.server.max_body_bytes }),
+      ...authzenRoutes({
+        evaluator: createAuthzenEvaluator({
+          authorizer,
+          yieldEvery: config.server.fanout_yield_every,
+        }),
+        maxBodyBytes: config.server.max_body_bytes,
+        maxBatchBodyBytes: config.server.max_batch_body_bytes,
+        metadata: config.authzen.base_url ? authzenMetadata(config.authzen.base_url) : null,
+      }),
       forwardAuthRoute({
         authorizer,
         tenancy: config.tenancy,

@@ -12,6 +12,7 @@ import { adminConfigSchema, serverConfigSchema } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
 import { policyConfigSchema } from '../policy-rollout/config.js';
 import { redisConfigSchema } from '../redis/config.js';
+import { authzenConfigSchema } from '../surfaces/authzen/config.js';
 import { eventsConfigSchema } from '../surfaces/events/config.js';
 import { tenancyConfigSchema } from '../tenancy/config.js';
 
@@ -28,6 +29,7 @@ export function configSchema(ctx: ConfigContext) {
       decision_log: decisionLogConfigSchema(ctx),
       audit: auditConfigSchema(ctx),
       events: eventsConfigSchema,
+      authzen: authzenConfigSchema,
       certify: certifyConfigSchema(ctx),
     })
     .superRefine(

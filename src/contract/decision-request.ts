@@ -12,6 +12,13 @@ import type { DecisionKind } from './decision-kinds.js';
 import type { NamedOrgSource } from './org-sources.js';
 import type { Principal } from './principal.js';
 
+/** The most decisions one batch document asks for (`/v1/authorize/batch`, AuthZEN evaluations). */
+export const MAX_BATCH_ITEMS = 1000;
+/** The most entries a decision's `context` holds. */
+export const MAX_CONTEXT_KEYS = 32;
+/** Longest string a decision document carries in any field. */
+export const MAX_FIELD_LENGTH = 4096;
+
 export interface ResourceRef {
   type: string | null;
   id: string | null;

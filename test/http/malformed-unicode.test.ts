@@ -21,6 +21,11 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
+const authzen = () => ({
+  subject: { type: 'user', id: 'alice' },
+  action: { name: 'org.read' },
+  resource: { type: 'org', id: 'acme' },
+});
 const authorize = () => ({
   token: aliceToken,
   org: 'acme',
@@ -131,6 +136,18 @@ describe('decision endpoints: 400 naming the field, and the policy is never aske
       /^job.org: must be well-formed/,
     ],
     [
+      'AuthZEN: in the subject id',
+      '/access/v1/evaluation',
+      { ...authzen(), subject: { type: 'user', id: `alice${LONE}` } },
+      /^subject.id: must be well-formed/,
+    ],
+    [
+      'AuthZEN: in a property orgwarden ignores (refused all the same)',
+      '/access/v1/evaluations',
+      { ...authzen(), evaluations: [{}, { action: { name: 'x', properties: { m: LONE } } }] },
+      /^evaluations\[1\].action.properties.m: must be well-formed/,
+    ],
+    [
       'deep in a nested list',
       '/v1/authorize',
       { ...authorize(), context: { x: [[[{ y: LONE }]]] } },
@@ -151,6 +168,7 @@ describe('decision endpoints: 400 naming the field, and the policy is never aske
       ['/v1/authorize', authorize()],
       ['/v1/events/filter', event()],
       ['/v1/jobs/authorize', job()],
+      ['/access/v1/evaluation', authzen()],
     ] as const) {
       const res = await postJson(`${s.url}${path}`, body);
       expect(res.status, path).toBe(200);

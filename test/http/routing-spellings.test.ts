@@ -158,11 +158,16 @@ describe('without the caller token, no spelling of a guarded route reaches its h
 });
 
 describe('public routes', () => {
-  it('are the probes and the metrics scrape, as the table declares them', () => {
-    expect(publicPaths(walk.app).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
+  it('are the probes, the metrics scrape and the AuthZEN metadata, as the table declares them', () => {
+    expect(publicPaths(walk.app).sort()).toEqual([
+      '/.well-known/authzen-configuration',
+      '/healthz',
+      '/metrics',
+      '/readyz',
+    ]);
   });
 
-  it.each(['/healthz', '/readyz', '/metrics'])(
+  it.each(['/healthz', '/readyz', '/metrics', '/.well-known/authzen-configuration'])(
     '%s answers without the caller token, only as registered',
     async (path) => {
       expect((await sendRaw(walk.port, { method: 'GET', target: path })).status).toBe(200);
@@ -190,7 +195,8 @@ describe('with the caller token', () => {
       const request = requestFor(walk, method, path);
       const answer = await sendRaw(walk.port, {
         method,
-        target: path.replace(/^\/v1\//, '/V1/'),
+        // The first letter of the first segment: /V1/authorize, /Access/v1/evaluation.
+        target: path.replace(/^\/(\w)/, (_m, c: string) => `/${c.toUpperCase()}`),
         headers: { ...request.headers, [CALLER_HEADER]: CALLER_TOKEN },
         ...(request.body ? { body: request.body } : {}),
       });

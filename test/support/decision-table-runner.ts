@@ -38,6 +38,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** What a case runs against: its authorizer, its credential, its `/v1/authorize` document. */
+export interface CaseWorld {
+  authorizerFor: (c: Case) => DocumentAuthorizer;
+  /** The case's token (undefined: `token: none`). */
+  tokenFor: (c: Case) => Promise<string | undefined>;
+  bodyFor: (c: Case) => Promise<Record<string, unknown>>;
+}
+
 /**
  * A function that runs one case and asserts its expectations. `engines` holds the engine for
  * `default` (cases without `policy`) and for each broken policy the cases given to it name.
@@ -45,6 +53,23 @@ async function closedPort(): Promise<number> {
 export async function createCaseRunner(
   engines: Readonly<Record<string, PolicyEngine>>,
 ): Promise<(c: Case) => Promise<void>> {
+  const { authorizerFor, bodyFor } = await createCaseWorld(engines);
+  return async (c) => {
+    const result = await authorizerFor(c).authorize(await bodyFor(c));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const decision = result.value;
+    expect(decision).toMatchObject(c.expect);
+    expect(decision.status).toBe(REASON_STATUS[c.expect.reason]);
+    expect(decision.multi_tenant).toBe(c.mode !== 'single');
+    if (decision.allow) expect(decision.spoof).toBe(false);
+  };
+}
+
+/** The world the cases run in (another surface's replay of the tables builds on it). */
+export async function createCaseWorld(
+  engines: Readonly<Record<string, PolicyEngine>>,
+): Promise<CaseWorld> {
   const NOW = Date.now();
   const file = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' });
   const config = parseConfig(testConfigDoc());
@@ -114,14 +139,5 @@ export async function createCaseRunner(
     return { ...rest, token: token ?? '' };
   }
 
-  return async (c) => {
-    const result = await authorizerFor(c).authorize(await bodyFor(c));
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    const decision = result.value;
-    expect(decision).toMatchObject(c.expect);
-    expect(decision.status).toBe(REASON_STATUS[c.expect.reason]);
-    expect(decision.multi_tenant).toBe(c.mode !== 'single');
-    if (decision.allow) expect(decision.spoof).toBe(false);
-  };
+  return { authorizerFor, tokenFor, bodyFor };
 }

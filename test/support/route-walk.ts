@@ -36,6 +36,7 @@ export async function startWalkApp(): Promise<WalkApp> {
     extra: {
       server: { host: '127.0.0.1', port: 0, caller_token_env: 'ORGWARDEN_CALLER_TOKEN' },
       policy: { bundle: TEST_BUNDLE, routes: path.resolve('policies', 'routes.yaml') },
+      authzen: { base_url: 'https://pdp.example.com' },
     },
     env: { ORGWARDEN_CALLER_TOKEN: CALLER_TOKEN },
   });
@@ -112,6 +113,13 @@ function bodyFor(method: string, path: string, token: string): unknown {
         action: 'org.read',
       },
     };
+  const authzen = {
+    subject: { type: 'user', id: 'alice', properties: { token } },
+    action: { name: 'org.read' },
+    resource: { type: 'org', id: 'acme' },
+  };
+  if (path === '/access/v1/evaluation') return authzen;
+  if (path === '/access/v1/evaluations') return { ...authzen, evaluations: [{}] };
   if (path === '/v1/admin/tenancy') return { multi_tenant: false };
   if (path === '/v1/admin/policy/shadow') return { bundle: TEST_BUNDLE };
   if (/^\/v1\/directory\/orgs\/[^/]+\/members\//.test(path)) return { role: 'viewer' };

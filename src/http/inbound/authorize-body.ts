@@ -15,7 +15,12 @@
  */
 import { z } from 'zod';
 import { parseDocument, refused, type Parsed } from '../../contract/parse-document.js';
-import type { CredentialRequest, DecisionQuestion } from '../../contract/decision-request.js';
+import {
+  MAX_BATCH_ITEMS,
+  MAX_CONTEXT_KEYS,
+  type CredentialRequest,
+  type DecisionQuestion,
+} from '../../contract/decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials } from '../../authz/http-credentials.js';
 import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { userIdProblem } from '../../contract/ids.js';
@@ -29,8 +34,6 @@ export interface TenancyNames {
   org_cookie: string;
 }
 
-const MAX_BATCH_ITEMS = 1000;
-const MAX_CONTEXT_KEYS = 32;
 const MAX_HEADERS = 64;
 
 const optionalText = () => text().nullish();

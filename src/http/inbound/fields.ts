@@ -3,10 +3,8 @@
  * follow `contract/parse-document.ts`: the field path, then what is wrong with it.
  */
 import { z } from 'zod';
+import { MAX_FIELD_LENGTH } from '../../contract/decision-request.js';
 import { describeIdProblem, userIdProblem } from '../../contract/ids.js';
-
-/** Longest string a decision document carries in any field. */
-const MAX_FIELD_LENGTH = 4096;
 
 /** A string of at most `max` characters (empty allowed). */
 export const text = (max = MAX_FIELD_LENGTH) => z.string().max(max);
