@@ -134,7 +134,8 @@ describe('answers', () => {
       code: RPC.PERMISSION_DENIED,
       message: 'access_denied',
     });
-    expect(response.ok_response).toBeNull();
+    expect(response.http_response).toBe('denied_response');
+    expect(response.ok_response ?? null).toBeNull();
     const denied = response.denied_response!;
     expect(denied.status.code).toBe(403);
     expect(JSON.parse(denied.body)).toEqual({

@@ -16,6 +16,8 @@ interface HeaderOption {
 
 export interface CheckResponse {
   status: { code: number; message: string };
+  /** Which member of the `http_response` oneof is set (the other is absent). */
+  http_response?: 'ok_response' | 'denied_response';
   ok_response: { headers: HeaderOption[]; headers_to_remove: string[] } | null;
   denied_response: { status: { code: number }; headers: HeaderOption[]; body: string } | null;
 }
