@@ -16,7 +16,7 @@ import type { Answer } from '../surfaces/forward-auth/answer.js';
 import type { CheckRequest } from '../surfaces/forward-auth/original-request.js';
 
 /** google.rpc.Code values Envoy reads in `CheckResponse.status`. */
-export const RPC_CODES = { OK: 0, PERMISSION_DENIED: 7, UNAUTHENTICATED: 16 } as const;
+const RPC_CODES = { OK: 0, PERMISSION_DENIED: 7, UNAUTHENTICATED: 16 } as const;
 
 const IDENTITY_PREFIX = 'x-orgwarden-';
 const JSON_TYPE = 'application/json; charset=utf-8';

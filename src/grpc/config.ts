@@ -11,5 +11,3 @@ export const grpcConfigSchema = z.strictObject({
   /** Required when the section is given: no default that could collide with `server.port`. `0` picks a free one. */
   port: integer(0, 65535),
 });
-
-export type GrpcConfig = z.output<typeof grpcConfigSchema>;

@@ -9,7 +9,7 @@ import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { load } from '@grpc/proto-loader';
 
 const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PROTO_DIR = path.join(packageRoot(), 'proto');
+const PROTO_DIR = path.join(packageRoot(), 'proto');
 export const EXTERNAL_AUTH_PROTO = 'envoy/service/auth/v3/external_auth.proto';
 
 /**

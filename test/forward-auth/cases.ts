@@ -14,7 +14,7 @@ import { MAX_URI_LENGTH } from '../../src/surfaces/forward-auth/normalise-path.j
 import type { Style } from './helpers.js';
 
 export type Flavour = Style | 'grpc';
-export const FLAVOURS: readonly Flavour[] = ['nginx', 'traefik', 'caddy', 'envoy', 'grpc'];
+const FLAVOURS: readonly Flavour[] = ['nginx', 'traefik', 'caddy', 'envoy', 'grpc'];
 
 /** The principals whose tokens the runners mint (forward-auth.test.ts, test/grpc/). */
 export type Who =

@@ -90,7 +90,7 @@ afterAll(async () => {
 });
 
 const request = fc.record({
-  world: fc.constantFrom('multi', 'single') as fc.Arbitrary<'multi' | 'single'>,
+  world: fc.constantFrom<'multi' | 'single'>('multi', 'single'),
   // Upper case only: node's HTTP client upper-cases methods, so the HTTP side cannot send 'get'.
   method: fc.oneof(
     { arbitrary: fc.constant('GET'), weight: 4 },
@@ -158,7 +158,7 @@ describe('gRPC ext_authz and HTTP forward-auth give one answer', () => {
       fc.asyncProperty(request, async (r) => {
         const w = worlds[r.world];
         const headers: Record<string, string> = {};
-        if (r.token) headers.authorization = `Bearer ${tokens[r.token]}`;
+        if (r.token) headers.authorization = `Bearer ${tokens[r.token] ?? ''}`;
         if (r.orgHeader) headers[r.orgHeader[0]] = r.orgHeader[1];
         if (r.cookie) headers.cookie = r.cookie;
         if (r.spoof) headers[r.spoof] = 'forged';
