@@ -22,8 +22,7 @@ export interface CheckResponse {
   denied_response: { status: { code: number }; headers: HeaderOption[]; body: string } | null;
 }
 
-type CheckOutcome =
-  { ok: true; response: CheckResponse } | { ok: false; error: ServiceError };
+type CheckOutcome = { ok: true; response: CheckResponse } | { ok: false; error: ServiceError };
 
 type Unary = (
   request: unknown,
