@@ -14,7 +14,7 @@ const LAYERS = [
   ['cli'],
   ['evidence'],
   ['config'],
-  ['http'],
+  ['http', 'grpc'],
   ['surfaces'],
   ['policy-rollout'],
   ['authz'],

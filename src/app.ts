@@ -49,6 +49,9 @@ import { rolloutAdminRoutes } from './http/routes/rollout.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
 import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdown.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
+import { loadAuthorizationService } from './grpc/protos.js';
+import { createGrpcCheckServer, type GrpcAddress, type GrpcCheckServer } from './grpc/server.js';
+import { createForwardAuthCheck } from './surfaces/forward-auth/check.js';
 import { createLogger, errorFields } from './observability/logger.js';
 import { withFields, type Logger } from './contract/logger.js';
 import { buildFacts } from './observability/build-info.js';
@@ -116,7 +119,12 @@ export interface App {
    * HTTP answer is 503), `page(since, limit)` reads the recent ones. See docs/audit.md.
    */
   readonly audit: AuditLog;
-  /** Listens on the configured host and port (port 0 picks a free one). */
+  /** Envoy's ext_authz gRPC service (`server.grpc`): its bound address once started, else null. */
+  readonly grpc: GrpcAddress | null;
+  /**
+   * Listens on the configured host and port (port 0 picks a free one), and on `server.grpc` when
+   * configured; a gRPC address that cannot be bound fails the start (and closes the HTTP listener).
+   */
   start(): Promise<AddressInfo>;
   /**
    * Shuts HTTP down within `server.shutdown_timeout_s` and releases every resource. With
@@ -418,6 +426,35 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ),
     });
     const routes = routeInventory(table);
+    // The ext_authz gRPC flavour: the same forward-auth check, over Envoy's protos (src/grpc/).
+    const grpcConfig = config.server.grpc;
+    let grpcServer: GrpcCheckServer | null = null;
+    if (grpcConfig) {
+      const server = createGrpcCheckServer({
+        service: await loadAuthorizationService(),
+        check: createForwardAuthCheck({
+          authorizer,
+          tenancy: config.tenancy,
+          routes: routeManifest.table,
+        }),
+        onRefusal: (r) => metrics.forwardAuthRefused(r),
+        onError,
+        ...(config.server.caller_token_env
+          ? {
+              callerToken: requireSecret(
+                deps.env,
+                config.server.caller_token_env,
+                'server.caller_token_env',
+              ),
+            }
+          : {}),
+      });
+      grpcServer = server;
+      // Registered now, so a failed start releases it too; `stop` has usually stopped it already.
+      closers.push(async () => {
+        await server.stop(0);
+      });
+    }
 
     return {
       config,
@@ -430,6 +467,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       tenancy: tenancySwitch,
       rollout,
       audit,
+      get grpc() {
+        return grpcServer?.address() ?? null;
+      },
       async start() {
         const { host, port } = config.server;
         const address = await http.listen(port, host).catch((err: unknown) => {
@@ -441,6 +481,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
             `cannot listen on ${host}:${port} (server.host, server.port / --port / ORGWARDEN_PORT): ${why}`,
           );
         });
+        if (grpcServer && grpcConfig) {
+          const bound = await grpcServer
+            .listen(grpcConfig.host, grpcConfig.port)
+            .catch(async (err: unknown) => {
+              await http.close(0);
+              throw new Error(
+                `cannot listen on ${grpcConfig.host}:${grpcConfig.port} for gRPC (server.grpc.host, server.grpc.port): ${err instanceof Error ? err.message : String(err)}`,
+              );
+            });
+          logger.info('gRPC ext_authz listening', { host: bound.host, port: bound.port });
+        }
         logger.info('listening', {
           host: address.address,
           port: address.port,
@@ -450,6 +501,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       },
       async stop(options = {}) {
         const { shutdown_delay_s: delay, shutdown_timeout_s: timeout } = config.server;
+        const startedAt = performance.now();
         const result = http.server.listening
           ? await shutDownGracefully(http, {
               cause: options.cause ?? 'stop',
@@ -459,6 +511,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
               log: logger,
             })
           : NOT_LISTENING;
+        // gRPC keeps answering Envoy through HTTP's delay and drain, then gets what is left of the
+        // same shutdown timeout for its in-flight checks.
+        if (grpcServer) {
+          const left = Math.max(0, timeout * 1000 - (performance.now() - startedAt));
+          const grpcStop = await grpcServer.stop(left);
+          if (!grpcStop.drained) logger.warn('gRPC checks cut at the shutdown deadline', {});
+        }
         await closeAll(closers, logger);
         return result;
       },

@@ -8,7 +8,8 @@ import { auditConfigSchema } from '../audit/config.js';
 import { authConfigSchema } from '../authn/config.js';
 import { certifyConfigSchema } from './certify.js';
 import { directoryConfigSchema } from '../directory/config.js';
-import { adminConfigSchema, serverConfigSchema } from '../http/config.js';
+import { grpcConfigSchema } from '../grpc/config.js';
+import { adminConfigSchema, serverConfigShape, serverRules } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
 import { policyConfigSchema } from '../policy-rollout/config.js';
 import { redisConfigSchema } from '../redis/config.js';
@@ -19,7 +20,10 @@ import { tenancyConfigSchema } from '../tenancy/config.js';
 export function configSchema(ctx: ConfigContext) {
   return z
     .strictObject({
-      server: serverConfigSchema(ctx),
+      server: z
+        .strictObject({ ...serverConfigShape(ctx), grpc: grpcConfigSchema.optional() })
+        .superRefine(serverRules)
+        .prefault({}),
       tenancy: tenancyConfigSchema,
       auth: presentOrEmpty(authConfigSchema(ctx)),
       directory: presentOrEmpty(directoryConfigSchema(ctx)),

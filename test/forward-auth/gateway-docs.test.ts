@@ -1,7 +1,7 @@
 /**
  * docs/gateways.md shows the gateway snippets the tests run: each embedded snippet is the file
- * under deploy/gateways/ byte for byte, and the manifest example and error line on the page are
- * what orgwarden accepts and prints.
+ * under deploy/gateways/ byte for byte (the gRPC flavour's Envoy config is on docs/envoy-grpc.md),
+ * and the manifest example and error line on the page are what orgwarden accepts and prints.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { parseRouteManifest } from '../../src/surfaces/forward-auth/manifest.js'
 import { catalogueFromPolicyData } from '../../src/contract/policy-catalogue.js';
 
 const DOC = readFileSync(path.resolve('docs', 'gateways.md'), 'utf8');
+const GRPC_DOC = readFileSync(path.resolve('docs', 'envoy-grpc.md'), 'utf8');
 const catalogue = catalogueFromPolicyData({
   orgwarden: {
     catalogue: JSON.parse(
@@ -19,11 +20,14 @@ const catalogue = catalogueFromPolicyData({
   },
 })!;
 
-/** `<!-- snippet: PATH -->` followed by a fenced block: PATH → the block's text. */
+/** `<!-- snippet: deploy/gateways/… -->` followed by a fenced block: PATH → the block's text. */
 function embeddedSnippets(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of DOC.matchAll(/<!-- snippet: (\S+) -->\n```[a-z]*\n([\s\S]*?)```\n/g))
-    out.set(m[1] as string, m[2] as string);
+  for (const doc of [DOC, GRPC_DOC])
+    for (const m of doc.matchAll(
+      /<!-- snippet: (deploy\/gateways\/\S+) -->\n```[a-z]*\n([\s\S]*?)```\n/g,
+    ))
+      out.set(m[1] as string, m[2] as string);
   return out;
 }
 

@@ -10,14 +10,25 @@ import { rawRequest, type RawResponse } from './gateway-harness.js';
 
 export const DEFAULT_ROUTES = path.resolve('policies', 'routes.yaml');
 
+/** With `grpc`, it also serves Envoy's ext_authz over gRPC on a free port (`app.grpc`). */
 export async function startForwardAuthApp(options: {
   multiTenant: boolean;
   routes?: string | null;
+  grpc?: boolean;
+  extra?: Record<string, unknown>;
+  env?: Record<string, string>;
 }): Promise<{ app: App; port: number }> {
   const routes = options.routes === undefined ? DEFAULT_ROUTES : options.routes;
   const { app } = await startTestApp({
     multiTenant: options.multiTenant,
-    extra: { policy: { bundle: TEST_BUNDLE, ...(routes === null ? {} : { routes }) } },
+    extra: {
+      policy: { bundle: TEST_BUNDLE, ...(routes === null ? {} : { routes }) },
+      ...(options.grpc
+        ? { server: { host: '127.0.0.1', port: 0, shutdown_delay_s: 0, grpc: { port: 0 } } }
+        : {}),
+      ...options.extra,
+    },
+    ...(options.env ? { env: options.env } : {}),
   });
   const address = app.http.server.address();
   if (!address || typeof address === 'string') throw new Error('app is not listening');

@@ -9,10 +9,9 @@ import type { Answer } from '../../surfaces/forward-auth/answer.js';
 import type { RequestRefusal } from '../../contract/metric-labels.js';
 import {
   createForwardAuthCheck,
+  FORWARD_AUTH_PATH,
   type ForwardAuthCheckDeps,
 } from '../../surfaces/forward-auth/check.js';
-
-const FORWARD_AUTH_PREFIX = '/v1/forward-auth';
 
 export interface ForwardAuthDeps extends ForwardAuthCheckDeps {
   /** Told of every check refused before a decision (metrics count them). */
@@ -20,11 +19,11 @@ export interface ForwardAuthDeps extends ForwardAuthCheckDeps {
 }
 
 export function forwardAuthRoute(deps: ForwardAuthDeps): DecisionRoute {
-  const check = createForwardAuthCheck(deps, FORWARD_AUTH_PREFIX);
+  const check = createForwardAuthCheck(deps);
   return {
     surface: 'decision',
     method: 'ANY',
-    path: `${FORWARD_AUTH_PREFIX}/*`,
+    path: `${FORWARD_AUTH_PATH}/*`,
     operation: 'forward_auth',
     auth: 'caller',
     async handle(req, res) {

@@ -13,13 +13,12 @@
  * Path parameters reach the policy percent-decoded once, as the upstream reads them
  * (`path-params.ts`); the org in the path is compared with the org header after decoding.
  */
-import type { IncomingMessage } from 'node:http';
 import type { Authorizer } from '../../authz/authorizer.js';
 import type { CredentialRequest } from '../../contract/decision-request.js';
 import { bearerToken, namedOrg, readGatewayCredentials } from '../../authz/http-credentials.js';
 import { allowAnswer, denyAnswer, refusalAnswer, type Answer } from './answer.js';
 import { normalisePath } from './normalise-path.js';
-import { readOriginalRequest } from './original-request.js';
+import { readOriginalRequest, type CheckRequest } from './original-request.js';
 import { decodeRouteParams } from './path-params.js';
 import type { RouteTable, ValueTemplate } from './route-table.js';
 
@@ -31,9 +30,17 @@ export interface ForwardAuthCheckDeps {
   routes: RouteTable | null;
 }
 
-/** `prefix`: the forward-auth path the check request's URL starts with (Envoy style follows it). */
-export function createForwardAuthCheck(deps: ForwardAuthCheckDeps, prefix: string) {
-  return async function check(req: IncomingMessage): Promise<Answer> {
+/**
+ * The forward-auth path: the HTTP route's, and the prefix of the URL the gRPC flavour builds from
+ * Envoy's `CheckRequest` (its path after this prefix, Envoy style), so the two flavours give one
+ * answer, message for message.
+ */
+export const FORWARD_AUTH_PATH = '/v1/forward-auth';
+
+/** The check request's URL starts with FORWARD_AUTH_PATH (Envoy style follows it). */
+export function createForwardAuthCheck(deps: ForwardAuthCheckDeps) {
+  const prefix = FORWARD_AUTH_PATH;
+  return async function check(req: CheckRequest): Promise<Answer> {
     const original = readOriginalRequest(req, req.url ?? '', prefix);
     if (!original.ok) return refusalAnswer('invalid_request', original.message);
     const { method, uri } = original.value;

@@ -15,6 +15,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 
+/**
+ * What a check reads of the check request: an `IncomingMessage` (the HTTP flavour), or the request
+ * Envoy's gRPC `CheckRequest` describes, put in the same shape (src/grpc/), so both flavours are
+ * read by this one reader.
+ */
+export type CheckRequest = Pick<IncomingMessage, 'method' | 'url' | 'headersDistinct'>;
+
 type GatewayStyle = 'nginx' | 'forwarded' | 'envoy';
 interface OriginalRequest {
   style: GatewayStyle;
@@ -34,7 +41,7 @@ const METHOD = /^[A-Za-z]{1,20}$/;
  * `url` is the check request's raw URL, `prefix` the forward-auth path it starts with. A path after
  * the prefix means Envoy style; a query on the bare prefix is ignored.
  */
-export function readOriginalRequest(req: IncomingMessage, url: string, prefix: string): ReadResult {
+export function readOriginalRequest(req: CheckRequest, url: string, prefix: string): ReadResult {
   const present = (family: keyof typeof FAMILIES) =>
     [FAMILIES[family].method, FAMILIES[family].uri].filter(
       (name) => req.headersDistinct[name] !== undefined,
