@@ -44,7 +44,9 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/tenancy/unanswered-flip.test.ts',
     'test/workers/workers-redis.test.ts',
   ],
+  // Redis too: deploy/compose.yaml's loop, its directory in the shared Redis.
   'nginx and caddy (real gateways in front of forward-auth)': [
+    'test/deploy/compose-loop.test.ts',
     'test/forward-auth/gateways.test.ts',
     'test/forward-auth/gateways-encoded-params.test.ts',
     'test/forward-auth/gateways-hardening.test.ts',

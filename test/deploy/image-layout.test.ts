@@ -6,7 +6,7 @@
  * for the image's volume. What this cannot check (the base image, npm ci in it, the OPA stage):
  * docs/container.md.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,10 @@ import {
   layOutImage,
   NODE_USER,
   removeImageRoot,
+  runImage,
   RUNNING_AS_ROOT,
   type ImageRoot,
+  type ImageRun,
 } from './image-root.js';
 
 const image = runtimeImage();
@@ -27,51 +29,22 @@ const CALLER_TOKEN = 'caller-token-for-the-image-test';
 const REQUIRED_ENV = { ORGWARDEN_CALLER_TOKEN: CALLER_TOKEN, ORGWARDEN_JWT_SECRET: TEST_SECRET };
 
 let laid: ImageRoot;
-const started: { kill: (signal: NodeJS.Signals) => void }[] = [];
+const started: ImageRun[] = [];
+
+function start(env: Record<string, string>): ImageRun {
+  const run = runImage(laid, image, env);
+  started.push(run);
+  return run;
+}
 
 beforeAll(async () => {
   laid = await layOutImage(image);
 }, 60_000);
 
 afterAll(() => {
-  for (const child of started) child.kill('SIGKILL');
+  for (const run of started) run.kill();
   if (laid) removeImageRoot(laid.root);
 });
-
-interface Run {
-  pid: number;
-  port: Promise<number>;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-/** `ENTRYPOINT + CMD` in WORKDIR with the image's ENV and user, the config path under the root. */
-function runImage(env: Record<string, string>): Run {
-  const [node, ...entry] = image.entrypoint;
-  expect(node).toBe('node');
-  const cmd = image.cmd.map((arg) => (arg === configOf(image) ? laid.at(arg) : arg));
-  const child = spawn(process.execPath, [...entry, ...cmd], {
-    cwd: laid.at(image.workdir),
-    // ORGWARDEN_PORT=0: a free port instead of 8282 (the image's own override, docs/config.md).
-    env: { ...image.env, PATH: process.env.PATH ?? '', ORGWARDEN_PORT: '0', ...env },
-    ...(RUNNING_AS_ROOT ? NODE_USER : {}),
-  });
-  started.push(child);
-  child.stdout.resume();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stderr })),
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    child.stderr.on('data', () => {
-      const m = /"msg":"listening".*"port":(\d+)/.exec(stderr);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then(({ code }) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-  port.catch(() => undefined); // a run that is expected to exit never listens
-  return { port, exited, pid: child.pid! };
-}
 
 /** Whether the image's user may create a file in `dir` (or write `dir` when it is a file). */
 function writableBy(target: string): boolean {
@@ -91,7 +64,7 @@ describe('the image laid out in a folder, run as the Dockerfile runs it', () => 
   });
 
   it('starts read-only as the node user, is ready, and decides with the bundle it was built with', async () => {
-    const run = runImage(REQUIRED_ENV);
+    const run = start(REQUIRED_ENV);
     const port = await run.port;
     if (RUNNING_AS_ROOT)
       expect(readFileSync(`/proc/${run.pid}/status`, 'utf8')).toMatch(/^Uid:\t1000\t/m);
@@ -124,7 +97,7 @@ describe('the image laid out in a folder, run as the Dockerfile runs it', () => 
   });
 
   it('refuses to start without its secrets, naming each variable', async () => {
-    const { code, stderr } = await runImage({}).exited;
+    const { code, stderr } = await start({}).exited;
     expect(code).toBe(2);
     expect(stderr).toContain(
       'server.caller_token_env: environment variable ORGWARDEN_CALLER_TOKEN is not set',

@@ -16,6 +16,7 @@ import {
   rmSync, writeFileSync,
   symlinkSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { PREBUILT_BUNDLE } from '../../scripts/lib/prebuilt-policy.mjs';
@@ -46,14 +47,26 @@ export interface ImageRoot {
   revision: string;
 }
 
-export async function layOutImage(image: RuntimeImage): Promise<ImageRoot> {
+export interface LayOutOptions {
+  /** Files bind-mounted over the image (a compose file's `volumes`), placed after the copies. */
+  mounts?: { source: string; target: string }[];
+  /** A change to the laid-out config beyond the root prefix (a compose network's names). */
+  editConfig?: (text: string) => string;
+}
+
+export async function layOutImage(
+  image: RuntimeImage,
+  options: LayOutOptions = {},
+): Promise<ImageRoot> {
   const { bundle } = await checkedPrebuiltBundle();
   const root = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-image-'));
   chmodSync(root, 0o755);
   const at = (imagePath: string) => path.join(root, imagePath);
   for (const copy of image.copies) replay(copy, at);
+  for (const mount of options.mounts ?? []) cpSync(mount.source, at(mount.target));
   for (const volume of image.volumes) mkdirSync(at(volume), { recursive: true });
   const config = prefixConfigPaths(at(configOf(image)), root);
+  if (options.editConfig) writeFileSync(at(configOf(image)), options.editConfig(config.laidOut));
   readOnlyExcept(
     root,
     image.volumes.map((v) => at(v)),
@@ -130,4 +143,47 @@ export function removeImageRoot(root: string): void {
   };
   writable(root);
   rmSync(root, { recursive: true, force: true });
+}
+
+export interface ImageRun {
+  pid: number;
+  /** The port it listens on, once it logs so; rejects when it exits first. */
+  port: Promise<number>;
+  exited: Promise<{ code: number | null; stderr: string }>;
+  kill: () => void;
+}
+
+/**
+ * Runs `ENTRYPOINT + CMD` in WORKDIR with the image's ENV and user (the node user when the test
+ * runs as root), the config path under the root, and `env` added. ORGWARDEN_PORT=0 (the image's
+ * own port override) picks a free port instead of 8282.
+ */
+export function runImage(
+  laid: ImageRoot,
+  image: RuntimeImage,
+  env: Record<string, string>,
+): ImageRun {
+  const [node, ...entry] = image.entrypoint;
+  if (node !== 'node') throw new Error(`the ENTRYPOINT starts with ${node}, not node`);
+  const cmd = image.cmd.map((arg) => (arg === configOf(image) ? laid.at(arg) : arg));
+  const child = spawn(process.execPath, [...entry, ...cmd], {
+    cwd: laid.at(image.workdir),
+    env: { ...image.env, PATH: process.env.PATH ?? '', ORGWARDEN_PORT: '0', ...env },
+    ...(RUNNING_AS_ROOT ? NODE_USER : {}),
+  });
+  child.stdout.resume();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stderr })),
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    child.stderr.on('data', () => {
+      const m = /"msg":"listening".*"port":(\d+)/.exec(stderr);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then(({ code }) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+  port.catch(() => undefined); // a run that is expected to exit never listens
+  return { pid: child.pid!, port, exited, kill: () => child.kill('SIGKILL') };
 }
