@@ -15,7 +15,13 @@ import { deletePrefix, uniquePrefix } from '../directory/helpers.js';
 import { freePort, startNginxHttp, type Gateway } from '../forward-auth/gateway-harness.js';
 import { mintHs256 } from '../support/tokens.js';
 import { runtimeImage } from './image.js';
-import { layOutImage, removeImageRoot, runImage, type ImageRoot, type ImageRun } from './image-root.js';
+import {
+  layOutImage,
+  removeImageRoot,
+  runImage,
+  type ImageRoot,
+  type ImageRun,
+} from './image-root.js';
 
 const COMPOSE = path.resolve('deploy', 'compose.yaml');
 const DIR = path.dirname(COMPOSE);
@@ -34,12 +40,15 @@ const USER_ENV = {
 
 /** Compose's interpolation for the forms the file uses: `${VAR:?message}` and `${VAR:-default}`. */
 function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
-    const set = env[name];
-    if (set !== undefined && set !== '') return set;
-    if (op === '-') return arg ?? '';
-    throw new Error(`${name}: ${arg ?? 'not set'}`);
-  });
+  return value.replace(
+    /\$\{(\w+)(?::([?-])([^}]*))?\}/g,
+    (_, name: string, op?: string, arg?: string) => {
+      const set = env[name];
+      if (set !== undefined && set !== '') return set;
+      if (op === '-') return arg ?? '';
+      throw new Error(`${name}: ${arg ?? 'not set'}`);
+    },
+  );
 }
 
 const environmentOf = (service: Service) =>
@@ -67,6 +76,8 @@ let laid: ImageRoot;
 let orgwarden: ImageRun;
 let nginx: Gateway;
 let sidecarPort: number;
+/** What beforeAll started, undone in reverse order (also after a failed start). */
+const cleanups: (() => unknown)[] = [() => deletePrefix(prefix)];
 
 beforeAll(async () => {
   const image = runtimeImage();
@@ -79,7 +90,9 @@ beforeAll(async () => {
         'key_prefix: "orgwarden:"': `key_prefix: "${prefix}"`,
       }),
   });
+  cleanups.push(() => removeImageRoot(laid.root));
   orgwarden = runImage(laid, image, environmentOf(service));
+  cleanups.push(() => orgwarden.kill());
   sidecarPort = await orgwarden.port;
 
   const [gatewayPort, relayPort, appPort] = await Promise.all([freePort(), freePort(), freePort()]);
@@ -103,13 +116,11 @@ beforeAll(async () => {
         'listen 8080;': `listen 127.0.0.1:${appPort};`,
       }),
   );
+  cleanups.push(() => nginx.stop());
 }, 60_000);
 
 afterAll(async () => {
-  await nginx?.stop();
-  orgwarden?.kill();
-  if (laid) removeImageRoot(laid.root);
-  await deletePrefix(prefix);
+  for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
 /** The JWT secret the compose file defaults to is the one `npm run token` signs with. */
@@ -134,7 +145,14 @@ describe('deploy/compose.yaml on loopback', () => {
     const res = await throughGateway('/api/orgs/acme', 'alice');
     expect(res).toMatchObject({
       status: 200,
-      body: { upstream: 'app', method: 'GET', uri: '/api/orgs/acme', user: 'alice', org: 'acme', role: 'owner' },
+      body: {
+        upstream: 'app',
+        method: 'GET',
+        uri: '/api/orgs/acme',
+        user: 'alice',
+        org: 'acme',
+        role: 'owner',
+      },
     });
     expect(res.body.decision_id).toMatch(/^\S+$/);
   });

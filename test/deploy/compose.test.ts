@@ -113,16 +113,15 @@ describe('deploy/compose.yaml', () => {
     expect(mountedAt(gateway, included)).toBe(snippet);
     // The relay gives every check the caller token from the gateway's environment, which is the
     // same variable orgwarden reads it from.
-    expect(template).toContain('proxy_set_header X-Orgwarden-Caller-Token "${ORGWARDEN_CALLER_TOKEN}";');
+    expect(template).toContain(
+      'proxy_set_header X-Orgwarden-Caller-Token "${ORGWARDEN_CALLER_TOKEN}";',
+    );
     expect(gateway.environment?.ORGWARDEN_CALLER_TOKEN).toBe(
       services.orgwarden!.environment?.ORGWARDEN_CALLER_TOKEN,
     );
-    const upstreams = Object.fromEntries(
-      [...template.matchAll(/upstream (\w+) \{ server ([\w.]+):(\d+);/g)].map((m) => [
-        m[1],
-        { host: m[2], port: Number(m[3]) },
-      ]),
-    );
+    const upstreams: Record<string, { host: string; port: number }> = {};
+    for (const m of template.matchAll(/upstream (\w+) \{ server ([\w.]+):(\d+);/g))
+      upstreams[m[1]!] = { host: m[2]!, port: Number(m[3]) };
     // The snippet's two upstreams: `orgwarden` (here the relay, which this file serves) and `app`.
     const relayPort = Number(/listen 127\.0\.0\.1:(\d+);/.exec(template)![1]);
     expect(upstreams.orgwarden).toEqual({ host: '127.0.0.1', port: relayPort });

@@ -64,15 +64,19 @@ describe('the Dockerfile', () => {
     expect(nodeBases).toHaveLength(2);
     expect(new Set(nodeBases).size).toBe(1);
     expect(nodeBases[0]).toMatch(new RegExp(`^node:${NODE_LTS_MAJOR}\\.\\d+\\.\\d+-bookworm-slim`));
-    const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } })
-      .engines.node;
+    const engines = (
+      JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }
+    ).engines.node;
     const floor = /^>=(\d+)$/.exec(engines);
     expect(floor, `engines.node ${engines}`).not.toBeNull();
     expect(Number(floor![1])).toBeLessThanOrEqual(NODE_LTS_MAJOR);
   });
 
   it('labels the image with the OCI annotations, version, revision and created from build args', () => {
-    const labels = Object.assign({}, ...all(runtime, 'LABEL').map(keyValues)) as Record<string, string>;
+    const labels = Object.assign({}, ...all(runtime, 'LABEL').map(keyValues)) as Record<
+      string,
+      string
+    >;
     const args = all(runtime, 'ARG').map((a) => a.args[0]!.split('=')[0]);
     expect(labels).toMatchObject({
       'org.opencontainers.image.title': 'orgwarden',

@@ -29,6 +29,8 @@ const CALLER_TOKEN = 'caller-token-for-the-image-test';
 const REQUIRED_ENV = { ORGWARDEN_CALLER_TOKEN: CALLER_TOKEN, ORGWARDEN_JWT_SECRET: TEST_SECRET };
 
 let laid: ImageRoot;
+/** Set once laid out, so afterAll removes only what exists. */
+let root: string | undefined;
 const started: ImageRun[] = [];
 
 function start(env: Record<string, string>): ImageRun {
@@ -39,11 +41,12 @@ function start(env: Record<string, string>): ImageRun {
 
 beforeAll(async () => {
   laid = await layOutImage(image);
+  root = laid.root;
 }, 60_000);
 
 afterAll(() => {
   for (const run of started) run.kill();
-  if (laid) removeImageRoot(laid.root);
+  if (root !== undefined) removeImageRoot(root);
 });
 
 /** Whether the image's user may create a file in `dir` (or write `dir` when it is a file). */
@@ -77,8 +80,15 @@ describe('the image laid out in a folder, run as the Dockerfile runs it', () => 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
     const token = await mintHs256(TEST_SECRET, { sub: 'alice' });
-    const body = JSON.stringify({ token, action: 'resource.read', resource: { type: 'node', id: 'n1' } });
-    const headers = { 'content-type': 'application/json', 'x-orgwarden-caller-token': CALLER_TOKEN };
+    const body = JSON.stringify({
+      token,
+      action: 'resource.read',
+      resource: { type: 'node', id: 'n1' },
+    });
+    const headers = {
+      'content-type': 'application/json',
+      'x-orgwarden-caller-token': CALLER_TOKEN,
+    };
     const res = await fetch(`${base}/v1/authorize`, { method: 'POST', headers, body });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({

@@ -12,8 +12,16 @@
  * process runs as the node image's `node` user (uid and gid 1000) so that they bind.
  */
 import {
-  chmodSync, chownSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
-  rmSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
   symlinkSync,
 } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -164,7 +172,7 @@ export function runImage(
   env: Record<string, string>,
 ): ImageRun {
   const [node, ...entry] = image.entrypoint;
-  if (node !== 'node') throw new Error(`the ENTRYPOINT starts with ${node}, not node`);
+  if (node !== 'node') throw new Error(`the ENTRYPOINT starts with ${String(node)}, not node`);
   const cmd = image.cmd.map((arg) => (arg === configOf(image) ? laid.at(arg) : arg));
   const child = spawn(process.execPath, [...entry, ...cmd], {
     cwd: laid.at(image.workdir),
@@ -182,7 +190,7 @@ export function runImage(
       const m = /"msg":"listening".*"port":(\d+)/.exec(stderr);
       if (m) resolve(Number(m[1]));
     });
-    void exited.then(({ code }) => reject(new Error(`exited with ${code}: ${stderr}`)));
+    void exited.then(({ code }) => reject(new Error(`exited with ${String(code)}: ${stderr}`)));
   });
   port.catch(() => undefined); // a run that is expected to exit never listens
   return { pid: child.pid!, port, exited, kill: () => child.kill('SIGKILL') };

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { all, keyValues, readDockerfile, type Stage } from './dockerfile.js';
 
-export const DOCKERFILE = path.resolve('Dockerfile');
+const DOCKERFILE = path.resolve('Dockerfile');
 
 /** Folders other parts of the product add to the package root; see PENDING_SOURCES' test. */
 export const PENDING_SOURCES = ['proto/', 'openapi/'];
