@@ -162,6 +162,36 @@ describe('deploy/compose.yaml on loopback', () => {
     expect(await throughGateway('/api/orgs/acme')).toMatchObject({ status: 401 });
   });
 
+  it('answers every request of the example in docs/container.md as the doc shows', async () => {
+    const doc = readFileSync(path.resolve('docs', 'container.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Try the whole loop'));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!.split('\n');
+    const users: Record<string, string> = {};
+    let requests = 0;
+    for (const [i, line] of block.entries()) {
+      const token = /^(\w+)=\$\(npm run -s token -- --sub (\w+)\)$/.exec(line);
+      if (token) users[token[1]!] = token[2]!;
+      const curl = /^curl -s localhost:8080(\S+)(?: -H "authorization: Bearer \$(\w+)")?$/.exec(
+        line,
+      );
+      if (!curl) continue;
+      const shown = /^# (\d{3}) (\{.*\})$/.exec(block[i + 1] ?? '');
+      expect(shown, `the answer shown after: ${line}`).not.toBeNull();
+      const sub = curl[2] === undefined ? undefined : users[curl[2]];
+      const res = await throughGateway(curl[1]!, sub);
+      const expected = JSON.parse(shown![2]!) as Record<string, string>;
+      // "…" in the doc stands for a value that differs per run.
+      for (const [key, value] of Object.entries(expected))
+        if (value === '…') expected[key] = expect.stringMatching(/^\S+$/) as unknown as string;
+      expect({ status: res.status, body: res.body }, line).toEqual({
+        status: Number(shown![1]),
+        body: expected,
+      });
+      requests += 1;
+    }
+    expect(requests).toBe(3);
+  });
+
   it('keeps the published decision API behind the caller token', async () => {
     const res = await fetch(`http://127.0.0.1:${sidecarPort}/v1/authorize`, {
       method: 'POST',

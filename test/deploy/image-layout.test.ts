@@ -115,5 +115,10 @@ describe('the image laid out in a folder, run as the Dockerfile runs it', () => 
     expect(stderr).toContain(
       'auth.hs256_secret_env: environment variable ORGWARDEN_JWT_SECRET is not set',
     );
+    // docs/container.md shows these lines as the image prints them (without the test's root).
+    const doc = readFileSync(path.resolve('docs', 'container.md'), 'utf8');
+    const lines = stderr.replaceAll(laid.root, '').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(doc).toContain(`${line}\n`);
   });
 });
