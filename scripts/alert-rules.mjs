@@ -2,12 +2,12 @@
 /**
  * Writes deploy/prometheus/orgwarden-rules.yml from orgwarden-rules.source.yml, with a
  * `runbook_url` annotation on every alert (scripts/lib/alert-rules.mjs), and the same rules as the
- * PrometheusRule of deploy/kubernetes/prometheusrule.yaml (always with the default runbook base,
- * the one committed there).
+ * PrometheusRule of deploy/kubernetes/prometheusrule.yaml, both with the same runbook base.
  *
  *   node scripts/alert-rules.mjs                          the repository's docs as runbook base
  *   node scripts/alert-rules.mjs --runbook-base URL       your copy of docs/alerts.md
  *   node scripts/alert-rules.mjs --out FILE               write elsewhere (default: the repository's file)
+ *   node scripts/alert-rules.mjs --prometheus-rule FILE   the PrometheusRule elsewhere (likewise)
  *   node scripts/alert-rules.mjs --check                  exit 1 when a file is not what the source builds
  *
  * Bad options exit 2 with one line naming the option.
@@ -31,6 +31,7 @@ try {
     options: {
       'runbook-base': { type: 'string', default: DEFAULT_RUNBOOK_BASE },
       out: { type: 'string', default: RULES_FILE },
+      'prometheus-rule': { type: 'string', default: PROMETHEUS_RULE_FILE },
       check: { type: 'boolean', default: false },
     },
   }));
@@ -41,7 +42,7 @@ try {
 }
 const outputs = [
   { file: path.resolve(options.out), expected: text },
-  { file: PROMETHEUS_RULE_FILE, expected: renderPrometheusRule(text) },
+  { file: path.resolve(options['prometheus-rule']), expected: renderPrometheusRule(text) },
 ];
 if (options.check) {
   let stale = false;
