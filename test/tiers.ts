@@ -44,7 +44,9 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/tenancy/unanswered-flip.test.ts',
     'test/workers/workers-redis.test.ts',
   ],
+  // Redis too: deploy/compose.yaml's loop, its directory in the shared Redis.
   'nginx and caddy (real gateways in front of forward-auth)': [
+    'test/deploy/compose-loop.test.ts',
     'test/forward-auth/gateways.test.ts',
     'test/forward-auth/gateways-encoded-params.test.ts',
     'test/forward-auth/gateways-hardening.test.ts',
@@ -95,6 +97,8 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/http/shutdown-process.test.ts',
     'test/workers/workers.test.ts',
     'test/security/workers-kill-switch.property.test.ts',
+    // As the node user (uid 1000) when run as root: the laid-out image is read-only to it.
+    'test/deploy/image-layout.test.ts',
   ],
   // Only Node, but slow: thousands of requests through a whole running instance (~40 s).
   'a running instance for the whole generated org-boundary suite over HTTP': [

@@ -169,9 +169,27 @@ export async function startNginx(
   targets: GatewayTargets,
   options: NginxOptions = {},
 ): Promise<Gateway> {
+  const port = await freePort();
+  return startNginxHttp(
+    port,
+    `
+    upstream orgwarden { ${(options.orgwardenUpstream ?? [`server 127.0.0.1:${targets.orgwardenPort};`]).join(' ')} }
+    upstream app { server 127.0.0.1:${targets.appPort}; }
+    server {
+        listen 127.0.0.1:${port};
+${options.ipv6 ? `        listen [::1]:${port};\n` : ''}${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}        include ${NGINX_SNIPPET};
+    }
+`,
+  );
+}
+
+/**
+ * NGINX with `httpBody` (its upstreams and servers) inside the http {} block, started once it
+ * accepts connections on 127.0.0.1:`port`, where one of those servers must listen.
+ */
+export async function startNginxHttp(port: number, httpBody: string): Promise<Gateway> {
   const bin = findBinary('nginx');
   const dir = tempDir('orgwarden-nginx-');
-  const port = await freePort();
   const conf = `
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -184,12 +202,7 @@ http {
     fastcgi_temp_path ${dir}/fastcgi;
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
-    upstream orgwarden { ${(options.orgwardenUpstream ?? [`server 127.0.0.1:${targets.orgwardenPort};`]).join(' ')} }
-    upstream app { server 127.0.0.1:${targets.appPort}; }
-    server {
-        listen 127.0.0.1:${port};
-${options.ipv6 ? `        listen [::1]:${port};\n` : ''}${(options.serverDirectives ?? []).map((d) => `        ${d}\n`).join('')}        include ${NGINX_SNIPPET};
-    }
+${httpBody}
 }
 `;
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
