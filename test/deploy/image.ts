@@ -10,7 +10,7 @@ import { all, keyValues, readDockerfile, type Stage } from './dockerfile.js';
 const DOCKERFILE = path.resolve('Dockerfile');
 
 /** Folders other parts of the product add to the package root; see PENDING_SOURCES' test. */
-export const PENDING_SOURCES = ['proto/', 'openapi/'];
+export const PENDING_SOURCES = ['openapi/'];
 
 export interface Copy {
   /** The stage copied from (`--from`), or null for the build context (the repository). */
