@@ -13,13 +13,14 @@ const MAX_RECORDED_BYTES = 8 * 1024 * 1024;
 
 export function recordExchanges(server: Server, onExchange: (exchange: Exchange) => void): void {
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    const target = req.url ?? '';
     const request = captureRequestBody(req);
     const response = captureResponse(res);
     res.once('finish', () =>
       onExchange({
         method: req.method ?? '',
-        target,
+        // The canonical target the server routed (it rewrites an equivalent spelling; express
+        // keeps it as originalUrl), so the document is read the way the routes were.
+        target: (req as { originalUrl?: string }).originalUrl ?? req.url ?? '',
         requestContentType: req.headers['content-type'],
         requestBody: request.body(),
         status: res.statusCode,
