@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the document lives in the package (package.json "files" ships the folder). */
-export const OPENAPI_DOCUMENT = path.join('openapi', 'orgwarden.yaml');
+const OPENAPI_DOCUMENT = path.join('openapi', 'orgwarden.yaml');
 
 export type OpenApiDocument = Readonly<Record<string, unknown>>;
 
@@ -23,7 +23,9 @@ export async function loadOpenApiDocument(
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the OpenAPI document ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read the OpenAPI document ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const document: unknown = parse(text);
   if (typeof document !== 'object' || document === null || Array.isArray(document))

@@ -143,14 +143,14 @@ describe('the wire, with an injected fetch', () => {
   it('AuthZEN: POSTs the evaluation documents to the AuthZEN paths', async () => {
     const sent: { url: string; init: RequestInit }[] = [];
     const answer = { decision: false, context: { reason: 'access_denied' } };
-    const fake = (url: string | URL | Request, init?: RequestInit) => {
-      sent.push({ url: String(url), init: init ?? {} });
+    const fake: typeof fetch = (url, init) => {
+      sent.push({ url: url instanceof Request ? url.url : url.toString(), init: init ?? {} });
       return Promise.resolve(new Response(JSON.stringify(answer), { status: 200 }));
     };
     const client = createOrgwardenClient({
       baseUrl: 'http://ow.test/',
       callerToken: 'c',
-      fetch: fake as typeof fetch,
+      fetch: fake,
     });
     const request = {
       subject: { type: 'user', id: 'alice' },
@@ -167,7 +167,7 @@ describe('the wire, with an injected fetch', () => {
       ['POST', 'http://ow.test/access/v1/evaluation'],
       ['POST', 'http://ow.test/access/v1/evaluations'],
     ]);
-    expect(JSON.parse(String(sent[0]?.init.body))).toEqual(request);
+    expect(JSON.parse(sent[0]?.init.body as string)).toEqual(request);
     expect(sent[0]?.init.headers).toMatchObject({
       'x-orgwarden-caller-token': 'c',
       'content-type': 'application/json',
@@ -177,10 +177,11 @@ describe('the wire, with an injected fetch', () => {
 
   it('a refined code is read as `reason` beside the public code', async () => {
     const body = { error: { code: 'not_found', reason: 'org_not_found', message: 'no such org' } };
-    const answer = () => Promise.resolve(new Response(JSON.stringify(body), { status: 404 }));
+    const answer: typeof fetch = () =>
+      Promise.resolve(new Response(JSON.stringify(body), { status: 404 }));
     const client = createOrgwardenClient({
       baseUrl: 'http://ow.test',
-      fetch: answer as typeof fetch,
+      fetch: answer,
     });
     const err = await refusal(client.policyStatus());
     expect([err.status, err.code, err.reason, err.message]).toEqual([
@@ -192,10 +193,11 @@ describe('the wire, with an injected fetch', () => {
   });
 
   it('an answer that is not an orgwarden error is unexpected_response; a failed fetch too', async () => {
-    const html = () => Promise.resolve(new Response('<html>bad gateway</html>', { status: 502 }));
+    const html: typeof fetch = () =>
+      Promise.resolve(new Response('<html>bad gateway</html>', { status: 502 }));
     const viaProxy = createOrgwardenClient({
       baseUrl: 'http://ow.test',
-      fetch: html as typeof fetch,
+      fetch: html,
     });
     const err = await refusal(viaProxy.policyStatus());
     expect([err.status, err.code, err.body]).toEqual([
@@ -203,10 +205,10 @@ describe('the wire, with an injected fetch', () => {
       'unexpected_response',
       '<html>bad gateway</html>',
     ]);
-    const down = () => Promise.reject(new TypeError('fetch failed'));
+    const down: typeof fetch = () => Promise.reject(new TypeError('fetch failed'));
     const unreachable = createOrgwardenClient({
       baseUrl: 'http://ow.test',
-      fetch: down as typeof fetch,
+      fetch: down,
     });
     expect((await refusal(unreachable.policyStatus())).code).toBe('unexpected_response');
   });

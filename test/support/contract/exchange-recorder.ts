@@ -40,7 +40,11 @@ function captureRequestBody(req: IncomingMessage): { body(): Buffer | null } {
   req.push = (chunk: unknown, encoding?: BufferEncoding) => {
     if (chunk === null) ended = true;
     else if (size <= MAX_RECORDED_BYTES) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), encoding);
+      const buffer = Buffer.isBuffer(chunk)
+        ? chunk
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, encoding)
+          : Buffer.from(chunk as Uint8Array);
       size += buffer.length;
       chunks.push(buffer);
     }
@@ -63,11 +67,11 @@ function captureResponse(res: ServerResponse) {
     );
   };
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.writeHead = ((...args: unknown[]) => {
+  res.writeHead = (...args: unknown[]) => {
     const headers = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null);
     if (headers) headHeaders = headersOf(headers);
     return writeHead(...args);
-  }) as typeof res.writeHead;
+  };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     keep(chunk, rest[0]);
