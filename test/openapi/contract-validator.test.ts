@@ -183,6 +183,40 @@ describe('drift is flagged', () => {
       }),
       /has a body where the document declares none/,
     ],
+    [
+      'a field the tenancy status does not have (closed across allOf)',
+      exchange({
+        method: 'GET',
+        target: '/v1/admin/tenancy',
+        requestBody: Buffer.alloc(0),
+        requestContentType: undefined,
+        responseBody: json({
+          multi_tenant: true,
+          state: 'on',
+          killed: false,
+          rollout: {
+            mode: 'on',
+            orgs: [],
+            percent: 0,
+            stage: null,
+            held: false,
+            signed_off_by: null,
+            reason: null,
+            since: null,
+          },
+          changed_by: null,
+          store: 'memory',
+          synced: true,
+          version: null,
+          flips: 0,
+          last_flip_at: null,
+          changes: 0,
+          last_change_at: null,
+          changed: false,
+        }),
+      }),
+      /must NOT have unevaluated properties/,
+    ],
   ])('%s', (_name, ex, problem) => {
     const problems = validator.check(ex);
     expect(problems).toHaveLength(1);
