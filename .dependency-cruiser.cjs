@@ -20,7 +20,8 @@ const LAYERS = [
   ['authz'],
   ['engine', 'authn', 'directory', 'tenancy'],
   ['bundle', 'observability', 'audit'],
-  ['redis'],
+  // client/ is the package's HTTP client (orgwarden/client): the contract's types, nothing else.
+  ['redis', 'client'],
   ['contract'],
 ];
 
@@ -76,6 +77,21 @@ module.exports = {
       comment: 'src/index.ts is the package entry for other programs; nothing of ours imports it.',
       from: { path: '^src/' },
       to: { path: '^src/index\\.ts$' },
+    },
+    {
+      name: 'client:types-only',
+      severity: 'error',
+      comment:
+        'The HTTP client (orgwarden/client) ships no server code: it reads the contract as types only.',
+      from: { path: '^src/client/' },
+      to: { path: '^src/contract/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client:not-imported',
+      severity: 'error',
+      comment: 'The HTTP client is for other programs; the server never calls itself through it.',
+      from: { path: '^src/', pathNot: ['^src/client/'] },
+      to: { path: '^src/client/' },
     },
     {
       name: 'no-circular',

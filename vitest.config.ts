@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // An answer outside openapi/orgwarden.yaml fails the test that caused it (docs/openapi.md).
+    setupFiles: ['test/support/contract-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       // Worker threads start faster than forks; unit tests share no process state (no chdir, no

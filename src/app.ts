@@ -43,6 +43,8 @@ import { forwardAuthRoute } from './http/routes/forward-auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes, registrySource, type MetricsSource } from './http/routes/metrics.js';
+import { loadOpenApiDocument } from './http/openapi-document.js';
+import { openApiRoutes } from './http/routes/openapi.js';
 import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
 import { rolloutAdminRoutes } from './http/routes/rollout.js';
@@ -324,6 +326,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         key: 'admin.token_env',
         env: config.admin.token_env ?? null,
       });
+    const openApiDocument = await loadOpenApiDocument();
     const directoryWarn = (msg: string, fields: Record<string, unknown>) =>
       logger.warn(msg, { component: 'directory', ...fields });
     // Every route, with its operation name and auth level; the guards are applied from this table.
@@ -397,6 +400,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         audit,
       }),
       ...directorySeedRoutes({ directory, warn: directoryWarn, audit }),
+      ...openApiRoutes(openApiDocument),
     ]);
     const adminGuard = createAdminGuard(adminCredentials);
     const dispatchDecision = createDecisionDispatcher(table.decision, { adminGuard, onError });

@@ -79,6 +79,8 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/security/bundle-format.property.test.ts',
       'test/security/bundle-revision.property.test.ts',
     ],
+  // The docs' copy-paste examples that are shell commands.
+  'curl (docs/openapi.md runs as written)': ['test/openapi/openapi-docs.test.ts'],
   // A named pipe, made with mkfifo(1): Node has no API for it.
   'mkfifo (a decision log written to a pipe nobody reads)': [
     'test/observability/decision-log-app.test.ts',
@@ -93,6 +95,7 @@ const NEEDS: Record<string, readonly string[]> = {
   'the built orgwarden command, run as real processes': [
     'test/cli/cli.test.ts',
     'test/examples/library-example.test.ts',
+    'test/examples/client-example.test.ts',
     'test/directory/file-crash.test.ts',
     'test/http/shutdown-process.test.ts',
     'test/workers/workers.test.ts',

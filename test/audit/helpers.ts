@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger, type Logger } from '../../src/contract/logger.js';
 import { FIXTURE_DIRECTORY, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import { watchContract } from '../support/contract/contract-watch.js';
 
 /** One credential per role, plus the legacy token (the credential named `admin`). */
 export const TOKENS = {
@@ -71,6 +72,7 @@ export async function startAuditApp(options: AuditAppOptions = {}): Promise<Audi
     logger: options.logger ?? silentLogger,
     ...(options.stderr ? { stderr: options.stderr } : {}),
   });
+  watchContract(app);
   const { port } = await app.start();
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -22,6 +22,7 @@ import {
   certifyInstanceConfig,
 } from '../../src/evidence/certify/instance-config.js';
 import { defaultPack } from './boundary-helpers.js';
+import { watchContract } from '../support/contract/contract-watch.js';
 
 const ADMIN_TOKEN = 'certify-admin-token-0123456789abcdef';
 const secret = fixtureSecret();
@@ -39,6 +40,7 @@ beforeAll(async () => {
     env: { [FIXTURE_SECRET_ENV]: secret, [CERTIFY_ADMIN_TOKEN_ENV]: ADMIN_TOKEN },
     logger: silentLogger,
   });
+  watchContract(app);
   const { port } = await app.start();
   baseUrl = `http://127.0.0.1:${String(port)}`;
 });

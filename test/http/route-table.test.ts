@@ -51,6 +51,7 @@ const TABLE = [
   'DELETE /v1/directory/orgs/:org/members/:user directory_member_delete admin directory-writer',
   'GET /v1/admin/directory/seed directory_seed_status admin auditor',
   'POST /v1/admin/directory/seed directory_seed_confirm admin operator',
+  'GET /v1/openapi.json openapi caller',
 ];
 
 let walk: WalkApp;

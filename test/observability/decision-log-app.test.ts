@@ -25,6 +25,7 @@ import { apiToken, postJson, session, startTestApp, testConfigDoc } from '../sup
 import type { ResponseBody } from '../support/response-body.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
 import { scrape, valueOf, waitFor } from './helpers.js';
+import { watchContract } from '../support/contract/contract-watch.js';
 
 const CALLER_TOKEN = 'caller-token-for-the-decision-log-test';
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -229,6 +230,7 @@ describe('back-pressure', () => {
       logger: silentLogger,
       stdout: stuck,
     });
+    watchContract(app);
     const address = await app.start();
     const url = `http://127.0.0.1:${address.port}`;
     try {

@@ -4,7 +4,7 @@
  * `orgwarden serve` reloads on SIGHUP, keeping the active policy when the new one fails.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -29,7 +29,8 @@ import {
 
 // The command under test is the built one, as an operator runs it. It is built into a folder of
 // its own, so it never races another test file rebuilding dist/ while a child loads it; that
-// folder is not the package root, so the child is told where the pinned OPA is.
+// folder is not the package root, so the child is told where the pinned OPA is, and the package's
+// data folders are copied next to it.
 const OUT = path.resolve('.build', 'policy-cli-test');
 const MAIN = path.join(OUT, 'cli', 'main.js');
 let opaEnv: Record<string, string>;
@@ -52,6 +53,8 @@ beforeAll(async () => {
     ],
     { stdio: 'pipe' },
   );
+  // The package's data folders the command reads from its package root (the folder above OUT).
+  cpSync('openapi', path.join(path.dirname(OUT), 'openapi'), { recursive: true });
   opaEnv = { ORGWARDEN_OPA: await findOpa() };
   runner = createCommandRunner({ main: MAIN, env: { ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
   tmp = scratch();

@@ -15,6 +15,7 @@ import {
   type TestClaims,
 } from './tokens.js';
 
+import { watchContract } from './contract/contract-watch.js';
 import { FIXTURE_DIRECTORY, TEST_BUNDLE } from './paths.js';
 import type { ResponseBody } from './response-body.js';
 
@@ -55,7 +56,7 @@ export function testConfigDoc(options: TestAppOptions = {}): Record<string, unkn
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<App> {
   const config = parseConfig(testConfigDoc(options), { env: {} });
-  return createApp(config, {
+  const app = await createApp(config, {
     env: {
       [TEST_SECRET_ENV]: TEST_SECRET,
       ORGWARDEN_ADMIN_TOKEN: 'test-admin-token-0123456789',
@@ -64,6 +65,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<App> 
     logger: options.logger ?? silentLogger,
     ...(options.now ? { now: options.now } : {}),
   });
+  // Every answer this app sends is checked against openapi/orgwarden.yaml (support/contract/).
+  watchContract(app);
+  return app;
 }
 
 /** A running app and its base URL. */

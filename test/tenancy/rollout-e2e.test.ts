@@ -25,6 +25,7 @@ import { deletePrefix, SHARED_REDIS_URL, uniquePrefix, waitUntil } from '../dire
 import { scrape, seriesOf, valueOf } from '../observability/helpers.js';
 import { postJson, session, testConfigDoc } from '../support/app.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import { watchContract } from '../support/contract/contract-watch.js';
 
 /** Every replica sharing the Redis serves a change within one second. */
 const PROPAGATION_BOUND_MS = 1000;
@@ -129,6 +130,7 @@ async function startReplica(name: string): Promise<Replica> {
     env: ENV,
     logger: silentLogger,
   });
+  watchContract(app);
   const { port } = await app.start();
   return { name, app, url: `http://127.0.0.1:${port}` };
 }
