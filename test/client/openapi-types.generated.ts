@@ -227,6 +227,7 @@ export interface Schemas {
     signed_off_by?: string | null;
     reason?: string | null;
     criteria?: 'met' | 'overridden';
+    expected_rollout?: Schemas['Rollout'];
   };
   TenancyStatusFields: {
     multi_tenant: boolean;

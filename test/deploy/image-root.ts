@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PREBUILT_BUNDLE } from '../../scripts/lib/prebuilt-policy.mjs';
 import { checkedPrebuiltBundle } from '../support/prebuilt-policy.js';
-import { PENDING_SOURCES, type Copy, type RuntimeImage } from './image.js';
+import type { Copy, RuntimeImage } from './image.js';
 
 /** The `node` user of the official Node images. */
 export const NODE_USER = { uid: 1000, gid: 1000 } as const;
@@ -101,7 +101,6 @@ function replay(copy: Copy, at: (p: string) => string): void {
   const dest = at(copy.dest);
   let source: string;
   if (copy.from === null) {
-    if (PENDING_SOURCES.includes(copy.source) && !exists(copy.source)) return;
     source = path.resolve(copy.source);
   } else {
     const output = STAGE_OUTPUTS[copy.from]?.[copy.source];
@@ -118,15 +117,6 @@ function replay(copy: Copy, at: (p: string) => string): void {
   if (copy.chown !== null && RUNNING_AS_ROOT) {
     // COPY --chown owns what it creates, the folders it makes included.
     for (const p of [path.dirname(dest), dest]) chownSync(p, NODE_USER.uid, NODE_USER.gid);
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -9,9 +9,6 @@ import { all, keyValues, readDockerfile, type Stage } from './dockerfile.js';
 
 const DOCKERFILE = path.resolve('Dockerfile');
 
-/** Folders other parts of the product add to the package root; see PENDING_SOURCES' test. */
-export const PENDING_SOURCES = ['openapi/'];
-
 export interface Copy {
   /** The stage copied from (`--from`), or null for the build context (the repository). */
   from: string | null;
