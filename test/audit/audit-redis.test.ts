@@ -24,9 +24,11 @@ afterAll(async () => {
   admin.disconnect();
 });
 
+// A 2 s command timeout: a loaded host's pauses must not turn a kept record into a 503 (the
+// refusal below comes from Redis's answer, not from a timeout).
 async function replica(prefix: string, audit: Record<string, unknown> = {}): Promise<AuditApp> {
   const a = await startAuditApp({
-    redis: { url: SHARED_REDIS_URL, key_prefix: prefix, command_timeout_ms: 500 },
+    redis: { url: SHARED_REDIS_URL, key_prefix: prefix, command_timeout_ms: 2000 },
     audit: { sink: 'none', ...audit },
   });
   apps.push(a);
