@@ -10,12 +10,10 @@ import { runCaseFiles, type FileResult } from './run.js';
 import { createCaseWorld, type TenancyNames } from './world.js';
 
 export { CaseFileError, loadCaseFiles, parseCaseFile } from './load.js';
-export type { CaseFile, LoadedCase } from './load.js';
-export type { CaseResult, FileResult, Mismatch } from './run.js';
+export type { LoadedCase } from './load.js';
 export { junitReport } from './report-junit.js';
-export { failureBlock, fileLine, summaryLines } from './report-text.js';
+export { fileLine, summaryLines } from './report-text.js';
 export { createCaseWorld, type CaseWorld } from './world.js';
-export type { Case } from './schema.js';
 
 export interface TestRunOptions {
   /** The run's policy (default: the prebuilt default pack). */

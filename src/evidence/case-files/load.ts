@@ -56,7 +56,7 @@ export interface LoadOptions {
 const YAML_FILE = /\.ya?ml$/;
 
 /** The case files under `paths`, in the order given (a folder's files sorted by path). */
-export function findCaseFiles(paths: readonly string[]): string[] {
+function findCaseFiles(paths: readonly string[]): string[] {
   const problems: string[] = [];
   const files = paths.flatMap((p) => {
     if (!existsSync(p)) {
@@ -133,7 +133,7 @@ export function parseCaseFile(
   const seq = isMap(doc.contents) ? doc.contents.get('cases', true) : doc.contents;
   const lines = isSeq(seq)
     ? seq.items.map((item) => {
-        const offset = isNode(item) ? item.range?.[0] : undefined;
+        const offset = isNode(item) ? item.range[0] : undefined;
         return offset === undefined ? 0 : lineCounter.linePos(offset).line;
       })
     : [];
@@ -164,7 +164,7 @@ export function parseCaseFile(
     }
     const policy = c.policy === undefined ? undefined : path.resolve(baseDir, c.policy);
     if (policy !== undefined && !existsSync(policy))
-      problems.push(`${at}: policy: ${c.policy} does not exist (relative to the case file)`);
+      problems.push(`${at}: policy: ${c.policy ?? ''} does not exist (relative to the case file)`);
     cases.push({
       file,
       index,

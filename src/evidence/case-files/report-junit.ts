@@ -5,15 +5,16 @@
  * carry are replaced, so a case name or a decision detail can never break the document.
  */
 import type { CaseResult, FileResult } from './run.js';
-import { caseLocation } from './report-text.js';
+import { caseLocation, show } from './report-text.js';
 
 // Characters outside XML 1.0's Char production (C0 controls but tab, newline and return;
 // lone surrogates; U+FFFE and U+FFFF).
 const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- matching the control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Text content: markup characters escaped; line breaks kept. */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(NOT_XML, '\uFFFD')
     .replace(/&/g, '&amp;')
@@ -29,7 +30,6 @@ function attr(text: string): string {
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-const show = (value: unknown): string => JSON.stringify(value) ?? 'undefined';
 
 function testcase(r: CaseResult): string {
   const attrs =

@@ -5,7 +5,8 @@
  */
 import type { CaseResult, FileResult } from './run.js';
 
-const show = (value: unknown): string => JSON.stringify(value) ?? 'undefined';
+/** A value as JSON (mismatches never hold undefined: a missing field is null). */
+export const show = (value: unknown): string => JSON.stringify(value);
 
 /** `PASS file (N cases)` or `FAIL file (N cases, M failed)`. */
 export function fileLine({ file, results }: FileResult): string {
@@ -19,12 +20,20 @@ export function caseLocation(r: CaseResult): string {
   return `${r.case.file}:${r.case.line} (case ${r.case.index + 1})`;
 }
 
+/** The decision's fields a case may expect, for the context of a failure. */
+function decisionFields({ decision: d }: CaseResult): Record<string, unknown> {
+  if (!d) return {};
+  const { allow, reason, detail, effective_org, role, spoof } = d;
+  return { allow, reason, detail, effective_org, role, spoof };
+}
+
 /** A failing case: its name and place, then one `field: expected X, got Y` line per mismatch. */
-export function failureBlock(r: CaseResult): string[] {
+function failureBlock(r: CaseResult): string[] {
   return [
     `✗ ${r.case.case.name}`,
     `    at ${caseLocation(r)}`,
     ...r.mismatches.map((m) => `    ${m.field}: expected ${show(m.expected)}, got ${show(m.got)}`),
+    ...(r.decision ? [`    decision: ${show(decisionFields(r))}`] : []),
   ];
 }
 

@@ -11,7 +11,7 @@ import type { CaseFile, LoadedCase } from './load.js';
 import type { CaseWorld } from './world.js';
 
 /** One field the decision got wrong. */
-export interface Mismatch {
+interface Mismatch {
   field: string;
   expected: unknown;
   got: unknown;
@@ -32,17 +32,16 @@ export interface FileResult {
 }
 
 /** The fields of the decision `c` gets wrong (empty: it passes). */
-export function mismatches(c: LoadedCase, decision: Decision): Mismatch[] {
+function mismatches(c: LoadedCase, decision: Decision): Mismatch[] {
   const found: Mismatch[] = [];
   const got = decision as unknown as Record<string, unknown>;
   for (const [field, expected] of Object.entries(c.case.expect)) {
-    if (expected === undefined) continue;
     if (!isDeepStrictEqual(got[field], expected))
       found.push({ field, expected, got: got[field] ?? null });
   }
-  const status = REASON_STATUS[decision.reason as keyof typeof REASON_STATUS] as number | undefined;
+  const status = REASON_STATUS[decision.reason];
   if (decision.status !== status)
-    found.push({ field: 'status', expected: status ?? null, got: decision.status });
+    found.push({ field: 'status', expected: status, got: decision.status });
   const multiTenant = c.mode !== 'single';
   if (decision.multi_tenant !== multiTenant)
     found.push({ field: 'multi_tenant', expected: multiTenant, got: decision.multi_tenant });
@@ -51,7 +50,7 @@ export function mismatches(c: LoadedCase, decision: Decision): Mismatch[] {
   return found;
 }
 
-export async function runCase(world: CaseWorld, c: LoadedCase): Promise<CaseResult> {
+async function runCase(world: CaseWorld, c: LoadedCase): Promise<CaseResult> {
   const started = performance.now();
   const answer = await world.decide(c);
   const ms = performance.now() - started;

@@ -13,7 +13,7 @@ const REASONS = Object.keys(REASON_STATUS) as [Reason, ...Reason[]];
 const strings = z.record(z.string(), z.string());
 
 /** The token's claims: `sub`, the claims a case varies, and how long ago the user signed in. */
-export const claimsSchema = z.strictObject({
+const claimsSchema = z.strictObject({
   sub: z.string(),
   auth_age_s: z.number().int().optional(), // negative: signed in that many seconds in the future
   kind: z.string().optional(),
@@ -30,9 +30,9 @@ const directoryFixture = z.union([
 ]);
 export type DirectoryFixture = z.infer<typeof directoryFixture>;
 
-export const MODES = ['multi', 'single'] as const;
+const MODES = ['multi', 'single'] as const;
 /** Where the case's `request.org` is named: the body field, the org header or cookie, the path. */
-export const ORG_SOURCES = ['field', 'header', 'cookie', 'path'] as const;
+const ORG_SOURCES = ['field', 'header', 'cookie', 'path'] as const;
 
 export const caseSchema = z.strictObject({
   name: z.string().min(1),
@@ -81,4 +81,3 @@ export const fileSchema = z.strictObject({
   principals: z.record(z.string().min(1), claimsSchema).optional(),
   cases: z.array(z.unknown()).min(1, { error: 'a case file needs at least one case' }),
 });
-export type FileHeader = z.infer<typeof fileSchema>;

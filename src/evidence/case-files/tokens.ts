@@ -17,7 +17,7 @@ const ISSUER = 'https://cases.orgwarden.invalid';
 const AUDIENCE = 'orgwarden';
 const SECRET_ENV = 'ORGWARDEN_CASE_SECRET';
 
-export type TokenFault = 'none' | 'garbage' | 'expired' | 'wrong_audience' | 'wrong_signature';
+type TokenFault = 'none' | 'garbage' | 'expired' | 'wrong_audience' | 'wrong_signature';
 
 export interface CaseTokens {
   /** Verifies tokens signed with the run's secret. */

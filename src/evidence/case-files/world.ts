@@ -34,7 +34,7 @@ export interface TenancyNames {
   org_cookie: string;
 }
 
-export const DEFAULT_TENANCY: TenancyNames = {
+const DEFAULT_TENANCY: TenancyNames = {
   default_org: 'default',
   org_header: 'X-Org-ID',
   org_cookie: 'org_id',

@@ -201,7 +201,7 @@ describe('parsing any document', () => {
     const anyValue = fc.anything({ maxDepth: 4, withNullPrototype: false });
     fc.assert(
       fc.property(fc.oneof(anyValue, fc.array(anyValue)), fc.boolean(), (value, asText) => {
-        const text = asText ? String(value) : (stringify(value) ?? '');
+        const text = asText ? String(value) : ((stringify(value) as string | undefined) ?? '');
         const parsed = parseCaseFile('fuzz.yaml', text, os.tmpdir());
         if (!parsed.ok)
           for (const p of parsed.problems) expect(p.startsWith('fuzz.yaml')).toBe(true);
