@@ -4,7 +4,7 @@
  * junit` writes well-formed JUnit XML, and the exit codes are 0 all passed, 1 a case failed, 2 bad
  * usage or a case file that does not validate.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,12 @@ describe('orgwarden test', () => {
     expect(out).toMatch(/^PASS examples\/cases\/acme-members\.yaml \(9 cases\)$/m);
     expect(out).toMatch(/^9 cases in 1 file: 9 passed, 0 failed$/m);
     expect(code).toBe(0);
+  });
+
+  it('is the example docs/reviewing.md shows, word for word', () => {
+    const doc = readFileSync(path.resolve('docs', 'reviewing.md'), 'utf8');
+    const block = /### An example\n[^]*?```yaml\n([^]*?)```/.exec(doc)?.[1];
+    expect(block).toBe(readFileSync(path.resolve('examples/cases/acme-members.yaml'), 'utf8'));
   });
 
   it('shows a failing case by name and place, with expected against got, and exits 1', async () => {
