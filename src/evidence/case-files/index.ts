@@ -3,6 +3,7 @@
  * tables run through in `npm test`. Load every file (all problems at once), load the policies,
  * run each case through the decision core, hand back the results; reporting is the caller's.
  */
+import { existsSync } from 'node:fs';
 import type { PolicySource } from '../../bundle/policy-source.js';
 import { CaseFileError, loadCaseFiles, type LoadedCase } from './load.js';
 import { caseEngines, loadEngine, PREBUILT_POLICY } from './policies.js';
@@ -54,6 +55,10 @@ export async function runCaseFilesAt(
         without.map((f) => `${f.file}: directory: none given (add "directory:" or pass --config)`),
       );
   }
+  if (!options.policy && !existsSync(PREBUILT_POLICY))
+    throw new Error(
+      'the prebuilt default policy is not part of this install: pass --policy DIR|BUNDLE or --config FILE',
+    );
   const source = options.policy ?? { bundle: PREBUILT_POLICY };
   const engine = await loadEngine(source, options.env);
   const label = source.bundle === PREBUILT_POLICY ? 'the prebuilt default policy' : undefined;
