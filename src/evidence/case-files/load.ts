@@ -10,6 +10,7 @@ import path from 'node:path';
 import { isMap, isNode, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { OrgwardenError } from '../../contract/errors.js';
+import { parseDirectoryYaml } from '../../directory/load-file.js';
 import { parseDirectoryDocument } from '../../directory/validate.js';
 import { caseSchema, fileSchema, type Case, type Claims, type DirectoryFixture } from './schema.js';
 
@@ -185,16 +186,22 @@ function fixture(
   baseDir: string,
   options: LoadOptions,
 ): { source: DirectorySource; problem?: string } {
+  const defaultOrg = options.defaultOrg ?? 'default';
   if (typeof value === 'string') {
     const file = path.resolve(baseDir, value);
     const source: DirectorySource = { kind: 'file', path: file };
-    return existsSync(file)
-      ? { source }
-      : { source, problem: `${value} does not exist (relative to the case file)` };
+    if (!existsSync(file))
+      return { source, problem: `${value} does not exist (relative to the case file)` };
+    try {
+      parseDirectoryYaml(readFileSync(file, 'utf8'), defaultOrg, `directory file ${value}`);
+      return { source };
+    } catch (err) {
+      return { source, problem: err instanceof Error ? err.message : String(err) };
+    }
   }
   const source: DirectorySource = { kind: 'inline', doc: value, label: 'inline directory' };
   try {
-    parseDirectoryDocument(value, { defaultOrg: options.defaultOrg ?? 'default' }, 'directory');
+    parseDirectoryDocument(value, { defaultOrg }, 'directory');
     return { source };
   } catch (err) {
     return { source, problem: err instanceof Error ? err.message : String(err) };

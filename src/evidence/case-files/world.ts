@@ -2,9 +2,10 @@
  * What a case runs in: the decision core the server runs (`createDocumentAuthorizer`, the same
  * document parsing as `POST /v1/authorize`), with the case's policy engine, directory fixture,
  * tenancy mode and credential. Directory fixtures are loaded once per file and shared by the
- * cases naming them; `close` releases them.
+ * cases naming them; `close` releases them. The store is the server's file store, over a scratch
+ * copy of the fixture: a file store tidies the folder of its file, and a test reads only.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -71,7 +72,12 @@ export async function createCaseWorld(options: CaseWorldOptions): Promise<CaseWo
   const stores = new Map<string | object, Promise<DirectoryStore>>();
   const scratch: string[] = [];
 
-  function storeOf(file: string): Promise<DirectoryStore> {
+  /** A file store over a scratch copy of `write`'s output. */
+  function storeOf(write: (copy: string) => void): Promise<DirectoryStore> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-cases-'));
+    scratch.push(dir);
+    const file = path.join(dir, 'directory.yaml');
+    write(file);
     return createFileStore({ file, defaultOrg: tenancy.default_org }, { log: silentLogger });
   }
 
@@ -80,15 +86,12 @@ export async function createCaseWorld(options: CaseWorldOptions): Promise<CaseWo
     const key = source.kind === 'inline' ? source.doc : source.kind === 'file' ? source.path : '';
     let store = stores.get(key);
     if (!store) {
-      if (source.kind === 'inline') {
-        // An inline fixture goes through the same loader as a file: written to a scratch copy.
-        const dir = mkdtempSync(path.join(os.tmpdir(), 'orgwarden-cases-'));
-        scratch.push(dir);
-        const file = path.join(dir, 'directory.yaml');
-        writeFileSync(file, stringify(source.doc));
-        store = storeOf(file);
-      } else if (source.kind === 'file') store = storeOf(source.path);
-      else if (options.directoryFile !== undefined) store = storeOf(options.directoryFile);
+      const { directoryFile } = options;
+      if (source.kind === 'inline')
+        store = storeOf((copy) => writeFileSync(copy, stringify(source.doc)));
+      else if (source.kind === 'file') store = storeOf((copy) => copyFileSync(source.path, copy));
+      else if (directoryFile !== undefined)
+        store = storeOf((copy) => copyFileSync(directoryFile, copy));
       else
         store = Promise.reject(
           new Error(

@@ -74,6 +74,18 @@ cases:
     const bad = inline.replace('role: owner', 'role: overlord');
     expect(problemsOf(bad)).toEqual([expect.stringMatching(/^tenancy\.yaml: directory: .*role/)]);
   });
+
+  it('checks a directory fixture file with the directory rules, naming it', () => {
+    writeFileSync(path.join(dir, 'dir.yaml'), 'orgs:\n  - { id: acme, status: frozen }\n');
+    const parsed = parseCaseFile(
+      't.yaml',
+      `directory: dir.yaml\ncases:\n${GOOD.replace(/^/gm, '  ')}`,
+      dir,
+    );
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      expect.stringMatching(/^t\.yaml: directory: .*directory file dir\.yaml.*status/),
+    ]);
+  });
 });
 
 describe('a case file that does not validate', () => {
