@@ -19,7 +19,7 @@ export type DirectorySource =
   | { kind: 'run' }
   | { kind: 'unavailable' }
   | { kind: 'file'; path: string }
-  | { kind: 'inline'; doc: { orgs: unknown[] }; label: string };
+  | { kind: 'inline'; doc: { orgs: unknown[] } };
 
 export interface LoadedCase {
   /** The case file as the reviewer named it (relative to the working directory when inside it). */
@@ -163,6 +163,8 @@ export function parseCaseFile(
       if (own.problem) problems.push(`${at}: directory: ${own.problem}`);
       source = own.source;
     }
+    if (c.org_in !== undefined && c.request.org === undefined)
+      problems.push(`${at}: org_in: says where request.org is named, but the request names no org`);
     const policy = c.policy === undefined ? undefined : path.resolve(baseDir, c.policy);
     if (policy !== undefined && !existsSync(policy))
       problems.push(`${at}: policy: ${c.policy ?? ''} does not exist (relative to the case file)`);
@@ -199,7 +201,7 @@ function fixture(
       return { source, problem: err instanceof Error ? err.message : String(err) };
     }
   }
-  const source: DirectorySource = { kind: 'inline', doc: value, label: 'inline directory' };
+  const source: DirectorySource = { kind: 'inline', doc: value };
   try {
     parseDirectoryDocument(value, { defaultOrg }, 'directory');
     return { source };

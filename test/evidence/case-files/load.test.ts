@@ -131,6 +131,11 @@ describe('a case file that does not validate', () => {
       'org_in',
     ],
     [
+      'an org source without an org',
+      '  org_in: header\n  request: { action: org.read }\n  expect: { allow: true, reason: allowed }\n',
+      'org_in: says where request.org is named',
+    ],
+    [
       'a policy that does not exist',
       '  policy: brokn\n  request: { action: org.read }\n  expect: { allow: false, reason: policy_error }\n',
       'policy: brokn does not exist',
