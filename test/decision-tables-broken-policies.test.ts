@@ -1,34 +1,33 @@
 /**
  * Integration tier (needs the pinned OPA): the decision-table cases that evaluate a broken policy
- * (`policy: malformed | undefined | conflict`), compiled from test/support/fixtures/broken-policies.
- * Every other case runs in decision-tables.test.ts against the prebuilt default policy.
+ * (`policy: ../support/fixtures/broken-policies/<name>`), compiled from their folders by
+ * `orgwarden test`'s library entry. Every other case runs in decision-tables.test.ts.
  */
 import path from 'node:path';
-import { beforeAll, describe, it } from 'vitest';
-import { compilePolicyDir } from '../src/bundle/opa-cli.js';
-import { parseBundle } from '../src/bundle/policy-bundle.js';
-import { createPolicyEngine, type PolicyEngine } from '../src/engine/wasm-engine.js';
-import { createCaseRunner } from './support/decision-table-runner.js';
-import { BROKEN_POLICIES, loadDecisionTables, type Case } from './support/decision-table-schema.js';
+import { describe, expect, it } from 'vitest';
+import { runCaseFilesAt } from '../src/evidence/case-files/index.js';
+import { TEST_BUNDLE } from './support/paths.js';
 
-const tables = loadDecisionTables(path.resolve('test', 'decision-tables'));
-let run: (c: Case) => Promise<void>;
-
-beforeAll(async () => {
-  const engines: Record<string, PolicyEngine> = {};
-  for (const name of BROKEN_POLICIES) {
-    const archive = await compilePolicyDir(
-      path.resolve('test/support/fixtures/broken-policies', name),
-    );
-    engines[name] = await createPolicyEngine(await parseBundle(archive, name));
-  }
-  run = await createCaseRunner(engines);
+const run = await runCaseFilesAt([path.join('test', 'decision-tables')], {
+  policy: { bundle: TEST_BUNDLE },
+  only: (c) => c.policy !== undefined,
 });
 
-for (const { file, cases } of tables) {
-  const here = cases.filter((c) => c.policy !== undefined);
-  if (here.length === 0) continue;
-  describe(file, () => {
-    it.each(here.map((c) => [c.name, c] as const))('%s', (_name, c) => run(c));
+describe('the cases of broken policies', () => {
+  it('are the three broken policies, each failing closed', () => {
+    const policies = new Set(run.files.flatMap((f) => f.results.map((r) => r.case.policy)));
+    expect([...policies].map((p) => path.basename(p ?? '')).sort()).toEqual([
+      'conflict',
+      'malformed',
+      'undefined',
+    ]);
   });
-}
+
+  for (const { file, results } of run.files) {
+    describe(file, () => {
+      it.each(results.map((r) => [r.case.case.name, r] as const))('%s', (_name, r) => {
+        expect(r.mismatches).toEqual([]);
+      });
+    });
+  }
+});

@@ -40,7 +40,7 @@ are gaps. See docs/inventory.md.
   --openapi FILE         the product's OpenAPI 3.x document (JSON or YAML): every operation
                          with no manifest route is an unguarded surface (a gap); prints
                          "guarded N of M, X %"
-  --tests DIR            a folder of decision tables (YAML lists of {name, request: {action}});
+  --tests DIR            a folder of decision tables (case files: docs/reviewing.md);
                          default: test/decision-tables of the config's project, when present
   --risk-register FILE   the risk register to check (default: docs/risk-register.md in the
                          current directory; when that is absent it is a gap)

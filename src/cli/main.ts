@@ -8,6 +8,7 @@ import { inventory, INVENTORY_HELP } from './inventory.js';
 import { policy, POLICY_HELP } from './policy.js';
 import { rollout, ROLLOUT_HELP } from './rollout.js';
 import { serve, SERVE_HELP } from './serve.js';
+import { test, TEST_HELP } from './test.js';
 
 const HELP = `orgwarden — authorization sidecar that keeps the tenants of a multi-tenant product apart
 
@@ -16,6 +17,8 @@ Usage: orgwarden <command> [options]
 Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
   check --config FILE --input FILE        evaluate one authorize request offline, print the decision
+  test [PATHS...] [--policy DIR|BUNDLE]   run YAML case files (who asks what, expected decision)
+                                          against the policy; --format junit for CI
   inventory --config FILE [--openapi F]   print the surface inventory: routes, guards, covering tests,
                                           events, unguarded API operations, the risk register
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
@@ -30,6 +33,7 @@ Run "orgwarden <command> --help" for a command's options. Docs: README.md and do
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
   check: { run: check, help: CHECK_HELP },
+  test: { run: (argv) => test(argv), help: TEST_HELP },
   inventory: { run: (argv) => inventory(argv), help: INVENTORY_HELP },
   policy: { run: policy, help: POLICY_HELP },
   certify: { run: certify, help: CERTIFY_HELP },

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { session, testConfigDoc } from '../support/app.js';
 import { createCommandRunner } from '../support/command.js';
 import { TEST_SECRET, TEST_SECRET_ENV } from '../support/tokens.js';
+import { parseXml } from '../support/xml.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const orgwarden = createCommandRunner({
@@ -203,5 +204,20 @@ describe('orgwarden check', () => {
     expect(bad.stderr.trim()).toBe('orgwarden: unknown option --bogus');
     const top = await run(['--help']);
     expect(top.stdout).toContain('serve --config FILE');
+  });
+});
+
+describe('orgwarden test', () => {
+  it('runs the example case file as a real process: exit 0, a PASS line, JUnit XML on request', async () => {
+    const text = await run(['test', 'examples/cases']);
+    expect(text.stdout).toMatch(/^PASS examples\/cases\/acme-members\.yaml \(9 cases\)$/m);
+    expect(text.code).toBe(0);
+    const junit = await run(['test', 'examples/cases', '--format', 'junit']);
+    expect(parseXml(junit.stdout)).toMatchObject({
+      name: 'testsuites',
+      attrs: { tests: '9', failures: '0' },
+    });
+    expect(junit.stderr).toContain('PASS examples/cases/acme-members.yaml');
+    expect(junit.code).toBe(0);
   });
 });

@@ -121,7 +121,13 @@ describe('decision tables', () => {
   it('refuses a file that is not a list of cases, naming the file and the entry', () => {
     const refuse = (text: string) => () => parseDecisionTables([{ file: 't.yaml', text }]);
     expect(refuse('a: 1')).toThrow(
+      new DecisionTableError('t.yaml', [{ path: 'cases', message: 'must be a list of cases' }]),
+    );
+    expect(refuse('7')).toThrow(
       new DecisionTableError('t.yaml', [{ path: '', message: 'must be a list of cases' }]),
+    );
+    expect(refuse('cases:\n  - name: x\n    request: {}\n')).toThrow(
+      't.yaml: cases[0].request.action: must be a non-empty string',
     );
     expect(refuse('- name: x\n  request: {}\n- 7\n')).toThrow(
       't.yaml: [0].request.action: must be a non-empty string\nt.yaml: [1]: must be a mapping',
@@ -133,7 +139,9 @@ describe('decision tables', () => {
     const dir = findDecisionTables(path.resolve('examples/orgwarden.yaml'));
     expect(dir).toBe(path.resolve('test/decision-tables'));
     const cases = readDecisionTables(dir ?? '');
+    // case files in the mapping form (`directory:`, `cases:`) are read like bare lists
     expect(cases.filter((c) => c.action === 'org.read').length).toBeGreaterThan(0);
+    expect(cases.length).toBeGreaterThan(100);
     expect(findDecisionTables('/orgwarden.yaml')).toBeNull();
     expect(() => readDecisionTables(path.resolve('no-such-folder'))).toThrow(
       /no-such-folder: cannot read the decision-table folder \(ENOENT\)/,

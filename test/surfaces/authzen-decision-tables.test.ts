@@ -1,5 +1,5 @@
 /**
- * The decision tables (test/decision-tables/*.yaml) replayed through the AuthZEN surface, so every
+ * The decision tables (test/decision-tables/*.yaml, case files) replayed through the AuthZEN surface, so every
  * reason code is reached through AuthZEN from the same fixtures that pin `/v1/authorize`, and the
  * two cannot drift. Each case becomes the evaluation the documented mapping (docs/authzen.md) turns
  * into the case's request: the case's token in `subject.properties.token`, `org` in `context.org`,
@@ -12,26 +12,26 @@
  * throws instead: the core answers that with the same fail-closed `policy_error`.
  */
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicyBundle } from '../../src/bundle/policy-bundle.js';
 import { REASON_STATUS, type Reason } from '../../src/contract/reasons.js';
 import { createPolicyEngine, type PolicyEngine } from '../../src/engine/wasm-engine.js';
 import { createAuthzenEvaluator } from '../../src/surfaces/authzen/evaluate.js';
 import { isRetryable, type AuthzenDecision } from '../../src/surfaces/authzen/response.js';
 import {
-  BROKEN_POLICIES,
-  loadDecisionTables,
-  type Case,
-} from '../support/decision-table-schema.js';
-import { createCaseWorld, type CaseWorld } from '../support/decision-table-runner.js';
+  createCaseWorld,
+  loadCaseFiles,
+  type CaseWorld,
+  type LoadedCase,
+} from '../../src/evidence/case-files/index.js';
 import { TEST_BUNDLE } from '../support/paths.js';
 
-const cases = loadDecisionTables(path.resolve('test', 'decision-tables')).flatMap((t) => t.cases);
+const cases = loadCaseFiles([path.join('test', 'decision-tables')]).flatMap((t) => t.cases);
 
 /** Why AuthZEN cannot ask this case's question, or null when it can. */
-function unaskable(c: Case): string | null {
-  const { request } = c;
-  if (c.via === 'headers' || request.headers) return 'credential in gateway headers';
+function unaskable(c: LoadedCase): string | null {
+  const { request } = c.case;
+  if (c.case.via === 'headers' || request.headers) return 'credential in gateway headers';
   if (request.context && 'org' in request.context) return 'context names a key "org"';
   const resource = request.resource as Record<string, unknown> | null | undefined;
   if (resource === null || resource === undefined) {
@@ -48,13 +48,13 @@ function unaskable(c: Case): string | null {
 }
 
 /** The AuthZEN evaluation of a case (which `unaskable` accepted). */
-function evaluationOf(c: Case, token: string | undefined): Record<string, unknown> {
-  const { request } = c;
+function evaluationOf(c: LoadedCase, token: string | undefined): Record<string, unknown> {
+  const { request } = c.case;
   const resource = request.resource as Record<string, string | null> | null | undefined;
-  const sub = c.as?.sub ?? '';
+  const sub = c.claims?.sub ?? '';
   return {
     subject: {
-      type: c.as?.kind === 'api_token' ? 'api_token' : 'user',
+      type: c.claims?.kind === 'api_token' ? 'api_token' : 'user',
       id: sub === '' ? 'anonymous' : sub,
       properties: { token: token ?? '' },
     },
@@ -80,25 +80,23 @@ beforeAll(async () => {
       throw new Error('a broken policy');
     },
   };
-  world = await createCaseWorld({
-    default: engine,
-    ...Object.fromEntries(BROKEN_POLICIES.map((name) => [name, throwing])),
-  });
+  world = await createCaseWorld({ engineFor: (c) => (c.policy === undefined ? engine : throwing) });
 });
+afterAll(() => world.close());
 
 const askable = cases.filter((c) => unaskable(c) === null);
 const reached = new Set<string>();
 
 describe('every askable case answers through AuthZEN what its table says', () => {
-  it.each(askable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  it.each(askable.map((c) => [c.case.name, c] as const))('%s', async (_name, c) => {
     const evaluator = createAuthzenEvaluator({
-      authorizer: world.authorizerFor(c),
+      authorizer: await world.authorizerFor(c),
       yieldEvery: 16,
     });
     const answer: AuthzenDecision = await evaluator.evaluation(
       evaluationOf(c, await world.tokenFor(c)),
     );
-    const { expect: want } = c;
+    const { expect: want } = c.case;
     expect(answer.decision).toBe(want.allow);
     expect(answer.context.reason).toBe(want.reason);
     expect(answer.context.status).toBe(REASON_STATUS[want.reason]);

@@ -1,7 +1,8 @@
 /**
- * The decision-table cases (`test/decision-tables/*.yaml`): YAML lists of
- * `{name, request: {action, ...}, ...}`. The inventory reads only the name, the action and the
- * strings of the request; the full schema is the test suite's business. A file that is not such a
+ * The decision-table cases (`test/decision-tables/*.yaml`): case files (docs/reviewing.md), a
+ * mapping whose `cases` is a list of `{name, request: {action, ...}, ...}`, or that list alone.
+ * The inventory reads only the name, the action and the strings of the request; the full schema
+ * is `orgwarden test`'s business (evidence/case-files/). A file that is not such a
  * list is an error naming the file and the entry, never a silently smaller coverage.
  */
 import { parse, YAMLParseError } from 'yaml';
@@ -51,12 +52,16 @@ function parseTable({ file, text, path }: TableSourceFile): TableCase[] {
     throw new DecisionTableError(where, [{ path: '', message }]);
   }
   if (doc === null || doc === undefined) return [];
-  if (!Array.isArray(doc))
-    throw new DecisionTableError(where, [{ path: '', message: 'must be a list of cases' }]);
+  const list = isObject(doc) ? doc.cases : doc;
+  if (!Array.isArray(list))
+    throw new DecisionTableError(where, [
+      { path: isObject(doc) ? 'cases' : '', message: 'must be a list of cases' },
+    ]);
+  const prefix = isObject(doc) ? 'cases' : '';
   const issues: ConfigIssue[] = [];
   const cases: TableCase[] = [];
-  doc.forEach((entry: unknown, i) => {
-    const at = `[${i}]`;
+  list.forEach((entry: unknown, i) => {
+    const at = `${prefix}[${i}]`;
     if (!isObject(entry)) return issues.push({ path: at, message: 'must be a mapping' });
     const { name, request } = entry;
     if (typeof name !== 'string' || name === '')
