@@ -178,7 +178,8 @@ export async function createFileStore(
     });
   }
 
-  const lookup = (id: string) => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null);
+  const lookup = (id: string) =>
+    snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null);
   const revisionWait = {
     current: () => revision,
     onChange: (listener: () => void) => listeners.add(listener),

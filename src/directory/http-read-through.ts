@@ -24,7 +24,12 @@ import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
 import { createMainApi, type MainApi } from './main-api.js';
 import { freezeRecord } from './records.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord, type RevisionedRecord } from './types.js';
+import {
+  DirectoryUnavailableError,
+  type DirectoryStore,
+  type OrgRecord,
+  type RevisionedRecord,
+} from './types.js';
 import { type StoredRole } from '../contract/roles.js';
 import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 

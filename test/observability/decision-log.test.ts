@@ -51,6 +51,16 @@ describe('decision log entry', () => {
       action: 'resource.read',
       resource: { type: 'node', id: 'n1', org: 'acme' },
       latency_s: 0.0001234,
+      directory_revision: 7,
+      request: {
+        kind: 'forward_auth',
+        principal: { id: 'alice', kind: 'session', scopes: [], bound_orgs: null, auth_time: 10 },
+        authn_failure: null,
+        named_org: { id: 'acme', source: 'header' },
+        action: 'resource.read',
+        resource: { type: 'node', id: 'n1', org: 'acme' },
+        context: { target_user: 'bob', session_token: 'never-logged' },
+      },
     });
     expect(decisionLogEntry(r)).toEqual({
       decision_id: r.decision.decision_id,
@@ -71,7 +81,50 @@ describe('decision log entry', () => {
       policy_revision: 'sha256:test',
       multi_tenant: true,
       latency_ms: 0.123,
+      directory_revision: 7,
+      request: {
+        kind: 'forward_auth',
+        principal: { id: 'alice', kind: 'session', scopes: [], bound_orgs: null, auth_time: 10 },
+        authn_failure: null,
+        named_org: { id: 'acme', source: 'header' },
+        action: 'resource.read',
+        resource: { type: 'node', id: 'n1', org: 'acme' },
+        // a value under a key that names a secret is never logged
+        context: { target_user: 'bob', session_token: '[redacted]' },
+      },
     });
+  });
+
+  it('keeps at most 16 scopes, bound orgs and context entries of the request, naming the cut', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `x${i}`);
+    const entry = decisionLogEntry(
+      record({
+        request: {
+          kind: 'request',
+          principal: {
+            id: 't1',
+            kind: 'api_token',
+            scopes: many,
+            bound_orgs: many,
+            auth_time: null,
+          },
+          authn_failure: null,
+          named_org: null,
+          action: 'org.read',
+          resource: null,
+          context: Object.fromEntries(many.map((k) => [k, 'v'])),
+        },
+      }),
+    );
+    expect(entry.request?.principal?.scopes).toEqual(many.slice(0, 16));
+    expect(entry.request?.principal?.bound_orgs).toEqual(many.slice(0, 16));
+    expect(Object.keys(entry.request?.context ?? {})).toEqual(many.slice(0, 16));
+    expect(entry.truncated).toEqual([
+      'request.principal.scopes',
+      'request.principal.bound_orgs',
+      'request.context',
+    ]);
+    expect(entry.directory_revision).toBeNull();
   });
 
   it('carries the failure cause of a policy_error', () => {
