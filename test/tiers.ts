@@ -18,6 +18,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/audit/audit-redis.test.ts',
     'test/chaos/chaos-smoke.test.ts',
     'test/directory/directory-api-redis.test.ts',
+    'test/directory/read-your-writes-redis.test.ts',
     'test/directory/redis-cluster.test.ts',
     'test/directory/redis-cluster-stall.test.ts',
     'test/directory/redis-durability.test.ts',
