@@ -18,7 +18,6 @@ export interface RevisionWait {
 export function untilRevision(wait: RevisionWait, min: number): Promise<void> {
   if (wait.current() >= min) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
     const settle = (reached: boolean) => {
       clearTimeout(timer);
       unsubscribe();
@@ -28,6 +27,7 @@ export function untilRevision(wait: RevisionWait, min: number): Promise<void> {
     const unsubscribe = wait.onChange(() => {
       if (wait.current() >= min) settle(true);
     });
-    timer = setTimeout(() => settle(wait.current() >= min), wait.waitMs);
+    // settle runs only from a later change or this timer, never before the timer is set
+    const timer = setTimeout(() => settle(wait.current() >= min), wait.waitMs);
   });
 }

@@ -11,8 +11,8 @@
 import type { RecordedRequest } from '../contract/decision.js';
 
 /** The most scopes, bound orgs and context entries one logged request keeps. */
-export const MAX_LOGGED_ITEMS = 16;
-export const REDACTED = '[redacted]';
+const MAX_LOGGED_ITEMS = 16;
+const REDACTED = '[redacted]';
 /** Context keys whose values are never logged: a caller may pass a credential where it should not. */
 const SECRET_KEY = /token|secret|password|passwd|credential|authorization|cookie|api[_-]?key/i;
 
