@@ -69,6 +69,7 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/evidence/mutation-run.test.ts',
       'test/bundle/tar.test.ts',
       'test/cli/inventory-command.test.ts',
+      'test/cli/diff.test.ts',
       'test/policy-rollout/cli.test.ts',
       'test/policy-rollout/opa-interop.test.ts',
       'test/policy-rollout/reload.test.ts',

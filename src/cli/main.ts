@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
 import { certify, CERTIFY_HELP } from './certify.js';
 import { check, CHECK_HELP } from './check.js';
+import { diff, DIFF_HELP } from './diff.js';
 import { inventory, INVENTORY_HELP } from './inventory.js';
 import { policy, POLICY_HELP } from './policy.js';
 import { rollout, ROLLOUT_HELP } from './rollout.js';
@@ -16,6 +17,8 @@ Usage: orgwarden <command> [options]
 Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
   check --config FILE --input FILE        evaluate one authorize request offline, print the decision
+  diff --candidate DIR|BUNDLE --log FILE  replay a decision log against the active policy and a
+                                          candidate, print the decisions that would change
   inventory --config FILE [--openapi F]   print the surface inventory: routes, guards, covering tests,
                                           events, unguarded API operations, the risk register
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
@@ -30,6 +33,7 @@ Run "orgwarden <command> --help" for a command's options. Docs: README.md and do
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
   check: { run: check, help: CHECK_HELP },
+  diff: { run: diff, help: DIFF_HELP },
   inventory: { run: (argv) => inventory(argv), help: INVENTORY_HELP },
   policy: { run: policy, help: POLICY_HELP },
   certify: { run: certify, help: CERTIFY_HELP },
