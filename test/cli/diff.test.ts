@@ -38,7 +38,7 @@ let stricter: string;
 const tokens: string[] = [];
 
 /** The traffic the log records: allows and denies, sessions and API tokens, a refused token. */
-async function recordTraffic(url: string): Promise<void> {
+async function recordTraffic(url: string, write: () => Promise<unknown>): Promise<void> {
   const ask = async (token: string, org: string, action: string, extra: object = {}) => {
     tokens.push(token);
     const res = await postJson(`${url}/v1/authorize`, { token, org, action, ...extra });
@@ -53,6 +53,7 @@ async function recordTraffic(url: string): Promise<void> {
   await ask(await session('carol'), 'acme', 'org.update'); // editor: insufficient_role
   await ask(await session('dave'), 'acme', 'resource.read'); // viewer (legacy member): allowed
   await ask(await session('vera'), 'globex', 'resource.read'); // not a member
+  await write();
   await ask(await session('erin'), 'acme', 'resource.read', {
     resource: { type: 'node', id: 'n1', org: 'acme' },
     context: { note: 'x', session_token: 'never-logged-secret' },
@@ -79,17 +80,23 @@ beforeAll(async () => {
     extra: { decision_log: { sink: 'file', file: log } },
   });
   try {
-    await recordTraffic(url);
+    await recordTraffic(url, () => app.directory.putMember('globex', 'zoe', 'viewer'));
   } finally {
     await app.stop();
   }
   stricter = candidatePolicies(dir, 'stricter', STRICTER_ROLES);
 }, 120_000);
 
-afterAll(async () => {
+afterAll(() => {
   orgwarden.killAll();
   dir.remove();
 });
+
+interface LoggedEntry {
+  action: string;
+  directory_revision: number | null;
+  request: Record<string, unknown> | null;
+}
 
 const diff = (...args: string[]) =>
   orgwarden.run(['diff', '--log', log, '--directory', directory, ...args]);
@@ -103,16 +110,16 @@ describe('the recorded log', () => {
     const entries = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as LoggedEntry);
     expect(entries).toHaveLength(10);
-    for (const entry of entries) {
+    for (const entry of entries)
       expect(entry.request).toMatchObject({ kind: 'request', action: entry.action });
-      expect(entry).toHaveProperty('directory_revision');
-    }
+    // the file directory's revision: 0 before the write, 1 after; none read without a principal
+    expect(entries.map((e) => e.directory_revision)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, null]);
     const text = readFileSync(log, 'utf8');
     for (const token of tokens) expect(text).not.toContain(token);
     expect(text).not.toContain('never-logged-secret');
-    expect(entries.at(-1).request).toMatchObject({
+    expect(entries.at(-1)?.request).toMatchObject({
       principal: null,
       authn_failure: 'token_expired',
     });
