@@ -6,6 +6,7 @@
  * expected. Integration tier: needs the pinned OPA (test/tiers.ts).
  */
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
@@ -160,6 +161,16 @@ describe('orgwarden diff', () => {
     expect(partly.stdout).toMatch(
       /resource\.read {2}allowed → insufficient_role {2}×1 {2}NOT EXPECTED/,
     );
+  }, 60_000);
+
+  it('passes with the --expect example of docs/reviewing.md', async () => {
+    const doc = readFileSync(path.resolve('docs', 'reviewing.md'), 'utf8');
+    const example = /### The `--expect` file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const file = dir.write('documented.yaml', example ?? '');
+    const { code, stdout } = await diff('--candidate', stricter, '--expect', file);
+    expect(stdout).toContain('5 decisions change');
+    expect(code).toBe(0);
   }, 60_000);
 
   it('finds no change when the candidate is the active policy, from a config, with a bundle candidate', async () => {

@@ -2,6 +2,8 @@
  * The decision log on its own: the entry's fields, the bounded buffer against sinks that block or
  * fail (every entry accounted for exactly once), sampling of allows only, shutdown.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createDecisionLog } from '../../src/observability/decision-log.js';
@@ -93,6 +95,29 @@ describe('decision log entry', () => {
         context: { target_user: 'bob', session_token: '[redacted]' },
       },
     });
+  });
+
+  it('is spelled by the example of docs/metrics.md: every field, in order', () => {
+    const text = readFileSync(path.resolve('docs', 'metrics.md'), 'utf8');
+    const block = /## Decision log\n[\s\S]*?```json\n([\s\S]*?)```/.exec(text)?.[1];
+    const example = JSON.parse((block ?? '').replace(/\n/g, '')) as Record<string, unknown>;
+    const entry = decisionLogEntry(
+      record({
+        ...deny({ spoof: true }),
+        directory_revision: 42,
+        request: {
+          kind: 'request',
+          principal: { id: 'mallory', kind: 'session', scopes: [], bound_orgs: null, auth_time: 1 },
+          authn_failure: null,
+          named_org: { id: 'acme', source: 'header' },
+          action: 'org.read',
+          resource: null,
+          context: {},
+        },
+      }),
+    );
+    expect(Object.keys(example)).toEqual(Object.keys(entry));
+    expect(Object.keys(example.request as object)).toEqual(Object.keys(entry.request ?? {}));
   });
 
   it('keeps at most 16 scopes, bound orgs and context entries of the request, naming the cut', () => {
