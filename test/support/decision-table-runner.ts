@@ -71,7 +71,12 @@ export async function createCaseWorld(
   engines: Readonly<Record<string, PolicyEngine>>,
 ): Promise<CaseWorld> {
   const NOW = Date.now();
-  const file = await createFileStore({ file: FIXTURE_DIRECTORY, defaultOrg: 'default' });
+  // No wait for a revision the fixture never reaches (its counter stays 0): it is denied at once.
+  const file = await createFileStore({
+    file: FIXTURE_DIRECTORY,
+    defaultOrg: 'default',
+    revision_wait_ms: 0,
+  });
   const config = parseConfig(testConfigDoc());
   const authenticator = await createAuthenticator(config.auth, {
     env: { [TEST_SECRET_ENV]: TEST_SECRET },

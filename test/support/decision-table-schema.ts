@@ -43,6 +43,8 @@ const caseSchema = z.strictObject({
     resource: z.unknown().optional(),
     context: strings.optional(),
     headers: strings.optional(),
+    /** Read your writes: the fixture directory is at revision 0, so anything above is never reached. */
+    min_directory_revision: z.number().int().min(0).optional(),
   }),
   /** The decision fields the case asserts; `status` is always checked against the reason. */
   expect: z.strictObject({
