@@ -143,6 +143,28 @@ describe('decision log line', () => {
     );
   });
 
+  it('never writes the value of a context key that names a secret', () => {
+    const secretKey = fc.constantFrom('session_token', 'Password', 'api_key', 'X-Cookie', 'secret');
+    fc.assert(
+      fc.property(anyRecord, secretKey, fc.nat(), (record, key, n) => {
+        const marker = `SECRET-VALUE-${n}`;
+        const request: RecordedRequest = {
+          kind: 'request',
+          principal: null,
+          authn_failure: 'token_missing',
+          named_org: null,
+          action: 'org.read',
+          resource: null,
+          context: { [key]: marker },
+        };
+        const line = decisionLogLine({ ...record, request });
+        expect(line).not.toContain(marker);
+        expect(line).toContain(`${JSON.stringify(key)}:"[redacted]"`);
+      }),
+      fuzzParams(200),
+    );
+  });
+
   it('a log liner (which remembers the text of the last second) writes the same lines, in any order of times', () => {
     fc.assert(
       fc.property(fc.array(anyRecord, { minLength: 1, maxLength: 20 }), (records) => {
