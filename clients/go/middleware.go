@@ -193,6 +193,7 @@ var denialMessages = map[string]string{
 	"cross_org":                      "the resource belongs to another org",
 	"unknown_action":                 "this action is not in the policy catalogue",
 	"directory_unavailable":          "authorization is temporarily unavailable",
+	"directory_revision_not_reached": "the directory has not caught up with that change yet; retry",
 	"keys_unavailable":               "authentication is temporarily unavailable",
 	"policy_error":                   "authorization failed",
 }

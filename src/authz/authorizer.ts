@@ -18,7 +18,7 @@
  *   above run for every decision, and each decision gets its own id, latency and observers.
  */
 import type { Authenticator, AuthResult } from '../authn/types.js';
-import type { Principal } from '../contract/principal.js';
+import type { AuthErrorCode, Principal } from '../contract/principal.js';
 import type { DirectoryReader } from '../directory/types.js';
 import type { ActivePolicy } from '../engine/active-policy.js';
 import type { Decision, DecisionObserver, DecisionRecord } from '../contract/decision.js';
@@ -89,12 +89,15 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let multiTenant = multiTenantFor(rollout, requested.id, request.resource);
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
     let evaluated: PolicyInput | null = null;
+    let authnFailure: AuthErrorCode | null = null;
+    let directoryRevision: number | null = null;
     try {
       const authn: AuthResult =
         request.trusted_principal !== undefined
           ? { ok: true, principal: request.trusted_principal }
           : await deps.authenticator.authenticate(request.token);
       principal = authn.ok ? authn.principal : null;
+      if (!authn.ok) authnFailure = authn.code;
       requested = resolveRequestedOrg(request, principal, defaultOrg);
       multiTenant = multiTenantFor(rollout, requested.id, request.resource);
       const fetched = principal
@@ -103,8 +106,10 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
             org: requested.id,
             resource: request.resource,
             targetUser: request.context.target_user,
+            minRevision: request.min_directory_revision,
           })
-        : { slice: UNAVAILABLE_SLICE };
+        : { slice: UNAVAILABLE_SLICE, revision: null };
+      directoryRevision = fetched.revision;
       const input: PolicyInput = {
         kind: request.kind,
         now: Math.floor(time.getTime() / 1000),
@@ -121,9 +126,16 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       const json = jsonOf(input);
       // A string that is not well-formed Unicode never reaches the policy (it would abort it).
       const malformed = malformedInputDeny(input, json);
-      if (malformed) {
+      if ('notReached' in fetched && fetched.notReached) {
+        // Read your writes: the state the caller's write made was not here in time. Retryable,
+        // and never a verdict of the policy on older state.
+        result = { ok: true, decision: coreDeny('directory_revision_not_reached') };
+      } else if (malformed) {
         result = { ok: true, decision: malformed };
-        if (malformed.reason === 'unauthenticated') principal = null;
+        if (malformed.reason === 'unauthenticated') {
+          principal = null;
+          authnFailure = 'claim_invalid';
+        }
       } else {
         result = engine
           ? evaluate(engine, input, json)
@@ -163,6 +175,16 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       spoof_source: decision.spoof ? spoofSource(decision, requested.source) : null,
       time,
       latency_s: (performance.now() - started) / 1000,
+      directory_revision: directoryRevision,
+      request: {
+        kind: request.kind,
+        principal,
+        authn_failure: authnFailure,
+        named_org: request.named_org,
+        action: request.action,
+        resource: request.resource,
+        context: request.context,
+      },
     };
     if (!result.ok) record.error = result.error;
     notify(record);
@@ -244,11 +266,16 @@ function spoofSource(decision: Decision, source: OrgSource): DecisionRecord['spo
 }
 
 function policyError(): PolicyDecision {
+  return coreDeny('policy_error');
+}
+
+/** A deny the core decides without the policy (it could not ask it, or must not). */
+function coreDeny(reason: 'policy_error' | 'directory_revision_not_reached'): PolicyDecision {
   return {
     allow: false,
-    reason: 'policy_error',
+    reason,
     detail: null,
-    status: REASON_STATUS.policy_error,
+    status: REASON_STATUS[reason],
     effective_org: null,
     role: null,
     spoof: false,

@@ -5,7 +5,12 @@
  */
 import type { Principal } from '../contract/principal.js';
 import { ORG_ID_PATTERN } from '../contract/ids.js';
-import type { DirectoryReader, OrgRecord } from '../directory/types.js';
+import {
+  DirectoryRevisionNotReachedError,
+  type DirectoryReader,
+  type OrgRecord,
+  type RevisionedRecord,
+} from '../directory/types.js';
 import type { ResourceRef } from '../contract/decision-request.js';
 import type { DirectorySlice } from '../contract/policy-io.js';
 
@@ -23,6 +28,17 @@ export interface SliceQuery {
   org: string;
   resource: ResourceRef | null;
   targetUser: string | undefined;
+  /** Read your writes: the request's `min_directory_revision`. */
+  minRevision?: number | undefined;
+}
+
+export interface SliceRead {
+  slice: DirectorySlice;
+  /** The requested org's revision as read (null: not read, or a reader that does not tell). */
+  revision: number | null;
+  /** The minimum revision was not reached in time (the decision denies, never evaluates). */
+  notReached?: true;
+  error?: string;
 }
 
 export function createSliceReader(directory: DirectoryReader) {
@@ -37,28 +53,37 @@ export function createSliceReader(directory: DirectoryReader) {
     }
     return index.get(user) ?? null;
   };
-  const fetch = (id: string | null): Promise<OrgRecord | null> =>
-    id !== null && ORG_ID_PATTERN.test(id) ? directory.getOrg(id) : Promise.resolve(null);
+  const none: RevisionedRecord = { record: null, revision: 0 };
+  const fetch = async (id: string | null, min: number | undefined): Promise<RevisionedRecord> => {
+    if (id === null || !ORG_ID_PATTERN.test(id)) return none;
+    if (directory.getOrgAt) return directory.getOrgAt(id, min);
+    // A reader that cannot tell revisions cannot prove any minimum.
+    if (min !== undefined) throw new DirectoryRevisionNotReachedError(min, 0);
+    return { record: await directory.getOrg(id), revision: Number.NaN };
+  };
 
-  return async function readSlice(
-    query: SliceQuery,
-  ): Promise<{ slice: DirectorySlice; error?: string }> {
-    const { principal, org, resource } = query;
+  return async function readSlice(query: SliceQuery): Promise<SliceRead> {
+    const { principal, org, resource, minRevision } = query;
     const resourceOrg = resource?.org != null && resource.org !== org ? resource.org : null;
-    let record: OrgRecord | null;
+    let read: RevisionedRecord;
     let owner: OrgRecord | null;
     try {
       // One read when the resource is the requested org's (the common case), both at once if not.
-      [record, owner] =
+      let ownerRead: RevisionedRecord | null = null;
+      [read, ownerRead] =
         resourceOrg === null
-          ? [await fetch(org), null]
-          : await Promise.all([fetch(org), fetch(resourceOrg)]);
+          ? [await fetch(org, minRevision), null]
+          : await Promise.all([fetch(org, minRevision), fetch(resourceOrg, minRevision)]);
+      owner = ownerRead?.record ?? null;
     } catch (err) {
       return {
         slice: UNAVAILABLE_SLICE,
+        revision: null,
+        ...(err instanceof DirectoryRevisionNotReachedError ? { notReached: true as const } : {}),
         error: err instanceof Error ? err.message : 'directory read failed',
       };
     }
+    const record = read.record;
     const shares =
       owner && resource
         ? owner.shares
@@ -76,6 +101,7 @@ export function createSliceReader(directory: DirectoryReader) {
             }))
         : [];
     return {
+      revision: Number.isNaN(read.revision) ? null : read.revision,
       slice: {
         available: true,
         org: { exists: record !== null, status: record?.status ?? null },

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
 import { certify, CERTIFY_HELP } from './certify.js';
 import { check, CHECK_HELP } from './check.js';
+import { diff, DIFF_HELP } from './diff.js';
 import { inventory, INVENTORY_HELP } from './inventory.js';
 import { policy, POLICY_HELP } from './policy.js';
 import { rollout, ROLLOUT_HELP } from './rollout.js';
@@ -19,6 +20,8 @@ Commands:
   check --config FILE --input FILE        evaluate one authorize request offline, print the decision
   test [PATHS...] [--policy DIR|BUNDLE]   run YAML case files (who asks what, expected decision)
                                           against the policy; --format junit for CI
+  diff --candidate DIR|BUNDLE --log FILE  replay a decision log against the active policy and a
+                                          candidate, print the decisions that would change
   inventory --config FILE [--openapi F]   print the surface inventory: routes, guards, covering tests,
                                           events, unguarded API operations, the risk register
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   serve: { run: serve, help: SERVE_HELP },
   check: { run: check, help: CHECK_HELP },
   test: { run: (argv) => test(argv), help: TEST_HELP },
+  diff: { run: diff, help: DIFF_HELP },
   inventory: { run: (argv) => inventory(argv), help: INVENTORY_HELP },
   policy: { run: policy, help: POLICY_HELP },
   certify: { run: certify, help: CERTIFY_HELP },

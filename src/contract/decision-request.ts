@@ -35,6 +35,11 @@ export interface DecisionQuestion {
   context: Record<string, string>;
   /** The forward-auth route the request matched (its manifest name); absent on other surfaces. */
   route?: string;
+  /**
+   * Read your writes: the revision a directory write answered. The decision reads no directory
+   * state older than it, or denies `directory_revision_not_reached` (docs/directory.md).
+   */
+  min_directory_revision?: number;
 }
 
 export interface CredentialRequest extends DecisionQuestion {

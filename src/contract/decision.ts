@@ -1,7 +1,8 @@
 /** The decision as callers see it (contract section 4) and as observers (metrics, log) see it. */
 import type { DecisionKind } from './decision-kinds.js';
-import type { OrgSource, SpoofSource } from './org-sources.js';
-import type { PrincipalKind } from './principal.js';
+import type { ResourceRef } from './decision-request.js';
+import type { NamedOrgSource, OrgSource, SpoofSource } from './org-sources.js';
+import type { AuthErrorCode, Principal, PrincipalKind } from './principal.js';
 import type { Reason } from './reasons.js';
 
 export interface Decision {
@@ -31,8 +32,31 @@ export interface DecisionRecord {
   spoof_source: SpoofSource | null;
   time: Date;
   latency_s: number;
+  /**
+   * The directory revision the decision read its org at (the requested org's revision in Redis,
+   * the directory's in file mode); null when it read none (no principal, the store failed).
+   */
+  directory_revision?: number | null;
+  /** The question as the core saw it, so a replay (`orgwarden diff`) can ask it again. */
+  request?: RecordedRequest;
   /** Set when a decision failed closed: what broke, for the log (never sent to callers). */
   error?: string;
+}
+
+/**
+ * A decision's normalised request as a replay needs it. Who asked is the principal the core
+ * resolved, never a credential: a request whose credential was refused keeps only the refusal's
+ * code (`authn_failure`), so a replay refuses it the same way without any token.
+ */
+export interface RecordedRequest {
+  kind: DecisionKind;
+  principal: Principal | null;
+  /** Why authentication failed (null when it succeeded or a trusted caller named the principal). */
+  authn_failure: AuthErrorCode | null;
+  named_org: { id: string; source: NamedOrgSource } | null;
+  action: string;
+  resource: ResourceRef | null;
+  context: Record<string, string>;
 }
 
 export interface DecisionObserver {

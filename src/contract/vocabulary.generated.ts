@@ -23,6 +23,7 @@ export const REASON_STATUS = {
   cross_org: 403,
   unknown_action: 403,
   directory_unavailable: 503,
+  directory_revision_not_reached: 503,
   keys_unavailable: 503,
   policy_error: 500,
 } as const;

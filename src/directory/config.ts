@@ -36,11 +36,17 @@ export function directoryConfigSchema(ctx: ConfigContext) {
      * confirms (`confirm`). A prefix whose data was lost is never seeded without confirmation.
      */
     seed: z.enum(['if_empty', 'confirm']).default('if_empty'),
+    /**
+     * Read your writes without redis: how long a decision waits for a `min_directory_revision`
+     * this process has not reached yet before it denies `directory_revision_not_reached`.
+     */
+    revision_wait_ms: integer(0, 5000).default(250),
   });
 }
 
 type ParsedDirectoryConfig = z.output<ReturnType<typeof directoryConfigSchema>>;
 /** The schema always sets `seed`; a store built by hand without it uses `if_empty`. */
-export type DirectoryConfig = Omit<ParsedDirectoryConfig, 'seed'> & {
+export type DirectoryConfig = Omit<ParsedDirectoryConfig, 'seed' | 'revision_wait_ms'> & {
   seed?: ParsedDirectoryConfig['seed'];
+  revision_wait_ms?: number;
 };

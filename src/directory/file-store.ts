@@ -26,6 +26,7 @@ import {
   type DirectoryWrite,
 } from './mutations.js';
 import { freezeRecord, sameRecord, syntheticDefaultOrg } from './records.js';
+import { untilRevision } from './revision-wait.js';
 import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
 import { type StoredRole } from '../contract/roles.js';
 import { OrgwardenError } from '../contract/errors.js';
@@ -33,6 +34,8 @@ import { OrgwardenError } from '../contract/errors.js';
 export interface FileStoreOptions {
   file: string;
   defaultOrg: string;
+  /** How long a read waits for a `min_directory_revision` not reached yet (default 250 ms). */
+  revision_wait_ms?: number;
 }
 
 export interface FileStoreDeps {
@@ -64,6 +67,8 @@ interface Snapshot {
   orgs: ReadonlyMap<string, OrgRecord>;
   byUser: ReadonlyMap<string, readonly { id: string; role: StoredRole }[]>;
 }
+
+const DEFAULT_REVISION_WAIT_MS = 250;
 
 export async function createFileStore(
   options: FileStoreOptions,
@@ -173,10 +178,24 @@ export async function createFileStore(
     });
   }
 
+  const lookup = (id: string) =>
+    snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null);
+  const revisionWait = {
+    current: () => revision,
+    onChange: (listener: () => void) => listeners.add(listener),
+    waitMs: options.revision_wait_ms ?? DEFAULT_REVISION_WAIT_MS,
+  };
+
   return {
     kind: 'file',
-    getOrg: (id) =>
-      whenOpen(() => snapshot.orgs.get(id) ?? (id === defaultOrg ? defaultRecord : null)),
+    getOrg: (id) => whenOpen(() => lookup(id)),
+    async getOrgAt(id, minRevision) {
+      ensureOpen();
+      if (minRevision !== undefined) await untilRevision(revisionWait, minRevision);
+      ensureOpen();
+      // the record and the counter of one snapshot: nothing runs between these two reads
+      return { record: lookup(id), revision };
+    },
     listOrgsForUser: (user) =>
       whenOpen(() => (snapshot.byUser.get(user) ?? []).map((m) => ({ ...m }))),
     // async, so a validation error thrown while building the write becomes a rejection

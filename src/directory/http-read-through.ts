@@ -24,7 +24,12 @@ import type { Logger } from '../contract/logger.js';
 import { type CacheStats } from '../contract/metric-labels.js';
 import { createMainApi, type MainApi } from './main-api.js';
 import { freezeRecord } from './records.js';
-import { DirectoryUnavailableError, type DirectoryStore, type OrgRecord } from './types.js';
+import {
+  DirectoryUnavailableError,
+  type DirectoryStore,
+  type OrgRecord,
+  type RevisionedRecord,
+} from './types.js';
 import { type StoredRole } from '../contract/roles.js';
 import { isAcceptableOrgId, isCanonicalUserId } from '../contract/ids.js';
 
@@ -145,6 +150,15 @@ export function withHttpReadThrough(
     return pulledOrg(id);
   }
 
+  /** The store's record and revision; an org only the main API holds has the store's revision 0. */
+  async function getOrgAt(id: string, minRevision?: number): Promise<RevisionedRecord> {
+    ensureOpen();
+    if (!isAcceptableOrgId(id, options.defaultOrg)) return { record: null, revision: 0 };
+    const stored = await inner.getOrgAt(id, minRevision);
+    if (stored.record !== null) return stored;
+    return { record: await pulledOrg(id), revision: stored.revision };
+  }
+
   async function listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]> {
     ensureOpen();
     const [local, candidates] = await Promise.all([
@@ -179,6 +193,7 @@ export function withHttpReadThrough(
   return {
     kind: inner.kind,
     getOrg,
+    getOrgAt,
     listOrgsForUser,
     putOrg: (record) => written((record as { id?: unknown } | null)?.id, inner.putOrg(record)),
     putMember: (org, user, role) => written(org, inner.putMember(org, user, role)),

@@ -55,7 +55,16 @@ export async function createDirectoryStore(
         },
         deps,
       )
-    : await createFileStore({ file: directory.file, defaultOrg }, deps);
+    : await createFileStore(
+        {
+          file: directory.file,
+          defaultOrg,
+          ...(directory.revision_wait_ms === undefined
+            ? {}
+            : { revision_wait_ms: directory.revision_wait_ms }),
+        },
+        deps,
+      );
   if (!directory.http) return store;
   try {
     const { url, ttl_s, timeout_ms } = directory.http;

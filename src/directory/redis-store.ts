@@ -67,6 +67,7 @@ import {
   DirectoryUnavailableError,
   type DirectoryStore,
   type OrgRecord,
+  type RevisionedRecord,
   type SeedConfirmation,
   type SeedStatus,
 } from './types.js';
@@ -117,7 +118,8 @@ export async function createRedisStore(
 
   const keys = redisKeys(options.redis.key_prefix);
   const seedMode = options.seed ?? 'if_empty';
-  const cache = createTtlCache<OrgRecord | null>({
+  // Each record with the revision it was read at (read your writes compares it).
+  const cache = createTtlCache<RevisionedRecord>({
     ttlMs: options.cache_ttl_ms,
     maxEntries: options.cache_max_entries,
     now,
@@ -357,13 +359,20 @@ export async function createRedisStore(
     }
   }
 
-  async function fetchOrg(id: string): Promise<OrgRecord | null> {
+  /**
+   * The org's record and revision: from the cache while it is live, unless the cached copy is
+   * older than `minRevision` (read your writes), then from Redis — which holds every acknowledged
+   * write, so that read stands even when the org's own revision is lower (the minimum came from a
+   * write of another org).
+   */
+  async function fetchOrg(id: string, minRevision = 0): Promise<RevisionedRecord> {
     // Before the cache: a replica that may not serve the prefix serves nothing it cached either.
     ensureReady();
     if (invalidations.isLive()) {
       const hit = cache.get(id);
-      stat('memory', hit ? 'hit' : 'miss');
-      if (hit) return hit.value;
+      const fresh = hit !== undefined && hit.value.revision >= minRevision;
+      stat('memory', fresh ? 'hit' : 'miss');
+      if (fresh) return hit.value;
     }
     const ticket = cache.ticket();
     const stored = await readOrg(writeContext, id);
@@ -371,8 +380,9 @@ export async function createRedisStore(
     // Compared after the read: an invalidation that arrived meanwhile counts.
     refuseRewind(id, stored.revision);
     floors.raise(id, stored.revision);
-    if (invalidations.isLive()) cache.set(id, stored.record, ticket);
-    return stored.record;
+    const read = { record: stored.record, revision: stored.revision };
+    if (invalidations.isLive()) cache.set(id, read, ticket);
+    return read;
   }
 
   /** Throws (and logs at error, once per org and revision pair) when `revision` is behind the org's floor. */
@@ -396,19 +406,26 @@ export async function createRedisStore(
     throw error;
   }
 
-  async function getOrg(id: string): Promise<OrgRecord | null> {
+  async function getOrgAt(id: string, minRevision?: number): Promise<RevisionedRecord> {
     ensureOpen();
     // Garbage never becomes a Redis key; such an org cannot exist.
-    if (!isValidOrgId(id)) return null;
-    const record = await fetchOrg(id);
-    return record ?? (id === defaultOrg ? defaultRecord : null);
+    if (!isValidOrgId(id)) return { record: null, revision: 0 };
+    const { record, revision } = await fetchOrg(id, minRevision);
+    return { record: record ?? (id === defaultOrg ? defaultRecord : null), revision };
   }
+
+  const getOrg = async (id: string) => (await getOrgAt(id)).record;
 
   async function listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]> {
     ensureReady();
     if (!isValidUserId(user)) return []; // such a user cannot be a member of anything
     const ids = await redis('SMEMBERS', () => commands.smembers(keys.user(user)));
-    const records = await Promise.all(ids.filter(isValidOrgId).sort().map(fetchOrg));
+    const records = await Promise.all(
+      ids
+        .filter(isValidOrgId)
+        .sort()
+        .map(async (id) => (await fetchOrg(id)).record),
+    );
     return records.flatMap((record) => {
       const member = record?.members.find((m) => m.user === user);
       return record && member ? [{ id: record.id, role: member.role }] : [];
@@ -471,6 +488,7 @@ export async function createRedisStore(
   return {
     kind: 'redis',
     getOrg,
+    getOrgAt,
     listOrgsForUser,
     // async, so a validation error thrown while building the write becomes a rejection
     putOrg: async (record) => write(putOrgWrite(record, validation)),

@@ -45,6 +45,27 @@ export class DirectoryValidationError extends OrgwardenError {
   }
 }
 
+/**
+ * A read-your-writes minimum was not reached in time (`min_directory_revision`): the decision
+ * denies `directory_revision_not_reached` (503, retry), never reads the older state. Anywhere
+ * else it is what it also is, the directory unable to answer.
+ */
+export class DirectoryRevisionNotReachedError extends DirectoryUnavailableError {
+  readonly minRevision: number;
+  readonly revision: number;
+  constructor(minRevision: number, revision: number) {
+    super(`directory revision ${minRevision} not reached (at ${revision})`);
+    this.minRevision = minRevision;
+    this.revision = revision;
+  }
+}
+
+/** A record with the revision it was read at (see `DirectoryStore.revision`). */
+export interface RevisionedRecord {
+  record: OrgRecord | null;
+  revision: number;
+}
+
 export interface DirectoryReader {
   /**
    * The org record, or null when the org does not exist. The default org always exists: a store
@@ -54,6 +75,15 @@ export interface DirectoryReader {
   getOrg(id: string): Promise<OrgRecord | null>;
   /** Orgs the user is a member of (explicit memberships only), with the stored role. */
   listOrgsForUser(user: string): Promise<{ id: string; role: StoredRole }[]>;
+  /**
+   * `getOrg` with the revision the record was read at. Read your writes: with `minRevision`, no
+   * copy older than it is served — Redis reads a cached copy below it again from Redis (which
+   * holds every acknowledged write, so that read stands whatever its per-org revision); the file
+   * store waits up to `directory.revision_wait_ms` for its counter to reach it — else it rejects
+   * with DirectoryRevisionNotReachedError. Optional for readers built by hand (tests): the core
+   * then records no revision and refuses every minimum.
+   */
+  getOrgAt?(id: string, minRevision?: number): Promise<RevisionedRecord>;
 }
 
 interface DirectoryWriter {
@@ -90,6 +120,7 @@ interface SeedControl {
 
 export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
   readonly kind: 'file' | 'redis';
+  getOrgAt(id: string, minRevision?: number): Promise<RevisionedRecord>;
   /** Seed state and the operator's confirmation (Redis store only: the file store is its own seed). */
   readonly seeding?: SeedControl;
   /**

@@ -6,10 +6,12 @@
  *
  * Size invariant: every free-text field (anything a client can influence: principal id, orgs,
  * action, resource, detail, role, error) holds at most MAX_FIELD_CHARS characters, well-formed
- * Unicode; a field that was cut is named in `truncated`. So one entry is a few KiB at most, and
+ * Unicode; a field that was cut is named in `truncated`; the request's lists and context keep at
+ * most MAX_LOGGED_ITEMS entries (decision-log-request.ts). So one entry is some KiB at most, and
  * the log's byte bound counts lines of a known size.
  */
 import type { DecisionRecord } from '../contract/decision.js';
+import { loggedRequest, type LoggedRequest } from './decision-log-request.js';
 
 /** The longest value of a free-text field in an entry, in UTF-16 code units. */
 export const MAX_FIELD_CHARS = 256;
@@ -37,6 +39,10 @@ export interface DecisionLogEntry {
   multi_tenant: boolean;
   /** Time to decide, in milliseconds (microsecond resolution). */
   latency_ms: number;
+  /** The directory revision the decision read its org at (null: none read). */
+  directory_revision: number | null;
+  /** The normalised request, for a replay (decision-log-request.ts); null when not recorded. */
+  request: LoggedRequest | null;
   /** What broke, when the decision failed closed (`policy_error`); never sent to callers. */
   error?: string;
   /** The fields cut to MAX_FIELD_CHARS (dotted paths), when any was. */
@@ -82,10 +88,20 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
     policy_revision: decision.policy_revision,
     multi_tenant: decision.multi_tenant,
     latency_ms: Math.round(record.latency_s * 1e6) / 1e3,
+    directory_revision: revisionOf(record),
+    request: record.request ? loggedRequest(record.request, text, truncated) : null,
   };
   if (record.error !== undefined) entry.error = text(record.error, 'error');
   if (truncated.length > 0) entry.truncated = truncated;
   return entry;
+}
+
+/** The record's directory revision when it is a count (anything else is logged as null). */
+export function revisionOf(record: DecisionRecord): number | null {
+  const revision = record.directory_revision;
+  return typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0
+    ? revision
+    : null;
 }
 
 /**

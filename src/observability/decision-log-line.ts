@@ -11,7 +11,8 @@
  * number is `null`, as in JSON), so no record can break the line's syntax.
  */
 import type { DecisionRecord } from '../contract/decision.js';
-import { MAX_FIELD_CHARS, boundedText } from './decision-log-entry.js';
+import { MAX_FIELD_CHARS, boundedText, revisionOf } from './decision-log-entry.js';
+import { loggedRequest } from './decision-log-request.js';
 
 const json = JSON.stringify;
 /** Nothing JSON.stringify would escape (controls, quote, backslash), nothing boundedText would mend (surrogates). */
@@ -67,6 +68,12 @@ export function decisionLogLine(
     if (bounded.length !== value.length) truncated.push(field);
     return json(bounded);
   };
+  const bounded = <T extends string | null>(value: T, field: string): T => {
+    if (value === null) return value;
+    const cut = boundedText(value);
+    if (cut.length !== value.length) truncated.push(field);
+    return cut as T;
+  };
   // Built in the entry's field order; the `truncated` list follows the same order.
   let line =
     `{"decision_id":${json(decision.decision_id)},"time":"${isoTime(record.time)}"` +
@@ -84,7 +91,10 @@ export function decisionLogLine(
     `,"detail":${text(decision.detail, 'detail')},"status":${json(decision.status)}` +
     `,"role":${text(decision.role, 'role')},"spoof":${json(decision.spoof)}` +
     `,"spoof_source":${json(record.spoof_source)},"policy_revision":${json(decision.policy_revision)}` +
-    `,"multi_tenant":${json(decision.multi_tenant)},"latency_ms":${json(Math.round(record.latency_s * 1e6) / 1e3)}`;
+    `,"multi_tenant":${json(decision.multi_tenant)},"latency_ms":${json(Math.round(record.latency_s * 1e6) / 1e3)}` +
+    `,"directory_revision":${json(revisionOf(record))},"request":` +
+    // the request is nested and rarer to hold text to mend: the entry's builder, serialized
+    (record.request ? json(loggedRequest(record.request, bounded, truncated)) : 'null');
   if (record.error !== undefined) line += `,"error":${text(record.error, 'error')}`;
   if (truncated.length > 0) line += `,"truncated":${json(truncated)}`;
   return `${line}}`;

@@ -66,6 +66,7 @@ export interface Schemas {
     | 'cross_org'
     | 'unknown_action'
     | 'directory_unavailable'
+    | 'directory_revision_not_reached'
     | 'keys_unavailable'
     | 'policy_error';
   StringMap: {} & { [key: string]: string };
@@ -78,9 +79,11 @@ export interface Schemas {
     action: string;
     resource?: Schemas['ResourceRef'];
     context?: Schemas['StringMap'];
+    min_directory_revision?: Schemas['MinDirectoryRevision'];
   } & (
     { token: string; headers?: never } | { headers: {} & { [key: string]: string }; token?: never }
   );
+  MinDirectoryRevision: number;
   Decision: {
     decision_id: string;
     allow: boolean;
@@ -103,12 +106,14 @@ export interface Schemas {
       action: string;
       resource?: Schemas['ResourceRef'];
       context?: Schemas['StringMap'];
+      min_directory_revision?: Schemas['MinDirectoryRevision'];
     };
   };
   EventFilterRequest: {
     channel: 'websocket' | 'sse' | 'push';
     event: { type: string; org?: string | null; user?: string | null };
     recipients: { id: string; user: string; org?: string | null }[];
+    min_directory_revision?: Schemas['MinDirectoryRevision'];
   };
   EventFilterResult: { allowed: string[]; denied: { id: string; reason: Schemas['Reason'] }[] };
   Features:
@@ -116,22 +121,23 @@ export interface Schemas {
   AuthzenSubject: { type: string; id: string; properties?: {} };
   AuthzenAction: { name: string; properties?: {} };
   AuthzenResource: { type: string; id: string; properties?: {} };
+  AuthzenContext: { min_directory_revision?: Schemas['MinDirectoryRevision'] };
   AuthzenEvaluationRequest: {
     subject: Schemas['AuthzenSubject'];
     action: Schemas['AuthzenAction'];
     resource: Schemas['AuthzenResource'];
-    context?: {};
+    context?: Schemas['AuthzenContext'];
   };
   AuthzenEvaluationsRequest: {
     subject?: Schemas['AuthzenSubject'];
     action?: Schemas['AuthzenAction'];
     resource?: Schemas['AuthzenResource'];
-    context?: {};
+    context?: Schemas['AuthzenContext'];
     evaluations?: {
       subject?: Schemas['AuthzenSubject'];
       action?: Schemas['AuthzenAction'];
       resource?: Schemas['AuthzenResource'];
-      context?: {};
+      context?: Schemas['AuthzenContext'];
     }[];
     options?: {
       evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';

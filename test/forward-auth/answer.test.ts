@@ -46,6 +46,7 @@ describe('denyAnswer', () => {
     cross_org: [403, 403],
     unknown_action: [403, 403],
     directory_unavailable: [503, 503],
+    directory_revision_not_reached: [503, 503],
     keys_unavailable: [503, 503],
     policy_error: [500, 500],
   };

@@ -166,6 +166,22 @@ describe('decision log to a file', () => {
       policy_revision: revision,
       multi_tenant: true,
       latency_ms: expect.any(Number) as unknown,
+      directory_revision: 0,
+      request: {
+        kind: 'request',
+        principal: {
+          id: 'alice',
+          kind: 'session',
+          scopes: [],
+          bound_orgs: null,
+          auth_time: null,
+        },
+        authn_failure: null,
+        named_org: { id: 'acme', source: 'field' },
+        action: 'org.read',
+        resource: null,
+        context: {},
+      },
     });
     expect(allow?.latency_ms).toBeGreaterThan(0);
     expect(spoof).toMatchObject({
@@ -187,6 +203,8 @@ describe('decision log to a file', () => {
     expect(token).toMatchObject({
       principal: { id: 'tok-acme', kind: 'api_token' },
       requested_org: { id: 'acme', source: 'token' },
+      // the org came from the token's binding: the request named none
+      request: { named_org: null, principal: { kind: 'api_token', bound_orgs: ['acme'] } },
       resource: { type: 'node', id: 'n9', org: 'acme' },
       allow: true,
     });

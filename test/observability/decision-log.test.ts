@@ -2,6 +2,8 @@
  * The decision log on its own: the entry's fields, the bounded buffer against sinks that block or
  * fail (every entry accounted for exactly once), sampling of allows only, shutdown.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createDecisionLog } from '../../src/observability/decision-log.js';
@@ -51,6 +53,16 @@ describe('decision log entry', () => {
       action: 'resource.read',
       resource: { type: 'node', id: 'n1', org: 'acme' },
       latency_s: 0.0001234,
+      directory_revision: 7,
+      request: {
+        kind: 'forward_auth',
+        principal: { id: 'alice', kind: 'session', scopes: [], bound_orgs: null, auth_time: 10 },
+        authn_failure: null,
+        named_org: { id: 'acme', source: 'header' },
+        action: 'resource.read',
+        resource: { type: 'node', id: 'n1', org: 'acme' },
+        context: { target_user: 'bob', session_token: 'never-logged' },
+      },
     });
     expect(decisionLogEntry(r)).toEqual({
       decision_id: r.decision.decision_id,
@@ -71,7 +83,73 @@ describe('decision log entry', () => {
       policy_revision: 'sha256:test',
       multi_tenant: true,
       latency_ms: 0.123,
+      directory_revision: 7,
+      request: {
+        kind: 'forward_auth',
+        principal: { id: 'alice', kind: 'session', scopes: [], bound_orgs: null, auth_time: 10 },
+        authn_failure: null,
+        named_org: { id: 'acme', source: 'header' },
+        action: 'resource.read',
+        resource: { type: 'node', id: 'n1', org: 'acme' },
+        // a value under a key that names a secret is never logged
+        context: { target_user: 'bob', session_token: '[redacted]' },
+      },
     });
+  });
+
+  it('is spelled by the example of docs/metrics.md: every field, in order', () => {
+    const text = readFileSync(path.resolve('docs', 'metrics.md'), 'utf8');
+    const block = /## Decision log\n[\s\S]*?```json\n([\s\S]*?)```/.exec(text)?.[1];
+    const example = JSON.parse((block ?? '').replace(/\n/g, '')) as Record<string, unknown>;
+    const entry = decisionLogEntry(
+      record({
+        ...deny({ spoof: true }),
+        directory_revision: 42,
+        request: {
+          kind: 'request',
+          principal: { id: 'mallory', kind: 'session', scopes: [], bound_orgs: null, auth_time: 1 },
+          authn_failure: null,
+          named_org: { id: 'acme', source: 'header' },
+          action: 'org.read',
+          resource: null,
+          context: {},
+        },
+      }),
+    );
+    expect(Object.keys(example)).toEqual(Object.keys(entry));
+    expect(Object.keys(example.request as object)).toEqual(Object.keys(entry.request ?? {}));
+  });
+
+  it('keeps at most 16 scopes, bound orgs and context entries of the request, naming the cut', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `x${i}`);
+    const entry = decisionLogEntry(
+      record({
+        request: {
+          kind: 'request',
+          principal: {
+            id: 't1',
+            kind: 'api_token',
+            scopes: many,
+            bound_orgs: many,
+            auth_time: null,
+          },
+          authn_failure: null,
+          named_org: null,
+          action: 'org.read',
+          resource: null,
+          context: Object.fromEntries(many.map((k) => [k, 'v'])),
+        },
+      }),
+    );
+    expect(entry.request?.principal?.scopes).toEqual(many.slice(0, 16));
+    expect(entry.request?.principal?.bound_orgs).toEqual(many.slice(0, 16));
+    expect(Object.keys(entry.request?.context ?? {})).toEqual(many.slice(0, 16));
+    expect(entry.truncated).toEqual([
+      'request.principal.scopes',
+      'request.principal.bound_orgs',
+      'request.context',
+    ]);
+    expect(entry.directory_revision).toBeNull();
   });
 
   it('carries the failure cause of a policy_error', () => {

@@ -25,6 +25,12 @@ const FIELDS = [
   'resource.org',
   'detail',
   'role',
+  'request.principal.id',
+  'request.named_org.id',
+  'request.action',
+  'request.resource.type',
+  'request.resource.id',
+  'request.resource.org',
   'error',
 ] as const;
 type Field = (typeof FIELDS)[number];
@@ -50,6 +56,25 @@ const hostileRecord = fc
       action: t.action,
       resource: { type: t['resource.type'], id: t['resource.id'], org: t['resource.org'] },
       error: t.error,
+      request: {
+        kind: 'request',
+        principal: {
+          id: t['request.principal.id'],
+          kind: 'session',
+          scopes: [],
+          bound_orgs: null,
+          auth_time: null,
+        },
+        authn_failure: null,
+        named_org: { id: t['request.named_org.id'], source: 'header' },
+        action: t['request.action'],
+        resource: {
+          type: t['request.resource.type'],
+          id: t['request.resource.id'],
+          org: t['request.resource.org'],
+        },
+        context: {},
+      },
     });
     return { record: r, cut: FIELDS.filter((f) => t[f].length > MAX_FIELD_CHARS) };
   });

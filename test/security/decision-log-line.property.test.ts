@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord } from '../../src/contract/decision.js';
+import type { DecisionRecord, RecordedRequest } from '../../src/contract/decision.js';
 import { NAMED_ORG_SOURCES, SPOOF_SOURCES } from '../../src/contract/org-sources.js';
 import { REASON_STATUS, type Reason } from '../../src/contract/reasons.js';
 import { DECISION_KINDS } from '../../src/contract/vocabulary.generated.js';
@@ -23,6 +23,44 @@ import { fuzzParams } from '../support/fuzz.js';
 
 const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 3 });
 const REASONS = Object.keys(REASON_STATUS) as Reason[];
+
+/** A recorded request: hostile text everywhere, lists and contexts past the logged bound, secret-looking and prototype keys. */
+const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
+  kind: fc.constantFrom(...DECISION_KINDS),
+  principal: nullable(
+    fc.record({
+      id: logFieldText,
+      kind: fc.constantFrom('session' as const, 'api_token' as const),
+      scopes: fc.array(logFieldText, { maxLength: 20 }),
+      bound_orgs: nullable(fc.array(logFieldText, { maxLength: 20 })),
+      auth_time: nullable(fc.oneof(fc.integer(), fc.double())),
+    }),
+  ),
+  authn_failure: nullable(fc.constantFrom('token_expired' as const, 'claim_invalid' as const)),
+  named_org: nullable(
+    fc.record({ id: logFieldText, source: fc.constantFrom(...NAMED_ORG_SOURCES) }),
+  ),
+  action: logFieldText,
+  resource: nullable(
+    fc.record({
+      type: nullable(logFieldText),
+      id: nullable(logFieldText),
+      org: nullable(logFieldText),
+    }),
+  ),
+  context: fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          logFieldText,
+          fc.constantFrom('__proto__', 'target_user', 'api_token', 'Password', 'constructor'),
+        ),
+        logFieldText,
+      ),
+      { maxLength: 20 },
+    )
+    .map((pairs) => Object.fromEntries(pairs)),
+});
 
 const anyRecord: fc.Arbitrary<DecisionRecord> = fc
   .record({
@@ -59,18 +97,39 @@ const anyRecord: fc.Arbitrary<DecisionRecord> = fc
     time: fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true }),
     latency_s: fc.oneof(fc.double(), fc.double({ min: 0, max: 10, noNaN: true })),
     error: fc.option(logFieldText, { nil: undefined }),
+    directory_revision: fc.option(
+      fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(null)),
+      { nil: undefined },
+    ),
+    request: fc.option(anyRequest, { nil: undefined }),
   })
-  .map(({ kind, requested_org, action, resource, spoof_source, time, latency_s, error, ...d }) => ({
-    kind,
-    decision: d,
-    requested_org,
-    action,
-    resource,
-    spoof_source,
-    time,
-    latency_s,
-    ...(error === undefined ? {} : { error }),
-  }));
+  .map(
+    ({
+      kind,
+      requested_org,
+      action,
+      resource,
+      spoof_source,
+      time,
+      latency_s,
+      error,
+      directory_revision,
+      request,
+      ...d
+    }) => ({
+      kind,
+      decision: d,
+      requested_org,
+      action,
+      resource,
+      spoof_source,
+      time,
+      latency_s,
+      ...(error === undefined ? {} : { error }),
+      ...(directory_revision === undefined ? {} : { directory_revision }),
+      ...(request === undefined ? {} : { request }),
+    }),
+  );
 
 describe('decision log line', () => {
   it('is exactly the serialized entry, for every record', () => {
@@ -81,6 +140,28 @@ describe('decision log line', () => {
         expect(line.isWellFormed()).toBe(true);
       }),
       fuzzParams(400),
+    );
+  });
+
+  it('never writes the value of a context key that names a secret', () => {
+    const secretKey = fc.constantFrom('session_token', 'Password', 'api_key', 'X-Cookie', 'secret');
+    fc.assert(
+      fc.property(anyRecord, secretKey, fc.nat(), (record, key, n) => {
+        const marker = `SECRET-VALUE-${n}`;
+        const request: RecordedRequest = {
+          kind: 'request',
+          principal: null,
+          authn_failure: 'token_missing',
+          named_org: null,
+          action: 'org.read',
+          resource: null,
+          context: { [key]: marker },
+        };
+        const line = decisionLogLine({ ...record, request });
+        expect(line).not.toContain(marker);
+        expect(line).toContain(`${JSON.stringify(key)}:"[redacted]"`);
+      }),
+      fuzzParams(200),
     );
   });
 

@@ -67,7 +67,13 @@ function evaluationOf(c: LoadedCase, token: string | undefined): Record<string, 
             id: resource.id,
             ...(typeof resource.org === 'string' ? { properties: { org: resource.org } } : {}),
           },
-    context: { ...request.context, ...(request.org !== undefined ? { org: request.org } : {}) },
+    context: {
+      ...request.context,
+      ...(request.org !== undefined ? { org: request.org } : {}),
+      ...(request.min_directory_revision !== undefined
+        ? { min_directory_revision: request.min_directory_revision }
+        : {}),
+    },
   };
 }
 
@@ -124,6 +130,11 @@ describe('the replay itself', () => {
     const retryable = Object.keys(REASON_STATUS)
       .filter((reason) => isRetryable(reason as Reason))
       .sort();
-    expect(retryable).toEqual(['directory_unavailable', 'keys_unavailable', 'policy_error']);
+    expect(retryable).toEqual([
+      'directory_revision_not_reached',
+      'directory_unavailable',
+      'keys_unavailable',
+      'policy_error',
+    ]);
   });
 });

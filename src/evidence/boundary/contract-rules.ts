@@ -95,6 +95,7 @@ export const CONTRACT_STATUS: Readonly<Record<string, number>> = {
   cross_org: 403,
   unknown_action: 403,
   directory_unavailable: 503,
+  directory_revision_not_reached: 503,
   keys_unavailable: 503,
   policy_error: 500,
 };

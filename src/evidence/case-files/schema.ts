@@ -57,6 +57,8 @@ export const caseSchema = z.strictObject({
     resource: z.unknown().optional(),
     context: strings.optional(),
     headers: strings.optional(),
+    /** Read your writes: the least directory revision the answer must reflect. */
+    min_directory_revision: z.number().int().min(0).optional(),
   }),
   /** The decision fields the case asserts; `status` is always checked against the reason. */
   expect: z.strictObject({

@@ -78,7 +78,11 @@ export async function createCaseWorld(options: CaseWorldOptions): Promise<CaseWo
     scratch.push(dir);
     const file = path.join(dir, 'directory.yaml');
     write(file);
-    return createFileStore({ file, defaultOrg: tenancy.default_org }, { log: silentLogger });
+    // No wait for a revision a fixture never reaches (a case file is read once): denied at once.
+    return createFileStore(
+      { file, defaultOrg: tenancy.default_org, revision_wait_ms: 0 },
+      { log: silentLogger },
+    );
   }
 
   function directoryFor(source: DirectorySource): Promise<DirectoryReader> {

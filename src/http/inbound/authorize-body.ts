@@ -24,7 +24,7 @@ import {
 import { bearerToken, namedOrg, readGatewayCredentials } from '../../authz/http-credentials.js';
 import type { DecisionKind } from '../../contract/decision-kinds.js';
 import { userIdProblem } from '../../contract/ids.js';
-import { idProblemText, stringMap, text } from './fields.js';
+import { idProblemText, minDirectoryRevision, stringMap, text } from './fields.js';
 import { plainAuthorizeDocument } from './plain-authorize-document.js';
 
 export type { Parsed } from '../../contract/parse-document.js';
@@ -59,6 +59,7 @@ export const questionFields = {
     .strictObject({ type: optionalText(), id: optionalText(), org: optionalText() })
     .nullish(),
   context: context.optional(),
+  min_directory_revision: minDirectoryRevision().optional(),
 };
 export type QuestionDocument = z.output<z.ZodObject<typeof questionFields, z.core.$strict>>;
 
@@ -123,7 +124,7 @@ function credentialRequest(
 }
 
 function withToken(q: DecisionQuestion, token: string | undefined): CredentialRequest {
-  return {
+  const request: CredentialRequest = {
     kind: q.kind,
     named_org: q.named_org,
     action: q.action,
@@ -131,6 +132,9 @@ function withToken(q: DecisionQuestion, token: string | undefined): CredentialRe
     context: q.context,
     token,
   };
+  if (q.min_directory_revision !== undefined)
+    request.min_directory_revision = q.min_directory_revision;
+  return request;
 }
 
 /** The items of a batch document, each still to be parsed as an authorize document. */
@@ -151,7 +155,7 @@ function buildQuestion(
   cookie: string | undefined,
 ): DecisionQuestion {
   const resource = doc.resource ?? null;
-  return {
+  const question: DecisionQuestion = {
     kind,
     named_org: namedOrg({ field: doc.org, header, cookie }),
     action: doc.action,
@@ -162,6 +166,9 @@ function buildQuestion(
     },
     context: { ...doc.context },
   };
+  if (doc.min_directory_revision !== undefined)
+    question.min_directory_revision = doc.min_directory_revision;
+  return question;
 }
 
 /**

@@ -23,7 +23,7 @@ import { MAX_ID_LENGTH } from '../../contract/ids.js';
 import { parseDocument } from '../../contract/parse-document.js';
 import { MAX_RECIPIENTS, type EventFilterRequest } from '../../surfaces/events/event-filter.js';
 import { ApiError } from '../errors.js';
-import { nonEmptyText, userId } from './fields.js';
+import { minDirectoryRevision, nonEmptyText, userId } from './fields.js';
 
 const id = () => nonEmptyText(MAX_ID_LENGTH);
 
@@ -53,16 +53,18 @@ const eventFilterDocument = z.strictObject({
   }),
   event: z.strictObject({ type: id(), org: id().nullish(), user: userId().nullish() }),
   recipients,
+  min_directory_revision: minDirectoryRevision().optional(),
 });
 
 /** The document as the event filter's request; a 400 naming the field otherwise. */
 export function parseEventFilterBody(body: unknown): EventFilterRequest {
   const parsed = parseDocument(eventFilterDocument, body);
   if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-  const { channel, event, recipients: list } = parsed.value;
+  const { channel, event, recipients: list, min_directory_revision: min } = parsed.value;
   return {
     channel,
     event: { type: event.type, org: event.org ?? null, user: event.user ?? null },
     recipients: list.map((r) => ({ id: r.id, user: r.user, org: r.org ?? null })),
+    ...(min === undefined ? {} : { min_directory_revision: min }),
   };
 }

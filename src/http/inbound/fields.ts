@@ -23,6 +23,13 @@ export const userId = () =>
       ctx.issues.push({ code: 'custom', input: ctx.value, message: idProblemText(problem) });
   });
 
+/**
+ * `min_directory_revision` (read your writes): what a directory write answered, an integer from 0
+ * to 2^53 - 1. A string, a fraction or a negative number is refused, never rounded.
+ */
+export const minDirectoryRevision = () =>
+  z.int({ error: 'must be an integer from 0' }).min(0, { error: 'must be an integer from 0' });
+
 /** A flat object of strings with at most `maxKeys` entries. */
 export const stringMap = (maxKeys: number) =>
   z.record(z.string(), text()).check((ctx) => {

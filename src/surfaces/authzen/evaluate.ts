@@ -137,6 +137,9 @@ function decisionRequest(e: Evaluation, kind: DecisionKind): DecisionRequest {
     action: e.action,
     resource: e.resource && { type: e.resource.type, id: e.resource.id, org: e.resource.org },
     context: { ...e.context },
+    ...(e.min_directory_revision === undefined
+      ? {}
+      : { min_directory_revision: e.min_directory_revision }),
   };
   return e.subject.token !== undefined
     ? { ...question, token: e.subject.token }

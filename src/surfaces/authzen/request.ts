@@ -72,25 +72,47 @@ const resource = z.object(
   },
   required,
 );
-/** `org` is the org asked in; the rest is the decision's context, strings only. */
-const context = z.record(z.string(), z.string().max(MAX_FIELD_LENGTH)).check((ctx) => {
-  const entries = Object.keys(ctx.value).filter((key) => key !== 'org').length;
-  if (entries > MAX_CONTEXT_KEYS)
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: `more than ${MAX_CONTEXT_KEYS} entries`,
-    });
-  const targetUser = ctx.value.target_user;
-  const problem = targetUser === undefined ? null : userIdProblem(targetUser);
-  if (problem !== null)
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      path: ['target_user'],
-      message: describeIdProblem('', problem).trimStart(),
-    });
-});
+/** The one context member that is not a string: read your writes (an integer from 0). */
+const MIN_REVISION = 'min_directory_revision';
+
+/**
+ * `org` is the org asked in, `min_directory_revision` the directory revision the answer must
+ * reflect (a number); the rest is the decision's context, strings only.
+ */
+const context = z
+  .record(z.string(), z.union([z.string().max(MAX_FIELD_LENGTH), z.number()]))
+  .check((ctx) => {
+    for (const [key, value] of Object.entries(ctx.value)) {
+      const problem =
+        key === MIN_REVISION
+          ? Number.isSafeInteger(value) && (value as number) >= 0
+            ? null
+            : 'must be an integer from 0'
+          : typeof value === 'string'
+            ? null
+            : 'must be a string';
+      if (problem !== null)
+        ctx.issues.push({ code: 'custom', input: value, path: [key], message: problem });
+    }
+    const entries = Object.keys(ctx.value).filter(
+      (key) => key !== 'org' && key !== MIN_REVISION,
+    ).length;
+    if (entries > MAX_CONTEXT_KEYS)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `more than ${MAX_CONTEXT_KEYS} entries`,
+      });
+    const targetUser = ctx.value.target_user;
+    const problem = typeof targetUser !== 'string' ? null : userIdProblem(targetUser);
+    if (problem !== null)
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['target_user'],
+        message: describeIdProblem('', problem).trimStart(),
+      });
+  });
 
 const tuple = { subject, action, resource, context: context.optional() };
 const evaluationDocument = z.object(tuple);
@@ -134,6 +156,8 @@ export interface Evaluation {
   /** `context.org`, else `resource.properties.org` (the org resource: its id); undefined: none named. */
   org: string | undefined;
   context: Record<string, string>;
+  /** `context.min_directory_revision` (read your writes). */
+  min_directory_revision: number | undefined;
 }
 
 /** An evaluations document: its evaluations (none: answer as a single evaluation) and semantic. */
@@ -181,7 +205,7 @@ interface Tuple {
   subject?: Subject | undefined;
   action?: z.output<typeof action> | undefined;
   resource?: z.output<typeof resource> | undefined;
-  context?: Record<string, string> | undefined;
+  context?: Record<string, string | number> | undefined;
 }
 
 function evaluationOf(doc: Tuple, at: string): Parsed<Evaluation> {
@@ -199,13 +223,16 @@ function evaluationOf(doc: Tuple, at: string): Parsed<Evaluation> {
     if (problem !== null)
       return refused(`${at}subject.id: ${describeIdProblem('', problem).trimStart()}`);
   }
-  const { org: contextOrg, ...rest } = doc.context ?? {};
+  // the schema let only min_directory_revision be a number
+  const { org, [MIN_REVISION]: min, ...rest } = doc.context ?? {};
+  const contextOrg = org as string | undefined;
   const resourceOrg = r.properties?.org;
   const value = {
     path: at,
     subject: { type: s.type, id: s.id, token },
     action: a.name,
-    context: rest,
+    context: rest as Record<string, string>,
+    min_directory_revision: min as number | undefined,
   };
   if (r.type !== ORG_RESOURCE)
     return {

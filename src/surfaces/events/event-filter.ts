@@ -40,6 +40,8 @@ export interface EventFilterRequest {
    */
   event: { type: string; org: string | null; user: string | null };
   recipients: Recipient[];
+  /** Read your writes: every recipient's decision reflects at least this directory revision. */
+  min_directory_revision?: number;
 }
 
 /** Resource type of an event; the policy's event rules (events.rego) match it. */
@@ -103,7 +105,7 @@ function decisionRequest(
   group: Group,
 ): TrustedRequest {
   const { type, org, user } = request.event;
-  return {
+  const decision: TrustedRequest = {
     kind: 'event',
     // The hub vouches for the user of each connection; no credential is involved.
     trusted_principal: serverSessionPrincipal(group.user),
@@ -116,4 +118,7 @@ function decisionRequest(
         ? { channel: request.channel, event_user: user }
         : { channel: request.channel },
   };
+  if (request.min_directory_revision !== undefined)
+    decision.min_directory_revision = request.min_directory_revision;
+  return decision;
 }

@@ -8,7 +8,8 @@
  * | unauthenticated, fresh_session_required              | 401    | the reason          |
  * | feature_disabled on an org route                     | 404    | not_found           |
  * | invalid_org when the org came from the path          | 404    | not_found           |
- * | directory_unavailable, keys_unavailable              | 503    | the reason          |
+ * | directory_unavailable, keys_unavailable,             | 503    | the reason          |
+ * | directory_revision_not_reached                       |        |                     |
  * | policy_error                                         | 500    | the reason          |
  * | any other deny (403 and 400 reasons of the contract) | 403    | the reason          |
  * | request refused before a decision (see below)        | 403    | its own code        |
@@ -57,6 +58,7 @@ const MESSAGES: Record<DenyReason | 'not_found', string> = {
   cross_org: 'the resource belongs to another org',
   unknown_action: 'this action is not in the policy catalogue',
   directory_unavailable: 'authorization is temporarily unavailable',
+  directory_revision_not_reached: 'the directory has not caught up with that change yet; retry',
   keys_unavailable: 'authentication is temporarily unavailable',
   policy_error: 'authorization failed',
   not_found: 'not found',
@@ -100,6 +102,7 @@ export function denyAnswer(decision: Decision, ctx: DenyContext): Answer {
       headers['www-authenticate'] = 'Bearer error="insufficient_user_authentication"';
       return errorAnswer(401, reason, MESSAGES[reason], headers);
     case 'directory_unavailable':
+    case 'directory_revision_not_reached':
     case 'keys_unavailable':
       headers['retry-after'] = '1';
       return errorAnswer(503, reason, MESSAGES[reason], headers);
