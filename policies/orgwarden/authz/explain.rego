@@ -13,6 +13,9 @@
 #   applicable, e.g. scope for a session, or not reached: the chain resolves the org before the
 #   tenancy gate, so an org_required denial leaves the gate unasked).
 # The core evaluates this only for a deny (for the decision log) or when a caller asks.
+#
+# It reads `outcome`, which `decision` is (decision.rego), not the `decision` rule itself: opa build
+# -t wasm refuses a function that depends on another entrypoint's rule.
 package orgwarden.authz
 
 explain_checks := [
@@ -60,13 +63,13 @@ reason_checks := {
 }
 
 deciding_check := "org_exists" if {
-	decision.reason == "invalid_org"
-	decision.detail == "unknown_org"
+	outcome.reason == "invalid_org"
+	outcome.detail == "unknown_org"
 } else := "resource_shares" if {
-	decision.reason == "access_denied"
-	decision.detail == "not_addressee"
-} else := reason_checks[decision.reason] if {
-	not decision.allow
+	outcome.reason == "access_denied"
+	outcome.detail == "not_addressee"
+} else := reason_checks[outcome.reason] if {
+	not outcome.allow
 }
 
 # The position of the deciding check; past the last one on an allow, and on the policy's own
@@ -78,13 +81,13 @@ deciding_index := i if {
 	check == deciding_check
 }
 
-deciding_index := count(explain_checks) if decision.allow == true
+deciding_index := count(explain_checks) if outcome.allow == true
 
 explain_step(i, check) := {
 	"check": check,
 	"passed": false,
-	"reason": decision.reason,
-	"detail": decision.detail,
+	"reason": outcome.reason,
+	"detail": outcome.detail,
 	"facts": check_facts(check),
 } if {
 	i == deciding_index

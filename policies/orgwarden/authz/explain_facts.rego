@@ -3,8 +3,9 @@
 # always defined: a fact the input does not hold is null, never a missing step.
 package orgwarden.authz
 
-# Never undefined: a fact that cannot be read leaves the step's facts empty, never the step out.
-default check_facts(_) := {}
+# Each is defined for any input (every value below has a default), so no step falls out of the
+# list. Were one ever undefined, its step would come out skipped and the engine's check of the
+# explanation (a deny has exactly one false step) would drop it; the decision is never touched.
 
 check_facts("authenticate") := {
 	"principal_kind": explained_principal_kind,
