@@ -19,7 +19,9 @@ export function explainTable(decision: Decision, explain: Explanation | undefine
     step.passed === false
       ? `${step.reason ?? ''}${step.detail == null ? '' : ` / ${step.detail}`}`
       : '',
+    // by name: the policy's object order is no order a reader can rely on
     Object.entries(step.facts)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, value]) => `${key}=${factText(value)}`)
       .join(' '),
   ]);

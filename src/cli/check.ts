@@ -19,8 +19,8 @@ export const CHECK_HELP = `Usage: orgwarden check --config FILE --input FILE [--
                        [--directory FILE] [--policy DIR|BUNDLE]
 
 Evaluates authorize requests offline with the configured policy and directory and prints the
-decisions. The input file holds one POST /v1/authorize document, a JSON array of them, or JSON
-Lines (one per line). Instead of "token" a document may carry
+decisions. The input file holds one POST /v1/authorize document, a JSON array of them, or
+JSON Lines (one per line). Instead of "token" a document may carry
   "principal": {"id": "bob", "kind": "session"|"api_token", "scopes": [], "org_ids": [],
                 "auth_time": 0}
 so a reviewer needs no signed token, together with "headers" (no authorization header) for the

@@ -41,7 +41,7 @@ function counting(engine: PolicyEngine): PolicyEngine & { calls: number } {
       counted.calls++;
       return engine.evaluate(input);
     },
-    explain: engine.explain,
+    explain: (...args: Parameters<PolicyEngine['explain']>) => engine.explain(...args),
   };
   return counted;
 }
