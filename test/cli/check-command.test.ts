@@ -170,6 +170,15 @@ describe('orgwarden check', () => {
     );
   });
 
+  it("docs/reviewing.md's example runs as written and prints the table shown", async () => {
+    const doc = readFileSync(path.join('docs', 'reviewing.md'), 'utf8');
+    const block = (lang: string) => new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1];
+    const input = write('spoof.json', block('json') ?? '');
+    const { code, stdout } = await check(['--input', input, '--explain']);
+    expect(code).toBe(1);
+    expect(stdout).toBe(block('text'));
+  });
+
   it('--help documents every option and the null decision id', async () => {
     const { code, stdout } = await orgwarden.run(['check', '--help']);
     expect(code).toBe(0);
