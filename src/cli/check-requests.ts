@@ -6,7 +6,7 @@
 import { UsageError } from './args.js';
 
 /** The most requests one file may ask (a review table, not a replay: see `orgwarden diff`). */
-export const MAX_CHECK_REQUESTS = 10_000;
+const MAX_CHECK_REQUESTS = 10_000;
 
 export interface CheckRequestDoc {
   /** Where it came from, for messages: `item 3`, `line 7`, or '' for a single document. */

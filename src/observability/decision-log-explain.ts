@@ -11,7 +11,7 @@
 import type { ExplainFact, ExplainStep, Explanation } from '../contract/explain.js';
 
 /** The most elements of a list fact (a token's bound orgs, its scopes) the log keeps. */
-export const MAX_LIST_FACT = 32;
+const MAX_LIST_FACT = 32;
 
 /** `text(value, field)` bounds one string and records the field when it cut it. */
 export type BoundText = (value: string, field: string) => string;

@@ -30,7 +30,7 @@ export interface DecisionRouteDeps {
  * does not. Any other value, a repeated parameter or any other parameter is a 400 that decides
  * nothing (a typo never silently answers without the explanation asked for).
  */
-export function explainParam(url: string | undefined): boolean {
+function explainParam(url: string | undefined): boolean {
   const query = url?.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
   if (query === '') return false;
   const params = new URLSearchParams(query);
