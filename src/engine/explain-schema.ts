@@ -30,7 +30,7 @@ export function checkExplainResultSet(
   return checkExplanation(first.result, decision);
 }
 
-function checkExplanation(value: unknown, decision: PolicyDecision): CheckedExplanation {
+export function checkExplanation(value: unknown, decision: PolicyDecision): CheckedExplanation {
   if (!Array.isArray(value) || value.length !== EXPLAIN_CHECKS.length)
     return { ok: false, error: `explanation is not a list of ${EXPLAIN_CHECKS.length} steps` };
   const steps: ExplainStep[] = [];
