@@ -310,6 +310,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       policy,
       tenancySwitch,
       onEvaluated: (input, decision) => rollout.shadow.observe(input, decision),
+      onExplainError: (error) => logger.warn('policy explanation dropped', { error }),
       observers: decisionLog ? [metrics.decisionObserver, decisionLog] : [metrics.decisionObserver],
       memo: {
         entries: config.policy.memo_entries,

@@ -96,6 +96,7 @@ const NEEDS: Record<string, readonly string[]> = {
   ],
   'the built orgwarden command, run as real processes': [
     'test/cli/cli.test.ts',
+    'test/cli/check-command.test.ts',
     'test/examples/library-example.test.ts',
     'test/examples/client-example.test.ts',
     'test/directory/file-crash.test.ts',

@@ -26,6 +26,7 @@ import { createDecisionIds } from './decision-id.js';
 import { createDecisionMemo, type DecisionMemoOptions } from './decision-memo.js';
 import type { DecisionRequest } from '../contract/decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
+import { explanationFor } from './explanation.js';
 import { malformedInputDeny } from './malformed-input.js';
 import { createOrgsFor, type OrgsFor } from './orgs-for.js';
 import type { OrgSource } from '../contract/org-sources.js';
@@ -56,6 +57,8 @@ export interface AuthorizerDeps {
   fanoutYieldEvery?: number;
   /** The decision memo (`policy.memo_entries`, `policy.memo_bytes`); off when absent. */
   memo?: DecisionMemoOptions;
+  /** Told why the policy's explanation of a decision was dropped (malformed, or none exported). */
+  onExplainError?: (error: string) => void;
 }
 
 export interface Authorizer {
@@ -91,6 +94,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let evaluated: PolicyInput | null = null;
     let authnFailure: AuthErrorCode | null = null;
     let directoryRevision: number | null = null;
+    let json: string | undefined;
     try {
       const authn: AuthResult =
         request.trusted_principal !== undefined
@@ -123,7 +127,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         directory: fetched.slice,
       };
       // Serialised once: the memo's key, the engine's input and the Unicode pre-check.
-      const json = jsonOf(input);
+      json = jsonOf(input);
       // A string that is not well-formed Unicode never reaches the policy (it would abort it).
       const malformed = malformedInputDeny(input, json);
       if ('notReached' in fetched && fetched.notReached) {
@@ -187,6 +191,20 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       },
     };
     if (!result.ok) record.error = result.error;
+    else if (engine && evaluated) {
+      const explain = explanationFor({
+        engine,
+        input: evaluated,
+        json,
+        decision: result.decision,
+        asked: request.explain === true,
+        onError: deps.onExplainError,
+      });
+      if (explain) {
+        record.explain = explain;
+        if (request.explain === true) decision.explain = explain;
+      }
+    }
     notify(record);
     if (evaluated && deps.onEvaluated) {
       try {

@@ -17,7 +17,8 @@ Usage: orgwarden <command> [options]
 
 Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
-  check --config FILE --input FILE        evaluate one authorize request offline, print the decision
+  check --config FILE --input FILE        evaluate authorize requests offline, print the decisions
+                                          (--explain: the policy's checks as a table)
   test [PATHS...] [--policy DIR|BUNDLE]   run YAML case files (who asks what, expected decision)
                                           against the policy; --format junit for CI
   diff --candidate DIR|BUNDLE --log FILE  replay a decision log against the active policy and a

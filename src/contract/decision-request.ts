@@ -40,6 +40,8 @@ export interface DecisionQuestion {
    * state older than it, or denies `directory_revision_not_reached` (docs/directory.md).
    */
   min_directory_revision?: number;
+  /** Answer the policy's explanation with the decision, even on an allow (`?explain=true`). */
+  explain?: boolean;
 }
 
 export interface CredentialRequest extends DecisionQuestion {

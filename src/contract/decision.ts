@@ -1,6 +1,7 @@
 /** The decision as callers see it (contract section 4) and as observers (metrics, log) see it. */
 import type { DecisionKind } from './decision-kinds.js';
 import type { ResourceRef } from './decision-request.js';
+import type { Explanation } from './explain.js';
 import type { NamedOrgSource, OrgSource, SpoofSource } from './org-sources.js';
 import type { AuthErrorCode, Principal, PrincipalKind } from './principal.js';
 import type { Reason } from './reasons.js';
@@ -17,6 +18,8 @@ export interface Decision {
   spoof: boolean;
   policy_revision: string | null;
   multi_tenant: boolean;
+  /** The policy's explanation, only when the request asked for it (`?explain=true`). */
+  explain?: Explanation;
 }
 
 /** Everything about one decision that an observer may record. Never holds a token. */
@@ -39,6 +42,8 @@ export interface DecisionRecord {
   directory_revision?: number | null;
   /** The question as the core saw it, so a replay (`orgwarden diff`) can ask it again. */
   request?: RecordedRequest;
+  /** The policy's explanation: on every deny the policy decided, and when the request asked. */
+  explain?: Explanation;
   /** Set when a decision failed closed: what broke, for the log (never sent to callers). */
   error?: string;
 }

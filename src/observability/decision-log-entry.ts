@@ -11,6 +11,8 @@
  * the log's byte bound counts lines of a known size.
  */
 import type { DecisionRecord } from '../contract/decision.js';
+import type { Explanation } from '../contract/explain.js';
+import { boundedExplanation } from './decision-log-explain.js';
 import { loggedRequest, type LoggedRequest } from './decision-log-request.js';
 
 /** The longest value of a free-text field in an entry, in UTF-16 code units. */
@@ -43,6 +45,8 @@ export interface DecisionLogEntry {
   directory_revision: number | null;
   /** The normalised request, for a replay (decision-log-request.ts); null when not recorded. */
   request: LoggedRequest | null;
+  /** The policy's explanation (every deny it decided; allows only when asked), bounded. */
+  explain?: Explanation;
   /** What broke, when the decision failed closed (`policy_error`); never sent to callers. */
   error?: string;
   /** The fields cut to MAX_FIELD_CHARS (dotted paths), when any was. */
@@ -91,6 +95,8 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
     directory_revision: revisionOf(record),
     request: record.request ? loggedRequest(record.request, text, truncated) : null,
   };
+  if (record.explain !== undefined)
+    entry.explain = boundedExplanation(record.explain, text, truncated);
   if (record.error !== undefined) entry.error = text(record.error, 'error');
   if (truncated.length > 0) entry.truncated = truncated;
   return entry;

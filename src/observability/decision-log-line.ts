@@ -13,6 +13,7 @@
 import type { DecisionRecord } from '../contract/decision.js';
 import { MAX_FIELD_CHARS, boundedText, revisionOf } from './decision-log-entry.js';
 import { loggedRequest } from './decision-log-request.js';
+import { boundedExplanation } from './decision-log-explain.js';
 
 const json = JSON.stringify;
 /** Nothing JSON.stringify would escape (controls, quote, backslash), nothing boundedText would mend (surrogates). */
@@ -95,6 +96,9 @@ export function decisionLogLine(
     `,"directory_revision":${json(revisionOf(record))},"request":` +
     // the request is nested and rarer to hold text to mend: the entry's builder, serialized
     (record.request ? json(loggedRequest(record.request, bounded, truncated)) : 'null');
+  // Rare next to the rest (denies only) and nested: bounded, then the generic serializer.
+  if (record.explain !== undefined)
+    line += `,"explain":${json(boundedExplanation(record.explain, bounded, truncated))}`;
   if (record.error !== undefined) line += `,"error":${text(record.error, 'error')}`;
   if (truncated.length > 0) line += `,"truncated":${json(truncated)}`;
   return `${line}}`;

@@ -2,7 +2,8 @@
  * The decision log writes each line straight from the record (decision-log-line.ts) instead of
  * serializing the allow-listed entry (decision-log-entry.ts). The two must never differ: for every
  * generated record — hostile field text (huge, astral, lone surrogates, quotes, NULs), every kind,
- * source and reason, absent principal or resource, a failure's error, any latency including
+ * source and reason, absent principal or resource, an explanation with hostile facts, a failure's
+ * error, any latency including
  * non-finite ones — the line is exactly `JSON.stringify(decisionLogEntry(record))`, so the line is
  * well-formed JSON with the entry's fields, order, bounds and `truncated` list.
  */
@@ -19,6 +20,7 @@ import {
   isoTimeFormatter,
 } from '../../src/observability/decision-log-line.js';
 import { logFieldText } from '../support/arbitraries.js';
+import { anyExplanation } from '../support/explanations.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 3 });
@@ -96,6 +98,7 @@ const anyRecord: fc.Arbitrary<DecisionRecord> = fc
     spoof_source: nullable(fc.constantFrom(...SPOOF_SOURCES)),
     time: fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true }),
     latency_s: fc.oneof(fc.double(), fc.double({ min: 0, max: 10, noNaN: true })),
+    explain: fc.option(anyExplanation, { nil: undefined }),
     error: fc.option(logFieldText, { nil: undefined }),
     directory_revision: fc.option(
       fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(null)),
@@ -115,6 +118,7 @@ const anyRecord: fc.Arbitrary<DecisionRecord> = fc
       error,
       directory_revision,
       request,
+      explain,
       ...d
     }) => ({
       kind,
@@ -128,6 +132,7 @@ const anyRecord: fc.Arbitrary<DecisionRecord> = fc
       ...(error === undefined ? {} : { error }),
       ...(directory_revision === undefined ? {} : { directory_revision }),
       ...(request === undefined ? {} : { request }),
+      ...(explain === undefined ? {} : { explain }),
     }),
   );
 
