@@ -71,7 +71,7 @@ describe('the explorer page in Chromium', () => {
     const text = await overview.textContent();
     expect(text).toContain(app.policy.current()?.revision);
     expect(text).toContain('directory');
-    expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+    expect(await page.locator('body').getAttribute('data-error')).toBeNull();
     expect(errors).toEqual([]);
   });
 
@@ -97,9 +97,11 @@ describe('the explorer page in Chromium', () => {
     const other = await decide('erin', 'globex', 'org.read');
     await row(other).waitFor();
     const shown = async () =>
-      page
-        .locator('#decisions tbody tr')
-        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.decisionId));
+      Promise.all(
+        (await page.locator('#decisions tbody tr').all()).map((r) =>
+          r.getAttribute('data-decision-id'),
+        ),
+      );
     // The list follows the filters at the next answer (at most one poll, 500 ms, later).
     const showsExactly = (ids: string[]) => expect.poll(shown, { timeout: 2000 }).toEqual(ids);
 
@@ -150,9 +152,7 @@ describe('the explorer page in Chromium', () => {
 
     await form.locator('[name="token"]').fill(await session('alice'));
     await form.locator('button[type="submit"]').click();
-    await page.waitForFunction(
-      () => document.getElementById('try-verdict')?.textContent === 'allow',
-    );
+    await expect.poll(() => page.locator('#try-verdict').textContent()).toBe('allow');
     expect(await page.locator('#try-reason').textContent()).toBe('allowed');
     // The token typed is nowhere in the page but its own password field.
     const html = await page.content();
@@ -172,9 +172,9 @@ describe('the explorer page in Chromium', () => {
     await row(second).click();
     await expect(page.locator('#detail-fields').textContent()).resolves.toContain(image);
     expect(await page.locator('#decisions img, #detail img, #decisions script').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned ?? null)).toBeNull();
+    expect(await page.evaluate('window.__pwned ?? null')).toBeNull();
     await clearFilters();
-    await page.locator('#detail').evaluate((el) => (el.hidden = true));
+    await page.evaluate("document.getElementById('detail').hidden = true");
     await shot('explorer-list.png');
     expect(errors).toEqual([]);
   });
