@@ -16,7 +16,7 @@ FROM openpolicyagent/opa:1.22.3-static AS policy
 WORKDIR /src/policies
 COPY policies/ ./
 RUN ["/opa", "test", "--bundle", "."]
-RUN ["/opa", "build", "--target=wasm", "--entrypoint", "orgwarden/authz/decision", "--bundle", "--ignore", "*_test.rego", "--output", "/src/bundle.tar.gz", "."]
+RUN ["/opa", "build", "--target=wasm", "--entrypoint", "orgwarden/authz/decision", "--entrypoint", "orgwarden/authz/explain", "--bundle", "--ignore", "*_test.rego", "--output", "/src/bundle.tar.gz", "."]
 
 # 2. Build the TypeScript service. Node 24 is the active LTS; the release pipeline pins the digest
 #    (node:24.21.0-bookworm-slim@sha256:…) when it builds, as no registry is reachable where this

@@ -317,6 +317,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       policy,
       tenancySwitch,
       onEvaluated: (input, decision) => rollout.shadow.observe(input, decision),
+      onExplainError: (error) => logger.warn('policy explanation dropped', { error }),
       observers: [
         metrics.decisionObserver,
         ...(decisionLog ? [decisionLog] : []),

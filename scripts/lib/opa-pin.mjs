@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // The one OPA version the policies are written, tested and compiled with.
 export const OPA_VERSION = '1.22.3';
 // Entrypoints compiled into the WASM module; the engine evaluates these paths.
-export const ENTRYPOINTS = ['orgwarden/authz/decision'];
+export const ENTRYPOINTS = ['orgwarden/authz/decision', 'orgwarden/authz/explain'];
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const POLICY_DIR = 'policies'; // relative to REPO

@@ -26,6 +26,7 @@ import { createDecisionIds } from './decision-id.js';
 import { createDecisionMemo, type DecisionMemoOptions } from './decision-memo.js';
 import type { DecisionRequest } from '../contract/decision-request.js';
 import { UNAVAILABLE_SLICE, createSliceReader } from './directory-slice.js';
+import { explanationFor } from './explanation.js';
 import { malformedInputDeny } from './malformed-input.js';
 import { createOrgsFor, type OrgsFor } from './orgs-for.js';
 import type { OrgSource } from '../contract/org-sources.js';
@@ -56,6 +57,8 @@ export interface AuthorizerDeps {
   fanoutYieldEvery?: number;
   /** The decision memo (`policy.memo_entries`, `policy.memo_bytes`); off when absent. */
   memo?: DecisionMemoOptions;
+  /** Told why the policy's explanation of a decision was dropped (malformed, or none exported). */
+  onExplainError?: (error: string) => void;
 }
 
 export interface Authorizer {
@@ -89,6 +92,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let multiTenant = multiTenantFor(rollout, requested.id, request.resource);
     let result: { ok: true; decision: PolicyDecision } | { ok: false; error: string };
     let evaluated: PolicyInput | null = null;
+    let json: string | undefined;
     try {
       const authn: AuthResult =
         request.trusted_principal !== undefined
@@ -118,7 +122,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         directory: fetched.slice,
       };
       // Serialised once: the memo's key, the engine's input and the Unicode pre-check.
-      const json = jsonOf(input);
+      json = jsonOf(input);
       // A string that is not well-formed Unicode never reaches the policy (it would abort it).
       const malformed = malformedInputDeny(input, json);
       if (malformed) {
@@ -165,6 +169,20 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       latency_s: (performance.now() - started) / 1000,
     };
     if (!result.ok) record.error = result.error;
+    else if (engine && evaluated) {
+      const explain = explanationFor({
+        engine,
+        input: evaluated,
+        json,
+        decision: result.decision,
+        asked: request.explain === true,
+        onError: deps.onExplainError,
+      });
+      if (explain) {
+        record.explain = explain;
+        if (request.explain === true) decision.explain = explain;
+      }
+    }
     notify(record);
     if (evaluated && deps.onEvaluated) {
       try {

@@ -35,6 +35,8 @@ export interface DecisionQuestion {
   context: Record<string, string>;
   /** The forward-auth route the request matched (its manifest name); absent on other surfaces. */
   route?: string;
+  /** Answer the policy's explanation with the decision, even on an allow (`?explain=true`). */
+  explain?: boolean;
 }
 
 export interface CredentialRequest extends DecisionQuestion {

@@ -1,5 +1,6 @@
 /** The decision as callers see it (contract section 4) and as observers (metrics, log) see it. */
 import type { DecisionKind } from './decision-kinds.js';
+import type { Explanation } from './explain.js';
 import type { OrgSource, SpoofSource } from './org-sources.js';
 import type { PrincipalKind } from './principal.js';
 import type { Reason } from './reasons.js';
@@ -16,6 +17,8 @@ export interface Decision {
   spoof: boolean;
   policy_revision: string | null;
   multi_tenant: boolean;
+  /** The policy's explanation, only when the request asked for it (`?explain=true`). */
+  explain?: Explanation;
 }
 
 /** Everything about one decision that an observer may record. Never holds a token. */
@@ -31,6 +34,8 @@ export interface DecisionRecord {
   spoof_source: SpoofSource | null;
   time: Date;
   latency_s: number;
+  /** The policy's explanation: on every deny the policy decided, and when the request asked. */
+  explain?: Explanation;
   /** Set when a decision failed closed: what broke, for the log (never sent to callers). */
   error?: string;
 }

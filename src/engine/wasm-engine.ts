@@ -10,7 +10,14 @@ import { isWellFormedDeep } from '../contract/ids.js';
 import { checkResultSet, type CheckedDecision } from './decision-schema.js';
 import { directEvaluator, type JsonEvaluator } from './direct-evaluator.js';
 import { createResultTexts } from './result-texts.js';
-import { DECISION_ENTRYPOINT, POLICY_ENTRYPOINTS } from '../bundle/entrypoints.js';
+import {
+  DECISION_ENTRYPOINT,
+  EXPLAIN_ENTRYPOINT,
+  POLICY_ENTRYPOINTS,
+  REQUIRED_ENTRYPOINTS,
+} from '../bundle/entrypoints.js';
+import type { PolicyDecision } from '../contract/policy-io.js';
+import { checkExplainResultSet, type CheckedExplanation } from './explain-schema.js';
 import type { PolicyBundle } from '../bundle/policy-bundle.js';
 
 /** 64 KiB pages: start small, never grow past 64 MiB however hostile an input is. */
@@ -26,6 +33,12 @@ export interface PolicyEngine {
    * key): the input is then not serialised a second time. Every check runs as without it.
    */
   evaluate(input: PolicyInput, json?: string): CheckedDecision;
+  /**
+   * The explanation of `decision`, which `evaluate` gave for this same input (`json` as there).
+   * Never throws; anything but a well-formed explanation that agrees with the decision, or a
+   * bundle without the explain entrypoint, is `{ok:false}`: the caller drops it and logs why.
+   */
+  explain(input: PolicyInput, decision: PolicyDecision, json?: string): CheckedExplanation;
 }
 
 /**
@@ -41,24 +54,27 @@ export async function createPolicyEngine(
 ): Promise<PolicyEngine> {
   const policy = await loadPolicy(bundle.wasm, { ...MEMORY });
   const available = Object.keys((policy.entrypoints as Record<string, number> | undefined) ?? {});
-  const missing = POLICY_ENTRYPOINTS.filter((e) => !available.includes(e));
+  const missing = REQUIRED_ENTRYPOINTS.filter((e) => !available.includes(e));
   if (missing.length > 0)
     throw new Error(
       `${bundle.source}: policy does not export entrypoint(s) ${missing.join(', ')} (has ${available.join(', ') || 'none'})`,
     );
   policy.setData(bundle.data);
-  return engineOver(directEvaluator(policy) ?? policy, bundle, now());
+  const entrypoints = POLICY_ENTRYPOINTS.filter((e) => available.includes(e));
+  return engineOver(directEvaluator(policy) ?? policy, bundle, now(), entrypoints);
 }
 
 export function engineOver(
   evaluator: Evaluator,
   bundle: Pick<PolicyBundle, 'revision' | 'data'>,
   loadedAt: Date,
+  entrypoints: readonly string[] = POLICY_ENTRYPOINTS,
 ): PolicyEngine {
   const resultTexts = createResultTexts();
+  const explains = entrypoints.includes(EXPLAIN_ENTRYPOINT);
   return {
     revision: bundle.revision,
-    entrypoints: POLICY_ENTRYPOINTS,
+    entrypoints,
     loadedAt,
     data: bundle.data,
     evaluate(input: PolicyInput, serialised?: string): CheckedDecision {
@@ -78,6 +94,21 @@ export function engineOver(
         return checkResultSet(evaluator.evaluate(input, DECISION_ENTRYPOINT));
       } catch (err) {
         return { ok: false, error: `policy evaluation failed: ${describeThrown(err)}` };
+      }
+    },
+    explain(input, decision, serialised) {
+      if (!explains) return { ok: false, error: 'policy has no explain entrypoint' };
+      try {
+        // Only ever asked after `evaluate` accepted this input, Unicode check included.
+        const resultSet: unknown =
+          'evaluateJson' in evaluator
+            ? JSON.parse(
+                evaluator.evaluateJson(serialised ?? JSON.stringify(input), EXPLAIN_ENTRYPOINT),
+              )
+            : evaluator.evaluate(input, EXPLAIN_ENTRYPOINT);
+        return checkExplainResultSet(resultSet, decision);
+      } catch (err) {
+        return { ok: false, error: `policy explanation failed: ${describeThrown(err)}` };
       }
     },
   };

@@ -10,6 +10,7 @@
  * - A record never holds a token (contract/decision.ts), so neither does the ring.
  */
 import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
+import type { Explanation } from '../contract/explain.js';
 import { decisionLogEntry, type DecisionLogEntry } from './decision-log-entry.js';
 
 /** What the page filters by; an absent field does not filter. */
@@ -34,7 +35,7 @@ export interface RecentDecisions extends DecisionObserver {
 }
 
 /** One decision as the page shows it: its log entry, and its explanation when it has one. */
-type RecentDecision = DecisionLogEntry & { explain?: unknown };
+type RecentDecision = DecisionLogEntry & { explain?: Explanation };
 
 export function createRecentDecisions(capacity: number): RecentDecisions {
   if (!Number.isInteger(capacity) || capacity < 1)
@@ -78,7 +79,6 @@ function matches(record: DecisionRecord, filter: DecisionFilter): boolean {
 
 function view(record: DecisionRecord): RecentDecision {
   const entry: RecentDecision = decisionLogEntry(record);
-  const explain = (record as { explain?: unknown }).explain;
-  if (explain !== undefined) entry.explain = explain;
+  if (record.explain !== undefined) entry.explain = record.explain;
   return entry;
 }

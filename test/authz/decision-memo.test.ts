@@ -41,6 +41,7 @@ function counting(engine: PolicyEngine): PolicyEngine & { calls: number } {
       counted.calls++;
       return engine.evaluate(input);
     },
+    explain: engine.explain,
   };
   return counted;
 }

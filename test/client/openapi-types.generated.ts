@@ -122,7 +122,27 @@ export interface Schemas {
     spoof: boolean;
     policy_revision: string | null;
     multi_tenant: boolean;
+    explain?: Schemas['Explanation'];
   };
+  Explanation: {
+    check:
+      | 'authenticate'
+      | 'action_known'
+      | 'tenancy_gate'
+      | 'org_valid'
+      | 'directory'
+      | 'org_exists'
+      | 'org_status'
+      | 'binding_membership'
+      | 'scope'
+      | 'role'
+      | 'resource_shares'
+      | 'action_specifics';
+    passed: true | false | 'skipped';
+    reason?: Schemas['Reason'];
+    detail?: string | null;
+    facts: {} & { [key: string]: (string | number | boolean | null) | string[] };
+  }[];
   JobRequest: {
     job: {
       id: string;

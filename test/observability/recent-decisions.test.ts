@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord } from '../../src/contract/decision.js';
+import type { Explanation } from '../../src/contract/explain.js';
 import { MAX_FIELD_CHARS } from '../../src/observability/decision-log-entry.js';
 import { createRecentDecisions } from '../../src/observability/recent-decisions.js';
 
@@ -12,7 +13,7 @@ function record(
   over: { principal?: string | null; org?: string; effective?: string | null; action?: string } & {
     reason?: 'allowed' | 'access_denied' | 'unknown_action';
     spoof?: boolean;
-    explain?: unknown;
+    explain?: Explanation;
   } = {},
 ): DecisionRecord {
   n += 1;
@@ -90,7 +91,7 @@ describe('recent decisions', () => {
 
   it('shows each record as its log entry (bounded) with its explanation', () => {
     const ring = createRecentDecisions(2);
-    const explain = [{ check: 'authenticate', passed: true, facts: {} }];
+    const explain: Explanation = [{ check: 'authenticate', passed: true, facts: {} }];
     ring.onDecision(record({ principal: 'x'.repeat(5000), explain }));
     const [shown] = ring.list({}, 1);
     expect(shown?.principal?.id).toHaveLength(MAX_FIELD_CHARS);

@@ -25,6 +25,24 @@ export interface DecisionRouteDeps {
   yieldEvery: number;
 }
 
+/**
+ * `?explain=true` asks for the policy's explanation with the decision; `false` or no parameter
+ * does not. Any other value, a repeated parameter or any other parameter is a 400 that decides
+ * nothing (a typo never silently answers without the explanation asked for).
+ */
+export function explainParam(url: string | undefined): boolean {
+  const query = url?.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  if (query === '') return false;
+  const params = new URLSearchParams(query);
+  const keys = [...params.keys()];
+  if (keys.some((k) => k !== 'explain') || keys.length > 1)
+    throw new ApiError('invalid_request', 'the only query parameter is explain (true or false)');
+  const value = params.get('explain');
+  if (value !== 'true' && value !== 'false')
+    throw new ApiError('invalid_request', 'explain must be true or false');
+  return value === 'true';
+}
+
 export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
   const { authorizer, tenancy } = deps;
   return [
@@ -36,9 +54,11 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
       auth: 'caller',
       async handle(req, res) {
         const body = await readJsonBody(req, deps.maxBodyBytes);
+        const explain = explainParam(req.url);
         const parsed = parseAuthorizeBody(body, tenancy, 'request');
         if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-        sendJson(res, 200, await authorizer.decide(parsed.value));
+        const request = explain ? { ...parsed.value, explain } : parsed.value;
+        sendJson(res, 200, await authorizer.decide(request));
       },
     },
     {
