@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Where .ci/run installs it (`apt-get install chromium`). */
-export const CHROMIUM = process.env.ORGWARDEN_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.ORGWARDEN_CHROMIUM ?? '/usr/bin/chromium';
 
 const FLAGS = [
   '--no-sandbox',

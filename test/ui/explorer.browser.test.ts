@@ -165,7 +165,7 @@ describe('the explorer page in Chromium', () => {
     const image = '<img src=x onerror="window.__pwned = 2">';
     const first = await decide(script, 'acme', image);
     const second = await decide(image, 'acme', script);
-    await row(second).waitFor({ timeout: 1000 });
+    await row(second).waitFor({ timeout: 2000 });
     expect(await row(first).locator('td.principal').textContent()).toBe(script);
     expect(await row(first).locator('td.action').textContent()).toBe(image);
     expect(await row(second).locator('td.principal').textContent()).toBe(image);

@@ -4,10 +4,13 @@
  * credential's), the security headers, the recent decisions and their filters, the overview, and
  * `ui.enabled: false`. The page itself is tested in Chromium (explorer.browser.test.ts).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
 import type { App } from '../../src/app.js';
 import { loadUiAssets } from '../../src/http/ui-assets.js';
-import { apiToken, postJson, session, startTestApp } from '../support/app.js';
+import { apiToken, postJson, session, startTestApp, testConfigDoc } from '../support/app.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const AUDITOR_TOKEN = 'auditor-token-0123456789abcdef';
@@ -190,5 +193,19 @@ describe('ui.enabled: false', () => {
     await expect(loadUiAssets('/nonexistent/ui')).rejects.toThrow(
       /cannot read the explorer page's file \/nonexistent\/ui\/index.html/,
     );
+  });
+});
+
+describe('docs/explorer.md', () => {
+  it('its config example is a valid config with a reviewer of role auditor', () => {
+    const markdown = readFileSync('docs/explorer.md', 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(markdown)?.[1];
+    expect(yaml).toBeDefined();
+    const example = parse(yaml!.replace(/^ {3}/gm, '')) as Record<string, unknown>;
+    const config = parseConfig(testConfigDoc({ extra: example }), { env: {} });
+    expect(config.ui).toEqual({ enabled: true, recent_decisions: 1000 });
+    expect(config.admin.credentials).toEqual([
+      { name: 'reviewer', role: 'auditor', token_env: 'ORGWARDEN_REVIEWER_TOKEN' },
+    ]);
   });
 });
