@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { OrgwardenError } from '../contract/errors.js';
-import { POLICY_ENTRYPOINTS } from './entrypoints.js';
+import { POLICY_ENTRYPOINTS, REQUIRED_ENTRYPOINTS } from './entrypoints.js';
 
 const run = promisify(execFile);
 export const OPA_VERSION = '1.22.3';
@@ -63,7 +63,15 @@ export async function compilePolicyDir(
   try {
     // opa names every file by the path it was given, in the archive and inside the WASM: run from
     // the policy folder and give it ".", so no absolute path ever reaches the bundle.
-    await run(opa, opaBuildArgs(out), { cwd: dir, timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+    const options = { cwd: dir, timeout: 120_000, maxBuffer: 8 * 1024 * 1024 };
+    try {
+      await run(opa, opaBuildArgs(out, POLICY_ENTRYPOINTS), options);
+    } catch (err) {
+      // A policy folder written before the explain entrypoint still compiles: it decides as
+      // before, and its decisions carry no explanation (the engine reports none).
+      if (!lacksOptionalEntrypoint(err)) throw err;
+      await run(opa, opaBuildArgs(out, REQUIRED_ENTRYPOINTS), options);
+    }
     return readFileSync(out);
   } catch (err) {
     // OPA 1.x prints compile errors on stdout, other failures on stderr: report both.
@@ -86,9 +94,17 @@ export async function compilePolicyDir(
  * files named data.json/data.yaml are data, so routes.yaml and other YAML beside the policy are
  * never merged into the policy's data. `scripts/opa.mjs build` runs the same build.
  */
-function opaBuildArgs(out: string): string[] {
+function opaBuildArgs(out: string, entrypoints: readonly string[]): string[] {
   const args = ['build', '-b', '-t', 'wasm', '--ignore', '*_test.rego', '-o', out];
-  for (const entrypoint of POLICY_ENTRYPOINTS) args.push('-e', entrypoint);
+  for (const entrypoint of entrypoints) args.push('-e', entrypoint);
   args.push('.');
   return args;
+}
+
+/** OPA's refusal of an entrypoint the folder does not define, for an entrypoint that is optional. */
+function lacksOptionalEntrypoint(err: unknown): boolean {
+  const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+  return POLICY_ENTRYPOINTS.filter((e) => !REQUIRED_ENTRYPOINTS.includes(e)).some((e) =>
+    `${stdout}${stderr}`.includes(`entrypoint "${e}" does not refer to a rule`),
+  );
 }

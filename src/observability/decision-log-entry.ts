@@ -10,6 +10,8 @@
  * the log's byte bound counts lines of a known size.
  */
 import type { DecisionRecord } from '../contract/decision.js';
+import type { Explanation } from '../contract/explain.js';
+import { boundedExplanation } from './decision-log-explain.js';
 
 /** The longest value of a free-text field in an entry, in UTF-16 code units. */
 export const MAX_FIELD_CHARS = 256;
@@ -37,6 +39,8 @@ export interface DecisionLogEntry {
   multi_tenant: boolean;
   /** Time to decide, in milliseconds (microsecond resolution). */
   latency_ms: number;
+  /** The policy's explanation (every deny it decided; allows only when asked), bounded. */
+  explain?: Explanation;
   /** What broke, when the decision failed closed (`policy_error`); never sent to callers. */
   error?: string;
   /** The fields cut to MAX_FIELD_CHARS (dotted paths), when any was. */
@@ -83,6 +87,8 @@ export function decisionLogEntry(record: DecisionRecord): DecisionLogEntry {
     multi_tenant: decision.multi_tenant,
     latency_ms: Math.round(record.latency_s * 1e6) / 1e3,
   };
+  if (record.explain !== undefined)
+    entry.explain = boundedExplanation(record.explain, text, truncated);
   if (record.error !== undefined) entry.error = text(record.error, 'error');
   if (truncated.length > 0) entry.truncated = truncated;
   return entry;

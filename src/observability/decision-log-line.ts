@@ -12,6 +12,7 @@
  */
 import type { DecisionRecord } from '../contract/decision.js';
 import { MAX_FIELD_CHARS, boundedText } from './decision-log-entry.js';
+import { boundedExplanation } from './decision-log-explain.js';
 
 const json = JSON.stringify;
 /** Nothing JSON.stringify would escape (controls, quote, backslash), nothing boundedText would mend (surrogates). */
@@ -85,6 +86,15 @@ export function decisionLogLine(
     `,"role":${text(decision.role, 'role')},"spoof":${json(decision.spoof)}` +
     `,"spoof_source":${json(record.spoof_source)},"policy_revision":${json(decision.policy_revision)}` +
     `,"multi_tenant":${json(decision.multi_tenant)},"latency_ms":${json(Math.round(record.latency_s * 1e6) / 1e3)}`;
+  if (record.explain !== undefined) {
+    // Rare next to the rest (denies only) and nested: bounded, then the generic serializer.
+    const plain = (value: string, field: string): string => {
+      const bounded = boundedText(value);
+      if (bounded.length !== value.length) truncated.push(field);
+      return bounded;
+    };
+    line += `,"explain":${json(boundedExplanation(record.explain, plain, truncated))}`;
+  }
   if (record.error !== undefined) line += `,"error":${text(record.error, 'error')}`;
   if (truncated.length > 0) line += `,"truncated":${json(truncated)}`;
   return `${line}}`;

@@ -19,6 +19,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
+import { EXPLAIN_CHECKS } from '../../src/contract/explain.js';
 import { engineOver } from '../../src/engine/wasm-engine.js';
 import { silentLogger } from '../../src/contract/logger.js';
 import { apiToken, postJson, session, startTestApp, testConfigDoc } from '../support/app.js';
@@ -191,6 +192,33 @@ describe('decision log to a file', () => {
       allow: true,
     });
     expect(lines[5]).toMatchObject({ principal: null, reason: 'unauthenticated' });
+  });
+
+  it("records the policy's explanation of every deny it decided, and of no allow nobody asked about", () => {
+    const [allow, spoof] = lines;
+    expect(allow).not.toHaveProperty('explain');
+    const steps = spoof?.explain as { check: string; passed: unknown; reason?: string }[];
+    expect(steps.map((s) => s.check)).toEqual([...EXPLAIN_CHECKS]);
+    expect(steps.filter((s) => s.passed === false)).toEqual([
+      {
+        check: 'binding_membership',
+        passed: false,
+        reason: 'access_denied',
+        detail: 'not_member',
+        facts: { principal_kind: 'session', member_role: null, bound_orgs: null },
+      },
+    ]);
+    expect(lines[5]?.explain).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          check: 'authenticate',
+          passed: false,
+          reason: 'unauthenticated',
+        }),
+      ]),
+    );
+    // a policy_error is no decision of the policy: nothing to explain
+    expect(lines[6]).not.toHaveProperty('explain');
   });
 
   it('logs the cause of a policy_error (which callers never see)', () => {

@@ -66,6 +66,8 @@ beforeAll(async () => {
       'wasm',
       '-e',
       'orgwarden/authz/decision',
+      '-e',
+      'orgwarden/authz/explain',
       '--ignore',
       '*_test.rego',
       '--signing-key',
@@ -170,9 +172,13 @@ describe('a bundle built and signed by orgwarden policy build, in OPA', () => {
     };
     expect(report.manifest.wasm).toEqual([
       { entrypoint: 'orgwarden/authz/decision', module: '/policy.wasm' },
+      { entrypoint: 'orgwarden/authz/explain', module: '/policy.wasm' },
     ]);
     expect(report.wasm_modules).toMatchObject([
-      { path: '/policy.wasm', entrypoints: ['data.orgwarden.authz.decision'] },
+      {
+        path: '/policy.wasm',
+        entrypoints: ['data.orgwarden.authz.decision', 'data.orgwarden.authz.explain'],
+      },
     ]);
     expect(report.signatures_config.signatures).toHaveLength(1);
   });
@@ -224,6 +230,8 @@ describe('a bundle built and signed by orgwarden policy build, in OPA', () => {
         'wasm',
         '-e',
         'orgwarden/authz/decision',
+        '-e',
+        'orgwarden/authz/explain',
         '--ignore',
         '*_test.rego',
         '-o',

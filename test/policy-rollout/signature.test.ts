@@ -319,6 +319,8 @@ describe("OPA's format, both ways", () => {
         'wasm',
         '-e',
         'orgwarden/authz/decision',
+        '-e',
+        'orgwarden/authz/explain',
         '--ignore',
         '*_test.rego',
         '--signing-key',

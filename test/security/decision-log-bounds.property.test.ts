@@ -13,6 +13,7 @@ import { MAX_FIELD_CHARS } from '../../src/observability/decision-log-entry.js';
 import type { DecisionLogDropCause } from '../../src/observability/metrics.js';
 import { record } from '../observability/helpers.js';
 import { logFieldText as fieldText } from '../support/arbitraries.js';
+import { denyExplanation } from '../support/explanations.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const FIELDS = [
@@ -25,6 +26,8 @@ const FIELDS = [
   'resource.org',
   'detail',
   'role',
+  'explain.7.detail',
+  'explain.7.facts.member_role',
   'error',
 ] as const;
 type Field = (typeof FIELDS)[number];
@@ -49,6 +52,9 @@ const hostileRecord = fc
       requested_org: { id: t['requested_org.id'], source: 'header' },
       action: t.action,
       resource: { type: t['resource.type'], id: t['resource.id'], org: t['resource.org'] },
+      explain: denyExplanation(7, 'access_denied', t['explain.7.detail'], {
+        member_role: t['explain.7.facts.member_role'],
+      }),
       error: t.error,
     });
     return { record: r, cut: FIELDS.filter((f) => t[f].length > MAX_FIELD_CHARS) };

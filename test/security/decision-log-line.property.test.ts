@@ -2,7 +2,8 @@
  * The decision log writes each line straight from the record (decision-log-line.ts) instead of
  * serializing the allow-listed entry (decision-log-entry.ts). The two must never differ: for every
  * generated record — hostile field text (huge, astral, lone surrogates, quotes, NULs), every kind,
- * source and reason, absent principal or resource, a failure's error, any latency including
+ * source and reason, absent principal or resource, an explanation with hostile facts, a failure's
+ * error, any latency including
  * non-finite ones — the line is exactly `JSON.stringify(decisionLogEntry(record))`, so the line is
  * well-formed JSON with the entry's fields, order, bounds and `truncated` list.
  */
@@ -19,6 +20,7 @@ import {
   isoTimeFormatter,
 } from '../../src/observability/decision-log-line.js';
 import { logFieldText } from '../support/arbitraries.js';
+import { anyExplanation } from '../support/explanations.js';
 import { fuzzParams } from '../support/fuzz.js';
 
 const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 3 });
@@ -58,19 +60,34 @@ const anyRecord: fc.Arbitrary<DecisionRecord> = fc
     spoof_source: nullable(fc.constantFrom(...SPOOF_SOURCES)),
     time: fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true }),
     latency_s: fc.oneof(fc.double(), fc.double({ min: 0, max: 10, noNaN: true })),
+    explain: fc.option(anyExplanation, { nil: undefined }),
     error: fc.option(logFieldText, { nil: undefined }),
   })
-  .map(({ kind, requested_org, action, resource, spoof_source, time, latency_s, error, ...d }) => ({
-    kind,
-    decision: d,
-    requested_org,
-    action,
-    resource,
-    spoof_source,
-    time,
-    latency_s,
-    ...(error === undefined ? {} : { error }),
-  }));
+  .map(
+    ({
+      kind,
+      requested_org,
+      action,
+      resource,
+      spoof_source,
+      time,
+      latency_s,
+      explain,
+      error,
+      ...d
+    }) => ({
+      kind,
+      decision: d,
+      requested_org,
+      action,
+      resource,
+      spoof_source,
+      time,
+      latency_s,
+      ...(explain === undefined ? {} : { explain }),
+      ...(error === undefined ? {} : { error }),
+    }),
+  );
 
 describe('decision log line', () => {
   it('is exactly the serialized entry, for every record', () => {
