@@ -10,7 +10,6 @@
  * - A record never holds a token (contract/decision.ts), so neither does the ring.
  */
 import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
-import type { Explanation } from '../contract/explain.js';
 import { decisionLogEntry, type DecisionLogEntry } from './decision-log-entry.js';
 
 /** What the page filters by; an absent field does not filter. */
@@ -28,14 +27,11 @@ export interface DecisionFilter {
 
 export interface RecentDecisions extends DecisionObserver {
   readonly capacity: number;
-  /** Newest first, at most `limit` of those that match. */
-  list(filter: DecisionFilter, limit: number): RecentDecision[];
+  /** Newest first, at most `limit` of those that match, as log entries (explanation included). */
+  list(filter: DecisionFilter, limit: number): DecisionLogEntry[];
   /** How many are held now (≤ capacity) and how many were seen since the start. */
   counts(): { held: number; seen: number };
 }
-
-/** One decision as the page shows it: its log entry, and its explanation when it has one. */
-type RecentDecision = DecisionLogEntry & { explain?: Explanation };
 
 export function createRecentDecisions(capacity: number): RecentDecisions {
   if (!Number.isInteger(capacity) || capacity < 1)
@@ -49,11 +45,11 @@ export function createRecentDecisions(capacity: number): RecentDecisions {
       seen += 1;
     },
     list(filter, limit) {
-      const out: RecentDecision[] = [];
+      const out: DecisionLogEntry[] = [];
       const held = Math.min(seen, capacity);
       for (let i = 1; i <= held && out.length < limit; i++) {
         const record = ring[(seen - i) % capacity];
-        if (record !== undefined && matches(record, filter)) out.push(view(record));
+        if (record !== undefined && matches(record, filter)) out.push(decisionLogEntry(record));
       }
       return out;
     },
@@ -75,10 +71,4 @@ function matches(record: DecisionRecord, filter: DecisionFilter): boolean {
   if (filter.reason !== undefined && decision.reason !== filter.reason) return false;
   if (filter.spoof !== undefined && decision.spoof !== filter.spoof) return false;
   return true;
-}
-
-function view(record: DecisionRecord): RecentDecision {
-  const entry: RecentDecision = decisionLogEntry(record);
-  if (record.explain !== undefined) entry.explain = record.explain;
-  return entry;
 }
