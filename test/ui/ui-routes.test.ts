@@ -124,6 +124,13 @@ describe('what the explorer serves', () => {
     expect(await ids('?reason=access_denied&org=acme')).toEqual([hostile]);
     expect(await ids('?spoof=false&action=org.&org=acme')).toEqual(['alice']);
     expect(await ids('?org=globex&limit=1')).toEqual(['tok-acme']);
+    // A deny carries the policy's explanation: the deciding check failed, the rest after it skipped.
+    const [denied] = (await decisions(`?principal=${encodeURIComponent(hostile)}`)).decisions as {
+      explain?: { check: string; passed: boolean | 'skipped' }[];
+    }[];
+    expect(denied?.explain?.filter((step) => step.passed === false)).toEqual([
+      expect.objectContaining({ check: 'binding_membership', reason: 'access_denied' }),
+    ]);
     // The JSON carries the id as data; the tokens the callers sent are nowhere.
     const text = await (await get('/ui/api/decisions', basic(AUDITOR_TOKEN))).text();
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/);
