@@ -5,14 +5,18 @@
  *   {"principal": {"id": "bob", "kind": "session"|"api_token", "scopes": [], "org_ids": [],
  *    "auth_time": 0}, "org": "acme", "action": "org.delete", ...}
  *
- * With a principal the request is a `TrustedRequest` (no credential is faked); `token` and
- * `headers` are then unknown fields, since only one of the two ways of saying who asks is allowed.
+ * With a principal the request is a `TrustedRequest` (no credential is faked). `headers` may come
+ * with it, read exactly as `/v1/authorize` reads them, for the org they name (header or cookie): a
+ * spoof through a header with a test principal is the question a reviewer asks most. They may not
+ * carry an `authorization` credential then, and `token` is an unknown field: who asks is said one
+ * way only.
  */
 import { z } from 'zod';
 import type { Principal } from '../contract/principal.js';
 import type { DecisionRequest } from '../contract/decision-request.js';
 import { parseDocument, type Parsed } from '../contract/parse-document.js';
 import {
+  authorizeDocument,
   parseAuthorizeBody,
   questionFields,
   questionOf,
@@ -27,7 +31,11 @@ const principalDocument = z.object({
   auth_time: z.number().optional(),
 });
 
-const trustedDocument = z.strictObject({ principal: principalDocument, ...questionFields });
+const trustedDocument = z.strictObject({
+  principal: principalDocument,
+  headers: authorizeDocument.shape.headers,
+  ...questionFields,
+});
 
 export function parseCheckInput(doc: unknown, names: TenancyNames): Parsed<DecisionRequest> {
   const hasPrincipal =
@@ -35,11 +43,20 @@ export function parseCheckInput(doc: unknown, names: TenancyNames): Parsed<Decis
   if (!hasPrincipal) return parseAuthorizeBody(doc, names);
   const parsed = parseDocument(trustedDocument, doc, 'input');
   if (!parsed.ok) return parsed;
-  const { principal, ...question } = parsed.value;
-  return {
-    ok: true,
-    value: { ...questionOf(question, 'request'), trusted_principal: principalOf(principal) },
-  };
+  const { principal, headers, ...question } = parsed.value;
+  const trusted_principal = principalOf(principal);
+  if (headers === undefined)
+    return { ok: true, value: { ...questionOf(question, 'request'), trusted_principal } };
+  // The org the headers name, read by the same code as the HTTP route's `headers`.
+  const read = parseAuthorizeBody({ headers, ...question }, names);
+  if (!read.ok) return read;
+  const { token, ...asked } = read.value;
+  if (token !== undefined)
+    return {
+      ok: false,
+      message: 'input.headers: authorization cannot come with principal (say who asks one way)',
+    };
+  return { ok: true, value: { ...asked, trusted_principal } };
 }
 
 function principalOf(doc: z.output<typeof principalDocument>): Principal {

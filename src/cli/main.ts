@@ -15,7 +15,8 @@ Usage: orgwarden <command> [options]
 
 Commands:
   serve --config FILE [--port N]          run the sidecar (POST /v1/authorize and friends)
-  check --config FILE --input FILE        evaluate one authorize request offline, print the decision
+  check --config FILE --input FILE        evaluate authorize requests offline, print the decisions
+                                          (--explain: the policy's checks as a table)
   inventory --config FILE [--openapi F]   print the surface inventory: routes, guards, covering tests,
                                           events, unguarded API operations, the risk register
   policy build|sign|verify ...            build, sign (OPA's format) and check policy bundles

@@ -34,8 +34,8 @@ export function checkExplanation(value: unknown, decision: PolicyDecision): Chec
   if (!Array.isArray(value) || value.length !== EXPLAIN_CHECKS.length)
     return { ok: false, error: `explanation is not a list of ${EXPLAIN_CHECKS.length} steps` };
   const steps: ExplainStep[] = [];
-  for (const [i, raw] of value.entries()) {
-    const step = checkStep(raw, EXPLAIN_CHECKS[i]!);
+  for (const [i, check] of EXPLAIN_CHECKS.entries()) {
+    const step = checkStep(value[i], check);
     if (typeof step === 'string') return { ok: false, error: `explanation step ${i}: ${step}` };
     steps.push(step);
   }
@@ -45,9 +45,9 @@ export function checkExplanation(value: unknown, decision: PolicyDecision): Chec
       ? { ok: true, explain: steps }
       : { ok: false, error: 'explanation has a failed check on an allow' };
   const [at, ...more] = falseAt;
-  if (at === undefined || more.length > 0)
+  const deciding = at === undefined ? undefined : steps[at];
+  if (at === undefined || deciding === undefined || more.length > 0)
     return { ok: false, error: 'explanation of a deny has no single failed check' };
-  const deciding = steps[at]!;
   if (deciding.reason !== decision.reason || deciding.detail !== decision.detail)
     return { ok: false, error: 'explanation disagrees with the decision' };
   if (steps.slice(at + 1).some((s) => s.passed !== 'skipped'))

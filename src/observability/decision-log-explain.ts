@@ -57,7 +57,7 @@ function boundedFact(
   const list = kept.map((element) => text(element, field));
   // one name per cut list, however many of its elements were cut
   truncated.length = before;
-  if (kept.length < value.length || list.some((s, j) => s.length !== kept[j]!.length))
+  if (kept.length < value.length || list.some((s, j) => s.length !== kept[j]?.length))
     truncated.push(field);
   return list;
 }

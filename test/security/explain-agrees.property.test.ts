@@ -146,7 +146,7 @@ const input: fc.Arbitrary<PolicyInput> = fc
           : null,
         resource_shares: g.share ? [{ id: 'sh-1', ...g.share }] : [],
       },
-    } as PolicyInput;
+    };
   });
 
 let engine: PolicyEngine;
