@@ -27,13 +27,16 @@ function fill(parent, children) {
   parent.replaceChildren(...children);
 }
 
+/** A description list of [name, value, class] rows, each pair in its own <div> (kept together). */
 function pairs(dl, entries) {
-  const nodes = [];
-  for (const [name, value, className] of entries) {
-    nodes.push(el('dt', name));
-    nodes.push(el('dd', value, className));
-  }
-  fill(dl, nodes);
+  fill(
+    dl,
+    entries.map(([name, value, className]) => {
+      const pair = el('div');
+      pair.append(el('dt', name), el('dd', value, className));
+      return pair;
+    }),
+  );
 }
 
 // ---- state at a glance ----------------------------------------------------------------------
