@@ -47,9 +47,11 @@ WORKDIR /opt/orgwarden
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
-# Read at start from the package root (next to dist/): the Envoy gRPC protos, the OpenAPI document.
+# Read at start from the package root (next to dist/): the Envoy gRPC protos, the OpenAPI document,
+# the explorer page (ui/).
 COPY proto/ ./proto/
 COPY openapi/ ./openapi/
+COPY ui/ ./ui/
 COPY --from=policy /src/bundle.tar.gz ./policy/bundle.tar.gz
 COPY policies/routes.yaml ./policy/routes.yaml
 COPY deploy/container/orgwarden.yaml /etc/orgwarden/orgwarden.yaml

@@ -40,6 +40,8 @@ export default defineConfig(
             'scripts/lib/*.mjs',
             // The runnable examples import the package by its name, as an embedding service does.
             'examples/*.mjs',
+            // The explorer page's module, served to browsers as written (no build step).
+            'ui/*.js',
           ],
           // The files above, a few more than the default cap of 8.
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 16,
@@ -76,6 +78,11 @@ export default defineConfig(
     },
   },
   {
+    // The explorer page runs in a browser, not in Node.
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // Off in tests: with noUncheckedIndexedAccess every `rows[0]` is optional, and a wrong `!`
@@ -84,10 +91,10 @@ export default defineConfig(
     },
   },
   {
-    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs'],
+    files: ['bench/**/*.mjs', 'scripts/**/*.mjs', 'examples/**/*.mjs', 'ui/**/*.js'],
     rules: {
       // Off in the plain-JavaScript programs: they carry no type annotations, so every
-      // JSON.parse, child-process result and import() of the built dist/ (by a computed path, or
+      // JSON.parse, fetch answer (ui/), child-process result and import() of the built dist/ (by a computed path, or
       // by the package's own name in examples/) is `any`, and these rules would ask for a JSDoc cast on each use rather than find a fault.
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -49,6 +49,8 @@ import { policyAdminRoutes } from './http/routes/policy-admin.js';
 import { policyStatusRoutes } from './http/routes/policy-status.js';
 import { rolloutAdminRoutes } from './http/routes/rollout.js';
 import { tenancyAdminRoutes } from './http/routes/tenancy.js';
+import { UI_PAGE_PATH, uiRoutes } from './http/routes/ui.js';
+import { loadUiAssets } from './http/ui-assets.js';
 import { shutDownGracefully, type ShutdownResult } from './http/graceful-shutdown.js';
 import { createHttpServer, type HttpServer, type RequestGuard } from './http/server.js';
 import { loadAuthorizationService } from './grpc/protos.js';
@@ -63,6 +65,7 @@ import {
   DECISION_LOG_CLOSE_TIMEOUT_MS,
   openDecisionLog,
 } from './observability/open-decision-log.js';
+import { createRecentDecisions } from './observability/recent-decisions.js';
 import { countingRedisErrors } from './observability/redis-errors.js';
 import {
   createPolicyRollout,
@@ -301,6 +304,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       stdout: deps.stdout ?? process.stdout,
     });
     if (decisionLog) closers.push(() => decisionLog.close(DECISION_LOG_CLOSE_TIMEOUT_MS));
+    // The explorer page's ring of recent decisions (ui.recent_decisions); none when it is off.
+    const recentDecisions = config.ui.enabled
+      ? createRecentDecisions(config.ui.recent_decisions)
+      : null;
 
     const authorizer = createDocumentAuthorizer({
       tenancy: config.tenancy,
@@ -311,7 +318,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       tenancySwitch,
       onEvaluated: (input, decision) => rollout.shadow.observe(input, decision),
       onExplainError: (error) => logger.warn('policy explanation dropped', { error }),
-      observers: decisionLog ? [metrics.decisionObserver, decisionLog] : [metrics.decisionObserver],
+      observers: [
+        metrics.decisionObserver,
+        ...(decisionLog ? [decisionLog] : []),
+        ...(recentDecisions ? [recentDecisions] : []),
+      ],
       memo: {
         entries: config.policy.memo_entries,
         bytes: config.policy.memo_bytes,
@@ -328,6 +339,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         env: config.admin.token_env ?? null,
       });
     const openApiDocument = await loadOpenApiDocument();
+    const uiAssets = recentDecisions ? await loadUiAssets() : null;
     const directoryWarn = (msg: string, fields: Record<string, unknown>) =>
       logger.warn(msg, { component: 'directory', ...fields });
     // Every route, with its operation name and auth level; the guards are applied from this table.
@@ -402,6 +414,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       }),
       ...directorySeedRoutes({ directory, warn: directoryWarn, audit }),
       ...openApiRoutes(openApiDocument),
+      ...(recentDecisions && uiAssets
+        ? uiRoutes({
+            assets: uiAssets,
+            recent: recentDecisions,
+            tenancy: tenancySwitch,
+            policy,
+            rollout,
+            directory,
+            orgHeader: config.tenancy.org_header,
+          })
+        : []),
     ]);
     const adminGuard = createAdminGuard(adminCredentials);
     const dispatchDecision = createDecisionDispatcher(table.decision, { adminGuard, onError });
@@ -421,7 +444,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       management,
       guards,
       opaquePrefixes: opaquePrefixesOf(table.decision),
-      canonicalTargets: canonicalTargetsOf(table.decision),
+      // The explorer's page is `/ui/`, a path with a trailing slash that the target reading refuses
+      // otherwise: this exact target (no query) reads as itself, like a declared decision path.
+      canonicalTargets: new Set([
+        ...canonicalTargetsOf(table.decision),
+        ...(uiAssets ? [UI_PAGE_PATH] : []),
+      ]),
       // The decision dispatcher names the operation it answered; the table is searched otherwise.
       onAnswered: (a) =>
         requestMetrics.observe(

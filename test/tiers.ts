@@ -81,6 +81,8 @@ const NEEDS: Record<string, readonly string[]> = {
       'test/security/bundle-format.property.test.ts',
       'test/security/bundle-revision.property.test.ts',
     ],
+  // Debian's chromium package (apt-get install chromium), driven by playwright-core.
+  'Chromium (the decision explorer page in a real browser)': ['test/ui/explorer.browser.test.ts'],
   // The docs' copy-paste examples that are shell commands.
   'curl (docs/openapi.md runs as written)': ['test/openapi/openapi-docs.test.ts'],
   // A named pipe, made with mkfifo(1): Node has no API for it.

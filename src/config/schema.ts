@@ -11,6 +11,7 @@ import { directoryConfigSchema } from '../directory/config.js';
 import { grpcConfigSchema } from '../grpc/config.js';
 import { adminConfigSchema, serverConfigShape, serverRules } from '../http/config.js';
 import { decisionLogConfigSchema } from '../observability/config.js';
+import { uiConfigSchema } from '../observability/ui-config.js';
 import { policyConfigSchema } from '../policy-rollout/config.js';
 import { redisConfigSchema } from '../redis/config.js';
 import { authzenConfigSchema } from '../surfaces/authzen/config.js';
@@ -34,6 +35,7 @@ export function configSchema(ctx: ConfigContext) {
       audit: auditConfigSchema(ctx),
       events: eventsConfigSchema,
       authzen: authzenConfigSchema,
+      ui: uiConfigSchema,
       certify: certifyConfigSchema(ctx),
     })
     .superRefine(

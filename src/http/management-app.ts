@@ -54,7 +54,9 @@ export function createManagementApp(deps: ManagementDeps): express.Express {
     if (route.method === 'ANY') continue; // refused by declareRoutes; never a management route
     const handle: RequestHandler = async (req, res) => route.handle(req, res);
     const chain =
-      route.auth === 'admin' ? [guarded(deps.adminGuard(adminRole(route))), handle] : [handle];
+      route.auth === 'admin'
+        ? [guarded(deps.adminGuard(adminRole(route), { basic: route.basic === true })), handle]
+        : [handle];
     router[EXPRESS_METHOD[route.method]](route.path, ...chain);
   }
   for (const [path, methods] of methodsByPath(deps.routes)) {

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** The package root: two levels above this file's folder (src/http or dist/http). */
-const packageRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const packageRoot = () =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the document lives in the package (package.json "files" ships the folder). */
 const OPENAPI_DOCUMENT = path.join('openapi', 'orgwarden.yaml');

@@ -9,6 +9,7 @@
  * - `caller`: needs the caller token (`server.caller_token_env`) when one is configured.
  * - `admin`: also needs an admin credential (`Authorization: Bearer`): none → 401, a wrong one →
  *   403; and the route's `role` (admin-roles.ts): a credential whose role does not cover it → 403.
+ *   A `basic` admin route (the explorer page) also takes the token as an HTTP Basic password.
  *
  * Invariants (checked by `declareRoutes`, which throws naming the route, so the server does not
  * start with a table that breaks them):
@@ -42,6 +43,11 @@ interface RouteHead {
   auth: AuthLevel;
   /** `admin` routes only, and required there: the role a credential needs (admin-roles.ts). */
   role?: AdminRole;
+  /**
+   * Admin management routes a browser opens (the explorer page) only: the token may also come as
+   * the password of HTTP Basic, and a 401 challenges with Basic (admin-auth.ts).
+   */
+  basic?: true;
 }
 
 /** A route on the raw `node:http` hot path: no body parser, no router. */
@@ -135,6 +141,8 @@ function checkRoute(route: Route): void {
     );
   if (route.auth !== 'admin' && route.role !== undefined)
     throw new TypeError(`${name}: only admin routes declare a role (auth is "${route.auth}")`);
+  if (route.basic !== undefined && (route.auth !== 'admin' || route.surface !== 'management'))
+    throw new TypeError(`${name}: only admin management routes take HTTP Basic`);
   if (
     typeof route.operation !== 'string' ||
     !OPERATION_NAME.test(route.operation) ||

@@ -84,6 +84,35 @@ export interface Schemas {
     { token: string; headers?: never } | { headers: {} & { [key: string]: string }; token?: never }
   );
   MinDirectoryRevision: number;
+  RecentDecision: {
+    decision_id: string;
+    time: string;
+    kind: string;
+    principal: { id: string; kind: string } | null;
+    requested_org: { id: string; source: string };
+    effective_org: string | null;
+    action: string;
+    resource: { type?: string | null; id?: string | null; org?: string | null } | null;
+    allow: boolean;
+    reason: Schemas['Reason'];
+    detail: string | null;
+    status: number;
+    role?: string | null;
+    spoof: boolean;
+    spoof_source?: string | null;
+    policy_revision: string | null;
+    multi_tenant: boolean;
+    latency_ms: number;
+    error?: string;
+    truncated?: string[];
+    explain?: {
+      check: string;
+      passed: true | false | 'skipped';
+      reason?: string;
+      detail?: string | null;
+      facts: {};
+    }[];
+  };
   Decision: {
     decision_id: string;
     allow: boolean;

@@ -111,8 +111,8 @@ describe('the Dockerfile', () => {
         .flatMap((c) => c.args.slice(0, -1)),
     );
     for (const source of sources) expect(existsSync(source), source).toBe(true);
-    // the package-root folders read at run time: the Envoy protos and the API document
-    expect(sources).toEqual(expect.arrayContaining(['proto/', 'openapi/']));
+    // the package-root folders read at run time: the Envoy protos, the API document, the explorer
+    expect(sources).toEqual(expect.arrayContaining(['proto/', 'openapi/', 'ui/']));
   });
 
   it('starts orgwarden serve with the default config, which names only files the image holds', () => {

@@ -52,6 +52,11 @@ const TABLE = [
   'GET /v1/admin/directory/seed directory_seed_status admin auditor',
   'POST /v1/admin/directory/seed directory_seed_confirm admin operator',
   'GET /v1/openapi.json openapi caller',
+  'GET /ui/ ui_page admin auditor',
+  'GET /ui/explorer.js ui_script admin auditor',
+  'GET /ui/explorer.css ui_style admin auditor',
+  'GET /ui/api/decisions ui_decisions admin auditor',
+  'GET /ui/api/overview ui_overview admin auditor',
 ];
 
 let walk: WalkApp;
@@ -131,7 +136,10 @@ describe('each auth level is enforced', () => {
         none.status,
         (none.json as { error: { code: string } }).error.code,
       ]).toEqual([`${method} ${path}`, 401, 'unauthorized']);
-      expect(none.headers['www-authenticate']).toBe('Bearer');
+      // The explorer, which a browser opens, challenges with Basic; every other admin route Bearer.
+      expect(none.headers['www-authenticate']).toBe(
+        path.startsWith('/ui/') ? 'Basic realm="orgwarden", charset="UTF-8"' : 'Bearer',
+      );
       const wrong = await send(WRONG_ADMIN);
       expect([
         `${method} ${path}`,

@@ -200,7 +200,10 @@ describe('with the caller token', () => {
         headers: { ...request.headers, [CALLER_HEADER]: CALLER_TOKEN },
         ...(request.body ? { body: request.body } : {}),
       });
-      expect([`${method} ${path}`, answer.status]).toEqual([`${method} ${path}`, 404]);
+      // `/ui/` is the one path served with its trailing slash, as that exact target only: a
+      // variant (`/Ui/`) is an empty last segment like any other, refused before routing (400).
+      const expected = path.endsWith('/') ? 400 : 404;
+      expect([`${method} ${path}`, answer.status]).toEqual([`${method} ${path}`, expected]);
     }
     expect(walk.app.tenancy.isMultiTenant()).toBe(true);
   });

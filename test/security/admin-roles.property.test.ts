@@ -4,7 +4,8 @@
  * the credentials' and that credential's role covers the route's role — by the table of
  * docs/security.md, written out here independently of `roleCovers`. An admitted request carries
  * the credential's name as its actor; a refused one is 401 (no token) or 403 and never reaches the
- * handler.
+ * handler. A browser route (`basic`) admits the same token sent as an HTTP Basic password, by the
+ * same rule; other routes never read Basic.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fc from 'fast-check';
@@ -94,6 +95,37 @@ describe('admin guard: admitted iff the token is a credential whose role covers 
             if (holder !== undefined)
               expect(answer.body).toContain(`this route needs the role ${needed}`);
           }
+        },
+      ),
+      fuzzParams(300),
+    );
+  });
+
+  it('a browser route (basic) admits the same token as a Basic password, with the same roles', () => {
+    fc.assert(
+      fc.property(
+        credentials.filter((c) => c.length > 0),
+        role,
+        fc.nat(),
+        fc
+          .string({ maxLength: 12 })
+          // eslint-disable-next-line no-control-regex -- RFC 7617 forbids them in a user id
+          .filter((u) => !u.includes(':') && !/[\u0000-\u001f\u007f]/.test(u)),
+        (creds, needed, pick, user) => {
+          const holder = creds[pick % creds.length]!;
+          const basic = `Basic ${Buffer.from(`${user}:${holder.token}`).toString('base64')}`;
+          const onBrowserRoute = request(basic);
+          const admitted = !createAdminGuard(creds)(needed, { basic: true })(
+            onBrowserRoute.req,
+            onBrowserRoute.res,
+          );
+          expect(admitted).toBe(MAY_USE[holder.role].includes(needed));
+          if (admitted) expect(adminActor(onBrowserRoute.req).name).toBe(holder.name);
+          else expect(onBrowserRoute.answer.status).toBe(403);
+          // Any other admin route takes Bearer only: Basic is no credential there (401).
+          const elsewhere = request(basic);
+          expect(createAdminGuard(creds)(needed)(elsewhere.req, elsewhere.res)).toBe(true);
+          expect(elsewhere.answer.status).toBe(401);
         },
       ),
       fuzzParams(300),

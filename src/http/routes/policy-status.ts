@@ -7,10 +7,46 @@ import type { PolicyRollout } from '../../policy-rollout/index.js';
 import { ApiError } from '../errors.js';
 import type { ManagementRoute } from '../route-table.js';
 
-export function policyStatusRoutes(
+type RolloutView = Pick<PolicyRollout, 'lastReload' | 'shadow'>;
+
+/** The `GET /v1/policy` answer, or null while no policy is active (the explorer shows it too). */
+export function policyStatusOf(
   policy: ActivePolicy,
-  rollout?: Pick<PolicyRollout, 'lastReload' | 'shadow'>,
-): ManagementRoute[] {
+  rollout?: RolloutView,
+): Record<string, unknown> | null {
+  const engine = policy.current();
+  if (!engine) return null;
+  const status: Record<string, unknown> = {
+    revision: engine.revision,
+    entrypoints: engine.entrypoints,
+    loaded_at: engine.loadedAt.toISOString(),
+  };
+  if (rollout) {
+    const last = rollout.lastReload();
+    status.last_reload = last && {
+      ok: last.ok,
+      at: last.at,
+      trigger: last.trigger,
+      step: last.step,
+      error: last.error,
+      revision: last.revision,
+      changed: last.changed,
+    };
+    const shadow = rollout.shadow.status();
+    status.shadow = shadow && {
+      revision: shadow.revision,
+      loaded_at: shadow.loaded_at,
+      evaluated: shadow.evaluated,
+      agreed: shadow.agreed,
+      disagreed: shadow.disagreed,
+      errors: shadow.errors,
+      dropped: shadow.dropped,
+    };
+  }
+  return status;
+}
+
+export function policyStatusRoutes(policy: ActivePolicy, rollout?: RolloutView): ManagementRoute[] {
   return [
     {
       surface: 'management',
@@ -19,35 +55,8 @@ export function policyStatusRoutes(
       operation: 'policy_status',
       auth: 'caller',
       handle(_req, res) {
-        const engine = policy.current();
-        if (!engine) throw new ApiError('unavailable', 'no policy is active');
-        const status: Record<string, unknown> = {
-          revision: engine.revision,
-          entrypoints: engine.entrypoints,
-          loaded_at: engine.loadedAt.toISOString(),
-        };
-        if (rollout) {
-          const last = rollout.lastReload();
-          status.last_reload = last && {
-            ok: last.ok,
-            at: last.at,
-            trigger: last.trigger,
-            step: last.step,
-            error: last.error,
-            revision: last.revision,
-            changed: last.changed,
-          };
-          const shadow = rollout.shadow.status();
-          status.shadow = shadow && {
-            revision: shadow.revision,
-            loaded_at: shadow.loaded_at,
-            evaluated: shadow.evaluated,
-            agreed: shadow.agreed,
-            disagreed: shadow.disagreed,
-            errors: shadow.errors,
-            dropped: shadow.dropped,
-          };
-        }
+        const status = policyStatusOf(policy, rollout);
+        if (!status) throw new ApiError('unavailable', 'no policy is active');
         res.json(status);
       },
     },
