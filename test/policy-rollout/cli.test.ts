@@ -53,8 +53,10 @@ beforeAll(async () => {
     ],
     { stdio: 'pipe' },
   );
-  // The package's data folders the command reads from its package root (the folder above OUT).
-  cpSync('openapi', path.join(path.dirname(OUT), 'openapi'), { recursive: true });
+  // The package's data folders the command reads from its package root (the folder above OUT):
+  // the API document, the explorer page, the Envoy protos.
+  for (const folder of ['openapi', 'ui', 'proto'])
+    cpSync(folder, path.join(path.dirname(OUT), folder), { recursive: true });
   opaEnv = { ORGWARDEN_OPA: await findOpa() };
   runner = createCommandRunner({ main: MAIN, env: { ...opaEnv, [TEST_SECRET_ENV]: TEST_SECRET } });
   tmp = scratch();

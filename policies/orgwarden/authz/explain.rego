@@ -157,18 +157,16 @@ check_passes("resource_shares") if {
 check_passes("action_specifics") if {
 	default_org_mutable
 	new_role_valid
-	not transfer_refused
+	transfer_ready
 	target_valid
 	not owner_role_touched
 }
 
-# The two ownership-transfer branches of the chain's step 10, as one predicate.
-transfer_refused if {
-	ownership_transfer
-	not session_fresh
-}
+# The chain's step 10 for an ownership transfer (a fresh session, a member as the new owner);
+# nothing to weigh for any other action.
+transfer_ready if not ownership_transfer
 
-transfer_refused if {
-	ownership_transfer
-	not ownership_target_member
+transfer_ready if {
+	session_fresh
+	ownership_target_member
 }

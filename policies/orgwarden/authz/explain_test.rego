@@ -123,3 +123,23 @@ test_explain_a_malformed_input_still_explains if {
 	[s] := false_steps(steps)
 	s.check == "authenticate"
 }
+
+# An ownership transfer: the action specifics weigh the session's age and the target's membership.
+test_explain_an_ownership_transfer_passes_the_action_specifics if {
+	steps := explain({"name": "transfer", "input": transfer_to("editor")})
+	false_steps(steps) == []
+	step(steps, "action_specifics").passed == true
+}
+
+test_explain_a_stale_ownership_transfer_is_the_action_specifics_check if {
+	stale := merge(transfer_to("editor"), {"principal": {"auth_time": now - 3600}})
+	s := step(explain({"name": "stale transfer", "input": stale}), "action_specifics")
+	s.passed == false
+	s.reason == "fresh_session_required"
+}
+
+test_explain_a_transfer_to_a_non_member_is_the_action_specifics_check if {
+	s := step(explain({"name": "transfer to a stranger", "input": transfer_to(null)}), "action_specifics")
+	s.passed == false
+	s.reason == "owner_transfer_requires_member"
+}
