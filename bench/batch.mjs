@@ -6,7 +6,7 @@
 // one decision per request on POST /v1/authorize (the same 50 principals, round robin).
 //
 //   npm run build && node bench/batch.mjs [--duration 10] [--connections 4] [--workers N]
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ const HELP = `Usage: node bench/batch.mjs [options]          (needs wrk; run "np
   --items N            items per batch (default 1000, the contract's maximum)
   --principals N       distinct principals of the repeated batch (default 50)
   --workers N          write server.workers: N into the config (only when N > 1; not pinned then)
+  --cpu-prof DIR       run orgwarden under node --cpu-prof, profile written to DIR on exit
   --help               this text
 
 Prints decisions/s for each batch and the ratio to one decision per request, same run.`;
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     items: { type: 'string', default: '1000' },
     principals: { type: 'string', default: '50' },
     workers: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -91,7 +93,13 @@ const repeated = Array.from({ length: items }, (_, i) => item(i % principals, 'n
 const distinct = Array.from({ length: items }, (_, i) => item(i, `n-${i}`));
 const pin = corePinning(os.availableParallelism(), workers);
 
+const nodeArgs = [];
+if (values['cpu-prof']) {
+  mkdirSync(values['cpu-prof'], { recursive: true });
+  nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']));
+}
 const [command, args] = pinned(pin?.server, 'node', [
+  ...nodeArgs,
   path.join(root, 'dist', 'cli', 'main.js'),
   'serve',
   '--config',

@@ -61,7 +61,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     throw new TypeError('sampleAllowsOneIn must be a positive integer');
   const { sink, counters } = deps;
   const random = deps.random ?? Math.random;
-  const lineOf = decisionLogLiner();
+  const liner = decisionLogLiner();
 
   /** Records accepted this turn, serialized by the next drain. */
   let kept: DecisionRecord[] = [];
@@ -104,8 +104,9 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     const records = kept;
     kept = [];
     for (const record of records) {
-      const line = `${lineOf(record)}\n`;
-      const bytes = Buffer.byteLength(line);
+      const text = liner.line(record);
+      const bytes = liner.bytesOf(text) + 1;
+      const line = `${text}\n`;
       if (waitingBytes + writingBytes + bytes > bufferBytes) {
         counters.dropped('buffer_full', 1);
         continue;

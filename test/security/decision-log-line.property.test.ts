@@ -170,12 +170,15 @@ describe('decision log line', () => {
     );
   });
 
-  it('a log liner (which remembers the text of the last second) writes the same lines, in any order of times', () => {
+  it('a log liner (which remembers the text of the last second) writes the same lines, in any order of times, and counts their UTF-8 bytes exactly', () => {
     fc.assert(
       fc.property(fc.array(anyRecord, { minLength: 1, maxLength: 20 }), (records) => {
-        const lineOf = decisionLogLiner();
-        for (const record of records)
-          expect(lineOf(record)).toBe(JSON.stringify(decisionLogEntry(record)));
+        const liner = decisionLogLiner();
+        for (const record of records) {
+          const line = liner.line(record);
+          expect(line).toBe(JSON.stringify(decisionLogEntry(record)));
+          expect(liner.bytesOf(line)).toBe(Buffer.byteLength(line));
+        }
       }),
       fuzzParams(200),
     );
