@@ -22,11 +22,16 @@ const ESCAPE = 0;
 const PLAIN_ASCII = 1;
 const PLAIN = 2;
 
+/** Any character but printable ASCII other than the quote and the backslash. */
+const NOT_PLAIN_ASCII = /[^\u0020\u0021\u0023-\u005b\u005d-\u007e]/;
+
 /**
  * PLAIN_ASCII or PLAIN when JSON.stringify would escape nothing (no control, quote or backslash)
- * and boundedText would mend nothing (no surrogate); ESCAPE otherwise.
+ * and boundedText would mend nothing (no surrogate); ESCAPE otherwise. Most text is printable
+ * ASCII: one regular-expression test proves it (faster than a loop in JavaScript).
  */
 function scan(value: string): number {
+  if (!NOT_PLAIN_ASCII.test(value)) return PLAIN_ASCII;
   let found = PLAIN_ASCII;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
