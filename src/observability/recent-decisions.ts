@@ -5,12 +5,15 @@
  * and the same bounds on free text, so the page shows nothing the log would not hold.
  *
  * Invariants:
- * - Bounded: at most `capacity` records are held; the oldest is overwritten, whatever the load.
- * - `onDecision` is O(1) and never throws: it is on the decision's path.
+ * - Bounded: at most `capacity` decisions are held; the oldest is overwritten, whatever the load.
+ * - `onDecision` is O(1) and never throws: it is on the decision's path. Each decision is copied
+ *   into a slot allocated once (decision-slot.ts), not kept as its record, so a busy sidecar does
+ *   not move a new object graph per decision into the old generation.
  * - A record never holds a token (contract/decision.ts), so neither does the ring.
  */
-import type { DecisionObserver, DecisionRecord } from '../contract/decision.js';
+import type { DecisionObserver } from '../contract/decision.js';
 import { decisionLogEntry, type DecisionLogEntry } from './decision-log-entry.js';
+import { DecisionSlot, fill, recordOf } from './decision-slot.js';
 
 /** What the page filters by; an absent field does not filter. */
 export interface DecisionFilter {
@@ -36,20 +39,27 @@ export interface RecentDecisions extends DecisionObserver {
 export function createRecentDecisions(capacity: number): RecentDecisions {
   if (!Number.isInteger(capacity) || capacity < 1)
     throw new TypeError(`recent decisions: capacity must be a positive integer, got ${capacity}`);
-  const ring: (DecisionRecord | undefined)[] = new Array<DecisionRecord | undefined>(capacity);
+  // Slots are made as the ring first fills, then reused: a large capacity costs nothing unused.
+  const ring: DecisionSlot[] = [];
   let seen = 0;
   return {
     capacity,
     onDecision(record) {
-      ring[seen % capacity] = record;
+      const at = seen % capacity;
+      let slot = ring[at];
+      if (slot === undefined) {
+        slot = new DecisionSlot();
+        ring.push(slot);
+      }
+      fill(slot, record);
       seen += 1;
     },
     list(filter, limit) {
       const out: DecisionLogEntry[] = [];
       const held = Math.min(seen, capacity);
       for (let i = 1; i <= held && out.length < limit; i++) {
-        const record = ring[(seen - i) % capacity];
-        if (record !== undefined && matches(record, filter)) out.push(decisionLogEntry(record));
+        const slot = ring[(seen - i) % capacity];
+        if (slot !== undefined && matches(slot, filter)) out.push(decisionLogEntry(recordOf(slot)));
       }
       return out;
     },
@@ -57,18 +67,17 @@ export function createRecentDecisions(capacity: number): RecentDecisions {
   };
 }
 
-function matches(record: DecisionRecord, filter: DecisionFilter): boolean {
-  const { decision } = record;
-  if (filter.principal !== undefined && !(decision.principal?.id ?? '').includes(filter.principal))
+function matches(slot: DecisionSlot, filter: DecisionFilter): boolean {
+  if (filter.principal !== undefined && !(slot.principalId ?? '').includes(filter.principal))
     return false;
   if (
     filter.org !== undefined &&
-    !record.requested_org.id.includes(filter.org) &&
-    !(decision.effective_org ?? '').includes(filter.org)
+    !slot.orgId.includes(filter.org) &&
+    !(slot.effectiveOrg ?? '').includes(filter.org)
   )
     return false;
-  if (filter.action !== undefined && !record.action.includes(filter.action)) return false;
-  if (filter.reason !== undefined && decision.reason !== filter.reason) return false;
-  if (filter.spoof !== undefined && decision.spoof !== filter.spoof) return false;
+  if (filter.action !== undefined && !slot.action.includes(filter.action)) return false;
+  if (filter.reason !== undefined && slot.reason !== filter.reason) return false;
+  if (filter.spoof !== undefined && slot.spoof !== filter.spoof) return false;
   return true;
 }

@@ -1,0 +1,179 @@
+/**
+ * One decision as the explorer's ring holds it: the record's values copied into a slot that is
+ * allocated once and reused, instead of the record itself.
+ *
+ * Why: the ring keeps each decision for `ui.recent_decisions` decisions. Held as its record (a
+ * dozen small objects: the decision, its principal, the org, the resource, the request, a Date),
+ * a busy sidecar's decisions outlive two young-generation collections and are copied into V8's
+ * old generation; every collection then pays for copying them, which is what its pauses were
+ * made of (docs/benchmarks.md). A slot holds the record's strings and numbers, and the objects a
+ * decision shares with others (the principal of a cached token, the explanation), so only the
+ * strings a request brought are kept, not a new object graph per decision.
+ *
+ * Invariant: `decisionLogEntry(recordOf(slot))` equals `decisionLogEntry(record)` after
+ * `fill(slot, record)` — the ring shows exactly what it was told (a seeded property holds it).
+ */
+import type { DecisionKind } from '../contract/decision-kinds.js';
+import type { DecisionRecord, RecordedRequest } from '../contract/decision.js';
+import type { Explanation } from '../contract/explain.js';
+import type { NamedOrgSource, OrgSource, SpoofSource } from '../contract/org-sources.js';
+import type { AuthErrorCode, Principal, PrincipalKind } from '../contract/principal.js';
+import type { Reason } from '../contract/reasons.js';
+
+/** The context of a request that named none: shared, so an empty context keeps no object alive. */
+const NO_CONTEXT: Record<string, string> = Object.freeze({});
+
+export class DecisionSlot {
+  kind: DecisionKind = 'request';
+  decisionId = '';
+  allow = false;
+  reason: Reason = 'allowed';
+  detail: string | null = null;
+  status = 0;
+  effectiveOrg: string | null = null;
+  /** The decision's principal id; null: no principal. */
+  principalId: string | null = null;
+  principalKind: PrincipalKind = 'session';
+  role: string | null = null;
+  spoof = false;
+  policyRevision: string | null = null;
+  multiTenant = false;
+  orgId = '';
+  orgSource: OrgSource = 'default';
+  action = '';
+  hasResource = false;
+  resourceType: string | null = null;
+  resourceId: string | null = null;
+  resourceOrg: string | null = null;
+  spoofSource: SpoofSource | null = null;
+  /** `record.time` in milliseconds since the epoch. */
+  timeMs = 0;
+  latencyS = 0;
+  hasDirectoryRevision = false;
+  directoryRevision: number | null = null;
+  hasRequest = false;
+  requestKind: DecisionKind = 'request';
+  /** The resolved principal: shared with the verified-token cache for a cached token. */
+  requestPrincipal: Principal | null = null;
+  authnFailure: AuthErrorCode | null = null;
+  /** The named org's id; null: the request named none. */
+  namedOrgId: string | null = null;
+  namedOrgSource: NamedOrgSource = 'field';
+  requestAction = '';
+  requestHasResource = false;
+  requestResourceType: string | null = null;
+  requestResourceId: string | null = null;
+  requestResourceOrg: string | null = null;
+  context: Record<string, string> = NO_CONTEXT;
+  explain: Explanation | undefined = undefined;
+  error: string | undefined = undefined;
+}
+
+/** Copies `record` into `slot`, overwriting whatever it held. */
+export function fill(slot: DecisionSlot, record: DecisionRecord): void {
+  const { decision, resource, request } = record;
+  slot.kind = record.kind;
+  slot.decisionId = decision.decision_id;
+  slot.allow = decision.allow;
+  slot.reason = decision.reason;
+  slot.detail = decision.detail;
+  slot.status = decision.status;
+  slot.effectiveOrg = decision.effective_org;
+  slot.principalId = decision.principal ? decision.principal.id : null;
+  slot.principalKind = decision.principal ? decision.principal.kind : 'session';
+  slot.role = decision.role;
+  slot.spoof = decision.spoof;
+  slot.policyRevision = decision.policy_revision;
+  slot.multiTenant = decision.multi_tenant;
+  slot.orgId = record.requested_org.id;
+  slot.orgSource = record.requested_org.source;
+  slot.action = record.action;
+  slot.hasResource = resource !== null;
+  slot.resourceType = resource ? resource.type : null;
+  slot.resourceId = resource ? resource.id : null;
+  slot.resourceOrg = resource ? resource.org : null;
+  slot.spoofSource = record.spoof_source;
+  slot.timeMs = record.time.getTime();
+  slot.latencyS = record.latency_s;
+  slot.hasDirectoryRevision = record.directory_revision !== undefined;
+  slot.directoryRevision = record.directory_revision ?? null;
+  fillRequest(slot, request);
+  slot.explain = record.explain;
+  slot.error = record.error;
+}
+
+function fillRequest(slot: DecisionSlot, request: RecordedRequest | undefined): void {
+  slot.hasRequest = request !== undefined;
+  if (request === undefined) {
+    slot.requestPrincipal = null;
+    slot.context = NO_CONTEXT;
+    return;
+  }
+  const { named_org: named, resource } = request;
+  slot.requestKind = request.kind;
+  slot.requestPrincipal = request.principal;
+  slot.authnFailure = request.authn_failure;
+  slot.namedOrgId = named ? named.id : null;
+  slot.namedOrgSource = named ? named.source : 'field';
+  slot.requestAction = request.action;
+  slot.requestHasResource = resource !== null;
+  slot.requestResourceType = resource ? resource.type : null;
+  slot.requestResourceId = resource ? resource.id : null;
+  slot.requestResourceOrg = resource ? resource.org : null;
+  slot.context = hasKeys(request.context) ? request.context : NO_CONTEXT;
+}
+
+/** The record `slot` was filled from, rebuilt (only when the explorer lists it). */
+export function recordOf(slot: DecisionSlot): DecisionRecord {
+  const record: DecisionRecord = {
+    kind: slot.kind,
+    decision: {
+      decision_id: slot.decisionId,
+      allow: slot.allow,
+      reason: slot.reason,
+      detail: slot.detail,
+      status: slot.status,
+      effective_org: slot.effectiveOrg,
+      principal:
+        slot.principalId === null ? null : { id: slot.principalId, kind: slot.principalKind },
+      role: slot.role,
+      spoof: slot.spoof,
+      policy_revision: slot.policyRevision,
+      multi_tenant: slot.multiTenant,
+    },
+    requested_org: { id: slot.orgId, source: slot.orgSource },
+    action: slot.action,
+    resource: slot.hasResource
+      ? { type: slot.resourceType, id: slot.resourceId, org: slot.resourceOrg }
+      : null,
+    spoof_source: slot.spoofSource,
+    time: new Date(slot.timeMs),
+    latency_s: slot.latencyS,
+  };
+  if (slot.hasDirectoryRevision) record.directory_revision = slot.directoryRevision;
+  if (slot.hasRequest)
+    record.request = {
+      kind: slot.requestKind,
+      principal: slot.requestPrincipal,
+      authn_failure: slot.authnFailure,
+      named_org:
+        slot.namedOrgId === null ? null : { id: slot.namedOrgId, source: slot.namedOrgSource },
+      action: slot.requestAction,
+      resource: slot.requestHasResource
+        ? {
+            type: slot.requestResourceType,
+            id: slot.requestResourceId,
+            org: slot.requestResourceOrg,
+          }
+        : null,
+      context: slot.context,
+    };
+  if (slot.explain !== undefined) record.explain = slot.explain;
+  if (slot.error !== undefined) record.error = slot.error;
+  return record;
+}
+
+function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
