@@ -14,7 +14,8 @@ import type { RecordedRequest } from '../contract/decision.js';
 export const MAX_LOGGED_ITEMS = 16;
 export const REDACTED = '[redacted]';
 /** Context keys whose values are never logged: a caller may pass a credential where it should not. */
-export const SECRET_KEY = /token|secret|password|passwd|credential|authorization|cookie|api[_-]?key/i;
+export const SECRET_KEY =
+  /token|secret|password|passwd|credential|authorization|cookie|api[_-]?key/i;
 
 export interface LoggedRequest {
   kind: string;

@@ -17,7 +17,7 @@ const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, fr
 const REASONS = Object.keys(REASON_STATUS) as Reason[];
 
 /** A recorded request: hostile text everywhere, lists and contexts past the logged bound, secret-looking and prototype keys. */
-export const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
+const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
   kind: fc.constantFrom(...DECISION_KINDS),
   principal: nullable(
     fc.record({
