@@ -10,7 +10,7 @@
 // asked with the policy input orgwarden's engine receives for the bench request, precomputed (its
 // best case: no JWT, no directory read); both must answer the same decision first.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import {
   BENCH_AUTH,
   BENCH_SECRET,
   corePinning,
+  cpuProfileArgs,
   positiveOption,
   median,
   pinned,
@@ -93,11 +94,7 @@ const body = JSON.stringify(document);
 const pin = corePinning(os.availableParallelism(), workers);
 
 const servers = [];
-const nodeArgs = [];
-if (values['cpu-prof']) {
-  mkdirSync(values['cpu-prof'], { recursive: true });
-  nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']));
-}
+const nodeArgs = cpuProfileArgs(values['cpu-prof']);
 try {
   const orgwarden = await start(
     'node',

@@ -6,7 +6,7 @@
 // one decision per request on POST /v1/authorize (the same 50 principals, round robin).
 //
 //   npm run build && node bench/batch.mjs [--duration 10] [--connections 4] [--workers N]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import {
   BENCH_AUTH,
   BENCH_SECRET,
   corePinning,
+  cpuProfileArgs,
   positiveOption,
   pinned,
   requireBuild,
@@ -93,11 +94,7 @@ const repeated = Array.from({ length: items }, (_, i) => item(i % principals, 'n
 const distinct = Array.from({ length: items }, (_, i) => item(i, `n-${i}`));
 const pin = corePinning(os.availableParallelism(), workers);
 
-const nodeArgs = [];
-if (values['cpu-prof']) {
-  mkdirSync(values['cpu-prof'], { recursive: true });
-  nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']));
-}
+const nodeArgs = cpuProfileArgs(values['cpu-prof']);
 const [command, args] = pinned(pin?.server, 'node', [
   ...nodeArgs,
   path.join(root, 'dist', 'cli', 'main.js'),

@@ -2,7 +2,7 @@
 // processes to cores, starting servers, driving wrk and reading its figures, signing bench tokens.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 
@@ -64,6 +64,13 @@ export function corePinning(cores, workers) {
   }
   console.log('bench: servers pinned to core 0 (taskset -c 0), wrk to core 1 (taskset -c 1)');
   return { server: ['taskset', '-c', '0'], load: ['taskset', '-c', '1'] };
+}
+
+/** Node's arguments for `--cpu-prof DIR` (the folder made first); none without a folder. */
+export function cpuProfileArgs(dir) {
+  if (!dir) return [];
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', '--cpu-prof-dir', path.resolve(dir)];
 }
 
 /** `[command, ...args]` behind the pinning prefix, when there is one. */
