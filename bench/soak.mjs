@@ -28,14 +28,15 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     connections: { type: 'string', default: '16' },
     'sample-s': { type: 'string', default: '10' },
+    rate: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 if (values.help) {
-  console.log(`Usage: node bench/soak.mjs [--minutes 10] [--workers N|auto] [--connections 16] [--sample-s 10]
+  console.log(`Usage: node bench/soak.mjs [--minutes 10] [--workers N|auto] [--connections 16] [--sample-s 10] [--rate R]
 
-Measures the maximum throughput of POST /v1/authorize for 10 s, then holds half of it for
---minutes, sampling each worker's RSS and the event-loop delay p99 every --sample-s seconds.
+Measures the maximum throughput of POST /v1/authorize for 10 s, then holds half of it (or
+--rate R requests/s, the rate a deployment expects, when given) for --minutes, sampling each worker's RSS and the event-loop delay p99 every --sample-s seconds.
 Prints a table and PASS/FAIL against: RSS per worker <= ${RSS_LIMIT_MB} MB, growth <= ${GROWTH_LIMIT * 100} %
 from minute 2 to the end. Needs wrk (apt-get install wrk), Linux /proc and a built dist/.`);
   process.exit(0);
@@ -43,8 +44,9 @@ from minute 2 to the end. Needs wrk (apt-get install wrk), Linux /proc and a bui
 const minutes = Number(values.minutes);
 const sampleS = Number(values['sample-s']);
 const connections = Number(values.connections);
-if (!(minutes > 0) || !(sampleS > 0) || !(connections > 0)) {
-  console.error('soak: --minutes, --sample-s and --connections must be positive numbers');
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+if (!(minutes > 0) || !(sampleS > 0) || !(connections > 0) || (rate !== undefined && !(rate > 0))) {
+  console.error('soak: --minutes, --sample-s, --connections and --rate must be positive numbers');
   process.exit(2);
 }
 if (
@@ -196,12 +198,16 @@ try {
     execFileSync('wrk', wrkArgs(ow.port, 10, luaScript('full', 0)), { encoding: 'utf8' }),
   );
   if (full.non2xx > 0) throw new Error(`${full.non2xx} non-2xx answers at full load`);
-  const half = full.rps / 2;
+  const half = rate ?? full.rps / 2;
+  if (half > full.rps)
+    console.log(
+      `soak: --rate ${half} is above the measured maximum ${full.rps.toFixed(0)} req/s: wrk sends what the sidecar can take`,
+    );
   // each connection waits this long before each request: connections / rate, less nothing (the
-  // answer's own time only lowers the rate a little below half)
+  // answer's own time only lowers the rate a little below the one asked)
   const delayMs = (connections / half) * 1000;
   console.log(
-    `soak: maximum ${full.rps.toFixed(0)} req/s (p99 ${full.p99}); holding ~${half.toFixed(0)} req/s for ${minutes} min (delay ${delayMs.toFixed(2)} ms per request per connection)`,
+    `soak: maximum ${full.rps.toFixed(0)} req/s (p99 ${full.p99}); holding ~${half.toFixed(0)} req/s${rate === undefined ? ' (half)' : ' (--rate)'} for ${minutes} min (delay ${delayMs.toFixed(2)} ms per request per connection)`,
   );
 
   const seconds = Math.round(minutes * 60);
