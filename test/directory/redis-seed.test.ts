@@ -131,13 +131,20 @@ describe('redis seed: a lost marker', () => {
     const marker = await admin.get(`${prefix}seeded`);
     await admin.del(`${prefix}seeded`);
 
-    await waitUntil(async () => (await admin.get(`${prefix}seeded`)) !== null, 3000);
+    // The replica puts the marker back, then counts the file for its warning, then serves the
+    // marker again: wait for all three (the test fails if they do not happen within 3 s), or one
+    // can be asserted before it happened.
+    const warned = () =>
+      log.lines.some((l) => l.level === 'warn' && l.message.includes('seed skipped'));
+    await waitUntil(
+      async () =>
+        warned() && stateOf(a) === 'ready' && (await admin.get(`${prefix}seeded`)) !== null,
+      3000,
+    );
     expect(await admin.get(`${prefix}seeded`)).toBe(marker); // the replica remembered it
     expect(await recordsUnder(prefix)).toEqual(before);
     expect(stateOf(a)).toBe('ready');
-    expect(log.lines.some((l) => l.level === 'warn' && l.message.includes('seed skipped'))).toBe(
-      true,
-    );
+    expect(warned()).toBe(true);
   });
 });
 
