@@ -8,7 +8,8 @@
  *    `orgs` set only when the org is created). A failure here fails the write, and nothing changed.
  * 3. One atomic script on the org's slot (WRITE_ORG) compares-and-sets the record, writes or
  *    removes the tombstone and raises the revision, all or nothing. If another replica wrote the
- *    org since step 1, nothing is written and the write starts over, so no update is lost.
+ *    org since step 1, nothing is written and the write starts over after a jittered pause
+ *    (redis/conflict-retry.ts), so no update is lost.
  * 4. In the same pipeline, on the same connection, `WAIT <write_replicas> <write_timeout_ms>`: the
  *    slot's master answers once that many replicas have everything this connection wrote.
  * 5. Index upkeep that can only follow the record (pruning removed members) is best-effort: the
@@ -29,6 +30,7 @@
  */
 import { Command, type Cluster, type Pipeline } from 'ioredis';
 import type { Logger } from '../contract/logger.js';
+import { CONFLICT_ATTEMPTS, pauseAfterConflict } from '../redis/conflict-retry.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
 import { readOrg, type OrgReader } from './redis-read.js';
@@ -83,7 +85,6 @@ else
   redis.call('DEL', KEYS[2])
 end
 return {1, revision, 1}`;
-const MAX_ATTEMPTS = 5;
 
 interface Committed {
   revision: number;
@@ -98,7 +99,8 @@ export async function writeToRedis(
   change: DirectoryWrite,
 ): Promise<{ revision: number }> {
   const { org } = change;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+    if (attempt > 1) await pauseAfterConflict(attempt - 1);
     ctx.ensureReady();
     const stored = await readOrg(ctx, org);
     const next = change.apply(stored.record);
@@ -134,7 +136,7 @@ export async function writeToRedis(
     return { revision };
   }
   throw new DirectoryUnavailableError(
-    `directory unavailable: org ${JSON.stringify(org)} kept changing during the write`,
+    `directory unavailable: org ${JSON.stringify(org)} kept changing during the write (${CONFLICT_ATTEMPTS} attempts); nothing changed, a retry is safe`,
   );
 }
 

@@ -31,6 +31,7 @@ import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type Logger } from '../contract/logger.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
+import { CONFLICT_ATTEMPTS, pauseAfterConflict } from '../redis/conflict-retry.js';
 import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
 import { randomUUID } from 'node:crypto';
 import { createFlipEmitter, statusOf, type TenancyControl } from './tenancy-control.js';
@@ -95,9 +96,6 @@ local v = redis.call('HGET', KEYS[1], 'version') or '0'
 if v ~= ARGV[1] then return -1 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return redis.call('HINCRBY', KEYS[1], 'version', 1)`;
-
-/** How often a change computed from a state another replica changed meanwhile is recomputed. */
-const WRITE_ATTEMPTS = 5;
 
 interface Read {
   state: TenancyState;
@@ -358,7 +356,7 @@ export async function createRedisTenancySwitch(
   ): Promise<TenancyState> {
     let current = state;
     let expected = version;
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
+    for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt += 1) {
       if (closed) throw new TenancyStoreUnavailableError('tenancy switch is closed');
       const next: TenancyState = { ...change(current), changed_by: actor };
       const changeId = randomUUID();
@@ -382,7 +380,9 @@ export async function createRedisTenancySwitch(
         return state;
       }
       if (written === -1) {
-        // another replica changed it since this one read it: recompute from the stored state
+        // another replica changed it since this one read it: after a jittered pause, recompute
+        // from the stored state
+        await pauseAfterConflict(attempt + 1);
         const read = await readForChange();
         current = read.state;
         expected = read.version;
@@ -394,7 +394,7 @@ export async function createRedisTenancySwitch(
       return state;
     }
     throw new TenancyStoreUnavailableError(
-      `the tenancy state kept changing under this change (${WRITE_ATTEMPTS} attempts); nothing changed`,
+      `the tenancy state kept changing under this change (${CONFLICT_ATTEMPTS} attempts); nothing changed`,
     );
   }
 

@@ -290,6 +290,21 @@ describe('redis store: writes', () => {
     expect(await a.revision('globex')).toBe(17);
     for (const i of users) expect(await admin.smembers(`${prefix}user:b${i}`)).toEqual(['globex']);
   });
+
+  it('loses no update when three replicas each write the same org twelve times at once', async () => {
+    // 36 writers race on one record: each attempt that loses the compare-and-set starts over
+    // after a jittered pause, so the writers spread out instead of colliding again in lock step.
+    const replicas = await Promise.all([open(), open(), open()]);
+    const users = Array.from({ length: 12 }, (_, i) => i);
+    await Promise.all(
+      replicas.flatMap((r, n) => users.map((i) => r.putMember('globex', `r${n}-${i}`, 'viewer'))),
+    );
+    const members = (await stored('globex'))!.members.map((m) => m.user).sort();
+    expect(members).toEqual(
+      ['alice', 'erin', ...replicas.flatMap((_, n) => users.map((i) => `r${n}-${i}`))].sort(),
+    );
+    expect(await replicas[0].revision('globex')).toBe(1 + replicas.length * users.length);
+  });
 });
 
 describe('redis store: replicas and the cache', () => {

@@ -121,6 +121,25 @@ describe('redis kill switch: state', () => {
     ]);
   });
 
+  it('loses no change when three replicas each change the state eight times at once', async () => {
+    // 24 compare-and-set writers on one key: each that loses reads again, after a jittered pause.
+    const p = prefix();
+    const replicas = await Promise.all([open(p, true), open(p, true), open(p, true)]);
+    const orgs = replicas.flatMap((_, n) => Array.from({ length: 8 }, (_, i) => `org-${n}-${i}`));
+    await Promise.all(
+      orgs.map((org, k) =>
+        replicas[k % replicas.length]!.control.update(
+          (s) => ({ ...s, rollout: { ...s.rollout, orgs: [...s.rollout.orgs, org] } }),
+          'test',
+        ),
+      ),
+    );
+    const stored = await admin.hgetall(tenancyKeys(p).state);
+    expect(stored.version).toBe(String(orgs.length));
+    for (const r of replicas) await r.control.update((s) => s, 'test'); // reads the stored state
+    expect([...replicas[0].control.state().rollout.orgs].sort()).toEqual([...orgs].sort());
+  });
+
   it('polling catches a change nobody announced (a missed broadcast), within one poll', async () => {
     const p = prefix();
     const { control, heard } = await open(p, true);
