@@ -223,6 +223,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       },
     );
     closers.push(() => directory.close());
+    if (directory.invalidationsLive)
+      metrics.observeDirectoryInvalidations(directory.invalidationsLive);
 
     // Every load, the first one included, goes through the same checked steps (policy-rollout/).
     // Reloads must keep every action the route manifest (loaded once, below) maps to.

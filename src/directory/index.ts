@@ -75,8 +75,14 @@ export async function createDirectoryStore(
       { ...options, ...token },
       { ...deps, log: deps.log ?? directoryStderrLogger },
     );
-    // The read-through decorates reads only; the seed state and its confirmation are the store's.
-    return store.seeding ? { ...wrapped, seeding: store.seeding } : wrapped;
+    // The read-through decorates reads only; the seed state and its confirmation, and the state of
+    // the cache's invalidations, are the store's.
+    const { seeding, invalidationsLive } = store;
+    return {
+      ...wrapped,
+      ...(seeding ? { seeding } : {}),
+      ...(invalidationsLive ? { invalidationsLive } : {}),
+    };
   } catch (err) {
     await store.close();
     throw err;

@@ -510,6 +510,7 @@ export async function createRedisStore(
       );
     },
     onChange: (listener) => listeners.add(listener),
+    invalidationsLive: () => invalidations.isLive(),
     seeding: { status: () => status, confirm },
     async close() {
       if (closed) return;

@@ -132,6 +132,11 @@ export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
   revision(org: string): Promise<number>;
   /** True when the backing store answers right now (used by /readyz). */
   ping(): Promise<boolean>;
+  /**
+   * Redis store only: whether its invalidation subscription is live now, so the in-process cache
+   * is in use; while it is not, every lookup reads Redis (`orgwarden_directory_invalidations_live`).
+   */
+  readonly invalidationsLive?: () => boolean;
   /** Subscribe to "org X changed" (invalidations); returns an unsubscribe function. */
   onChange(listener: (org: string) => void): () => void;
   close(): Promise<void>;

@@ -68,6 +68,11 @@ export interface Metrics {
   readonly decisionLog: DecisionLogCounters;
   /** Count one Redis error (a failed connection attempt, a dropped connection) of a component. */
   redisError(component: RedisComponent): void;
+  /**
+   * A Redis directory's cache state: registers `orgwarden_directory_invalidations_live`, read at
+   * each scrape (a file directory has no cache, so the gauge is not there at all).
+   */
+  observeDirectoryInvalidations(isLive: () => boolean): void;
   /** Count one policy load or reload that failed (the active policy kept serving). */
   policyLoadFailed(): void;
   /** Count one flip of the multi-tenant switch served by this replica, by what caused it. */
@@ -330,6 +335,16 @@ export function createMetrics(
     decisionMemoLookup: (outcome) => (outcome === 'hit' ? memoHits : memoMisses).inc(),
     observeState(sources) {
       state = sources;
+    },
+    observeDirectoryInvalidations(isLive) {
+      new Gauge({
+        name: 'orgwarden_directory_invalidations_live',
+        help: "1 while the Redis directory's invalidation subscription is live and the in-process cache answers lookups; 0 while the cache is bypassed (every lookup reads Redis).",
+        registers,
+        collect() {
+          this.set(isLive() ? 1 : 0);
+        },
+      });
     },
     observeVocabulary({ actions, routes }) {
       if (actions) denials.setActions(actions);

@@ -4,9 +4,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { deletePrefix, freePort, uniquePrefix } from '../directory/helpers.js';
+import {
+  deletePrefix,
+  freePort,
+  startScratchRedis,
+  uniquePrefix,
+  type ScratchRedis,
+} from '../directory/helpers.js';
 import { postJson, session, startTestApp } from '../support/app.js';
 import { scrape, valueOf, waitFor } from './helpers.js';
+
+/** `orgwarden_directory_invalidations_live`: 1 or 0, or null when the replica has no such gauge. */
+async function invalidationsLive(url: string): Promise<number | null> {
+  const { samples } = await scrape(url);
+  return samples.some((s) => s.name === 'orgwarden_directory_invalidations_live')
+    ? valueOf(samples, 'orgwarden_directory_invalidations_live')
+    : null;
+}
 
 describe('directory cache lookups with a Redis directory', () => {
   const prefix = uniquePrefix();
@@ -39,13 +53,10 @@ describe('directory cache lookups with a Redis directory', () => {
     };
     expect(await lookups()).toEqual({ memory_hit: 0, memory_miss: 0, redis_hit: 0, redis_miss: 0 });
     // The memory layer is used only once the replica's invalidation subscription is live (before
-    // that every lookup reads Redis, uncounted in memory): ask about an org nobody has until a
-    // lookup counts in memory, then count from there.
-    await waitFor('the memory layer in use', async () => {
-      await postJson(`${url}/v1/authorize`, { token: alice, org: 'warm-up', action: 'org.read' });
-      const now = await lookups();
-      return now.memory_hit + now.memory_miss > 0 ? true : undefined;
-    });
+    // that every lookup reads Redis, uncounted in memory), which the replica reports.
+    await waitFor('the invalidations live', async () =>
+      (await invalidationsLive(url)) === 1 ? true : undefined,
+    );
     const before = await lookups();
     const since = async () => {
       const now = await lookups();
@@ -121,6 +132,45 @@ describe('Redis errors', () => {
           reason: 'directory_unavailable',
         }),
       ).toBe(2);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('orgwarden_directory_invalidations_live', () => {
+  it('is 1 once the subscription is live, 0 while Redis stops answering, 1 again after', async () => {
+    const server: ScratchRedis = await startScratchRedis();
+    const { app, url } = await startTestApp({
+      multiTenant: true,
+      redis: {
+        url: server.url,
+        key_prefix: uniquePrefix(),
+        subscriber_ping_ms: 200,
+        command_timeout_ms: 50,
+      },
+    });
+    try {
+      await waitFor('live', async () => ((await invalidationsLive(url)) === 1 ? true : undefined));
+      server.pause(); // SIGSTOP: the connections stay open, nothing answers
+      await waitFor('bypassed', async () =>
+        (await invalidationsLive(url)) === 0 ? true : undefined,
+      );
+      server.resume();
+      await waitFor('live again', async () =>
+        (await invalidationsLive(url)) === 1 ? true : undefined,
+      );
+    } finally {
+      server.resume();
+      await app.stop();
+      await server.kill();
+    }
+  });
+
+  it('is not there with a file directory (no cache to bypass)', async () => {
+    const { app, url } = await startTestApp({ multiTenant: true });
+    try {
+      expect(await invalidationsLive(url)).toBeNull();
     } finally {
       await app.stop();
     }

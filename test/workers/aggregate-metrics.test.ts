@@ -14,12 +14,15 @@ function worker(options: {
   multiTenant: boolean;
   revision: string;
   loadedAt: number;
+  invalidationsLive?: boolean;
 }) {
   const metrics = createMetrics(new Registry());
   metrics.observeState({
     isMultiTenant: () => options.multiTenant,
     activePolicy: () => ({ revision: options.revision, loadedAt: new Date(options.loadedAt) }),
   });
+  const live = options.invalidationsLive;
+  if (live !== undefined) metrics.observeDirectoryInvalidations(() => live);
   for (let i = 0; i < options.decisions; i++) metrics.decisionObserver.onDecision(record());
   return metrics.registry.getMetricsAsJSON();
 }
@@ -48,6 +51,22 @@ describe('aggregateMetrics', () => {
     expect(body).toContain('orgwarden_policy_info{revision="r2"} 1');
     expect(body).toMatch(/orgwarden_build_info\{[^}]*policy_revision="r1"[^}]*\} 1\n/);
     expect(body).toMatch(/orgwarden_build_info\{[^}]*policy_revision="r2"[^}]*\} 1\n/);
+  });
+
+  it('reports the directory cache bypassed while any worker bypasses it', async () => {
+    const at = (live: boolean) =>
+      worker({
+        decisions: 0,
+        multiTenant: true,
+        revision: 'r',
+        loadedAt: 0,
+        invalidationsLive: live,
+      });
+    const both = await aggregateMetrics([await at(true), await at(true)], []);
+    expect(metricSum(both.body, 'orgwarden_directory_invalidations_live')).toBe(1);
+    const one = await aggregateMetrics([await at(true), await at(false)], []);
+    expect(metricSum(one.body, 'orgwarden_directory_invalidations_live')).toBe(0);
+    expect(aggregatorOf('orgwarden_directory_invalidations_live', undefined)).toBe('min');
   });
 
   it("adds the primary's own metrics", async () => {

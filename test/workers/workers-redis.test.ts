@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../directory/helpers.js';
+import { uniquePrefix, waitUntil } from '../directory/helpers.js';
 import { ADMIN, call, clusterConfig, metricSum, startCluster, type Cluster } from './cluster.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -69,6 +69,15 @@ describe('server.workers: 2 with Redis', () => {
     }
     const metrics = (await call(cluster.port, 'GET', '/metrics')).body;
     expect(metricSum(metrics, 'orgwarden_multi_tenant')).toBe(1);
+    // every worker's directory cache comes into use (the aggregate is the lowest of the workers')
+    await waitUntil(
+      async () => {
+        const body = (await call(cluster.port, 'GET', '/metrics')).body;
+        return metricSum(body, 'orgwarden_directory_invalidations_live') === 1;
+      },
+      5000,
+      50,
+    );
   });
 
   it('a directory write through one worker is served by every worker within the replica bound', async () => {
