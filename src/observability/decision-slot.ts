@@ -23,6 +23,27 @@ import type { Reason } from '../contract/reasons.js';
 /** The context of a request that named none: shared, so an empty context keeps no object alive. */
 const NO_CONTEXT: Record<string, string> = Object.freeze({});
 
+type Resource = DecisionRecord['resource'];
+
+/** A resource's fields (or its absence), copied into an object the slot allocates once. */
+class ResourceCopy {
+  present = false;
+  type: string | null = null;
+  id: string | null = null;
+  org: string | null = null;
+
+  copy(resource: Resource): void {
+    this.present = resource !== null;
+    this.type = resource ? resource.type : null;
+    this.id = resource ? resource.id : null;
+    this.org = resource ? resource.org : null;
+  }
+
+  rebuilt(): Resource {
+    return this.present ? { type: this.type, id: this.id, org: this.org } : null;
+  }
+}
+
 export class DecisionSlot {
   kind: DecisionKind = 'request';
   decisionId = '';
@@ -41,10 +62,7 @@ export class DecisionSlot {
   orgId = '';
   orgSource: OrgSource = 'default';
   action = '';
-  hasResource = false;
-  resourceType: string | null = null;
-  resourceId: string | null = null;
-  resourceOrg: string | null = null;
+  readonly resource = new ResourceCopy();
   spoofSource: SpoofSource | null = null;
   /** `record.time` in milliseconds since the epoch. */
   timeMs = 0;
@@ -60,10 +78,7 @@ export class DecisionSlot {
   namedOrgId: string | null = null;
   namedOrgSource: NamedOrgSource = 'field';
   requestAction = '';
-  requestHasResource = false;
-  requestResourceType: string | null = null;
-  requestResourceId: string | null = null;
-  requestResourceOrg: string | null = null;
+  readonly requestResource = new ResourceCopy();
   context: Record<string, string> = NO_CONTEXT;
   explain: Explanation | undefined = undefined;
   error: string | undefined = undefined;
@@ -71,7 +86,7 @@ export class DecisionSlot {
 
 /** Copies `record` into `slot`, overwriting whatever it held. */
 export function fill(slot: DecisionSlot, record: DecisionRecord): void {
-  const { decision, resource, request } = record;
+  const { decision, request } = record;
   slot.kind = record.kind;
   slot.decisionId = decision.decision_id;
   slot.allow = decision.allow;
@@ -88,10 +103,7 @@ export function fill(slot: DecisionSlot, record: DecisionRecord): void {
   slot.orgId = record.requested_org.id;
   slot.orgSource = record.requested_org.source;
   slot.action = record.action;
-  slot.hasResource = resource !== null;
-  slot.resourceType = resource ? resource.type : null;
-  slot.resourceId = resource ? resource.id : null;
-  slot.resourceOrg = resource ? resource.org : null;
+  slot.resource.copy(record.resource);
   slot.spoofSource = record.spoof_source;
   slot.timeMs = record.time.getTime();
   slot.latencyS = record.latency_s;
@@ -109,17 +121,14 @@ function fillRequest(slot: DecisionSlot, request: RecordedRequest | undefined): 
     slot.context = NO_CONTEXT;
     return;
   }
-  const { named_org: named, resource } = request;
+  const { named_org: named } = request;
   slot.requestKind = request.kind;
   slot.requestPrincipal = request.principal;
   slot.authnFailure = request.authn_failure;
   slot.namedOrgId = named ? named.id : null;
   slot.namedOrgSource = named ? named.source : 'field';
   slot.requestAction = request.action;
-  slot.requestHasResource = resource !== null;
-  slot.requestResourceType = resource ? resource.type : null;
-  slot.requestResourceId = resource ? resource.id : null;
-  slot.requestResourceOrg = resource ? resource.org : null;
+  slot.requestResource.copy(request.resource);
   slot.context = hasKeys(request.context) ? request.context : NO_CONTEXT;
 }
 
@@ -143,9 +152,7 @@ export function recordOf(slot: DecisionSlot): DecisionRecord {
     },
     requested_org: { id: slot.orgId, source: slot.orgSource },
     action: slot.action,
-    resource: slot.hasResource
-      ? { type: slot.resourceType, id: slot.resourceId, org: slot.resourceOrg }
-      : null,
+    resource: slot.resource.rebuilt(),
     spoof_source: slot.spoofSource,
     time: new Date(slot.timeMs),
     latency_s: slot.latencyS,
@@ -159,13 +166,7 @@ export function recordOf(slot: DecisionSlot): DecisionRecord {
       named_org:
         slot.namedOrgId === null ? null : { id: slot.namedOrgId, source: slot.namedOrgSource },
       action: slot.requestAction,
-      resource: slot.requestHasResource
-        ? {
-            type: slot.requestResourceType,
-            id: slot.requestResourceId,
-            org: slot.requestResourceOrg,
-          }
-        : null,
+      resource: slot.requestResource.rebuilt(),
       context: slot.context,
     };
   if (slot.explain !== undefined) record.explain = slot.explain;

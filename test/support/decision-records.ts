@@ -16,6 +16,15 @@ import { anyExplanation } from './explanations.js';
 const nullable = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null, freq: 3 });
 const REASONS = Object.keys(REASON_STATUS) as Reason[];
 
+/** A resource or none; any field may be null (as the contract allows). */
+const anyResource: fc.Arbitrary<DecisionRecord['resource']> = nullable(
+  fc.record({
+    type: nullable(logFieldText),
+    id: nullable(logFieldText),
+    org: nullable(logFieldText),
+  }),
+);
+
 /** A recorded request: hostile text everywhere, lists and contexts past the logged bound, secret-looking and prototype keys. */
 const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
   kind: fc.constantFrom(...DECISION_KINDS),
@@ -33,13 +42,7 @@ const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
     fc.record({ id: logFieldText, source: fc.constantFrom(...NAMED_ORG_SOURCES) }),
   ),
   action: logFieldText,
-  resource: nullable(
-    fc.record({
-      type: nullable(logFieldText),
-      id: nullable(logFieldText),
-      org: nullable(logFieldText),
-    }),
-  ),
+  resource: anyResource,
   context: fc
     .array(
       fc.tuple(
@@ -78,13 +81,7 @@ export const anyRecord: fc.Arbitrary<DecisionRecord> = fc
       source: fc.constantFrom(...NAMED_ORG_SOURCES, 'token' as const, 'default' as const),
     }),
     action: logFieldText,
-    resource: nullable(
-      fc.record({
-        type: nullable(logFieldText),
-        id: nullable(logFieldText),
-        org: nullable(logFieldText),
-      }),
-    ),
+    resource: anyResource,
     spoof_source: nullable(fc.constantFrom(...SPOOF_SOURCES)),
     time: fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true }),
     latency_s: fc.oneof(fc.double(), fc.double({ min: 0, max: 10, noNaN: true })),
