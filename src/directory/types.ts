@@ -134,7 +134,7 @@ export interface DirectoryStore extends DirectoryReader, DirectoryWriter {
   ping(): Promise<boolean>;
   /**
    * Redis store only: whether its invalidation subscription is live now, so the in-process cache
-   * is in use; while it is not, every lookup reads Redis (`orgwarden_directory_invalidations_live`).
+   * is in use; while it is not, every lookup reads Redis (`orgwarden_directory_cache_bypassed`).
    */
   readonly invalidationsLive?: () => boolean;
   /** Subscribe to "org X changed" (invalidations); returns an unsubscribe function. */

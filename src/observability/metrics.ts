@@ -69,8 +69,8 @@ export interface Metrics {
   /** Count one Redis error (a failed connection attempt, a dropped connection) of a component. */
   redisError(component: RedisComponent): void;
   /**
-   * A Redis directory's cache state: registers `orgwarden_directory_invalidations_live`, read at
-   * each scrape (a file directory has no cache, so the gauge is not there at all).
+   * A Redis directory's cache state, read at each scrape for `orgwarden_directory_cache_bypassed`
+   * (until told, and with a file directory, which has no cache, the gauge stays 0).
    */
   observeDirectoryInvalidations(isLive: () => boolean): void;
   /** Count one policy load or reload that failed (the active policy kept serving). */
@@ -189,6 +189,15 @@ export function createMetrics(
     collect() {
       const active = state?.activePolicy();
       this.set(active ? active.loadedAt.getTime() / 1000 : 0);
+    },
+  });
+  let invalidationsLive: (() => boolean) | null = null;
+  new Gauge({
+    name: 'orgwarden_directory_cache_bypassed',
+    help: "1 while a Redis directory's invalidation subscription is not live, so its in-process cache is bypassed and every lookup reads Redis; 0 while the cache answers lookups, and always with a file directory (no cache).",
+    registers,
+    collect() {
+      this.set(invalidationsLive && !invalidationsLive() ? 1 : 0);
     },
   });
   new Gauge({
@@ -337,14 +346,7 @@ export function createMetrics(
       state = sources;
     },
     observeDirectoryInvalidations(isLive) {
-      new Gauge({
-        name: 'orgwarden_directory_invalidations_live',
-        help: "1 while the Redis directory's invalidation subscription is live and the in-process cache answers lookups; 0 while the cache is bypassed (every lookup reads Redis).",
-        registers,
-        collect() {
-          this.set(isLive() ? 1 : 0);
-        },
-      });
+      invalidationsLive = isLive;
     },
     observeVocabulary({ actions, routes }) {
       if (actions) denials.setActions(actions);

@@ -14,12 +14,10 @@ import {
 import { postJson, session, startTestApp } from '../support/app.js';
 import { scrape, valueOf, waitFor } from './helpers.js';
 
-/** `orgwarden_directory_invalidations_live`: 1 or 0, or null when the replica has no such gauge. */
-async function invalidationsLive(url: string): Promise<number | null> {
+/** `orgwarden_directory_cache_bypassed`: 1 (bypassed) or 0. */
+async function cacheBypassed(url: string): Promise<number> {
   const { samples } = await scrape(url);
-  return samples.some((s) => s.name === 'orgwarden_directory_invalidations_live')
-    ? valueOf(samples, 'orgwarden_directory_invalidations_live')
-    : null;
+  return valueOf(samples, 'orgwarden_directory_cache_bypassed');
 }
 
 describe('directory cache lookups with a Redis directory', () => {
@@ -55,7 +53,7 @@ describe('directory cache lookups with a Redis directory', () => {
     // The memory layer is used only once the replica's invalidation subscription is live (before
     // that every lookup reads Redis, uncounted in memory), which the replica reports.
     await waitFor('the invalidations live', async () =>
-      (await invalidationsLive(url)) === 1 ? true : undefined,
+      (await cacheBypassed(url)) === 0 ? true : undefined,
     );
     const before = await lookups();
     const since = async () => {
@@ -138,8 +136,8 @@ describe('Redis errors', () => {
   });
 });
 
-describe('orgwarden_directory_invalidations_live', () => {
-  it('is 1 once the subscription is live, 0 while Redis stops answering, 1 again after', async () => {
+describe('orgwarden_directory_cache_bypassed', () => {
+  it('is 0 once the subscription is live, 1 while Redis stops answering, 0 again after', async () => {
     const server: ScratchRedis = await startScratchRedis();
     const { app, url } = await startTestApp({
       multiTenant: true,
@@ -151,14 +149,12 @@ describe('orgwarden_directory_invalidations_live', () => {
       },
     });
     try {
-      await waitFor('live', async () => ((await invalidationsLive(url)) === 1 ? true : undefined));
+      await waitFor('in use', async () => ((await cacheBypassed(url)) === 0 ? true : undefined));
       server.pause(); // SIGSTOP: the connections stay open, nothing answers
-      await waitFor('bypassed', async () =>
-        (await invalidationsLive(url)) === 0 ? true : undefined,
-      );
+      await waitFor('bypassed', async () => ((await cacheBypassed(url)) === 1 ? true : undefined));
       server.resume();
-      await waitFor('live again', async () =>
-        (await invalidationsLive(url)) === 1 ? true : undefined,
+      await waitFor('in use again', async () =>
+        (await cacheBypassed(url)) === 0 ? true : undefined,
       );
     } finally {
       server.resume();
@@ -167,10 +163,10 @@ describe('orgwarden_directory_invalidations_live', () => {
     }
   });
 
-  it('is not there with a file directory (no cache to bypass)', async () => {
+  it('is 0 with a file directory (no cache to bypass)', async () => {
     const { app, url } = await startTestApp({ multiTenant: true });
     try {
-      expect(await invalidationsLive(url)).toBeNull();
+      expect(await cacheBypassed(url)).toBe(0);
     } finally {
       await app.stop();
     }

@@ -63,10 +63,10 @@ describe('aggregateMetrics', () => {
         invalidationsLive: live,
       });
     const both = await aggregateMetrics([await at(true), await at(true)], []);
-    expect(metricSum(both.body, 'orgwarden_directory_invalidations_live')).toBe(1);
+    expect(metricSum(both.body, 'orgwarden_directory_cache_bypassed')).toBe(0);
     const one = await aggregateMetrics([await at(true), await at(false)], []);
-    expect(metricSum(one.body, 'orgwarden_directory_invalidations_live')).toBe(0);
-    expect(aggregatorOf('orgwarden_directory_invalidations_live', undefined)).toBe('min');
+    expect(metricSum(one.body, 'orgwarden_directory_cache_bypassed')).toBe(1);
+    expect(aggregatorOf('orgwarden_directory_cache_bypassed', undefined)).toBe('max');
   });
 
   it("adds the primary's own metrics", async () => {

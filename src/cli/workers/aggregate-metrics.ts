@@ -11,7 +11,7 @@
  *                                               series means the workers disagree
  *   orgwarden_build_info                   max  as orgwarden_policy_info (the same revision label)
  *   orgwarden_policy_last_load_success_... min  the oldest active load: a worker left behind shows
- *   orgwarden_directory_invalidations_live min  0 while any worker bypasses its directory cache
+ *   orgwarden_directory_cache_bypassed     max  1 while any worker bypasses its directory cache
  *   nodejs_eventloop_lag_*_seconds         max  the slowest worker (prom-client averages them)
  *
  * The process metrics of prom-client (memory, CPU, handles) are summed: the sidecar's total.
@@ -26,7 +26,7 @@ const STATE_GAUGES: Readonly<Record<string, Aggregator>> = {
   orgwarden_policy_info: 'max',
   orgwarden_build_info: 'max',
   orgwarden_policy_last_load_success_timestamp_seconds: 'min',
-  orgwarden_directory_invalidations_live: 'min',
+  orgwarden_directory_cache_bypassed: 'max',
   orgwarden_nodejs_eventloop_lag_seconds: 'max',
   orgwarden_nodejs_eventloop_lag_mean_seconds: 'max',
   orgwarden_nodejs_eventloop_lag_p50_seconds: 'max',
