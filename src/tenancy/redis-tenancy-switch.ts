@@ -381,7 +381,8 @@ export async function createRedisTenancySwitch(
       }
       if (written === -1) {
         // another replica changed it since this one read it: after a jittered pause, recompute
-        // from the stored state
+        // from the stored state (unless this was the last attempt)
+        if (attempt + 1 >= CONFLICT_ATTEMPTS) break;
         await pauseAfterConflict(attempt + 1);
         const read = await readForChange();
         current = read.state;
