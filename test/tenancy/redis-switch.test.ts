@@ -106,7 +106,8 @@ describe('redis kill switch: state', () => {
   it('set writes Redis (version, changed_at), answers only after this replica serves it, and another replica follows', async () => {
     const p = prefix();
     const a = await open(p, true);
-    const b = await open(p, true);
+    // b polls too rarely to matter here: it can only follow through the broadcast
+    const b = await open(p, true, { pollIntervalMs: 60_000 });
     await a.control.set(false, 'test');
     expect(a.control.isMultiTenant()).toBe(false); // already, when set resolves
     const stored = await admin.hgetall(tenancyKeys(p).state);
