@@ -30,7 +30,7 @@
  */
 import { Command, type Cluster, type Pipeline } from 'ioredis';
 import type { Logger } from '../contract/logger.js';
-import { CONFLICT_ATTEMPTS, pauseAfterConflict } from '../redis/conflict-retry.js';
+import { CONFLICT, CONFLICT_ATTEMPTS, retryOnConflict } from '../redis/conflict-retry.js';
 import type { DirectoryWrite } from './mutations.js';
 import { sameRecord } from './records.js';
 import { readOrg, type OrgReader } from './redis-read.js';
@@ -99,8 +99,7 @@ export async function writeToRedis(
   change: DirectoryWrite,
 ): Promise<{ revision: number }> {
   const { org } = change;
-  for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
-    if (attempt > 1) await pauseAfterConflict(attempt - 1);
+  const written = await retryOnConflict(async () => {
     ctx.ensureReady();
     const stored = await readOrg(ctx, org);
     const next = change.apply(stored.record);
@@ -124,7 +123,7 @@ export async function writeToRedis(
     await addToIndexes(ctx, org, added, created);
     const wanted = same ? (stored.raw ?? '') : next ? JSON.stringify(next) : '';
     const committed = await commit(ctx, org, stored.raw ?? '', wanted, floor);
-    if (committed === null) continue;
+    if (committed === null) return CONFLICT;
     const { revision } = committed;
     ctx.floors.raise(org, revision);
     if (committed.changed)
@@ -134,7 +133,8 @@ export async function writeToRedis(
     );
     requireDurable(ctx, org, committed.acked);
     return { revision };
-  }
+  });
+  if (written !== CONFLICT) return written;
   throw new DirectoryUnavailableError(
     `directory unavailable: org ${JSON.stringify(org)} kept changing during the write (${CONFLICT_ATTEMPTS} attempts); nothing changed, a retry is safe`,
   );

@@ -27,7 +27,21 @@ export function conflictPauseMs(retry: number, random: () => number = Math.rando
   return random() * pauseBoundMs(retry);
 }
 
-/** Waits out the pause before retry number `retry`. */
-export function pauseAfterConflict(retry: number): Promise<void> {
-  return sleep(conflictPauseMs(retry)).then(() => undefined);
+/** What an attempt answers when another replica's write beat it (nothing was written). */
+export const CONFLICT = Symbol('conflict');
+
+/**
+ * Runs `attempt` (told its number, 0 first) until it answers other than CONFLICT, waiting out the
+ * pause before each retry; CONFLICT when the last attempt lost too. An attempt reads what it
+ * writes over itself, after the pause, so it never computes from state read before it.
+ */
+export async function retryOnConflict<T>(
+  attempt: (n: number) => Promise<T | typeof CONFLICT>,
+): Promise<T | typeof CONFLICT> {
+  for (let n = 0; n < CONFLICT_ATTEMPTS; n++) {
+    if (n > 0) await sleep(conflictPauseMs(n));
+    const answer = await attempt(n);
+    if (answer !== CONFLICT) return answer;
+  }
+  return CONFLICT;
 }

@@ -31,7 +31,7 @@ import { OrgwardenError } from '../contract/errors.js';
 import { stderrLogger, type Logger } from '../contract/logger.js';
 import { createRedisClient, type RedisClientFactory } from '../redis/client.js';
 import { createRedisConnections } from '../redis/connections.js';
-import { CONFLICT_ATTEMPTS, pauseAfterConflict } from '../redis/conflict-retry.js';
+import { CONFLICT, CONFLICT_ATTEMPTS, retryOnConflict } from '../redis/conflict-retry.js';
 import { createLiveSubscription, subscriberHealth } from '../redis/subscription.js';
 import { randomUUID } from 'node:crypto';
 import { createFlipEmitter, statusOf, type TenancyControl } from './tenancy-control.js';
@@ -354,10 +354,12 @@ export async function createRedisTenancySwitch(
     change: (current: TenancyState) => TenancyState,
     actor: string,
   ): Promise<TenancyState> {
-    let current = state;
-    let expected = version;
-    for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt += 1) {
+    const updated = await retryOnConflict(async (attempt) => {
       if (closed) throw new TenancyStoreUnavailableError('tenancy switch is closed');
+      // The first attempt computes from the state this replica serves; a retry (another replica
+      // changed it since) from the stored state, read again after the pause.
+      const { state: current, version: expected } =
+        attempt === 0 ? { state, version } : await readForChange();
       const next: TenancyState = { ...change(current), changed_by: actor };
       const changeId = randomUUID();
       let written: unknown;
@@ -379,21 +381,13 @@ export async function createRedisTenancySwitch(
         await settleUnanswered(next, changeId, err);
         return state;
       }
-      if (written === -1) {
-        // another replica changed it since this one read it: after a jittered pause, recompute
-        // from the stored state (unless this was the last attempt)
-        if (attempt + 1 >= CONFLICT_ATTEMPTS) break;
-        await pauseAfterConflict(attempt + 1);
-        const read = await readForChange();
-        current = read.state;
-        expected = read.version;
-        continue;
-      }
+      if (written === -1) return CONFLICT;
       const newVersion = typeof written === 'number' ? written : parseVersion(String(written));
       apply(next, newVersion, 'admin');
       broadcast(next, newVersion);
       return state;
-    }
+    });
+    if (updated !== CONFLICT) return updated;
     throw new TenancyStoreUnavailableError(
       `the tenancy state kept changing under this change (${CONFLICT_ATTEMPTS} attempts); nothing changed`,
     );

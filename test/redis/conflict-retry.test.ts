@@ -2,10 +2,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CONFLICT,
   CONFLICT_ATTEMPTS,
   MAX_CONFLICT_PAUSE_MS,
   conflictPauseMs,
   pauseBoundMs,
+  retryOnConflict,
 } from '../../src/redis/conflict-retry.js';
 import { fuzzParams } from '../support/fuzz.js';
 
@@ -37,5 +39,23 @@ describe('conflict retry pauses', () => {
     for (let retry = 1; retry < CONFLICT_ATTEMPTS; retry++) total += pauseBoundMs(retry);
     expect(MAX_CONFLICT_PAUSE_MS).toBe(total);
     expect(MAX_CONFLICT_PAUSE_MS).toBeLessThan(1000);
+  });
+
+  it('retries an attempt that lost until one answers, and gives up after the last attempt', async () => {
+    const seen: number[] = [];
+    const third = await retryOnConflict((n) => {
+      seen.push(n);
+      return Promise.resolve(n < 2 ? CONFLICT : 'written');
+    });
+    expect(third).toBe('written');
+    expect(seen).toEqual([0, 1, 2]);
+
+    let attempts = 0;
+    const lost = await retryOnConflict(() => {
+      attempts += 1;
+      return Promise.resolve(CONFLICT);
+    });
+    expect(lost).toBe(CONFLICT);
+    expect(attempts).toBe(CONFLICT_ATTEMPTS);
   });
 });
