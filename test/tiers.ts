@@ -36,6 +36,7 @@ const NEEDS: Record<string, readonly string[]> = {
     'test/redis/subscriber-stall.test.ts',
     'test/security/id-entry-points.property.test.ts',
     'test/security/redis-seed.property.test.ts',
+    'test/security/redis-write-race.property.test.ts',
     'test/surfaces/surfaces-redis.test.ts',
     'test/tenancy/redis-switch.test.ts',
     'test/tenancy/rollout-e2e.test.ts',
