@@ -76,12 +76,10 @@ export function createSliceReader(directory: DirectoryReader) {
           : await Promise.all([fetch(org, minRevision), fetch(resourceOrg, minRevision)]);
       owner = ownerRead?.record ?? null;
     } catch (err) {
-      return {
-        slice: UNAVAILABLE_SLICE,
-        revision: null,
-        ...(err instanceof DirectoryRevisionNotReachedError ? { notReached: true as const } : {}),
-        error: err instanceof Error ? err.message : 'directory read failed',
-      };
+      const failed: SliceRead = { slice: UNAVAILABLE_SLICE, revision: null };
+      if (err instanceof DirectoryRevisionNotReachedError) failed.notReached = true;
+      failed.error = err instanceof Error ? err.message : 'directory read failed';
+      return failed;
     }
     const record = read.record;
     const shares =

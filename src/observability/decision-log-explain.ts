@@ -33,14 +33,14 @@ export function boundedExplanation(
       facts[key] = boundedFact(value, `${at}.facts.${key}`, text, truncated);
     }
     // In the order of contract/explain.ts; reason and detail only on the deciding step.
-    const bounded: ExplainStep = {
+    const bounded: Omit<ExplainStep, 'facts'> & Partial<Pick<ExplainStep, 'facts'>> = {
       check: step.check,
       passed: step.passed,
-      ...(step.reason !== undefined ? { reason: step.reason } : {}),
-      ...(detail !== undefined ? { detail } : {}),
-      facts,
     };
-    return bounded;
+    if (step.reason !== undefined) bounded.reason = step.reason;
+    if (detail !== undefined) bounded.detail = detail;
+    bounded.facts = facts;
+    return bounded as ExplainStep;
   });
 }
 

@@ -8,6 +8,7 @@ import {
   type TenancyNames,
 } from '../inbound/authorize-body.js';
 import type { Authorizer } from '../../authz/authorizer.js';
+import type { DecisionRequest } from '../../contract/decision-request.js';
 import { mapLimited } from '../../authz/map-limited.js';
 import { ApiError, sendJson } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
@@ -57,7 +58,9 @@ export function authorizeRoutes(deps: DecisionRouteDeps): DecisionRoute[] {
         const explain = explainParam(req.url);
         const parsed = parseAuthorizeBody(body, tenancy, 'request');
         if (!parsed.ok) throw new ApiError('invalid_request', parsed.message);
-        const request = explain ? { ...parsed.value, explain } : parsed.value;
+        // The request is the parser's fresh object: completed in place, not spread.
+        const request: DecisionRequest = parsed.value;
+        if (explain) request.explain = true;
         sendJson(res, 200, await authorizer.decide(request));
       },
     },
