@@ -8,7 +8,10 @@
  * old generation; every collection then pays for copying them, which is what its pauses were
  * made of (docs/benchmarks.md). A slot holds the record's strings and numbers, and the objects a
  * decision shares with others (the principal of a cached token, the explanation), so only the
- * strings a request brought are kept, not a new object graph per decision.
+ * strings a request brought are kept, not a new object graph per decision. Of those, the decision
+ * id (new for every decision) is held as three numbers when it is spelled as the decision core
+ * spells ids, and the texts a deployment repeats (actions, org ids, resource types) as the one copy
+ * a `TextTable` holds: a slot of the ring then keeps no string of its own for a typical decision.
  *
  * Invariant: `decisionLogEntry(recordOf(slot))` equals `decisionLogEntry(record)` after
  * `fill(slot, record)` — the ring shows exactly what it was told (a seeded property holds it).
@@ -19,6 +22,90 @@ import type { Explanation } from '../contract/explain.js';
 import type { NamedOrgSource, OrgSource, SpoofSource } from '../contract/org-sources.js';
 import type { AuthErrorCode, Principal, PrincipalKind } from '../contract/principal.js';
 import type { Reason } from '../contract/reasons.js';
+
+/** Crockford's base32, as `authz/decision-id.ts` spells decision ids. */
+const ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ID_DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < ID_ALPHABET.length; i++) ID_DIGITS[ID_ALPHABET.charCodeAt(i)] = i;
+
+/** `text[from, to)` read as base32 digits (at most 10: 50 bits, exact in a double); -1 if any is not one. */
+function idDigits(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    const digit = code < 128 ? (ID_DIGITS[code] ?? -1) : -1;
+    if (digit < 0) return -1;
+    value = value * 32 + digit;
+  }
+  return value;
+}
+
+/** `value` as `width` base32 digits, most significant first. */
+function spellId(value: number, width: number): string {
+  let rest = value;
+  let text = '';
+  for (let i = 0; i < width; i++) {
+    text = ID_ALPHABET.charAt(rest % 32) + text;
+    rest = Math.floor(rest / 32);
+  }
+  return text;
+}
+
+/**
+ * A decision id: the 26 characters the decision core makes (10 of time, twice 8 of randomness) as
+ * three numbers, spelled again only when the explorer lists it; any other id as its text.
+ */
+class IdCopy {
+  text: string | null = null;
+  time = 0;
+  high = 0;
+  low = 0;
+
+  copy(id: string): void {
+    if (id.length === 26) {
+      const time = idDigits(id, 0, 10);
+      const high = idDigits(id, 10, 18);
+      const low = idDigits(id, 18, 26);
+      if (time >= 0 && high >= 0 && low >= 0) {
+        this.text = null;
+        this.time = time;
+        this.high = high;
+        this.low = low;
+        return;
+      }
+    }
+    this.text = id;
+  }
+
+  rebuilt(): string {
+    return this.text ?? spellId(this.time, 10) + spellId(this.high, 8) + spellId(this.low, 8);
+  }
+}
+
+/** Texts held once per ring: at most this many, each at most `TEXT_TABLE_CHARS` long. */
+const TEXT_TABLE_ENTRIES = 256;
+const TEXT_TABLE_CHARS = 64;
+
+/**
+ * One copy of each short text the ring sees again and again (an action, an org id, a resource
+ * type): a slot keeps the table's copy instead of the string its request brought, which would
+ * otherwise live as long as the slot. Bounded: once full, texts are kept as they came (first come,
+ * first held: a flood of made-up actions only stops later ones from being shared).
+ */
+export class TextTable {
+  private readonly held = new Map<string, string>();
+
+  shared<T extends string | null>(text: T): T {
+    if (text === null || text.length > TEXT_TABLE_CHARS) return text;
+    const copy = this.held.get(text);
+    if (copy !== undefined) return copy as T;
+    if (this.held.size < TEXT_TABLE_ENTRIES) this.held.set(text, text);
+    return text;
+  }
+}
+
+/** Without a ring's table (a slot filled on its own): every text is kept as it came. */
+const NO_TABLE = { shared: <T extends string | null>(text: T): T => text };
 
 /** The context of a request that named none: shared, so an empty context keeps no object alive. */
 const NO_CONTEXT: Record<string, string> = Object.freeze({});
@@ -32,9 +119,9 @@ class ResourceCopy {
   id: string | null = null;
   org: string | null = null;
 
-  copy(resource: Resource): void {
+  copy(resource: Resource, texts: Pick<TextTable, 'shared'>): void {
     this.present = resource !== null;
-    this.type = resource ? resource.type : null;
+    this.type = resource ? texts.shared(resource.type) : null;
     this.id = resource ? resource.id : null;
     this.org = resource ? resource.org : null;
   }
@@ -46,7 +133,7 @@ class ResourceCopy {
 
 export class DecisionSlot {
   kind: DecisionKind = 'request';
-  decisionId = '';
+  readonly decisionId = new IdCopy();
   allow = false;
   reason: Reason = 'allowed';
   detail: string | null = null;
@@ -84,11 +171,18 @@ export class DecisionSlot {
   error: string | undefined = undefined;
 }
 
-/** Copies `record` into `slot`, overwriting whatever it held. */
-export function fill(slot: DecisionSlot, record: DecisionRecord): void {
+/**
+ * Copies `record` into `slot`, overwriting whatever it held; repeated texts are kept as `texts`
+ * holds them (the ring's table).
+ */
+export function fill(
+  slot: DecisionSlot,
+  record: DecisionRecord,
+  texts: Pick<TextTable, 'shared'> = NO_TABLE,
+): void {
   const { decision, request } = record;
   slot.kind = record.kind;
-  slot.decisionId = decision.decision_id;
+  slot.decisionId.copy(decision.decision_id);
   slot.allow = decision.allow;
   slot.reason = decision.reason;
   slot.detail = decision.detail;
@@ -100,21 +194,25 @@ export function fill(slot: DecisionSlot, record: DecisionRecord): void {
   slot.spoof = decision.spoof;
   slot.policyRevision = decision.policy_revision;
   slot.multiTenant = decision.multi_tenant;
-  slot.orgId = record.requested_org.id;
+  slot.orgId = texts.shared(record.requested_org.id);
   slot.orgSource = record.requested_org.source;
-  slot.action = record.action;
-  slot.resource.copy(record.resource);
+  slot.action = texts.shared(record.action);
+  slot.resource.copy(record.resource, texts);
   slot.spoofSource = record.spoof_source;
   slot.timeMs = record.time.getTime();
   slot.latencyS = record.latency_s;
   slot.hasDirectoryRevision = record.directory_revision !== undefined;
   slot.directoryRevision = record.directory_revision ?? null;
-  fillRequest(slot, request);
+  fillRequest(slot, request, texts);
   slot.explain = record.explain;
   slot.error = record.error;
 }
 
-function fillRequest(slot: DecisionSlot, request: RecordedRequest | undefined): void {
+function fillRequest(
+  slot: DecisionSlot,
+  request: RecordedRequest | undefined,
+  texts: Pick<TextTable, 'shared'>,
+): void {
   slot.hasRequest = request !== undefined;
   if (request === undefined) {
     slot.requestPrincipal = null;
@@ -125,10 +223,10 @@ function fillRequest(slot: DecisionSlot, request: RecordedRequest | undefined): 
   slot.requestKind = request.kind;
   slot.requestPrincipal = request.principal;
   slot.authnFailure = request.authn_failure;
-  slot.namedOrgId = named ? named.id : null;
+  slot.namedOrgId = named ? texts.shared(named.id) : null;
   slot.namedOrgSource = named ? named.source : 'field';
-  slot.requestAction = request.action;
-  slot.requestResource.copy(request.resource);
+  slot.requestAction = texts.shared(request.action);
+  slot.requestResource.copy(request.resource, texts);
   slot.context = hasKeys(request.context) ? request.context : NO_CONTEXT;
 }
 
@@ -137,7 +235,7 @@ export function recordOf(slot: DecisionSlot): DecisionRecord {
   const record: DecisionRecord = {
     kind: slot.kind,
     decision: {
-      decision_id: slot.decisionId,
+      decision_id: slot.decisionId.rebuilt(),
       allow: slot.allow,
       reason: slot.reason,
       detail: slot.detail,

@@ -13,7 +13,7 @@
  */
 import type { DecisionObserver } from '../contract/decision.js';
 import { decisionLogEntry, type DecisionLogEntry } from './decision-log-entry.js';
-import { DecisionSlot, fill, recordOf } from './decision-slot.js';
+import { DecisionSlot, fill, recordOf, TextTable } from './decision-slot.js';
 
 /** What the page filters by; an absent field does not filter. */
 export interface DecisionFilter {
@@ -41,6 +41,7 @@ export function createRecentDecisions(capacity: number): RecentDecisions {
     throw new TypeError(`recent decisions: capacity must be a positive integer, got ${capacity}`);
   // Slots are made as the ring first fills, then reused: a large capacity costs nothing unused.
   const ring: DecisionSlot[] = [];
+  const texts = new TextTable();
   let seen = 0;
   return {
     capacity,
@@ -51,7 +52,7 @@ export function createRecentDecisions(capacity: number): RecentDecisions {
         slot = new DecisionSlot();
         ring.push(slot);
       }
-      fill(slot, record);
+      fill(slot, record, texts);
       seen += 1;
     },
     list(filter, limit) {

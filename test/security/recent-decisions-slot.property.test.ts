@@ -3,10 +3,12 @@
  * (observability/decision-slot.ts). It must show exactly what it was told: for every generated
  * record, the entry listed from the slot is the record's decision log entry, also after the slot
  * held other records before (a reused slot keeps nothing of its earlier decision), and the ring
- * lists any sequence newest first with the entries of exactly the last `capacity` records.
+ * lists any sequence newest first with the entries of exactly the last `capacity` records. Ids of
+ * the decision core's shape (held as numbers) and near misses (held as text) are generated alike.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createDecisionIds } from '../../src/authz/decision-id.js';
 import { decisionLogEntry } from '../../src/observability/decision-log-entry.js';
 import { DecisionSlot, fill, recordOf } from '../../src/observability/decision-slot.js';
 import { createRecentDecisions } from '../../src/observability/recent-decisions.js';
@@ -35,6 +37,26 @@ describe('the explorer ring: decisions copied into reused slots', () => {
         }
       }),
       fuzzParams(400),
+    );
+  });
+
+  it('holds an id the decision core made as numbers and lists it exactly as made', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        anyRecord,
+        fc.integer({ min: 1, max: 500 }),
+        (ms, record, skip) => {
+          const ids = createDecisionIds(() => ms);
+          for (let i = 0; i < skip; i++) ids();
+          const id = ids();
+          const slot = new DecisionSlot();
+          fill(slot, { ...record, decision: { ...record.decision, decision_id: id } });
+          expect(slot.decisionId.text).toBeNull();
+          expect(recordOf(slot).decision.decision_id).toBe(id);
+        },
+      ),
+      fuzzParams(300),
     );
   });
 

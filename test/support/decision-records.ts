@@ -57,10 +57,27 @@ const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
     .map((pairs) => Object.fromEntries(pairs)),
 });
 
+/** Crockford's base32 digits, and characters an id's reader must not take for them. */
+const ID_CHARS = [...'0123456789ABCDEFGHJKMNPQRSTVWXYZ'];
+const NOT_ID_CHARS = [...'ILOUabz-_ \u00e9\u0130'];
+
+/** Ids of the decision core's shape (26 base32 digits), and near misses: a wrong character, a wrong length. */
+const decisionIdLike: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...ID_CHARS), minLength: 26, maxLength: 26 }),
+  fc
+    .tuple(
+      fc.string({ unit: fc.constantFrom(...ID_CHARS), minLength: 26, maxLength: 26 }),
+      fc.nat(25),
+      fc.constantFrom(...NOT_ID_CHARS),
+    )
+    .map(([id, at, c]) => id.slice(0, at) + c + id.slice(at + 1)),
+  fc.string({ unit: fc.constantFrom(...ID_CHARS), minLength: 25, maxLength: 27 }),
+);
+
 export const anyRecord: fc.Arbitrary<DecisionRecord> = fc
   .record({
     kind: fc.constantFrom(...DECISION_KINDS),
-    decision_id: fc.string({ maxLength: 40 }),
+    decision_id: fc.oneof(fc.string({ maxLength: 40 }), decisionIdLike),
     allow: fc.boolean(),
     reason: fc.constantFrom(...REASONS),
     detail: nullable(logFieldText),
