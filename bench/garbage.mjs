@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { GCProfiler } from 'node:v8';
-import { SignJWT } from 'jose';
 import { buildBenchBundle } from './bench-bundle.mjs';
+import { BENCH_SECRET, median, signBenchToken } from './bench-http.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HELP = `Usage: npm run build && node bench/garbage.mjs [options]
@@ -57,7 +57,6 @@ for (const { dist } of builds)
     process.exit(2);
   }
 
-const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
 const { bundle } = buildBenchBundle(root, 'garbage');
 const ignore = () => undefined;
 const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
@@ -76,16 +75,10 @@ async function appOf(dist) {
     directory: { file: path.join(root, 'test', 'support', 'fixtures', 'directory.yaml') },
     policy: { bundle, watch: false },
   });
-  return createApp(config, { env: { BENCH_SECRET: SECRET }, stdout: discard, logger: silent });
+  return createApp(config, { env: { BENCH_SECRET }, stdout: discard, logger: silent });
 }
 
-const token = await new SignJWT({ sub: 'carol' })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setIssuer('bench')
-  .setAudience('orgwarden')
-  .setIssuedAt()
-  .setExpirationTime('2h')
-  .sign(new TextEncoder().encode(SECRET));
+const token = await signBenchToken('carol');
 const text = JSON.stringify({
   token,
   org: 'acme',
@@ -134,7 +127,6 @@ async function round(app) {
 
 const apps = [];
 for (const build of builds) apps.push({ ...build, app: await appOf(build.dist) });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
   `bench: ${rounds} rounds × ${perRound} decisions per build (authorize(body), decision log and ring on)`,
 );
