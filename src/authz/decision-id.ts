@@ -1,23 +1,14 @@
 /** ULID-style decision ids: 48-bit time + 80 random bits, Crockford base32, sortable by time. */
 import { randomBytes } from 'node:crypto';
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+import { BASE32_ALPHABET, spellBase32 } from '../contract/base32.js';
 
 /** Random bytes are drawn 4 KiB at a time: one syscall per ~400 ids instead of one per id. */
 const POOL_BYTES = 4096;
 
 /** The 10-character time part of an id. */
-function timePart(ms: number): string {
-  let time = ms;
-  let head = '';
-  for (let i = 0; i < 10; i++) {
-    head = ALPHABET.charAt(time % 32) + head;
-    time = Math.floor(time / 32);
-  }
-  return head;
-}
+const timePart = (ms: number): string => spellBase32(ms, 10);
 
-const code = (value: number) => ALPHABET.charCodeAt(value);
+const code = (value: number) => BASE32_ALPHABET.charCodeAt(value);
 
 /** 40 bits (5 bytes from `at`) as 8 characters, most significant first. */
 function spell40(bytes: Buffer, at: number): string {

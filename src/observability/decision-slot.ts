@@ -22,34 +22,7 @@ import type { Explanation } from '../contract/explain.js';
 import type { NamedOrgSource, OrgSource, SpoofSource } from '../contract/org-sources.js';
 import type { AuthErrorCode, Principal, PrincipalKind } from '../contract/principal.js';
 import type { Reason } from '../contract/reasons.js';
-
-/** Crockford's base32, as `authz/decision-id.ts` spells decision ids. */
-const ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const ID_DIGITS = new Int8Array(128).fill(-1);
-for (let i = 0; i < ID_ALPHABET.length; i++) ID_DIGITS[ID_ALPHABET.charCodeAt(i)] = i;
-
-/** `text[from, to)` read as base32 digits (at most 10: 50 bits, exact in a double); -1 if any is not one. */
-function idDigits(text: string, from: number, to: number): number {
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    const digit = code < 128 ? (ID_DIGITS[code] ?? -1) : -1;
-    if (digit < 0) return -1;
-    value = value * 32 + digit;
-  }
-  return value;
-}
-
-/** `value` as `width` base32 digits, most significant first. */
-function spellId(value: number, width: number): string {
-  let rest = value;
-  let text = '';
-  for (let i = 0; i < width; i++) {
-    text = ID_ALPHABET.charAt(rest % 32) + text;
-    rest = Math.floor(rest / 32);
-  }
-  return text;
-}
+import { readBase32, spellBase32 } from '../contract/base32.js';
 
 /**
  * A decision id: the 26 characters the decision core makes (10 of time, twice 8 of randomness) as
@@ -63,9 +36,9 @@ class IdCopy {
 
   copy(id: string): void {
     if (id.length === 26) {
-      const time = idDigits(id, 0, 10);
-      const high = idDigits(id, 10, 18);
-      const low = idDigits(id, 18, 26);
+      const time = readBase32(id, 0, 10);
+      const high = readBase32(id, 10, 18);
+      const low = readBase32(id, 18, 26);
       if (time >= 0 && high >= 0 && low >= 0) {
         this.text = null;
         this.time = time;
@@ -78,7 +51,9 @@ class IdCopy {
   }
 
   rebuilt(): string {
-    return this.text ?? spellId(this.time, 10) + spellId(this.high, 8) + spellId(this.low, 8);
+    return (
+      this.text ?? spellBase32(this.time, 10) + spellBase32(this.high, 8) + spellBase32(this.low, 8)
+    );
   }
 }
 
