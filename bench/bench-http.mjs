@@ -1,5 +1,6 @@
 // Shared by the HTTP benchmark scripts (authorize.mjs, batch.mjs): checking the tools, pinning
-// processes to cores, starting servers, driving wrk and reading its figures, signing bench tokens.
+// processes to cores, starting servers, driving wrk and reading its figures; and by every script
+// that signs bench tokens (the key, signBenchToken).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

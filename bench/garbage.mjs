@@ -11,13 +11,13 @@
 //   npm run build && node bench/garbage.mjs [--rounds 5] [--decisions 50000] [--baseline DIR]
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { GCProfiler } from 'node:v8';
 import { buildBenchBundle } from './bench-bundle.mjs';
-import { BENCH_SECRET, median, signBenchToken } from './bench-http.mjs';
+import { median, signBenchToken } from './bench-http.mjs';
+import { libraryApp } from './library-app.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HELP = `Usage: npm run build && node bench/garbage.mjs [options]
@@ -58,25 +58,11 @@ for (const { dist } of builds)
   }
 
 const { bundle } = buildBenchBundle(root, 'garbage');
-const ignore = () => undefined;
-const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
-const discard = new Writable({ write: (_chunk, _enc, done) => done() });
-
-async function appOf(dist) {
-  const { createApp, parseConfig } = await import(dist);
-  const config = parseConfig({
-    tenancy: { multi_tenant: true },
-    auth: {
-      issuer: 'bench',
-      audience: 'orgwarden',
-      algorithms: ['HS256'],
-      hs256_secret_env: 'BENCH_SECRET',
-    },
-    directory: { file: path.join(root, 'test', 'support', 'fixtures', 'directory.yaml') },
-    policy: { bundle, watch: false },
+const appOf = async (dist) =>
+  libraryApp(await import(dist), {
+    bundle,
+    directory: path.join(root, 'test', 'support', 'fixtures', 'directory.yaml'),
   });
-  return createApp(config, { env: { BENCH_SECRET }, stdout: discard, logger: silent });
-}
 
 const token = await signBenchToken('carol');
 const text = JSON.stringify({
@@ -118,7 +104,8 @@ async function round(app) {
   // allocation is over the decisions between the first collection and the last.
   const between = scavenges > 1 ? (perRound * (scavenges - 1)) / scavenges : perRound;
   return {
-    allocated: allocated / between,
+    // fewer than two collections in the round: nothing to measure allocation between
+    allocated: statistics.length > 1 ? allocated / between : Number.NaN,
     promoted: promoted / perRound,
     scavengesPer10k: (scavenges * 10_000) / perRound,
     pauseMs: scavenges > 0 ? pauseUs / scavenges / 1000 : 0,
@@ -153,7 +140,7 @@ for (const a of apps) {
   };
   rows.set(a.label, row);
   console.log(
-    `| ${a.label} | ${(row.allocated / 1024).toFixed(2)} KB | ${row.promoted.toFixed(0)} B | ${row.scavenges.toFixed(1)} | ${row.pause.toFixed(2)} ms |`,
+    `| ${a.label} | ${Number.isNaN(row.allocated) ? 'n/a (raise --decisions)' : `${(row.allocated / 1024).toFixed(2)} KB`} | ${row.promoted.toFixed(0)} B | ${row.scavenges.toFixed(1)} | ${row.pause.toFixed(2)} ms |`,
   );
 }
 if (values.baseline) {

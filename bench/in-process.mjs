@@ -11,12 +11,12 @@
 //   npm run build && node bench/in-process.mjs [--rounds 5] [--decisions 20000] [--decision-log on|off]
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
 import { buildBenchBundle } from './bench-bundle.mjs';
+import { signBenchToken } from './bench-http.mjs';
+import { libraryApp } from './library-app.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -63,7 +63,6 @@ const LABELS = baselineDist
   ? { on: 'this build', off: 'baseline' }
   : { on: 'memo on', off: 'memo off' };
 
-const SECRET = 'orgwarden-bench-secret-0123456789abcdef';
 const PRINCIPALS = 50;
 const users = Array.from({ length: PRINCIPALS }, (_, i) => `user-${String(i).padStart(2, '0')}`);
 const { work, bundle } = buildBenchBundle(root, 'in-process');
@@ -81,40 +80,15 @@ ${users.map((u, i) => `      - { user: ${u}, role: ${i % 2 ? 'viewer' : 'editor'
 `,
 );
 
-const ignore = () => undefined;
-const silent = { debug: ignore, info: ignore, warn: ignore, error: ignore };
-const discard = new Writable({ write: (_chunk, _enc, done) => done() });
-async function authorizerWith(memoEntries, { createApp, parseConfig } = library) {
-  const config = parseConfig({
-    tenancy: { multi_tenant: true },
-    auth: {
-      issuer: 'bench',
-      audience: 'orgwarden',
-      algorithms: ['HS256'],
-      hs256_secret_env: 'BENCH_SECRET',
-    },
-    directory: { file: directoryFile },
-    policy: { bundle, watch: false, memo_entries: memoEntries },
-    decision_log: { sink: decisionLog === 'on' ? 'stdout' : 'none' },
+const authorizerWith = (memoEntries, build = library) =>
+  libraryApp(build, {
+    bundle,
+    directory: directoryFile,
+    policy: { memo_entries: memoEntries },
+    decisionLog: decisionLog === 'on' ? 'stdout' : 'none',
   });
-  const app = await createApp(config, {
-    env: { BENCH_SECRET: SECRET },
-    stdout: discard,
-    logger: silent,
-  });
-  return app;
-}
 
-const key = new TextEncoder().encode(SECRET);
-const tokenFor = (sub) =>
-  new SignJWT({ sub })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('bench')
-    .setAudience('orgwarden')
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(key);
-const tokens = await Promise.all(users.map(tokenFor));
+const tokens = await Promise.all(users.map((user) => signBenchToken(user)));
 let distinct = 0;
 const SCENARIOS = [
   {
