@@ -65,6 +65,7 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
 
   /** Records accepted this turn, serialized by the next drain. */
   let kept: DecisionRecord[] = [];
+  /** Serialized lines (without their newline) waiting for the sink. */
   let waiting: string[] = [];
   let waitingBytes = 0;
   let writing = 0;
@@ -104,9 +105,8 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
     const records = kept;
     kept = [];
     for (const record of records) {
-      const text = liner.line(record);
-      const bytes = liner.bytesOf(text) + 1;
-      const line = `${text}\n`;
+      const line = liner.line(record);
+      const bytes = liner.bytesOf(line) + 1; // and its newline
       if (waitingBytes + writingBytes + bytes > bufferBytes) {
         counters.dropped('buffer_full', 1);
         continue;
@@ -124,8 +124,9 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       return;
     }
     const batch = waiting;
+    const lines = batch.length;
     waiting = [];
-    writing = batch.length;
+    writing = lines;
     writingBytes = waitingBytes;
     waitingBytes = 0;
     const started = epoch;
@@ -135,14 +136,16 @@ export function createDecisionLog(options: DecisionLogOptions, deps: DecisionLog
       confirmed = true;
       writing = 0;
       writingBytes = 0;
-      if (err) counters.dropped('sink_error', batch.length);
-      else counters.written(batch.length);
+      if (err) counters.dropped('sink_error', lines);
+      else counters.written(lines);
       reportState(err ?? null);
       if (waiting.length + kept.length > 0) schedule();
       else for (const wake of idleWaiters) wake();
     };
     try {
-      sink.write(batch.join(''), done);
+      // Each line ends with a newline: joined with one, and one after the last.
+      batch.push('');
+      sink.write(batch.join('\n'), done);
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)));
     }
