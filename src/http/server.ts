@@ -135,8 +135,9 @@ export function createHttpServer(options: {
       openResponses.add(res);
       if (phase !== 'serving') res.setHeader('Connection', 'close');
       // One listener per request: 'close' comes right after 'finish' for an answer sent in full,
-      // and comes alone for one that was cut; `writableFinished` tells them apart.
-      res.once('close', () => {
+      // and comes alone for one that was cut; `writableFinished` tells them apart. A response
+      // emits 'close' once, so `on` (no wrapper to make and remove, as `once` has) is enough.
+      res.on('close', () => {
         openResponses.delete(res);
         const finished = res.writableFinished;
         if (connection) {
