@@ -51,25 +51,19 @@ export function createLineMemo(): LineMemo {
   const kept = new Map<string, Kept>();
   /** The values of the record `find` saw last (reused: no list per line). */
   const scratch: unknown[] = [];
-  let scratchOf: DecisionRecord | null = null;
   let reused = 0;
   return {
     find(record) {
       const key = record.decision.principal?.id;
-      scratchOf = null;
       if (key === undefined || !valuesOf(record, scratch)) return null;
-      scratchOf = record;
       const entry = kept.get(key);
       if (entry === undefined || !sameValues(entry.values, scratch)) return null;
-      scratchOf = null;
       reused++;
       return entry;
     },
     keep(record, parts) {
       const key = record.decision.principal?.id;
-      // The values `find` listed for this record, else listed now.
-      if (key === undefined || (scratchOf !== record && !valuesOf(record, scratch))) return;
-      scratchOf = null;
+      if (key === undefined || !valuesOf(record, scratch)) return;
       if (!kept.has(key) && kept.size >= MAX_PRINCIPALS) {
         const oldest = kept.keys().next();
         if (!oldest.done) kept.delete(oldest.value);
