@@ -4,9 +4,7 @@
 // entry (JSON.stringify(decisionLogEntry(record)), the reference it must equal). In-process, on
 // the compiled code, records shaped like a batch's (the same principal and resource repeated, a
 // time that moves within a second); prints CPU ns per line, the minimum over the rounds, and the
-// ratio. Rounds alternate between the three: the log's liner (which reuses the parts a
-// principal's previous line had the same values for, decision-log-line-memo.ts), the same line
-// spelled whole every time, and the reference.
+// ratio. Rounds alternate between the two.
 //
 //   npm run build && node bench/decision-log-line.mjs [--rounds 15] [--lines 50000]
 import { existsSync } from 'node:fs';
@@ -38,9 +36,7 @@ if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(lines) && lines
   process.exit(2);
 }
 const { decisionLogEntry } = await import(dist('observability/decision-log-entry.js'));
-const { decisionLogLiner, decisionLogLine, isoTimeFormatter } = await import(
-  dist('observability/decision-log-line.js')
-);
+const { decisionLogLiner } = await import(dist('observability/decision-log-line.js'));
 
 const started = Date.now();
 const record = (i) => ({
@@ -99,17 +95,8 @@ for (const r of records) {
 /** @type {[string, (r: object) => number][]} */
 const contenders = [
   ['entry + JSON.stringify', (r) => Buffer.byteLength(JSON.stringify(decisionLogEntry(r)))],
-  [
-    'line, nothing reused',
-    (r) => {
-      const line = decisionLogLine(r, isoTime, shape);
-      return shape.ascii ? line.length : Buffer.byteLength(line);
-    },
-  ],
   ['line from the record', (r) => liner.bytesOf(liner.line(r))],
 ];
-const isoTime = isoTimeFormatter();
-const shape = { ascii: false };
 const best = contenders.map(() => Number.POSITIVE_INFINITY);
 let sink = 0;
 for (let round = 0; round < rounds; round++)
@@ -126,8 +113,5 @@ contenders.forEach(([name], c) =>
   console.log(`  ${name.padEnd(24)} ${best[c].toFixed(0).padStart(6)} ns`),
 );
 console.log(
-  `  ratio ${(best[0] / best[2]).toFixed(2)} (entry + stringify / line; ${sink} bytes written)`,
-);
-console.log(
-  `  reusing the repeating parts: ${(best[1] / best[2]).toFixed(2)}x faster than spelling the whole line (${liner.reusedParts} lines reused them)`,
+  `  ratio ${(best[0] / best[1]).toFixed(2)} (entry + stringify / line; ${sink} bytes written)`,
 );

@@ -14,7 +14,6 @@ import type { DecisionRecord, RecordedRequest } from '../contract/decision.js';
 import { MAX_FIELD_CHARS, boundedText, revisionOf } from './decision-log-entry.js';
 import { MAX_LOGGED_ITEMS, REDACTED, SECRET_KEY, loggedRequest } from './decision-log-request.js';
 import { boundedExplanation } from './decision-log-explain.js';
-import { createLineMemo, type LineMemo } from './decision-log-line-memo.js';
 
 const json = JSON.stringify;
 
@@ -71,30 +70,23 @@ export interface DecisionLogLiner {
   line(record: DecisionRecord): string;
   /** The UTF-8 byte length of `text`, a line this liner wrote last (or any other text). */
   bytesOf(text: string): number;
-  /** Lines whose repeating parts were reused rather than spelled (decision-log-line-memo.ts). */
-  readonly reusedParts: number;
 }
 
 /**
- * Writes lines with its own time formatter (see isoTimeFormatter) and its own memo of the parts
- * that repeat (see decision-log-line-memo.ts), and remembers whether the last line was pure
- * ASCII, so its byte length is its length and `Buffer.byteLength` is not needed.
+ * Writes lines with its own time formatter (see isoTimeFormatter) and remembers whether the last
+ * line was pure ASCII, so its byte length is its length and `Buffer.byteLength` is not needed.
  */
 export function decisionLogLiner(): DecisionLogLiner {
   const isoTime = isoTimeFormatter();
-  const memo = createLineMemo();
   const shape = { ascii: false };
   let last = '';
   return {
     line(record) {
-      last = decisionLogLine(record, isoTime, shape, memo);
+      last = decisionLogLine(record, isoTime, shape);
       return last;
     },
     bytesOf(text) {
       return text === last && shape.ascii ? text.length : Buffer.byteLength(text);
-    },
-    get reusedParts() {
-      return memo.reused;
     },
   };
 }
@@ -103,9 +95,9 @@ export function decisionLogLine(
   record: DecisionRecord,
   isoTime: (date: Date) => string = (date) => date.toISOString(),
   shape: { ascii: boolean } = { ascii: false },
-  memo?: LineMemo,
 ): string {
-  const { decision } = record;
+  const { decision, resource } = record;
+  const principal = decision.principal;
   const truncated: string[] = [];
   let ascii = true;
   const text = (value: string | null, field: string): string => {
@@ -137,48 +129,8 @@ export function decisionLogLine(
     return cut as T;
   };
   // Built in the entry's field order; the `truncated` list follows the same order.
-  let line = `{"decision_id":${word(decision.decision_id)},"time":"${isoTime(record.time)}"`;
-  const tail =
-    `,"latency_ms":${json(Math.round(record.latency_s * 1e6) / 1e3)}` +
-    `,"directory_revision":${json(revisionOf(record))},"request":`;
-  const reused = memo?.find(record) ?? null;
-  if (reused !== null) {
-    if (!reused.ascii) ascii = false;
-    line += reused.head + tail + reused.request;
-  } else {
-    const asciiBefore = ascii;
-    ascii = true;
-    const head = headText(record, text, word);
-    const request = record.request;
-    let requestPart: string;
-    if (!request) requestPart = 'null';
-    else if (plainContext(request.context))
-      requestPart = requestText(request, text, word, truncated);
-    else {
-      // a context with text to cut, mend or escape, or past the logged bound: the entry's builder
-      ascii = false;
-      requestPart = json(loggedRequest(request, bounded, truncated));
-    }
-    if (memo && truncated.length === 0) memo.keep(record, { head, request: requestPart, ascii });
-    ascii = ascii && asciiBefore;
-    line += head + tail + requestPart;
-  }
-  // Rare next to the rest (denies only) and nested: bounded, then the generic serializer.
-  if (record.explain !== undefined) {
-    ascii = false;
-    line += `,"explain":${json(boundedExplanation(record.explain, bounded, truncated))}`;
-  }
-  if (record.error !== undefined) line += `,"error":${text(record.error, 'error')}`;
-  if (truncated.length > 0) line += `,"truncated":${json(truncated)}`;
-  shape.ascii = ascii;
-  return `${line}}`;
-}
-
-/** The decision's fields from `kind` to `multi_tenant`, each preceded by its comma and key. */
-function headText(record: DecisionRecord, text: Text, word: (value: string | null) => string) {
-  const { decision, resource } = record;
-  const principal = decision.principal;
-  return (
+  let line =
+    `{"decision_id":${word(decision.decision_id)},"time":"${isoTime(record.time)}"` +
     `,"kind":${word(record.kind)},"principal":` +
     (principal
       ? `{"id":${text(principal.id, 'principal.id')},"kind":${word(principal.kind)}}`
@@ -193,8 +145,25 @@ function headText(record: DecisionRecord, text: Text, word: (value: string | nul
     `,"detail":${text(decision.detail, 'detail')},"status":${json(decision.status)}` +
     `,"role":${text(decision.role, 'role')},"spoof":${json(decision.spoof)}` +
     `,"spoof_source":${word(record.spoof_source)},"policy_revision":${word(decision.policy_revision)}` +
-    `,"multi_tenant":${json(decision.multi_tenant)}`
-  );
+    `,"multi_tenant":${json(decision.multi_tenant)},"latency_ms":${json(Math.round(record.latency_s * 1e6) / 1e3)}` +
+    `,"directory_revision":${json(revisionOf(record))},"request":`;
+  const request = record.request;
+  if (!request) line += 'null';
+  else if (plainContext(request.context)) line += requestText(request, text, word, truncated);
+  else {
+    // a context with text to cut, mend or escape, or past the logged bound: the entry's builder
+    ascii = false;
+    line += json(loggedRequest(request, bounded, truncated));
+  }
+  // Rare next to the rest (denies only) and nested: bounded, then the generic serializer.
+  if (record.explain !== undefined) {
+    ascii = false;
+    line += `,"explain":${json(boundedExplanation(record.explain, bounded, truncated))}`;
+  }
+  if (record.error !== undefined) line += `,"error":${text(record.error, 'error')}`;
+  if (truncated.length > 0) line += `,"truncated":${json(truncated)}`;
+  shape.ascii = ascii;
+  return `${line}}`;
 }
 
 type Text = (value: string | null, field: string) => string;

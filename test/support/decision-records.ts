@@ -26,7 +26,7 @@ const anyResource: fc.Arbitrary<DecisionRecord['resource']> = nullable(
 );
 
 /** A recorded request: hostile text everywhere, lists and contexts past the logged bound, secret-looking and prototype keys. */
-export const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
+const anyRequest: fc.Arbitrary<RecordedRequest> = fc.record({
   kind: fc.constantFrom(...DECISION_KINDS),
   principal: nullable(
     fc.record({
