@@ -3,7 +3,7 @@
 // that signs bench tokens (the key, signBenchToken).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 
@@ -219,6 +219,32 @@ function cpuMs(pid) {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return NaN;
+  }
+}
+
+/**
+ * User + system CPU milliseconds of a process and of every process it started (a cluster's
+ * primary and its workers), from Linux /proc; NaN where /proc is not there. Only the processes
+ * alive now are counted: read it before and after a measurement while they all run.
+ */
+export function treeCpuMs(pid) {
+  let total = cpuMs(pid);
+  for (const child of childrenOf(pid)) total += treeCpuMs(child);
+  return total;
+}
+
+/** The processes `pid` started (/proc/<pid>/task/<tid>/children of each of its threads). */
+function childrenOf(pid) {
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter((p) => p !== '')
+        .map(Number),
+    );
+  } catch {
+    return [];
   }
 }
 
