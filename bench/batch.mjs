@@ -24,7 +24,6 @@ import {
   requireBuild,
   requireWrk,
   runWrk,
-  treeCpuMs,
   serverSection,
   signBenchToken,
   startServer,
@@ -151,7 +150,6 @@ try {
   const measure = async (s, label, duration) => {
     const script = wrkScript(path.join(work, `${label}.lua`), s.body);
     const conns = s.key === 'single' ? 16 : connections;
-    const serverBefore = treeCpuMs(server.child.pid);
     const readerBefore = process.cpuUsage();
     const r = await runWrk({
       url: `${base}${s.path}`,
@@ -160,16 +158,16 @@ try {
       connections: conns,
       load: pin?.load,
       label,
+      pid: server.child.pid,
     });
     if (r.non2xx > 0) throw new Error(`${label}: ${r.non2xx} non-2xx responses`);
     const reader = process.cpuUsage(readerBefore);
-    const decided = r.rps * duration * s.decisions;
     return {
       ...r,
       perSecond: r.rps * s.decisions,
       // µs of CPU per decision: the sidecar's processes, and this script reading their decision log
-      serverUs: ((treeCpuMs(server.child.pid) - serverBefore) * 1000) / decided,
-      readerUs: (reader.user + reader.system) / decided,
+      serverUs: r.cpuUsPerRequest / s.decisions,
+      readerUs: (reader.user + reader.system) / (r.requests * s.decisions),
     };
   };
   for (const s of scenarios) await measure(s, `${s.key}-warmup`, 2);

@@ -180,7 +180,7 @@ const execFileAsync = promisify(execFile);
  */
 export async function runWrk({ url, script, seconds, connections, load, label, pid }) {
   console.log(`bench: wrk ${label} (${seconds}s, ${connections} connections, 1 thread)...`);
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = treeCpuMs(pid);
   const [command, args] = pinned(load, 'wrk', [
     '-t1',
     `-c${connections}`,
@@ -196,17 +196,19 @@ export async function runWrk({ url, script, seconds, connections, load, label, p
   });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const cpu = cpuMs(pid) - cpuBefore;
+  const cpu = treeCpuMs(pid) - cpuBefore;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors:.*/.exec(out)?.[0] ?? null;
   return {
     rps,
+    requests,
     p50: /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?',
     p99: /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?',
     p99ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
     non2xx,
     errors,
-    // The server's CPU time per request (Linux /proc): steadier than requests/s on a shared machine.
+    // The server's CPU time per request, its workers included (Linux /proc): steadier than
+    // requests/s on a shared machine.
     cpuUsPerRequest: requests > 0 ? (cpu * 1000) / requests : NaN,
   };
 }
@@ -227,7 +229,7 @@ function cpuMs(pid) {
  * primary and its workers), from Linux /proc; NaN where /proc is not there. Only the processes
  * alive now are counted: read it before and after a measurement while they all run.
  */
-export function treeCpuMs(pid) {
+function treeCpuMs(pid) {
   let total = cpuMs(pid);
   for (const child of childrenOf(pid)) total += treeCpuMs(child);
   return total;
